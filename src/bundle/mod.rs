@@ -1,0 +1,1 @@
+//! The support-ticket bundle (owned by the bundle work).

@@ -1,0 +1,61 @@
+//! Checks: pure functions from collected evidence to `CheckResult`s.
+//!
+//! Every check has a stable kebab-case id (pinned by a test), documentation in
+//! `playbooks/checks/*.toml`, and an entry in `registry()`. Live checks (connection and
+//! protocol) are computed while the tenant is fetched, because they *are* requests; their
+//! registry entry only reads that result back, or reports the check as skipped offline.
+
+pub mod registry;
+
+use crate::findings::CheckResult;
+use crate::model::Tenant;
+use crate::profile::Profile;
+use std::collections::HashMap;
+
+pub use registry::{registry, CheckDef, Area};
+
+/// Step parameters from a playbook (`[[step]] params = {...}`).
+pub type Params = toml::Table;
+
+/// Licence settings (seed 004 "Resolving the licensing issue").
+#[derive(Debug, Clone, Default)]
+pub struct LicenseOptions {
+    pub seats: Option<u64>,
+    pub mode: crate::cli::args::LicenseMode,
+    pub groups: Vec<String>,
+}
+
+/// Everything the checks may look at, gathered by the engine before any check runs.
+pub struct Ctx<'a> {
+    /// The tenant under analysis; `None` when it could not be fetched.
+    pub tenant: Option<&'a Tenant>,
+    /// Further SCIM directories of the same account (cross-directory uniqueness).
+    pub others: &'a [Tenant],
+    pub profile: &'a Profile,
+    pub license: &'a LicenseOptions,
+    /// Existing LDAP group names (`--ldap-groups`), when given.
+    pub ldap_groups: Option<&'a [String]>,
+    /// Results of the live checks, by id (empty offline).
+    pub live: &'a HashMap<String, CheckResult>,
+    /// Why live checks are unavailable ("offline run: analysing snapshot ./snap").
+    pub offline_reason: Option<&'a str>,
+    /// Why the tenant is missing, when it is.
+    pub no_tenant_reason: Option<&'a str>,
+    /// Scoping-filter and IdP-export inputs (`--scope-filter`, `--idp-users`).
+    pub scope: Option<&'a crate::scope::ScopeInputs>,
+    /// Provisioning logs (`--provisioning-logs`).
+    pub logs: Option<&'a crate::logs::LogInputs>,
+}
+
+impl Ctx<'_> {
+    /// The tenant, or the skipped result to return when there is none.
+    pub fn tenant_or_skip(&self, id: &str) -> Result<&Tenant, CheckResult> {
+        self.tenant.ok_or_else(|| {
+            CheckResult::skipped(
+                id,
+                self.no_tenant_reason
+                    .unwrap_or("no tenant data: nothing was fetched or loaded"),
+            )
+        })
+    }
+}

@@ -1,0 +1,144 @@
+//! Resolves `EndpointArgs` into an `Endpoint`: where the secret comes from, basic vs bearer,
+//! extra headers, CA file. Every secret is wrapped in `SecretString` the moment it is read.
+
+use super::args::EndpointArgs;
+use crate::secret::SecretString;
+use crate::source::http::{Auth, Endpoint};
+use std::io::Read;
+use std::time::Duration;
+
+pub const TOKEN_ENV: &str = "SCIM_TOKEN";
+pub const PASSWORD_ENV: &str = "SCIM_PASSWORD";
+
+fn first_line(text: &str) -> String {
+    text.lines().next().unwrap_or("").trim().to_string()
+}
+
+fn read_secret_file(path: &std::path::Path, what: &str) -> Result<SecretString, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the {what} file {}: {e}", path.display()))?;
+    let value = first_line(&text);
+    if value.is_empty() {
+        return Err(format!("the {what} file {} is empty", path.display()));
+    }
+    Ok(SecretString::new(value))
+}
+
+/// Returns the endpoint and any warnings to print (e.g. a token given on the command line).
+pub fn resolve(args: &EndpointArgs, max_body_bytes: u64) -> Result<(Endpoint, Vec<String>), String> {
+    let mut warnings = Vec::new();
+    let raw = args
+        .base_url
+        .clone()
+        .ok_or("no endpoint: give --base-url (or SCIM_BASE_URL), or --snapshot PATH for an offline run")?;
+    let trimmed = raw.trim();
+    let parsed = url::Url::parse(trimmed).map_err(|e| {
+        format!("--base-url `{}` is not a URL ({e}); expected e.g. https://host/scim/v2", crate::secret::scrub(trimmed))
+    })?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(format!(
+            "--base-url must start with https:// (or http:// for local tests), got `{}`",
+            parsed.scheme()
+        ));
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err("--base-url has no host".into());
+    }
+    let mut base = parsed.clone();
+    base.set_fragment(None);
+    base.set_query(None);
+    let path = base.path().trim_end_matches('/').to_string();
+    base.set_path(if path.is_empty() { "/" } else { &path });
+
+    let token = if let Some(t) = &args.token {
+        warnings.push(
+            "the token was given with --token: other local users can read it in the process list; prefer SCIM_TOKEN or --token-file".to_string(),
+        );
+        Some(SecretString::new(t.trim()))
+    } else if let Some(p) = &args.token_file {
+        Some(read_secret_file(p, "token")?)
+    } else if args.token_stdin {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| format!("cannot read the token from standard input: {e}"))?;
+        let v = first_line(&s);
+        if v.is_empty() {
+            return Err("--token-stdin: standard input was empty".into());
+        }
+        Some(SecretString::new(v))
+    } else {
+        std::env::var(TOKEN_ENV)
+            .ok()
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+            .map(SecretString::new)
+    };
+
+    let auth = if let Some(username) = &args.username {
+        let password = if let Some(p) = &args.password_file {
+            read_secret_file(p, "password")?
+        } else {
+            match std::env::var(PASSWORD_ENV) {
+                Ok(v) if !v.is_empty() => SecretString::new(v),
+                _ => {
+                    return Err(format!(
+                        "--username needs a password: set {PASSWORD_ENV} or give --password-file"
+                    ))
+                }
+            }
+        };
+        if token.is_some() && (args.token.is_some() || args.token_file.is_some() || args.token_stdin) {
+            return Err("give either a bearer token or --username, not both".into());
+        }
+        Auth::Basic {
+            username: username.clone(),
+            password,
+        }
+    } else if let Some(t) = token {
+        Auth::Bearer(t)
+    } else {
+        warnings.push(format!(
+            "no credentials given ({TOKEN_ENV}, --token-file, --token-stdin or --username): requests are sent without Authorization"
+        ));
+        Auth::None
+    };
+
+    let mut headers = Vec::new();
+    for h in &args.headers {
+        let Some((name, value)) = h.split_once(':') else {
+            return Err(format!("--header `{}` must look like NAME:VALUE", crate::secret::scrub(h)));
+        };
+        let name = name.trim();
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+            return Err(format!("--header name `{name}` is not a valid HTTP header name"));
+        }
+        headers.push((name.to_string(), SecretString::new(value.trim())));
+    }
+
+    let ca_cert_pem = match &args.ca_cert {
+        Some(p) => Some(
+            std::fs::read(p).map_err(|e| format!("cannot read --ca-cert {}: {e}", p.display()))?,
+        ),
+        None => None,
+    };
+    if args.timeout == 0 {
+        return Err("--timeout must be at least 1 second".into());
+    }
+    if args.insecure {
+        warnings.push("--insecure: TLS certificates are NOT verified; do not trust TLS results".into());
+    }
+    Ok((
+        Endpoint {
+            raw_base_url: trimmed.to_string(),
+            base_url: base,
+            auth,
+            headers,
+            ca_cert_pem,
+            insecure: args.insecure,
+            timeout: Duration::from_secs(args.timeout),
+            max_body_bytes,
+        },
+        warnings,
+    ))
+}

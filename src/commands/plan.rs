@@ -1,0 +1,105 @@
+//! Flags -> `engine::Plan`: source (live or snapshot), fetch options, playbooks, profile,
+//! licence options and offline inputs. All input validation happens here, before any I/O
+//! on the endpoint, so bad input is exit code 2 with one clear line.
+
+use crate::checks::LicenseOptions;
+use crate::cli::args::{AuditArgs, EndpointArgs, FetchArgs, SourceArgs};
+use crate::cli::output::Output;
+use crate::cli::ToolError;
+use crate::engine::{Plan, Source};
+use crate::source::fetch::FetchOptions;
+use crate::source::http::{HttpClient, Transcript};
+use std::time::Duration;
+
+pub fn fetch_options(f: &FetchArgs) -> Result<FetchOptions, ToolError> {
+    if f.concurrency == 0 || f.concurrency > 64 {
+        return Err(ToolError("--concurrency must be between 1 and 64".into()));
+    }
+    if f.page_size == Some(0) {
+        return Err(ToolError("--page-size must be at least 1".into()));
+    }
+    if f.max_pages == 0 {
+        return Err(ToolError("--max-pages must be at least 1".into()));
+    }
+    Ok(FetchOptions {
+        concurrency: f.concurrency,
+        page_size: f.page_size,
+        max_pages: f.max_pages,
+        deadline: Duration::from_secs(f.deadline.max(1)),
+        retries: f.retries,
+        probe_sample: f.probe_sample,
+    })
+}
+
+/// Builds the HTTP client for a live endpoint, printing credential warnings.
+pub fn live_client(e: &EndpointArgs, f: &FetchArgs, out: &Output) -> Result<HttpClient, ToolError> {
+    let (endpoint, warnings) = crate::cli::endpoint::resolve(e, f.max_body_mib.max(1) * 1024 * 1024)?;
+    for w in warnings {
+        out.warn(&w);
+    }
+    Ok(HttpClient::new(endpoint, Transcript::default())?)
+}
+
+pub fn source(e: &EndpointArgs, s: &SourceArgs, f: &FetchArgs, out: &Output) -> Result<Source, ToolError> {
+    match (&s.snapshot, &e.base_url) {
+        (Some(p), _) => Ok(Source::Snapshot(p.clone())),
+        (None, Some(_)) => Ok(Source::Live(live_client(e, f, out)?)),
+        (None, None) => Err(ToolError(
+            "no source: give --base-url (or SCIM_BASE_URL) for a live endpoint, or --snapshot PATH".into(),
+        )),
+    }
+}
+
+/// Playbooks named with --playbook (default: full-audit), in the order given.
+pub fn playbooks(a: &AuditArgs, default: &str) -> Result<Vec<crate::playbook::Playbook>, ToolError> {
+    let all = crate::playbook::load(a.playbooks_dir.as_deref())?;
+    let wanted: Vec<String> = if a.playbooks.is_empty() {
+        vec![default.to_string()]
+    } else {
+        a.playbooks.clone()
+    };
+    let mut out = Vec::new();
+    for id in wanted {
+        match all.iter().find(|p| p.id == id) {
+            Some(p) => out.push(p.clone()),
+            None => {
+                let known: Vec<&str> = all.iter().map(|p| p.id.as_str()).collect();
+                return Err(ToolError(format!(
+                    "unknown playbook `{id}`; known playbooks: {}",
+                    known.join(", ")
+                )));
+            }
+        }
+    }
+    Ok(out)
+}
+
+pub fn build(
+    e: &EndpointArgs,
+    s: &SourceArgs,
+    f: &FetchArgs,
+    a: &AuditArgs,
+    default_playbook: &str,
+    out: &Output,
+) -> Result<Plan, ToolError> {
+    let playbooks = playbooks(a, default_playbook)?;
+    let profile = crate::profile::load(&a.profile, a.playbooks_dir.as_deref())?;
+    let fetch = fetch_options(f)?;
+    let source = source(e, s, f, out)?;
+    Ok(Plan {
+        source,
+        others: s.other_snapshot.clone(),
+        fetch,
+        fetch_tenant: true,
+        playbooks,
+        profile,
+        license: LicenseOptions {
+            seats: a.licenses,
+            mode: a.license_mode,
+            groups: a.license_groups.clone(),
+        },
+        ldap_groups: None,
+        scope: None,
+        logs: None,
+    })
+}

@@ -1,0 +1,1 @@
+//! The deterministic demo-tenant generator (owned by the server work).

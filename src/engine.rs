@@ -1,0 +1,184 @@
+//! The run: source -> tenant -> checks -> report. Commands build an `Plan`, the engine
+//! gathers evidence (live probes and fetch, or snapshot loading), runs the selected
+//! playbooks' checks once each, and hands back a `Report` plus what the bundle needs.
+
+use crate::checks::{self, Ctx, LicenseOptions};
+use crate::findings::{CheckResult, Status};
+use crate::model::Tenant;
+use crate::playbook::Playbook;
+use crate::profile::Profile;
+use crate::report::{PlaybookRun, Report, SourceInfo, SourceKind, Tenancy};
+use crate::source::fetch::{FetchOptions, Progress};
+use crate::source::http::{HttpClient, Transcript};
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+pub enum Source {
+    Live(HttpClient),
+    Snapshot(PathBuf),
+}
+
+pub struct Plan {
+    pub source: Source,
+    pub others: Vec<PathBuf>,
+    pub fetch: FetchOptions,
+    /// False for `test-connection`: probe the connection only, fetch nothing.
+    pub fetch_tenant: bool,
+    pub playbooks: Vec<Playbook>,
+    pub profile: Profile,
+    pub license: LicenseOptions,
+    pub ldap_groups: Option<Vec<String>>,
+    pub scope: Option<crate::scope::ScopeInputs>,
+    pub logs: Option<crate::logs::LogInputs>,
+}
+
+/// What a run leaves behind for renderers and the bundle.
+pub struct Outcome {
+    pub report: Report,
+    pub tenant: Option<Tenant>,
+    pub transcript: Transcript,
+}
+
+pub async fn run(plan: Plan, progress: &Progress) -> anyhow::Result<Outcome> {
+    let mut live: HashMap<String, CheckResult> = HashMap::new();
+    let mut tenant: Option<Tenant> = None;
+    let mut warnings = Vec::new();
+    let mut no_tenant_reason: Option<String> = None;
+    let (source_info, transcript, offline_reason) = match &plan.source {
+        Source::Live(client) => {
+            let ep = &client.endpoint;
+            if ep.insecure {
+                warnings.push(
+                    "TLS certificate verification was disabled with --insecure: results about TLS do not hold"
+                        .to_string(),
+                );
+            }
+            let conn = crate::connection::run(client).await;
+            for r in &conn.results {
+                live.insert(r.id.clone(), r.clone());
+            }
+            if conn.proceed && plan.fetch_tenant {
+                let fetched = crate::source::fetch::fetch_tenant(client, &plan.fetch, progress).await;
+                for r in fetched.protocol {
+                    live.insert(r.id.clone(), r);
+                }
+                tenant = Some(fetched.tenant);
+            } else if !conn.proceed {
+                no_tenant_reason = Some(format!(
+                    "not run: the connection failed at `{}`, so no tenant data could be fetched",
+                    conn.failed_step.as_deref().unwrap_or("an earlier step")
+                ));
+            }
+            (
+                SourceInfo {
+                    kind: SourceKind::Live,
+                    label: ep.host(),
+                    base_url: Some(crate::secret::scrub(ep.base_url.as_str())),
+                    insecure: ep.insecure,
+                },
+                client.transcript.clone(),
+                None,
+            )
+        }
+        Source::Snapshot(path) => {
+            let t = crate::source::snapshot::load(path)?;
+            let label = path.display().to_string();
+            tenant = Some(t);
+            (
+                SourceInfo {
+                    kind: SourceKind::Snapshot,
+                    label: label.clone(),
+                    base_url: None,
+                    insecure: false,
+                },
+                Transcript::default(),
+                Some(format!("offline run: analysing snapshot {label}; live checks need --base-url")),
+            )
+        }
+    };
+    let mut others = Vec::new();
+    for p in &plan.others {
+        others.push(crate::source::snapshot::load(p)?);
+    }
+    if let Some(t) = &tenant {
+        if !t.is_complete() {
+            warnings.push(format!(
+                "the tenant data is incomplete: {}",
+                if t.completeness.notes.is_empty() {
+                    "some pages could not be fetched".to_string()
+                } else {
+                    t.completeness.notes.join("; ")
+                }
+            ));
+        }
+    }
+
+    let ctx = Ctx {
+        tenant: tenant.as_ref(),
+        others: &others,
+        profile: &plan.profile,
+        license: &plan.license,
+        ldap_groups: plan.ldap_groups.as_deref(),
+        live: &live,
+        offline_reason: offline_reason.as_deref(),
+        no_tenant_reason: no_tenant_reason.as_deref(),
+        scope: plan.scope.as_ref(),
+        logs: plan.logs.as_ref(),
+    };
+    let (checks, runs) = run_playbooks(&ctx, &plan.playbooks);
+    let mut report = Report::new(source_info, checks, runs);
+    report.warnings = warnings;
+    report.tenant = tenant.as_ref().map(|t| Tenancy {
+        users: t.users.len(),
+        groups: t.groups.len(),
+        complete: t.is_complete(),
+        notes: t.completeness.notes.clone(),
+    });
+    Ok(Outcome {
+        report,
+        tenant,
+        transcript,
+    })
+}
+
+/// Runs every step of every playbook, each check id once (first parameters win), and
+/// returns the results in first-seen order plus a per-playbook summary.
+pub fn run_playbooks(ctx: &Ctx, playbooks: &[Playbook]) -> (Vec<CheckResult>, Vec<PlaybookRun>) {
+    let registry = checks::registry();
+    let mut results: Vec<CheckResult> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut runs = Vec::new();
+    for pb in playbooks {
+        let mut ids = Vec::new();
+        for step in &pb.steps {
+            if !index.contains_key(&step.check) {
+                let result = match registry.iter().find(|d| d.id == step.check) {
+                    Some(def) => (def.run)(ctx, &step.params),
+                    None => CheckResult::new(
+                        &step.check,
+                        Status::Error,
+                        format!("playbook `{}` names unknown check `{}`", pb.id, step.check),
+                    )
+                    .with_remediation("fix the playbook file: `scim-doctor playbooks list` shows the known checks"),
+                };
+                index.insert(step.check.clone(), results.len());
+                results.push(result);
+            }
+            if !ids.contains(&step.check) {
+                ids.push(step.check.clone());
+            }
+        }
+        let status = ids
+            .iter()
+            .filter_map(|id| index.get(id).map(|&i| results[i].status))
+            .max_by_key(|s| s.rank())
+            .unwrap_or(Status::Pass);
+        runs.push(PlaybookRun {
+            id: pb.id.clone(),
+            title: pb.title.clone(),
+            status,
+            checks: ids,
+        });
+    }
+    (results, runs)
+}

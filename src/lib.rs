@@ -1,0 +1,26 @@
+//! scim-doctor: finds out why SCIM user provisioning is failing and writes the ticket.
+//!
+//! Data flows one way:
+//! `source` (live HTTP or files) -> `model::Tenant` -> `checks` -> `findings` ->
+//! `report` -> `render` / `bundle`. `engine` runs that pipeline for a `Plan` that the
+//! `commands` build from the flags in `cli`.
+
+pub mod bundle;
+pub mod checks;
+pub mod cli;
+pub mod commands;
+pub mod connection;
+pub mod demo;
+pub mod engine;
+pub mod findings;
+pub mod logs;
+pub mod model;
+pub mod playbook;
+pub mod profile;
+pub mod render;
+pub mod report;
+pub mod scope;
+pub mod secret;
+pub mod server;
+pub mod source;
+pub mod util;

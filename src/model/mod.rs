@@ -1,0 +1,289 @@
+//! The tenant model: what the checks see, whatever the source (live endpoint, snapshot
+//! directory, raw `curl` output or a bundle). Parsing is lenient: a resource the model
+//! cannot use is counted in `Tenant::parse_issues`, never a reason to stop.
+
+mod parse;
+
+pub use parse::{parse_group, parse_list_or_array, parse_user, ParseIssue};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+pub const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+pub const ENTERPRISE_SCHEMA: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+pub const LIST_RESPONSE_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
+pub const ERROR_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Email {
+    pub value: String,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub primary: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct User {
+    pub id: String,
+    pub user_name: Option<String>,
+    pub external_id: Option<String>,
+    /// `None` when the server did not send `active` (SCIM leaves the default to the server;
+    /// the checks treat a missing value as active, as the IdPs do).
+    pub active: Option<bool>,
+    pub display_name: Option<String>,
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+    pub emails: Vec<Email>,
+    pub phone_numbers: Vec<String>,
+    /// Every other attribute the server sent (enterprise extension, title, meta...), kept so
+    /// that profile checks can look up any path and snapshots round-trip.
+    pub extra: Option<Box<Map<String, Value>>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Member {
+    pub value: String,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Group {
+    pub id: String,
+    pub display_name: Option<String>,
+    pub external_id: Option<String>,
+    pub members: Vec<Member>,
+    pub extra: Option<Box<Map<String, Value>>>,
+}
+
+/// The discovery documents as the server returned them (absent when not fetched).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Discovery {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_provider_config: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schemas: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource_types: Option<Value>,
+}
+
+/// Whether the tenant holds everything the server has. An incomplete tenant is still
+/// analysed, and every report says so.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Completeness {
+    pub users_complete: bool,
+    pub groups_complete: bool,
+    /// One line per reason the data may be partial ("stopped after 12 pages: --max-pages").
+    #[serde(default)]
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Tenant {
+    /// Endpoint host or snapshot name: what the reports call this tenant.
+    pub label: String,
+    pub users: Vec<User>,
+    pub groups: Vec<Group>,
+    pub discovery: Discovery,
+    pub completeness: Completeness,
+    /// Resources that could not be used (no id, not an object...).
+    pub parse_issues: Vec<ParseIssue>,
+}
+
+impl User {
+    /// A missing `active` counts as active.
+    pub fn is_active(&self) -> bool {
+        self.active.unwrap_or(true)
+    }
+
+    /// The primary email, else the first email with a non-blank value.
+    pub fn primary_email(&self) -> Option<&str> {
+        self.emails
+            .iter()
+            .find(|e| e.primary && !e.value.trim().is_empty())
+            .or_else(|| self.emails.iter().find(|e| !e.value.trim().is_empty()))
+            .map(|e| e.value.as_str())
+    }
+
+    /// All non-blank email values, in the order the server sent them.
+    pub fn email_values(&self) -> Vec<&str> {
+        self.emails
+            .iter()
+            .map(|e| e.value.as_str())
+            .filter(|v| !v.trim().is_empty())
+            .collect()
+    }
+
+    /// Looks up an attribute by SCIM path (`userName`, `name.givenName`, `emails`,
+    /// `urn:...:enterprise:2.0:User:department`) and says whether it holds a non-empty value.
+    pub fn has_attribute(&self, path: &str) -> bool {
+        let lower = path.to_ascii_lowercase();
+        let filled = |o: &Option<String>| o.as_deref().is_some_and(|s| !s.trim().is_empty());
+        match lower.as_str() {
+            "id" => !self.id.is_empty(),
+            "username" => filled(&self.user_name),
+            "externalid" => filled(&self.external_id),
+            "active" => self.active.is_some(),
+            "displayname" => filled(&self.display_name),
+            "name.givenname" => filled(&self.given_name),
+            "name.familyname" => filled(&self.family_name),
+            "emails" | "emails.value" => !self.email_values().is_empty(),
+            "phonenumbers" | "phonenumbers.value" => !self.phone_numbers.is_empty(),
+            _ => self.extra.as_deref().is_some_and(|m| lookup_path(m, path)),
+        }
+    }
+}
+
+/// Case-insensitive lookup of a dotted path, with schema-URN prefixes
+/// (`urn:...:User:department`) resolved into the extension object.
+fn lookup_path(map: &Map<String, Value>, path: &str) -> bool {
+    fn get<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+        map.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v)
+    }
+    fn filled(v: &Value) -> bool {
+        match v {
+            Value::Null => false,
+            Value::String(s) => !s.trim().is_empty(),
+            Value::Array(a) => a.iter().any(filled),
+            Value::Object(o) => o.values().any(filled),
+            _ => true,
+        }
+    }
+    if path.to_ascii_lowercase().starts_with("urn:") {
+        if let Some(idx) = path.rfind(':') {
+            let (urn, attr) = (&path[..idx], &path[idx + 1..]);
+            if let Some(Value::Object(ext)) = get(map, urn) {
+                return lookup_path(ext, attr);
+            }
+        }
+        return false;
+    }
+    let mut parts = path.split('.');
+    let Some(first) = parts.next() else { return false };
+    let mut cur = match get(map, first) {
+        Some(v) => v,
+        None => return false,
+    };
+    for p in parts {
+        cur = match cur {
+            Value::Object(o) => match get(o, p) {
+                Some(v) => v,
+                None => return false,
+            },
+            Value::Array(items) => {
+                return items
+                    .iter()
+                    .any(|i| matches!(i, Value::Object(o) if get(o, p).is_some_and(filled)))
+            }
+            _ => return false,
+        };
+    }
+    filled(cur)
+}
+
+impl Group {
+    pub fn name(&self) -> &str {
+        self.display_name.as_deref().unwrap_or("")
+    }
+}
+
+impl Tenant {
+    pub fn new(label: impl Into<String>) -> Self {
+        Tenant {
+            label: label.into(),
+            completeness: Completeness {
+                users_complete: true,
+                groups_complete: true,
+                notes: Vec::new(),
+            },
+            ..Default::default()
+        }
+    }
+
+    pub fn is_complete(&self) -> bool {
+        self.completeness.users_complete && self.completeness.groups_complete
+    }
+}
+
+impl User {
+    /// The SCIM JSON form of the user (used by snapshots, bundles and the embedded server).
+    pub fn to_scim(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("schemas".into(), Value::from(vec![USER_SCHEMA]));
+        m.insert("id".into(), Value::from(self.id.clone()));
+        if let Some(v) = &self.external_id {
+            m.insert("externalId".into(), Value::from(v.clone()));
+        }
+        if let Some(v) = &self.user_name {
+            m.insert("userName".into(), Value::from(v.clone()));
+        }
+        if let Some(v) = self.active {
+            m.insert("active".into(), Value::from(v));
+        }
+        if let Some(v) = &self.display_name {
+            m.insert("displayName".into(), Value::from(v.clone()));
+        }
+        if self.given_name.is_some() || self.family_name.is_some() {
+            let mut name = Map::new();
+            if let Some(v) = &self.given_name {
+                name.insert("givenName".into(), Value::from(v.clone()));
+            }
+            if let Some(v) = &self.family_name {
+                name.insert("familyName".into(), Value::from(v.clone()));
+            }
+            m.insert("name".into(), Value::Object(name));
+        }
+        if !self.emails.is_empty() {
+            m.insert(
+                "emails".into(),
+                serde_json::to_value(&self.emails).unwrap_or(Value::Null),
+            );
+        }
+        if !self.phone_numbers.is_empty() {
+            let phones: Vec<Value> = self
+                .phone_numbers
+                .iter()
+                .map(|p| serde_json::json!({ "value": p }))
+                .collect();
+            m.insert("phoneNumbers".into(), Value::from(phones));
+        }
+        if let Some(extra) = &self.extra {
+            for (k, v) in extra.iter() {
+                if k == "schemas" {
+                    m.insert(k.clone(), v.clone());
+                } else {
+                    m.entry(k.clone()).or_insert_with(|| v.clone());
+                }
+            }
+        }
+        Value::Object(m)
+    }
+}
+
+impl Group {
+    pub fn to_scim(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("schemas".into(), Value::from(vec![GROUP_SCHEMA]));
+        m.insert("id".into(), Value::from(self.id.clone()));
+        if let Some(v) = &self.external_id {
+            m.insert("externalId".into(), Value::from(v.clone()));
+        }
+        if let Some(v) = &self.display_name {
+            m.insert("displayName".into(), Value::from(v.clone()));
+        }
+        m.insert(
+            "members".into(),
+            serde_json::to_value(&self.members).unwrap_or(Value::Null),
+        );
+        if let Some(extra) = &self.extra {
+            for (k, v) in extra.iter() {
+                m.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+        }
+        Value::Object(m)
+    }
+}

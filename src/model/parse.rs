@@ -1,0 +1,248 @@
+//! Lenient conversion of SCIM JSON into the tenant model.
+//!
+//! Real servers and IdPs deviate: `active` arrives as the string "False" (Entra without the
+//! aadOptscim062020 flag), emails as bare strings, member lists as null. Each deviation the
+//! model can absorb is absorbed; a resource it cannot use becomes a `ParseIssue`.
+
+use super::{Email, Group, Member, User};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ParseIssue {
+    /// "user" or "group".
+    pub kind: String,
+    /// Position in the source (page/line/array index) when known.
+    pub position: String,
+    pub problem: String,
+}
+
+fn take_string(map: &mut Map<String, Value>, key: &str) -> Option<String> {
+    let found = map.keys().find(|k| k.eq_ignore_ascii_case(key)).cloned()?;
+    match map.remove(&found)? {
+        Value::String(s) => Some(s),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn take(map: &mut Map<String, Value>, key: &str) -> Option<Value> {
+    let found = map.keys().find(|k| k.eq_ignore_ascii_case(key)).cloned()?;
+    map.remove(&found)
+}
+
+fn as_bool(v: &Value) -> Option<bool> {
+    match v {
+        Value::Bool(b) => Some(*b),
+        Value::String(s) if s.eq_ignore_ascii_case("true") => Some(true),
+        Value::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
+        _ => None,
+    }
+}
+
+fn finish_extra(map: Map<String, Value>) -> Option<Box<Map<String, Value>>> {
+    if map.is_empty() {
+        None
+    } else {
+        Some(Box::new(map))
+    }
+}
+
+/// Converts one SCIM User resource.
+pub fn parse_user(value: Value, position: &str) -> Result<User, ParseIssue> {
+    let issue = |problem: &str| ParseIssue {
+        kind: "user".into(),
+        position: position.to_string(),
+        problem: problem.to_string(),
+    };
+    let Value::Object(mut map) = value else {
+        return Err(issue("resource is not a JSON object"));
+    };
+    let id = take_string(&mut map, "id").unwrap_or_default();
+    if id.trim().is_empty() {
+        return Err(issue("resource has no id"));
+    }
+    let mut user = User {
+        id,
+        user_name: take_string(&mut map, "userName"),
+        external_id: take_string(&mut map, "externalId"),
+        display_name: take_string(&mut map, "displayName"),
+        ..Default::default()
+    };
+    user.active = take(&mut map, "active").as_ref().and_then(as_bool);
+    if let Some(Value::Object(mut name)) = take(&mut map, "name") {
+        user.given_name = take_string(&mut name, "givenName");
+        user.family_name = take_string(&mut name, "familyName");
+        if !name.is_empty() {
+            map.insert("name".into(), Value::Object(name));
+        }
+    }
+    match take(&mut map, "emails") {
+        Some(Value::Array(items)) => {
+            for item in items {
+                match item {
+                    Value::String(s) => user.emails.push(Email {
+                        value: s,
+                        kind: None,
+                        primary: false,
+                    }),
+                    Value::Object(mut e) => {
+                        let primary = take(&mut e, "primary").as_ref().and_then(as_bool);
+                        user.emails.push(Email {
+                            value: take_string(&mut e, "value").unwrap_or_default(),
+                            kind: take_string(&mut e, "type"),
+                            primary: primary.unwrap_or(false),
+                        });
+                    }
+                    _ => {}
+                }
+            }
+        }
+        // A lone object or string where a list belongs: keep the value, it is still an email.
+        Some(Value::Object(mut e)) => user.emails.push(Email {
+            value: take_string(&mut e, "value").unwrap_or_default(),
+            kind: take_string(&mut e, "type"),
+            primary: take(&mut e, "primary").as_ref().and_then(as_bool).unwrap_or(false),
+        }),
+        Some(Value::String(s)) => user.emails.push(Email {
+            value: s,
+            kind: None,
+            primary: false,
+        }),
+        _ => {}
+    }
+    if let Some(Value::Array(items)) = take(&mut map, "phoneNumbers") {
+        for item in items {
+            let v = match item {
+                Value::String(s) => Some(s),
+                Value::Object(mut p) => take_string(&mut p, "value"),
+                _ => None,
+            };
+            if let Some(v) = v.filter(|v| !v.trim().is_empty()) {
+                user.phone_numbers.push(v);
+            }
+        }
+    }
+    user.extra = finish_extra(map);
+    Ok(user)
+}
+
+/// Converts one SCIM Group resource.
+pub fn parse_group(value: Value, position: &str) -> Result<Group, ParseIssue> {
+    let issue = |problem: &str| ParseIssue {
+        kind: "group".into(),
+        position: position.to_string(),
+        problem: problem.to_string(),
+    };
+    let Value::Object(mut map) = value else {
+        return Err(issue("resource is not a JSON object"));
+    };
+    let id = take_string(&mut map, "id").unwrap_or_default();
+    if id.trim().is_empty() {
+        return Err(issue("resource has no id"));
+    }
+    let mut group = Group {
+        id,
+        display_name: take_string(&mut map, "displayName"),
+        external_id: take_string(&mut map, "externalId"),
+        ..Default::default()
+    };
+    if let Some(Value::Array(items)) = take(&mut map, "members") {
+        for item in items {
+            if let Value::Object(mut m) = item {
+                if let Some(value) = take_string(&mut m, "value").filter(|v| !v.is_empty()) {
+                    group.members.push(Member {
+                        value,
+                        kind: take_string(&mut m, "type"),
+                        display: take_string(&mut m, "display"),
+                    });
+                }
+            }
+        }
+    }
+    group.extra = finish_extra(map);
+    Ok(group)
+}
+
+/// Accepts a SCIM ListResponse (`{"Resources": [...]}`, any key case), a bare JSON array,
+/// or a Graph-style `{"value": [...]}` and returns the resources.
+pub fn parse_list_or_array(value: Value) -> Result<Vec<Value>, String> {
+    match value {
+        Value::Array(items) => Ok(items),
+        Value::Object(mut map) => {
+            for key in ["Resources", "resources", "value"] {
+                if let Some(found) = map.keys().find(|k| k.eq_ignore_ascii_case(key)).cloned() {
+                    return match map.remove(&found) {
+                        Some(Value::Array(items)) => Ok(items),
+                        Some(Value::Null) => Ok(Vec::new()),
+                        _ => Err(format!("`{found}` is not an array")),
+                    };
+                }
+            }
+            if map.keys().any(|k| k.eq_ignore_ascii_case("totalResults")) {
+                // A ListResponse with zero results may omit Resources entirely.
+                return Ok(Vec::new());
+            }
+            if map.contains_key("id") {
+                return Ok(vec![Value::Object(map)]);
+            }
+            Err("expected a SCIM ListResponse (with `Resources`) or a JSON array".into())
+        }
+        _ => Err("expected a SCIM ListResponse (with `Resources`) or a JSON array".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn entra_string_booleans_and_bare_email_strings_are_understood() {
+        let u = parse_user(
+            json!({"id": "1", "userName": "a@x", "active": "False", "emails": ["a@x"]}),
+            "0",
+        )
+        .unwrap();
+        assert_eq!(u.active, Some(false));
+        assert_eq!(u.email_values(), vec!["a@x"]);
+    }
+
+    #[test]
+    fn a_resource_without_id_is_an_issue_not_a_user() {
+        let err = parse_user(json!({"userName": "a@x"}), "page 1 item 3").unwrap_err();
+        assert_eq!(err.problem, "resource has no id");
+        assert_eq!(err.position, "page 1 item 3");
+    }
+
+    #[test]
+    fn extension_attributes_are_kept_and_found_by_urn_path() {
+        let u = parse_user(
+            json!({"id": "1", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "Sales"}}),
+            "0",
+        )
+        .unwrap();
+        assert!(u.has_attribute("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"));
+        assert!(!u.has_attribute("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:costCenter"));
+        assert!(!u.has_attribute("emails"));
+    }
+
+    #[test]
+    fn list_response_array_and_graph_value_shapes_are_accepted() {
+        assert_eq!(parse_list_or_array(json!({"totalResults": 0})).unwrap().len(), 0);
+        assert_eq!(parse_list_or_array(json!([{"id": "1"}])).unwrap().len(), 1);
+        assert_eq!(parse_list_or_array(json!({"Resources": [{"id": "1"}]})).unwrap().len(), 1);
+        assert!(parse_list_or_array(json!({"foo": 1})).is_err());
+    }
+
+    #[test]
+    fn user_round_trips_through_scim_json() {
+        let src = json!({"schemas": [super::super::USER_SCHEMA], "id": "7", "userName": "b@x", "active": true,
+            "name": {"givenName": "B", "familyName": "X"}, "emails": [{"value": "b@x", "primary": true, "type": "work"}],
+            "title": "Eng"});
+        let u = parse_user(src, "0").unwrap();
+        let back = parse_user(u.to_scim(), "0").unwrap();
+        assert_eq!(u, back);
+    }
+}

@@ -1,0 +1,1 @@
+//! The embedded read-only SCIM server with fault injection (owned by the server work).

@@ -1,0 +1,57 @@
+//! Small shared helpers: clock (overridable for deterministic tests), text normalisation.
+
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+/// Set `SCIM_DOCTOR_FIXED_TIME` (an RFC 3339 UTC timestamp) to make every timestamp the tool
+/// prints deterministic, for snapshot tests.
+pub const FIXED_TIME_ENV: &str = "SCIM_DOCTOR_FIXED_TIME";
+
+pub fn now() -> OffsetDateTime {
+    if let Ok(fixed) = std::env::var(FIXED_TIME_ENV) {
+        if let Ok(t) = OffsetDateTime::parse(&fixed, &Rfc3339) {
+            return t;
+        }
+    }
+    OffsetDateTime::now_utc()
+}
+
+pub fn now_rfc3339() -> String {
+    rfc3339(now())
+}
+
+pub fn rfc3339(t: OffsetDateTime) -> String {
+    t.to_offset(time::UtcOffset::UTC)
+        .replace_nanosecond(0)
+        .unwrap_or(t)
+        .format(&Rfc3339)
+        .unwrap_or_default()
+}
+
+/// Compact UTC timestamp for file names: 20261126T073800Z.
+pub fn file_stamp(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// Email/userName normal form used for duplicate detection: trimmed, lowercased.
+pub fn norm_key(s: &str) -> String {
+    s.trim().to_lowercase()
+}
+
+/// "1 user" / "3 users".
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("{n} {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
