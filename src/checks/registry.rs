@@ -64,6 +64,7 @@ pub fn registry() -> Vec<CheckDef> {
         "service-provider-config" => Area::Connection,
     ];
     all.extend(tenant_checks());
+    all.push(CheckDef { id: super::logs::PROVISIONING_FAILURES, area: Area::Logs, run: super::logs::provisioning_failures });
     all
 }
 
