@@ -7,22 +7,32 @@ use scim_doctor::logs::{load, LogInputs, LogStatus};
 use std::path::PathBuf;
 
 fn fixture(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/logs").join(rel)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/logs")
+        .join(rel)
 }
 
 fn portal_csv() -> Vec<PathBuf> {
-    ["ProvisioningLogs.csv", "ProvisioningLogs_ProvisioningSteps.csv", "ProvisioningLogs_ModifiedProperties.csv"]
-        .iter()
-        .map(|f| fixture(&format!("portal-csv/{f}")))
-        .collect()
+    [
+        "ProvisioningLogs.csv",
+        "ProvisioningLogs_ProvisioningSteps.csv",
+        "ProvisioningLogs_ModifiedProperties.csv",
+    ]
+    .iter()
+    .map(|f| fixture(&format!("portal-csv/{f}")))
+    .collect()
 }
 
 fn variant_csv() -> Vec<PathBuf> {
     // Given in a different order than the portal names them: detection is by headers.
-    ["steps-nov20.csv", "props-nov20.csv", "provisioning-logs-nov20.csv"]
-        .iter()
-        .map(|f| fixture(&format!("portal-csv-variant/{f}")))
-        .collect()
+    [
+        "steps-nov20.csv",
+        "props-nov20.csv",
+        "provisioning-logs-nov20.csv",
+    ]
+    .iter()
+    .map(|f| fixture(&format!("portal-csv-variant/{f}")))
+    .collect()
 }
 
 fn every_format() -> Vec<(&'static str, Vec<PathBuf>)> {
@@ -49,9 +59,16 @@ fn every_format_reads_the_same_story() {
         let logs = loaded(&paths);
         assert_eq!(logs.entries.len(), 11, "{label}");
         let a = analyse(&logs.entries);
-        assert_eq!((a.totals.success, a.totals.failure, a.totals.skipped), (4, 5, 2), "{label}");
-        let codes: Vec<(String, usize, bool)> =
-            a.failures.iter().map(|g| (g.key.clone(), g.count, g.known)).collect();
+        assert_eq!(
+            (a.totals.success, a.totals.failure, a.totals.skipped),
+            (4, 5, 2),
+            "{label}"
+        );
+        let codes: Vec<(String, usize, bool)> = a
+            .failures
+            .iter()
+            .map(|g| (g.key.clone(), g.count, g.known))
+            .collect();
         assert_eq!(
             codes,
             vec![
@@ -62,14 +79,31 @@ fn every_format_reads_the_same_story() {
             ],
             "{label}"
         );
-        let skips: Vec<(String, usize)> = a.skips.iter().map(|g| (g.key.clone(), g.count)).collect();
-        assert_eq!(skips, vec![("NotEffectivelyEntitled".to_string(), 2)], "{label}");
+        let skips: Vec<(String, usize)> =
+            a.skips.iter().map(|g| (g.key.clone(), g.count)).collect();
+        assert_eq!(
+            skips,
+            vec![("NotEffectivelyEntitled".to_string(), 2)],
+            "{label}"
+        );
         let conflict = &a.failures[0];
-        assert_eq!(conflict.seen_as, vec!["ContosoSaseEntryConflict".to_string()], "{label}");
+        assert_eq!(
+            conflict.seen_as,
+            vec!["ContosoSaseEntryConflict".to_string()],
+            "{label}"
+        );
         assert_eq!(conflict.users.len(), 1, "{label}");
         assert_eq!(conflict.users[0].label, "bob@contoso.com", "{label}");
-        assert_eq!(conflict.first.as_deref(), Some("2026-11-20T08:00:07Z"), "{label}");
-        assert_eq!(conflict.last.as_deref(), Some("2026-11-20T08:40:07Z"), "{label}");
+        assert_eq!(
+            conflict.first.as_deref(),
+            Some("2026-11-20T08:00:07Z"),
+            "{label}"
+        );
+        assert_eq!(
+            conflict.last.as_deref(),
+            Some("2026-11-20T08:40:07Z"),
+            "{label}"
+        );
     }
 }
 
@@ -81,12 +115,18 @@ fn csv_files_are_joined_on_change_id() {
         let bob = logs
             .entries
             .iter()
-            .find(|e| e.status == LogStatus::Failure && e.source_name.as_deref() == Some("bob@contoso.com"))
+            .find(|e| {
+                e.status == LogStatus::Failure
+                    && e.source_name.as_deref() == Some("bob@contoso.com")
+            })
             .expect("bob's failure is in the fixture");
         let kinds: Vec<&str> = bob.steps.iter().map(|s| s.kind.as_str()).collect();
         assert_eq!(kinds, vec!["import", "scoping", "matching", "export"]);
         assert_eq!(bob.steps[3].status, "failure");
-        assert!(bob.modified.iter().any(|m| m.name == "userName" && m.new == "bob@contoso.com"));
+        assert!(bob
+            .modified
+            .iter()
+            .any(|m| m.name == "userName" && m.new == "bob@contoso.com"));
         let formats: Vec<&str> = logs.files.iter().map(|f| f.format.as_str()).collect();
         assert!(formats.contains(&"portal-csv-logs") && formats.contains(&"portal-csv-steps"));
     }
@@ -95,8 +135,14 @@ fn csv_files_are_joined_on_change_id() {
 // proves that the JSON shapes are told apart and that Graph's nested steps are read
 #[test]
 fn json_shapes_are_recognised() {
-    assert_eq!(loaded(&[fixture("graph-v1.json")]).files[0].format, "json-graph-v1");
-    assert_eq!(loaded(&[fixture("graph-beta.json")]).files[0].format, "json-graph-beta");
+    assert_eq!(
+        loaded(&[fixture("graph-v1.json")]).files[0].format,
+        "json-graph-v1"
+    );
+    assert_eq!(
+        loaded(&[fixture("graph-beta.json")]).files[0].format,
+        "json-graph-beta"
+    );
     let portal = loaded(&[fixture("portal-download.json")]);
     assert_eq!(portal.files[0].format, "json-graph-v1");
     let carol = portal
@@ -115,8 +161,14 @@ fn understood_and_ignored_columns_are_reported() {
     let logs = loaded(&portal_csv());
     let understood: Vec<&str> = logs.understood.iter().map(|c| c.column.as_str()).collect();
     let ignored: Vec<&str> = logs.ignored.iter().map(|c| c.column.as_str()).collect();
-    assert!(understood.contains(&"Date (UTC)") && understood.contains(&"Error Code"), "{understood:?}");
-    assert!(ignored.contains(&"Duration (milliseconds)") && ignored.contains(&"Source System"), "{ignored:?}");
+    assert!(
+        understood.contains(&"Date (UTC)") && understood.contains(&"Error Code"),
+        "{understood:?}"
+    );
+    assert!(
+        ignored.contains(&"Duration (milliseconds)") && ignored.contains(&"Source System"),
+        "{ignored:?}"
+    );
     let graph = loaded(&[fixture("graph-v1.json")]);
     let ignored: Vec<&str> = graph.ignored.iter().map(|c| c.column.as_str()).collect();
     assert!(ignored.contains(&"durationInMilliseconds"), "{ignored:?}");
@@ -129,12 +181,17 @@ fn duplicate_inputs_count_once() {
     paths.push(fixture("graph-v1.json"));
     let logs = loaded(&paths);
     assert_eq!(logs.entries.len(), 11);
-    assert!(logs.notes.iter().any(|n| n.contains("counted once")), "{:?}", logs.notes);
+    assert!(
+        logs.notes.iter().any(|n| n.contains("counted once")),
+        "{:?}",
+        logs.notes
+    );
 }
 
 fn bin() -> Command {
     let mut c = Command::cargo_bin("scim-doctor").expect("binary builds");
-    c.env("SCIM_DOCTOR_FIXED_TIME", "2026-11-26T08:00:00Z").env("NO_COLOR", "1");
+    c.env("SCIM_DOCTOR_FIXED_TIME", "2026-11-26T08:00:00Z")
+        .env("NO_COLOR", "1");
     c
 }
 
@@ -142,13 +199,23 @@ fn check_json(logs: &[PathBuf]) -> serde_json::Value {
     let mut c = bin();
     c.args(["check", "--snapshot"])
         .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/explain/tenant"))
-        .args(["--playbook", "full-audit", "--format", "json", "--provisioning-logs"])
+        .args([
+            "--playbook",
+            "full-audit",
+            "--format",
+            "json",
+            "--provisioning-logs",
+        ])
         .args(logs);
     let out = c.output().expect("runs");
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json report");
     report["checks"]
         .as_array()
-        .and_then(|a| a.iter().find(|c| c["id"] == "provisioning-failures").cloned())
+        .and_then(|a| {
+            a.iter()
+                .find(|c| c["id"] == "provisioning-failures")
+                .cloned()
+        })
         .expect("provisioning-failures in the report")
 }
 
@@ -162,9 +229,15 @@ fn provisioning_failures_through_the_binary() {
     assert_eq!(r["data"]["skip_reasons"]["NotEffectivelyEntitled"], 2);
     assert_eq!(r["data"]["quarantine"]["level"], "at-risk");
     let msg = r["message"].as_str().unwrap_or_default();
-    assert!(msg.contains("unknown code ContosoWidgetQuotaReached"), "{msg}");
+    assert!(
+        msg.contains("unknown code ContosoWidgetQuotaReached"),
+        "{msg}"
+    );
     let rem = r["remediation"].as_str().unwrap_or_default();
-    assert!(rem.contains("NotEffectivelyEntitled") && rem.contains("assign the user"), "{rem}");
+    assert!(
+        rem.contains("NotEffectivelyEntitled") && rem.contains("assign the user"),
+        "{rem}"
+    );
 }
 
 // proves that a file that is not a provisioning log stops the run with exit code 2 and one line
@@ -173,7 +246,10 @@ fn unrecognised_log_file_is_exit_2() {
     let tenant = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/explain/tenant");
     for bogus in [fixture("not-a-log.csv"), tenant.join("Users.json")] {
         let mut c = bin();
-        c.args(["check", "--snapshot"]).arg(&tenant).args(["--format", "json", "--provisioning-logs"]).arg(&bogus);
+        c.args(["check", "--snapshot"])
+            .arg(&tenant)
+            .args(["--format", "json", "--provisioning-logs"])
+            .arg(&bogus);
         let out = c.output().expect("runs");
         assert_eq!(out.status.code(), Some(2), "{bogus:?}");
         let err = String::from_utf8_lossy(&out.stderr);
