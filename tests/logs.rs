@@ -257,3 +257,16 @@ fn unrecognised_log_file_is_exit_2() {
         assert!(err.contains("provisioning log"), "{err}");
     }
 }
+
+// proves the user docs list every error code the check knows (the table cannot drift)
+#[test]
+fn docs_list_every_known_code() {
+    let doc = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/provisioning-logs.md"))
+        .expect("docs/provisioning-logs.md exists");
+    for k in scim_doctor::logs::codes::known_codes()
+        .iter()
+        .chain(scim_doctor::logs::codes::known_skip_reasons())
+    {
+        assert!(doc.contains(&format!("`{}`", k.code)), "{} missing from the docs", k.code);
+    }
+}
