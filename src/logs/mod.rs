@@ -11,12 +11,14 @@ pub mod analysis;
 pub mod codes;
 pub mod columns;
 mod csv_input;
+mod join;
 mod json_input;
+mod record;
 pub mod when;
 
-use columns::Field;
+pub(crate) use record::Record;
+
 use serde::Serialize;
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// Outcome of one log entry (Graph `provisioningStatusInfo.status`).
@@ -170,135 +172,6 @@ pub struct LogInputs {
     pub notes: Vec<String>,
 }
 
-/// The values of one record, by field, plus nested steps and modified properties (JSON).
-#[derive(Debug, Default)]
-pub(crate) struct Record {
-    pub values: HashMap<Field, String>,
-    pub steps: Vec<Step>,
-    pub modified: Vec<ModifiedProperty>,
-}
-
-impl Record {
-    pub fn set(&mut self, f: Field, v: &str) {
-        let v = v.trim();
-        if !v.is_empty() {
-            self.values.entry(f).or_insert_with(|| v.to_string());
-        }
-    }
-
-    fn get(&self, f: Field) -> Option<String> {
-        self.values.get(&f).cloned()
-    }
-
-    pub fn step(&self) -> Step {
-        Step {
-            name: self.get(Field::StepName).unwrap_or_default(),
-            kind: self.get(Field::StepKind).unwrap_or_default(),
-            status: self.get(Field::StepStatus).unwrap_or_default(),
-            description: self.get(Field::StepDescription).unwrap_or_default(),
-        }
-    }
-
-    pub fn modified_property(&self) -> ModifiedProperty {
-        ModifiedProperty {
-            name: self.get(Field::PropName).unwrap_or_default(),
-            old: self.get(Field::PropOld).unwrap_or_default(),
-            new: self.get(Field::PropNew).unwrap_or_default(),
-        }
-    }
-
-    pub fn into_entry(self, file: &str) -> LogEntry {
-        let raw_at = self.get(Field::At);
-        let at_utc = raw_at.as_deref().and_then(when::parse);
-        let at = at_utc.map(crate::util::rfc3339).or(raw_at);
-        let upn = self.get(Field::SourceUpn);
-        let display = self.get(Field::SourceName);
-        let mut e = LogEntry {
-            at,
-            change_id: self.get(Field::ChangeId),
-            cycle_id: self.get(Field::CycleId),
-            job_id: self.get(Field::JobId),
-            id: self.get(Field::RecordId),
-            action: self.get(Field::Action).map(|a| canonical_action(&a)),
-            status: self
-                .get(Field::Status)
-                .map(|s| LogStatus::parse(&s))
-                .unwrap_or(LogStatus::Unknown),
-            error_code: self.get(Field::ErrorCode),
-            reason: self.get(Field::Reason),
-            details: self.get(Field::Details),
-            error_category: self.get(Field::ErrorCategory),
-            recommended_action: self.get(Field::RecommendedAction),
-            skip_reason: self.get(Field::SkipReason),
-            source_id: self.get(Field::SourceId),
-            source_name: upn.clone().or_else(|| display.clone()),
-            source_display_name: display,
-            source_type: self.get(Field::SourceType),
-            target_id: self.get(Field::TargetId),
-            target_name: self.get(Field::TargetName),
-            steps: self.steps,
-            modified: self.modified,
-            file: file.to_string(),
-            at_utc,
-        };
-        finish(&mut e);
-        e
-    }
-}
-
-/// Graph's action names in their documented spelling; anything else is kept as found.
-fn canonical_action(raw: &str) -> String {
-    let known = [
-        "create",
-        "update",
-        "delete",
-        "stagedDelete",
-        "disable",
-        "other",
-    ];
-    let n = columns::normalise(raw);
-    known
-        .iter()
-        .find(|k| k.to_ascii_lowercase() == n)
-        .map(|k| k.to_string())
-        .unwrap_or_else(|| raw.trim().to_string())
-}
-
-/// Derivations once steps are attached: status from steps when the log row had none, and
-/// the skip reason from the texts when no column carried it.
-fn finish(e: &mut LogEntry) {
-    if e.status == LogStatus::Unknown && !e.steps.is_empty() {
-        let st: Vec<LogStatus> = e
-            .steps
-            .iter()
-            .map(|s| LogStatus::parse(&s.status))
-            .collect();
-        e.status = [
-            LogStatus::Failure,
-            LogStatus::Skipped,
-            LogStatus::Warning,
-            LogStatus::Success,
-        ]
-        .into_iter()
-        .find(|s| st.contains(s))
-        .unwrap_or(LogStatus::Unknown);
-    }
-    if e.status == LogStatus::Skipped && e.skip_reason.is_none() {
-        let texts = [&e.error_code, &e.reason, &e.details]
-            .into_iter()
-            .filter_map(|o| o.as_deref())
-            .chain(e.steps.iter().map(|s| s.description.as_str()));
-        let mut found = None;
-        for t in texts {
-            if let Some(k) = codes::skip_reason_in_text(t) {
-                found = Some(k.code.to_string());
-                break;
-            }
-        }
-        e.skip_reason = found;
-    }
-}
-
 /// Reads every `--provisioning-logs` file. An unreadable or unrecognisable file is an
 /// error (the user named it, so silently dropping it would hide evidence).
 pub fn load(paths: &[PathBuf]) -> anyhow::Result<LogInputs> {
@@ -321,92 +194,13 @@ pub fn load(paths: &[PathBuf]) -> anyhow::Result<LogInputs> {
             csv_input::read(&name, &text, &mut inputs, &mut csv_steps, &mut csv_modified)?;
         }
     }
-    join(&mut inputs, csv_steps, csv_modified);
-    dedupe(&mut inputs);
+    join::join(&mut inputs, csv_steps, csv_modified);
+    join::dedupe(&mut inputs);
     Ok(inputs)
 }
 
 fn display_name(path: &Path) -> String {
     path.display().to_string()
-}
-
-/// Attaches CSV step and modified-property rows to their entry by change id. With no log
-/// file for a change id, an entry is made from its steps, so a lone steps file still counts.
-fn join(inputs: &mut LogInputs, steps: Vec<(String, Record)>, modified: Vec<(String, Record)>) {
-    let mut by_change: HashMap<String, usize> = HashMap::new();
-    for (i, e) in inputs.entries.iter().enumerate() {
-        if let Some(c) = &e.change_id {
-            by_change.entry(c.to_lowercase()).or_insert(i);
-        }
-    }
-    let mut orphans: Vec<(String, String, Record)> = Vec::new();
-    let mut missing_change_id = 0usize;
-    for (file, r) in steps.into_iter().chain(modified) {
-        let Some(change) = r.get(Field::ChangeId) else {
-            missing_change_id += 1;
-            continue;
-        };
-        match by_change.get(&change.to_lowercase()) {
-            Some(&i) => attach(&mut inputs.entries[i], &r),
-            None => orphans.push((change, file, r)),
-        }
-    }
-    let has_log_file = inputs
-        .files
-        .iter()
-        .any(|f| f.format == "portal-csv-logs" || f.format.contains("json"));
-    if has_log_file && !orphans.is_empty() {
-        inputs.notes.push(format!(
-            "{} step/modified-property rows name a change id that no log entry has; they were used on their own",
-            orphans.len()
-        ));
-    }
-    for (change, file, r) in orphans {
-        let idx = match by_change.get(&change.to_lowercase()) {
-            Some(&i) => i,
-            None => {
-                let mut rec = Record::default();
-                rec.set(Field::ChangeId, &change);
-                inputs.entries.push(rec.into_entry(&file));
-                let i = inputs.entries.len() - 1;
-                by_change.insert(change.to_lowercase(), i);
-                i
-            }
-        };
-        attach(&mut inputs.entries[idx], &r);
-    }
-    if missing_change_id > 0 {
-        inputs.notes.push(format!(
-            "{missing_change_id} step/modified-property rows have no change id and could not be joined"
-        ));
-    }
-    for e in &mut inputs.entries {
-        finish(e);
-    }
-}
-
-fn attach(e: &mut LogEntry, r: &Record) {
-    if r.values.contains_key(&Field::PropOld) || r.values.contains_key(&Field::PropNew) {
-        e.modified.push(r.modified_property());
-    } else {
-        e.steps.push(r.step());
-    }
-}
-
-/// The same change given twice (portal CSV and JSON of the same window) counts once.
-fn dedupe(inputs: &mut LogInputs) {
-    let before = inputs.entries.len();
-    let mut seen = std::collections::HashSet::new();
-    inputs.entries.retain(|e| match (&e.change_id, &e.at) {
-        (Some(c), at) => seen.insert((c.to_lowercase(), at.clone(), e.status)),
-        (None, _) => true,
-    });
-    let dropped = before - inputs.entries.len();
-    if dropped > 0 {
-        inputs.notes.push(format!(
-            "{dropped} entries appeared in more than one file (same change id, time and status) and were counted once"
-        ));
-    }
 }
 
 /// One line for stderr: what was read and which columns were ignored.
