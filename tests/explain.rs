@@ -187,3 +187,69 @@ fn bad_input_is_exit_2() {
         1
     );
 }
+
+const TOKEN: &str = "explain-test-token-5d2a";
+
+fn live_server(faults: scim_doctor::server::Faults) -> scim_doctor::server::TestServer {
+    let tenant = scim_doctor::source::snapshot::load(&tenant()).expect("fixture tenant loads");
+    let mut config = scim_doctor::server::ServerConfig::with_token(TOKEN);
+    config.faults = faults;
+    scim_doctor::server::TestServer::start(tenant, config).expect("test server starts")
+}
+
+fn explain_live(server: &scim_doctor::server::TestServer, query: &str) -> (i32, Value, String) {
+    let mut c = bin();
+    c.args([
+        "explain-user",
+        query,
+        "--format",
+        "json",
+        "--base-url",
+        server.base_url(),
+    ])
+    .env("SCIM_TOKEN", TOKEN)
+    .env_remove("SCIM_BASE_URL");
+    let out = c.output().expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let v = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}\n{stderr}"));
+    (out.status.code().unwrap_or(-1), v, stdout + &stderr)
+}
+
+// proves that with an endpoint the lookups are real GET requests whose answers are shown, and nothing but GET is sent
+#[test]
+fn live_lookups_are_sent_as_get() {
+    let server = live_server(Default::default());
+    let (code, v, all) = explain_live(&server, "alice@contoso.com");
+    assert_eq!(code, 0, "{all}");
+    assert_eq!(v["match"]["mode"], "live");
+    assert_eq!(v["match"]["queries"][0]["http_status"], 200);
+    assert_eq!(v["match"]["queries"][0]["results"][0]["id"], "u-1001");
+    assert_eq!(v["verdict"]["code"], "provisioned");
+    assert!(!all.contains(TOKEN), "the token leaked into the output");
+    let filtered = server
+        .requests()
+        .iter()
+        .filter(|r| {
+            r.path
+                .contains("filter=userName%20eq%20%22alice%40contoso.com%22")
+        })
+        .count();
+    assert_eq!(filtered, 1, "{:?}", server.requests());
+    assert_eq!(server.non_get_count(), 0);
+}
+
+// proves that a server whose filter lookup fails is named as the reason, not hidden behind the snapshot view
+#[test]
+fn live_failing_filter_is_filter_broken() {
+    let faults = scim_doctor::server::Faults {
+        status: vec![("/Users?filter=userName".into(), 500)],
+        ..Default::default()
+    };
+    let server = live_server(faults);
+    let (code, v, all) = explain_live(&server, "erin@contoso.com");
+    assert_eq!(code, 1, "{all} {:?}", server.requests());
+    assert_eq!(v["match"]["queries"][0]["http_status"], 500);
+    assert_eq!(v["verdict"]["code"], "filter-broken");
+}
