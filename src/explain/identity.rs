@@ -5,8 +5,6 @@
 
 use crate::logs::LogEntry;
 use crate::model::{Tenant, User};
-use regex::Regex;
-use std::sync::OnceLock;
 
 /// Why a target user belongs to the person being explained.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -52,17 +50,15 @@ pub struct IdpRecord {
     pub attributes: Vec<(String, String)>,
 }
 
-fn soft_delete_re() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| Regex::new(r"^[0-9a-fA-F]{32}(.+@.+)$").unwrap_or_else(|_| unreachable!()))
-}
-
-/// The original userName of a soft-delete rewrite, if the userName has that form.
+/// The original userName of a soft-delete rewrite (`^[0-9a-fA-F]{32}(.+@.+)$`), if the
+/// userName has that form.
 pub fn soft_delete_original(user_name: &str) -> Option<&str> {
-    soft_delete_re()
-        .captures(user_name)
-        .and_then(|c| c.get(1))
-        .map(|m| m.as_str())
+    let (head, rest) = user_name.split_at_checked(32)?;
+    if !head.chars().all(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    let (local, domain) = rest.split_once('@')?;
+    (!local.is_empty() && !domain.is_empty()).then_some(rest)
 }
 
 fn eq_ci(a: &str, b: &str) -> bool {
