@@ -62,7 +62,10 @@ fn pagination_consistency(r: &FetchReport) -> CheckResult {
     let id = PAGINATION_CONSISTENCY;
     let lists = listed(r);
     if lists.is_empty() {
-        return CheckResult::skipped(id, "no list page could be fetched, so paging could not be observed");
+        return CheckResult::skipped(
+            id,
+            "no list page could be fetched, so paging could not be observed",
+        );
     }
     let mut subjects = Vec::new();
     let mut problems = Vec::new();
@@ -72,7 +75,9 @@ fn pagination_consistency(r: &FetchReport) -> CheckResult {
         summary.push(format!(
             "/{res}: {} resources{} in {} requests",
             p.received,
-            p.total_results.map(|t| format!(" of totalResults {t}")).unwrap_or_default(),
+            p.total_results
+                .map(|t| format!(" of totalResults {t}"))
+                .unwrap_or_default(),
             p.pages
         ));
         if p.zero_based {
@@ -94,7 +99,10 @@ fn pagination_consistency(r: &FetchReport) -> CheckResult {
         let lost = !p.incomplete.is_empty();
         if let Some(total) = p.total_results {
             if p.beyond_total > 0 {
-                problems.push(format!("/{res} totalResults {total} is below the {} resources served", p.received));
+                problems.push(format!(
+                    "/{res} totalResults {total} is below the {} resources served",
+                    p.received
+                ));
                 subjects.push(item(
                     format!("/{res} totalResults"),
                     format!(
@@ -103,7 +111,10 @@ fn pagination_consistency(r: &FetchReport) -> CheckResult {
                     ),
                 ));
             } else if !lost && p.received != total {
-                problems.push(format!("/{res} totalResults {total} but {} resources served", p.received));
+                problems.push(format!(
+                    "/{res} totalResults {total} but {} resources served",
+                    p.received
+                ));
                 subjects.push(item(
                     format!("/{res} totalResults"),
                     format!("totalResults said {total}, paging to the end returned {} distinct resources", p.received),
@@ -113,12 +124,18 @@ fn pagination_consistency(r: &FetchReport) -> CheckResult {
         if !p.duplicates.is_empty() {
             problems.push(format!("/{res} returned {} ids twice", p.duplicates.len()));
             for (dup, at) in &p.duplicates {
-                subjects.push(item(dup.clone(), format!("/{res} id returned again at {at} (kept once)")));
+                subjects.push(item(
+                    dup.clone(),
+                    format!("/{res} id returned again at {at} (kept once)"),
+                ));
             }
         }
         for rep in &p.repeated_pages {
             problems.push(format!("/{res} repeats pages"));
-            subjects.push(item(format!("/{res} {}", rep.split(':').next().unwrap_or(rep)), format!("page {rep}")));
+            subjects.push(item(
+                format!("/{res} {}", rep.split(':').next().unwrap_or(rep)),
+                format!("page {rep}"),
+            ));
         }
         for gap in &p.gaps {
             problems.push(format!("/{res} has short pages"));
@@ -131,7 +148,10 @@ fn pagination_consistency(r: &FetchReport) -> CheckResult {
     if subjects.is_empty() {
         return CheckResult::pass(
             id,
-            format!("{}; no duplicates, gaps or repeated pages", summary.join("; ")),
+            format!(
+                "{}; no duplicates, gaps or repeated pages",
+                summary.join("; ")
+            ),
         );
     }
     problems.dedup();
@@ -169,7 +189,10 @@ fn page_size_cap(r: &FetchReport) -> CheckResult {
     let id = PAGE_SIZE_CAP;
     let lists = listed(r);
     if lists.is_empty() {
-        return CheckResult::skipped(id, "no list page could be fetched, so the page size could not be observed");
+        return CheckResult::skipped(
+            id,
+            "no list page could be fetched, so the page size could not be observed",
+        );
     }
     let mut subjects = Vec::new();
     for p in &lists {
@@ -188,13 +211,21 @@ fn page_size_cap(r: &FetchReport) -> CheckResult {
     if subjects.is_empty() {
         let sizes: Vec<String> = lists
             .iter()
-            .map(|p| format!("/{} answered full pages of up to {} as asked ({})", p.resource, p.requested, p.requested_from))
+            .map(|p| {
+                format!(
+                    "/{} answered full pages of up to {} as asked ({})",
+                    p.resource, p.requested, p.requested_from
+                )
+            })
             .collect();
         return CheckResult::pass(id, sizes.join("; "));
     }
     let caps: Vec<String> = lists
         .iter()
-        .filter_map(|p| p.observed_cap.map(|c| format!("/{} asked {}, got {c}", p.resource, p.requested)))
+        .filter_map(|p| {
+            p.observed_cap
+                .map(|c| format!("/{} asked {}, got {c}", p.resource, p.requested))
+        })
         .collect();
     let mut res = CheckResult::found(
         id,
@@ -205,7 +236,11 @@ fn page_size_cap(r: &FetchReport) -> CheckResult {
          short page (scripts, some connectors) lose every resource after it. scim-doctor re-planned with the real size",
         subjects,
     );
-    res.evidence = lists.iter().filter(|p| p.observed_cap.is_some()).filter_map(|p| p.first_page.clone()).collect();
+    res.evidence = lists
+        .iter()
+        .filter(|p| p.observed_cap.is_some())
+        .filter_map(|p| p.first_page.clone())
+        .collect();
     res.data = Some(json!({ "lists": lists.iter().map(|p| paging_data(p)).collect::<Vec<_>>() }));
     res
 }
@@ -214,7 +249,10 @@ fn filter_eq(id: &str, attr: &str, o: &ProbeOutcome) -> CheckResult {
     if o.cases.is_empty() {
         return CheckResult::skipped(
             id,
-            format!("no `{attr} eq` lookup was sent: {}", o.not_run.as_deref().unwrap_or("nothing to probe")),
+            format!(
+                "no `{attr} eq` lookup was sent: {}",
+                o.not_run.as_deref().unwrap_or("nothing to probe")
+            ),
         );
     }
     let failed: Vec<_> = o.cases.iter().filter(|c| !c.ok()).collect();
@@ -251,7 +289,11 @@ fn filter_eq(id: &str, attr: &str, o: &ProbeOutcome) -> CheckResult {
                 format!(
                     "`{}`{} expected id {}, got {got}",
                     crate::source::fetch::probe::eq_filter(attr, &c.value),
-                    if c.case_changed { " (case changed)" } else { "" },
+                    if c.case_changed {
+                        " (case changed)"
+                    } else {
+                        ""
+                    },
                     expected.join(", ")
                 ),
             )
@@ -283,7 +325,11 @@ fn filter_eq(id: &str, attr: &str, o: &ProbeOutcome) -> CheckResult {
         remediation,
         subjects,
     );
-    res.evidence = failed.iter().filter_map(|c| c.exchange.clone()).take(EVIDENCE_KEPT).collect();
+    res.evidence = failed
+        .iter()
+        .filter_map(|c| c.exchange.clone())
+        .take(EVIDENCE_KEPT)
+        .collect();
     res
 }
 
@@ -299,7 +345,10 @@ fn percentile(sorted: &[u64], p: f64) -> u64 {
 fn latency(r: &FetchReport) -> CheckResult {
     let id = LATENCY;
     if r.stats.latencies.is_empty() {
-        return CheckResult::skipped(id, "no response was received, so latency could not be measured");
+        return CheckResult::skipped(
+            id,
+            "no response was received, so latency could not be measured",
+        );
     }
     let c = r.concurrency.max(1);
     let mut data = serde_json::Map::new();
@@ -309,15 +358,26 @@ fn latency(r: &FetchReport) -> CheckResult {
     for (label, samples) in &r.stats.latencies {
         let mut s = samples.clone();
         s.sort_unstable();
-        let (p50, p95, max) = (percentile(&s, 50.0), percentile(&s, 95.0), *s.last().unwrap_or(&0));
-        let rps = if p50 == 0 { f64::INFINITY } else { c as f64 * 1000.0 / p50 as f64 };
+        let (p50, p95, max) = (
+            percentile(&s, 50.0),
+            percentile(&s, 95.0),
+            *s.last().unwrap_or(&0),
+        );
+        let rps = if p50 == 0 {
+            f64::INFINITY
+        } else {
+            c as f64 * 1000.0 / p50 as f64
+        };
         data.insert(
             label.clone(),
             json!({"requests": s.len(), "p50_ms": p50, "p95_ms": p95, "max_ms": max}),
         );
         lines.push(format!("{label} p50 {p50} ms, p95 {p95} ms"));
         if p95 >= OKTA_TIMEOUT_MS {
-            too_slow.push(item(label.clone(), format!("p95 {p95} ms, max {max} ms: Okta gives up after 60 s")));
+            too_slow.push(item(
+                label.clone(),
+                format!("p95 {p95} ms, max {max} ms: Okta gives up after 60 s"),
+            ));
         } else if rps < ENTRA_RPS {
             slow.push(item(
                 label.clone(),
@@ -350,8 +410,14 @@ fn latency(r: &FetchReport) -> CheckResult {
         )
         .with_data(data);
     }
-    CheckResult::pass(id, format!("fast enough for Entra's 25 requests/s and Okta's 60 s timeout: {}", lines.join("; ")))
-        .with_data(data)
+    CheckResult::pass(
+        id,
+        format!(
+            "fast enough for Entra's 25 requests/s and Okta's 60 s timeout: {}",
+            lines.join("; ")
+        ),
+    )
+    .with_data(data)
 }
 
 fn rate_limited(r: &FetchReport) -> CheckResult {
@@ -373,7 +439,10 @@ fn rate_limited(r: &FetchReport) -> CheckResult {
         };
         return CheckResult::pass(
             id,
-            format!("no 429 Too Many Requests in {} requests at --concurrency {}{extra}", s.requests, r.concurrency),
+            format!(
+                "no 429 Too Many Requests in {} requests at --concurrency {}{extra}",
+                s.requests, r.concurrency
+            ),
         )
         .with_data(data);
     }
@@ -403,7 +472,11 @@ fn rate_limited(r: &FetchReport) -> CheckResult {
 
 fn fetch_complete(r: &FetchReport) -> CheckResult {
     let id = FETCH_COMPLETE;
-    let total = |p: &PagingReport| p.total_results.map(|t| format!(" of {t}")).unwrap_or_default();
+    let total = |p: &PagingReport| {
+        p.total_results
+            .map(|t| format!(" of {t}"))
+            .unwrap_or_default()
+    };
     if r.complete {
         return CheckResult::pass(
             id,
@@ -460,9 +533,13 @@ mod tests {
             concurrency: 1,
             ..Default::default()
         };
-        r.stats.latencies.insert("GET /Users".into(), vec![100, 100, 100]);
+        r.stats
+            .latencies
+            .insert("GET /Users".into(), vec![100, 100, 100]);
         assert_eq!(latency(&r).status, Status::Warn);
-        r.stats.latencies.insert("GET /Users".into(), vec![10, 10, 10]);
+        r.stats
+            .latencies
+            .insert("GET /Users".into(), vec![10, 10, 10]);
         assert_eq!(latency(&r).status, Status::Pass);
         r.stats.latencies.insert("GET /Users".into(), vec![61_000]);
         assert_eq!(latency(&r).status, Status::Fail);
@@ -470,7 +547,10 @@ mod tests {
 
     #[test]
     fn every_id_is_produced_once() {
-        let ids: Vec<String> = results(&FetchReport::default()).into_iter().map(|r| r.id).collect();
+        let ids: Vec<String> = results(&FetchReport::default())
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
         assert_eq!(ids, IDS.to_vec());
     }
 }

@@ -123,7 +123,9 @@ pub fn plan_method(spc: Option<&Value>) -> Method {
     let Some(p) = spc.and_then(|s| lookup(s, "pagination")) else {
         return Method::Index;
     };
-    let cursor = lookup(p, "cursor").and_then(Value::as_bool).unwrap_or(false);
+    let cursor = lookup(p, "cursor")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     let index = lookup(p, "index").and_then(Value::as_bool).unwrap_or(true);
     let prefers_cursor = lookup(p, "defaultPaginationMethod")
         .and_then(Value::as_str)
@@ -179,7 +181,11 @@ async fn list<T: paging::Resource + 'static>(
 
 /// Fetches the tenant and computes the protocol checks; never fails: what could not be
 /// fetched is recorded in the tenant's completeness and in the checks.
-pub async fn fetch_tenant(client: &HttpClient, opts: &FetchOptions, progress: &Progress) -> FetchOutcome {
+pub async fn fetch_tenant(
+    client: &HttpClient,
+    opts: &FetchOptions,
+    progress: &Progress,
+) -> FetchOutcome {
     let (tenant, report) = fetch_with_report(client, opts, progress).await;
     FetchOutcome {
         protocol: crate::checks::protocol::results(&report),
@@ -188,7 +194,11 @@ pub async fn fetch_tenant(client: &HttpClient, opts: &FetchOptions, progress: &P
 }
 
 /// `fetch_tenant` with the raw observations (for tests and the benchmark).
-pub async fn fetch_with_report(client: &HttpClient, opts: &FetchOptions, progress: &Progress) -> (Tenant, FetchReport) {
+pub async fn fetch_with_report(
+    client: &HttpClient,
+    opts: &FetchOptions,
+    progress: &Progress,
+) -> (Tenant, FetchReport) {
     let f = Fetcher::new(client.clone(), opts.clone());
     let mut tenant = Tenant::new(client.endpoint.host());
     let mut report = FetchReport {
@@ -207,8 +217,14 @@ pub async fn fetch_with_report(client: &HttpClient, opts: &FetchOptions, progres
 
     tenant.completeness.users_complete = users.report.incomplete.is_empty();
     tenant.completeness.groups_complete = groups.report.incomplete.is_empty();
-    tenant.completeness.notes.extend(users.report.incomplete.iter().cloned());
-    tenant.completeness.notes.extend(groups.report.incomplete.iter().cloned());
+    tenant
+        .completeness
+        .notes
+        .extend(users.report.incomplete.iter().cloned());
+    tenant
+        .completeness
+        .notes
+        .extend(groups.report.incomplete.iter().cloned());
     if let Some(u) = &groups.report.unsupported {
         tenant.completeness.notes.push(format!("no groups: {u}"));
     }
@@ -243,7 +259,10 @@ mod tests {
         assert_eq!(plan_page_size(&o, Some(&spc)).0, 200);
         let spc2 = json!({"pagination": {"maxPageSize": 500}, "filter": {"maxResults": 200}});
         assert_eq!(plan_page_size(&o, Some(&spc2)).0, 500);
-        assert_eq!(plan_page_size(&o, Some(&json!({"filter": {"maxResults": 100000}}))).0, 1000);
+        assert_eq!(
+            plan_page_size(&o, Some(&json!({"filter": {"maxResults": 100000}}))).0,
+            1000
+        );
         assert_eq!(plan_page_size(&o, None).0, DEFAULT_PAGE_SIZE);
         o.page_size = Some(7);
         assert_eq!(plan_page_size(&o, Some(&spc)), (7, "--page-size".into()));

@@ -107,15 +107,21 @@ struct Parsed {
 
 fn parse_list(body: &Value) -> Result<Parsed, String> {
     let get = |k: &str| {
-        body.as_object()
-            .and_then(|m| m.iter().find(|(key, _)| key.eq_ignore_ascii_case(k)).map(|(_, v)| v))
+        body.as_object().and_then(|m| {
+            m.iter()
+                .find(|(key, _)| key.eq_ignore_ascii_case(k))
+                .map(|(_, v)| v)
+        })
     };
     let total = get("totalResults").and_then(|v| match v {
         Value::Number(n) => n.as_u64().map(|n| n as usize),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
     });
-    let next_cursor = get("nextCursor").and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string);
+    let next_cursor = get("nextCursor")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
     let resources = parse_list_or_array(body.clone())?;
     Ok(Parsed {
         total,
@@ -124,7 +130,11 @@ fn parse_list(body: &Value) -> Result<Parsed, String> {
     })
 }
 
-fn parse_items<T: Resource>(resources: Vec<Value>, where_: &str, issues: &mut Vec<ParseIssue>) -> Vec<T> {
+fn parse_items<T: Resource>(
+    resources: Vec<Value>,
+    where_: &str,
+    issues: &mut Vec<ParseIssue>,
+) -> Vec<T> {
     let mut out = Vec::with_capacity(resources.len());
     for (i, v) in resources.into_iter().enumerate() {
         match T::parse(v, &format!("{where_} item {i}")) {
@@ -139,9 +149,14 @@ fn parse_items<T: Resource>(resources: Vec<Value>, where_: &str, issues: &mut Ve
 async fn get_list(f: &Fetcher, path: &str, label: &str) -> Result<(Parsed, Exchange), String> {
     let resp = f.get(path, label).await.map_err(|e| e.describe())?;
     if resp.status != 200 {
-        return Err(format!("HTTP {} ({})", resp.status, resp.text_excerpt(120).replace('\n', " ")));
+        return Err(format!(
+            "HTTP {} ({})",
+            resp.status,
+            resp.text_excerpt(120).replace('\n', " ")
+        ));
     }
-    let body: Value = serde_json::from_slice(&resp.body).map_err(|e| format!("the body is not JSON ({e})"))?;
+    let body: Value =
+        serde_json::from_slice(&resp.body).map_err(|e| format!("the body is not JSON ({e})"))?;
     let parsed = parse_list(&body)?;
     Ok((parsed, resp.exchange))
 }
@@ -152,7 +167,13 @@ fn index_path(resource: &str, start: usize, count: usize) -> String {
 
 /// Fetches the window [param, param+expected) and re-requests the remainder while the
 /// server keeps answering short but non-empty, so a cap below the planned size leaves no gap.
-async fn fetch_window<T: Resource>(f: &Fetcher, resource: &str, param: usize, expected: usize, label: &str) -> Page<T> {
+async fn fetch_window<T: Resource>(
+    f: &Fetcher,
+    resource: &str,
+    param: usize,
+    expected: usize,
+    label: &str,
+) -> Page<T> {
     let mut page = Page {
         param,
         items: Vec::new(),
@@ -173,7 +194,11 @@ async fn fetch_window<T: Resource>(f: &Fetcher, resource: &str, param: usize, ex
                 }
                 let mut res = parsed.resources;
                 res.truncate(n);
-                page.items.extend(parse_items::<T>(res, &format!("{resource} startIndex {start}"), &mut page.issues));
+                page.items.extend(parse_items::<T>(
+                    res,
+                    &format!("{resource} startIndex {start}"),
+                    &mut page.issues,
+                ));
                 got += n;
             }
             Err(e) => {
@@ -199,15 +224,21 @@ impl<T: Resource> Assembly<T> {
     /// Adds a page; returns false when every id on it had been received already.
     fn add(&mut self, page_items: Vec<T>, param: usize, report: &mut PagingReport) -> bool {
         if !page_items.is_empty() && page_items.iter().all(|t| self.seen.contains_key(t.id())) {
-            let first = page_items.first().and_then(|t| self.seen.get(t.id())).copied().unwrap_or(1);
-            report
-                .repeated_pages
-                .push(format!("startIndex={param} repeats resources first received at startIndex={first}"));
+            let first = page_items
+                .first()
+                .and_then(|t| self.seen.get(t.id()))
+                .copied()
+                .unwrap_or(1);
+            report.repeated_pages.push(format!(
+                "startIndex={param} repeats resources first received at startIndex={first}"
+            ));
             return false;
         }
         for t in page_items {
             if self.seen.contains_key(t.id()) {
-                report.duplicates.push((t.id().to_string(), format!("startIndex={param}")));
+                report
+                    .duplicates
+                    .push((t.id().to_string(), format!("startIndex={param}")));
                 continue;
             }
             self.seen.insert(t.id().to_string(), param);
@@ -247,7 +278,9 @@ pub async fn list_index<T: Resource + 'static>(
             if e.starts_with("HTTP 404") || e.starts_with("HTTP 501") {
                 report.unsupported = Some(format!("/{resource} answered {e}"));
             } else {
-                report.incomplete.push(format!("the first page of /{resource} could not be fetched: {e}"));
+                report.incomplete.push(format!(
+                    "the first page of /{resource} could not be fetched: {e}"
+                ));
             }
             return finish(asm, report);
         }
@@ -260,7 +293,11 @@ pub async fn list_index<T: Resource + 'static>(
         progress.add_total(t);
     }
     let mut issues = Vec::new();
-    let page1: Vec<T> = parse_items(first.resources, &format!("{resource} startIndex 1"), &mut issues);
+    let page1: Vec<T> = parse_items(
+        first.resources,
+        &format!("{resource} startIndex 1"),
+        &mut issues,
+    );
     asm.issues.extend(issues);
     let n1 = page1.len();
 
@@ -271,8 +308,15 @@ pub async fn list_index<T: Resource + 'static>(
         if let Ok((probe, _)) = get_list(f, &index_path(resource, 0, 2), &label).await {
             report.pages += 1;
             let mut probe_issues = Vec::new();
-            let probe_items: Vec<T> = parse_items(probe.resources, &format!("{resource} startIndex 0"), &mut probe_issues);
-            if probe_items.len() == 2 && probe_items[1].id() == page1[0].id() && probe_items[0].id() != page1[0].id() {
+            let probe_items: Vec<T> = parse_items(
+                probe.resources,
+                &format!("{resource} startIndex 0"),
+                &mut probe_issues,
+            );
+            if probe_items.len() == 2
+                && probe_items[1].id() == page1[0].id()
+                && probe_items[0].id() != page1[0].id()
+            {
                 report.zero_based = true;
                 shift = 0;
                 asm.issues.extend(probe_issues);
@@ -356,7 +400,10 @@ pub async fn list_index<T: Resource + 'static>(
             report.gaps.append(&mut pending_short);
         }
         if let Some((expected, got)) = page.short {
-            pending_short.push(format!("startIndex={}: expected {expected} resources, got {got}", page.param));
+            pending_short.push(format!(
+                "startIndex={}: expected {expected} resources, got {got}",
+                page.param
+            ));
         }
         last_full = n >= step;
         if !asm.add(page.items, page.param, &mut report) {
@@ -416,7 +463,10 @@ pub async fn list_index<T: Resource + 'static>(
             ));
         }
     }
-    if f.past_deadline() && !report.incomplete.iter().any(|n| n.contains("--deadline")) && !report.incomplete.is_empty() {
+    if f.past_deadline()
+        && !report.incomplete.iter().any(|n| n.contains("--deadline"))
+        && !report.incomplete.is_empty()
+    {
         report.incomplete.push(format!(
             "/{resource}: the fetch hit the --deadline of {} s: raise --deadline",
             f.opts.deadline.as_secs()
@@ -464,7 +514,10 @@ pub async fn list_cursor<T: Resource>(
                 if report.pages == 0 && (e.starts_with("HTTP 404") || e.starts_with("HTTP 501")) {
                     report.unsupported = Some(format!("/{resource} answered {e}"));
                 } else {
-                    report.incomplete.push(format!("/{resource} page {} (cursor paging): {e}", report.pages + 1));
+                    report.incomplete.push(format!(
+                        "/{resource} page {} (cursor paging): {e}",
+                        report.pages + 1
+                    ));
                 }
                 break;
             }
@@ -478,7 +531,11 @@ pub async fn list_cursor<T: Resource>(
         }
         report.pages += 1;
         let page_no = report.pages;
-        let items: Vec<T> = parse_items(parsed.resources, &format!("{resource} page {page_no}"), &mut asm.issues);
+        let items: Vec<T> = parse_items(
+            parsed.resources,
+            &format!("{resource} page {page_no}"),
+            &mut asm.issues,
+        );
         let n = items.len();
         if page_no == 1 && n > 0 && n < size && parsed.next_cursor.is_some() {
             report.observed_cap = Some(n);

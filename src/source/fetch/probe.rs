@@ -90,7 +90,9 @@ fn sample<'a>(users: &'a [User], attr: Attr, n: usize) -> Vec<&'a User> {
     if candidates.len() <= n {
         return candidates;
     }
-    (0..n).map(|i| candidates[i * candidates.len() / n]).collect()
+    (0..n)
+        .map(|i| candidates[i * candidates.len() / n])
+        .collect()
 }
 
 fn expected_ids(users: &[User], attr: Attr, value: &str) -> BTreeSet<String> {
@@ -106,16 +108,30 @@ fn expected_ids(users: &[User], attr: Attr, value: &str) -> BTreeSet<String> {
         .collect()
 }
 
-async fn lookup(f: &Fetcher, attr: Attr, value: &str) -> (Result<BTreeSet<String>, String>, Option<Exchange>) {
-    let path = format!("Users?filter={}", encode_query(&eq_filter(attr.scim_name(), value)));
-    let resp = match f.get(&path, &format!("GET /Users?filter={} eq", attr.scim_name())).await {
+async fn lookup(
+    f: &Fetcher,
+    attr: Attr,
+    value: &str,
+) -> (Result<BTreeSet<String>, String>, Option<Exchange>) {
+    let path = format!(
+        "Users?filter={}",
+        encode_query(&eq_filter(attr.scim_name(), value))
+    );
+    let resp = match f
+        .get(&path, &format!("GET /Users?filter={} eq", attr.scim_name()))
+        .await
+    {
         Ok(r) => r,
         Err(e) => return (Err(e.describe()), None),
     };
     let exchange = Some(resp.exchange.clone());
     if resp.status != 200 {
         return (
-            Err(format!("HTTP {} ({})", resp.status, resp.text_excerpt(160).replace('\n', " "))),
+            Err(format!(
+                "HTTP {} ({})",
+                resp.status,
+                resp.text_excerpt(160).replace('\n', " ")
+            )),
             exchange,
         );
     }
@@ -162,7 +178,8 @@ pub async fn probe(f: &Fetcher, users: &[User], attr: Attr, n: usize) -> ProbeOu
         }
         for (v, case_changed) in variants {
             if f.past_deadline() {
-                out.not_run = Some("the --deadline passed before every probe ran: raise --deadline".into());
+                out.not_run =
+                    Some("the --deadline passed before every probe ran: raise --deadline".into());
                 return out;
             }
             let (got, exchange) = lookup(f, attr, &v).await;
@@ -186,7 +203,10 @@ mod tests {
     #[test]
     fn filter_values_are_escaped_and_percent_encoded() {
         assert_eq!(eq_filter("userName", "a\"b@x"), "userName eq \"a\\\"b@x\"");
-        assert_eq!(encode_query("userName eq \"a+b@x\""), "userName%20eq%20%22a%2Bb%40x%22");
+        assert_eq!(
+            encode_query("userName eq \"a+b@x\""),
+            "userName%20eq%20%22a%2Bb%40x%22"
+        );
     }
 
     #[test]
@@ -210,10 +230,16 @@ mod tests {
                 ..Default::default()
             }))
             .collect();
-        let ids: Vec<&str> = sample(&users, Attr::UserName, 3).iter().map(|u| u.id.as_str()).collect();
+        let ids: Vec<&str> = sample(&users, Attr::UserName, 3)
+            .iter()
+            .map(|u| u.id.as_str())
+            .collect();
         assert_eq!(ids, vec!["0", "3", "7"]);
         let exp = expected_ids(&users, Attr::UserName, "u3@x");
-        assert_eq!(exp.into_iter().collect::<Vec<_>>(), vec!["3".to_string(), "dup".to_string()]);
+        assert_eq!(
+            exp.into_iter().collect::<Vec<_>>(),
+            vec!["3".to_string(), "dup".to_string()]
+        );
         assert!(expected_ids(&users, Attr::ExternalId, "u3@x").is_empty());
     }
 }

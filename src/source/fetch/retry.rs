@@ -93,9 +93,17 @@ fn transient(e: &TransportError) -> bool {
     match e {
         TransportError::Other(text) => {
             let t = text.to_ascii_lowercase();
-            ["reset", "closed", "incomplete", "end of file", "decoding response body", "body", "broken pipe"]
-                .iter()
-                .any(|k| t.contains(k))
+            [
+                "reset",
+                "closed",
+                "incomplete",
+                "end of file",
+                "decoding response body",
+                "body",
+                "broken pipe",
+            ]
+            .iter()
+            .any(|k| t.contains(k))
         }
         _ => false,
     }
@@ -122,7 +130,9 @@ pub fn parse_retry_after(value: &str, now: time::OffsetDateTime) -> Option<Durat
 /// Exponential backoff with "equal jitter": half the step fixed, half random, so that
 /// parallel requests that failed together do not retry together.
 fn backoff(attempt: u32) -> Duration {
-    let step = BASE_BACKOFF.saturating_mul(1u32 << attempt.min(10)).min(MAX_BACKOFF);
+    let step = BASE_BACKOFF
+        .saturating_mul(1u32 << attempt.min(10))
+        .min(MAX_BACKOFF);
     let half = step / 2;
     let jitter_ms = rand::random_range(0..=half.as_millis() as u64);
     half + Duration::from_millis(jitter_ms)
@@ -218,7 +228,9 @@ impl Fetcher {
                     let advised = resp
                         .header("retry-after")
                         .and_then(|v| parse_retry_after(&v, time::OffsetDateTime::now_utc()));
-                    let wait = advised.unwrap_or_else(|| backoff(attempt - 1)).min(MAX_WAIT);
+                    let wait = advised
+                        .unwrap_or_else(|| backoff(attempt - 1))
+                        .min(MAX_WAIT);
                     let status = resp.status;
                     self.with_stats(|s| {
                         if status == 429 {
@@ -227,7 +239,8 @@ impl Fetcher {
                                 s.evidence_429.push(resp.exchange.clone());
                             }
                             if let Some(a) = advised {
-                                s.max_retry_after_s = Some(s.max_retry_after_s.unwrap_or(0).max(a.as_secs()));
+                                s.max_retry_after_s =
+                                    Some(s.max_retry_after_s.unwrap_or(0).max(a.as_secs()));
                             }
                         } else {
                             *s.server_errors.entry(status).or_default() += 1;
@@ -296,7 +309,10 @@ mod tests {
             Some(Duration::from_secs(5))
         );
         // A date in the past means "now", not a negative wait.
-        assert_eq!(parse_retry_after("Thu, 26 Nov 2026 07:59:00 GMT", now), Some(Duration::ZERO));
+        assert_eq!(
+            parse_retry_after("Thu, 26 Nov 2026 07:59:00 GMT", now),
+            Some(Duration::ZERO)
+        );
         assert_eq!(parse_retry_after("soon", now), None);
     }
 
@@ -304,7 +320,9 @@ mod tests {
     fn backoff_grows_and_stays_capped() {
         for attempt in 0..20 {
             let b = backoff(attempt);
-            let step = BASE_BACKOFF.saturating_mul(1u32 << attempt.min(10)).min(MAX_BACKOFF);
+            let step = BASE_BACKOFF
+                .saturating_mul(1u32 << attempt.min(10))
+                .min(MAX_BACKOFF);
             assert!(b >= step / 2 && b <= step, "attempt {attempt}: {b:?}");
         }
         assert!(backoff(30) <= MAX_BACKOFF);
@@ -312,7 +330,9 @@ mod tests {
 
     #[test]
     fn resets_and_truncated_bodies_are_transient_but_tls_is_not() {
-        assert!(transient(&TransportError::Other("error decoding response body: connection reset".into())));
+        assert!(transient(&TransportError::Other(
+            "error decoding response body: connection reset".into()
+        )));
         assert!(transient(&TransportError::Refused("h".into())));
         assert!(!transient(&TransportError::Tls("bad cert".into())));
         assert!(!transient(&TransportError::BodyTooLarge(1)));
