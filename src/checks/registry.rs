@@ -69,7 +69,14 @@ pub fn registry() -> Vec<CheckDef> {
 
 /// Checks over the tenant data and offline inputs. Each area module adds its entries here.
 fn tenant_checks() -> Vec<CheckDef> {
-    Vec::new()
+    use super::users;
+    vec![
+        CheckDef { id: users::MISSING_EMAIL, area: Area::Users, run: users::missing_email },
+        CheckDef { id: users::INVALID_EMAIL, area: Area::Users, run: users::invalid_email },
+        CheckDef { id: users::MISSING_REQUIRED_ATTRIBUTE, area: Area::Users, run: users::missing_required_attribute },
+        CheckDef { id: users::USERNAME_NOT_EMAIL, area: Area::Users, run: users::username_not_email },
+        CheckDef { id: users::MULTIPLE_PRIMARY_EMAILS, area: Area::Users, run: users::multiple_primary_emails },
+    ]
 }
 
 pub fn find(id: &str) -> Option<CheckDef> {
