@@ -43,6 +43,11 @@ fn main() {
     let out_dir = std::env::var("OUT_DIR").unwrap_or_else(|_| ".".into());
     let out_dir = Path::new(&out_dir);
     write_list(out_dir, "shipped_playbooks.rs", "playbooks", "");
-    write_list(out_dir, "shipped_check_docs.rs", "playbooks/checks", "checks/");
+    write_list(
+        out_dir,
+        "shipped_check_docs.rs",
+        "playbooks/checks",
+        "checks/",
+    );
     println!("cargo:rerun-if-changed=build.rs");
 }

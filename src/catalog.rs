@@ -138,7 +138,10 @@ mod tests {
     fn an_entry_with_an_empty_section_is_rejected_with_its_id() {
         let text = "[[check]]\nid = \"a\"\ntitle = \"t\"\narea = \"users\"\nwhat = \"w\"\nwhy = \"\"\nexample = \"e\"\nfix = \"f\"\n";
         let err = parse("x.toml", text).unwrap_err();
-        assert!(err.contains("x.toml:2:") && err.contains("`a`") && err.contains("why"), "{err}");
+        assert!(
+            err.contains("x.toml:2:") && err.contains("`a`") && err.contains("why"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -96,14 +96,25 @@ mod tests {
 
     #[test]
     fn a_broken_playbook_is_rejected_with_file_line_and_column() {
-        let err = parse("bad.toml", "id = \"x\"\ntitle = \"t\"\n[[step]]\ncheck = \n").unwrap_err();
+        let err = parse(
+            "bad.toml",
+            "id = \"x\"\ntitle = \"t\"\n[[step]]\ncheck = \n",
+        )
+        .unwrap_err();
         assert!(err.starts_with("bad.toml:4:"), "{err}");
     }
 
     #[test]
     fn an_unknown_check_id_is_rejected_with_the_id_and_its_line() {
-        let err = parse("p.toml", "id = \"x\"\ntitle = \"t\"\n[[step]]\ncheck = \"no-such-check\"\n").unwrap_err();
-        assert!(err.starts_with("p.toml:4:9:") && err.contains("`no-such-check`"), "{err}");
+        let err = parse(
+            "p.toml",
+            "id = \"x\"\ntitle = \"t\"\n[[step]]\ncheck = \"no-such-check\"\n",
+        )
+        .unwrap_err();
+        assert!(
+            err.starts_with("p.toml:4:9:") && err.contains("`no-such-check`"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -29,6 +29,17 @@ const PINNED_IDS: &[&str] = &[
     "missing-required-attribute",
     "username-not-email",
     "multiple-primary-emails",
+    "duplicate-email",
+    "duplicate-external-id",
+    "duplicate-username",
+    "soft-delete-leftover",
+    "nested-group",
+    "orphan-group-member",
+    "duplicate-group-name",
+    "empty-group",
+    "ldap-group-collision",
+    "license-capacity",
+    "unlicensable-user",
 ];
 
 /// Checks declared in the skeleton whose documentation and tests belong to another helper's
@@ -61,7 +72,10 @@ fn test_sources() -> String {
     if let Ok(rd) = std::fs::read_dir(root().join("tests")) {
         let mut paths: Vec<_> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
         paths.sort();
-        for p in paths.into_iter().filter(|p| p.extension().is_some_and(|x| x == "rs")) {
+        for p in paths
+            .into_iter()
+            .filter(|p| p.extension().is_some_and(|x| x == "rs"))
+        {
             all.push_str(&std::fs::read_to_string(&p).unwrap_or_default());
             all.push('\n');
         }
@@ -73,7 +87,9 @@ fn has_fixture_case(id: &str, kind: &str) -> bool {
     let dir = root().join("fixtures/checks").join(id);
     std::fs::read_dir(dir).is_ok_and(|rd| {
         rd.filter_map(|e| e.ok()).any(|e| {
-            e.file_name().to_string_lossy().starts_with(&format!("{kind}-"))
+            e.file_name()
+                .to_string_lossy()
+                .starts_with(&format!("{kind}-"))
                 && e.path().join("expect.toml").is_file()
         })
     })
@@ -98,7 +114,10 @@ fn missing_tests(id: &str, area: Area, sources: &str) -> Vec<String> {
         };
         if !ok {
             out.push(if area.is_live() {
-                format!("`{id}`: no test fn `{}_{kind}*` in tests/*.rs", id.replace('-', "_"))
+                format!(
+                    "`{id}`: no test fn `{}_{kind}*` in tests/*.rs",
+                    id.replace('-', "_")
+                )
             } else {
                 format!("`{id}`: no fixture case fixtures/checks/{id}/{kind}-*/expect.toml")
             });
@@ -110,7 +129,10 @@ fn missing_tests(id: &str, area: Area, sources: &str) -> Vec<String> {
 #[test]
 fn the_full_list_of_check_ids_is_pinned() {
     let ids: Vec<&str> = registry().iter().map(|c| c.id).collect();
-    assert_eq!(ids, PINNED_IDS, "the registry changed: update PINNED_IDS on purpose");
+    assert_eq!(
+        ids, PINNED_IDS,
+        "the registry changed: update PINNED_IDS on purpose"
+    );
 }
 
 #[test]
@@ -119,13 +141,19 @@ fn check_ids_are_unique_kebab_case() {
     for id in &ids {
         assert!(
             !id.is_empty()
-                && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                && id
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
                 && !id.starts_with('-')
                 && !id.ends_with('-')
                 && !id.contains("--"),
             "`{id}` is not kebab-case"
         );
-        assert_eq!(ids.iter().filter(|x| *x == id).count(), 1, "`{id}` is registered twice");
+        assert_eq!(
+            ids.iter().filter(|x| *x == id).count(),
+            1,
+            "`{id}` is registered twice"
+        );
     }
 }
 
@@ -137,9 +165,24 @@ fn every_shipped_playbook_and_doc_file_loads() {
     for (file, text) in catalog::SHIPPED {
         catalog::parse(file, text).unwrap_or_else(|e| panic!("{e}"));
     }
-    let ids: Vec<String> = playbook::load(None).unwrap_or_else(|e| panic!("{e}")).into_iter().map(|p| p.id).collect();
-    for wanted in ["test-connection", "users-not-provisioned", "users-cannot-connect", "duplicate-users", "enabling-scim", "group-sync", "full-audit"] {
-        assert!(ids.iter().any(|i| i == wanted), "playbook `{wanted}` is not shipped");
+    let ids: Vec<String> = playbook::load(None)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    for wanted in [
+        "test-connection",
+        "users-not-provisioned",
+        "users-cannot-connect",
+        "duplicate-users",
+        "enabling-scim",
+        "group-sync",
+        "full-audit",
+    ] {
+        assert!(
+            ids.iter().any(|i| i == wanted),
+            "playbook `{wanted}` is not shipped"
+        );
     }
 }
 
@@ -150,14 +193,26 @@ fn every_check_is_documented_with_every_section() {
     for def in registry() {
         match docs.iter().find(|d| d.id == def.id) {
             None if AWAITING_OWNER.contains(&def.id) => {}
-            None => problems.push(format!("`{}` has no [[check]] entry in playbooks/checks/*.toml", def.id)),
+            None => problems.push(format!(
+                "`{}` has no [[check]] entry in playbooks/checks/*.toml",
+                def.id
+            )),
             Some(d) => {
                 if d.area != area_name(def.area) {
-                    problems.push(format!("`{}`: documented area `{}`, registry area `{}`", def.id, d.area, area_name(def.area)));
+                    problems.push(format!(
+                        "`{}`: documented area `{}`, registry area `{}`",
+                        def.id,
+                        d.area,
+                        area_name(def.area)
+                    ));
                 }
                 let missing = d.missing_sections();
                 if !missing.is_empty() {
-                    problems.push(format!("`{}`: empty sections {}", def.id, missing.join(", ")));
+                    problems.push(format!(
+                        "`{}`: empty sections {}",
+                        def.id,
+                        missing.join(", ")
+                    ));
                 }
             }
         }
@@ -173,13 +228,22 @@ fn every_check_is_documented_with_every_section() {
 #[test]
 fn every_check_is_in_full_audit_and_in_a_symptom_playbook() {
     let playbooks = playbook::load(None).unwrap_or_else(|e| panic!("{e}"));
-    let full = playbooks.iter().find(|p| p.id == "full-audit").expect("full-audit is shipped");
+    let full = playbooks
+        .iter()
+        .find(|p| p.id == "full-audit")
+        .expect("full-audit is shipped");
     let mut problems = Vec::new();
     for def in registry() {
         if !full.uses(def.id) {
-            problems.push(format!("`{}` is missing from playbooks/full-audit.toml", def.id));
+            problems.push(format!(
+                "`{}` is missing from playbooks/full-audit.toml",
+                def.id
+            ));
         }
-        if !playbooks.iter().any(|p| p.id != "full-audit" && p.uses(def.id)) {
+        if !playbooks
+            .iter()
+            .any(|p| p.id != "full-audit" && p.uses(def.id))
+        {
             problems.push(format!("`{}` is in no symptom playbook", def.id));
         }
     }
@@ -202,8 +266,13 @@ fn awaiting_owner_list_has_no_stale_entries() {
     let sources = test_sources();
     let docs = catalog::load(None).unwrap_or_else(|e| panic!("{e}"));
     for def in registry().iter().filter(|d| AWAITING_OWNER.contains(&d.id)) {
-        let complete = docs.iter().any(|d| d.id == def.id) && missing_tests(def.id, def.area, &sources).is_empty();
-        assert!(!complete, "`{}` is now documented and tested: remove it from AWAITING_OWNER in tests/catalog.rs", def.id);
+        let complete = docs.iter().any(|d| d.id == def.id)
+            && missing_tests(def.id, def.area, &sources).is_empty();
+        assert!(
+            !complete,
+            "`{}` is now documented and tested: remove it from AWAITING_OWNER in tests/catalog.rs",
+            def.id
+        );
     }
 }
 
@@ -213,7 +282,10 @@ fn fixture_dirs_name_registered_checks() {
     if let Ok(rd) = std::fs::read_dir(root().join("fixtures/checks")) {
         for e in rd.filter_map(|e| e.ok()) {
             let name = e.file_name().to_string_lossy().into_owned();
-            assert!(ids.contains(&name.as_str()), "fixtures/checks/{name} names no registered check");
+            assert!(
+                ids.contains(&name.as_str()),
+                "fixtures/checks/{name} names no registered check"
+            );
         }
     }
 }

@@ -25,10 +25,14 @@ struct Expect {
 fn cases() -> Vec<(String, PathBuf)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/checks");
     let mut out = Vec::new();
-    let Ok(checks) = std::fs::read_dir(&root) else { return out };
+    let Ok(checks) = std::fs::read_dir(&root) else {
+        return out;
+    };
     for check in checks.filter_map(|e| e.ok()).filter(|e| e.path().is_dir()) {
         let id = check.file_name().to_string_lossy().into_owned();
-        let Ok(dirs) = std::fs::read_dir(check.path()) else { continue };
+        let Ok(dirs) = std::fs::read_dir(check.path()) else {
+            continue;
+        };
         for case in dirs.filter_map(|e| e.ok()).filter(|e| e.path().is_dir()) {
             let name = case.file_name().to_string_lossy().into_owned();
             if name.starts_with("positive-") || name.starts_with("negative-") {
@@ -41,7 +45,9 @@ fn cases() -> Vec<(String, PathBuf)> {
 }
 
 fn case_args(dir: &Path) -> Vec<String> {
-    let Ok(text) = std::fs::read_to_string(dir.join("args.txt")) else { return Vec::new() };
+    let Ok(text) = std::fs::read_to_string(dir.join("args.txt")) else {
+        return Vec::new();
+    };
     text.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
@@ -60,10 +66,17 @@ fn case_args(dir: &Path) -> Vec<String> {
 fn run_case(id: &str, dir: &Path) -> Result<(), String> {
     let expect_text = std::fs::read_to_string(dir.join("expect.toml"))
         .map_err(|e| format!("cannot read expect.toml: {e}"))?;
-    let expect: Expect = toml::from_str(&expect_text).map_err(|e| format!("bad expect.toml: {e}"))?;
-    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let expect: Expect =
+        toml::from_str(&expect_text).map_err(|e| format!("bad expect.toml: {e}"))?;
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     if name.starts_with("negative-") && expect.status != "pass" {
-        return Err(format!("a negative case must expect status pass, not {}", expect.status));
+        return Err(format!(
+            "a negative case must expect status pass, not {}",
+            expect.status
+        ));
     }
     let output = assert_cmd::Command::cargo_bin("scim-doctor")
         .map_err(|e| e.to_string())?
@@ -82,42 +95,69 @@ fn run_case(id: &str, dir: &Path) -> Result<(), String> {
             String::from_utf8_lossy(&output.stderr).trim()
         ));
     }
-    let report: Value = serde_json::from_slice(&output.stdout)
-        .map_err(|e| format!("stdout is not JSON ({e}): {}", String::from_utf8_lossy(&output.stdout)))?;
+    let report: Value = serde_json::from_slice(&output.stdout).map_err(|e| {
+        format!(
+            "stdout is not JSON ({e}): {}",
+            String::from_utf8_lossy(&output.stdout)
+        )
+    })?;
     let entry = report["checks"]
         .as_array()
         .and_then(|c| c.iter().find(|c| c["id"] == id))
         .ok_or_else(|| format!("no entry for `{id}` in the report"))?;
     let mut problems = Vec::new();
     if entry["status"] != expect.status.as_str() {
-        problems.push(format!("status: expected {}, got {}", expect.status, entry["status"]));
+        problems.push(format!(
+            "status: expected {}, got {}",
+            expect.status, entry["status"]
+        ));
     }
     if let Some(n) = expect.count {
         if entry["count"].as_u64() != Some(n as u64) {
             problems.push(format!("count: expected {n}, got {}", entry["count"]));
         }
     }
-    let subjects: Vec<&Value> = entry["subjects"].as_array().map(|a| a.iter().collect()).unwrap_or_default();
+    let subjects: Vec<&Value> = entry["subjects"]
+        .as_array()
+        .map(|a| a.iter().collect())
+        .unwrap_or_default();
     if let Some(want) = &expect.subjects {
         let mut want = want.clone();
         want.sort();
-        let mut got: Vec<String> = subjects.iter().filter_map(|s| s["id"].as_str().map(str::to_string)).collect();
+        let mut got: Vec<String> = subjects
+            .iter()
+            .filter_map(|s| s["id"].as_str().map(str::to_string))
+            .collect();
         got.sort();
         if got != want {
             problems.push(format!("subjects: expected {want:?}, got {got:?}"));
         }
     }
     if let Some(m) = &expect.message_contains {
-        if !entry["message"].as_str().is_some_and(|s| s.contains(m.as_str())) {
-            problems.push(format!("message: expected it to contain {m:?}, got {}", entry["message"]));
+        if !entry["message"]
+            .as_str()
+            .is_some_and(|s| s.contains(m.as_str()))
+        {
+            problems.push(format!(
+                "message: expected it to contain {m:?}, got {}",
+                entry["message"]
+            ));
         }
     }
     if let Some(d) = &expect.detail_contains {
-        if !subjects.iter().any(|s| s["detail"].as_str().is_some_and(|x| x.contains(d.as_str()))) {
-            problems.push(format!("detail: expected a subject detail containing {d:?}"));
+        if !subjects
+            .iter()
+            .any(|s| s["detail"].as_str().is_some_and(|x| x.contains(d.as_str())))
+        {
+            problems.push(format!(
+                "detail: expected a subject detail containing {d:?}"
+            ));
         }
     }
-    if entry["status"] != "pass" && entry["status"] != "skipped" && entry["remediation"].as_str().is_none_or(str::is_empty) {
+    if entry["status"] != "pass"
+        && entry["status"] != "skipped"
+        && entry["remediation"].as_str().map_or(true, str::is_empty)
+    {
         problems.push("a non-pass result has no remediation".into());
     }
     if problems.is_empty() {
@@ -131,10 +171,17 @@ fn run_case(id: &str, dir: &Path) -> Result<(), String> {
 #[test]
 fn every_fixture_case_matches_its_expectation() {
     let all = cases();
-    assert!(!all.is_empty(), "no fixture cases found under fixtures/checks/");
+    assert!(
+        !all.is_empty(),
+        "no fixture cases found under fixtures/checks/"
+    );
     let failures: Vec<String> = all
         .iter()
-        .filter_map(|(id, dir)| run_case(id, dir).err().map(|e| format!("{}: {e}", dir.display())))
+        .filter_map(|(id, dir)| {
+            run_case(id, dir)
+                .err()
+                .map(|e| format!("{}: {e}", dir.display()))
+        })
         .collect();
     assert!(
         failures.is_empty(),

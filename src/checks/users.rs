@@ -102,10 +102,17 @@ pub fn missing_email(ctx: &Ctx, _: &Params) -> CheckResult {
     if subjects.is_empty() {
         return CheckResult::pass(
             MISSING_EMAIL,
-            format!("every one of {} has an email address", plural(t.users.len(), "user", "users")),
+            format!(
+                "every one of {} has an email address",
+                plural(t.users.len(), "user", "users")
+            ),
         );
     }
-    let status = if ctx.profile.email_required { Status::Fail } else { Status::Warn };
+    let status = if ctx.profile.email_required {
+        Status::Fail
+    } else {
+        Status::Warn
+    };
     CheckResult::found(
         MISSING_EMAIL,
         status,
@@ -133,13 +140,20 @@ pub fn invalid_email(ctx: &Ctx, _: &Params) -> CheckResult {
             .filter_map(|e| email_problem(&e.value).map(|p| format!("`{}`: {p}", e.value)))
             .collect();
         if !bad.is_empty() {
-            subjects.push(Subject::user(u, format!("{}: {}", active_label(u), bad.join("; "))));
+            subjects.push(Subject::user(
+                u,
+                format!("{}: {}", active_label(u), bad.join("; ")),
+            ));
         }
     }
     if subjects.is_empty() {
         return CheckResult::pass(INVALID_EMAIL, "every email value is a well-formed address");
     }
-    let status = if ctx.profile.email_required { Status::Fail } else { Status::Warn };
+    let status = if ctx.profile.email_required {
+        Status::Fail
+    } else {
+        Status::Warn
+    };
     CheckResult::found(
         INVALID_EMAIL,
         status,
@@ -161,7 +175,10 @@ pub fn missing_required_attribute(ctx: &Ctx, _: &Params) -> CheckResult {
     };
     let required = &ctx.profile.required_user_attributes;
     if required.is_empty() {
-        return CheckResult::skipped(id, format!("profile `{}` requires no attributes", ctx.profile.id));
+        return CheckResult::skipped(
+            id,
+            format!("profile `{}` requires no attributes", ctx.profile.id),
+        );
     }
     let mut subjects = Vec::new();
     for u in &t.users {
@@ -177,7 +194,11 @@ pub fn missing_required_attribute(ctx: &Ctx, _: &Params) -> CheckResult {
     if subjects.is_empty() {
         return CheckResult::pass(
             id,
-            format!("every user carries {} (profile `{}`)", required.join(", "), ctx.profile.id),
+            format!(
+                "every user carries {} (profile `{}`)",
+                required.join(", "),
+                ctx.profile.id
+            ),
         );
     }
     CheckResult::found(
@@ -205,7 +226,10 @@ pub fn username_not_email(ctx: &Ctx, _: &Params) -> CheckResult {
     if !ctx.profile.email_as_user_id {
         return CheckResult::skipped(
             id,
-            format!("profile `{}` does not use email as the user id", ctx.profile.id),
+            format!(
+                "profile `{}` does not use email as the user id",
+                ctx.profile.id
+            ),
         );
     }
     let mut subjects = Vec::new();
@@ -242,11 +266,20 @@ pub fn multiple_primary_emails(ctx: &Ctx, _: &Params) -> CheckResult {
     };
     let mut subjects = Vec::new();
     for u in &t.users {
-        let primaries: Vec<&str> = u.emails.iter().filter(|e| e.primary).map(|e| e.value.as_str()).collect();
+        let primaries: Vec<&str> = u
+            .emails
+            .iter()
+            .filter(|e| e.primary)
+            .map(|e| e.value.as_str())
+            .collect();
         if primaries.len() > 1 {
             subjects.push(Subject::user(
                 u,
-                format!("{} emails marked primary: {}", primaries.len(), primaries.join(", ")),
+                format!(
+                    "{} emails marked primary: {}",
+                    primaries.len(),
+                    primaries.join(", ")
+                ),
             ));
         }
     }
@@ -271,14 +304,28 @@ mod tests {
 
     #[test]
     fn ordinary_addresses_are_accepted() {
-        for ok in ["a@example.com", "first.last+tag@sub.example.co.uk", "ü@bücher.de"] {
+        for ok in [
+            "a@example.com",
+            "first.last+tag@sub.example.co.uk",
+            "ü@bücher.de",
+        ] {
             assert_eq!(email_problem(ok), None, "{ok}");
         }
     }
 
     #[test]
     fn what_idp_mappings_get_wrong_is_rejected() {
-        for bad in ["alice", "alice@", "@x.com", "alice@localhost", "a b@x.com", " a@x.com", "a@@x.com", "a@x..com", "a@x.1"] {
+        for bad in [
+            "alice",
+            "alice@",
+            "@x.com",
+            "alice@localhost",
+            "a b@x.com",
+            " a@x.com",
+            "a@@x.com",
+            "a@x..com",
+            "a@x.1",
+        ] {
             assert!(email_problem(bad).is_some(), "{bad}");
         }
     }
