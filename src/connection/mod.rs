@@ -103,7 +103,10 @@ pub async fn run(client: &HttpClient) -> ConnectionOutcome {
     let mut failed_step: Option<String> = None;
     for id in STEPS {
         if let Some(failed) = &failed_step {
-            results.push(skipped_after(id, failed));
+            let mut r = skipped_after(id, failed);
+            r.at = Some(crate::util::now_rfc3339());
+            r.elapsed_ms = Some(0);
+            results.push(r);
             continue;
         }
         let at = crate::util::now_rfc3339();
@@ -116,6 +119,10 @@ pub async fn run(client: &HttpClient) -> ConnectionOutcome {
             // Every non-pass result must carry something a support engineer can paste.
             result.remediation =
                 "attach this report to the support ticket so the target's support team can see the exchange".into();
+        }
+        if matches!(result.status, Status::Warn | Status::Fail) && result.count == 0 {
+            // A failed probe counts as one, so summaries never show a failure affecting nothing.
+            result.count = 1;
         }
         result.message = crate::secret::scrub(&result.message);
         result.remediation = crate::secret::scrub(&result.remediation);

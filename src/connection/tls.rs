@@ -348,7 +348,15 @@ fn judge(
     let mut fixes: Vec<String> = Vec::new();
     let mut trusted = true;
     match verdict {
-        Some(rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer)) => {
+        // Path-building errors: no trusted root signs this chain. webpki reports the most
+        // telling attempt, so a self-signed leaf can come back as a signature mismatch with
+        // an unrelated root of the same name rather than as UnknownIssuer.
+        Some(rustls::Error::InvalidCertificate(
+            CertificateError::UnknownIssuer
+            | CertificateError::BadSignature
+            | CertificateError::UnsupportedSignatureAlgorithmContext { .. }
+            | CertificateError::UnsupportedSignatureAlgorithmForPublicKeyContext { .. },
+        )) => {
             trusted = false;
             if leaf.self_signed {
                 hard.push(format!("a self-signed certificate ({})", leaf.subject));
