@@ -185,6 +185,19 @@ mod tests {
     }
 
     #[test]
+    fn every_step_is_documented_in_connection_toml() {
+        let text = include_str!("../../playbooks/checks/connection.toml");
+        let doc: toml::Table = toml::from_str(text).unwrap();
+        let ids: Vec<&str> = doc["check"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|c| c.get("id").and_then(|v| v.as_str()))
+            .collect();
+        assert_eq!(ids, STEPS.to_vec());
+    }
+
+    #[test]
     fn skip_reason_names_the_failed_step_and_the_consequence() {
         let r = skipped_after("tls", "tcp");
         assert_eq!(r.status, Status::Skipped);

@@ -484,6 +484,97 @@ fn judge(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use time::macros::datetime;
+
+    /// A self-signed certificate for `names`, valid through 2026.
+    fn cert(names: &[&str]) -> Vec<CertificateDer<'static>> {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut p =
+            rcgen::CertificateParams::new(names.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+                .unwrap();
+        p.not_before = datetime!(2026-01-01 0:00 UTC);
+        p.not_after = datetime!(2027-01-01 0:00 UTC);
+        vec![p.self_signed(&key).unwrap().der().clone()]
+    }
+
+    #[test]
+    fn valid_certificate_for_the_host_passes() {
+        let out = judge(
+            "scim.example.com",
+            &cert(&["scim.example.com"]),
+            None,
+            datetime!(2026-06-01 0:00 UTC),
+            false,
+            false,
+        );
+        assert_eq!(out.result.status, Status::Pass, "{}", out.result.message);
+        assert!(!out.hard_failure);
+    }
+
+    #[test]
+    fn expiring_within_30_days_warns_without_stopping() {
+        let out = judge(
+            "scim.example.com",
+            &cert(&["scim.example.com"]),
+            None,
+            datetime!(2026-12-20 0:00 UTC),
+            false,
+            false,
+        );
+        assert_eq!(out.result.status, Status::Warn);
+        assert!(
+            out.result.message.contains("12 days left"),
+            "{}",
+            out.result.message
+        );
+        assert!(!out.hard_failure);
+    }
+
+    #[test]
+    fn expired_and_wrong_host_are_both_named() {
+        let out = judge(
+            "other.example.com",
+            &cert(&["scim.example.com"]),
+            None,
+            datetime!(2027-02-01 0:00 UTC),
+            false,
+            false,
+        );
+        assert_eq!(out.result.status, Status::Fail);
+        assert!(
+            out.result.message.contains("not other.example.com"),
+            "{}",
+            out.result.message
+        );
+        assert!(
+            out.result.message.contains("expired on 2027-01-01"),
+            "{}",
+            out.result.message
+        );
+        assert_eq!(out.result.count, 2);
+        assert!(out.hard_failure);
+    }
+
+    #[test]
+    fn untrusted_self_signed_is_a_warning_only_with_insecure() {
+        let unknown = rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer);
+        let chain = cert(&["scim.example.com"]);
+        let now = datetime!(2026-06-01 0:00 UTC);
+        let strict = judge(
+            "scim.example.com",
+            &chain,
+            Some(&unknown),
+            now,
+            false,
+            false,
+        );
+        assert_eq!(strict.result.status, Status::Fail);
+        assert!(strict.result.message.contains("self-signed"));
+        assert!(strict.hard_failure);
+        let lax = judge("scim.example.com", &chain, Some(&unknown), now, true, false);
+        assert_eq!(lax.result.status, Status::Warn);
+        assert!(!lax.hard_failure);
+    }
 
     #[test]
     fn wildcard_matches_one_label_only() {
