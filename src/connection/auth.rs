@@ -50,7 +50,9 @@ fn server_says(r: &Response) -> String {
     if r.looks_like_html() {
         // An HTML 401/403 usually comes from an SSO gateway or WAF, not from the SCIM server.
         parts.push(match html_title(&r.body) {
-            Some(t) => format!("an HTML page titled \"{t}\" (a proxy or SSO gateway may be answering)"),
+            Some(t) => {
+                format!("an HTML page titled \"{t}\" (a proxy or SSO gateway may be answering)")
+            }
             None => "an HTML page (a proxy or SSO gateway may be answering)".to_string(),
         });
     }

@@ -4,12 +4,13 @@
 //!
 //! This module owns the order of the steps and what a hard failure means for the steps after
 //! it (they are reported as `skipped` with the reason). The steps themselves live in
-//! `base_url` (base-url), `network` (dns, tcp), `tls`, `auth` (http-auth, endpoint-path),
+//! `base_url` (base-url), `network` (dns, tcp), `tls` (+ `certificate`), `auth` (http-auth, endpoint-path),
 //! `scim` (scim-response, idp-test-connection) and `discovery` (service-provider-config).
 //! Every request is a GET sent through `HttpClient`, so it lands in the transcript scrubbed.
 
 mod auth;
 mod base_url;
+mod certificate;
 mod discovery;
 mod network;
 mod probe;
