@@ -1,12 +1,16 @@
-//! `scim-doctor test-connection` end to end: the real binary against servers on 127.0.0.1.
-//! Each failure class must come out under its own check id with its own message, later steps
-//! skipped after a hard failure, and no planted secret in any output. Test names follow the
-//! catalog convention `<check_id>_positive_*` (problem present) / `<check_id>_negative_*`.
+//! `scim-doctor test-connection` end to end: the real binary against the embedded server
+//! (`server::TestServer`, with its fault knobs and TLS) on 127.0.0.1, and against a small
+//! scripted server (tests/connection_support) for the few behaviours the embedded server does
+//! not play (a server that ignores filters or rejects them). Each failure class must come out
+//! under its own check id with its own message, later steps skipped after a hard failure, and
+//! no planted secret in any output. Test names follow the catalog convention
+//! `<check_id>_positive_*` (problem present) / `<check_id>_negative_*` (healthy: must pass).
 
 mod connection_support;
 
 use connection_support::*;
-use serde_json::json;
+use scim_doctor::secret::SecretString;
+use scim_doctor::server::{Faults, Redirect, ServerConfig};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -46,12 +50,12 @@ fn assert_skipped_after(run: &Run, failed: &str) {
     }
 }
 
-/// The passing path, run once and shared: HTTPS with a certificate from a CA given with
-/// --ca-cert, a valid bearer token, a well-behaved SCIM server.
+/// The passing path, run once and shared: the embedded server over HTTPS with a certificate
+/// from a test CA given with --ca-cert, reached as `localhost`, with the valid bearer token.
 struct Passing {
     run: Run,
     methods: Vec<String>,
-    targets: Vec<String>,
+    paths: Vec<String>,
 }
 
 fn passing() -> &'static Passing {
@@ -59,20 +63,28 @@ fn passing() -> &'static Passing {
     RUN.get_or_init(|| {
         let pems = ca_signed(&["localhost", "127.0.0.1"], -1, 365);
         let ca = write_temp(pems.ca.as_deref().expect("ca"));
-        let server = Scripted::https(healthy_bearer(), &pems.chain, &pems.key);
+        let server = embedded_tls(&pems);
         let ca_path = ca.path().to_string_lossy().to_string();
         let run = run(
-            &server.base_url_for("localhost"),
+            &url_for(&server, "localhost"),
             Creds::Token(TOKEN),
             &["--ca-cert", &ca_path],
         );
         let reqs = server.requests();
+        assert_eq!(server.non_get_count(), 0, "only GET requests");
         Passing {
             run,
             methods: reqs.iter().map(|r| r.method.clone()).collect(),
-            targets: reqs.iter().map(|r| r.target.clone()).collect(),
+            paths: reqs.iter().map(|r| r.path.clone()).collect(),
         }
     })
+}
+
+fn remediation(run: &Run, id: &str) -> String {
+    run.check(id)["remediation"]
+        .as_str()
+        .unwrap_or("")
+        .to_string()
 }
 
 #[test]
@@ -86,6 +98,18 @@ fn passing_path_every_step_passes_exit_0_and_only_gets_were_sent() {
             "{id} lacks timing"
         );
     }
+    let evidence = p.run.check("http-auth")["evidence"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        evidence.len(),
+        2,
+        "configured and anonymous request recorded"
+    );
+    assert!(evidence
+        .iter()
+        .all(|e| e["method"] == "GET" && e["status"].is_u64() && e["at"].is_string()));
     assert_eq!(p.run.code, 0, "{}", p.run.stderr);
     assert!(
         !p.methods.is_empty() && p.methods.iter().all(|m| m == "GET"),
@@ -94,6 +118,8 @@ fn passing_path_every_step_passes_exit_0_and_only_gets_were_sent() {
     );
     assert_clean(&p.run);
 }
+
+// ---------- base-url ----------
 
 #[test]
 fn base_url_negative_https_scim_root() {
@@ -108,7 +134,7 @@ fn base_url_negative_https_scim_root() {
 
 #[test]
 fn base_url_positive_path_ends_in_users() {
-    let server = Scripted::http(healthy_bearer());
+    let server = embedded(Faults::default());
     let run = run(
         &format!("{}/Users", server.base_url()),
         Creds::Token(TOKEN),
@@ -120,20 +146,17 @@ fn base_url_positive_path_ends_in_users() {
         "{}",
         run.message("base-url")
     );
-    assert!(run.check("base-url")["remediation"]
-        .as_str()
-        .unwrap_or("")
-        .contains("/scim/v2"));
+    assert!(remediation(&run, "base-url").contains("/scim/v2"));
     assert_eq!(run.code, 1);
     assert_clean(&run);
 }
 
 #[test]
 fn base_url_positive_embedded_password_is_never_echoed() {
-    let server = Scripted::http(healthy_bearer());
+    let server = embedded(Faults::default());
     let url = format!(
         "http://{USERNAME}:{PASSWORD}@127.0.0.1:{}/scim/v2",
-        server.port()
+        server.addr().port()
     );
     let run = run(&url, Creds::Token(TOKEN), &[]);
     assert_eq!(run.status("base-url"), "fail");
@@ -144,6 +167,8 @@ fn base_url_positive_embedded_password_is_never_echoed() {
     );
     assert_clean(&run);
 }
+
+// ---------- dns ----------
 
 #[test]
 fn dns_negative_localhost_resolves() {
@@ -174,6 +199,8 @@ fn dns_positive_unresolvable_name() {
     assert_eq!(run.code, 1);
     assert_clean(&run);
 }
+
+// ---------- tcp ----------
 
 #[test]
 fn tcp_negative_port_accepts() {
@@ -207,6 +234,8 @@ fn tcp_positive_refused_port() {
     assert_clean(&run);
 }
 
+// ---------- tls ----------
+
 #[test]
 fn tls_negative_trusted_certificate() {
     let p = passing();
@@ -220,8 +249,8 @@ fn tls_negative_trusted_certificate() {
 
 #[test]
 fn tls_negative_plain_http_is_skipped_with_reason() {
-    let server = Scripted::http(healthy_bearer());
-    let run = run(&server.base_url(), Creds::Token(TOKEN), &[]);
+    let server = embedded(Faults::default());
+    let run = run(server.base_url(), Creds::Token(TOKEN), &[]);
     assert_eq!(run.status("tls"), "skipped");
     assert!(
         run.message("tls").contains("plain http"),
@@ -241,18 +270,15 @@ fn tls_negative_plain_http_is_skipped_with_reason() {
 #[test]
 fn tls_positive_self_signed_certificate() {
     let pems = self_signed(&["localhost", "127.0.0.1"]);
-    let server = Scripted::https(healthy_bearer(), &pems.chain, &pems.key);
-    let run = run(&server.base_url(), Creds::Token(TOKEN), &[]);
+    let server = embedded_tls(&pems);
+    let run = run(&url_for(&server, "127.0.0.1"), Creds::Token(TOKEN), &[]);
     assert_eq!(run.status("tls"), "fail");
     assert!(
         run.message("tls").contains("self-signed"),
         "{}",
         run.message("tls")
     );
-    assert!(run.check("tls")["remediation"]
-        .as_str()
-        .unwrap_or("")
-        .contains("--ca-cert"));
+    assert!(remediation(&run, "tls").contains("--ca-cert"));
     assert_skipped_after(&run, "tls");
     assert_eq!(run.code, 1);
     assert_clean(&run);
@@ -262,9 +288,9 @@ fn tls_positive_self_signed_certificate() {
 fn tls_positive_expired_certificate() {
     let pems = ca_signed(&["localhost", "127.0.0.1"], -60, -2);
     let ca = write_temp(pems.ca.as_deref().expect("ca"));
-    let server = Scripted::https(healthy_bearer(), &pems.chain, &pems.key);
+    let server = embedded_tls(&pems);
     let run = run(
-        &server.base_url(),
+        &url_for(&server, "127.0.0.1"),
         Creds::Token(TOKEN),
         &["--ca-cert", &ca.path().to_string_lossy()],
     );
@@ -279,6 +305,7 @@ fn tls_positive_expired_certificate() {
         "{}",
         run.message("tls")
     );
+    assert_skipped_after(&run, "tls");
     assert_clean(&run);
 }
 
@@ -286,9 +313,9 @@ fn tls_positive_expired_certificate() {
 fn tls_positive_wrong_host_certificate() {
     let pems = ca_signed(&["wrong.example.com"], -1, 365);
     let ca = write_temp(pems.ca.as_deref().expect("ca"));
-    let server = Scripted::https(healthy_bearer(), &pems.chain, &pems.key);
+    let server = embedded_tls(&pems);
     let run = run(
-        &server.base_url(),
+        &url_for(&server, "127.0.0.1"),
         Creds::Token(TOKEN),
         &["--ca-cert", &ca.path().to_string_lossy()],
     );
@@ -305,9 +332,9 @@ fn tls_positive_wrong_host_certificate() {
 fn tls_positive_expiring_soon_warns() {
     let pems = ca_signed(&["localhost", "127.0.0.1"], -300, 10);
     let ca = write_temp(pems.ca.as_deref().expect("ca"));
-    let server = Scripted::https(healthy_bearer(), &pems.chain, &pems.key);
+    let server = embedded_tls(&pems);
     let run = run(
-        &server.base_url(),
+        &url_for(&server, "127.0.0.1"),
         Creds::Token(TOKEN),
         &["--ca-cert", &ca.path().to_string_lossy()],
     );
@@ -328,8 +355,12 @@ fn tls_positive_expiring_soon_warns() {
 #[test]
 fn tls_positive_insecure_reports_warn_and_proceeds() {
     let pems = self_signed(&["localhost", "127.0.0.1"]);
-    let server = Scripted::https(healthy_bearer(), &pems.chain, &pems.key);
-    let run = run(&server.base_url(), Creds::Token(TOKEN), &["--insecure"]);
+    let server = embedded_tls(&pems);
+    let run = run(
+        &url_for(&server, "127.0.0.1"),
+        Creds::Token(TOKEN),
+        &["--insecure"],
+    );
     assert_eq!(run.status("tls"), "warn", "{}", run.message("tls"));
     assert!(
         run.message("tls").contains("--insecure"),
@@ -344,6 +375,8 @@ fn tls_positive_insecure_reports_warn_and_proceeds() {
     );
     assert_clean(&run);
 }
+
+// ---------- http-auth ----------
 
 #[test]
 fn http_auth_negative_valid_token() {
@@ -360,25 +393,30 @@ fn http_auth_negative_valid_token() {
 
 #[test]
 fn http_auth_negative_basic_credentials_accepted() {
-    let server = Scripted::http(Arc::new(|r: &Req| healthy(Expect::Basic, r)));
-    let run = run(&server.base_url(), Creds::Basic, &[]);
+    let server = embedded_with(ServerConfig {
+        basic: Some((USERNAME.into(), SecretString::new(PASSWORD))),
+        ..Default::default()
+    });
+    let run = run(server.base_url(), Creds::Basic, &[]);
     assert_eq!(
         run.status("http-auth"),
         "pass",
         "{}",
         run.message("http-auth")
     );
-    assert!(server
-        .requests()
-        .iter()
-        .any(|r| r.authorization.as_deref() == Some(basic_header().as_str())));
+    assert_eq!(
+        run.status("service-provider-config"),
+        "pass",
+        "{}",
+        run.message("service-provider-config")
+    );
     assert_clean(&run);
 }
 
 #[test]
 fn http_auth_positive_wrong_token() {
-    let server = Scripted::http(healthy_bearer());
-    let run = run(&server.base_url(), Creds::Token(WRONG_TOKEN), &[]);
+    let server = embedded(Faults::default());
+    let run = run(server.base_url(), Creds::Token(WRONG_TOKEN), &[]);
     assert_eq!(run.status("http-auth"), "fail");
     let msg = run.message("http-auth");
     assert!(
@@ -386,13 +424,10 @@ fn http_auth_positive_wrong_token() {
         "{msg}"
     );
     assert!(
-        msg.contains("authentication required"),
+        msg.contains("missing or wrong credentials"),
         "the server's detail is quoted: {msg}"
     );
-    assert!(run.check("http-auth")["remediation"]
-        .as_str()
-        .unwrap_or("")
-        .contains("new SCIM token"));
+    assert!(remediation(&run, "http-auth").contains("new SCIM token"));
     assert_skipped_after(&run, "http-auth");
     assert_eq!(run.code, 1);
     assert_clean(&run);
@@ -400,25 +435,26 @@ fn http_auth_positive_wrong_token() {
 
 #[test]
 fn http_auth_positive_wrong_scheme_bearer_sent_basic_wanted() {
-    let server = Scripted::http(Arc::new(|r: &Req| healthy(Expect::Basic, r)));
-    let run = run(&server.base_url(), Creds::Token(TOKEN), &[]);
+    // Safous-style: the server takes a key + secret over Basic; a bearer token was sent.
+    let server = embedded_with(ServerConfig {
+        basic: Some((USERNAME.into(), SecretString::new(PASSWORD))),
+        ..Default::default()
+    });
+    let run = run(server.base_url(), Creds::Token(TOKEN), &[]);
     assert_eq!(run.status("http-auth"), "fail");
     assert!(
         run.message("http-auth").contains("asks for Basic"),
         "{}",
         run.message("http-auth")
     );
-    assert!(run.check("http-auth")["remediation"]
-        .as_str()
-        .unwrap_or("")
-        .contains("--username"));
+    assert!(remediation(&run, "http-auth").contains("--username"));
     assert_clean(&run);
 }
 
 #[test]
 fn http_auth_positive_wrong_scheme_basic_sent_bearer_wanted() {
-    let server = Scripted::http(healthy_bearer());
-    let run = run(&server.base_url(), Creds::Basic, &[]);
+    let server = embedded(Faults::default());
+    let run = run(server.base_url(), Creds::Basic, &[]);
     assert_eq!(run.status("http-auth"), "fail");
     assert!(
         run.message("http-auth").contains("asks for a Bearer token"),
@@ -430,31 +466,23 @@ fn http_auth_positive_wrong_scheme_basic_sent_bearer_wanted() {
 
 #[test]
 fn http_auth_positive_forbidden_403() {
-    let server = Scripted::http(Arc::new(|r: &Req| {
-        if r.authorization.is_some() {
-            Resp::scim(
-                403,
-                scim_error(403, None, "token lacks the users:read scope"),
-            )
-        } else {
-            Resp::scim(401, scim_error(401, None, "no token")).header("WWW-Authenticate", "Bearer")
-        }
-    }));
-    let run = run(&server.base_url(), Creds::Token(TOKEN), &[]);
+    let server = embedded(Faults {
+        status: vec![("/Users".into(), 403)],
+        ..Default::default()
+    });
+    let run = run(server.base_url(), Creds::Token(TOKEN), &[]);
     assert_eq!(run.status("http-auth"), "fail");
     let msg = run.message("http-auth");
-    assert!(
-        msg.contains("403") && msg.contains("not allowed") && msg.contains("users:read"),
-        "{msg}"
-    );
+    assert!(msg.contains("403") && msg.contains("not allowed"), "{msg}");
+    assert!(remediation(&run, "http-auth").contains("permission"));
     assert_skipped_after(&run, "http-auth");
     assert_clean(&run);
 }
 
 #[test]
 fn http_auth_positive_no_credentials_given() {
-    let server = Scripted::http(healthy_bearer());
-    let run = run(&server.base_url(), Creds::None, &[]);
+    let server = embedded(Faults::default());
+    let run = run(server.base_url(), Creds::None, &[]);
     assert_eq!(run.status("http-auth"), "fail");
     assert!(
         run.message("http-auth").contains("no credentials"),
@@ -466,12 +494,9 @@ fn http_auth_positive_no_credentials_given() {
 
 #[test]
 fn http_auth_positive_endpoint_open_without_credentials() {
-    let server = Scripted::http(Arc::new(|r: &Req| {
-        let mut r = r.clone();
-        r.authorization = Some(format!("Bearer {TOKEN}"));
-        healthy(Expect::Bearer, &r)
-    }));
-    let run = run(&server.base_url(), Creds::Token(TOKEN), &[]);
+    // No token and no basic credentials configured: the embedded server accepts everyone.
+    let server = embedded_with(ServerConfig::default());
+    let run = run(server.base_url(), Creds::Token(TOKEN), &[]);
     assert_eq!(run.status("http-auth"), "warn");
     assert!(
         run.message("http-auth").contains("for anyone"),
@@ -483,10 +508,11 @@ fn http_auth_positive_endpoint_open_without_credentials() {
 
 #[test]
 fn http_auth_positive_timeout() {
-    let server = Scripted::http(Arc::new(|r: &Req| {
-        healthy(Expect::Bearer, r).delayed(Duration::from_millis(2500))
-    }));
-    let run = run(&server.base_url(), Creds::Token(TOKEN), &["--timeout", "1"]);
+    let server = embedded(Faults {
+        latency: Duration::from_millis(2500),
+        ..Default::default()
+    });
+    let run = run(server.base_url(), Creds::Token(TOKEN), &["--timeout", "1"]);
     assert_eq!(
         run.status("tcp"),
         "pass",
@@ -502,6 +528,8 @@ fn http_auth_positive_timeout() {
     assert_clean(&run);
 }
 
+// ---------- endpoint-path ----------
+
 #[test]
 fn endpoint_path_negative_users_endpoint_found() {
     assert_eq!(passing().run.status("endpoint-path"), "pass");
@@ -509,9 +537,9 @@ fn endpoint_path_negative_users_endpoint_found() {
 
 #[test]
 fn endpoint_path_positive_404_wrong_base_url() {
-    let server = Scripted::http(healthy_bearer());
+    let server = embedded(Faults::default());
     let run = run(
-        &format!("http://127.0.0.1:{}/api/v1", server.port()),
+        &format!("http://127.0.0.1:{}/api/v1", server.addr().port()),
         Creds::Token(TOKEN),
         &[],
     );
@@ -527,38 +555,39 @@ fn endpoint_path_positive_404_wrong_base_url() {
 
 #[test]
 fn endpoint_path_positive_html_login_page() {
-    let server = Scripted::http(Arc::new(|_r: &Req| {
-        Resp::new(200, "text/html; charset=utf-8", "<!DOCTYPE html><html><head><title>Sign in to Contoso</title></head><body>login</body></html>")
-    }));
-    let run = run(&server.base_url(), Creds::Token(TOKEN), &[]);
+    let server = embedded(Faults {
+        html_login: Some(String::new()),
+        ..Default::default()
+    });
+    let run = run(server.base_url(), Creds::Token(TOKEN), &[]);
     assert_eq!(run.status("endpoint-path"), "fail");
     let msg = run.message("endpoint-path");
-    assert!(
-        msg.contains("HTML page") && msg.contains("Sign in to Contoso") && msg.contains("proxy"),
-        "{msg}"
-    );
+    assert!(msg.contains("HTML page") && msg.contains("proxy"), "{msg}");
+    assert_skipped_after(&run, "endpoint-path");
     assert_clean(&run);
 }
 
 #[test]
 fn endpoint_path_positive_redirect() {
-    let server = Scripted::http(Arc::new(|_r: &Req| {
-        Resp::new(302, "text/plain", "moved")
-            .header("Location", "https://login.example.com/sso?next=scim")
-    }));
-    let run = run(&server.base_url(), Creds::Token(TOKEN), &[]);
+    let server = embedded(Faults {
+        redirect: Some(Redirect {
+            prefix: String::new(),
+            location: "https://login.example.com/sso?next=scim".into(),
+        }),
+        ..Default::default()
+    });
+    let run = run(server.base_url(), Creds::Token(TOKEN), &[]);
     assert_eq!(run.status("endpoint-path"), "fail");
     let msg = run.message("endpoint-path");
     assert!(
         msg.contains("302 redirect to https://login.example.com/sso"),
         "{msg}"
     );
-    assert!(run.check("endpoint-path")["remediation"]
-        .as_str()
-        .unwrap_or("")
-        .contains("do not follow redirects"));
+    assert!(remediation(&run, "endpoint-path").contains("do not follow redirects"));
     assert_clean(&run);
 }
+
+// ---------- scim-response ----------
 
 #[test]
 fn scim_response_negative_list_response() {
@@ -567,14 +596,11 @@ fn scim_response_negative_list_response() {
 
 #[test]
 fn scim_response_positive_malformed_json() {
-    let server = Scripted::http(Arc::new(|r: &Req| {
-        if r.path.ends_with("/Users") && r.authorization.is_some() {
-            Resp::new(200, "application/scim+json", "{\"schemas\": [\"urn:ietf:params:scim:api:messages:2.0:ListResponse\"], \"totalResults\": ")
-        } else {
-            healthy(Expect::Bearer, r)
-        }
-    }));
-    let run = run(&server.base_url(), Creds::Token(TOKEN), &[]);
+    let server = embedded(Faults {
+        malformed_json: Some("/Users".into()),
+        ..Default::default()
+    });
+    let run = run(server.base_url(), Creds::Token(TOKEN), &[]);
     assert_eq!(run.status("scim-response"), "fail");
     assert!(
         run.message("scim-response").contains("not valid JSON"),
@@ -590,23 +616,45 @@ fn scim_response_positive_malformed_json() {
 }
 
 #[test]
-fn scim_response_positive_plain_json_and_missing_total() {
+fn scim_response_positive_plain_json_content_type_warns() {
+    let server = embedded(Faults {
+        content_type: Some("application/json".into()),
+        ..Default::default()
+    });
+    let run = run(server.base_url(), Creds::Token(TOKEN), &[]);
+    assert_eq!(run.status("scim-response"), "warn");
+    assert!(
+        run.message("scim-response")
+            .contains("application/json instead of application/scim+json"),
+        "{}",
+        run.message("scim-response")
+    );
+    assert_clean(&run);
+}
+
+#[test]
+fn scim_response_positive_missing_total_results() {
     let server = Scripted::http(Arc::new(|r: &Req| {
         if r.path.ends_with("/Users") && r.authorization.is_some() {
-            Resp::new(200, "application/json", json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"], "Resources": []}).to_string())
+            Resp::scim(
+                200,
+                serde_json::json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"], "Resources": []}),
+            )
         } else {
             healthy(Expect::Bearer, r)
         }
     }));
     let run = run(&server.base_url(), Creds::Token(TOKEN), &[]);
     assert_eq!(run.status("scim-response"), "fail");
-    let msg = run.message("scim-response");
     assert!(
-        msg.contains("application/json") && msg.contains("no `totalResults`"),
-        "{msg}"
+        run.message("scim-response").contains("no `totalResults`"),
+        "{}",
+        run.message("scim-response")
     );
     assert_clean(&run);
 }
+
+// ---------- idp-test-connection ----------
 
 #[test]
 fn idp_test_connection_negative_both_idps_would_pass() {
@@ -617,18 +665,18 @@ fn idp_test_connection_negative_both_idps_would_pass() {
     assert_eq!(data["okta"]["would_pass"], true);
     // Entra's request: a URL-encoded `userName eq "<GUID>"` filter; Okta's: count=2.
     assert!(
-        p.targets.iter().any(
+        p.paths.iter().any(
             |t| t.starts_with("/scim/v2/Users?filter=userName%20eq%20%22") && t.ends_with("%22")
         ),
         "{:?}",
-        p.targets
+        p.paths
     );
     assert!(
-        p.targets
+        p.paths
             .iter()
             .any(|t| t == "/scim/v2/Users?startIndex=1&count=2"),
         "{:?}",
-        p.targets
+        p.paths
     );
 }
 
@@ -681,20 +729,39 @@ fn idp_test_connection_positive_invalid_filter() {
 }
 
 #[test]
+fn idp_test_connection_positive_404_on_filter() {
+    // Entra treats a 404 on its filter query as a failed test connection.
+    let server = embedded(Faults {
+        status: vec![("/Users?filter".into(), 404)],
+        ..Default::default()
+    });
+    let run = run(server.base_url(), Creds::Token(TOKEN), &[]);
+    assert_eq!(run.status("idp-test-connection"), "fail");
+    let data = &run.check("idp-test-connection")["data"];
+    assert_eq!(data["entra"]["would_pass"], false);
+    assert_eq!(data["entra"]["status"], 404);
+    assert_eq!(data["okta"]["would_pass"], true);
+    assert_clean(&run);
+}
+
+// ---------- service-provider-config ----------
+
+#[test]
 fn service_provider_config_negative_documents_valid() {
     assert_eq!(passing().run.status("service-provider-config"), "pass");
 }
 
 #[test]
 fn service_provider_config_positive_documents_missing_is_a_warning() {
-    let server = Scripted::http(Arc::new(|r: &Req| {
-        if r.path.ends_with("/Users") {
-            healthy(Expect::Bearer, r)
-        } else {
-            Resp::scim(404, scim_error(404, None, "not found"))
-        }
-    }));
-    let run = run(&server.base_url(), Creds::Token(TOKEN), &[]);
+    let server = embedded(Faults {
+        status: vec![
+            ("/ServiceProviderConfig".into(), 404),
+            ("/Schemas".into(), 404),
+            ("/ResourceTypes".into(), 404),
+        ],
+        ..Default::default()
+    });
+    let run = run(server.base_url(), Creds::Token(TOKEN), &[]);
     assert_eq!(run.status("service-provider-config"), "warn");
     assert!(
         run.message("service-provider-config")
@@ -711,15 +778,15 @@ fn service_provider_config_positive_documents_missing_is_a_warning() {
 
 #[test]
 fn service_provider_config_positive_filter_unsupported_and_broken_schemas() {
-    let server = Scripted::http(Arc::new(|r: &Req| match r.path.as_str() {
-        "/scim/v2/ServiceProviderConfig" => Resp::scim(
-            200,
-            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"], "filter": {"supported": false}}),
-        ),
-        "/scim/v2/Schemas" => Resp::new(200, "application/scim+json", "{not json"),
-        _ => healthy(Expect::Bearer, r),
-    }));
-    let run = run(&server.base_url(), Creds::Token(TOKEN), &[]);
+    let server = embedded(Faults {
+        service_provider_config: Some(serde_json::json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
+            "filter": {"supported": false}
+        })),
+        malformed_json: Some("/Schemas".into()),
+        ..Default::default()
+    });
+    let run = run(server.base_url(), Creds::Token(TOKEN), &[]);
     assert_eq!(run.status("service-provider-config"), "fail");
     let msg = run.message("service-provider-config");
     assert!(

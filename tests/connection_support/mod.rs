@@ -1,7 +1,8 @@
-//! Test support for tests/connection.rs: a tiny scripted HTTP/HTTPS server on 127.0.0.1 that
-//! answers each request from a closure (so a test can play a misbehaving endpoint: wrong auth
-//! scheme, HTML login page, redirect, broken JSON), certificate factories built with rcgen,
-//! and helpers to run the real binary and read its JSON report.
+//! Test support for tests/connection.rs: the embedded server (`server::TestServer`) set up for
+//! the connection tests, certificate factories built with rcgen, helpers to run the real
+//! binary and read its JSON report, and a tiny scripted HTTP server on 127.0.0.1 that answers
+//! each request from a closure, for the misbehaviours the embedded server does not play
+//! (a server that ignores filters, rejects them, or leaves out `totalResults`).
 //! Servers stop on Drop and after a hard lifetime limit, whatever the test does.
 
 #![allow(dead_code)]
@@ -10,7 +11,7 @@ use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
 use serde_json::{json, Value};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -69,55 +70,30 @@ pub type Handler = Arc<dyn Fn(&Req) -> Resp + Send + Sync>;
 
 pub struct Scripted {
     pub addr: SocketAddr,
-    pub tls: bool,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
     log: Arc<Mutex<Vec<Req>>>,
-    pub connections: Arc<AtomicUsize>,
 }
 
 impl Scripted {
     pub fn http(handler: Handler) -> Self {
-        Self::start(handler, None)
+        Self::start(handler)
     }
 
-    pub fn https(handler: Handler, chain_pem: &str, key_pem: &str) -> Self {
-        use rustls::pki_types::pem::PemObject;
-        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-        let certs: Vec<CertificateDer<'static>> =
-            CertificateDer::pem_slice_iter(chain_pem.as_bytes())
-                .collect::<Result<_, _>>()
-                .expect("test certificate PEM");
-        let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes()).expect("test key PEM");
-        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .expect("protocol versions")
-        .with_no_client_auth()
-        .with_single_cert(certs, key)
-        .expect("server certificate");
-        Self::start(handler, Some(Arc::new(config)))
-    }
-
-    fn start(handler: Handler, tls: Option<Arc<rustls::ServerConfig>>) -> Self {
+    fn start(handler: Handler) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
         listener.set_nonblocking(true).expect("nonblocking");
         let addr = listener.local_addr().expect("local addr");
         let stop = Arc::new(AtomicBool::new(false));
         let log = Arc::new(Mutex::new(Vec::new()));
-        let connections = Arc::new(AtomicUsize::new(0));
-        let is_tls = tls.is_some();
-        let (stop2, log2, conns2) = (stop.clone(), log.clone(), connections.clone());
+        let (stop2, log2) = (stop.clone(), log.clone());
         let thread = std::thread::spawn(move || {
             let started = Instant::now();
             while !stop2.load(Ordering::SeqCst) && started.elapsed() < MAX_LIFETIME {
                 match listener.accept() {
                     Ok((stream, _)) => {
-                        conns2.fetch_add(1, Ordering::SeqCst);
-                        let (h, l, t, s) =
-                            (handler.clone(), log2.clone(), tls.clone(), stop2.clone());
-                        std::thread::spawn(move || serve_connection(stream, h, l, t, s));
+                        let (h, l, s) = (handler.clone(), log2.clone(), stop2.clone());
+                        std::thread::spawn(move || serve_connection(stream, h, l, s));
                     }
                     Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
                         std::thread::sleep(Duration::from_millis(5))
@@ -128,11 +104,9 @@ impl Scripted {
         });
         Scripted {
             addr,
-            tls: is_tls,
             stop,
             thread: Some(thread),
             log,
-            connections,
         }
     }
 
@@ -140,17 +114,13 @@ impl Scripted {
         self.addr.port()
     }
 
-    /// `http(s)://127.0.0.1:PORT/scim/v2`
+    /// `http://127.0.0.1:PORT/scim/v2`
     pub fn base_url(&self) -> String {
         self.base_url_for("127.0.0.1")
     }
 
     pub fn base_url_for(&self, host: &str) -> String {
-        format!(
-            "{}://{host}:{}/scim/v2",
-            if self.tls { "https" } else { "http" },
-            self.port()
-        )
+        format!("http://{host}:{}/scim/v2", self.port())
     }
 
     pub fn requests(&self) -> Vec<Req> {
@@ -171,22 +141,12 @@ fn serve_connection(
     stream: TcpStream,
     handler: Handler,
     log: Arc<Mutex<Vec<Req>>>,
-    tls: Option<Arc<rustls::ServerConfig>>,
     stop: Arc<AtomicBool>,
 ) {
     let _ = stream.set_nonblocking(false);
     let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
     let _ = stream.set_write_timeout(Some(Duration::from_secs(10)));
-    match tls {
-        None => serve_requests(stream, &handler, &log, &stop),
-        Some(config) => {
-            let Ok(conn) = rustls::ServerConnection::new(config) else {
-                return;
-            };
-            let tls_stream = rustls::StreamOwned::new(conn, stream);
-            serve_requests(tls_stream, &handler, &log, &stop);
-        }
-    }
+    serve_requests(stream, &handler, &log, &stop);
 }
 
 /// Serves one request per connection (`Connection: close`): enough for a GET-only client.
@@ -377,6 +337,57 @@ pub fn healthy(expect: Expect, req: &Req) -> Resp {
 
 pub fn healthy_bearer() -> Handler {
     Arc::new(|r: &Req| healthy(Expect::Bearer, r))
+}
+
+// ---------- the embedded server (src/server) ----------
+
+/// Three users; enough for every list the connection steps request.
+pub fn tenant() -> scim_doctor::model::Tenant {
+    let mut t = scim_doctor::model::Tenant::new("connection-test");
+    t.users = (1..=3)
+        .map(|i| scim_doctor::model::User {
+            id: format!("u{i}"),
+            user_name: Some(format!("user{i}@example.test")),
+            external_id: Some(format!("ext-{i}")),
+            active: Some(true),
+            ..Default::default()
+        })
+        .collect();
+    t
+}
+
+/// The embedded server requiring the planted bearer token, with these faults.
+pub fn embedded(faults: scim_doctor::server::Faults) -> scim_doctor::server::TestServer {
+    embedded_with(scim_doctor::server::ServerConfig {
+        faults,
+        ..scim_doctor::server::ServerConfig::with_token(TOKEN)
+    })
+}
+
+pub fn embedded_with(config: scim_doctor::server::ServerConfig) -> scim_doctor::server::TestServer {
+    scim_doctor::server::TestServer::start(tenant(), config).expect("start the embedded server")
+}
+
+/// The embedded server over HTTPS with this certificate.
+pub fn embedded_tls(pems: &Pems) -> scim_doctor::server::TestServer {
+    embedded_with(scim_doctor::server::ServerConfig {
+        tls: Some(scim_doctor::server::TlsPem {
+            cert_pem: pems.chain.clone().into_bytes(),
+            key_pem: pems.key.clone().into_bytes(),
+        }),
+        ..scim_doctor::server::ServerConfig::with_token(TOKEN)
+    })
+}
+
+/// `scheme://host:PORT/scim/v2` for an embedded server, with another host name.
+pub fn url_for(server: &scim_doctor::server::TestServer, host: &str) -> String {
+    let base = server.base_url();
+    let scheme = if base.starts_with("https") {
+        "https"
+    } else {
+        "http"
+    };
+    format!("{scheme}://{host}:{}/scim/v2", server.addr().port())
 }
 
 // ---------- certificates ----------
