@@ -85,6 +85,8 @@ pub fn build(
     let playbooks = playbooks(a, default_playbook)?;
     let profile = crate::profile::load(&a.profile, a.playbooks_dir.as_deref())?;
     let fetch = fetch_options(f)?;
+    let scope = crate::scope::ScopeInputs::load(a.scope_filter.as_deref(), a.idp_users.as_deref())
+        .map_err(ToolError)?;
     let source = source(e, s, f, out)?;
     Ok(Plan {
         source,
@@ -99,7 +101,7 @@ pub fn build(
             groups: a.license_groups.clone(),
         },
         ldap_groups: None,
-        scope: None,
+        scope,
         logs: None,
     })
 }
