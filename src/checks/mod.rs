@@ -6,6 +6,7 @@
 //! registry entry only reads that result back, or reports the check as skipped offline.
 
 pub mod registry;
+pub mod scope;
 
 use crate::findings::CheckResult;
 use crate::model::Tenant;

@@ -69,7 +69,9 @@ pub fn registry() -> Vec<CheckDef> {
 
 /// Checks over the tenant data and offline inputs. Each area module adds its entries here.
 fn tenant_checks() -> Vec<CheckDef> {
-    Vec::new()
+    let mut all = Vec::new();
+    all.extend(super::scope::checks());
+    all
 }
 
 pub fn find(id: &str) -> Option<CheckDef> {
