@@ -170,3 +170,167 @@ fn bad_scope_filter_file_is_exit_2_with_one_line_naming_the_file() {
     assert!(err.contains("broken.toml"), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
 }
+
+fn simulate(args: &[&str]) -> std::process::Output {
+    bin()
+        .current_dir(root())
+        .args(["scope", "simulate"])
+        .args(args)
+        .output()
+        .expect("binary runs")
+}
+
+#[test]
+fn simulate_human_table_shows_verdicts_reasons_counts_and_unmapped_columns() {
+    let out = simulate(&[
+        "--filter",
+        "fixtures/scope/graph-schema.json",
+        "--idp-users",
+        "fixtures/idp/entra-users.csv",
+        "--format",
+        "human",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("3 in scope, 5 out of scope, 0 invalid (8 users)"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "unmapped columns (kept under their own names): Licenses, agreementAcceptanceRequired"
+        ),
+        "{text}"
+    );
+    let gina = text
+        .lines()
+        .find(|l| l.contains("gina.ruiz@example.com"))
+        .expect("gina's row");
+    assert!(
+        gina.starts_with("out-of-scope")
+            && gina.contains(r#"department EQUALS "Sales", saw "sales""#),
+        "{gina}"
+    );
+}
+
+#[test]
+fn simulate_json_has_per_user_verdicts_with_first_failing_clause_per_group() {
+    let out = simulate(&[
+        "--filter",
+        "fixtures/scope/scope.toml",
+        "--idp-users",
+        "fixtures/idp/entra-users.csv",
+        "--format",
+        "json",
+    ]);
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["counts"]["in_scope"], 3);
+    assert_eq!(v["counts"]["out_of_scope"], 5);
+    assert_eq!(v["population"]["format"], "entra-csv");
+    let eve = v["users"]
+        .as_array()
+        .and_then(|a| {
+            a.iter()
+                .find(|u| u["user"] == "eve.park@partner.example.com")
+        })
+        .expect("eve");
+    assert_eq!(eve["verdict"], "out-of-scope");
+    let misses = eve["misses"].as_array().expect("misses");
+    assert_eq!(misses.len(), 2);
+    assert_eq!(misses[1]["attribute"], "employeeId");
+    assert_eq!(misses[1]["seen"], "X-17");
+}
+
+#[test]
+fn simulate_csv_has_a_header_and_one_row_per_user() {
+    let out = simulate(&[
+        "--filter",
+        "fixtures/scope/scope.toml",
+        "--idp-users",
+        "fixtures/idp/okta-users.csv",
+        "--format",
+        "csv",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    assert_eq!(
+        r.headers().expect("header").iter().collect::<Vec<_>>(),
+        ["user", "userPrincipalName", "objectId", "verdict", "reason"]
+    );
+    let rows: Vec<csv::StringRecord> = r.records().map(|x| x.expect("row")).collect();
+    assert_eq!(rows.len(), 5);
+    // The Okta export has no userType column, so the Member clause sees no value.
+    assert!(
+        rows[0][4].contains("userType EQUALS \"Member\", saw no value"),
+        "{:?}",
+        &rows[0]
+    );
+}
+
+#[test]
+fn simulate_on_a_snapshot_evaluates_its_scim_users() {
+    let out = simulate(&[
+        "--filter",
+        "fixtures/checks/out-of-scope/positive-scim-users-department-case/scope.toml",
+        "--snapshot",
+        "fixtures/checks/out-of-scope/positive-scim-users-department-case",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["population"]["kind"], "snapshot");
+    assert_eq!(v["counts"]["users"], 5);
+    assert_eq!(v["counts"]["in_scope"], 1);
+}
+
+#[test]
+fn simulate_exits_1_when_a_users_scope_cannot_be_decided() {
+    let out = simulate(&[
+        "--filter",
+        "fixtures/scope/scope-object.json",
+        "--idp-users",
+        "fixtures/idp/graph-users.json",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["counts"]["invalid"], 1);
+    let pia = v["users"]
+        .as_array()
+        .and_then(|a| a.iter().find(|u| u["user"] == "pia.nord@example.com"))
+        .expect("pia");
+    assert_eq!(pia["verdict"], "invalid");
+}
+
+#[test]
+fn simulate_without_a_population_is_exit_2_with_one_line() {
+    let out = simulate(&["--filter", "fixtures/scope/scope.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--idp-users") && err.trim().lines().count() == 1,
+        "{err}"
+    );
+}
+
+#[test]
+fn simulate_with_an_unreadable_export_names_the_file() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let bad = tmp.path().join("users.csv");
+    std::fs::write(&bad, "Colour,Size\nred,10\n").expect("write");
+    let out = bin()
+        .args(["scope", "simulate", "--filter"])
+        .arg(root().join("fixtures/scope/scope.toml"))
+        .arg("--idp-users")
+        .arg(&bad)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("users.csv") && err.contains("no column identifies users"),
+        "{err}"
+    );
+}

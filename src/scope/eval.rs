@@ -60,7 +60,8 @@ impl GroupTrace {
 pub enum Outcome {
     InScope,
     OutOfScope,
-    /// No group passed and at least one could not be evaluated.
+    /// No group passed and at least one could not be evaluated (shown as `invalid`).
+    #[serde(rename = "invalid")]
     Undetermined,
 }
 

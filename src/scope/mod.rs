@@ -14,6 +14,7 @@ pub mod idp;
 pub mod operator;
 pub mod parse;
 pub mod population;
+pub mod simulate;
 
 #[cfg(test)]
 mod tests;
