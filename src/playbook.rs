@@ -33,6 +33,7 @@ pub struct Playbook {
 pub const SHIPPED: &[(&str, &str)] = &[
     ("test-connection.toml", include_str!("../playbooks/test-connection.toml")),
     ("full-audit.toml", include_str!("../playbooks/full-audit.toml")),
+    ("incomplete-import.toml", include_str!("../playbooks/incomplete-import.toml")),
 ];
 
 pub const DEFAULT_PLAYBOOK: &str = "full-audit";
