@@ -10,6 +10,7 @@ pub mod duplicates;
 pub mod groups;
 pub mod license;
 pub mod registry;
+pub mod scope;
 pub mod users;
 
 use crate::findings::CheckResult;

@@ -77,7 +77,7 @@ pub fn registry() -> Vec<CheckDef> {
 /// Checks over the tenant data and offline inputs. Each area module adds its entries here.
 fn tenant_checks() -> Vec<CheckDef> {
     use super::{duplicates, groups, license, users};
-    vec![
+    let mut all = vec![
         CheckDef { id: users::MISSING_EMAIL, area: Area::Users, run: users::missing_email },
         CheckDef { id: users::INVALID_EMAIL, area: Area::Users, run: users::invalid_email },
         CheckDef { id: users::MISSING_REQUIRED_ATTRIBUTE, area: Area::Users, run: users::missing_required_attribute },
@@ -94,7 +94,9 @@ fn tenant_checks() -> Vec<CheckDef> {
         CheckDef { id: groups::LDAP_GROUP_COLLISION, area: Area::Groups, run: groups::ldap_group_collision },
         CheckDef { id: license::LICENSE_CAPACITY, area: Area::License, run: license::license_capacity },
         CheckDef { id: license::UNLICENSABLE_USER, area: Area::License, run: license::unlicensable_user },
-    ]
+    ];
+    all.extend(super::scope::checks());
+    all
 }
 
 pub fn find(id: &str) -> Option<CheckDef> {

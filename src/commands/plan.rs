@@ -93,6 +93,8 @@ pub fn build(
     let playbooks = playbooks(a, default_playbook)?;
     let profile = crate::profile::load(&a.profile, a.playbooks_dir.as_deref())?;
     let fetch = fetch_options(f)?;
+    let scope = crate::scope::ScopeInputs::load(a.scope_filter.as_deref(), a.idp_users.as_deref())
+        .map_err(ToolError)?;
     let source = source(e, s, f, out)?;
     if a.license_mode == crate::cli::args::LicenseMode::Groups && a.license_groups.is_empty() {
         return Err(ToolError(
@@ -113,7 +115,7 @@ pub fn build(
             groups: a.license_groups.clone(),
         },
         ldap_groups,
-        scope: None,
+        scope,
         logs: None,
     })
 }
