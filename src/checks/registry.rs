@@ -71,6 +71,7 @@ pub fn registry() -> Vec<CheckDef> {
         "fetch-complete" => Area::Protocol,
     ];
     all.extend(tenant_checks());
+    all.push(CheckDef { id: super::logs::PROVISIONING_FAILURES, area: Area::Logs, run: super::logs::provisioning_failures });
     all
 }
 

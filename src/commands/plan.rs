@@ -116,6 +116,19 @@ pub fn build(
         },
         ldap_groups,
         scope,
-        logs: None,
+        logs: provisioning_logs(a, out)?,
     })
+}
+
+/// `--provisioning-logs`: read before any request, so an unreadable file is exit code 2.
+pub fn provisioning_logs(a: &AuditArgs, out: &Output) -> Result<Option<crate::logs::LogInputs>, ToolError> {
+    if a.provisioning_logs.is_empty() {
+        return Ok(None);
+    }
+    let logs = crate::logs::load(&a.provisioning_logs).map_err(|e| ToolError(format!("{e:#}")))?;
+    out.note(&crate::logs::summary_line(&logs));
+    for c in &logs.understood {
+        out.debug(&format!("provisioning logs: {}: column `{}` -> {}", c.file, c.column, c.field.unwrap_or("")));
+    }
+    Ok(Some(logs))
 }
