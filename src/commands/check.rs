@@ -1,5 +1,5 @@
 //! `check` and `test-connection`: run the plan, print the report, and for `check` write the
-//! per-check CSV files (`--format csv --out DIR`).
+//! per-check CSV files (`--format csv --out DIR`) and the support bundle (`--bundle`).
 
 use crate::cli::args::{AuditArgs, CheckArgs, FetchArgs, Format, SourceArgs, TestConnectionArgs};
 use crate::cli::output::Output;
@@ -30,6 +30,10 @@ pub async fn check(a: CheckArgs, out: &Output) -> CmdResult {
             "--out DIR is for --format csv (one CSV per check); add --format csv".into(),
         ));
     }
+    let bundle_opts = match &a.bundle.bundle {
+        Some(_) => Some(super::bundle::options(&a.bundle)?),
+        None => None,
+    };
     let plan = super::plan::build(
         &a.endpoint,
         &a.source,
@@ -50,5 +54,8 @@ pub async fn check(a: CheckArgs, out: &Output) -> CmdResult {
         }
         None => out.report(&outcome.report)?,
     };
+    if let Some(opts) = bundle_opts {
+        super::bundle::write_and_announce(&outcome, &opts, out).await?;
+    }
     Ok(code)
 }
