@@ -219,6 +219,20 @@ pub fn read_entries<R: Read + Seek>(
             limits.max_entries
         ));
     }
+    // First pass on the central directory only: names and the declared total size.
+    let mut declared_total: u64 = 0;
+    for i in 0..zip.len() {
+        let f = zip
+            .by_index_raw(i)
+            .map_err(|e| format!("cannot read entry {i}: {e}"))?;
+        check_entry_name(f.name())?;
+        if !f.is_dir() && want(f.name()) {
+            declared_total = declared_total.saturating_add(f.size());
+            if declared_total > limits.max_total_bytes {
+                return Err(size_error(f.name(), limits));
+            }
+        }
+    }
     let mut total: u64 = 0;
     let mut out = Vec::new();
     for i in 0..zip.len() {
