@@ -725,3 +725,28 @@ fn token_on_the_command_line_is_masked_in_environment_json() {
         assert!(!t.contains(TOKEN));
     }
 }
+
+#[test]
+fn a_bundle_that_cannot_be_written_fails_cleanly_without_the_token_or_a_partial_file() {
+    let server = Canned::start(Mode::Unauthorized);
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("missing-dir").join("b.zip");
+    let out = bin()
+        .env("SCIM_TOKEN", TOKEN)
+        .args(["check", "--format", "json", "--base-url"])
+        .arg(server.base_url())
+        .arg("--bundle")
+        .arg(&target)
+        .output()
+        .unwrap();
+    drop(server);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("does not exist"), "{stderr}");
+    assert!(!stderr.contains(TOKEN) && !text(&out.stdout).contains(TOKEN));
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "nothing left behind"
+    );
+}

@@ -259,7 +259,7 @@ impl PiiMap {
         let mut patterns = Vec::new();
         let mut targets = Vec::new();
         for e in &self.entries {
-            for form in forms(&e.original) {
+            for form in forms(&e.original, e.kind) {
                 patterns.push(form);
                 targets.push(e.pseudonym.clone());
             }
@@ -282,8 +282,9 @@ impl PiiMap {
 }
 
 /// The forms a value takes in the bundle's files: as is, JSON-escaped, CSV-quoted, Markdown
-/// cell-escaped and percent-encoded (in request URLs).
-fn forms(v: &str) -> Vec<String> {
+/// cell-escaped, and for identifiers percent-encoded (filter queries in request URLs; names
+/// do not travel in URLs, and skipping them keeps the automaton small on large tenants).
+fn forms(v: &str, kind: PiiKind) -> Vec<String> {
     let mut out = vec![v.to_string()];
     let mut push = |s: String| {
         if !out.contains(&s) {
@@ -295,12 +296,14 @@ fn forms(v: &str) -> Vec<String> {
     }
     push(v.replace('"', "\"\""));
     push(v.replace('|', "\\|"));
-    push(url::form_urlencoded::byte_serialize(v.as_bytes()).collect());
-    push(
-        url::form_urlencoded::byte_serialize(v.as_bytes())
-            .collect::<String>()
-            .replace('+', "%20"),
-    );
+    if matches!(
+        kind,
+        PiiKind::Email | PiiKind::UserName | PiiKind::ExternalId
+    ) {
+        let encoded: String = url::form_urlencoded::byte_serialize(v.as_bytes()).collect();
+        push(encoded.replace('+', "%20"));
+        push(encoded);
+    }
     out
 }
 
