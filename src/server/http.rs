@@ -118,7 +118,7 @@ fn decide(shared: &Shared, headers: &HeaderMap, rel: &str, rel_pq: &str, full: &
         });
     }
     let discovery = is_discovery(rel);
-    if !(discovery && cfg.open_discovery) && !authorized(cfg, headers) {
+    if !(authorized(cfg, headers) || discovery && cfg.open_discovery) {
         return Answer::Json(unauthorized(cfg));
     }
     if let Some((_, status)) = faults
