@@ -42,11 +42,12 @@ impl Drop for Killed {
     }
 }
 
-#[test]
-fn serve_demo_prints_the_base_url_first_and_answers_users() {
+/// Starts `scim-doctor serve ARGS` and returns it with the base URL it printed first.
+fn serve(args: &[&str]) -> (Killed, String) {
     let child = Command::cargo_bin("scim-doctor")
         .unwrap()
-        .args(["serve", "--demo", "--max-page-size", "50"])
+        .arg("serve")
+        .args(args)
         .env("SCIM_DOCTOR_SERVE_TOKEN", "serve-test-token-77")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -54,10 +55,13 @@ fn serve_demo_prints_the_base_url_first_and_answers_users() {
         .unwrap();
     let mut child = Killed(child);
     let mut line = String::new();
-    BufReader::new(child.0.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line.trim().to_string();
+    BufReader::new(child.0.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    (child, line.trim().to_string())
+}
+
+#[test]
+fn serve_demo_prints_the_base_url_first_and_answers_users() {
+    let (_child, base) = serve(&["--demo", "--max-page-size", "50"]);
     assert!(
         base.starts_with("http://127.0.0.1:") && base.ends_with("/scim/v2"),
         "{base:?}"
@@ -244,4 +248,32 @@ fn healthy_users_are_really_healthy() {
         assert_eq!(u.active, Some(true));
         assert!(u.has_attribute("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"));
     }
+}
+
+#[test]
+fn serve_snapshot_from_a_bundle_zip() {
+    let dir = tempfile::tempdir().unwrap();
+    let zip_path = dir.path().join("case.zip");
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&zip_path).unwrap());
+    let users = r#"{"Resources":[{"id":"z1","userName":"zip@example.test"},{"id":"z2","userName":"two@example.test"}]}"#;
+    zip.start_file("snapshot/Users.json", zip::write::SimpleFileOptions::default()).unwrap();
+    std::io::Write::write_all(&mut zip, users.as_bytes()).unwrap();
+    zip.finish().unwrap();
+    let (_child, base) = serve(&["--snapshot", zip_path.to_str().unwrap()]);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let body: serde_json::Value = rt.block_on(async {
+        let r = reqwest::Client::new().get(format!("{base}/Users/z2")).bearer_auth("serve-test-token-77");
+        r.send().await.unwrap().json().await.unwrap()
+    });
+    assert_eq!(body["userName"], "two@example.test");
+}
+
+#[test]
+fn serve_rejects_a_file_that_is_not_a_bundle() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("notes.txt");
+    std::fs::write(&path, "hello").unwrap();
+    let out = Command::cargo_bin("scim-doctor").unwrap().args(["serve", "--snapshot"]).arg(&path).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("neither a snapshot directory nor a bundle zip"));
 }

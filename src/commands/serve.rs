@@ -8,10 +8,14 @@ use crate::cli::{CmdResult, ToolError};
 use crate::model::Tenant;
 use crate::secret::SecretString;
 use crate::server::{self, Faults, ServerConfig};
+use anyhow::Context;
+use std::io::Read;
+use std::path::Path;
 use std::time::Duration;
 
 fn tenant(a: &ServeArgs) -> Result<Tenant, ToolError> {
     match (&a.snapshot, a.demo, a.generate) {
+        (Some(path), _, _) if path.is_file() => Ok(from_bundle(path)?),
         (Some(path), _, _) => Ok(crate::source::snapshot::load(path)?),
         (None, true, Some(_)) => Err(ToolError("give either --demo or --generate, not both".into())),
         (None, true, None) => Ok(crate::demo::fixture::demo_tenant()?),
@@ -20,6 +24,23 @@ fn tenant(a: &ServeArgs) -> Result<Tenant, ToolError> {
             "nothing to serve: give --snapshot PATH, --demo or --generate USERS".into(),
         )),
     }
+}
+
+/// A bundle zip carries its snapshot under `snapshot/` (same layout as a snapshot directory).
+fn from_bundle(path: &Path) -> anyhow::Result<Tenant> {
+    let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let archive = zip::ZipArchive::new(file)
+        .with_context(|| format!("{} is neither a snapshot directory nor a bundle zip", path.display()))?;
+    let archive = std::cell::RefCell::new(archive);
+    let read = |name: &str| -> Option<Vec<u8>> {
+        let mut archive = archive.borrow_mut();
+        let mut entry = archive.by_name(&format!("snapshot/{name}")).ok()?;
+        let mut bytes = Vec::new();
+        entry.read_to_end(&mut bytes).ok()?;
+        Some(bytes)
+    };
+    let label = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    crate::source::snapshot::from_files(&label, &read)
 }
 
 pub async fn run(a: ServeArgs, out: &Output) -> CmdResult {

@@ -177,6 +177,9 @@ fn authorized(cfg: &super::ServerConfig, headers: &HeaderMap) -> bool {
 
 fn unauthorized(cfg: &super::ServerConfig) -> Reply {
     let mut reply = scim::error(401, None, "authentication failed: missing or wrong credentials");
+    if cfg.faults.no_www_authenticate {
+        return reply;
+    }
     if cfg.token.is_some() {
         reply = reply.header("www-authenticate", "Bearer realm=\"scim-doctor\"");
     }
