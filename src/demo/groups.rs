@@ -5,6 +5,9 @@ use super::names::DEPARTMENTS;
 use super::{Seeded, SplitMix64};
 use crate::model::{Group, Member, User};
 
+/// Largest department group (the 3,000-user demo stays far below it).
+const MAX_DEPARTMENT_MEMBERS: usize = 5_000;
+
 fn user_member(u: &User) -> Member {
     Member {
         value: u.id.clone(),
@@ -43,7 +46,12 @@ pub fn generate(rng: &mut SplitMix64, users: &[User], departments: &[usize]) -> 
     let target = (users.len() / 25).max(24);
     let mut groups = Vec::with_capacity(target);
     for (d, name) in DEPARTMENTS.iter().enumerate() {
-        let members = by_dept[d].iter().map(|&i| user_member(&users[i])).collect();
+        // Capped so a page of groups stays a sane size in million-user benchmark tenants.
+        let members = by_dept[d]
+            .iter()
+            .take(MAX_DEPARTMENT_MEMBERS)
+            .map(|&i| user_member(&users[i]))
+            .collect();
         groups.push(group(rng, &format!("Dept - {name}"), members));
     }
 
