@@ -52,7 +52,7 @@ pub fn provisioning_failures(ctx: &Ctx, _params: &Params) -> CheckResult {
     let mut subjects = Vec::new();
     for g in a.failures.iter().chain(&a.skips) {
         for u in &g.users {
-            let mut s = Subject::item(SubjectKind::Entry, u.key.clone(), user_detail(g, u));
+            let mut s = Subject::item(SubjectKind::Entry, u.key.clone(), user_detail(u));
             s.user_name = Some(u.label.clone());
             subjects.push(s.in_group(g.key.clone()));
         }
@@ -121,8 +121,9 @@ fn kind_word(g: &EntryGroup) -> &'static str {
     }
 }
 
-fn user_detail(g: &EntryGroup, u: &analysis::Affected) -> String {
-    let mut d = format!("{}: {}", g.key, plural(u.entries, "entry", "entries"));
+/// Entries and time span; the code itself travels as the subject's group key.
+fn user_detail(u: &analysis::Affected) -> String {
+    let mut d = plural(u.entries, "entry", "entries");
     match (&u.first, &u.last) {
         (Some(f), Some(l)) if f != l => d.push_str(&format!(", {f} to {l}")),
         (Some(f), _) => d.push_str(&format!(", at {f}")),
