@@ -38,12 +38,13 @@ pub fn provisioning_failures(ctx: &Ctx, _params: &Params) -> CheckResult {
         return CheckResult::pass(
             id,
             format!(
-                "{} read, none failed or skipped",
+                "{} read, none failed or skipped{}",
                 plural(
                     a.totals.entries,
                     "provisioning-log entry",
                     "provisioning-log entries"
-                )
+                ),
+                unreadable(a.totals.unknown)
             ),
         )
         .with_data(data);
@@ -82,10 +83,11 @@ pub fn provisioning_failures(ctx: &Ctx, _params: &Params) -> CheckResult {
         Status::Fail
     };
     let message = format!(
-        "expected every provisioning-log entry to succeed, got {} for {} in {}; quarantine: {}",
+        "expected every provisioning-log entry to succeed, got {} for {} in {}{}; quarantine: {}",
         parts.join(" and "),
         plural(users.len(), "user", "users"),
         plural(a.totals.entries, "entry", "entries"),
+        unreadable(a.totals.unknown),
         a.quarantine.summary
     );
     let remediation = a
@@ -98,6 +100,18 @@ pub fn provisioning_failures(ctx: &Ctx, _params: &Params) -> CheckResult {
     let mut r = CheckResult::found(id, status, message, remediation, subjects).with_data(data);
     r.count = users.len();
     r
+}
+
+/// Entries whose status could not be read are neither failures nor successes: say so.
+fn unreadable(n: usize) -> String {
+    if n == 0 {
+        String::new()
+    } else {
+        format!(
+            " ({} without a readable status)",
+            plural(n, "entry", "entries")
+        )
+    }
 }
 
 fn summary(groups: &[EntryGroup]) -> String {
