@@ -420,7 +420,7 @@ fn log_stage(total: Option<usize>, entries: &[&LogEntry]) -> LogStage {
             )
         })
         .collect();
-    lines.sort_by(|a, b| a.0.cmp(&b.0));
+    lines.sort_by_key(|a| a.0);
     let lines: Vec<LogLine> = lines.into_iter().map(|(_, l)| l).collect();
     let (status, summary) = match lines.last() {
         None => (

@@ -56,7 +56,7 @@ fn attributes(u: &IdpUser) -> Vec<(String, String)> {
             (name, text)
         })
         .collect();
-    out.sort_by(|a, b| a.0.to_lowercase().cmp(&b.0.to_lowercase()));
+    out.sort_by_key(|a| a.0.to_lowercase());
     out
 }
 
