@@ -150,7 +150,9 @@ pub fn scim_error(v: &Value) -> Option<ScimError> {
         _ => None,
     });
     let detail = v.get("detail").and_then(Value::as_str).map(str::to_string);
-    if !has_urn && !(status.is_some() && detail.is_some()) {
+    // Without the URN, only a body with both `status` and `detail` is taken for an error.
+    let looks_like_error = has_urn || (status.is_some() && detail.is_some());
+    if !looks_like_error {
         return None;
     }
     Some(ScimError {
