@@ -229,7 +229,7 @@ fn judge_auth(
                     CheckResult::pass(
                         "http-auth",
                         format!(
-                            "{sent} accepted: GET {url} answered {s}{}",
+                            "credentials accepted ({sent}): GET {url} answered {s}{}",
                             match anon_status {
                                 Some(a) => format!(", and {a} without credentials"),
                                 None => String::new(),
@@ -373,7 +373,7 @@ fn judge_path(probe: &Probe, base: &::url::Url) -> StepOutcome {
         CheckResult::pass(
             "endpoint-path",
             format!(
-                "GET {url} reached an API endpoint ({})",
+                "the base URL reaches an API endpoint: GET {url} answered {}",
                 describe_response(r)
             ),
         )

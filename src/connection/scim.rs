@@ -151,7 +151,7 @@ fn judge_scim_response(probe: &Probe) -> CheckResult {
     if problems.is_empty() {
         return CheckResult::pass(
             "scim-response",
-            format!("GET {url} answered a well-formed ListResponse (application/scim+json)"),
+            format!("well-formed ListResponse (application/scim+json) from GET {url}"),
         )
         .with_data(data);
     }
