@@ -40,14 +40,14 @@ fn www_authenticate(r: &Response) -> Option<String> {
 fn server_says(r: &Response) -> String {
     let mut parts = Vec::new();
     if let Some(w) = www_authenticate(r) {
-        parts.push(format!("WWW-Authenticate \"{}\"", quote(&w, 120)));
+        parts.push(format!("WWW-Authenticate: {}", quote(&w, 120)));
     }
     if let Some(e) = r.json().as_ref().and_then(scim_error) {
         if let Some(d) = e.detail {
             parts.push(format!("detail \"{}\"", quote(&d, 160)));
         }
     }
-    if r.looks_like_html() {
+    if matches!(r.status, 401 | 403) && r.looks_like_html() {
         // An HTML 401/403 usually comes from an SSO gateway or WAF, not from the SCIM server.
         parts.push(match html_title(&r.body) {
             Some(t) => {
@@ -194,7 +194,7 @@ fn judge_auth(
             )
             .with_data(data),
         ),
-        s if (200..300).contains(&s) => {
+        s if (200..300).contains(&s) && !r.looks_like_html() => {
             if !matches!(auth, Auth::None) && anon_status.is_some_and(|a| (200..300).contains(&a)) && !is_html(anonymous) {
                 StepOutcome::soft(
                     CheckResult::new(
@@ -249,7 +249,7 @@ fn judge_auth(
                     describe_response(r)
                 ),
             )
-            .with_remediation(if (300..500).contains(&s) {
+            .with_remediation(if (200..500).contains(&s) {
                 "fix the base URL first (see endpoint-path), then test the credentials again"
             } else {
                 "the server failed before it judged the credentials (see scim-response); retry, and report the error to the target's support"
