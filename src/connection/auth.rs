@@ -249,10 +249,15 @@ fn judge_auth(
                     describe_response(r)
                 ),
             )
-            .with_remediation(if (200..500).contains(&s) {
-                "fix the base URL first (see endpoint-path), then test the credentials again"
-            } else {
-                "the server failed before it judged the credentials (see scim-response); retry, and report the error to the target's support"
+            .with_remediation(match s {
+                429 => "the server is rate limiting: wait a minute and run the test again",
+                s if s >= 500 => {
+                    "the server failed before it judged the credentials (see scim-response); retry, and report the error to the target's support"
+                }
+                s if (300..400).contains(&s) || s == 404 || s == 405 || r.looks_like_html() => {
+                    "fix the base URL first (see endpoint-path), then test the credentials again"
+                }
+                _ => "the server refused a plain user list request (see scim-response for its error); report it to the target's support",
             })
             .with_data(data),
         ),
@@ -394,7 +399,65 @@ fn hard(result: CheckResult) -> StepOutcome {
 
 #[cfg(test)]
 mod tests {
+    use super::super::probe::canned as probe;
     use super::*;
+    use crate::secret::SecretString;
+
+    fn bearer() -> Auth {
+        Auth::Bearer(SecretString::new("tok-auth-unit-5511"))
+    }
+
+    #[test]
+    fn rate_limited_answer_is_inconclusive_and_says_so() {
+        let out = judge_auth(
+            &bearer(),
+            &probe(429, "application/scim+json", "{}", None),
+            None,
+            30,
+        );
+        assert_eq!(out.result.status, Status::Warn);
+        assert!(!out.hard_failure);
+        assert!(
+            out.result.remediation.contains("rate limiting"),
+            "{}",
+            out.result.remediation
+        );
+    }
+
+    #[test]
+    fn html_401_from_a_gateway_is_named() {
+        let p = probe(
+            401,
+            "text/html",
+            "<html><title>Corp SSO</title></html>",
+            None,
+        );
+        let out = judge_auth(&bearer(), &p, None, 30);
+        assert_eq!(out.result.status, Status::Fail);
+        assert!(
+            out.result.message.contains("Corp SSO"),
+            "{}",
+            out.result.message
+        );
+        assert!(out.hard_failure);
+    }
+
+    #[test]
+    fn challenge_from_the_anonymous_answer_reveals_the_wrong_scheme() {
+        let configured = probe(401, "application/scim+json", "{}", None);
+        let anonymous = probe(
+            401,
+            "application/scim+json",
+            "{}",
+            Some("Basic realm=\"x\""),
+        );
+        let out = judge_auth(&bearer(), &configured, Some(&anonymous), 30);
+        assert!(
+            out.result.message.contains("asks for Basic"),
+            "{}",
+            out.result.message
+        );
+    }
 
     #[test]
     fn challenge_schemes_read_from_multi_challenge_headers() {

@@ -194,6 +194,41 @@ pub fn total_results(v: &Value) -> Option<u64> {
     }
 }
 
+/// A probe with a made-up answer, for unit tests of the judging functions.
+#[cfg(test)]
+pub(crate) fn canned(
+    status: u16,
+    content_type: &str,
+    body: &str,
+    www_authenticate: Option<&str>,
+) -> Probe {
+    use reqwest::header::{HeaderMap, HeaderValue};
+    let mut headers = HeaderMap::new();
+    headers.insert("content-type", HeaderValue::from_str(content_type).unwrap());
+    if let Some(w) = www_authenticate {
+        headers.insert("www-authenticate", HeaderValue::from_str(w).unwrap());
+    }
+    let exchange = Exchange {
+        method: "GET".into(),
+        url: "https://h.example/scim/v2/Users".into(),
+        status: Some(status),
+        elapsed_ms: 1,
+        at: "2026-11-26T00:00:00Z".into(),
+        note: None,
+    };
+    Probe {
+        url: exchange.url.clone(),
+        result: Ok(Response {
+            status,
+            headers,
+            body: body.as_bytes().to_vec(),
+            elapsed: std::time::Duration::from_millis(1),
+            exchange: exchange.clone(),
+        }),
+        exchange,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
