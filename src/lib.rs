@@ -6,12 +6,14 @@
 //! `commands` build from the flags in `cli`.
 
 pub mod bundle;
+pub mod catalog;
 pub mod checks;
 pub mod cli;
 pub mod commands;
 pub mod connection;
 pub mod demo;
 pub mod engine;
+pub mod explain;
 pub mod findings;
 pub mod logs;
 pub mod model;
