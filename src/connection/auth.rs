@@ -65,8 +65,15 @@ fn server_says(r: &Response) -> String {
 
 pub async fn http_auth(client: &HttpClient, state: &mut State) -> StepOutcome {
     let auth = &client.endpoint.auth;
+    // Extra headers (--header) may carry an API key: they count as credentials too.
+    let header_names: Vec<String> = client
+        .endpoint
+        .headers
+        .iter()
+        .map(|(n, _)| n.clone())
+        .collect();
     let configured = Probe::get(client, USERS_PROBE_PATH, AuthMode::Configured).await;
-    let anonymous = if matches!(auth, Auth::None) {
+    let anonymous = if matches!(auth, Auth::None) && header_names.is_empty() {
         None
     } else {
         Some(Probe::get(client, USERS_PROBE_PATH, AuthMode::Anonymous).await)
@@ -77,6 +84,7 @@ pub async fn http_auth(client: &HttpClient, state: &mut State) -> StepOutcome {
     }
     let outcome = judge_auth(
         auth,
+        &header_names,
         &configured,
         anonymous.as_ref(),
         client.endpoint.timeout.as_secs(),
@@ -89,14 +97,17 @@ pub async fn http_auth(client: &HttpClient, state: &mut State) -> StepOutcome {
 
 fn judge_auth(
     auth: &Auth,
+    header_names: &[String],
     configured: &Probe,
     anonymous: Option<&Probe>,
     timeout_secs: u64,
 ) -> StepOutcome {
+    let no_credentials = matches!(auth, Auth::None) && header_names.is_empty();
     let sent = match auth {
-        Auth::None => "no credentials",
-        Auth::Bearer(_) => "a bearer token",
-        Auth::Basic { .. } => "basic credentials",
+        Auth::None if no_credentials => "no credentials".to_string(),
+        Auth::None => format!("the extra header(s) {}", header_names.join(", ")),
+        Auth::Bearer(_) => "a bearer token".to_string(),
+        Auth::Basic { .. } => "basic credentials".to_string(),
     };
     let url = &configured.url;
     let r = match &configured.result {
@@ -147,7 +158,7 @@ fn judge_auth(
     match r.status {
         401 => {
             let (got, fix) = match auth {
-                Auth::None => (
+                Auth::None if no_credentials => (
                     "401: the request carried no credentials".to_string(),
                     "give the SCIM token with SCIM_TOKEN or --token-file (or --username with SCIM_PASSWORD for basic auth) \
                      — the same secret that goes into the IdP's Secret Token field"
@@ -195,7 +206,7 @@ fn judge_auth(
             .with_data(data),
         ),
         s if (200..300).contains(&s) && !r.looks_like_html() => {
-            if !matches!(auth, Auth::None) && anon_status.is_some_and(|a| (200..300).contains(&a)) && !is_html(anonymous) {
+            if !no_credentials && anon_status.is_some_and(|a| (200..300).contains(&a)) && !is_html(anonymous) {
                 StepOutcome::soft(
                     CheckResult::new(
                         "http-auth",
@@ -211,7 +222,7 @@ fn judge_auth(
                     )
                     .with_data(data),
                 )
-            } else if matches!(auth, Auth::None) {
+            } else if no_credentials {
                 StepOutcome::soft(
                     CheckResult::new(
                         "http-auth",
@@ -411,6 +422,7 @@ mod tests {
     fn rate_limited_answer_is_inconclusive_and_says_so() {
         let out = judge_auth(
             &bearer(),
+            &[],
             &probe(429, "application/scim+json", "{}", None),
             None,
             30,
@@ -425,6 +437,31 @@ mod tests {
     }
 
     #[test]
+    fn api_key_header_counts_as_credentials() {
+        let ok = probe(200, "application/scim+json", "{}", None);
+        let anon = probe(401, "application/scim+json", "{}", None);
+        let out = judge_auth(
+            &Auth::None,
+            &["X-API-Key".to_string()],
+            &ok,
+            Some(&anon),
+            30,
+        );
+        assert_eq!(out.result.status, Status::Pass, "{}", out.result.message);
+        assert!(
+            out.result.message.contains("X-API-Key"),
+            "{}",
+            out.result.message
+        );
+        let open = judge_auth(&Auth::None, &[], &ok, None, 30);
+        assert_eq!(
+            open.result.status,
+            Status::Warn,
+            "no credentials at all and a 200: open endpoint"
+        );
+    }
+
+    #[test]
     fn html_401_from_a_gateway_is_named() {
         let p = probe(
             401,
@@ -432,7 +469,7 @@ mod tests {
             "<html><title>Corp SSO</title></html>",
             None,
         );
-        let out = judge_auth(&bearer(), &p, None, 30);
+        let out = judge_auth(&bearer(), &[], &p, None, 30);
         assert_eq!(out.result.status, Status::Fail);
         assert!(
             out.result.message.contains("Corp SSO"),
@@ -451,7 +488,7 @@ mod tests {
             "{}",
             Some("Basic realm=\"x\""),
         );
-        let out = judge_auth(&bearer(), &configured, Some(&anonymous), 30);
+        let out = judge_auth(&bearer(), &[], &configured, Some(&anonymous), 30);
         assert!(
             out.result.message.contains("asks for Basic"),
             "{}",
