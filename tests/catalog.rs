@@ -47,6 +47,11 @@ const PINNED_IDS: &[&str] = &[
     "ldap-group-collision",
     "license-capacity",
     "unlicensable-user",
+    "scope-filter-invalid",
+    "out-of-scope",
+    "not-provisioned",
+    "stale-in-target",
+    "provisioning-failures",
 ];
 
 /// Checks declared in the skeleton whose documentation and tests belong to another helper's
