@@ -165,12 +165,15 @@ fn index_path(resource: &str, start: usize, count: usize) -> String {
     format!("{resource}?startIndex={start}&count={count}")
 }
 
-/// Fetches the window [param, param+expected) and re-requests the remainder while the
-/// server keeps answering short but non-empty, so a cap below the planned size leaves no gap.
+/// Fetches the window of `step` resources from `param`, asking for the whole window even
+/// when totalResults says fewer remain (a too-small totalResults shows itself that way),
+/// and re-requests the remainder while the server answers short but non-empty before
+/// `expected` resources came back, so a cap below the planned size leaves no gap.
 async fn fetch_window<T: Resource>(
     f: &Fetcher,
     resource: &str,
     param: usize,
+    step: usize,
     expected: usize,
     label: &str,
 ) -> Page<T> {
@@ -183,12 +186,12 @@ async fn fetch_window<T: Resource>(
         requests: 0,
     };
     let mut got = 0usize;
-    while got < expected {
+    while got < step {
         let start = param + got;
         page.requests += 1;
-        match get_list(f, &index_path(resource, start, expected - got), label).await {
+        match get_list(f, &index_path(resource, start, step - got), label).await {
             Ok((parsed, _)) => {
-                let n = parsed.resources.len().min(expected - got);
+                let n = parsed.resources.len().min(step - got);
                 if n == 0 {
                     break;
                 }
@@ -200,6 +203,9 @@ async fn fetch_window<T: Resource>(
                     &mut page.issues,
                 ));
                 got += n;
+                if got >= expected {
+                    break;
+                }
             }
             Err(e) => {
                 page.error = Some(format!("{resource} page at startIndex={start}: {e}"));
@@ -371,7 +377,7 @@ pub async fn list_index<T: Resource + 'static>(
         let label = label.clone();
         let expected = expected_for(p);
         async move {
-            let page = fetch_window::<T>(f, resource, p, expected, &label).await;
+            let page = fetch_window::<T>(f, resource, p, step, expected, &label).await;
             progress.inc(page.items.len());
             page
         }
@@ -430,7 +436,7 @@ pub async fn list_index<T: Resource + 'static>(
                 ));
                 break;
             }
-            let page = fetch_window::<T>(f, resource, p, step, &label).await;
+            let page = fetch_window::<T>(f, resource, p, step, 1, &label).await;
             report.pages += page.requests;
             asm.issues.extend(page.issues);
             if let Some(e) = page.error {
