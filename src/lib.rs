@@ -6,6 +6,7 @@
 //! `commands` build from the flags in `cli`.
 
 pub mod bundle;
+pub mod catalog;
 pub mod checks;
 pub mod cli;
 pub mod commands;

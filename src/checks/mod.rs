@@ -6,7 +6,11 @@
 //! registry entry only reads that result back, or reports the check as skipped offline.
 
 pub mod protocol;
+pub mod duplicates;
+pub mod groups;
+pub mod license;
 pub mod registry;
+pub mod users;
 
 use crate::findings::CheckResult;
 use crate::model::Tenant;

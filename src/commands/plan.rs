@@ -74,6 +74,14 @@ pub fn playbooks(a: &AuditArgs, default: &str) -> Result<Vec<crate::playbook::Pl
     Ok(out)
 }
 
+/// Reads `--ldap-groups FILE` (CSV with a name-like column, or one name per line).
+pub fn ldap_groups(path: &std::path::Path) -> Result<Vec<String>, ToolError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ToolError(format!("cannot read --ldap-groups {}: {e}", path.display())))?;
+    crate::checks::groups::parse_ldap_groups(&text)
+        .map_err(|e| ToolError(format!("--ldap-groups {}: {e}", path.display())))
+}
+
 pub fn build(
     e: &EndpointArgs,
     s: &SourceArgs,
@@ -86,6 +94,12 @@ pub fn build(
     let profile = crate::profile::load(&a.profile, a.playbooks_dir.as_deref())?;
     let fetch = fetch_options(f)?;
     let source = source(e, s, f, out)?;
+    if a.license_mode == crate::cli::args::LicenseMode::Groups && a.license_groups.is_empty() {
+        return Err(ToolError(
+            "--license-mode groups needs --license-groups NAME,... (the groups licences are assigned to)".into(),
+        ));
+    }
+    let ldap_groups = a.ldap_groups.as_deref().map(ldap_groups).transpose()?;
     Ok(Plan {
         source,
         others: s.other_snapshot.clone(),
@@ -98,7 +112,7 @@ pub fn build(
             mode: a.license_mode,
             groups: a.license_groups.clone(),
         },
-        ldap_groups: None,
+        ldap_groups,
         scope: None,
         logs: None,
     })
