@@ -13,6 +13,7 @@ pub mod commands;
 pub mod connection;
 pub mod demo;
 pub mod engine;
+pub mod explain;
 pub mod findings;
 pub mod logs;
 pub mod model;
