@@ -292,8 +292,9 @@ pub fn soft_delete_leftover(ctx: &Ctx, _: &Params) -> CheckResult {
         id,
         Status::Warn,
         format!(
-            "expected no disabled copies of existing users, got {} ({by_prefix} by the object-id-prefixed userName pattern, a heuristic: Microsoft does not document it)",
-            plural(subjects.len(), "leftover", "leftovers")
+            "expected no disabled copies of existing users, got {}: {by_prefix} by a 32-hex object id prefixed to another user's userName (a heuristic: Microsoft does not document the pattern), {} by an email shared with an active user",
+            plural(subjects.len(), "leftover", "leftovers"),
+            subjects.len() - by_prefix
         ),
         "delete the disabled one in the console (Access > Users): it is the copy Entra left behind when the user was deleted and recreated; the active copy keeps the licence",
         subjects,

@@ -249,7 +249,7 @@ pub fn username_not_email(ctx: &Ctx, _: &Params) -> CheckResult {
         id,
         Status::Fail,
         format!(
-            "expected userName to be an email address (the account uses Email as User ID), got {} that are not",
+            "expected userName to be an email address (the account uses Email as User ID), got {} not in email form",
             plural(subjects.len(), "userName", "userNames")
         ),
         "map userPrincipalName (or mail) to userName in the IdP so it is the user's email; if SCIM cannot be enabled at all, ask support to set Account ID Configuration to Email",
