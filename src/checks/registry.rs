@@ -62,6 +62,13 @@ pub fn registry() -> Vec<CheckDef> {
         "scim-response" => Area::Connection,
         "idp-test-connection" => Area::Connection,
         "service-provider-config" => Area::Connection,
+        "pagination-consistency" => Area::Protocol,
+        "page-size-cap" => Area::Protocol,
+        "filter-username-eq" => Area::Protocol,
+        "filter-externalid-eq" => Area::Protocol,
+        "latency" => Area::Protocol,
+        "rate-limited" => Area::Protocol,
+        "fetch-complete" => Area::Protocol,
     ];
     all.extend(tenant_checks());
     all

@@ -8,6 +8,8 @@ use crate::source::fetch::Progress;
 pub async fn test_connection(a: TestConnectionArgs, out: &Output) -> CmdResult {
     let audit = AuditArgs {
         playbooks: vec!["test-connection".into()],
+        // The derived Default leaves the profile empty, which `profile::load` rejects.
+        profile: "default".into(),
         ..Default::default()
     };
     let mut plan = super::plan::build(&a.endpoint, &SourceArgs::default(), &FetchArgs::default(), &audit, "test-connection", out)?;

@@ -235,6 +235,13 @@ impl User {
             if let Some(v) = &self.family_name {
                 name.insert("familyName".into(), Value::from(v.clone()));
             }
+            // The rest of `name` (formatted, middleName...) stays in `extra`: merge it back
+            // so that snapshots round-trip.
+            if let Some(Value::Object(rest)) = self.extra.as_deref().and_then(|e| e.get("name")) {
+                for (k, v) in rest {
+                    name.entry(k.clone()).or_insert_with(|| v.clone());
+                }
+            }
             m.insert("name".into(), Value::Object(name));
         }
         if !self.emails.is_empty() {

@@ -1,9 +1,22 @@
-//! Fetching a whole tenant over SCIM. Owned by the fetch work: replaced by the concurrent,
-//! retrying, bounded fetcher with protocol checks.
+//! Fetching a whole tenant over SCIM, fast and without hurting the service: discovery
+//! documents first, then Users and Groups by paging (`paging`: parallel index pages or RFC
+//! 9865 cursors), every GET through the retrying, deadline-bound `retry::Fetcher`, then the
+//! filter probes (`probe`). What the fetch observed becomes the protocol checks
+//! (`checks::protocol`). Partial data is kept and marked incomplete, never dropped.
+
+pub mod paging;
+pub mod probe;
+pub mod progress;
+pub mod retry;
 
 use super::http::HttpClient;
 use crate::findings::CheckResult;
-use crate::model::{parse_group, parse_list_or_array, parse_user, Tenant};
+use crate::model::{Group, Tenant, User};
+use paging::{Listing, Method, PagingReport};
+use probe::{Attr, ProbeOutcome};
+use retry::{Fetcher, RequestStats};
+use serde_json::Value;
+use std::time::Duration;
 
 #[derive(Debug, Clone)]
 pub struct FetchOptions {
@@ -39,41 +52,230 @@ pub struct FetchOutcome {
     pub protocol: Vec<CheckResult>,
 }
 
-pub async fn fetch_tenant(client: &HttpClient, opts: &FetchOptions, _progress: &Progress) -> FetchOutcome {
-    let mut tenant = Tenant::new(client.endpoint.host());
-    let size = opts.page_size.unwrap_or(100);
-    for (path, is_user) in [("Users", true), ("Groups", false)] {
-        let mut start = 1;
-        loop {
-            let Ok(resp) = client.get(&format!("{path}?startIndex={start}&count={size}")).await else {
-                break;
-            };
-            let Some(items) = resp.json().and_then(|v| parse_list_or_array(v).ok()) else {
-                break;
-            };
-            if items.is_empty() {
-                break;
-            }
-            let n = items.len();
-            for (i, item) in items.into_iter().enumerate() {
-                let pos = format!("{path} startIndex {start} item {i}");
-                if is_user {
-                    match parse_user(item, &pos) {
-                        Ok(u) => tenant.users.push(u),
-                        Err(e) => tenant.parse_issues.push(e),
-                    }
-                } else {
-                    match parse_group(item, &pos) {
-                        Ok(g) => tenant.groups.push(g),
-                        Err(e) => tenant.parse_issues.push(e),
-                    }
+/// Page size used when neither `--page-size` nor the server says otherwise (what Okta asks).
+pub const DEFAULT_PAGE_SIZE: usize = 100;
+/// An advertised maximum above this is not trusted blindly: huge pages hit `--max-body-mib`
+/// and proxies' timeouts long before they save requests.
+pub const MAX_ADVERTISED_PAGE_SIZE: usize = 1000;
+
+/// Everything the fetch observed, for the protocol checks.
+#[derive(Debug, Clone, Default)]
+pub struct FetchReport {
+    pub users: PagingReport,
+    pub groups: PagingReport,
+    pub stats: RequestStats,
+    pub username: ProbeOutcome,
+    pub externalid: ProbeOutcome,
+    pub concurrency: usize,
+    pub elapsed: Duration,
+    /// Discovery documents that could not be fetched (not fatal).
+    pub discovery_notes: Vec<String>,
+    pub users_fetched: usize,
+    pub groups_fetched: usize,
+    pub complete: bool,
+    pub notes: Vec<String>,
+}
+
+fn lookup<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
+    v.as_object()?
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(key))
+        .map(|(_, v)| v)
+}
+
+fn as_usize(v: &Value) -> Option<usize> {
+    match v {
+        Value::Number(n) => n.as_u64().map(|n| n as usize),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// The page size to ask for and where it came from.
+pub fn plan_page_size(opts: &FetchOptions, spc: Option<&Value>) -> (usize, String) {
+    if let Some(n) = opts.page_size {
+        return (n, "--page-size".into());
+    }
+    let advertised = spc.and_then(|spc| {
+        lookup(spc, "pagination")
+            .and_then(|p| lookup(p, "maxPageSize"))
+            .and_then(as_usize)
+            .map(|n| (n, "ServiceProviderConfig pagination.maxPageSize"))
+            .or_else(|| {
+                lookup(spc, "filter")
+                    .and_then(|f| lookup(f, "maxResults"))
+                    .and_then(as_usize)
+                    .map(|n| (n, "ServiceProviderConfig filter.maxResults"))
+            })
+    });
+    match advertised {
+        Some((n, from)) if n > 0 => {
+            let n = n.min(MAX_ADVERTISED_PAGE_SIZE);
+            (n, from.to_string())
+        }
+        _ => (DEFAULT_PAGE_SIZE, "the default".into()),
+    }
+}
+
+/// Cursor paging when the server advertises it and prefers it (or offers nothing else):
+/// index pages can be fetched in parallel, cursors cannot.
+pub fn plan_method(spc: Option<&Value>) -> Method {
+    let Some(p) = spc.and_then(|s| lookup(s, "pagination")) else {
+        return Method::Index;
+    };
+    let cursor = lookup(p, "cursor")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let index = lookup(p, "index").and_then(Value::as_bool).unwrap_or(true);
+    let prefers_cursor = lookup(p, "defaultPaginationMethod")
+        .and_then(Value::as_str)
+        .is_some_and(|m| m.eq_ignore_ascii_case("cursor"));
+    if cursor && (!index || prefers_cursor) {
+        Method::Cursor
+    } else {
+        Method::Index
+    }
+}
+
+async fn discovery(f: &Fetcher, tenant: &mut Tenant, notes: &mut Vec<String>) {
+    for name in ["ServiceProviderConfig", "Schemas", "ResourceTypes"] {
+        let doc = match f.get(name, &format!("GET /{name}")).await {
+            Ok(r) if r.status == 200 => match r.json() {
+                Some(v) => Some(v),
+                None => {
+                    notes.push(format!("/{name} answered 200 but the body is not JSON"));
+                    None
                 }
+            },
+            Ok(r) => {
+                notes.push(format!("/{name} answered HTTP {}", r.status));
+                None
             }
-            start += n;
+            Err(e) => {
+                notes.push(format!("/{name} could not be fetched: {}", e.describe()));
+                None
+            }
+        };
+        let d = &mut tenant.discovery;
+        match name {
+            "ServiceProviderConfig" => d.service_provider_config = doc,
+            "Schemas" => d.schemas = doc,
+            _ => d.resource_types = doc,
         }
     }
+}
+
+async fn list<T: paging::Resource + 'static>(
+    f: &Fetcher,
+    resource: &str,
+    method: Method,
+    size: usize,
+    from: &str,
+    bar: &progress::Bar,
+) -> Listing<T> {
+    match method {
+        Method::Index => paging::list_index(f, resource, size, from, bar).await,
+        Method::Cursor => paging::list_cursor(f, resource, size, from, bar).await,
+    }
+}
+
+/// Fetches the tenant and computes the protocol checks; never fails: what could not be
+/// fetched is recorded in the tenant's completeness and in the checks.
+pub async fn fetch_tenant(
+    client: &HttpClient,
+    opts: &FetchOptions,
+    progress: &Progress,
+) -> FetchOutcome {
+    let (tenant, report) = fetch_with_report(client, opts, progress).await;
     FetchOutcome {
+        protocol: crate::checks::protocol::results(&report),
         tenant,
-        protocol: Vec::new(),
+    }
+}
+
+/// `fetch_tenant` with the raw observations (for tests and the benchmark).
+pub async fn fetch_with_report(
+    client: &HttpClient,
+    opts: &FetchOptions,
+    progress: &Progress,
+) -> (Tenant, FetchReport) {
+    let f = Fetcher::new(client.clone(), opts.clone());
+    let mut tenant = Tenant::new(client.endpoint.host());
+    let mut report = FetchReport {
+        concurrency: opts.concurrency,
+        ..Default::default()
+    };
+    discovery(&f, &mut tenant, &mut report.discovery_notes).await;
+    let spc = tenant.discovery.service_provider_config.clone();
+    let (size, from) = plan_page_size(opts, spc.as_ref());
+    let method = plan_method(spc.as_ref());
+    let bar = progress::Bar::new(progress.enabled);
+
+    let users: Listing<User> = list(&f, "Users", method, size, &from, &bar).await;
+    let groups: Listing<Group> = list(&f, "Groups", method, size, &from, &bar).await;
+    bar.finish();
+
+    tenant.completeness.users_complete = users.report.incomplete.is_empty();
+    tenant.completeness.groups_complete = groups.report.incomplete.is_empty();
+    tenant
+        .completeness
+        .notes
+        .extend(users.report.incomplete.iter().cloned());
+    tenant
+        .completeness
+        .notes
+        .extend(groups.report.incomplete.iter().cloned());
+    if let Some(u) = &groups.report.unsupported {
+        tenant.completeness.notes.push(format!("no groups: {u}"));
+    }
+    tenant.parse_issues.extend(users.issues);
+    tenant.parse_issues.extend(groups.issues);
+    tenant.users = users.items;
+    tenant.groups = groups.items;
+    report.users = users.report;
+    report.groups = groups.report;
+
+    report.username = probe::probe(&f, &tenant.users, Attr::UserName, opts.probe_sample).await;
+    report.externalid = probe::probe(&f, &tenant.users, Attr::ExternalId, opts.probe_sample).await;
+
+    report.stats = f.stats();
+    report.elapsed = f.started.elapsed();
+    report.users_fetched = tenant.users.len();
+    report.groups_fetched = tenant.groups.len();
+    report.complete = tenant.is_complete();
+    report.notes = tenant.completeness.notes.clone();
+    (tenant, report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn page_size_comes_from_the_flag_then_the_advertisement_then_the_default() {
+        let mut o = FetchOptions::default();
+        let spc = json!({"filter": {"supported": true, "maxResults": 200}});
+        assert_eq!(plan_page_size(&o, Some(&spc)).0, 200);
+        let spc2 = json!({"pagination": {"maxPageSize": 500}, "filter": {"maxResults": 200}});
+        assert_eq!(plan_page_size(&o, Some(&spc2)).0, 500);
+        assert_eq!(
+            plan_page_size(&o, Some(&json!({"filter": {"maxResults": 100000}}))).0,
+            1000
+        );
+        assert_eq!(plan_page_size(&o, None).0, DEFAULT_PAGE_SIZE);
+        o.page_size = Some(7);
+        assert_eq!(plan_page_size(&o, Some(&spc)), (7, "--page-size".into()));
+    }
+
+    #[test]
+    fn cursor_paging_only_when_preferred_or_the_only_method() {
+        assert_eq!(plan_method(None), Method::Index);
+        let both = json!({"pagination": {"cursor": true, "index": true, "defaultPaginationMethod": "index"}});
+        assert_eq!(plan_method(Some(&both)), Method::Index);
+        let pref = json!({"pagination": {"cursor": true, "index": true, "defaultPaginationMethod": "cursor"}});
+        assert_eq!(plan_method(Some(&pref)), Method::Cursor);
+        let only = json!({"pagination": {"cursor": true, "index": false}});
+        assert_eq!(plan_method(Some(&only)), Method::Cursor);
     }
 }

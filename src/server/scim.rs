@@ -1,0 +1,264 @@
+//! The read-only SCIM endpoints: routing of a path relative to the base path, list
+//! responses with filters and index / cursor paging, single resources and SCIM errors.
+//! Everything here is pure (no I/O): it turns a request into a `Reply` that the transport
+//! layer (`super::http`) may still damage on purpose.
+
+use super::filter::{self, Filter};
+use super::{discovery, Shared};
+use crate::model::{ERROR_SCHEMA, LIST_RESPONSE_SCHEMA};
+use serde_json::{json, Map, Value};
+
+pub const SCIM_CONTENT_TYPE: &str = "application/scim+json";
+
+/// An answer before transport-level faults: status, extra headers, JSON body.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn ok(body: Value) -> Self {
+        Reply {
+            status: 200,
+            headers: Vec::new(),
+            body,
+        }
+    }
+
+    pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
+    }
+}
+
+/// A SCIM error (RFC 7644 §3.12): `status` is a string.
+pub fn error(status: u16, scim_type: Option<&str>, detail: impl Into<String>) -> Reply {
+    let mut body = json!({"schemas": [ERROR_SCHEMA], "status": status.to_string(), "detail": detail.into()});
+    if let Some(t) = scim_type {
+        body["scimType"] = Value::from(t);
+    }
+    Reply {
+        status,
+        headers: Vec::new(),
+        body,
+    }
+}
+
+/// Query parameters, names matched case-insensitively.
+pub struct Query(Vec<(String, String)>);
+
+impl Query {
+    pub fn parse(query: &str) -> Self {
+        Query(
+            url::form_urlencoded::parse(query.as_bytes())
+                .into_owned()
+                .collect(),
+        )
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Routes `path` (relative to the base path, no query) to its handler.
+pub fn route(shared: &Shared, path: &str, query: &Query) -> Reply {
+    let trimmed = path.trim_end_matches('/');
+    let mut parts = trimmed.trim_start_matches('/').splitn(2, '/');
+    let first = parts.next().unwrap_or("").to_ascii_lowercase();
+    let rest = parts.next();
+    let t = &shared.tenant;
+    match (first.as_str(), rest) {
+        ("serviceproviderconfig", None) => Reply::ok(discovery::service_provider_config(
+            &shared.config,
+            &shared.base_path,
+        )),
+        ("schemas", None) => Reply::ok(discovery::schemas(t)),
+        ("resourcetypes", None) => Reply::ok(discovery::resource_types(t)),
+        ("users", None) => list_users(shared, query),
+        ("groups", None) => list_groups(shared, query),
+        ("users", Some(id)) => match shared.user_index.get(id) {
+            Some(&i) => Reply::ok(shape(t.users[i].to_scim(), query)),
+            None => error(404, None, format!("no user with id {id}")),
+        },
+        ("groups", Some(id)) => match shared.group_index.get(id) {
+            Some(&i) => Reply::ok(shape(t.groups[i].to_scim(), query)),
+            None => error(404, None, format!("no group with id {id}")),
+        },
+        _ => error(404, None, format!("no SCIM endpoint at {path}")),
+    }
+}
+
+fn parse_filter(query: &Query, allowed: &[&str]) -> Result<Option<Filter>, Reply> {
+    let Some(text) = query.get("filter") else {
+        return Ok(None);
+    };
+    let f = filter::parse(text)
+        .and_then(|f| filter::check_attributes(&f, allowed).map(|_| f))
+        .map_err(|detail| error(400, Some("invalidFilter"), detail))?;
+    Ok(Some(f))
+}
+
+fn list_users(shared: &Shared, query: &Query) -> Reply {
+    let users = &shared.tenant.users;
+    match parse_filter(query, filter::USER_ATTRIBUTES) {
+        Err(r) => r,
+        Ok(None) => page(shared, query, users.len(), |i| users[i].to_scim()),
+        Ok(Some(f)) => {
+            let hits: Vec<usize> = (0..users.len()).filter(|&i| f.matches_user(&users[i])).collect();
+            page(shared, query, hits.len(), |i| users[hits[i]].to_scim())
+        }
+    }
+}
+
+fn list_groups(shared: &Shared, query: &Query) -> Reply {
+    let groups = &shared.tenant.groups;
+    match parse_filter(query, filter::GROUP_ATTRIBUTES) {
+        Err(r) => r,
+        Ok(None) => page(shared, query, groups.len(), |i| groups[i].to_scim()),
+        Ok(Some(f)) => {
+            let hits: Vec<usize> = (0..groups.len())
+                .filter(|&i| f.matches_group(&groups[i]))
+                .collect();
+            page(shared, query, hits.len(), |i| groups[hits[i]].to_scim())
+        }
+    }
+}
+
+fn int_param(query: &Query, name: &str) -> Result<Option<i64>, Reply> {
+    match query.get(name) {
+        None => Ok(None),
+        Some(v) if v.trim().is_empty() => Ok(None),
+        Some(v) => v.trim().parse::<i64>().map(Some).map_err(|_| {
+            error(
+                400,
+                Some("invalidValue"),
+                format!("{name} must be an integer, got {v:?}"),
+            )
+        }),
+    }
+}
+
+/// Opaque-looking cursor for an offset; anything else is `invalidCursor`.
+fn encode_cursor(offset: usize) -> String {
+    format!("c{:x}", offset ^ 0x5c1d)
+}
+
+fn decode_cursor(cursor: &str) -> Option<usize> {
+    let hex = cursor.strip_prefix('c')?;
+    usize::from_str_radix(hex, 16).ok().map(|v| v ^ 0x5c1d)
+}
+
+/// One page of a list of `total` resources, `item(i)` giving the i-th (0-based).
+fn page(shared: &Shared, query: &Query, total: usize, item: impl Fn(usize) -> Value) -> Reply {
+    let cfg = &shared.config;
+    let faults = &cfg.faults;
+    let requested = match int_param(query, "count") {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let mut count = requested.map(|c| c.max(0) as usize).unwrap_or(cfg.page_size());
+    if let Some(cap) = cfg.max_page_size {
+        count = count.min(cap);
+    }
+    let mut body = Map::new();
+    body.insert("schemas".into(), json!([LIST_RESPONSE_SCHEMA]));
+    let reported_total = (total as i64 + faults.total_results_delta).max(0);
+    body.insert("totalResults".into(), Value::from(reported_total));
+
+    let offset = match (cfg.cursor, query.get("cursor")) {
+        (true, Some(c)) => {
+            let offset = if c.is_empty() { Some(0) } else { decode_cursor(c) };
+            match offset {
+                Some(o) if o <= total => {
+                    if o + count < total {
+                        body.insert("nextCursor".into(), Value::from(encode_cursor(o + count)));
+                    }
+                    if o > 0 {
+                        body.insert(
+                            "previousCursor".into(),
+                            Value::from(encode_cursor(o.saturating_sub(count))),
+                        );
+                    }
+                    o
+                }
+                _ => {
+                    return error(
+                        400,
+                        Some("invalidCursor"),
+                        format!("cursor {c:?} is not one this server issued"),
+                    )
+                }
+            }
+        }
+        _ => {
+            let start = match int_param(query, "startIndex") {
+                Ok(s) => s.unwrap_or(1),
+                Err(r) => return r,
+            };
+            let start = start.max(if faults.zero_based { 0 } else { 1 });
+            body.insert("startIndex".into(), Value::from(start));
+            if faults.repeat_first_page {
+                0
+            } else if faults.zero_based {
+                start as usize
+            } else {
+                (start - 1) as usize
+            }
+        }
+    };
+    let end = offset.saturating_add(count).min(total);
+    let excluded = excluded(query);
+    let resources: Vec<Value> = (offset.min(end)..end)
+        .map(|i| strip(item(i), &excluded, query.get("attributes")))
+        .collect();
+    body.insert("itemsPerPage".into(), Value::from(resources.len()));
+    body.insert("Resources".into(), Value::from(resources));
+    Reply::ok(Value::Object(body))
+}
+
+fn excluded(query: &Query) -> Vec<String> {
+    query
+        .get("excludedAttributes")
+        .map(|v| {
+            v.split(',')
+                .map(|s| s.trim().to_ascii_lowercase())
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Applies `attributes` / `excludedAttributes` to one resource (top-level names only;
+/// `id` and `schemas` are always returned, as RFC 7643 §7 requires).
+fn strip(resource: Value, excluded: &[String], attributes: Option<&str>) -> Value {
+    let Value::Object(map) = resource else {
+        return resource;
+    };
+    let wanted: Option<Vec<String>> = attributes.map(|a| {
+        a.split(',')
+            .map(|s| s.trim().split('.').next().unwrap_or("").to_ascii_lowercase())
+            .filter(|s| !s.is_empty())
+            .collect()
+    });
+    let keep = |k: &str| {
+        let k = k.to_ascii_lowercase();
+        if k == "id" || k == "schemas" {
+            return true;
+        }
+        if excluded.contains(&k) {
+            return false;
+        }
+        wanted.as_ref().is_none_or(|w| w.contains(&k))
+    };
+    Value::Object(map.into_iter().filter(|(k, _)| keep(k)).collect())
+}
+
+fn shape(resource: Value, query: &Query) -> Value {
+    strip(resource, &excluded(query), query.get("attributes"))
+}

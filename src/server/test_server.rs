@@ -1,0 +1,130 @@
+//! `TestServer`: the embedded server for synchronous tests (assert_cmd), on its own thread and
+//! tokio runtime. It stops when dropped, and also by itself after `IDLE_LIMIT` without a
+//! request or `ABSOLUTE_LIMIT` in total, so a test that leaks one leaves nothing behind.
+
+use super::{net, LoggedRequest, ServerConfig, Shared};
+use crate::model::Tenant;
+use std::collections::BTreeMap;
+use std::sync::{mpsc, Arc};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+pub const IDLE_LIMIT: Duration = Duration::from_secs(120);
+pub const ABSOLUTE_LIMIT: Duration = Duration::from_secs(900);
+
+pub struct TestServer {
+    base_url: String,
+    addr: std::net::SocketAddr,
+    shared: Arc<Shared>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl TestServer {
+    /// Starts the server and returns once it accepts connections.
+    pub fn start(tenant: Tenant, config: ServerConfig) -> std::io::Result<TestServer> {
+        let (ready_tx, ready_rx) = mpsc::channel();
+        let (stop_tx, mut stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("scim-doctor-test-server".into())
+            .spawn(move || {
+                let runtime = match tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                {
+                    Ok(r) => r,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                        return;
+                    }
+                };
+                runtime.block_on(async move {
+                    let server = match net::start(tenant, config).await {
+                        Ok(s) => s,
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(e));
+                            return;
+                        }
+                    };
+                    let shared = server.shared();
+                    let _ = ready_tx.send(Ok((server.base_url().to_string(), server.addr(), shared.clone())));
+                    let started = Instant::now();
+                    let mut last_seen = (0usize, Instant::now());
+                    loop {
+                        tokio::select! {
+                            _ = &mut stop_rx => break,
+                            _ = tokio::time::sleep(Duration::from_millis(250)) => {}
+                        }
+                        let n = shared.request_count();
+                        if n != last_seen.0 {
+                            last_seen = (n, Instant::now());
+                        }
+                        if last_seen.1.elapsed() > IDLE_LIMIT || started.elapsed() > ABSOLUTE_LIMIT {
+                            break;
+                        }
+                    }
+                    server.stop().await;
+                });
+            })?;
+        match ready_rx.recv() {
+            Ok(Ok((base_url, addr, shared))) => Ok(TestServer {
+                base_url,
+                addr,
+                shared,
+                stop: Some(stop_tx),
+                thread: Some(thread),
+            }),
+            Ok(Err(e)) => {
+                let _ = thread.join();
+                Err(e)
+            }
+            Err(_) => {
+                let _ = thread.join();
+                Err(std::io::Error::other(
+                    "the test server thread ended before it was ready",
+                ))
+            }
+        }
+    }
+
+    /// `http://127.0.0.1:PORT/scim/v2`.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.addr
+    }
+
+    pub fn method_counts(&self) -> BTreeMap<String, u64> {
+        self.shared.method_counts()
+    }
+
+    /// Requests with a method other than GET (a read-only client leaves this at 0).
+    pub fn non_get_count(&self) -> u64 {
+        self.method_counts()
+            .iter()
+            .filter(|(m, _)| m.as_str() != "GET")
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        self.shared.requests()
+    }
+
+    /// Stops the server now (same as dropping it).
+    pub fn stop(self) {}
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}

@@ -1,0 +1,245 @@
+//! Filter probes: what an IdP does before it creates a user. Entra and Okta look a user up
+//! with `filter=userName eq "..."` (and Entra by `externalId eq "..."`); if the server does
+//! not return exactly the existing user, the IdP POSTs again and gets a 409 or creates a
+//! duplicate. The probes ask for a sample of real users and compare with what the fetch saw.
+
+use super::retry::Fetcher;
+use crate::findings::Exchange;
+use crate::model::{parse_list_or_array, User};
+use std::collections::BTreeSet;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attr {
+    UserName,
+    ExternalId,
+}
+
+impl Attr {
+    pub fn scim_name(self) -> &'static str {
+        match self {
+            Attr::UserName => "userName",
+            Attr::ExternalId => "externalId",
+        }
+    }
+
+    fn value(self, u: &User) -> Option<&str> {
+        match self {
+            Attr::UserName => u.user_name.as_deref(),
+            Attr::ExternalId => u.external_id.as_deref(),
+        }
+        .filter(|v| !v.trim().is_empty())
+    }
+}
+
+/// One lookup and how it went.
+#[derive(Debug, Clone)]
+pub struct ProbeCase {
+    pub user: User,
+    /// The value sent (the stored one, or with its case changed).
+    pub value: String,
+    pub case_changed: bool,
+    /// Ids the server should return, from the fetched tenant.
+    pub expected: BTreeSet<String>,
+    /// Ids it returned, or why there was no usable answer.
+    pub got: Result<BTreeSet<String>, String>,
+    pub exchange: Option<Exchange>,
+}
+
+impl ProbeCase {
+    pub fn ok(&self) -> bool {
+        matches!(&self.got, Ok(ids) if *ids == self.expected)
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ProbeOutcome {
+    pub cases: Vec<ProbeCase>,
+    /// Why nothing was probed (no users with the attribute, --probe-sample 0, deadline).
+    pub not_run: Option<String>,
+}
+
+/// Percent-encodes a query value (RFC 3986 unreserved characters stay as they are).
+pub fn encode_query(v: &str) -> String {
+    let mut out = String::with_capacity(v.len() * 3);
+    for b in v.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// `attr eq "value"` with the value escaped as a SCIM string literal (JSON rules).
+pub fn eq_filter(attr: &str, value: &str) -> String {
+    let literal = serde_json::to_string(value).unwrap_or_else(|_| format!("\"{value}\""));
+    format!("{attr} eq {literal}")
+}
+
+/// The value with its letters' case changed, or None when it has no cased letters.
+fn change_case(v: &str) -> Option<String> {
+    let upper = v.to_uppercase();
+    let changed = if upper != v { upper } else { v.to_lowercase() };
+    (changed != v).then_some(changed)
+}
+
+/// Picks up to `n` users evenly spread over the tenant (deterministic for a given tenant).
+fn sample<'a>(users: &'a [User], attr: Attr, n: usize) -> Vec<&'a User> {
+    let candidates: Vec<&User> = users.iter().filter(|u| attr.value(u).is_some()).collect();
+    if candidates.len() <= n {
+        return candidates;
+    }
+    (0..n)
+        .map(|i| candidates[i * candidates.len() / n])
+        .collect()
+}
+
+fn expected_ids(users: &[User], attr: Attr, value: &str) -> BTreeSet<String> {
+    users
+        .iter()
+        .filter(|u| match (attr, attr.value(u)) {
+            // userName is caseExact=false (RFC 7643 §4.1.1): every case variant matches.
+            (Attr::UserName, Some(v)) => v.to_lowercase() == value.to_lowercase(),
+            (Attr::ExternalId, Some(v)) => v == value,
+            _ => false,
+        })
+        .map(|u| u.id.clone())
+        .collect()
+}
+
+async fn lookup(
+    f: &Fetcher,
+    attr: Attr,
+    value: &str,
+) -> (Result<BTreeSet<String>, String>, Option<Exchange>) {
+    let path = format!(
+        "Users?filter={}",
+        encode_query(&eq_filter(attr.scim_name(), value))
+    );
+    let resp = match f
+        .get(&path, &format!("GET /Users?filter={} eq", attr.scim_name()))
+        .await
+    {
+        Ok(r) => r,
+        Err(e) => return (Err(e.describe()), None),
+    };
+    let exchange = Some(resp.exchange.clone());
+    if resp.status != 200 {
+        return (
+            Err(format!(
+                "HTTP {} ({})",
+                resp.status,
+                resp.text_excerpt(160).replace('\n', " ")
+            )),
+            exchange,
+        );
+    }
+    let ids = resp
+        .json()
+        .ok_or_else(|| "the body is not JSON".to_string())
+        .and_then(parse_list_or_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|v| v.get("id"))
+                .map(|id| match id {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .collect()
+        });
+    (ids, exchange)
+}
+
+/// Probes `attr eq` for a sample of `users`; userName also with its case changed.
+pub async fn probe(f: &Fetcher, users: &[User], attr: Attr, n: usize) -> ProbeOutcome {
+    if n == 0 {
+        return ProbeOutcome {
+            not_run: Some("--probe-sample is 0".into()),
+            ..Default::default()
+        };
+    }
+    let picked = sample(users, attr, n);
+    if picked.is_empty() {
+        return ProbeOutcome {
+            not_run: Some(format!("no fetched user has a {}", attr.scim_name())),
+            ..Default::default()
+        };
+    }
+    let mut out = ProbeOutcome::default();
+    for u in picked {
+        let Some(value) = attr.value(u) else { continue };
+        let mut variants = vec![(value.to_string(), false)];
+        if attr == Attr::UserName {
+            if let Some(c) = change_case(value) {
+                variants.push((c, true));
+            }
+        }
+        for (v, case_changed) in variants {
+            if f.past_deadline() {
+                out.not_run =
+                    Some("the --deadline passed before every probe ran: raise --deadline".into());
+                return out;
+            }
+            let (got, exchange) = lookup(f, attr, &v).await;
+            out.cases.push(ProbeCase {
+                user: u.clone(),
+                expected: expected_ids(users, attr, &v),
+                value: v,
+                case_changed,
+                got,
+                exchange,
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filter_values_are_escaped_and_percent_encoded() {
+        assert_eq!(eq_filter("userName", "a\"b@x"), "userName eq \"a\\\"b@x\"");
+        assert_eq!(
+            encode_query("userName eq \"a+b@x\""),
+            "userName%20eq%20%22a%2Bb%40x%22"
+        );
+    }
+
+    #[test]
+    fn case_change_flips_letters_and_skips_values_without_any() {
+        assert_eq!(change_case("Alice@X.test").as_deref(), Some("ALICE@X.TEST"));
+        assert_eq!(change_case("ALICE").as_deref(), Some("alice"));
+        assert_eq!(change_case("12345"), None);
+    }
+
+    #[test]
+    fn sample_spreads_over_the_tenant_and_expects_case_variants_for_username() {
+        let users: Vec<User> = (0..10)
+            .map(|i| User {
+                id: i.to_string(),
+                user_name: Some(format!("u{i}@x")),
+                ..Default::default()
+            })
+            .chain(std::iter::once(User {
+                id: "dup".into(),
+                user_name: Some("U3@X".into()),
+                ..Default::default()
+            }))
+            .collect();
+        let ids: Vec<&str> = sample(&users, Attr::UserName, 3)
+            .iter()
+            .map(|u| u.id.as_str())
+            .collect();
+        assert_eq!(ids, vec!["0", "3", "7"]);
+        let exp = expected_ids(&users, Attr::UserName, "u3@x");
+        assert_eq!(
+            exp.into_iter().collect::<Vec<_>>(),
+            vec!["3".to_string(), "dup".to_string()]
+        );
+        assert!(expected_ids(&users, Attr::ExternalId, "u3@x").is_empty());
+    }
+}
