@@ -55,7 +55,7 @@ impl GroupTrace {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Outcome {
     InScope,
@@ -283,6 +283,30 @@ impl ScopeFilter {
             no_filter: self.groups.is_empty(),
             groups,
         }
+    }
+
+    /// Only the outcome, allocating nothing unless a clause is invalid: the hot path for
+    /// counting very large populations.
+    pub fn outcome(&self, user: &IdpUser) -> Outcome {
+        let mut states = [SetState::default(); 3];
+        for (g, ms) in self.groups.iter().zip(self.matchers()) {
+            if states[set_index(g.set)].passed {
+                continue;
+            }
+            let (mut failed, mut invalid) = (false, false);
+            for m in ms {
+                match eval_clause(m, user.get_norm(&m.key)) {
+                    Verdict::Pass => {}
+                    Verdict::Fail => {
+                        failed = true;
+                        break;
+                    }
+                    Verdict::Invalid(_) => invalid = true,
+                }
+            }
+            record(&mut states, g.set, !failed && !invalid, invalid && !failed);
+        }
+        combine(&states)
     }
 
     /// The cheap verdict for bulk simulation: no allocation for a user in scope; for the
