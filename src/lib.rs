@@ -6,13 +6,17 @@
 //! `commands` build from the flags in `cli`.
 
 pub mod bundle;
+pub mod catalog;
 pub mod checks;
 pub mod cli;
 pub mod commands;
 pub mod connection;
 pub mod demo;
 pub mod engine;
+pub mod explain;
 pub mod findings;
+#[doc(hidden)]
+pub mod fuzz_entry;
 pub mod logs;
 pub mod model;
 pub mod playbook;

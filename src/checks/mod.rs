@@ -6,8 +6,13 @@
 //! registry entry only reads that result back, or reports the check as skipped offline.
 
 pub mod protocol;
+pub mod duplicates;
+pub mod groups;
+pub mod license;
+pub mod logs;
 pub mod registry;
 pub mod scope;
+pub mod users;
 
 use crate::findings::CheckResult;
 use crate::model::Tenant;

@@ -215,7 +215,7 @@ pub struct AuditArgs {
 #[command(next_help_heading = "Bundle")]
 pub struct BundleArgs {
     /// Write a support-ticket zip (to PATH, or a generated name in the current directory)
-    #[arg(long, value_name = "PATH", num_args = 0..=1, default_missing_value = "")]
+    #[arg(long, value_name = "PATH", num_args = 0..=1, default_missing_value = ".")]
     pub bundle: Option<PathBuf>,
     /// Support case id, used in the file name and summary
     #[arg(long, value_name = "ID")]

@@ -74,6 +74,14 @@ pub fn playbooks(a: &AuditArgs, default: &str) -> Result<Vec<crate::playbook::Pl
     Ok(out)
 }
 
+/// Reads `--ldap-groups FILE` (CSV with a name-like column, or one name per line).
+pub fn ldap_groups(path: &std::path::Path) -> Result<Vec<String>, ToolError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ToolError(format!("cannot read --ldap-groups {}: {e}", path.display())))?;
+    crate::checks::groups::parse_ldap_groups(&text)
+        .map_err(|e| ToolError(format!("--ldap-groups {}: {e}", path.display())))
+}
+
 pub fn build(
     e: &EndpointArgs,
     s: &SourceArgs,
@@ -88,6 +96,12 @@ pub fn build(
     let scope = crate::scope::ScopeInputs::load(a.scope_filter.as_deref(), a.idp_users.as_deref())
         .map_err(ToolError)?;
     let source = source(e, s, f, out)?;
+    if a.license_mode == crate::cli::args::LicenseMode::Groups && a.license_groups.is_empty() {
+        return Err(ToolError(
+            "--license-mode groups needs --license-groups NAME,... (the groups licences are assigned to)".into(),
+        ));
+    }
+    let ldap_groups = a.ldap_groups.as_deref().map(ldap_groups).transpose()?;
     Ok(Plan {
         source,
         others: s.other_snapshot.clone(),
@@ -100,8 +114,21 @@ pub fn build(
             mode: a.license_mode,
             groups: a.license_groups.clone(),
         },
-        ldap_groups: None,
+        ldap_groups,
         scope,
-        logs: None,
+        logs: provisioning_logs(a, out)?,
     })
+}
+
+/// `--provisioning-logs`: read before any request, so an unreadable file is exit code 2.
+pub fn provisioning_logs(a: &AuditArgs, out: &Output) -> Result<Option<crate::logs::LogInputs>, ToolError> {
+    if a.provisioning_logs.is_empty() {
+        return Ok(None);
+    }
+    let logs = crate::logs::load(&a.provisioning_logs).map_err(|e| ToolError(format!("{e:#}")))?;
+    out.note(&crate::logs::summary_line(&logs));
+    for c in &logs.understood {
+        out.debug(&format!("provisioning logs: {}: column `{}` -> {}", c.file, c.column, c.field.unwrap_or("")));
+    }
+    Ok(Some(logs))
 }

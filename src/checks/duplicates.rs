@@ -1,0 +1,338 @@
+//! Duplicate-user checks (seed 004 "Duplicate Users", "Resolving Duplicate Users"; reference
+//! sections 2 and 5): the same email on several users, externalId (the Entra ObjectID) and
+//! userName (the UPN) that must be unique across every SCIM directory of the account, and the
+//! disabled copies a soft delete in Entra leaves behind. All keys are hashed once: linear time.
+
+use super::{Ctx, Params};
+use crate::findings::{CheckResult, Status, Subject};
+use crate::model::{Tenant, User};
+use crate::util::plural;
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+pub const DUPLICATE_EMAIL: &str = "duplicate-email";
+pub const DUPLICATE_EXTERNAL_ID: &str = "duplicate-external-id";
+pub const DUPLICATE_USERNAME: &str = "duplicate-username";
+pub const SOFT_DELETE_LEFTOVER: &str = "soft-delete-leftover";
+
+/// Trimmed, lowercased key; borrows when the value already is in normal form (the common
+/// case), so a million-user tenant does not allocate a million strings per check.
+pub fn norm(s: &str) -> Cow<'_, str> {
+    let t = s.trim();
+    if t.chars().any(char::is_uppercase) {
+        Cow::Owned(t.to_lowercase())
+    } else {
+        Cow::Borrowed(t)
+    }
+}
+
+/// Groups items by key and returns the clusters with more than one member, in the order
+/// their first member was seen. Items are any index type (user index, (directory, user)...).
+pub fn clusters<'a, T: Copy>(
+    items: impl Iterator<Item = (Cow<'a, str>, T)>,
+) -> Vec<(Cow<'a, str>, Vec<T>)> {
+    let mut first: HashMap<Cow<'a, str>, usize> = HashMap::new();
+    let mut groups: Vec<(Cow<'a, str>, Vec<T>)> = Vec::new();
+    let mut singles: Vec<T> = Vec::new();
+    // `first` maps a key to either a single (index into `singles`, tagged even) or a
+    // cluster (index into `groups`, tagged odd), so singletons never allocate a Vec.
+    for (key, item) in items {
+        if key.is_empty() {
+            continue;
+        }
+        match first.get(&key).copied() {
+            None => {
+                first.insert(key, singles.len() << 1);
+                singles.push(item);
+            }
+            Some(tag) if tag & 1 == 0 => {
+                let earlier = singles[tag >> 1];
+                first.insert(key.clone(), (groups.len() << 1) | 1);
+                groups.push((key, vec![earlier, item]));
+            }
+            Some(tag) => groups[tag >> 1].1.push(item),
+        }
+    }
+    groups
+}
+
+/// The tenant and the other directories, for cross-directory uniqueness.
+fn directories<'a>(ctx: &'a Ctx, t: &'a Tenant) -> Vec<&'a Tenant> {
+    let mut all = vec![t];
+    all.extend(ctx.others.iter());
+    all
+}
+
+fn state(u: &User) -> &'static str {
+    if u.is_active() {
+        "active"
+    } else {
+        "disabled"
+    }
+}
+
+/// duplicate-email: several users share an email (trimmed, case-insensitive). The target
+/// allows it, but only one copy can hold the licence (seed 004). Fail when two or more
+/// copies are active (one of them cannot be licensed), warn when the others are disabled.
+pub fn duplicate_email(ctx: &Ctx, _: &Params) -> CheckResult {
+    let id = DUPLICATE_EMAIL;
+    let t = match ctx.tenant_or_skip(id) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let items = t.users.iter().enumerate().flat_map(|(i, u)| {
+        let mut keys: Vec<Cow<str>> = u.email_values().into_iter().map(norm).collect();
+        keys.sort();
+        keys.dedup();
+        keys.into_iter().map(move |k| (k, i))
+    });
+    let found = clusters(items);
+    if found.is_empty() {
+        return CheckResult::pass(id, "no two users share an email address");
+    }
+    let mut subjects = Vec::new();
+    let mut several_active = 0usize;
+    for (key, members) in &found {
+        let holder = members.iter().copied().find(|&i| t.users[i].is_active());
+        let active = members.iter().filter(|&&i| t.users[i].is_active()).count();
+        if active > 1 {
+            several_active += 1;
+        }
+        for &i in members {
+            let u = &t.users[i];
+            let detail = if Some(i) == holder {
+                "active: the copy that holds the licence eligibility".to_string()
+            } else if u.is_active() {
+                "active: a second copy, cannot hold a licence while the other copy has it"
+                    .to_string()
+            } else {
+                "disabled: a leftover copy, delete it in the console".to_string()
+            };
+            subjects.push(Subject::user(u, detail).in_group(key.as_ref()));
+        }
+    }
+    let status = if several_active > 0 {
+        Status::Fail
+    } else {
+        Status::Warn
+    };
+    CheckResult::found(
+        id,
+        status,
+        format!(
+            "expected one user per email address, got {} shared by {} ({} with more than one active copy)",
+            plural(found.len(), "email", "emails"),
+            plural(subjects.len(), "user", "users"),
+            several_active
+        ),
+        "for each email keep one user: delete the disabled copy in the console (Access > Users); if two copies are active, remove the wrong one from the IdP app assignment (or fix its email in the IdP) so only one person holds the address",
+        subjects,
+    )
+}
+
+/// Shared body of the two cross-directory uniqueness checks.
+fn unique_across(
+    ctx: &Ctx,
+    id: &str,
+    attr: &str,
+    key: fn(&User) -> Option<&str>,
+    remediation: &str,
+) -> CheckResult {
+    let t = match ctx.tenant_or_skip(id) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let dirs = directories(ctx, t);
+    let items = dirs.iter().enumerate().flat_map(|(d, dir)| {
+        dir.users
+            .iter()
+            .enumerate()
+            .filter_map(move |(i, u)| key(u).map(|k| (norm(k), (d, i))))
+    });
+    let found = clusters(items);
+    let scope = if dirs.len() > 1 {
+        format!("across {} SCIM directories", dirs.len())
+    } else {
+        "in the directory".to_string()
+    };
+    if found.is_empty() {
+        return CheckResult::pass(id, format!("every {attr} is unique {scope}"));
+    }
+    let mut subjects = Vec::new();
+    let mut cross = 0usize;
+    for (k, members) in &found {
+        if members.iter().any(|&(d, _)| d != members[0].0) {
+            cross += 1;
+        }
+        for &(d, i) in members {
+            let u = &dirs[d].users[i];
+            let mut detail = format!(
+                "{}, {attr} `{k}` shared by {} users",
+                state(u),
+                members.len()
+            );
+            if dirs.len() > 1 {
+                detail.push_str(&format!(", in directory {}", dirs[d].label));
+            }
+            subjects.push(Subject::user(u, detail).in_group(k.as_ref()));
+        }
+    }
+    CheckResult::found(
+        id,
+        Status::Fail,
+        format!(
+            "expected every {attr} to be unique {scope}, got {} used by {} users ({cross} across directories)",
+            plural(found.len(), "value", "values"),
+            subjects.len()
+        ),
+        remediation,
+        subjects,
+    )
+}
+
+/// duplicate-external-id: the ObjectID must be unique across all SCIM directories (seed 004).
+pub fn duplicate_external_id(ctx: &Ctx, _: &Params) -> CheckResult {
+    unique_across(
+        ctx,
+        DUPLICATE_EXTERNAL_ID,
+        "externalId",
+        |u| u.external_id.as_deref(),
+        "an externalId (the Entra ObjectID) must be unique across all SCIM directories of the account: delete the stale copy in the console, and make sure the same users are not assigned to two provisioning apps that feed different SCIM directories",
+    )
+}
+
+/// duplicate-username: userName is unique, case-insensitively (RFC 7643 `uniqueness: server`,
+/// `caseExact: false`), across all SCIM directories (seed 004).
+pub fn duplicate_username(ctx: &Ctx, _: &Params) -> CheckResult {
+    unique_across(
+        ctx,
+        DUPLICATE_USERNAME,
+        "userName",
+        |u| u.user_name.as_deref(),
+        "userName (the UPN) must be unique, ignoring case, across all SCIM directories of the account: delete the stale copy in the console, or stop assigning the user to a second provisioning app",
+    )
+}
+
+/// If `user_name` is `<32 hex chars><upn>` (Entra's soft-delete rewrite), the UPN part.
+pub fn soft_deleted_upn(user_name: &str) -> Option<&str> {
+    let b = user_name.as_bytes();
+    if b.len() <= 32 || !b[..32].iter().all(u8::is_ascii_hexdigit) {
+        return None;
+    }
+    // The first 32 bytes are ASCII, so 32 is a char boundary.
+    let rest = &user_name[32..];
+    let (local, domain) = rest.split_once('@')?;
+    (!local.is_empty() && !domain.is_empty()).then_some(rest)
+}
+
+/// soft-delete-leftover: a disabled user whose userName is an Entra object id prefixed to
+/// another user's UPN (heuristic, reference section 2), or a disabled user sharing its
+/// email with an active one. Warn: the active copy works, the leftover confuses licensing.
+pub fn soft_delete_leftover(ctx: &Ctx, _: &Params) -> CheckResult {
+    let id = SOFT_DELETE_LEFTOVER;
+    let t = match ctx.tenant_or_skip(id) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let mut by_name: HashMap<Cow<str>, usize> = HashMap::new();
+    let mut active_by_email: HashMap<Cow<str>, usize> = HashMap::new();
+    for (i, u) in t.users.iter().enumerate() {
+        if let Some(n) = u.user_name.as_deref() {
+            by_name.entry(norm(n)).or_insert(i);
+        }
+        if u.is_active() {
+            for e in u.email_values() {
+                active_by_email.entry(norm(e)).or_insert(i);
+            }
+        }
+    }
+    let mut subjects = Vec::new();
+    let mut by_prefix = 0usize;
+    for u in t.users.iter().filter(|u| !u.is_active()) {
+        let prefixed = u
+            .user_name
+            .as_deref()
+            .and_then(soft_deleted_upn)
+            .and_then(|upn| by_name.get(&norm(upn)).map(|&j| (upn, j)));
+        let reason = if let Some((upn, j)) = prefixed {
+            by_prefix += 1;
+            Some((
+                j,
+                format!(
+                    "disabled, userName is a 32-hex object id prefixed to `{upn}` (the UPN of user {}): looks like an Entra soft-delete copy (heuristic)",
+                    t.users[j].id
+                ),
+            ))
+        } else {
+            u.email_values().into_iter().find_map(|e| {
+                active_by_email.get(&norm(e)).map(|&j| {
+                    (
+                        j,
+                        format!(
+                            "disabled, shares email `{}` with active user {}",
+                            e.trim(),
+                            t.users[j].id
+                        ),
+                    )
+                })
+            })
+        };
+        if let Some((j, detail)) = reason {
+            let key = t.users[j]
+                .user_name
+                .clone()
+                .unwrap_or_else(|| t.users[j].id.clone());
+            subjects.push(Subject::user(u, detail).in_group(key));
+        }
+    }
+    if subjects.is_empty() {
+        return CheckResult::pass(id, "no disabled user is a leftover copy of another user");
+    }
+    CheckResult::found(
+        id,
+        Status::Warn,
+        format!(
+            "expected no disabled copies of existing users, got {} ({by_prefix} by the object-id-prefixed userName pattern, a heuristic: Microsoft does not document it)",
+            plural(subjects.len(), "leftover", "leftovers")
+        ),
+        "delete the disabled one in the console (Access > Users): it is the copy Entra left behind when the user was deleted and recreated; the active copy keeps the licence",
+        subjects,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clusters_keep_only_repeated_keys_in_first_seen_order() {
+        let items = ["b", "a", "B", "c", "a", "b"]
+            .into_iter()
+            .enumerate()
+            .map(|(i, k)| (norm(k), i));
+        let got = clusters(items);
+        let got: Vec<(String, Vec<usize>)> =
+            got.into_iter().map(|(k, v)| (k.into_owned(), v)).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("b".to_string(), vec![0, 2, 5]),
+                ("a".to_string(), vec![1, 4])
+            ]
+        );
+    }
+
+    #[test]
+    fn soft_deleted_upn_needs_32_hex_then_an_address() {
+        assert_eq!(
+            soft_deleted_upn("0123456789abcdef0123456789ABCDEFalice@x.com"),
+            Some("alice@x.com")
+        );
+        assert_eq!(
+            soft_deleted_upn("0123456789abcdef0123456789abcdzzalice@x.com"),
+            None
+        );
+        assert_eq!(soft_deleted_upn("alice@x.com"), None);
+        assert_eq!(soft_deleted_upn("0123456789abcdef0123456789abcdef"), None);
+    }
+}
