@@ -179,6 +179,25 @@ fn basic_password_leaks_nowhere_on_a_healthy_live_run() {
     let run = live_bundle(server.base_url(), Creds::Basic, &["--redact-pii"]);
     run.assert_clean();
     assert_eq!(text(&run.files["snapshot/users.ndjson"]).lines().count(), 6);
+    // Live transcripts carry response bodies: the pseudonymiser must reach them too.
+    let tenant = fixture_tenant();
+    let mut pii: Vec<String> = Vec::new();
+    for u in &tenant.users {
+        pii.extend(u.user_name.clone());
+        pii.extend(u.display_name.clone());
+        pii.extend(u.family_name.clone());
+        pii.extend(u.email_values().iter().map(|e| e.to_string()));
+    }
+    assert!(
+        text(&run.files["requests.jsonl"]).contains("userName"),
+        "bodies were recorded"
+    );
+    for (name, bytes) in &run.files {
+        let t = text(bytes).to_lowercase();
+        for v in &pii {
+            assert!(!t.contains(&v.to_lowercase()), "{name} still contains {v}");
+        }
+    }
 }
 
 #[test]

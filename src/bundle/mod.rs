@@ -124,7 +124,12 @@ pub fn prepare(
     for (name, bytes) in crate::render::csv::per_check_files(report) {
         files.push((format!("checks/{name}"), bytes));
     }
-    let transcript = outcome.transcript.entries();
+    let mut transcript = outcome.transcript.entries();
+    if opts.redact_pii {
+        for e in &mut transcript {
+            e.body_excerpt = redact::trim_cut_value(&e.body_excerpt);
+        }
+    }
     let mut requests = String::new();
     for e in &transcript {
         if let Ok(line) = serde_json::to_string(e) {
