@@ -722,3 +722,90 @@ fn test_server_runs_on_its_own_thread_and_stops_on_drop() {
 fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
+
+#[tokio::test]
+async fn ignored_filter_returns_everything_on_its_prefix_only() {
+    let s = serve(Faults {
+        ignore_filter: Some("/Groups".into()),
+        ..Default::default()
+    })
+    .await;
+    let f = urlencode(r#"displayName eq "nothing-like-this""#);
+    let (_, groups) = json(s.base_url(), &format!("/Groups?filter={f}")).await;
+    assert_eq!(ids(&groups), vec!["g1", "g2"]);
+    let (_, users) = json(s.base_url(), &format!("/Users?filter={f}")).await;
+    assert_eq!(ids(&users).len(), 0, "users still filter");
+}
+
+#[tokio::test]
+async fn rejected_filter_is_400_even_when_well_formed() {
+    let s = serve(Faults {
+        reject_filter: Some(String::new()),
+        ..Default::default()
+    })
+    .await;
+    let (status, body) = json(s.base_url(), &format!("/Users?filter={}", urlencode(r#"userName eq "a""#))).await;
+    assert_eq!((status, body["scimType"].as_str()), (400, Some("invalidFilter")));
+    assert_eq!(json(s.base_url(), "/Users").await.0, 200, "unfiltered lists still work");
+}
+
+#[tokio::test]
+async fn bad_filter_empty_answers_200_with_no_results() {
+    let s = serve(Faults {
+        bad_filter_empty: true,
+        ..Default::default()
+    })
+    .await;
+    let (status, body) = json(s.base_url(), &format!("/Users?filter={}", urlencode("userName eq"))).await;
+    assert_eq!((status, body["totalResults"].as_u64()), (200, Some(0)));
+}
+
+#[tokio::test]
+async fn case_exact_user_name_misses_other_case() {
+    let s = serve(Faults {
+        case_exact_user_name: true,
+        ..Default::default()
+    })
+    .await;
+    let q = |v: &str| format!("/Users?filter={}", urlencode(&format!(r#"userName eq "{v}""#)));
+    assert_eq!(ids(&json(s.base_url(), &q("user2@example.test")).await.1).len(), 0);
+    assert_eq!(ids(&json(s.base_url(), &q("User2@Example.test")).await.1), vec!["u2"]);
+}
+
+#[tokio::test]
+async fn omitted_total_results_and_echoed_items_per_page() {
+    let s = serve(Faults {
+        omit_total_results: true,
+        items_per_page_echoes_count: true,
+        ..Default::default()
+    })
+    .await;
+    let (_, p) = json(s.base_url(), "/Users?startIndex=6&count=5").await;
+    assert!(p.get("totalResults").is_none());
+    assert_eq!((p["itemsPerPage"].as_u64(), ids(&p).len()), (Some(5), 2));
+}
+
+#[tokio::test]
+async fn past_end_returns_the_first_page_again() {
+    let s = serve(Faults {
+        past_end_first_page: true,
+        ..Default::default()
+    })
+    .await;
+    let (_, p) = json(s.base_url(), "/Users?startIndex=6&count=5").await;
+    assert_eq!(ids(&p), vec!["u6", "u7"]);
+    let (_, p) = json(s.base_url(), "/Users?startIndex=8&count=2").await;
+    assert_eq!(ids(&p), vec!["u1", "u2"]);
+}
+
+#[tokio::test]
+async fn no_www_authenticate_on_401() {
+    let s = serve(Faults {
+        no_www_authenticate: true,
+        ..Default::default()
+    })
+    .await;
+    let r = client().get(format!("{}/Users", s.base_url())).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(r.headers().get("www-authenticate").is_none());
+}

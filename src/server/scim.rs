@@ -3,6 +3,7 @@
 //! Everything here is pure (no I/O): it turns a request into a `Reply` that the transport
 //! layer (`super::http`) may still damage on purpose.
 
+use super::faults::under;
 use super::filter::{self, Filter};
 use super::{discovery, Shared};
 use crate::model::{ERROR_SCHEMA, LIST_RESPONSE_SCHEMA};
@@ -80,8 +81,8 @@ pub fn route(shared: &Shared, path: &str, query: &Query) -> Reply {
         )),
         ("schemas", None) => Reply::ok(discovery::schemas(t)),
         ("resourcetypes", None) => Reply::ok(discovery::resource_types(t)),
-        ("users", None) => list_users(shared, query),
-        ("groups", None) => list_groups(shared, query),
+        ("users", None) => list_users(shared, path, query),
+        ("groups", None) => list_groups(shared, path, query),
         ("users", Some(id)) => match shared.user_index.get(id) {
             Some(&i) => Reply::ok(shape(t.users[i].to_scim(), query)),
             None => error(404, None, format!("no user with id {id}")),
@@ -94,37 +95,55 @@ pub fn route(shared: &Shared, path: &str, query: &Query) -> Reply {
     }
 }
 
-fn parse_filter(query: &Query, allowed: &[&str]) -> Result<Option<Filter>, Reply> {
-    let Some(text) = query.get("filter") else {
-        return Ok(None);
-    };
-    let f = filter::parse(text)
-        .and_then(|f| filter::check_attributes(&f, allowed).map(|_| f))
-        .map_err(|detail| error(400, Some("invalidFilter"), detail))?;
-    Ok(Some(f))
+/// Which resources a list request selects, after the filter-related faults.
+enum Selection {
+    All,
+    Filtered(Filter),
+    Nothing,
 }
 
-fn list_users(shared: &Shared, query: &Query) -> Reply {
+fn selection(shared: &Shared, path: &str, query: &Query, allowed: &[&str]) -> Result<Selection, Reply> {
+    let faults = &shared.config.faults;
+    let Some(text) = query.get("filter") else {
+        return Ok(Selection::All);
+    };
+    if under(&faults.ignore_filter, path) {
+        return Ok(Selection::All);
+    }
+    if under(&faults.reject_filter, path) {
+        return Err(error(400, Some("invalidFilter"), "filtering is not supported"));
+    }
+    match filter::parse(text).and_then(|f| filter::check_attributes(&f, allowed).map(|_| f)) {
+        Ok(mut f) => {
+            f.case_exact_user_name = faults.case_exact_user_name;
+            Ok(Selection::Filtered(f))
+        }
+        Err(_) if faults.bad_filter_empty => Ok(Selection::Nothing),
+        Err(detail) => Err(error(400, Some("invalidFilter"), detail)),
+    }
+}
+
+fn list_users(shared: &Shared, path: &str, query: &Query) -> Reply {
     let users = &shared.tenant.users;
-    match parse_filter(query, filter::USER_ATTRIBUTES) {
+    match selection(shared, path, query, filter::USER_ATTRIBUTES) {
         Err(r) => r,
-        Ok(None) => page(shared, query, users.len(), |i| users[i].to_scim()),
-        Ok(Some(f)) => {
+        Ok(Selection::All) => page(shared, query, users.len(), |i| users[i].to_scim()),
+        Ok(Selection::Nothing) => page(shared, query, 0, |i| users[i].to_scim()),
+        Ok(Selection::Filtered(f)) => {
             let hits: Vec<usize> = (0..users.len()).filter(|&i| f.matches_user(&users[i])).collect();
             page(shared, query, hits.len(), |i| users[hits[i]].to_scim())
         }
     }
 }
 
-fn list_groups(shared: &Shared, query: &Query) -> Reply {
+fn list_groups(shared: &Shared, path: &str, query: &Query) -> Reply {
     let groups = &shared.tenant.groups;
-    match parse_filter(query, filter::GROUP_ATTRIBUTES) {
+    match selection(shared, path, query, filter::GROUP_ATTRIBUTES) {
         Err(r) => r,
-        Ok(None) => page(shared, query, groups.len(), |i| groups[i].to_scim()),
-        Ok(Some(f)) => {
-            let hits: Vec<usize> = (0..groups.len())
-                .filter(|&i| f.matches_group(&groups[i]))
-                .collect();
+        Ok(Selection::All) => page(shared, query, groups.len(), |i| groups[i].to_scim()),
+        Ok(Selection::Nothing) => page(shared, query, 0, |i| groups[i].to_scim()),
+        Ok(Selection::Filtered(f)) => {
+            let hits: Vec<usize> = (0..groups.len()).filter(|&i| f.matches_group(&groups[i])).collect();
             page(shared, query, hits.len(), |i| groups[hits[i]].to_scim())
         }
     }
@@ -169,7 +188,9 @@ fn page(shared: &Shared, query: &Query, total: usize, item: impl Fn(usize) -> Va
     let mut body = Map::new();
     body.insert("schemas".into(), json!([LIST_RESPONSE_SCHEMA]));
     let reported_total = (total as i64 + faults.total_results_delta).max(0);
-    body.insert("totalResults".into(), Value::from(reported_total));
+    if !faults.omit_total_results {
+        body.insert("totalResults".into(), Value::from(reported_total));
+    }
 
     let offset = match (cfg.cursor, query.get("cursor")) {
         (true, Some(c)) => {
@@ -203,12 +224,11 @@ fn page(shared: &Shared, query: &Query, total: usize, item: impl Fn(usize) -> Va
             };
             let start = start.max(if faults.zero_based { 0 } else { 1 });
             body.insert("startIndex".into(), Value::from(start));
-            if faults.repeat_first_page {
+            let offset = if faults.zero_based { start as usize } else { (start - 1) as usize };
+            if faults.repeat_first_page || (faults.past_end_first_page && offset >= total) {
                 0
-            } else if faults.zero_based {
-                start as usize
             } else {
-                (start - 1) as usize
+                offset
             }
         }
     };
@@ -217,7 +237,8 @@ fn page(shared: &Shared, query: &Query, total: usize, item: impl Fn(usize) -> Va
     let resources: Vec<Value> = (offset.min(end)..end)
         .map(|i| strip(item(i), &excluded, query.get("attributes")))
         .collect();
-    body.insert("itemsPerPage".into(), Value::from(resources.len()));
+    let per_page = if faults.items_per_page_echoes_count { count } else { resources.len() };
+    body.insert("itemsPerPage".into(), Value::from(per_page));
     body.insert("Resources".into(), Value::from(resources));
     Reply::ok(Value::Object(body))
 }
@@ -254,7 +275,7 @@ fn strip(resource: Value, excluded: &[String], attributes: Option<&str>) -> Valu
         if excluded.contains(&k) {
             return false;
         }
-        wanted.as_ref().is_none_or(|w| w.contains(&k))
+        wanted.as_ref().map_or(true, |w| w.contains(&k))
     };
     Value::Object(map.into_iter().filter(|(k, _)| keep(k)).collect())
 }
