@@ -56,14 +56,7 @@ fn affected_users(report: &Report) -> BTreeMap<&str, Affected<'_>> {
 pub fn render(i: &SummaryInput) -> String {
     let r = i.report;
     let mut out = String::new();
-    // A snapshot path can carry a home directory: the title only needs its last part.
-    let source_name = match r.source.kind {
-        SourceKind::Live => r.source.label.clone(),
-        SourceKind::Snapshot => std::path::Path::new(&r.source.label)
-            .file_name()
-            .map(|f| f.to_string_lossy().into_owned())
-            .unwrap_or_else(|| r.source.label.clone()),
-    };
+    let source_name = crate::render::markdown::source_name(r);
     let title = i.label.unwrap_or(&source_name);
     let case = i
         .case_id
