@@ -482,3 +482,17 @@ fn entries_declaring_more_than_the_size_cap_are_refused() {
         .code(2)
         .stderr(predicates::str::contains("refusing to read it"));
 }
+
+#[test]
+fn bundle_into_a_missing_directory_fails_with_exit_2_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = format!("{}/not-there/", dir.path().display());
+    bin()
+        .args(["check", "--format", "json", "--snapshot"])
+        .arg(fixture("tenant-small"))
+        .args(["--bundle", &target])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("does not exist"));
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
