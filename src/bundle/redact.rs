@@ -369,7 +369,7 @@ fn boundary_before(text: &str, start: usize) -> bool {
 }
 
 fn boundary_after(text: &str, end: usize) -> bool {
-    text[end..].chars().next().is_none_or(|c| !is_word(c))
+    !text[end..].chars().next().is_some_and(is_word)
 }
 
 impl Redactor {
