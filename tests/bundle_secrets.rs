@@ -163,6 +163,11 @@ fn token_leaks_nowhere_on_a_healthy_live_run() {
         summary.contains("| `http-auth` | pass | 2026-11-26T08:00:00Z"),
         "{summary}"
     );
+    let pos = |step: &str| summary.find(&format!("| `{step}` |")).unwrap();
+    assert!(
+        pos("base-url") < pos("http-auth") && pos("http-auth") < pos("service-provider-config"),
+        "steps in run order"
+    );
     assert_eq!(server.non_get_count(), 0);
 }
 

@@ -199,10 +199,18 @@ fn provisioning(out: &mut String, r: &Report, tenant: Option<&Tenant>) {
 }
 
 fn connectivity(out: &mut String, r: &Report) {
-    let live: Vec<&CheckResult> = crate::render::ordered_checks(r)
+    let mut live: Vec<&CheckResult> = crate::render::ordered_checks(r)
         .into_iter()
         .filter(|c| c.at.is_some() || !c.evidence.is_empty())
         .collect();
+    // The order the steps run in (the registry's), whatever order the playbooks list them.
+    let order: Vec<&str> = crate::checks::registry().iter().map(|d| d.id).collect();
+    live.sort_by_key(|c| {
+        order
+            .iter()
+            .position(|id| *id == c.id)
+            .unwrap_or(usize::MAX)
+    });
     if live.is_empty() {
         match r.source.kind {
             SourceKind::Snapshot => out.push_str("Offline run on a snapshot: connectivity was not tested. Run `scim-doctor test-connection --base-url ...` for this section.\n"),
