@@ -169,6 +169,9 @@ pub struct Trace {
     /// Known names closest to the query, when the user was not found.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub closest: Vec<String>,
+    /// How the trace must be read (incomplete tenant data, TLS verification off).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// Everything `build` needs; the command gathers it (the live lookups are async).
@@ -184,6 +187,7 @@ pub struct Inputs<'a> {
     pub scope: ScopeStage,
     /// Names to suggest when the user is not found (userNames, emails, IdP UPNs).
     pub candidates: Vec<String>,
+    pub warnings: Vec<String>,
 }
 
 pub fn build(i: Inputs) -> Trace {
@@ -227,6 +231,7 @@ pub fn build(i: Inputs) -> Trace {
             next_step: String::new(),
         },
         closest: Vec::new(),
+        warnings: i.warnings,
     };
     if !found {
         trace.closest = identity::closest(&i.identity.query, i.candidates.into_iter());

@@ -22,6 +22,9 @@ fn opt(o: &Option<String>) -> &str {
 pub fn human(t: &Trace) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "explain-user {} ({})", t.query.bold(), t.source);
+    for w in &t.warnings {
+        let _ = writeln!(s, "{} {w}", "warning:".yellow().bold());
+    }
     let _ = writeln!(s);
 
     let _ = writeln!(
