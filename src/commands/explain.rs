@@ -38,10 +38,6 @@ pub async fn run(a: ExplainUserArgs, out: &Output) -> CmdResult {
         enabled: out.progress,
     };
     let outcome = crate::engine::run(plan, &progress).await?;
-    // Incomplete data or disabled TLS verification change how the trace must be read.
-    for w in &outcome.report.warnings {
-        out.warn(w);
-    }
     let Some(tenant) = outcome.tenant.as_ref() else {
         let why = outcome
             .report
@@ -106,6 +102,7 @@ pub async fn run(a: ExplainUserArgs, out: &Output) -> CmdResult {
         import,
         scope: scope_stage,
         candidates,
+        // Incomplete data or disabled TLS verification change how the trace must be read.
         warnings: outcome.report.warnings.clone(),
     });
     let text = match out.format {
