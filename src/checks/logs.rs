@@ -94,7 +94,14 @@ pub fn provisioning_failures(ctx: &Ctx, _params: &Params) -> CheckResult {
         .failures
         .iter()
         .chain(&a.skips)
-        .map(remedy)
+        .map(|g| {
+            // Each paragraph ends with a period, so renderers that fold lines keep them apart.
+            let mut p = remedy(g);
+            if !p.ends_with('.') {
+                p.push('.');
+            }
+            p
+        })
         .collect::<Vec<_>>()
         .join("\n");
     let mut r = CheckResult::found(id, status, message, remediation, subjects).with_data(data);
