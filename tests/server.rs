@@ -744,9 +744,17 @@ async fn rejected_filter_is_400_even_when_well_formed() {
         ..Default::default()
     })
     .await;
-    let (status, body) = json(s.base_url(), &format!("/Users?filter={}", urlencode(r#"userName eq "a""#))).await;
+    let (status, body) = json(
+        s.base_url(),
+        &format!("/Users?filter={}", urlencode(r#"userName eq "a""#)),
+    )
+    .await;
     assert_eq!((status, body["scimType"].as_str()), (400, Some("invalidFilter")));
-    assert_eq!(json(s.base_url(), "/Users").await.0, 200, "unfiltered lists still work");
+    assert_eq!(
+        json(s.base_url(), "/Users").await.0,
+        200,
+        "unfiltered lists still work"
+    );
 }
 
 #[tokio::test]
@@ -756,7 +764,11 @@ async fn bad_filter_empty_answers_200_with_no_results() {
         ..Default::default()
     })
     .await;
-    let (status, body) = json(s.base_url(), &format!("/Users?filter={}", urlencode("userName eq"))).await;
+    let (status, body) = json(
+        s.base_url(),
+        &format!("/Users?filter={}", urlencode("userName eq")),
+    )
+    .await;
     assert_eq!((status, body["totalResults"].as_u64()), (200, Some(0)));
 }
 
@@ -768,8 +780,14 @@ async fn case_exact_user_name_misses_other_case() {
     })
     .await;
     let q = |v: &str| format!("/Users?filter={}", urlencode(&format!(r#"userName eq "{v}""#)));
-    assert_eq!(ids(&json(s.base_url(), &q("user2@example.test")).await.1).len(), 0);
-    assert_eq!(ids(&json(s.base_url(), &q("User2@Example.test")).await.1), vec!["u2"]);
+    assert_eq!(
+        ids(&json(s.base_url(), &q("user2@example.test")).await.1).len(),
+        0
+    );
+    assert_eq!(
+        ids(&json(s.base_url(), &q("User2@Example.test")).await.1),
+        vec!["u2"]
+    );
 }
 
 #[tokio::test]
@@ -805,7 +823,11 @@ async fn no_www_authenticate_on_401() {
         ..Default::default()
     })
     .await;
-    let r = client().get(format!("{}/Users", s.base_url())).send().await.unwrap();
+    let r = client()
+        .get(format!("{}/Users", s.base_url()))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
     assert!(r.headers().get("www-authenticate").is_none());
 }

@@ -29,8 +29,12 @@ fn tenant(a: &ServeArgs) -> Result<Tenant, ToolError> {
 /// A bundle zip carries its snapshot under `snapshot/` (same layout as a snapshot directory).
 fn from_bundle(path: &Path) -> anyhow::Result<Tenant> {
     let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let archive = zip::ZipArchive::new(file)
-        .with_context(|| format!("{} is neither a snapshot directory nor a bundle zip", path.display()))?;
+    let archive = zip::ZipArchive::new(file).with_context(|| {
+        format!(
+            "{} is neither a snapshot directory nor a bundle zip",
+            path.display()
+        )
+    })?;
     let archive = std::cell::RefCell::new(archive);
     let read = |name: &str| -> Option<Vec<u8>> {
         let mut archive = archive.borrow_mut();
@@ -39,7 +43,10 @@ fn from_bundle(path: &Path) -> anyhow::Result<Tenant> {
         entry.read_to_end(&mut bytes).ok()?;
         Some(bytes)
     };
-    let label = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let label = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     crate::source::snapshot::from_files(&label, &read)
 }
 
@@ -80,7 +87,7 @@ pub async fn run(a: ServeArgs, out: &Output) -> CmdResult {
         }
     ));
     wait_for_shutdown().await;
-    let served = server.requests().len();
+    let served = server.request_count();
     server.stop().await;
     out.note(&format!("stopped after {served} requests"));
     Ok(0)

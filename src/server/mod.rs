@@ -93,9 +93,14 @@ pub struct LoggedRequest {
     pub status: u16,
 }
 
+/// Requests kept in the log; later ones are still counted (long benchmark runs would
+/// otherwise grow the log without bound).
+pub const REQUEST_LOG_LIMIT: usize = 100_000;
+
 #[derive(Debug, Default)]
 pub(crate) struct Stats {
     pub methods: BTreeMap<String, u64>,
+    pub total: usize,
     pub log: Vec<LoggedRequest>,
 }
 
@@ -137,6 +142,10 @@ impl Shared {
     pub(crate) fn record(&self, method: &str, path: &str, status: u16) {
         if let Ok(mut s) = self.stats.lock() {
             *s.methods.entry(method.to_string()).or_insert(0) += 1;
+            s.total += 1;
+            if s.log.len() >= REQUEST_LOG_LIMIT {
+                return;
+            }
             s.log.push(LoggedRequest {
                 method: method.to_string(),
                 path: crate::secret::scrub(path),
@@ -150,7 +159,7 @@ impl Shared {
     }
 
     pub(crate) fn request_count(&self) -> usize {
-        self.stats.lock().map(|s| s.log.len()).unwrap_or(0)
+        self.stats.lock().map(|s| s.total).unwrap_or(0)
     }
 
     pub(crate) fn requests(&self) -> Vec<LoggedRequest> {

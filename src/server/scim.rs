@@ -143,7 +143,9 @@ fn list_groups(shared: &Shared, path: &str, query: &Query) -> Reply {
         Ok(Selection::All) => page(shared, query, groups.len(), |i| groups[i].to_scim()),
         Ok(Selection::Nothing) => page(shared, query, 0, |i| groups[i].to_scim()),
         Ok(Selection::Filtered(f)) => {
-            let hits: Vec<usize> = (0..groups.len()).filter(|&i| f.matches_group(&groups[i])).collect();
+            let hits: Vec<usize> = (0..groups.len())
+                .filter(|&i| f.matches_group(&groups[i]))
+                .collect();
             page(shared, query, hits.len(), |i| groups[hits[i]].to_scim())
         }
     }
@@ -224,7 +226,11 @@ fn page(shared: &Shared, query: &Query, total: usize, item: impl Fn(usize) -> Va
             };
             let start = start.max(if faults.zero_based { 0 } else { 1 });
             body.insert("startIndex".into(), Value::from(start));
-            let offset = if faults.zero_based { start as usize } else { (start - 1) as usize };
+            let offset = if faults.zero_based {
+                start as usize
+            } else {
+                (start - 1) as usize
+            };
             if faults.repeat_first_page || (faults.past_end_first_page && offset >= total) {
                 0
             } else {
@@ -237,7 +243,11 @@ fn page(shared: &Shared, query: &Query, total: usize, item: impl Fn(usize) -> Va
     let resources: Vec<Value> = (offset.min(end)..end)
         .map(|i| strip(item(i), &excluded, query.get("attributes")))
         .collect();
-    let per_page = if faults.items_per_page_echoes_count { count } else { resources.len() };
+    let per_page = if faults.items_per_page_echoes_count {
+        count
+    } else {
+        resources.len()
+    };
     body.insert("itemsPerPage".into(), Value::from(per_page));
     body.insert("Resources".into(), Value::from(resources));
     Reply::ok(Value::Object(body))

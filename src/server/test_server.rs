@@ -110,8 +110,14 @@ impl TestServer {
             .sum()
     }
 
+    /// Every request in arrival order (the first `REQUEST_LOG_LIMIT` of them).
     pub fn requests(&self) -> Vec<LoggedRequest> {
         self.shared.requests()
+    }
+
+    /// How many requests arrived, logged or not.
+    pub fn request_count(&self) -> usize {
+        self.shared.request_count()
     }
 
     /// Stops the server now (same as dropping it).
