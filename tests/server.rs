@@ -831,3 +831,84 @@ async fn no_www_authenticate_on_401() {
     assert_eq!(r.status(), 401);
     assert!(r.headers().get("www-authenticate").is_none());
 }
+
+/// A self-signed certificate (PEM cert, PEM key) for `names`, optionally long expired.
+fn certificate(names: &[&str], expired: bool) -> (String, String) {
+    let names: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+    let mut params = rcgen::CertificateParams::new(names).unwrap();
+    if expired {
+        params.not_before = rcgen::date_time_ymd(2020, 1, 1);
+        params.not_after = rcgen::date_time_ymd(2021, 1, 1);
+    }
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = params.self_signed(&key).unwrap();
+    (cert.pem(), key.serialize_pem())
+}
+
+/// Serves over TLS with `cert`, and returns a client that trusts exactly that certificate.
+async fn tls_server(cert: &(String, String)) -> (server::RunningServer, reqwest::Client) {
+    let cfg = ServerConfig {
+        tls: Some(server::TlsPem {
+            cert_pem: cert.0.clone().into_bytes(),
+            key_pem: cert.1.clone().into_bytes(),
+        }),
+        ..config(Faults::default())
+    };
+    let s = server::start(tenant(), cfg).await.unwrap();
+    let client = reqwest::Client::builder()
+        .use_rustls_tls()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(reqwest::Certificate::from_pem(cert.0.as_bytes()).unwrap())
+        .build()
+        .unwrap();
+    (s, client)
+}
+
+#[tokio::test]
+async fn tls_with_an_expired_certificate_fails_verification() {
+    let (s, c) = tls_server(&certificate(&["localhost", "127.0.0.1"], true)).await;
+    let err = c
+        .get(format!("{}/Users", s.base_url()))
+        .bearer_auth(TOKEN)
+        .send()
+        .await;
+    assert!(err.is_err(), "an expired certificate must not verify");
+    let (fresh, c) = tls_server(&certificate(&["localhost", "127.0.0.1"], false)).await;
+    let ok = c
+        .get(format!("{}/Users", fresh.base_url()))
+        .bearer_auth(TOKEN)
+        .send()
+        .await;
+    assert_eq!(
+        ok.unwrap().status(),
+        200,
+        "the same setup with a valid certificate works"
+    );
+}
+
+#[tokio::test]
+async fn tls_with_a_wrong_host_certificate_fails_verification() {
+    let (s, c) = tls_server(&certificate(&["other.example"], false)).await;
+    let err = c
+        .get(format!("{}/Users", s.base_url()))
+        .bearer_auth(TOKEN)
+        .send()
+        .await;
+    assert!(err.is_err(), "a certificate for another host must not verify");
+}
+
+#[tokio::test]
+async fn tls_with_a_bad_pem_is_an_error_not_a_panic() {
+    let cfg = ServerConfig {
+        tls: Some(server::TlsPem {
+            cert_pem: b"not a pem".to_vec(),
+            key_pem: b"nor this".to_vec(),
+        }),
+        ..Default::default()
+    };
+    let err = server::start(tenant(), cfg)
+        .await
+        .err()
+        .expect("bad PEM must fail");
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+}
