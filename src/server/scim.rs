@@ -83,16 +83,37 @@ pub fn route(shared: &Shared, path: &str, query: &Query) -> Reply {
         ("resourcetypes", None) => Reply::ok(discovery::resource_types(t)),
         ("users", None) => list_users(shared, path, query),
         ("groups", None) => list_groups(shared, path, query),
-        ("users", Some(id)) => match shared.user_index.get(id) {
+        ("users", Some(id)) => match shared.user_index.get(percent_decode(id).as_str()) {
             Some(&i) => Reply::ok(shape(t.users[i].to_scim(), query)),
             None => error(404, None, format!("no user with id {id}")),
         },
-        ("groups", Some(id)) => match shared.group_index.get(id) {
+        ("groups", Some(id)) => match shared.group_index.get(percent_decode(id).as_str()) {
             Some(&i) => Reply::ok(shape(t.groups[i].to_scim(), query)),
             None => error(404, None, format!("no group with id {id}")),
         },
         _ => error(404, None, format!("no SCIM endpoint at {path}")),
     }
+}
+
+/// Decodes `%XX` escapes in a path segment (ids may hold characters a client must escape).
+fn percent_decode(segment: &str) -> String {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Which resources a list request selects, after the filter-related faults.
@@ -292,4 +313,16 @@ fn strip(resource: Value, excluded: &[String], attributes: Option<&str>) -> Valu
 
 fn shape(resource: Value, query: &Query) -> Value {
     strip(resource, &excluded(query), query.get("attributes"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_decoding_of_id_segments() {
+        assert_eq!(percent_decode("a%20b%40c"), "a b@c");
+        assert_eq!(percent_decode("plain"), "plain");
+        assert_eq!(percent_decode("bad%zzend%4"), "bad%zzend%4");
+    }
 }
