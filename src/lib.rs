@@ -15,6 +15,8 @@ pub mod demo;
 pub mod engine;
 pub mod explain;
 pub mod findings;
+#[doc(hidden)]
+pub mod fuzz_entry;
 pub mod logs;
 pub mod model;
 pub mod playbook;
