@@ -73,6 +73,7 @@ pub async fn run(a: ServeArgs, out: &Output) -> CmdResult {
         },
         ..Default::default()
     };
+    let shutdown = Shutdown::install();
     let server = server::start(tenant, config)
         .await
         .map_err(|e| ToolError(format!("cannot listen on 127.0.0.1:{}: {e}", a.port)))?;
@@ -86,24 +87,44 @@ pub async fn run(a: ServeArgs, out: &Output) -> CmdResult {
             "bearer token required"
         }
     ));
-    wait_for_shutdown().await;
+    shutdown.wait().await;
     let served = server.request_count();
     server.stop().await;
     out.note(&format!("stopped after {served} requests"));
     Ok(0)
 }
 
-async fn wait_for_shutdown() {
+/// Ctrl-C / SIGTERM, with the handlers installed when this is created: before the base URL
+/// is printed, so a caller that signals right after reading it does not kill the process.
+struct Shutdown {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
+    signals: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
+}
+
+impl Shutdown {
+    fn install() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let signals =
+                signal(SignalKind::terminate()).and_then(|t| Ok((t, signal(SignalKind::interrupt())?)));
+            Shutdown {
+                signals: signals.ok(),
+            }
+        }
+        #[cfg(not(unix))]
+        Shutdown {}
+    }
+
+    async fn wait(self) {
+        #[cfg(unix)]
+        if let Some((mut term, mut int)) = self.signals {
             tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
                 _ = term.recv() => {}
+                _ = int.recv() => {}
             }
             return;
         }
+        let _ = tokio::signal::ctrl_c().await;
     }
-    let _ = tokio::signal::ctrl_c().await;
 }
