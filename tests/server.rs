@@ -912,3 +912,24 @@ async fn tls_with_a_bad_pem_is_an_error_not_a_panic() {
         .expect("bad PEM must fail");
     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
 }
+
+#[tokio::test]
+async fn unstable_order_makes_a_paged_walk_miss_and_repeat_resources() {
+    let s = serve(Faults {
+        unstable_order: true,
+        ..Default::default()
+    })
+    .await;
+    let mut seen = Vec::new();
+    for start in [1, 3, 5, 7] {
+        let (_, p) = json(s.base_url(), &format!("/Users?startIndex={start}&count=2")).await;
+        assert_eq!(p["totalResults"], 7);
+        seen.extend(ids(&p));
+    }
+    let distinct: std::collections::HashSet<&String> = seen.iter().collect();
+    assert_eq!(seen.len(), 7);
+    assert!(
+        distinct.len() < 7,
+        "an unstable walk must not see every user exactly once: {seen:?}"
+    );
+}

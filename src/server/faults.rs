@@ -125,6 +125,9 @@ pub struct Faults {
     /// A `startIndex` past the end returns the first page again (a client paging until an
     /// empty page never stops).
     pub past_end_first_page: bool,
+    /// Every list request sees the resources in a different order (rotated), so paging
+    /// returns duplicates and misses resources.
+    pub unstable_order: bool,
     /// 401 answers carry no `WWW-Authenticate` header.
     pub no_www_authenticate: bool,
     /// Drop the connection half-way through the body every Nth request.

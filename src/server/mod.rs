@@ -113,6 +113,8 @@ pub(crate) struct Shared {
     /// `http(s)://127.0.0.1:PORT/scim/v2`, for `meta.location` values.
     pub base_path: String,
     pub stats: Mutex<Stats>,
+    /// List requests answered so far (drives the `unstable_order` fault).
+    pub list_requests: std::sync::atomic::AtomicU64,
 }
 
 impl Shared {
@@ -136,6 +138,7 @@ impl Shared {
             config,
             base_path: base_url,
             stats: Mutex::new(Stats::default()),
+            list_requests: Default::default(),
         }
     }
 

@@ -261,8 +261,24 @@ fn page(shared: &Shared, query: &Query, total: usize, item: impl Fn(usize) -> Va
     };
     let end = offset.saturating_add(count).min(total);
     let excluded = excluded(query);
+    // Unstable order: each list request sees the resources rotated by a different amount, so
+    // pages of one walk overlap and leave gaps (what a server without a sort key does).
+    let shift = if faults.unstable_order && total > 0 {
+        let n = shared
+            .list_requests
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        (n as usize).wrapping_mul(7919) % total
+    } else {
+        0
+    };
     let resources: Vec<Value> = (offset.min(end)..end)
-        .map(|i| strip(item(i), &excluded, query.get("attributes")))
+        .map(|i| {
+            strip(
+                item((i + shift) % total.max(1)),
+                &excluded,
+                query.get("attributes"),
+            )
+        })
         .collect();
     let per_page = if faults.items_per_page_echoes_count {
         count
