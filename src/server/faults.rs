@@ -9,7 +9,8 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-/// Fires on every `n`th request (n, 2n, 3n...) whose path matches `prefix`.
+/// Fires on every `n`th request (n, 2n, 3n...) whose path matches `prefix`. A clone starts
+/// counting from zero again (each started server counts its own requests).
 #[derive(Debug, Default)]
 pub struct EveryNth {
     pub n: u64,
