@@ -385,3 +385,24 @@ async fn tls_with_a_bad_pem_is_an_error_not_a_panic() {
         .expect("bad PEM must fail");
     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
 }
+
+#[test]
+fn test_server_stops_by_itself_when_idle() {
+    let s = TestServer::start_with_limits(
+        tenant(),
+        ServerConfig::with_token(TOKEN),
+        std::time::Duration::from_millis(300),
+        std::time::Duration::from_secs(60),
+    )
+    .unwrap();
+    let addr = s.addr();
+    assert!(std::net::TcpStream::connect(addr).is_ok(), "listening at first");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::net::TcpStream::connect(addr).is_ok() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still listening long after the idle limit"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
