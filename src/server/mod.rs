@@ -109,6 +109,10 @@ pub(crate) struct Shared {
     pub tenant: Tenant,
     pub user_index: HashMap<String, usize>,
     pub group_index: HashMap<String, usize>,
+    /// Lowercased userName -> users, and externalId -> users: filters on these (what the
+    /// IdPs send) are answered without scanning, like a real server with an index would.
+    pub user_name_index: HashMap<String, Vec<usize>>,
+    pub external_id_index: HashMap<String, Vec<usize>>,
     pub config: ServerConfig,
     /// `http(s)://127.0.0.1:PORT/scim/v2`, for `meta.location` values.
     pub base_path: String,
@@ -125,6 +129,16 @@ impl Shared {
             .enumerate()
             .map(|(i, u)| (u.id.clone(), i))
             .collect();
+        let mut user_name_index: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut external_id_index: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, u) in tenant.users.iter().enumerate() {
+            if let Some(n) = &u.user_name {
+                user_name_index.entry(n.to_lowercase()).or_default().push(i);
+            }
+            if let Some(e) = &u.external_id {
+                external_id_index.entry(e.clone()).or_default().push(i);
+            }
+        }
         let group_index = tenant
             .groups
             .iter()
@@ -135,6 +149,8 @@ impl Shared {
             tenant,
             user_index,
             group_index,
+            user_name_index,
+            external_id_index,
             config,
             base_path: base_url,
             stats: Mutex::new(Stats::default()),

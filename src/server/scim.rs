@@ -151,10 +151,50 @@ fn list_users(shared: &Shared, path: &str, query: &Query) -> Reply {
         Ok(Selection::All) => page(shared, query, users.len(), |i| users[i].to_scim()),
         Ok(Selection::Nothing) => page(shared, query, 0, |i| users[i].to_scim()),
         Ok(Selection::Filtered(f)) => {
-            let hits: Vec<usize> = (0..users.len()).filter(|&i| f.matches_user(&users[i])).collect();
+            let hits: Vec<usize> = match indexed_candidates(shared, &f) {
+                Some(candidates) => candidates
+                    .into_iter()
+                    .filter(|&i| f.matches_user(&users[i]))
+                    .collect(),
+                None => (0..users.len()).filter(|&i| f.matches_user(&users[i])).collect(),
+            };
             page(shared, query, hits.len(), |i| users[hits[i]].to_scim())
         }
     }
+}
+
+/// For a filter without `or` that pins `id`, `userName` or `externalId`, the few users that
+/// can match (in tenant order); `None` means the filter needs a full scan.
+fn indexed_candidates(shared: &Shared, f: &Filter) -> Option<Vec<usize>> {
+    let [clauses] = f.any_of.as_slice() else {
+        return None;
+    };
+    let mut candidates: Vec<usize> = clauses.iter().find_map(|c| match c.attr.as_str() {
+        "id" => Some(
+            shared
+                .user_index
+                .get(&c.value)
+                .map(|&i| vec![i])
+                .unwrap_or_default(),
+        ),
+        "username" => Some(
+            shared
+                .user_name_index
+                .get(&c.value.to_lowercase())
+                .cloned()
+                .unwrap_or_default(),
+        ),
+        "externalid" => Some(
+            shared
+                .external_id_index
+                .get(&c.value)
+                .cloned()
+                .unwrap_or_default(),
+        ),
+        _ => None,
+    })?;
+    candidates.sort_unstable();
+    Some(candidates)
 }
 
 fn list_groups(shared: &Shared, path: &str, query: &Query) -> Reply {
@@ -334,6 +374,33 @@ fn shape(resource: Value, query: &Query) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn indexed_lookups_find_exactly_what_a_full_scan_finds() {
+        // The demo generator plants case twins and duplicate externalIds: the hard cases.
+        let tenant = crate::demo::generate(600, 3);
+        let shared = Shared::new(tenant, Default::default(), String::new());
+        let users = &shared.tenant.users;
+        for u in users.iter().step_by(7) {
+            let name = u.user_name.clone().unwrap_or_default().to_uppercase();
+            let ext = u.external_id.clone().unwrap_or_default();
+            for text in [
+                format!("userName eq {name:?}"),
+                format!("externalId eq {ext:?}"),
+                format!("id eq {:?}", u.id),
+            ] {
+                let f = filter::parse(&text).unwrap();
+                let scan: Vec<usize> = (0..users.len()).filter(|&i| f.matches_user(&users[i])).collect();
+                let indexed: Vec<usize> = indexed_candidates(&shared, &f)
+                    .unwrap()
+                    .into_iter()
+                    .filter(|&i| f.matches_user(&users[i]))
+                    .collect();
+                assert_eq!(indexed, scan, "{text}");
+                assert!(!scan.is_empty(), "{text}");
+            }
+        }
+    }
 
     #[test]
     fn percent_decoding_of_id_segments() {
