@@ -128,7 +128,7 @@ impl IdpUser {
                 (name, value)
             })
             .collect();
-        out.sort_by(|a, b| a.0.to_lowercase().cmp(&b.0.to_lowercase()));
+        out.sort_by_key(|a| a.0.to_lowercase());
         out
     }
 
