@@ -80,10 +80,18 @@ pub fn duplicate_email(ctx: &Ctx, _: &Params) -> CheckResult {
         Ok(t) => t,
         Err(r) => return r,
     };
+    // One key per distinct email of a user (sorted and deduplicated only when there are several).
     let items = t.users.iter().enumerate().flat_map(|(i, u)| {
-        let mut keys: Vec<Cow<str>> = u.email_values().into_iter().map(norm).collect();
-        keys.sort();
-        keys.dedup();
+        let mut keys: Vec<Cow<str>> = u
+            .emails
+            .iter()
+            .filter(|e| !e.value.trim().is_empty())
+            .map(|e| norm(&e.value))
+            .collect();
+        if keys.len() > 1 {
+            keys.sort();
+            keys.dedup();
+        }
         keys.into_iter().map(move |k| (k, i))
     });
     let found = clusters(items);
@@ -105,8 +113,10 @@ pub fn duplicate_email(ctx: &Ctx, _: &Params) -> CheckResult {
             } else if u.is_active() {
                 "active: a second copy, cannot hold a licence while the other copy has it"
                     .to_string()
-            } else {
+            } else if holder.is_some() {
                 "disabled: a leftover copy, delete it in the console".to_string()
+            } else {
+                "disabled: no copy of this email is active".to_string()
             };
             subjects.push(Subject::user(u, detail).in_group(key.as_ref()));
         }
@@ -213,6 +223,15 @@ pub fn duplicate_username(ctx: &Ctx, _: &Params) -> CheckResult {
     )
 }
 
+/// The user's non-blank email values.
+fn non_blank(u: &User) -> Vec<&str> {
+    u.emails
+        .iter()
+        .map(|e| e.value.as_str())
+        .filter(|v| !v.trim().is_empty())
+        .collect()
+}
+
 /// If `user_name` is `<32 hex chars><upn>` (Entra's soft-delete rewrite), the UPN part.
 pub fn soft_deleted_upn(user_name: &str) -> Option<&str> {
     let b = user_name.as_bytes();
@@ -234,15 +253,33 @@ pub fn soft_delete_leftover(ctx: &Ctx, _: &Params) -> CheckResult {
         Ok(t) => t,
         Err(r) => return r,
     };
+    // Disabled users are few: collect what they could match first, then find the matches in
+    // one scan, instead of indexing every user.
     let mut by_name: HashMap<Cow<str>, usize> = HashMap::new();
     let mut active_by_email: HashMap<Cow<str>, usize> = HashMap::new();
-    for (i, u) in t.users.iter().enumerate() {
-        if let Some(n) = u.user_name.as_deref() {
-            by_name.entry(norm(n)).or_insert(i);
+    let mut wanted_names: std::collections::HashSet<Cow<str>> = Default::default();
+    let mut wanted_emails: std::collections::HashSet<Cow<str>> = Default::default();
+    for u in t.users.iter().filter(|u| !u.is_active()) {
+        if let Some(upn) = u.user_name.as_deref().and_then(soft_deleted_upn) {
+            wanted_names.insert(norm(upn));
         }
-        if u.is_active() {
-            for e in u.email_values() {
-                active_by_email.entry(norm(e)).or_insert(i);
+        wanted_emails.extend(non_blank(u).into_iter().map(norm));
+    }
+    if !wanted_names.is_empty() || !wanted_emails.is_empty() {
+        for (i, u) in t.users.iter().enumerate() {
+            if let Some(n) = u.user_name.as_deref() {
+                let k = norm(n);
+                if wanted_names.contains(&k) {
+                    by_name.entry(k).or_insert(i);
+                }
+            }
+            if u.is_active() && !wanted_emails.is_empty() {
+                for e in u.emails.iter().filter(|e| !e.value.trim().is_empty()) {
+                    let k = norm(&e.value);
+                    if wanted_emails.contains(&k) {
+                        active_by_email.entry(k).or_insert(i);
+                    }
+                }
             }
         }
     }
@@ -264,7 +301,7 @@ pub fn soft_delete_leftover(ctx: &Ctx, _: &Params) -> CheckResult {
                 ),
             ))
         } else {
-            u.email_values().into_iter().find_map(|e| {
+            non_blank(u).into_iter().find_map(|e| {
                 active_by_email.get(&norm(e)).map(|&j| {
                     (
                         j,
@@ -292,8 +329,9 @@ pub fn soft_delete_leftover(ctx: &Ctx, _: &Params) -> CheckResult {
         id,
         Status::Warn,
         format!(
-            "expected no disabled copies of existing users, got {} ({by_prefix} by the object-id-prefixed userName pattern, a heuristic: Microsoft does not document it)",
-            plural(subjects.len(), "leftover", "leftovers")
+            "expected no disabled copies of existing users, got {}: {by_prefix} by a 32-hex object id prefixed to another user's userName (a heuristic: Microsoft does not document the pattern), {} by an email shared with an active user",
+            plural(subjects.len(), "leftover", "leftovers"),
+            subjects.len() - by_prefix
         ),
         "delete the disabled one in the console (Access > Users): it is the copy Entra left behind when the user was deleted and recreated; the active copy keeps the licence",
         subjects,

@@ -155,7 +155,7 @@ pub fn orphan_group_member(ctx: &Ctx, _: &Params) -> CheckResult {
         id,
         Status::Warn,
         format!(
-            "expected every group member to be a provisioned user or group, got {} that are neither",
+            "expected every group member to be a provisioned user or group, got {} matching neither",
             plural(subjects.len(), "member id", "member ids")
         ),
         "these people are probably not assigned to the IdP provisioning app: in Entra check Enterprise applications > (the app) > Users and groups, assign them (or their group), then run Provision on demand; the provisioning log shows NotEffectivelyEntitled for unassigned users",
@@ -225,8 +225,8 @@ pub fn empty_group(ctx: &Ctx, _: &Params) -> CheckResult {
         id,
         Status::Pass,
         format!(
-            "informational: {} of {} have no members (expected for new groups; otherwise the members may not be assigned to the IdP app, or the server omits members from group lists)",
-            plural(subjects.len(), "group", "groups"),
+            "informational: {} of {} groups have no members (expected for new groups; otherwise the members may not be assigned to the IdP app, or the server omits members from group lists)",
+            subjects.len(),
             t.groups.len()
         ),
         "",

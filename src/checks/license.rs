@@ -247,10 +247,7 @@ pub fn unlicensable_user(ctx: &Ctx, _: &Params) -> CheckResult {
     if subjects.is_empty() {
         return CheckResult::pass(
             id,
-            format!(
-                "every one of {} can hold a licence",
-                plural(a.active, "active user", "active users")
-            ),
+            format!("every active user ({}) can hold a licence", a.active),
         );
     }
     CheckResult::found(

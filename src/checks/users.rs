@@ -42,11 +42,10 @@ pub fn email_problem(s: &str) -> Option<&'static str> {
     if domain.is_empty() {
         return Some("nothing after the @");
     }
-    let labels: Vec<&str> = domain.split('.').collect();
-    if labels.len() < 2 {
+    if !domain.contains('.') {
         return Some("the domain has no dot");
     }
-    for label in &labels {
+    for label in domain.split('.') {
         if label.is_empty() {
             return Some("the domain has an empty label");
         }
@@ -57,11 +56,16 @@ pub fn email_problem(s: &str) -> Option<&'static str> {
             return Some("the domain has a character that is not allowed");
         }
     }
-    let tld = labels.last().copied().unwrap_or("");
+    let tld = domain.rsplit('.').next().unwrap_or("");
     if tld.chars().count() < 2 || tld.chars().all(|c| c.is_ascii_digit()) {
         return Some("the top-level domain is not valid");
     }
     None
+}
+
+/// Whether the user has at least one non-blank email value (no allocation: hot path).
+pub fn has_email(u: &User) -> bool {
+    u.emails.iter().any(|e| !e.value.trim().is_empty())
 }
 
 /// The email the target would use for the user (primary, else first non-blank), if valid.
@@ -87,7 +91,7 @@ pub fn missing_email(ctx: &Ctx, _: &Params) -> CheckResult {
     let mut subjects = Vec::new();
     let mut active = 0usize;
     for u in &t.users {
-        if u.email_values().is_empty() {
+        if !has_email(u) {
             let why = if u.emails.is_empty() {
                 "no emails attribute, or an empty list"
             } else {
@@ -249,7 +253,7 @@ pub fn username_not_email(ctx: &Ctx, _: &Params) -> CheckResult {
         id,
         Status::Fail,
         format!(
-            "expected userName to be an email address (the account uses Email as User ID), got {} that are not",
+            "expected userName to be an email address (the account uses Email as User ID), got {} not in email form",
             plural(subjects.len(), "userName", "userNames")
         ),
         "map userPrincipalName (or mail) to userName in the IdP so it is the user's email; if SCIM cannot be enabled at all, ask support to set Account ID Configuration to Email",
@@ -266,6 +270,9 @@ pub fn multiple_primary_emails(ctx: &Ctx, _: &Params) -> CheckResult {
     };
     let mut subjects = Vec::new();
     for u in &t.users {
+        if u.emails.iter().filter(|e| e.primary).nth(1).is_none() {
+            continue;
+        }
         let primaries: Vec<&str> = u
             .emails
             .iter()

@@ -11,6 +11,7 @@
 pub mod identity;
 pub mod matching;
 pub mod render;
+pub mod stages;
 mod verdict;
 
 use crate::findings::{CheckResult, Status, SubjectKind};
