@@ -44,7 +44,14 @@ pub async fn run(a: DemoArgs, out: &Output) -> CmdResult {
         crate::engine::run(plan, &progress).await.map_err(ToolError::from)
     }
     .await;
+    // The run must be read-only; a write reaching the server is a scim-doctor bug.
+    let writes = server.non_get_count();
     server.stop().await;
+    if writes > 0 {
+        out.warn(&format!(
+            "the demo run sent {writes} non-GET requests; please report this as a bug"
+        ));
+    }
     let outcome = result?;
     let code = out.report(&outcome.report)?;
     if !a.no_bundle {

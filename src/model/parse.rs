@@ -19,7 +19,7 @@ pub struct ParseIssue {
 
 fn take_string(map: &mut Map<String, Value>, key: &str) -> Option<String> {
     let found = map.keys().find(|k| k.eq_ignore_ascii_case(key)).cloned()?;
-    match map.remove(&found)? {
+    match map.shift_remove(&found)? {
         Value::String(s) => Some(s),
         Value::Number(n) => Some(n.to_string()),
         Value::Bool(b) => Some(b.to_string()),
@@ -29,7 +29,7 @@ fn take_string(map: &mut Map<String, Value>, key: &str) -> Option<String> {
 
 fn take(map: &mut Map<String, Value>, key: &str) -> Option<Value> {
     let found = map.keys().find(|k| k.eq_ignore_ascii_case(key)).cloned()?;
-    map.remove(&found)
+    map.shift_remove(&found)
 }
 
 fn as_bool(v: &Value) -> Option<bool> {
@@ -185,7 +185,7 @@ pub fn parse_list_or_array(value: Value) -> Result<Vec<Value>, String> {
         Value::Object(mut map) => {
             for key in ["Resources", "resources", "value"] {
                 if let Some(found) = map.keys().find(|k| k.eq_ignore_ascii_case(key)).cloned() {
-                    return match map.remove(&found) {
+                    return match map.shift_remove(&found) {
                         Some(Value::Array(items)) => Ok(items),
                         Some(Value::Null) => Ok(Vec::new()),
                         _ => Err(format!("`{found}` is not an array")),
@@ -256,5 +256,18 @@ mod tests {
         let u = parse_user(src, "0").unwrap();
         let back = parse_user(u.to_scim(), "0").unwrap();
         assert_eq!(u, back);
+    }
+}
+
+#[cfg(test)]
+mod order_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn attributes_the_model_does_not_own_keep_their_order() {
+        let u = parse_user(json!({"id": "1", "zeta": 1, "userName": "a@x", "alpha": 2, "title": "t"}), "0").unwrap();
+        let keys: Vec<&String> = u.extra.as_deref().unwrap().keys().collect();
+        assert_eq!(keys, ["zeta", "alpha", "title"]);
     }
 }

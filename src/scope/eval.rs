@@ -95,6 +95,9 @@ pub struct Miss {
     pub expected: Vec<String>,
     pub seen: Option<String>,
     pub verdict: Verdict,
+    /// The clause is invalid for everyone (listed once by `ScopeFilter::issues`), so
+    /// per-user descriptions refer to it instead of repeating the reason.
+    pub clause_invalid: bool,
 }
 
 impl Miss {
@@ -111,6 +114,10 @@ impl Miss {
             None => "saw no value".to_string(),
         };
         match &self.verdict {
+            Verdict::Invalid(_) if self.clause_invalid => format!(
+                "group {:?}: {} {}{} cannot be evaluated (the clause itself is invalid, see scope-filter-invalid)",
+                self.group_name, self.attribute, self.operator, expected
+            ),
             Verdict::Invalid(reason) => format!(
                 "group {:?}: {} {}{} cannot be evaluated: {reason}",
                 self.group_name, self.attribute, self.operator, expected
@@ -353,6 +360,7 @@ impl ScopeFilter {
                         expected: c.values.clone(),
                         seen: seen_text(user.get_norm(&ms[ci].key)),
                         verdict,
+                        clause_invalid: ms[ci].invalid.is_some(),
                     });
                 }
             }

@@ -142,9 +142,14 @@ impl RunningServer {
             .sum()
     }
 
-    /// Every request in arrival order.
+    /// Every request in arrival order (the first `REQUEST_LOG_LIMIT` of them).
     pub fn requests(&self) -> Vec<LoggedRequest> {
         self.shared.requests()
+    }
+
+    /// How many requests arrived, logged or not.
+    pub fn request_count(&self) -> usize {
+        self.shared.request_count()
     }
 
     pub(crate) fn shared(&self) -> Arc<Shared> {
