@@ -4,7 +4,7 @@
 //! playbook) against the server over real HTTP through the engine, prints the report, writes
 //! a support bundle and stops the server. Exit code per --fail-on, like `check`.
 
-use crate::cli::args::DemoArgs;
+use crate::cli::args::{DemoArgs, Format};
 use crate::cli::output::Output;
 use crate::cli::{CmdResult, ToolError};
 use crate::engine::{Plan, Source};
@@ -38,21 +38,38 @@ pub async fn run(a: DemoArgs, out: &Output) -> CmdResult {
     ));
     let result = async {
         let plan = plan(server.base_url(), token, &inputs, out)?;
+        let (scope, logs) = (plan.scope.clone(), plan.logs.clone());
+        let client = match &plan.source {
+            Source::Live(c) => Some(c.clone()),
+            Source::Snapshot(_) => None,
+        };
         let progress = Progress {
             enabled: out.progress,
         };
-        crate::engine::run(plan, &progress).await.map_err(ToolError::from)
+        let outcome = crate::engine::run(plan, &progress).await.map_err(ToolError::from)?;
+        // The explain-user example replays Entra's lookups live, so it runs before the
+        // server stops; only the human report has room for a second document.
+        let example = match (&inputs.explain_user, &outcome.tenant) {
+            (Some(query), Some(tenant)) if out.format == Format::Human => Some(
+                crate::explain::trace(
+                    query,
+                    tenant,
+                    &outcome.report.checks,
+                    scope.as_ref(),
+                    logs.as_ref(),
+                    client.as_ref(),
+                    format!("demo server {}", server.base_url()),
+                    outcome.report.warnings.clone(),
+                )
+                .await,
+            ),
+            _ => None,
+        };
+        Ok::<_, ToolError>((outcome, example))
     }
     .await;
-    // The run must be read-only; a write reaching the server is a scim-doctor bug.
-    let writes = server.non_get_count();
     server.stop().await;
-    if writes > 0 {
-        out.warn(&format!(
-            "the demo run sent {writes} non-GET requests; please report this as a bug"
-        ));
-    }
-    let outcome = result?;
+    let (outcome, example) = result?;
     let code = out.report(&outcome.report)?;
     if !a.no_bundle {
         let opts = crate::bundle::BundleOptions {
@@ -65,11 +82,15 @@ pub async fn run(a: DemoArgs, out: &Output) -> CmdResult {
         };
         super::bundle::write_and_announce(&outcome, &opts, out).await?;
     }
-    if let Some(user) = &inputs.explain_user {
-        out.note(&format!(
-            "next: trace one user end to end, e.g. the active copy of a soft-deleted duplicate:\n  \
-             scim-doctor explain-user {user} --snapshot <the bundle above> --idp-users <export> --scope-filter <filter>"
-        ));
+    match (&example, &inputs.explain_user) {
+        (Some(trace), Some(user)) => out.print(&format!(
+            "\n== Example: scim-doctor explain-user {user} ==\n{}",
+            crate::explain::render::human(trace)
+        ))?,
+        (None, Some(user)) => out.note(&format!(
+            "an explain-user example (for {user}, the active copy of a soft-deleted duplicate) is shown with --format human"
+        )),
+        _ => {}
     }
     Ok(code)
 }

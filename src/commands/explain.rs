@@ -9,7 +9,7 @@ use crate::cli::args::{ExplainUserArgs, Format};
 use crate::cli::output::Output;
 use crate::cli::{CmdResult, ToolError};
 use crate::engine::Source;
-use crate::explain::{self, stages};
+use crate::explain;
 use crate::report::FailOn;
 use crate::source::fetch::Progress;
 
@@ -50,61 +50,17 @@ pub async fn run(a: ExplainUserArgs, out: &Output) -> CmdResult {
             "cannot explain `{query}`: no tenant data ({why})"
         )));
     };
-    let log_entries = logs.as_ref().map(|l| l.entries.as_slice()).unwrap_or(&[]);
-    // Resolve once to learn which target users the query names, find the IdP user with
-    // that, then resolve again with the IdP record (it decides the values Entra sends).
-    let first = explain::identity::resolve(&query, tenant, None, log_entries);
-    let idp_users = scope
-        .as_ref()
-        .and_then(|s| s.idp_users.as_deref())
-        .unwrap_or(&[]);
-    let idp_user = stages::find_idp(idp_users, &first, tenant);
-    let identity =
-        explain::identity::resolve(&query, tenant, idp_user.map(stages::record), log_entries);
-    let matches = match &client {
-        Some(c) => explain::matching::live(c, tenant, &identity).await,
-        None => explain::matching::offline(tenant, &identity),
-    };
-    let (_, matched) = explain::matching::outcome(&matches);
-    let target_view = identity
-        .named
-        .iter()
-        .map(|&i| &tenant.users[i])
-        .find(|u| {
-            u.user_name
-                .as_deref()
-                .and_then(explain::identity::soft_delete_original)
-                .is_none()
-        })
-        .or_else(|| matched.and_then(|m| tenant.users.iter().find(|u| u.id == m.id)))
-        .map(crate::scope::IdpUser::from_scim);
-    let import = stages::import_stage(scope.as_ref(), idp_user);
-    let scope_stage = stages::scope_stage(scope.as_ref(), idp_user, target_view);
-    let mut candidates: Vec<String> = Vec::new();
-    for u in &tenant.users {
-        candidates.extend(u.user_name.clone());
-        candidates.extend(u.email_values().into_iter().map(str::to_string));
-    }
-    candidates.extend(log_entries.iter().filter_map(|e| e.source_name.clone()));
-    candidates.extend(
-        idp_users
-            .iter()
-            .filter_map(|u| u.user_principal_name().map(str::to_string)),
-    );
-    let trace = explain::build(explain::Inputs {
-        source,
+    let trace = explain::trace(
+        &query,
         tenant,
-        checks: &outcome.report.checks,
-        logs: logs.as_ref(),
-        identity,
-        matches,
-        live: client.is_some(),
-        import,
-        scope: scope_stage,
-        candidates,
-        // Incomplete data or disabled TLS verification change how the trace must be read.
-        warnings: outcome.report.warnings.clone(),
-    });
+        &outcome.report.checks,
+        scope.as_ref(),
+        logs.as_ref(),
+        client.as_ref(),
+        source,
+        outcome.report.warnings.clone(),
+    )
+    .await;
     let text = match out.format {
         Format::Json => {
             serde_json::to_string_pretty(&trace)

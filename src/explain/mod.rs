@@ -11,7 +11,9 @@
 pub mod identity;
 pub mod matching;
 pub mod render;
+mod run;
 pub mod stages;
+pub use run::trace;
 mod verdict;
 
 use crate::findings::{CheckResult, Status, SubjectKind};
