@@ -315,3 +315,46 @@ fn serve_stops_cleanly_on_sigterm() {
     };
     assert_eq!(status.code(), Some(0));
 }
+
+/// Proves the demo shows every check with a verdict (none skipped for want of input), writes
+/// a bundle that verifies, and ends the human report with an explain-user trace.
+#[test]
+fn demo_shows_every_check_writes_a_bundle_and_explains_a_user() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::cargo_bin("scim-doctor")
+        .unwrap()
+        .args(["demo", "--format", "json", "--bundle-path"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let skipped: Vec<&str> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] == "skipped" && c["id"] != "tls")
+        .filter_map(|c| c["id"].as_str())
+        .collect();
+    assert!(skipped.is_empty(), "the demo should exercise every check, skipped: {skipped:?}");
+    let zips: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "zip"))
+        .collect();
+    assert_eq!(zips.len(), 1, "one bundle expected in {}", dir.path().display());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&format!("bundle written: {}", zips[0].display())), "{stderr}");
+    let verify = Command::cargo_bin("scim-doctor").unwrap().args(["bundle", "verify"]).arg(&zips[0]).output().unwrap();
+    assert_eq!(verify.status.code(), Some(0), "{}", String::from_utf8_lossy(&verify.stdout));
+
+    let human = Command::cargo_bin("scim-doctor")
+        .unwrap()
+        .args(["demo", "--format", "human", "--color", "never", "--no-bundle"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(text.contains("== Example: scim-doctor explain-user "), "{text}");
+    for stage in ["1. Import", "2. Scope", "3. Match", "4. Target state", "5. Logs", "Verdict:"] {
+        assert!(text.contains(stage), "missing `{stage}` in the explain example");
+    }
+}
