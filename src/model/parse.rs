@@ -61,10 +61,10 @@ fn compact(v: Value) -> Value {
     }
 }
 
-/// Converts one SCIM User resource.
-pub fn parse_user(value: Value, position: &str) -> Result<User, ParseIssue> {
+/// The resource's attributes and its non-blank `id`, or why it cannot be used.
+fn object_with_id(value: Value, kind: &str, position: &str) -> Result<(Map<String, Value>, String), ParseIssue> {
     let issue = |problem: &str| ParseIssue {
-        kind: "user".into(),
+        kind: kind.into(),
         position: position.to_string(),
         problem: problem.to_string(),
     };
@@ -75,6 +75,12 @@ pub fn parse_user(value: Value, position: &str) -> Result<User, ParseIssue> {
     if id.trim().is_empty() {
         return Err(issue("resource has no id"));
     }
+    Ok((map, id))
+}
+
+/// Converts one SCIM User resource.
+pub fn parse_user(value: Value, position: &str) -> Result<User, ParseIssue> {
+    let (mut map, id) = object_with_id(value, "user", position)?;
     let mut user = User {
         id,
         user_name: take_string(&mut map, "userName"),
@@ -142,18 +148,7 @@ pub fn parse_user(value: Value, position: &str) -> Result<User, ParseIssue> {
 
 /// Converts one SCIM Group resource.
 pub fn parse_group(value: Value, position: &str) -> Result<Group, ParseIssue> {
-    let issue = |problem: &str| ParseIssue {
-        kind: "group".into(),
-        position: position.to_string(),
-        problem: problem.to_string(),
-    };
-    let Value::Object(mut map) = value else {
-        return Err(issue("resource is not a JSON object"));
-    };
-    let id = take_string(&mut map, "id").unwrap_or_default();
-    if id.trim().is_empty() {
-        return Err(issue("resource has no id"));
-    }
+    let (mut map, id) = object_with_id(value, "group", position)?;
     let mut group = Group {
         id,
         display_name: take_string(&mut map, "displayName"),

@@ -177,6 +177,15 @@ impl Shared {
         self.stats.lock().map(|s| s.methods.clone()).unwrap_or_default()
     }
 
+    /// Requests with a method other than GET: a read-only client must leave this at 0.
+    pub(crate) fn non_get_count(&self) -> u64 {
+        self.method_counts()
+            .iter()
+            .filter(|(m, _)| m.as_str() != "GET")
+            .map(|(_, n)| n)
+            .sum()
+    }
+
     pub(crate) fn request_count(&self) -> usize {
         self.stats.lock().map(|s| s.total).unwrap_or(0)
     }

@@ -113,11 +113,7 @@ impl TestServer {
 
     /// Requests with a method other than GET (a read-only client leaves this at 0).
     pub fn non_get_count(&self) -> u64 {
-        self.method_counts()
-            .iter()
-            .filter(|(m, _)| m.as_str() != "GET")
-            .map(|(_, n)| n)
-            .sum()
+        self.shared.non_get_count()
     }
 
     /// Every request in arrival order (the first `REQUEST_LOG_LIMIT` of them).
