@@ -66,7 +66,9 @@ FULL=$(secs "$t0" "$t1")
 GOT=$(grep -c . "$WORK/snap/users.ndjson")
 [ "$GOT" = "$USERS" ] || { echo "snapshot holds $GOT users, expected $USERS" >&2; exit 1; }
 NGROUPS=$(grep -c . "$WORK/snap/groups.ndjson" || true)
-PAGE=$(grep -o '"Users?startIndex=1&count=[0-9]*' "$WORK/snap/requests.jsonl" | grep -v 'count=1$\|count=2$' | head -n1 | sed 's/.*count=//')
+# The page size the fetch used: its first list request (the connection steps ask for 1 or 2).
+PAGE=$( (grep -o 'Users?startIndex=1&count=[0-9]*' "$WORK/snap/requests.jsonl" || true) \
+  | sed 's/.*count=//' | awk '$1 > 2' | head -n1)
 PAGE="${PAGE:-100}"
 
 # 2. The raw transfer floor: the same Users and Groups page URLs, with curl at the same concurrency.
@@ -81,7 +83,7 @@ for kind in "Users:$USERS" "Groups:$NGROUPS"; do
 done
 URLS=$(grep -c '^url' "$WORK/curl.cfg")
 t0=$(now)
-curl -sS --fail --parallel --parallel-max "$CONC" -H "Authorization: Bearer $TOKEN" --config "$WORK/curl.cfg"
+curl -sS --no-progress-meter --fail --parallel --parallel-max "$CONC" -H "Authorization: Bearer $TOKEN" --config "$WORK/curl.cfg"
 t1=$(now)
 FLOOR=$(secs "$t0" "$t1")
 
@@ -110,7 +112,7 @@ if [ "$BIG" -gt 0 ]; then
   /usr/bin/time -v "$BIN" check --snapshot "$WORK/big" --playbook incomplete-import --format json \
     >"$WORK/big.json" 2>"$WORK/big.time" || true
   RSS_KB=$(awk -F: '/Maximum resident set size/ { gsub(/ /, "", $2); print $2 }' "$WORK/big.time")
-  LOADED=$(grep -o '"users":[0-9]*' "$WORK/big.json" | head -n1 | sed 's/.*://')
+  LOADED=$(grep -o '"users": *[0-9]*' "$WORK/big.json" | head -n1 | sed 's/.*: *//')
   ELAPSED=$(awk -F': ' '/Elapsed \(wall clock\)/ { print $2 }' "$WORK/big.time")
   printf '  load %s-user snapshot: peak RSS %s MiB (target <= 1024 MiB), %s users loaded in %s\n' \
     "$BIG" "$((RSS_KB / 1024))" "${LOADED:-?}" "$ELAPSED"

@@ -680,3 +680,19 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+#[test]
+fn snapshot_with_a_wrong_token_exits_2_and_points_at_test_connection() {
+    let server = serve(5, Faults::default(), |_| {});
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("snap");
+    let out = doctor()
+        .env("SCIM_TOKEN", "wrong-token-for-this-test")
+        .args(["snapshot", "--base-url", server.base_url(), "--out", snap.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("HTTP 401") && err.contains("test-connection"), "{err}");
+    assert!(!snap.exists(), "no snapshot is written when nothing was fetched");
+}

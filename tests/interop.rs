@@ -72,8 +72,34 @@ fn ready(port: u16) -> bool {
     String::from_utf8_lossy(&buf[..n]).contains(" 200")
 }
 
+/// Installs scim2-server once per test process (the tests run in parallel threads and
+/// must not race two pip installs into the same venv).
+fn setup() -> Result<(), String> {
+    static SETUP: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
+    SETUP
+        .get_or_init(|| {
+            let out = std::process::Command::new(root().join("scripts/ci-setup.sh"))
+                .stdin(Stdio::null())
+                .output()
+                .map_err(|e| format!("cannot run scripts/ci-setup.sh: {e}"))?;
+            if out.status.success() {
+                Ok(())
+            } else {
+                Err(format!(
+                    "scripts/ci-setup.sh failed ({}): {}",
+                    out.status,
+                    String::from_utf8_lossy(&out.stderr).trim()
+                ))
+            }
+        })
+        .clone()
+}
+
 /// Starts the server, or returns None (outside CI) after saying loudly why not.
 fn start() -> Option<Scim2Server> {
+    if let Err(e) = setup() {
+        return unavailable(&e);
+    }
     let port = free_port();
     let log = std::env::temp_dir().join(format!("scim2-server-{port}.log"));
     let log_file = std::fs::File::create(&log).ok();

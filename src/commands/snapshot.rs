@@ -1,15 +1,12 @@
-//! `snapshot`: probe the connection, fetch the whole tenant and write it into a snapshot
+//! `snapshot`: fetch the whole tenant and write it into a snapshot
 //! directory (layout in `source::snapshot`) for offline analysis with `--snapshot`.
 //!
 //! Exit codes: 0 written and complete, 1 written but partial (a bound was hit: the notes
 //! say which and the flag that raises it), 2 nothing could be fetched or written.
 
-use crate::checks::LicenseOptions;
-use crate::cli::args::{AuditArgs, SnapshotArgs};
+use crate::cli::args::SnapshotArgs;
 use crate::cli::output::Output;
 use crate::cli::{CmdResult, ToolError};
-use crate::engine::{Plan, Source};
-use crate::findings::Status;
 use crate::source::fetch::Progress;
 use crate::source::snapshot::{write_dir, SnapshotMeta};
 
@@ -43,40 +40,25 @@ pub async fn run(a: SnapshotArgs, out: &Output) -> CmdResult {
     check_out_dir(&a.out)?;
     let fetch = super::plan::fetch_options(&a.fetch)?;
     let client = super::plan::live_client(&a.endpoint, &a.fetch, out)?;
+    if client.endpoint.insecure {
+        out.warn("TLS certificate verification was disabled with --insecure");
+    }
     let base_url = client.endpoint.base_url.to_string();
-    let audit = AuditArgs {
-        playbooks: vec!["test-connection".into()],
-        ..Default::default()
-    };
-    let plan = Plan {
-        source: Source::Live(client),
-        others: Vec::new(),
-        fetch,
-        fetch_tenant: true,
-        playbooks: super::plan::playbooks(&audit, "test-connection")?,
-        profile: crate::profile::load("default", None)?,
-        license: LicenseOptions::default(),
-        ldap_groups: None,
-        scope: None,
-        logs: None,
-    };
+    // No connection playbook here: the snapshot is about the data, and every request it
+    // saves counts on large tenants. When nothing can be fetched, test-connection says why.
     let progress = Progress {
         enabled: out.progress,
     };
-    let outcome = crate::engine::run(plan, &progress).await?;
-    let Some(tenant) = outcome.tenant else {
-        let failed = outcome
-            .report
-            .checks
-            .iter()
-            .find(|c| c.status.rank() >= Status::Fail.rank())
-            .map(|c| format!("`{}`: {}", c.id, c.message))
-            .unwrap_or_else(|| "the connection failed".into());
+    let fetched = crate::source::fetch::fetch_tenant(&client, &fetch, &progress).await;
+    let tenant = fetched.tenant;
+    let nothing = tenant.users.is_empty() && tenant.groups.is_empty() && !tenant.is_complete();
+    if nothing {
         return Err(ToolError(format!(
-            "nothing fetched, the connection failed at {failed} (run `scim-doctor test-connection` for the diagnosis)"
+            "nothing fetched: {} (run `scim-doctor test-connection` for the diagnosis)",
+            tenant.completeness.notes.join("; ")
         )));
-    };
-    let transcript = outcome.transcript.entries();
+    }
+    let transcript = client.transcript.entries();
     let meta = SnapshotMeta::of(&tenant, transcript.len(), Some(&base_url));
     write_dir(&a.out, &tenant, &transcript, &meta).map_err(|e| ToolError(format!("{e:#}")))?;
     out.note(&format!(
@@ -86,13 +68,16 @@ pub async fn run(a: SnapshotArgs, out: &Output) -> CmdResult {
         tenant.groups.len(),
         transcript.len()
     ));
-    if tenant.is_complete() {
-        Ok(0)
+    let code = if tenant.is_complete() {
+        0
     } else {
         out.warn(&format!(
             "the snapshot is incomplete: {}",
             tenant.completeness.notes.join("; ")
         ));
-        Ok(1)
-    }
+        1
+    };
+    // The process exits next: freeing a large tenant allocation by allocation only delays it.
+    std::mem::forget(tenant);
+    Ok(code)
 }

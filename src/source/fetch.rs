@@ -16,6 +16,7 @@ use paging::{Listing, Method, PagingReport};
 use probe::{Attr, ProbeOutcome};
 use retry::{Fetcher, RequestStats};
 use serde_json::Value;
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Debug, Clone)]
@@ -172,7 +173,7 @@ async fn discovery(f: &Fetcher, tenant: &mut Tenant, notes: &mut Vec<String>) {
 }
 
 async fn list<T: paging::Resource + 'static>(
-    f: &Fetcher,
+    f: &Arc<Fetcher>,
     resource: &str,
     method: Method,
     size: usize,
@@ -205,7 +206,7 @@ pub async fn fetch_with_report(
     opts: &FetchOptions,
     progress: &Progress,
 ) -> (Tenant, FetchReport) {
-    let f = Fetcher::new(client.clone(), opts.clone());
+    let f = Arc::new(Fetcher::new(client.clone(), opts.clone()));
     let mut tenant = Tenant::new(client.endpoint.host());
     let mut report = FetchReport {
         concurrency: opts.concurrency,
@@ -234,6 +235,12 @@ pub async fn fetch_with_report(
         .completeness
         .notes
         .extend(groups.report.incomplete.iter().cloned());
+    if let Some(u) = &users.report.unsupported {
+        // Every SCIM service provider serves /Users: this is a wrong base URL or a broken
+        // server, not an empty tenant.
+        tenant.completeness.users_complete = false;
+        tenant.completeness.notes.push(format!("no users: {u}"));
+    }
     if let Some(u) = &groups.report.unsupported {
         tenant.completeness.notes.push(format!("no groups: {u}"));
     }

@@ -129,6 +129,51 @@ fn group_json(g: &crate::model::Group) -> serde_json::Value {
     v
 }
 
+/// Writes one JSON line per resource, in order. Serialising is most of the cost of writing
+/// a large snapshot, so batches are serialised on every core and written in order.
+fn write_resources<R: Sync>(
+    w: &mut dyn Write,
+    items: &[R],
+    to_json: fn(&R) -> serde_json::Value,
+) -> std::io::Result<()> {
+    const CHUNK: usize = 2048;
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(8);
+    let serialise = |chunk: &[R]| -> std::io::Result<Vec<u8>> {
+        let mut buf = Vec::with_capacity(chunk.len() * 512);
+        for r in chunk {
+            write_line(&mut buf, &to_json(r))?;
+        }
+        Ok(buf)
+    };
+    for batch in items.chunks(CHUNK * threads) {
+        let bufs: Vec<std::io::Result<Vec<u8>>> = if threads == 1 || batch.len() <= CHUNK {
+            vec![serialise(batch)]
+        } else {
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = batch
+                    .chunks(CHUNK)
+                    .map(|c| scope.spawn(move || serialise(c)))
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| {
+                        h.join().unwrap_or_else(|_| {
+                            Err(std::io::Error::other("a serialising thread failed"))
+                        })
+                    })
+                    .collect()
+            })
+        };
+        for b in bufs {
+            w.write_all(&b?)?;
+        }
+    }
+    Ok(())
+}
+
 /// Writes every snapshot file through `emit(name, writer-callback)`: shared by the
 /// in-memory form (`to_files`) and the streaming directory writer (`write_dir`).
 fn emit_all(
@@ -142,16 +187,10 @@ fn emit_all(
 ) -> std::io::Result<()> {
     emit(META_FILE, &mut |w| w.write_all(&pretty(meta)))?;
     emit(USERS_FILE, &mut |w| {
-        for u in &tenant.users {
-            write_line(w, &user_json(u))?;
-        }
-        Ok(())
+        write_resources(w, &tenant.users, user_json)
     })?;
     emit(GROUPS_FILE, &mut |w| {
-        for g in &tenant.groups {
-            write_line(w, &group_json(g))?;
-        }
-        Ok(())
+        write_resources(w, &tenant.groups, group_json)
     })?;
     let d = &tenant.discovery;
     for (name, doc) in [
@@ -512,11 +551,15 @@ pub fn load_zip(path: &Path) -> anyhow::Result<Tenant> {
             path.display()
         );
     }
-    let entries = archive::read_file(path, archive::ReadLimits::default(), &|n| n.starts_with("snapshot/"))
-        .map_err(anyhow::Error::msg)?;
+    let entries = archive::read_file(path, archive::ReadLimits::default(), &|n| {
+        n.starts_with("snapshot/")
+    })
+    .map_err(anyhow::Error::msg)?;
     let mut files = std::collections::HashMap::new();
     for e in entries {
-        let data = e.data.map_err(|err| anyhow::anyhow!("{}: entry {}: {err}", path.display(), e.name))?;
+        let data = e
+            .data
+            .map_err(|err| anyhow::anyhow!("{}: entry {}: {err}", path.display(), e.name))?;
         files.insert(e.name["snapshot/".len()..].to_string(), data);
     }
     if files.is_empty() {

@@ -19,6 +19,7 @@ use crate::model::{parse_group, parse_list_or_array, parse_user, Group, ParseIss
 use futures::stream::{self, StreamExt};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 /// A resource the lister can parse and identify.
 pub trait Resource: Sized + Send {
@@ -108,7 +109,8 @@ struct Parsed {
     next_cursor: Option<String>,
 }
 
-fn parse_list(body: &Value) -> Result<Parsed, String> {
+/// Takes the page apart without copying it (a page can be megabytes).
+fn parse_list(body: Value) -> Result<Parsed, String> {
     let get = |k: &str| {
         body.as_object().and_then(|m| {
             m.iter()
@@ -125,7 +127,7 @@ fn parse_list(body: &Value) -> Result<Parsed, String> {
         .and_then(Value::as_str)
         .filter(|s| !s.is_empty())
         .map(str::to_string);
-    let resources = parse_list_or_array(body.clone())?;
+    let resources = parse_list_or_array(body)?;
     Ok(Parsed {
         total,
         resources,
@@ -160,7 +162,7 @@ async fn get_list(f: &Fetcher, path: &str, label: &str) -> Result<(Parsed, Excha
     }
     let body: Value =
         serde_json::from_slice(&resp.body).map_err(|e| format!("the body is not JSON ({e})"))?;
-    let parsed = parse_list(&body)?;
+    let parsed = parse_list(body)?;
     Ok((parsed, resp.exchange))
 }
 
@@ -259,7 +261,7 @@ impl<T: Resource> Assembly<T> {
 
 /// Lists every resource of `resource` ("Users", "Groups") by index pagination.
 pub async fn list_index<T: Resource + 'static>(
-    f: &Fetcher,
+    f: &Arc<Fetcher>,
     resource: &str,
     size: usize,
     requested_from: &str,
@@ -348,16 +350,37 @@ pub async fn list_index<T: Resource + 'static>(
             None => step,
         }
     };
+    // Each window is its own task, so that downloading and parsing one page never holds up
+    // the others (on a multi-threaded runtime they also parse in parallel). The fetcher's
+    // semaphore keeps the requests in flight at --concurrency.
     let pages_fut = stream::iter(params.into_iter().map(|p| {
-        let label = label.clone();
+        let (f, resource, label, progress) = (
+            f.clone(),
+            resource.to_string(),
+            label.clone(),
+            progress.clone(),
+        );
         let expected = expected_for(p);
-        async move {
-            let page = fetch_window::<T>(f, resource, p, step, expected, &label).await;
+        let task = tokio::spawn(async move {
+            let page = fetch_window::<T>(&f, &resource, p, step, expected, &label).await;
             progress.inc(page.items.len());
             page
+        });
+        // A task that died is a lost page, reported like any other, never silently dropped.
+        async move {
+            task.await.unwrap_or_else(|e| Page {
+                param: p,
+                items: Vec::new(),
+                issues: Vec::new(),
+                error: Some(format!(
+                    "page at startIndex={p}: the fetch task failed ({e})"
+                )),
+                short: None,
+                requests: 0,
+            })
         }
     }))
-    .buffer_unordered(f.opts.concurrency.max(1))
+    .buffer_unordered(f.opts.concurrency.max(1) * 2)
     .collect::<Vec<Page<T>>>();
     // 0-based detection: a 1-based server treats startIndex=0 as 1 (same first resource); a
     // 0-based one answers one resource earlier, overlapping page 1 by all but one.
