@@ -170,6 +170,24 @@ pub fn invalid_email(ctx: &Ctx, _: &Params) -> CheckResult {
     )
 }
 
+type Probe = fn(&User, &str) -> bool;
+
+fn filled(v: &Option<String>) -> bool {
+    v.as_deref().is_some_and(|s| !s.trim().is_empty())
+}
+
+/// How to tell whether a user carries the attribute at `path` (same answers as
+/// `User::has_attribute`, without re-parsing the path for every user).
+fn probe(path: &str) -> Probe {
+    match path.to_ascii_lowercase().as_str() {
+        "username" => |u, _| filled(&u.user_name),
+        "externalid" => |u, _| filled(&u.external_id),
+        "active" => |u, _| u.active.is_some(),
+        "emails" | "emails.value" => |u, _| has_email(u),
+        _ => |u, path| u.has_attribute(path),
+    }
+}
+
 /// missing-required-attribute: the profile's `required_user_attributes`, per user.
 pub fn missing_required_attribute(ctx: &Ctx, _: &Params) -> CheckResult {
     let id = MISSING_REQUIRED_ATTRIBUTE;
@@ -184,12 +202,18 @@ pub fn missing_required_attribute(ctx: &Ctx, _: &Params) -> CheckResult {
             format!("profile `{}` requires no attributes", ctx.profile.id),
         );
     }
+    // Resolve each path once: the core attributes are read directly, anything else goes
+    // through `User::has_attribute` (dotted paths, extension URNs).
+    let probes: Vec<(&str, Probe)> = required.iter().map(|a| (a.as_str(), probe(a))).collect();
     let mut subjects = Vec::new();
     for u in &t.users {
-        let missing: Vec<&str> = required
+        if probes.iter().all(|(a, p)| p(u, a)) {
+            continue;
+        }
+        let missing: Vec<&str> = probes
             .iter()
-            .filter(|a| !u.has_attribute(a))
-            .map(String::as_str)
+            .filter(|(a, p)| !p(u, a))
+            .map(|(a, _)| *a)
             .collect();
         if !missing.is_empty() {
             subjects.push(Subject::user(u, format!("missing: {}", missing.join(", "))));
