@@ -13,7 +13,10 @@ pub mod commands;
 pub mod connection;
 pub mod demo;
 pub mod engine;
+pub mod explain;
 pub mod findings;
+#[doc(hidden)]
+pub mod fuzz_entry;
 pub mod logs;
 pub mod model;
 pub mod playbook;

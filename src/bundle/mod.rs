@@ -1,1 +1,264 @@
-//! The support-ticket bundle (owned by the bundle work).
+//! The support-ticket bundle: one zip a customer can attach to a ticket, with nothing secret
+//! in it. `prepare` builds every file in memory (summary, report, CSVs, transcript, snapshot,
+//! environment), pseudonymises personal data when asked, scrubs secrets from every file as
+//! a last line of defence and adds the manifest; `Prepared::commit` writes the zip
+//! atomically plus `<zip>.sha256` (and `<zip>.map.json`, outside the zip).
+
+pub mod archive;
+pub mod environment;
+pub mod redact;
+pub mod summary;
+
+use crate::engine::Outcome;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+#[derive(Debug, Clone, Default)]
+pub struct BundleOptions {
+    /// A file path, an existing directory (generated name inside it), or None (generated
+    /// name in the current directory).
+    pub path: Option<PathBuf>,
+    pub case_id: Option<String>,
+    pub label: Option<String>,
+    pub description: Option<String>,
+    pub redact_pii: bool,
+    pub keep_domains: bool,
+    pub map_file: Option<PathBuf>,
+    pub no_snapshot: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct BundleWritten {
+    pub path: PathBuf,
+    pub sha256: String,
+    /// The pseudonym map (outside the zip), with --redact-pii.
+    pub map_path: Option<PathBuf>,
+}
+
+/// Keeps `[A-Za-z0-9._-]`, replaces anything else with `-`, trims, caps the length.
+pub fn sanitize(part: &str) -> String {
+    let s: String = part
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let s = s.trim_matches(|c| c == '-' || c == '.').to_string();
+    let s: String = s.chars().take(60).collect();
+    if s.is_empty() {
+        "tenant".into()
+    } else {
+        s
+    }
+}
+
+/// `scim-doctor-<host or snapshot name>[-<case id>]-<yyyymmddThhmmssZ>.zip`.
+pub fn default_name(outcome: &Outcome, case_id: Option<&str>) -> String {
+    let r = &outcome.report;
+    let who = match r.source.kind {
+        crate::report::SourceKind::Live => r.source.label.clone(),
+        crate::report::SourceKind::Snapshot => {
+            let p = Path::new(&r.source.label);
+            p.file_stem()
+                .or(p.file_name())
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_else(|| r.source.label.clone())
+        }
+    };
+    let case = case_id
+        .map(|c| format!("-{}", sanitize(c)))
+        .unwrap_or_default();
+    format!(
+        "scim-doctor-{}{}-{}.zip",
+        sanitize(&who),
+        case,
+        crate::util::file_stamp(crate::util::now())
+    )
+}
+
+fn destination(outcome: &Outcome, opts: &BundleOptions) -> PathBuf {
+    let name = default_name(outcome, opts.case_id.as_deref());
+    match &opts.path {
+        Some(p) if p.as_os_str().is_empty() => PathBuf::from(name),
+        // A trailing slash means "a directory", even one that does not exist yet (commit
+        // then says so instead of writing a file named like the directory).
+        Some(p)
+            if p.is_dir()
+                || p.as_os_str()
+                    .to_string_lossy()
+                    .ends_with(std::path::MAIN_SEPARATOR) =>
+        {
+            p.join(name)
+        }
+        Some(p) => p.clone(),
+        None => PathBuf::from(name),
+    }
+}
+
+/// A bundle ready to be written.
+pub struct Prepared {
+    pub path: PathBuf,
+    /// Final entries, manifest last.
+    pub files: Vec<(String, Vec<u8>)>,
+    pub map: Option<(redact::PiiMap, PathBuf)>,
+}
+
+const DESCRIPTIONS: &[(&str, &str)] = &[
+    ("summary.md", "this ticket text"),
+    ("report.json", "the full report (JSON contract, every subject of every check)"),
+    ("checks/checks.csv", "one row per check: status, count, message, remediation"),
+    ("checks/", "one CSV per check with its subjects (`<check-id>.csv`)"),
+    ("requests.jsonl", "every HTTP exchange of the run: method, URL, status, timings, headers, body excerpt; credentials removed"),
+    ("snapshot/", "the tenant as read (users.ndjson, groups.ndjson, discovery), reloadable with --snapshot"),
+    ("environment.json", "tool version, OS, command line with secrets masked, notable flags, time zone"),
+    ("manifest.json", "size and SHA-256 of every file"),
+];
+
+pub fn prepare(
+    outcome: &Outcome,
+    opts: &BundleOptions,
+    command_line: &[String],
+) -> Result<Prepared, String> {
+    let report = &outcome.report;
+    let path = destination(outcome, opts);
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    files.push((
+        "report.json".into(),
+        crate::render::json::render(report).into_bytes(),
+    ));
+    for (name, bytes) in crate::render::csv::per_check_files(report) {
+        files.push((format!("checks/{name}"), bytes));
+    }
+    let mut transcript = outcome.transcript.entries();
+    if opts.redact_pii {
+        for e in &mut transcript {
+            e.body_excerpt = redact::trim_cut_value(&e.body_excerpt);
+        }
+    }
+    let mut requests = String::new();
+    for e in &transcript {
+        if let Ok(line) = serde_json::to_string(e) {
+            requests.push_str(&crate::secret::scrub(&line));
+            requests.push('\n');
+        }
+    }
+    files.push(("requests.jsonl".into(), requests.into_bytes()));
+    let with_snapshot = !opts.no_snapshot && outcome.tenant.is_some();
+    if let (true, Some(t)) = (with_snapshot, &outcome.tenant) {
+        for (name, bytes) in crate::source::snapshot::to_files(t, &transcript) {
+            files.push((format!("snapshot/{name}"), bytes));
+        }
+    }
+    let notable = environment::Notable {
+        insecure: report.source.insecure,
+        allow_writes: command_line.iter().any(|a| a == "--allow-writes"),
+        redact_pii: opts.redact_pii,
+        keep_domains: opts.keep_domains,
+        no_snapshot: opts.no_snapshot,
+    };
+    let env = environment::build(command_line, &notable, report);
+    files.push((
+        "environment.json".into(),
+        serde_json::to_vec_pretty(&env).unwrap_or_default(),
+    ));
+
+    let contents: Vec<(String, String)> = DESCRIPTIONS
+        .iter()
+        .filter(|(p, _)| with_snapshot || *p != "snapshot/")
+        .map(|(p, d)| (p.to_string(), d.to_string()))
+        .collect();
+    let summary = summary::render(&summary::SummaryInput {
+        report,
+        tenant: outcome.tenant.as_ref(),
+        case_id: opts.case_id.as_deref(),
+        label: opts.label.as_deref(),
+        description: opts.description.as_deref(),
+        contents: &contents,
+        redacted: opts.redact_pii,
+    });
+    files.insert(0, ("summary.md".into(), summary.into_bytes()));
+
+    let mut map = None;
+    if opts.redact_pii {
+        let map_path = opts
+            .map_file
+            .clone()
+            .unwrap_or_else(|| archive::sidecar(&path, "map.json"));
+        let mut pii = match &opts.map_file {
+            Some(p) if p.exists() => redact::PiiMap::load(p, opts.keep_domains)?,
+            _ => redact::PiiMap::new(opts.keep_domains),
+        };
+        pii.collect(outcome.tenant.as_ref(), report);
+        let redactor = pii.redactor()?;
+        for (_, bytes) in files.iter_mut() {
+            let text = redactor.apply(&String::from_utf8_lossy(bytes));
+            *bytes = text.into_bytes();
+        }
+        map = Some((pii, map_path));
+    }
+    // Last line of defence: no registered secret leaves in any file, whatever its origin.
+    for (_, bytes) in files.iter_mut() {
+        let text = String::from_utf8_lossy(bytes);
+        if !crate::secret::is_clean(&text) {
+            *bytes = crate::secret::scrub(&text).into_bytes();
+        }
+    }
+    let manifest = archive::Manifest::of(&files, &report.generated_at);
+    files.push((
+        archive::MANIFEST.into(),
+        serde_json::to_vec_pretty(&manifest).unwrap_or_default(),
+    ));
+    Ok(Prepared { path, files, map })
+}
+
+impl Prepared {
+    /// Writes the zip atomically, then `<zip>.sha256` and the pseudonym map.
+    pub fn commit(self, cancel: &AtomicBool) -> Result<BundleWritten, String> {
+        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            if !dir.is_dir() {
+                return Err(format!(
+                    "cannot write the bundle: directory {} does not exist",
+                    dir.display()
+                ));
+            }
+        }
+        let sha256 = archive::write_zip(&self.path, &self.files, crate::util::now(), cancel)?;
+        let file_name = self
+            .path
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let side = archive::sidecar(&self.path, "sha256");
+        std::fs::write(&side, format!("{sha256}  {file_name}\n"))
+            .map_err(|e| format!("cannot write {}: {e}", side.display()))?;
+        let map_path = match &self.map {
+            Some((map, p)) => {
+                map.save(p)?;
+                Some(p.clone())
+            }
+            None => None,
+        };
+        Ok(BundleWritten {
+            path: self.path,
+            sha256,
+            map_path,
+        })
+    }
+}
+
+/// Builds and writes a bundle for `outcome` (used by `check --bundle`, `bundle` and `demo`).
+/// `command_line` is the process arguments; secrets in it are masked.
+pub fn write(
+    outcome: &Outcome,
+    opts: &BundleOptions,
+    command_line: &[String],
+) -> anyhow::Result<BundleWritten> {
+    let prepared = prepare(outcome, opts, command_line).map_err(anyhow::Error::msg)?;
+    prepared
+        .commit(&AtomicBool::new(false))
+        .map_err(anyhow::Error::msg)
+}

@@ -9,7 +9,9 @@ pub mod protocol;
 pub mod duplicates;
 pub mod groups;
 pub mod license;
+pub mod logs;
 pub mod registry;
+pub mod scope;
 pub mod users;
 
 use crate::findings::CheckResult;

@@ -71,13 +71,14 @@ pub fn registry() -> Vec<CheckDef> {
         "fetch-complete" => Area::Protocol,
     ];
     all.extend(tenant_checks());
+    all.push(CheckDef { id: super::logs::PROVISIONING_FAILURES, area: Area::Logs, run: super::logs::provisioning_failures });
     all
 }
 
 /// Checks over the tenant data and offline inputs. Each area module adds its entries here.
 fn tenant_checks() -> Vec<CheckDef> {
     use super::{duplicates, groups, license, users};
-    vec![
+    let mut all = vec![
         CheckDef { id: users::MISSING_EMAIL, area: Area::Users, run: users::missing_email },
         CheckDef { id: users::INVALID_EMAIL, area: Area::Users, run: users::invalid_email },
         CheckDef { id: users::MISSING_REQUIRED_ATTRIBUTE, area: Area::Users, run: users::missing_required_attribute },
@@ -94,7 +95,9 @@ fn tenant_checks() -> Vec<CheckDef> {
         CheckDef { id: groups::LDAP_GROUP_COLLISION, area: Area::Groups, run: groups::ldap_group_collision },
         CheckDef { id: license::LICENSE_CAPACITY, area: Area::License, run: license::license_capacity },
         CheckDef { id: license::UNLICENSABLE_USER, area: Area::License, run: license::unlicensable_user },
-    ]
+    ];
+    all.extend(super::scope::checks());
+    all
 }
 
 pub fn find(id: &str) -> Option<CheckDef> {

@@ -5,12 +5,6 @@ use crate::report::FailOn;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
-pub const EXIT_CODES_HELP: &str = "\
-Exit codes:
-  0  no finding at or above --fail-on (default: fail)
-  1  at least one finding at or above --fail-on
-  2  scim-doctor could not do its job (bad arguments, unreadable input,
-     endpoint unreachable before any check could run)";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -215,7 +209,7 @@ pub struct AuditArgs {
 #[command(next_help_heading = "Bundle")]
 pub struct BundleArgs {
     /// Write a support-ticket zip (to PATH, or a generated name in the current directory)
-    #[arg(long, value_name = "PATH", num_args = 0..=1, default_missing_value = "")]
+    #[arg(long, value_name = "PATH", num_args = 0..=1, default_missing_value = ".")]
     pub bundle: Option<PathBuf>,
     /// Support case id, used in the file name and summary
     #[arg(long, value_name = "ID")]

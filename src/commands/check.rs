@@ -1,8 +1,9 @@
-//! `check` and `test-connection`.
+//! `check` and `test-connection`: run the plan, print the report, and for `check` write the
+//! per-check CSV files (`--format csv --out DIR`) and the support bundle (`--bundle`).
 
-use crate::cli::args::{CheckArgs, SourceArgs, FetchArgs, AuditArgs, TestConnectionArgs};
+use crate::cli::args::{AuditArgs, CheckArgs, FetchArgs, Format, SourceArgs, TestConnectionArgs};
 use crate::cli::output::Output;
-use crate::cli::CmdResult;
+use crate::cli::{CmdResult, ToolError};
 use crate::source::fetch::Progress;
 
 pub async fn test_connection(a: TestConnectionArgs, out: &Output) -> CmdResult {
@@ -12,15 +13,51 @@ pub async fn test_connection(a: TestConnectionArgs, out: &Output) -> CmdResult {
         profile: "default".into(),
         ..Default::default()
     };
-    let mut plan = super::plan::build(&a.endpoint, &SourceArgs::default(), &FetchArgs::default(), &audit, "test-connection", out)?;
+    let mut plan = super::plan::build(
+        &a.endpoint,
+        &SourceArgs::default(),
+        &FetchArgs::default(),
+        &audit,
+        "test-connection",
+        out,
+    )?;
     plan.fetch_tenant = false;
     let outcome = crate::engine::run(plan, &Progress::default()).await?;
     Ok(out.report(&outcome.report)?)
 }
 
 pub async fn check(a: CheckArgs, out: &Output) -> CmdResult {
-    let plan = super::plan::build(&a.endpoint, &a.source, &a.fetch, &a.audit, crate::playbook::DEFAULT_PLAYBOOK, out)?;
-    let progress = Progress { enabled: out.progress };
+    if a.out.is_some() && out.format != Format::Csv {
+        return Err(ToolError(
+            "--out DIR is for --format csv (one CSV per check); add --format csv".into(),
+        ));
+    }
+    let bundle_opts = match &a.bundle.bundle {
+        Some(_) => Some(super::bundle::options(&a.bundle)?),
+        None => None,
+    };
+    let plan = super::plan::build(
+        &a.endpoint,
+        &a.source,
+        &a.fetch,
+        &a.audit,
+        crate::playbook::DEFAULT_PLAYBOOK,
+        out,
+    )?;
+    let progress = Progress {
+        enabled: out.progress,
+    };
     let outcome = crate::engine::run(plan, &progress).await?;
-    Ok(out.report(&outcome.report)?)
+    let code = match &a.out {
+        Some(dir) => {
+            let n = crate::render::csv::write_dir(&outcome.report, dir)?;
+            out.note(&format!("wrote {n} CSV files into {}", dir.display()));
+            outcome.report.exit_code(out.fail_on)
+        }
+        None => out.report(&outcome.report)?,
+    };
+    if let Some(opts) = bundle_opts {
+        super::bundle::write_and_announce(&outcome, &opts, out).await?;
+    }
+    Ok(code)
 }

@@ -93,6 +93,8 @@ pub fn build(
     let playbooks = playbooks(a, default_playbook)?;
     let profile = crate::profile::load(&a.profile, a.playbooks_dir.as_deref())?;
     let fetch = fetch_options(f)?;
+    let scope = crate::scope::ScopeInputs::load(a.scope_filter.as_deref(), a.idp_users.as_deref())
+        .map_err(ToolError)?;
     let source = source(e, s, f, out)?;
     if a.license_mode == crate::cli::args::LicenseMode::Groups && a.license_groups.is_empty() {
         return Err(ToolError(
@@ -113,7 +115,20 @@ pub fn build(
             groups: a.license_groups.clone(),
         },
         ldap_groups,
-        scope: None,
-        logs: None,
+        scope,
+        logs: provisioning_logs(a, out)?,
     })
+}
+
+/// `--provisioning-logs`: read before any request, so an unreadable file is exit code 2.
+pub fn provisioning_logs(a: &AuditArgs, out: &Output) -> Result<Option<crate::logs::LogInputs>, ToolError> {
+    if a.provisioning_logs.is_empty() {
+        return Ok(None);
+    }
+    let logs = crate::logs::load(&a.provisioning_logs).map_err(|e| ToolError(format!("{e:#}")))?;
+    out.note(&crate::logs::summary_line(&logs));
+    for c in &logs.understood {
+        out.debug(&format!("provisioning logs: {}: column `{}` -> {}", c.file, c.column, c.field.unwrap_or("")));
+    }
+    Ok(Some(logs))
 }

@@ -1,17 +1,171 @@
-//! The terminal report (owned by the renderers work; this is the minimal form).
+//! The terminal report: header (source, tenant size, completeness), a banner per warning,
+//! results grouped by playbook (a check shared by two playbooks is shown in full once and
+//! referenced afterwards), the first N subjects per check, remediation, HTTP evidence for
+//! live checks, and a summary line. Without colour it reads the same: symbols are text.
 
 use super::RenderOptions;
-use crate::report::Report;
+use crate::findings::{CheckResult, Status};
+use crate::report::{Report, SourceKind};
+use colored::{ColoredString, Colorize};
+use std::collections::HashSet;
 use std::fmt::Write;
+
+fn paint(text: &str, opts: &RenderOptions, f: fn(&str) -> ColoredString) -> String {
+    if opts.color {
+        f(text).to_string()
+    } else {
+        text.to_string()
+    }
+}
+
+fn symbol(status: Status, opts: &RenderOptions) -> String {
+    let (text, f): (&str, fn(&str) -> ColoredString) = match status {
+        Status::Pass => ("[pass]", |s| s.green()),
+        Status::Warn => ("[warn]", |s| s.yellow().bold()),
+        Status::Fail => ("[FAIL]", |s| s.red().bold()),
+        Status::Error => ("[ERROR]", |s| s.red().bold()),
+        Status::Skipped => ("[skip]", |s| s.dimmed()),
+    };
+    paint(text, opts, f)
+}
 
 pub fn render(report: &Report, opts: &RenderOptions) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "scim-doctor report for {}", report.source.label);
-    for c in &report.checks {
-        let _ = writeln!(out, "[{}] {}: {}", c.status.as_str(), c.id, c.message);
-        for s in c.subjects.iter().take(opts.max_subjects) {
-            let _ = writeln!(out, "    - {} ({})", s.label(), s.detail);
+    header(&mut out, report, opts);
+    let mut shown: HashSet<&str> = HashSet::new();
+    for pb in &report.playbooks {
+        let title = format!("== {} ({}) ==", pb.title, pb.id);
+        let _ = writeln!(
+            out,
+            "\n{}  {}",
+            paint(&title, opts, |s| s.bold()),
+            symbol(pb.status, opts)
+        );
+        for id in &pb.checks {
+            let Some(c) = report.check(id) else { continue };
+            if shown.insert(c.id.as_str()) {
+                check(&mut out, c, opts);
+            } else {
+                let _ = writeln!(out, "{} {}: see above", symbol(c.status, opts), c.id);
+            }
         }
     }
+    let unlisted = super::unlisted_checks(report);
+    if !unlisted.is_empty() {
+        let _ = writeln!(out, "\n{}", paint("== other checks ==", opts, |s| s.bold()));
+        for c in unlisted {
+            check(&mut out, c, opts);
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\n{} {}",
+        paint("summary:", opts, |s| s.bold()),
+        super::summary_line(report)
+    );
     out
+}
+
+fn header(out: &mut String, report: &Report, opts: &RenderOptions) {
+    let kind = match report.source.kind {
+        SourceKind::Live => "live endpoint",
+        SourceKind::Snapshot => "snapshot",
+    };
+    let _ = writeln!(
+        out,
+        "{} {} {}",
+        paint("scim-doctor", opts, |s| s.bold()),
+        report.tool.version,
+        report.generated_at
+    );
+    let _ = writeln!(out, "source: {} {}", kind, report.source.label);
+    if let Some(url) = &report.source.base_url {
+        let _ = writeln!(out, "base URL: {url}");
+    }
+    match &report.tenant {
+        Some(t) => {
+            let _ = writeln!(
+                out,
+                "tenant: {}, {} ({})",
+                crate::util::plural(t.users, "user", "users"),
+                crate::util::plural(t.groups, "group", "groups"),
+                if t.complete { "complete" } else { "INCOMPLETE" }
+            );
+        }
+        None => {
+            let _ = writeln!(out, "tenant: no tenant data");
+        }
+    }
+    for w in &report.warnings {
+        let line = format!("!!! WARNING: {w} !!!");
+        let _ = writeln!(out, "{}", paint(&line, opts, |s| s.yellow().bold()));
+    }
+}
+
+fn check(out: &mut String, c: &CheckResult, opts: &RenderOptions) {
+    let count = if c.count > 0 {
+        format!(" ({})", c.count)
+    } else {
+        String::new()
+    };
+    let _ = writeln!(
+        out,
+        "{} {}{}: {}",
+        symbol(c.status, opts),
+        paint(&c.id, opts, |s| s.bold()),
+        count,
+        c.message
+    );
+    if let Some(at) = &c.at {
+        let took = c
+            .elapsed_ms
+            .map(|ms| format!(", took {ms} ms"))
+            .unwrap_or_default();
+        let _ = writeln!(out, "    at {at}{took}");
+    }
+    for e in &c.evidence {
+        let status = e
+            .status
+            .map(|s| s.to_string())
+            .unwrap_or_else(|| "no response".into());
+        let note = e
+            .note
+            .as_deref()
+            .map(|n| format!(" ({n})"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "    {} {} -> {} in {} ms at {}{}",
+            e.method, e.url, status, e.elapsed_ms, e.at, note
+        );
+    }
+    let shown = c.subjects.len().min(opts.max_subjects);
+    for s in &c.subjects[..shown] {
+        let mut line = format!("    - {}", s.label());
+        if s.label() != s.id {
+            let _ = write!(line, " [{}]", s.id);
+        }
+        if let Some(g) = &s.group_key {
+            let _ = write!(line, " group {g}");
+        }
+        if !s.detail.is_empty() {
+            let _ = write!(line, ": {}", s.detail);
+        }
+        let _ = writeln!(out, "{line}");
+    }
+    if c.subjects.len() > shown {
+        let _ = writeln!(
+            out,
+            "    ... and {} more (--max-subjects, or --format json/csv for all)",
+            c.subjects.len() - shown
+        );
+    }
+    if super::is_finding(c) && !c.remediation.is_empty() {
+        let _ = writeln!(
+            out,
+            "    {} {}",
+            paint("fix:", opts, |s| s.cyan().bold()),
+            c.remediation
+        );
+    }
 }

@@ -9,7 +9,8 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-/// Fires on every `n`th request (n, 2n, 3n...) whose path matches `prefix`.
+/// Fires on every `n`th request (n, 2n, 3n...) whose path matches `prefix`. A clone starts
+/// counting from zero again (each started server counts its own requests).
 #[derive(Debug, Default)]
 pub struct EveryNth {
     pub n: u64,
@@ -109,6 +110,27 @@ pub struct Faults {
     pub service_provider_config: Option<serde_json::Value>,
     /// Send this Content-Type on SCIM JSON answers instead of `application/scim+json`.
     pub content_type: Option<String>,
+    /// Ignore `filter` on list requests under the prefix and return everything (a server
+    /// that cannot filter: the IdP's matching query finds "someone" and it updates the wrong user).
+    pub ignore_filter: Option<String>,
+    /// Answer 400 `invalidFilter` to every filtered list request under the prefix.
+    pub reject_filter: Option<String>,
+    /// Answer a malformed filter with 200 and an empty list instead of 400 (SCIMMY does this).
+    pub bad_filter_empty: bool,
+    /// Compare `userName` case-exactly in filters (against RFC 7643's `caseExact: false`).
+    pub case_exact_user_name: bool,
+    /// Leave `totalResults` out of list responses.
+    pub omit_total_results: bool,
+    /// Echo the requested `count` as `itemsPerPage` instead of the number of resources sent.
+    pub items_per_page_echoes_count: bool,
+    /// A `startIndex` past the end returns the first page again (a client paging until an
+    /// empty page never stops).
+    pub past_end_first_page: bool,
+    /// Every list request sees the resources in a different order (rotated), so paging
+    /// returns duplicates and misses resources.
+    pub unstable_order: bool,
+    /// 401 answers carry no `WWW-Authenticate` header.
+    pub no_www_authenticate: bool,
     /// Drop the connection half-way through the body every Nth request.
     pub reset_mid_body: Option<EveryNth>,
     /// Trickle body bytes slowly.

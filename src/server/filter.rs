@@ -17,6 +17,8 @@ pub struct Clause {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Filter {
     pub any_of: Vec<Vec<Clause>>,
+    /// Compare `userName` case-exactly (a fault: RFC 7643 says it is not case-exact).
+    pub case_exact_user_name: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -115,7 +117,10 @@ pub fn parse(input: &str) -> Result<Filter, String> {
         }
         i += 1;
     }
-    Ok(Filter { any_of })
+    Ok(Filter {
+        any_of,
+        case_exact_user_name: false,
+    })
 }
 
 fn is_bare_literal(w: &str) -> bool {
@@ -148,8 +153,14 @@ pub fn check_attributes(f: &Filter, allowed: &[&str]) -> Result<(), String> {
     Ok(())
 }
 
+/// Case-insensitive comparison without allocating (filters scan every user).
 fn eq_ci(a: &str, b: &str) -> bool {
-    a.to_lowercase() == b.to_lowercase()
+    if a.is_ascii() && b.is_ascii() {
+        return a.eq_ignore_ascii_case(b);
+    }
+    a.chars()
+        .flat_map(char::to_lowercase)
+        .eq(b.chars().flat_map(char::to_lowercase))
 }
 
 fn opt_eq(v: &Option<String>, want: &str, case_exact: bool) -> bool {
@@ -157,9 +168,9 @@ fn opt_eq(v: &Option<String>, want: &str, case_exact: bool) -> bool {
         .is_some_and(|s| if case_exact { s == want } else { eq_ci(s, want) })
 }
 
-fn user_clause(u: &User, c: &Clause) -> bool {
+fn user_clause(u: &User, c: &Clause, case_exact_user_name: bool) -> bool {
     match c.attr.as_str() {
-        "username" => opt_eq(&u.user_name, &c.value, false),
+        "username" => opt_eq(&u.user_name, &c.value, case_exact_user_name),
         "externalid" => opt_eq(&u.external_id, &c.value, true),
         "emails" | "emails.value" => u.emails.iter().any(|e| eq_ci(&e.value, &c.value)),
         "displayname" => opt_eq(&u.display_name, &c.value, false),
@@ -183,7 +194,7 @@ impl Filter {
     pub fn matches_user(&self, u: &User) -> bool {
         self.any_of
             .iter()
-            .any(|all| all.iter().all(|c| user_clause(u, c)))
+            .any(|all| all.iter().all(|c| user_clause(u, c, self.case_exact_user_name)))
     }
 
     pub fn matches_group(&self, g: &Group) -> bool {

@@ -118,7 +118,7 @@ fn decide(shared: &Shared, headers: &HeaderMap, rel: &str, rel_pq: &str, full: &
         });
     }
     let discovery = is_discovery(rel);
-    if !(discovery && cfg.open_discovery) && !authorized(cfg, headers) {
+    if !(authorized(cfg, headers) || discovery && cfg.open_discovery) {
         return Answer::Json(unauthorized(cfg));
     }
     if let Some((_, status)) = faults
@@ -177,6 +177,9 @@ fn authorized(cfg: &super::ServerConfig, headers: &HeaderMap) -> bool {
 
 fn unauthorized(cfg: &super::ServerConfig) -> Reply {
     let mut reply = scim::error(401, None, "authentication failed: missing or wrong credentials");
+    if cfg.faults.no_www_authenticate {
+        return reply;
+    }
     if cfg.token.is_some() {
         reply = reply.header("www-authenticate", "Bearer realm=\"scim-doctor\"");
     }

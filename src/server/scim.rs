@@ -3,6 +3,7 @@
 //! Everything here is pure (no I/O): it turns a request into a `Reply` that the transport
 //! layer (`super::http`) may still damage on purpose.
 
+use super::faults::under;
 use super::filter::{self, Filter};
 use super::{discovery, Shared};
 use crate::model::{ERROR_SCHEMA, LIST_RESPONSE_SCHEMA};
@@ -80,13 +81,13 @@ pub fn route(shared: &Shared, path: &str, query: &Query) -> Reply {
         )),
         ("schemas", None) => Reply::ok(discovery::schemas(t)),
         ("resourcetypes", None) => Reply::ok(discovery::resource_types(t)),
-        ("users", None) => list_users(shared, query),
-        ("groups", None) => list_groups(shared, query),
-        ("users", Some(id)) => match shared.user_index.get(id) {
+        ("users", None) => list_users(shared, path, query),
+        ("groups", None) => list_groups(shared, path, query),
+        ("users", Some(id)) => match shared.user_index.get(percent_decode(id).as_str()) {
             Some(&i) => Reply::ok(shape(t.users[i].to_scim(), query)),
             None => error(404, None, format!("no user with id {id}")),
         },
-        ("groups", Some(id)) => match shared.group_index.get(id) {
+        ("groups", Some(id)) => match shared.group_index.get(percent_decode(id).as_str()) {
             Some(&i) => Reply::ok(shape(t.groups[i].to_scim(), query)),
             None => error(404, None, format!("no group with id {id}")),
         },
@@ -94,34 +95,115 @@ pub fn route(shared: &Shared, path: &str, query: &Query) -> Reply {
     }
 }
 
-fn parse_filter(query: &Query, allowed: &[&str]) -> Result<Option<Filter>, Reply> {
-    let Some(text) = query.get("filter") else {
-        return Ok(None);
-    };
-    let f = filter::parse(text)
-        .and_then(|f| filter::check_attributes(&f, allowed).map(|_| f))
-        .map_err(|detail| error(400, Some("invalidFilter"), detail))?;
-    Ok(Some(f))
+/// Decodes `%XX` escapes in a path segment (ids may hold characters a client must escape).
+fn percent_decode(segment: &str) -> String {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
-fn list_users(shared: &Shared, query: &Query) -> Reply {
+/// Which resources a list request selects, after the filter-related faults.
+enum Selection {
+    All,
+    Filtered(Filter),
+    Nothing,
+}
+
+fn selection(shared: &Shared, path: &str, query: &Query, allowed: &[&str]) -> Result<Selection, Reply> {
+    let faults = &shared.config.faults;
+    let Some(text) = query.get("filter") else {
+        return Ok(Selection::All);
+    };
+    if under(&faults.ignore_filter, path) {
+        return Ok(Selection::All);
+    }
+    if under(&faults.reject_filter, path) {
+        return Err(error(400, Some("invalidFilter"), "filtering is not supported"));
+    }
+    match filter::parse(text).and_then(|f| filter::check_attributes(&f, allowed).map(|_| f)) {
+        Ok(mut f) => {
+            f.case_exact_user_name = faults.case_exact_user_name;
+            Ok(Selection::Filtered(f))
+        }
+        Err(_) if faults.bad_filter_empty => Ok(Selection::Nothing),
+        Err(detail) => Err(error(400, Some("invalidFilter"), detail)),
+    }
+}
+
+fn list_users(shared: &Shared, path: &str, query: &Query) -> Reply {
     let users = &shared.tenant.users;
-    match parse_filter(query, filter::USER_ATTRIBUTES) {
+    match selection(shared, path, query, filter::USER_ATTRIBUTES) {
         Err(r) => r,
-        Ok(None) => page(shared, query, users.len(), |i| users[i].to_scim()),
-        Ok(Some(f)) => {
-            let hits: Vec<usize> = (0..users.len()).filter(|&i| f.matches_user(&users[i])).collect();
+        Ok(Selection::All) => page(shared, query, users.len(), |i| users[i].to_scim()),
+        Ok(Selection::Nothing) => page(shared, query, 0, |i| users[i].to_scim()),
+        Ok(Selection::Filtered(f)) => {
+            let hits: Vec<usize> = match indexed_candidates(shared, &f) {
+                Some(candidates) => candidates
+                    .into_iter()
+                    .filter(|&i| f.matches_user(&users[i]))
+                    .collect(),
+                None => (0..users.len()).filter(|&i| f.matches_user(&users[i])).collect(),
+            };
             page(shared, query, hits.len(), |i| users[hits[i]].to_scim())
         }
     }
 }
 
-fn list_groups(shared: &Shared, query: &Query) -> Reply {
+/// For a filter without `or` that pins `id`, `userName` or `externalId`, the few users that
+/// can match (in tenant order); `None` means the filter needs a full scan.
+fn indexed_candidates(shared: &Shared, f: &Filter) -> Option<Vec<usize>> {
+    let [clauses] = f.any_of.as_slice() else {
+        return None;
+    };
+    let mut candidates: Vec<usize> = clauses.iter().find_map(|c| match c.attr.as_str() {
+        "id" => Some(
+            shared
+                .user_index
+                .get(&c.value)
+                .map(|&i| vec![i])
+                .unwrap_or_default(),
+        ),
+        "username" => Some(
+            shared
+                .user_name_index
+                .get(&c.value.to_lowercase())
+                .cloned()
+                .unwrap_or_default(),
+        ),
+        "externalid" => Some(
+            shared
+                .external_id_index
+                .get(&c.value)
+                .cloned()
+                .unwrap_or_default(),
+        ),
+        _ => None,
+    })?;
+    candidates.sort_unstable();
+    Some(candidates)
+}
+
+fn list_groups(shared: &Shared, path: &str, query: &Query) -> Reply {
     let groups = &shared.tenant.groups;
-    match parse_filter(query, filter::GROUP_ATTRIBUTES) {
+    match selection(shared, path, query, filter::GROUP_ATTRIBUTES) {
         Err(r) => r,
-        Ok(None) => page(shared, query, groups.len(), |i| groups[i].to_scim()),
-        Ok(Some(f)) => {
+        Ok(Selection::All) => page(shared, query, groups.len(), |i| groups[i].to_scim()),
+        Ok(Selection::Nothing) => page(shared, query, 0, |i| groups[i].to_scim()),
+        Ok(Selection::Filtered(f)) => {
             let hits: Vec<usize> = (0..groups.len())
                 .filter(|&i| f.matches_group(&groups[i]))
                 .collect();
@@ -169,7 +251,9 @@ fn page(shared: &Shared, query: &Query, total: usize, item: impl Fn(usize) -> Va
     let mut body = Map::new();
     body.insert("schemas".into(), json!([LIST_RESPONSE_SCHEMA]));
     let reported_total = (total as i64 + faults.total_results_delta).max(0);
-    body.insert("totalResults".into(), Value::from(reported_total));
+    if !faults.omit_total_results {
+        body.insert("totalResults".into(), Value::from(reported_total));
+    }
 
     let offset = match (cfg.cursor, query.get("cursor")) {
         (true, Some(c)) => {
@@ -203,21 +287,45 @@ fn page(shared: &Shared, query: &Query, total: usize, item: impl Fn(usize) -> Va
             };
             let start = start.max(if faults.zero_based { 0 } else { 1 });
             body.insert("startIndex".into(), Value::from(start));
-            if faults.repeat_first_page {
-                0
-            } else if faults.zero_based {
+            let offset = if faults.zero_based {
                 start as usize
             } else {
                 (start - 1) as usize
+            };
+            if faults.repeat_first_page || (faults.past_end_first_page && offset >= total) {
+                0
+            } else {
+                offset
             }
         }
     };
     let end = offset.saturating_add(count).min(total);
     let excluded = excluded(query);
+    // Unstable order: each list request sees the resources rotated by a different amount, so
+    // pages of one walk overlap and leave gaps (what a server without a sort key does).
+    let shift = if faults.unstable_order && total > 0 {
+        let n = shared
+            .list_requests
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        (n as usize).wrapping_mul(7919) % total
+    } else {
+        0
+    };
     let resources: Vec<Value> = (offset.min(end)..end)
-        .map(|i| strip(item(i), &excluded, query.get("attributes")))
+        .map(|i| {
+            strip(
+                item((i + shift) % total.max(1)),
+                &excluded,
+                query.get("attributes"),
+            )
+        })
         .collect();
-    body.insert("itemsPerPage".into(), Value::from(resources.len()));
+    let per_page = if faults.items_per_page_echoes_count {
+        count
+    } else {
+        resources.len()
+    };
+    body.insert("itemsPerPage".into(), Value::from(per_page));
     body.insert("Resources".into(), Value::from(resources));
     Reply::ok(Value::Object(body))
 }
@@ -254,11 +362,50 @@ fn strip(resource: Value, excluded: &[String], attributes: Option<&str>) -> Valu
         if excluded.contains(&k) {
             return false;
         }
-        wanted.as_ref().is_none_or(|w| w.contains(&k))
+        wanted.as_ref().map_or(true, |w| w.contains(&k))
     };
     Value::Object(map.into_iter().filter(|(k, _)| keep(k)).collect())
 }
 
 fn shape(resource: Value, query: &Query) -> Value {
     strip(resource, &excluded(query), query.get("attributes"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn indexed_lookups_find_exactly_what_a_full_scan_finds() {
+        // The demo generator plants case twins and duplicate externalIds: the hard cases.
+        let tenant = crate::demo::generate(600, 3);
+        let shared = Shared::new(tenant, Default::default(), String::new());
+        let users = &shared.tenant.users;
+        for u in users.iter().step_by(7) {
+            let name = u.user_name.clone().unwrap_or_default().to_uppercase();
+            let ext = u.external_id.clone().unwrap_or_default();
+            for text in [
+                format!("userName eq {name:?}"),
+                format!("externalId eq {ext:?}"),
+                format!("id eq {:?}", u.id),
+            ] {
+                let f = filter::parse(&text).unwrap();
+                let scan: Vec<usize> = (0..users.len()).filter(|&i| f.matches_user(&users[i])).collect();
+                let indexed: Vec<usize> = indexed_candidates(&shared, &f)
+                    .unwrap()
+                    .into_iter()
+                    .filter(|&i| f.matches_user(&users[i]))
+                    .collect();
+                assert_eq!(indexed, scan, "{text}");
+                assert!(!scan.is_empty(), "{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn percent_decoding_of_id_segments() {
+        assert_eq!(percent_decode("a%20b%40c"), "a b@c");
+        assert_eq!(percent_decode("plain"), "plain");
+        assert_eq!(percent_decode("bad%zzend%4"), "bad%zzend%4");
+    }
 }

@@ -138,8 +138,14 @@ pub fn plan_method(spc: Option<&Value>) -> Method {
 }
 
 async fn discovery(f: &Fetcher, tenant: &mut Tenant, notes: &mut Vec<String>) {
-    for name in ["ServiceProviderConfig", "Schemas", "ResourceTypes"] {
-        let doc = match f.get(name, &format!("GET /{name}")).await {
+    const DOCS: [&str; 3] = ["ServiceProviderConfig", "Schemas", "ResourceTypes"];
+    let answers = futures::future::join_all(
+        DOCS.iter()
+            .map(|name| async move { f.get(name, &format!("GET /{name}")).await }),
+    )
+    .await;
+    for (name, answer) in DOCS.iter().zip(answers) {
+        let doc = match answer {
             Ok(r) if r.status == 200 => match r.json() {
                 Some(v) => Some(v),
                 None => {
@@ -157,7 +163,7 @@ async fn discovery(f: &Fetcher, tenant: &mut Tenant, notes: &mut Vec<String>) {
             }
         };
         let d = &mut tenant.discovery;
-        match name {
+        match *name {
             "ServiceProviderConfig" => d.service_provider_config = doc,
             "Schemas" => d.schemas = doc,
             _ => d.resource_types = doc,
@@ -211,8 +217,11 @@ pub async fn fetch_with_report(
     let method = plan_method(spc.as_ref());
     let bar = progress::Bar::new(progress.enabled);
 
-    let users: Listing<User> = list(&f, "Users", method, size, &from, &bar).await;
-    let groups: Listing<Group> = list(&f, "Groups", method, size, &from, &bar).await;
+    // Both lists at once: the shared --concurrency bound keeps the server's load the same.
+    let (users, groups): (Listing<User>, Listing<Group>) = futures::join!(
+        list(&f, "Users", method, size, &from, &bar),
+        list(&f, "Groups", method, size, &from, &bar)
+    );
     bar.finish();
 
     tenant.completeness.users_complete = users.report.incomplete.is_empty();
@@ -235,8 +244,12 @@ pub async fn fetch_with_report(
     report.users = users.report;
     report.groups = groups.report;
 
-    report.username = probe::probe(&f, &tenant.users, Attr::UserName, opts.probe_sample).await;
-    report.externalid = probe::probe(&f, &tenant.users, Attr::ExternalId, opts.probe_sample).await;
+    let (username, externalid) = futures::join!(
+        probe::probe(&f, &tenant.users, Attr::UserName, opts.probe_sample),
+        probe::probe(&f, &tenant.users, Attr::ExternalId, opts.probe_sample)
+    );
+    report.username = username;
+    report.externalid = externalid;
 
     report.stats = f.stats();
     report.elapsed = f.started.elapsed();

@@ -1,7 +1,7 @@
 //! Tenants on disk: the snapshot directory `scim-doctor snapshot` writes, and the plain
 //! directory holding `Users.json` / `Groups.json` as `curl` returns them (a SCIM
 //! ListResponse or a JSON array). Bundles reuse the snapshot layout through `to_files` /
-//! `from_files`.
+//! `from_files`, and `load` also reads a bundle zip's `snapshot/` entries (`load_zip`).
 //!
 //! Snapshot layout (format version 1):
 //! - `snapshot.json`: meta (format, version, label, scrubbed base URL, fetched_at,
@@ -433,6 +433,9 @@ pub fn load(path: &Path) -> anyhow::Result<Tenant> {
     if !path.exists() {
         bail!("snapshot {} does not exist", path.display());
     }
+    if path.is_file() {
+        return load_zip(path);
+    }
     if !path.is_dir() {
         bail!("snapshot {} is not a directory", path.display());
     }
@@ -492,6 +495,42 @@ fn load_snapshot_dir(dir: &Path, meta_path: &Path, label: &str) -> anyhow::Resul
     tenant.discovery.resource_types = doc(RESOURCE_TYPES_FILE)?;
     apply_meta(&mut tenant, meta, label);
     Ok(tenant)
+}
+
+/// Loads the `snapshot/` entries of a bundle zip (read with the safe-reading caps of
+/// `bundle::archive::ReadLimits`: no path escapes, entry-count and size limits).
+pub fn load_zip(path: &Path) -> anyhow::Result<Tenant> {
+    use crate::bundle::archive;
+    let mut head = [0u8; 4];
+    let is_zip = std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+        .map(|_| head == *b"PK\x03\x04" || head == *b"PK\x05\x06")
+        .unwrap_or(false);
+    if !is_zip {
+        bail!(
+            "snapshot {} is a file but not a zip: give a snapshot directory, a directory with Users.json/Groups.json, or a bundle zip",
+            path.display()
+        );
+    }
+    let entries = archive::read_file(path, archive::ReadLimits::default(), &|n| n.starts_with("snapshot/"))
+        .map_err(anyhow::Error::msg)?;
+    let mut files = std::collections::HashMap::new();
+    for e in entries {
+        let data = e.data.map_err(|err| anyhow::anyhow!("{}: entry {}: {err}", path.display(), e.name))?;
+        files.insert(e.name["snapshot/".len()..].to_string(), data);
+    }
+    if files.is_empty() {
+        bail!(
+            "{} holds no snapshot/ (the bundle was written with --no-snapshot, or is not a scim-doctor bundle)",
+            path.display()
+        );
+    }
+    let label = path
+        .file_stem()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string());
+    from_files(&label, &|name| files.get(name).cloned())
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
 /// Reads `requests.jsonl` back (for bundles and for `serve --snapshot` evidence).

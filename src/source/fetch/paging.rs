@@ -76,6 +76,9 @@ pub struct PagingReport {
     pub beyond_total: usize,
     /// Bounds hit and pages lost: each note names the flag that raises the bound.
     pub incomplete: Vec<String>,
+    /// Set when paging ended cleanly but short of `totalResults` (the only reason in
+    /// `incomplete` then): the server's paging or its count is wrong, and which is unknown.
+    pub short_of_total: Option<usize>,
     /// The resource type is not served at all (404/501 on the first page).
     pub unsupported: Option<String>,
     pub first_page: Option<Exchange>,
@@ -165,12 +168,15 @@ fn index_path(resource: &str, start: usize, count: usize) -> String {
     format!("{resource}?startIndex={start}&count={count}")
 }
 
-/// Fetches the window [param, param+expected) and re-requests the remainder while the
-/// server keeps answering short but non-empty, so a cap below the planned size leaves no gap.
+/// Fetches the window of `step` resources from `param`, asking for the whole window even
+/// when totalResults says fewer remain (a too-small totalResults shows itself that way),
+/// and re-requests the remainder while the server answers short but non-empty before
+/// `expected` resources came back, so a cap below the planned size leaves no gap.
 async fn fetch_window<T: Resource>(
     f: &Fetcher,
     resource: &str,
     param: usize,
+    step: usize,
     expected: usize,
     label: &str,
 ) -> Page<T> {
@@ -183,12 +189,12 @@ async fn fetch_window<T: Resource>(
         requests: 0,
     };
     let mut got = 0usize;
-    while got < expected {
+    while got < step {
         let start = param + got;
         page.requests += 1;
-        match get_list(f, &index_path(resource, start, expected - got), label).await {
+        match get_list(f, &index_path(resource, start, step - got), label).await {
             Ok((parsed, _)) => {
-                let n = parsed.resources.len().min(expected - got);
+                let n = parsed.resources.len().min(step - got);
                 if n == 0 {
                     break;
                 }
@@ -200,6 +206,9 @@ async fn fetch_window<T: Resource>(
                     &mut page.issues,
                 ));
                 got += n;
+                if got >= expected {
+                    break;
+                }
             }
             Err(e) => {
                 page.error = Some(format!("{resource} page at startIndex={start}: {e}"));
@@ -301,49 +310,21 @@ pub async fn list_index<T: Resource + 'static>(
     asm.issues.extend(issues);
     let n1 = page1.len();
 
-    // 0-based detection: a 1-based server treats startIndex=0 as 1 (same first resource); a
-    // 0-based one answers one resource earlier, overlapping page 1 by all but one.
-    let mut shift = 1usize;
-    if n1 > 0 {
-        if let Ok((probe, _)) = get_list(f, &index_path(resource, 0, 2), &label).await {
-            report.pages += 1;
-            let mut probe_issues = Vec::new();
-            let probe_items: Vec<T> = parse_items(
-                probe.resources,
-                &format!("{resource} startIndex 0"),
-                &mut probe_issues,
-            );
-            if probe_items.len() == 2
-                && probe_items[1].id() == page1[0].id()
-                && probe_items[0].id() != page1[0].id()
-            {
-                report.zero_based = true;
-                shift = 0;
-                asm.issues.extend(probe_issues);
-                let mut probe_items = probe_items;
-                probe_items.truncate(1);
-                asm.add(probe_items, 0, &mut report);
-            }
-        }
-    }
-    progress.inc(n1 + usize::from(report.zero_based));
-    asm.add(page1, 1, &mut report);
-
-    // The items page 1 covered, in the server's own numbering; a full page shorter than
-    // asked while more remain is a silent cap.
+    // The windows after page 1, planned from totalResults. The plan is the same whether
+    // the server counts from 1 or from 0 (startIndex=1+n1 is the next unseen resource in
+    // both), so the 0-based probe below runs alongside the pages instead of before them.
     let covered_end = 1 + n1; // next startIndex to ask for
-    let remaining_after_p1 = total.map(|t| t.saturating_sub(n1 + usize::from(report.zero_based)));
+    let remaining_after_p1 = total.map(|t| t.saturating_sub(n1));
     let mut step = size;
     if n1 > 0 && n1 < size && remaining_after_p1.is_some_and(|r| r > 0) {
+        // A full page shorter than asked while more remain: a silent cap.
         report.observed_cap = Some(n1);
         step = n1;
     }
-
-    // Plan the remaining windows from totalResults.
     let mut params = Vec::new();
     if let Some(t) = total {
         let mut p = covered_end;
-        while p - shift < t && n1 > 0 {
+        while p - 1 < t && n1 > 0 {
             params.push(p);
             p += step;
         }
@@ -363,23 +344,57 @@ pub async fn list_index<T: Resource + 'static>(
     let last_param = params.last().copied();
     let expected_for = |p: usize| -> usize {
         match total {
-            Some(t) => step.min(t.saturating_sub(p - shift)),
+            Some(t) => step.min(t.saturating_sub(p - 1)),
             None => step,
         }
     };
-    let mut pages: Vec<Page<T>> = stream::iter(params.into_iter().map(|p| {
+    let pages_fut = stream::iter(params.into_iter().map(|p| {
         let label = label.clone();
         let expected = expected_for(p);
         async move {
-            let page = fetch_window::<T>(f, resource, p, expected, &label).await;
+            let page = fetch_window::<T>(f, resource, p, step, expected, &label).await;
             progress.inc(page.items.len());
             page
         }
     }))
     .buffer_unordered(f.opts.concurrency.max(1))
-    .collect()
-    .await;
+    .collect::<Vec<Page<T>>>();
+    // 0-based detection: a 1-based server treats startIndex=0 as 1 (same first resource); a
+    // 0-based one answers one resource earlier, overlapping page 1 by all but one.
+    let probe_fut = async {
+        if n1 == 0 {
+            return None;
+        }
+        get_list(f, &index_path(resource, 0, 2), &label).await.ok()
+    };
+    let (probe, mut pages) = futures::join!(probe_fut, pages_fut);
     pages.sort_by_key(|p| p.param);
+    if let Some((probe, _)) = probe {
+        report.pages += 1;
+        let mut probe_issues = Vec::new();
+        let probe_items: Vec<T> = parse_items(
+            probe.resources,
+            &format!("{resource} startIndex 0"),
+            &mut probe_issues,
+        );
+        if probe_items.len() == 2
+            && probe_items[1].id() == page1[0].id()
+            && probe_items[0].id() != page1[0].id()
+        {
+            report.zero_based = true;
+            asm.issues.extend(probe_issues);
+            let mut probe_items = probe_items;
+            probe_items.truncate(1);
+            asm.add(probe_items, 0, &mut report);
+            progress.inc(1);
+            // Page 1 held every resource but the first: not a cap after all.
+            if total == Some(n1 + 1) {
+                report.observed_cap = None;
+            }
+        }
+    }
+    progress.inc(n1);
+    asm.add(page1, 1, &mut report);
 
     let mut lost = Vec::new();
     let mut last_full = n1 > 0 && (n1 >= step);
@@ -430,7 +445,7 @@ pub async fn list_index<T: Resource + 'static>(
                 ));
                 break;
             }
-            let page = fetch_window::<T>(f, resource, p, step, &label).await;
+            let page = fetch_window::<T>(f, resource, p, step, 1, &label).await;
             report.pages += page.requests;
             asm.issues.extend(page.issues);
             if let Some(e) = page.error {
@@ -565,6 +580,20 @@ pub async fn list_cursor<T: Resource>(
 
 fn finish<T: Resource>(asm: Assembly<T>, mut report: PagingReport) -> Listing<T> {
     report.received = asm.items.len();
+    // A server that announces more than it serves may be hiding resources behind broken
+    // paging: nothing proves the rest does not exist, so the data is not called complete.
+    let seen = report.received + asm.issues.len();
+    if let Some(total) = report.total_results.filter(|&t| t > seen) {
+        if report.incomplete.is_empty() && report.unsupported.is_none() {
+            report.short_of_total = Some(total - seen);
+            report.incomplete.push(format!(
+                "/{}: the server announced totalResults {total} but served {seen}; the other {} may exist \
+                 (fetch again, or ask the vendor why paging stops short)",
+                report.resource,
+                total - seen
+            ));
+        }
+    }
     Listing {
         items: asm.items,
         issues: asm.issues,

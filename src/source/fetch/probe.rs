@@ -6,6 +6,7 @@
 use super::retry::Fetcher;
 use crate::findings::Exchange;
 use crate::model::{parse_list_or_array, User};
+use futures::StreamExt;
 use std::collections::BTreeSet;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -167,31 +168,42 @@ pub async fn probe(f: &Fetcher, users: &[User], attr: Attr, n: usize) -> ProbeOu
             ..Default::default()
         };
     }
-    let mut out = ProbeOutcome::default();
+    let mut lookups = Vec::new();
     for u in picked {
         let Some(value) = attr.value(u) else { continue };
-        let mut variants = vec![(value.to_string(), false)];
+        lookups.push((u, value.to_string(), false));
         if attr == Attr::UserName {
             if let Some(c) = change_case(value) {
-                variants.push((c, true));
+                lookups.push((u, c, true));
             }
         }
-        for (v, case_changed) in variants {
-            if f.past_deadline() {
-                out.not_run =
-                    Some("the --deadline passed before every probe ran: raise --deadline".into());
-                return out;
-            }
-            let (got, exchange) = lookup(f, attr, &v).await;
-            out.cases.push(ProbeCase {
-                user: u.clone(),
-                expected: expected_ids(users, attr, &v),
-                value: v,
-                case_changed,
-                got,
-                exchange,
-            });
+    }
+    // In parallel (bounded by the fetcher's --concurrency), results kept in sample order.
+    let answers: Vec<_> = futures::stream::iter(lookups.iter().map(|(_, v, _)| async move {
+        if f.past_deadline() {
+            None
+        } else {
+            Some(lookup(f, attr, v).await)
         }
+    }))
+    .buffered(f.opts.concurrency.max(1))
+    .collect()
+    .await;
+    let mut out = ProbeOutcome::default();
+    for ((u, v, case_changed), answer) in lookups.into_iter().zip(answers) {
+        let Some((got, exchange)) = answer else {
+            out.not_run =
+                Some("the --deadline passed before every probe ran: raise --deadline".into());
+            continue;
+        };
+        out.cases.push(ProbeCase {
+            user: u.clone(),
+            expected: expected_ids(users, attr, &v),
+            value: v,
+            case_changed,
+            got,
+            exchange,
+        });
     }
     out
 }

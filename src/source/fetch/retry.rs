@@ -78,6 +78,8 @@ pub struct Fetcher {
     /// After a 429 every request waits until this instant, not only the one that got it:
     /// a rate limit is per client, and hammering on would only earn more 429s.
     pause_until: Mutex<Option<Instant>>,
+    /// Requests in flight at once, across everything the fetch does (`--concurrency`).
+    permits: tokio::sync::Semaphore,
 }
 
 fn retryable_status(s: u16) -> bool {
@@ -144,10 +146,11 @@ impl Fetcher {
         Fetcher {
             client,
             deadline_at: started + opts.deadline,
-            opts,
             started,
             stats: Mutex::new(RequestStats::default()),
             pause_until: Mutex::new(None),
+            permits: tokio::sync::Semaphore::new(opts.concurrency.max(1)),
+            opts,
         }
     }
 
@@ -210,7 +213,12 @@ impl Fetcher {
             if remaining.is_zero() {
                 return Err(FetchError::Deadline);
             }
-            let result = match tokio::time::timeout(remaining, self.client.get(path)).await {
+            let send = async {
+                // The semaphore is never closed, so acquiring cannot fail.
+                let _permit = self.permits.acquire().await.ok();
+                self.client.get(path).await
+            };
+            let result = match tokio::time::timeout(remaining, send).await {
                 Ok(r) => r,
                 Err(_) => return Err(FetchError::Deadline),
             };

@@ -1,0 +1,459 @@
+//! `explain-user`: one user traced end to end like Entra's provision-on-demand: Import (is
+//! the user in the IdP export) -> Scope (every scoping clause with its verdict) -> Match (what
+//! `userName eq` / `externalId eq` return) -> Target state (the user and its relatives in the
+//! target, with the audit checks' findings about them) -> provisioning-log entries ->
+//! verdict and next step.
+//!
+//! The trace is data (`Trace`, serialised as the `--format json` output); `render` turns it
+//! into text. Target findings are not recomputed here: the command runs the registry's checks
+//! and this module picks the findings whose subjects are this user.
+
+pub mod identity;
+pub mod matching;
+pub mod render;
+mod run;
+pub mod stages;
+pub use run::trace;
+mod verdict;
+
+use crate::findings::{CheckResult, Status, SubjectKind};
+use crate::logs::{LogEntry, LogInputs, LogStatus};
+use crate::model::Tenant;
+use identity::{Identity, Relation};
+use matching::{MatchOutcome, MatchQuery};
+use serde::Serialize;
+
+/// How a stage went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StageStatus {
+    Ok,
+    Warn,
+    Fail,
+    /// The input the stage needs was not given.
+    Skipped,
+}
+
+impl StageStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StageStatus::Ok => "ok",
+            StageStatus::Warn => "warn",
+            StageStatus::Fail => "fail",
+            StageStatus::Skipped => "skipped",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportStage {
+    pub status: StageStatus,
+    pub summary: String,
+    /// The IdP export's attributes for the user, in export order.
+    pub attributes: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ClauseVerdict {
+    pub attribute: String,
+    pub operator: String,
+    pub expected: String,
+    pub seen: Option<String>,
+    pub passed: bool,
+    pub verdict: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ScopeGroupVerdict {
+    pub name: String,
+    pub passed: bool,
+    pub clauses: Vec<ClauseVerdict>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ScopeStage {
+    pub status: StageStatus,
+    pub summary: String,
+    pub in_scope: Option<bool>,
+    pub groups: Vec<ScopeGroupVerdict>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MatchStage {
+    pub status: StageStatus,
+    pub summary: String,
+    /// `live` (requests sent) or `snapshot` (computed on the tenant).
+    pub mode: &'static str,
+    pub outcome: MatchOutcome,
+    pub matched_id: Option<String>,
+    pub queries: Vec<MatchQuery>,
+}
+
+/// A finding of the audit checks about one target user.
+#[derive(Debug, Clone, Serialize)]
+pub struct UserFinding {
+    pub check: String,
+    pub status: Status,
+    pub message: String,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TargetUser {
+    pub id: String,
+    #[serde(rename = "userName")]
+    pub user_name: Option<String>,
+    #[serde(rename = "externalId")]
+    pub external_id: Option<String>,
+    pub active: bool,
+    pub emails: Vec<String>,
+    pub groups: Vec<String>,
+    pub relation: Relation,
+    pub findings: Vec<UserFinding>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TargetStage {
+    pub status: StageStatus,
+    pub summary: String,
+    pub users: Vec<TargetUser>,
+    /// Checks whose results were consulted.
+    pub checks_run: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LogLine {
+    pub at: Option<String>,
+    pub action: Option<String>,
+    pub status: LogStatus,
+    pub error_code: Option<String>,
+    /// The known code the error code ends with.
+    pub known_code: Option<String>,
+    pub reason: Option<String>,
+    pub skip_reason: Option<String>,
+    pub change_id: Option<String>,
+    /// The first step that did not succeed, as "kind: description".
+    pub failed_step: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LogStage {
+    pub status: StageStatus,
+    pub summary: String,
+    pub entries: Vec<LogLine>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Verdict {
+    pub status: Status,
+    /// Stable kebab-case code: provisioned, not-found, not-in-idp, out-of-scope, not-assigned,
+    /// filter-broken, ambiguous-match, failing, disabled-in-target, target-findings,
+    /// duplicate-risk, not-provisioned.
+    pub code: &'static str,
+    pub summary: String,
+    pub next_step: String,
+}
+
+/// The whole explanation.
+#[derive(Debug, Clone, Serialize)]
+pub struct Trace {
+    pub query: String,
+    /// `snapshot <path>` or `live <host>`.
+    pub source: String,
+    pub found: bool,
+    pub import: ImportStage,
+    pub scope: ScopeStage,
+    #[serde(rename = "match")]
+    pub matching: MatchStage,
+    pub target: TargetStage,
+    pub logs: LogStage,
+    pub verdict: Verdict,
+    /// Known names closest to the query, when the user was not found.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub closest: Vec<String>,
+    /// How the trace must be read (incomplete tenant data, TLS verification off).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+/// Everything `build` needs; the command gathers it (the live lookups are async).
+pub struct Inputs<'a> {
+    pub source: String,
+    pub tenant: &'a Tenant,
+    pub checks: &'a [CheckResult],
+    pub logs: Option<&'a LogInputs>,
+    pub identity: Identity,
+    pub matches: Vec<MatchQuery>,
+    pub live: bool,
+    pub import: ImportStage,
+    pub scope: ScopeStage,
+    /// Names to suggest when the user is not found (userNames, emails, IdP UPNs).
+    pub candidates: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+pub fn build(i: Inputs) -> Trace {
+    let (outcome, matched) = matching::outcome(&i.matches);
+    let matched_id = matched.map(|m| m.id.clone());
+    let matched_ids: Vec<String> = i
+        .matches
+        .iter()
+        .flat_map(|q| q.results.iter().map(|r| r.id.clone()))
+        .collect();
+    let matching = match_stage(&i.matches, outcome, matched_id.clone(), i.live);
+    let related = identity::related(i.tenant, &i.identity, &matched_ids);
+    let target = target_stage(i.tenant, i.checks, &related, matched_id.as_deref());
+    let entries: Vec<&LogEntry> = match i.logs {
+        Some(l) => i
+            .identity
+            .log_entries
+            .iter()
+            .filter_map(|&n| l.entries.get(n))
+            .collect(),
+        None => Vec::new(),
+    };
+    let logs = log_stage(i.logs.map(|l| l.entries.len()), &entries);
+    let found = !i.identity.named.is_empty()
+        || i.identity.idp.is_some()
+        || !entries.is_empty()
+        || !related.is_empty();
+    let mut trace = Trace {
+        query: i.identity.query.clone(),
+        source: i.source,
+        found,
+        import: i.import,
+        scope: i.scope,
+        matching,
+        target,
+        logs,
+        verdict: Verdict {
+            status: Status::Pass,
+            code: "provisioned",
+            summary: String::new(),
+            next_step: String::new(),
+        },
+        closest: Vec::new(),
+        warnings: i.warnings,
+    };
+    if !found {
+        trace.closest = identity::closest(&i.identity.query, i.candidates.into_iter());
+    }
+    trace.verdict = verdict::decide(&trace, &entries);
+    trace
+}
+
+fn match_stage(
+    queries: &[MatchQuery],
+    outcome: MatchOutcome,
+    matched: Option<String>,
+    live: bool,
+) -> MatchStage {
+    let problem = queries.iter().find_map(|q| q.problem.clone());
+    let (status, summary) = match (outcome, problem) {
+        (MatchOutcome::Failed, p) => (
+            StageStatus::Fail,
+            p.unwrap_or_else(|| "a lookup request failed".into()),
+        ),
+        (_, Some(p)) => (StageStatus::Fail, p),
+        (MatchOutcome::Unknown, None) => (
+            StageStatus::Skipped,
+            "no userName or externalId is known for this user, so Entra's lookups cannot be replayed".into(),
+        ),
+        (MatchOutcome::Ambiguous, None) => (
+            StageStatus::Fail,
+            "a lookup returns more than one user: Entra stops with MultipleEntriesInResponse".into(),
+        ),
+        (MatchOutcome::NoMatch, None) => (
+            StageStatus::Ok,
+            "no target user matches: Entra will create the user".into(),
+        ),
+        (MatchOutcome::Matched, None) => (
+            StageStatus::Ok,
+            format!(
+                "Entra matches target user {}: it will update it",
+                matched.as_deref().unwrap_or("?")
+            ),
+        ),
+    };
+    MatchStage {
+        status,
+        summary,
+        mode: if live { "live" } else { "snapshot" },
+        outcome,
+        matched_id: matched,
+        queries: queries.to_vec(),
+    }
+}
+
+fn target_stage(
+    tenant: &Tenant,
+    checks: &[CheckResult],
+    related: &[(usize, Relation)],
+    matched: Option<&str>,
+) -> TargetStage {
+    let mut users = Vec::new();
+    for &(idx, relation) in related {
+        let u = &tenant.users[idx];
+        let groups = tenant
+            .groups
+            .iter()
+            .filter(|g| g.members.iter().any(|m| m.value == u.id))
+            .map(|g| g.name().to_string())
+            .collect();
+        let findings = checks
+            .iter()
+            .filter(|c| c.status.rank() >= 1)
+            .flat_map(|c| {
+                c.subjects
+                    .iter()
+                    .filter(|s| s.kind == SubjectKind::User && s.id == u.id)
+                    .map(move |s| UserFinding {
+                        check: c.id.clone(),
+                        status: c.status,
+                        message: c.message.clone(),
+                        detail: s.detail.clone(),
+                    })
+            })
+            .collect();
+        let relation = if matched == Some(u.id.as_str()) && relation != Relation::SoftDeleteLeftover
+        {
+            Relation::Matched
+        } else {
+            relation
+        };
+        users.push(TargetUser {
+            id: u.id.clone(),
+            user_name: u.user_name.clone(),
+            external_id: u.external_id.clone(),
+            active: u.is_active(),
+            emails: u.email_values().into_iter().map(str::to_string).collect(),
+            groups,
+            relation,
+            findings,
+        });
+    }
+    let worst = users
+        .iter()
+        .flat_map(|u| u.findings.iter().map(|f| f.status.rank()))
+        .max()
+        .unwrap_or(0);
+    let leftovers = users
+        .iter()
+        .filter(|u| u.relation == Relation::SoftDeleteLeftover)
+        .count();
+    let status = match worst {
+        2 => StageStatus::Fail,
+        1 => StageStatus::Warn,
+        _ if leftovers > 0 || users.len() > 1 => StageStatus::Warn,
+        _ if users.is_empty() => StageStatus::Warn,
+        _ => StageStatus::Ok,
+    };
+    let findings: usize = users.iter().map(|u| u.findings.len()).sum();
+    let summary = if users.is_empty() {
+        "no user in the target belongs to this person".to_string()
+    } else {
+        let mut s = format!(
+            "{} in the target ({} active)",
+            crate::util::plural(users.len(), "related user", "related users"),
+            users.iter().filter(|u| u.active).count()
+        );
+        if leftovers > 0 {
+            s.push_str(&format!(
+                ", {} (userName rewritten to <32 hex><UPN>; a heuristic, not confirmed by Microsoft)",
+                crate::util::plural(leftovers, "soft-delete leftover", "soft-delete leftovers")
+            ));
+        }
+        s.push_str(&format!(
+            ", {} from the audit checks",
+            crate::util::plural(findings, "finding", "findings")
+        ));
+        s
+    };
+    TargetStage {
+        status,
+        summary,
+        users,
+        checks_run: checks
+            .iter()
+            .filter(|c| c.status != Status::Skipped)
+            .count(),
+    }
+}
+
+fn log_stage(total: Option<usize>, entries: &[&LogEntry]) -> LogStage {
+    let Some(total) = total else {
+        return LogStage {
+            status: StageStatus::Skipped,
+            summary: "no --provisioning-logs given".into(),
+            entries: Vec::new(),
+        };
+    };
+    let mut lines: Vec<(Option<time::OffsetDateTime>, LogLine)> = entries
+        .iter()
+        .map(|e| {
+            let failed_step = e
+                .steps
+                .iter()
+                .find(|s| {
+                    !matches!(
+                        LogStatus::parse(&s.status),
+                        LogStatus::Success | LogStatus::Unknown
+                    )
+                })
+                .map(|s| {
+                    format!(
+                        "{}: {}",
+                        if s.kind.is_empty() { &s.name } else { &s.kind },
+                        s.description
+                    )
+                });
+            (
+                e.at_utc,
+                LogLine {
+                    at: e.at.clone(),
+                    action: e.action.clone(),
+                    status: e.status,
+                    error_code: e.error_code.clone(),
+                    known_code: e
+                        .error_code
+                        .as_deref()
+                        .and_then(crate::logs::codes::lookup_code)
+                        .map(|k| k.code.to_string()),
+                    reason: e.reason.clone(),
+                    skip_reason: e.skip_reason.clone(),
+                    change_id: e.change_id.clone(),
+                    failed_step,
+                },
+            )
+        })
+        .collect();
+    lines.sort_by_key(|a| a.0);
+    let lines: Vec<LogLine> = lines.into_iter().map(|(_, l)| l).collect();
+    let (status, summary) = match lines.last() {
+        None => (
+            StageStatus::Skipped,
+            format!("none of the {total} log entries is about this user"),
+        ),
+        Some(last) => {
+            let st = match last.status {
+                LogStatus::Failure => StageStatus::Fail,
+                LogStatus::Skipped | LogStatus::Warning => StageStatus::Warn,
+                _ => StageStatus::Ok,
+            };
+            (
+                st,
+                format!(
+                    "{}; the latest ({}) is {}",
+                    crate::util::plural(lines.len(), "entry", "entries"),
+                    last.at.as_deref().unwrap_or("time unknown"),
+                    last.status.as_str()
+                ),
+            )
+        }
+    };
+    LogStage {
+        status,
+        summary,
+        entries: lines,
+    }
+}

@@ -1,0 +1,190 @@
+//! Text form of a `Trace`, laid out like Entra's provision-on-demand: numbered stages, each
+//! with its status and evidence, then the verdict and the next step.
+
+use super::{StageStatus, Trace};
+use colored::Colorize;
+use std::fmt::Write;
+
+fn tag(s: StageStatus) -> String {
+    let t = format!("[{}]", s.as_str());
+    match s {
+        StageStatus::Ok => t.green().to_string(),
+        StageStatus::Warn => t.yellow().to_string(),
+        StageStatus::Fail => t.red().bold().to_string(),
+        StageStatus::Skipped => t.dimmed().to_string(),
+    }
+}
+
+fn opt(o: &Option<String>) -> &str {
+    o.as_deref().unwrap_or("-")
+}
+
+pub fn human(t: &Trace) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "explain-user {} ({})", t.query.bold(), t.source);
+    for w in &t.warnings {
+        let _ = writeln!(s, "{} {w}", "warning:".yellow().bold());
+    }
+    let _ = writeln!(s);
+
+    let _ = writeln!(
+        s,
+        "1. Import        {} {}",
+        tag(t.import.status),
+        t.import.summary
+    );
+    for (k, v) in &t.import.attributes {
+        let _ = writeln!(s, "     {k}: {v}");
+    }
+
+    let _ = writeln!(
+        s,
+        "2. Scope         {} {}",
+        tag(t.scope.status),
+        t.scope.summary
+    );
+    for g in &t.scope.groups {
+        let _ = writeln!(
+            s,
+            "     {} {}",
+            if g.passed { "passed" } else { "FAILED" },
+            g.name
+        );
+        for c in &g.clauses {
+            let expected = if c.expected.is_empty() {
+                String::new()
+            } else {
+                format!(" {:?}", c.expected)
+            };
+            let seen = c
+                .seen
+                .as_deref()
+                .map(|v| format!("{v:?}"))
+                .unwrap_or_else(|| "no value".into());
+            let _ = writeln!(
+                s,
+                "       {} {} {}{expected}, saw {seen}{}",
+                if c.passed { "pass" } else { "FAIL" },
+                c.attribute,
+                c.operator,
+                match c.verdict.strip_prefix("cannot be evaluated: ") {
+                    Some(r) => format!(" (cannot be evaluated: {r})"),
+                    None => String::new(),
+                }
+            );
+        }
+    }
+
+    let _ = writeln!(
+        s,
+        "3. Match         {} {} ({})",
+        tag(t.matching.status),
+        t.matching.summary,
+        if t.matching.mode == "live" {
+            "live requests"
+        } else {
+            "computed on the snapshot; userName compared case-insensitively"
+        }
+    );
+    for q in &t.matching.queries {
+        let found = if q.results.is_empty() {
+            "no user".to_string()
+        } else {
+            q.results
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{} {}{}",
+                        r.id,
+                        opt(&r.user_name),
+                        if r.active { "" } else { " (inactive)" }
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let status = q
+            .http_status
+            .map(|c| format!(" [HTTP {c}]"))
+            .unwrap_or_default();
+        let _ = writeln!(s, "     {}{status} -> {found}", q.filter);
+        let _ = writeln!(s, "       value from {}", q.value_from);
+        if let Some(p) = &q.problem {
+            let _ = writeln!(s, "       problem: {p}");
+        }
+    }
+
+    let _ = writeln!(
+        s,
+        "4. Target state  {} {}",
+        tag(t.target.status),
+        t.target.summary
+    );
+    for u in &t.target.users {
+        let rel = serde_json::to_value(u.relation)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "     {} {} [{}] {}, externalId {}, email {}, groups: {}",
+            u.id,
+            opt(&u.user_name),
+            rel,
+            if u.active { "active" } else { "inactive" },
+            opt(&u.external_id),
+            if u.emails.is_empty() {
+                "none".to_string()
+            } else {
+                u.emails.join(", ")
+            },
+            if u.groups.is_empty() {
+                "none".to_string()
+            } else {
+                u.groups.join(", ")
+            }
+        );
+        for f in &u.findings {
+            let _ = writeln!(s, "       {} {}: {}", f.status.as_str(), f.check, f.detail);
+        }
+    }
+
+    let _ = writeln!(
+        s,
+        "5. Logs          {} {}",
+        tag(t.logs.status),
+        t.logs.summary
+    );
+    for e in &t.logs.entries {
+        let code = match (&e.error_code, &e.skip_reason) {
+            (Some(c), _) => format!(" {c}"),
+            (None, Some(r)) => format!(" {r}"),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            s,
+            "     {} {} {}{code}{}",
+            opt(&e.at),
+            opt(&e.action),
+            e.status.as_str(),
+            e.reason
+                .as_deref()
+                .map(|r| format!(": {r}"))
+                .unwrap_or_default()
+        );
+        if let Some(step) = &e.failed_step {
+            let _ = writeln!(s, "       step {step}");
+        }
+    }
+
+    let _ = writeln!(s);
+    let verdict = format!("{} ({})", t.verdict.code, t.verdict.status.as_str());
+    let verdict = match t.verdict.status.rank() {
+        0 => verdict.green().bold().to_string(),
+        1 => verdict.yellow().bold().to_string(),
+        _ => verdict.red().bold().to_string(),
+    };
+    let _ = writeln!(s, "Verdict: {verdict}: {}", t.verdict.summary);
+    let _ = writeln!(s, "Next step: {}", t.verdict.next_step);
+    s
+}

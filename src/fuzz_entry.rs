@@ -1,0 +1,132 @@
+//! Entry points for the coverage-guided fuzz targets in `fuzz/` and for the regression test
+//! that replays every input those targets ever crashed on (`fuzz/regressions/<target>/`).
+//! Each function feeds arbitrary bytes to one parser the tool exposes to untrusted input and
+//! must return, whatever the bytes: a panic here is a bug.
+
+use crate::bundle::archive::{read_entries, ReadLimits};
+use crate::model::{parse_group, parse_list_or_array, parse_user};
+use crate::scope::idp::IdpUser;
+use std::collections::HashMap;
+
+/// The fuzz target names, in the order the smoke run executes them.
+pub const TARGETS: &[&str] = &["scim_parse", "scope_filter", "provisioning_logs", "idp_import", "bundle_zip"];
+
+/// Runs target `name` on `data`; false for an unknown name.
+pub fn run(name: &str, data: &[u8]) -> bool {
+    match name {
+        "scim_parse" => scim_parse(data),
+        "scope_filter" => scope_filter(data),
+        "provisioning_logs" => provisioning_logs(data),
+        "idp_import" => idp_import(data),
+        "bundle_zip" => bundle_zip(data),
+        _ => return false,
+    }
+    true
+}
+
+/// SCIM resources and ListResponses as a server, or a hand-edited snapshot, may send them.
+pub fn scim_parse(data: &[u8]) {
+    if let Ok(value) = serde_json::from_slice::<serde_json::Value>(data) {
+        if let Ok(items) = parse_list_or_array(value) {
+            for (i, item) in items.into_iter().enumerate() {
+                if let Ok(u) = parse_user(item.clone(), "fuzz") {
+                    let _ = u.has_attribute("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department");
+                    let _ = u.has_attribute("name.givenName");
+                    let _ = parse_user(u.to_scim(), "fuzz-roundtrip");
+                }
+                let _ = parse_group(item, &i.to_string());
+            }
+        }
+    }
+    // The same bytes as the NDJSON files of a snapshot.
+    let _ = crate::source::snapshot::from_files("fuzz", &|name| match name {
+        "users.ndjson" | "groups.ndjson" => Some(data.to_vec()),
+        _ => None,
+    });
+}
+
+fn sample_users() -> Vec<IdpUser> {
+    let mut a = IdpUser::new("fuzz");
+    a.set_text("userPrincipalName", "alice@contoso.com");
+    a.set_text("department", "Sales");
+    a.set_text("employeeId", "42");
+    a.set_text("accountEnabled", "true");
+    let mut b = IdpUser::new("fuzz");
+    b.set_text("userPrincipalName", "bob@contoso.com");
+    b.set_text("extensionAttribute1", "");
+    vec![a, b, IdpUser::new("fuzz")]
+}
+
+/// Scoping filters (Graph JSON and the TOML form), parsed and evaluated against a few users:
+/// an unknown operator or a bad regex must become a finding.
+pub fn scope_filter(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let mut filters = Vec::new();
+    if let Ok(v) = serde_json::from_str::<serde_json::Value>(text) {
+        if let Ok(f) = crate::scope::parse::from_json("fuzz.json", &v) {
+            filters.push(f);
+        }
+    }
+    if let Ok(f) = crate::scope::parse::from_toml("fuzz.toml", text) {
+        filters.push(f);
+    }
+    let users = sample_users();
+    for f in &filters {
+        let _ = f.issues();
+        for u in &users {
+            let _ = f.evaluate(u);
+            let _ = f.decide(u);
+        }
+    }
+}
+
+/// Entra provisioning-log downloads (CSV trio, portal JSON, Graph JSON).
+pub fn provisioning_logs(data: &[u8]) {
+    let Ok(dir) = tempfile_dir() else { return };
+    let path = dir.join("ProvisioningLogs.csv");
+    if std::fs::write(&path, data).is_ok() {
+        if let Ok(inputs) = crate::logs::load(std::slice::from_ref(&path)) {
+            let _ = crate::logs::summary_line(&inputs);
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn tempfile_dir() -> std::io::Result<std::path::PathBuf> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "scim-doctor-fuzz-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+/// IdP user exports (Entra CSV, Okta CSV, Graph /users JSON).
+pub fn idp_import(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    for name in ["users.csv", "users.json", "users.export"] {
+        let _ = crate::scope::export::parse_users(name, text);
+    }
+}
+
+/// Bundle zips handed back for re-analysis: hostile archives must be refused cleanly.
+pub fn bundle_zip(data: &[u8]) {
+    // Small caps: libFuzzer's default RSS limit is 2 GB, and the cap logic is under test too.
+    let limits = ReadLimits {
+        max_entries: 64,
+        max_total_bytes: 8 << 20,
+    };
+    if let Ok(entries) = read_entries(std::io::Cursor::new(data), limits, &|n| n.starts_with("snapshot/")) {
+        let files: HashMap<String, Vec<u8>> = entries
+            .into_iter()
+            .filter_map(|e| {
+                let name = e.name.strip_prefix("snapshot/")?.to_string();
+                e.data.ok().map(|d| (name, d))
+            })
+            .collect();
+        let _ = crate::source::snapshot::from_files("fuzz", &|n| files.get(n).cloned());
+    }
+}

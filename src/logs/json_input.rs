@@ -1,0 +1,258 @@
+//! JSON provisioning logs: Microsoft Graph `provisioningObjectSummary` (`{"value": [...]}` or
+//! a bare array; v1.0 keys `provisioningAction` / `provisioningStatusInfo`, beta keys `action` /
+//! `statusInfo`) and the portal's JSON download.
+//!
+//! Each record is flattened into key paths (`provisioningStatusInfo.errorInformation.errorCode`)
+//! and the paths go through the same loose column table as CSV headers, so key case, shape
+//! version and flat-versus-nested layouts all land on the same fields. Arrays of step objects
+//! and modified-property objects become the entry's steps and modified properties.
+
+use super::columns::{self, Field, RecordKind};
+use super::{Column, LogFile, LogInputs, Record};
+use serde_json::Value;
+use std::collections::HashSet;
+
+pub(super) fn read(name: &str, text: &str, inputs: &mut LogInputs) -> anyhow::Result<()> {
+    let records = records(name, text)?;
+    let mut seen_cols: HashSet<String> = HashSet::new();
+    let mut shape = Shape::Flat;
+    let mut count = 0usize;
+    let first_new = inputs.entries.len();
+    for rec in &records {
+        let Value::Object(obj) = rec else {
+            continue;
+        };
+        shape = shape.max(Shape::of(obj));
+        let mut r = Record::default();
+        let mut cols = Vec::new();
+        flatten("", rec, &mut cols);
+        for (path, v) in cols {
+            match v {
+                Flat::Scalar(s) => {
+                    let f = columns::match_column(RecordKind::Entry, &path);
+                    note(inputs, &mut seen_cols, name, &path, f);
+                    if let Some(f) = f {
+                        r.set(f, &s);
+                    }
+                }
+                Flat::Objects(items) => {
+                    let key = columns::normalise(&path);
+                    let kind = if key.ends_with("steps") {
+                        Some(RecordKind::Step)
+                    } else if key.ends_with("modifiedproperties") {
+                        Some(RecordKind::Modified)
+                    } else {
+                        None
+                    };
+                    let Some(kind) = kind else {
+                        note(inputs, &mut seen_cols, name, &path, None);
+                        continue;
+                    };
+                    for item in items {
+                        let mut sub = Record::default();
+                        let mut sub_cols = Vec::new();
+                        flatten("", item, &mut sub_cols);
+                        for (p, v) in sub_cols {
+                            let full = format!("{path}[].{p}");
+                            let f =
+                                columns::match_column(kind, &p).filter(|f| *f != Field::ChangeId);
+                            note(inputs, &mut seen_cols, name, &full, f);
+                            if let (Some(f), Flat::Scalar(s)) = (f, v) {
+                                sub.set(f, &s);
+                            }
+                        }
+                        match kind {
+                            RecordKind::Step => r.steps.push(sub.step()),
+                            _ => r.modified.push(sub.modified_property()),
+                        }
+                    }
+                }
+            }
+        }
+        inputs.entries.push(r.into_entry(name));
+        count += 1;
+    }
+    let recognised = inputs.entries[first_new..].iter().any(|e| {
+        e.status != super::LogStatus::Unknown || e.error_code.is_some() || e.action.is_some()
+    });
+    if count > 0 && !recognised {
+        anyhow::bail!(
+            "{name}: no record has a status, action or error code, so this does not look like provisioning logs \
+             (expected the Entra portal JSON download or Graph provisioningObjectSummary JSON)"
+        );
+    }
+    inputs.files.push(LogFile {
+        path: name.to_string(),
+        format: shape.format().to_string(),
+        records: count,
+    });
+    Ok(())
+}
+
+/// Which Graph shape a record has; a file takes the most specific one seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Shape {
+    Flat,
+    Beta,
+    V1,
+}
+
+impl Shape {
+    fn of(obj: &serde_json::Map<String, Value>) -> Shape {
+        let nested = |k: &str| {
+            obj.iter()
+                .any(|(key, v)| key.eq_ignore_ascii_case(k) && v.is_object())
+        };
+        let has = |k: &str| obj.keys().any(|key| key.eq_ignore_ascii_case(k));
+        if nested("provisioningStatusInfo") || has("provisioningAction") {
+            Shape::V1
+        } else if nested("statusInfo") {
+            Shape::Beta
+        } else {
+            Shape::Flat
+        }
+    }
+
+    fn format(self) -> &'static str {
+        match self {
+            Shape::V1 => "json-graph-v1",
+            Shape::Beta => "json-graph-beta",
+            Shape::Flat => "json-flat",
+        }
+    }
+}
+
+fn note(
+    inputs: &mut LogInputs,
+    seen: &mut HashSet<String>,
+    file: &str,
+    path: &str,
+    f: Option<Field>,
+) {
+    if !seen.insert(path.to_string()) {
+        return;
+    }
+    let col = Column {
+        file: file.to_string(),
+        column: path.to_string(),
+        field: f.map(Field::name),
+    };
+    if f.is_some() {
+        inputs.understood.push(col);
+    } else {
+        inputs.ignored.push(col);
+    }
+}
+
+/// The records of a JSON document: `{"value": [...]}`, an array, one record object, or
+/// newline-delimited objects.
+fn records(name: &str, text: &str) -> anyhow::Result<Vec<Value>> {
+    let text = text.trim_start_matches('\u{feff}');
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Array(items)) => Ok(items),
+        Ok(Value::Object(mut obj)) => {
+            let key = obj
+                .keys()
+                .find(|k| k.eq_ignore_ascii_case("value"))
+                .cloned();
+            match key.and_then(|k| obj.remove(&k)) {
+                Some(Value::Array(items)) => Ok(items),
+                Some(_) => {
+                    anyhow::bail!("{name}: `value` is not an array of provisioning-log records")
+                }
+                None => Ok(vec![Value::Object(obj)]),
+            }
+        }
+        Ok(_) => {
+            anyhow::bail!("{name}: expected a JSON array or object of provisioning-log records")
+        }
+        Err(whole) => {
+            let mut out = Vec::new();
+            for (i, line) in text
+                .lines()
+                .enumerate()
+                .filter(|(_, l)| !l.trim().is_empty())
+            {
+                match serde_json::from_str::<Value>(line) {
+                    Ok(v) => out.push(v),
+                    Err(_) => anyhow::bail!(
+                        "{name} is not valid JSON ({whole}); line {} is not a JSON record either",
+                        i + 1
+                    ),
+                }
+            }
+            Ok(out)
+        }
+    }
+}
+
+enum Flat<'a> {
+    Scalar(String),
+    Objects(Vec<&'a Value>),
+}
+
+fn flatten<'a>(prefix: &str, v: &'a Value, out: &mut Vec<(String, Flat<'a>)>) {
+    let join = |k: &str| {
+        if prefix.is_empty() {
+            k.to_string()
+        } else {
+            format!("{prefix}.{k}")
+        }
+    };
+    match v {
+        Value::Object(o) => {
+            for (k, child) in o {
+                // Graph's open `details` bags and `additionalDetails` arrays carry
+                // key/value pairs; keep walking, the table decides what is useful.
+                flatten(&join(k), child, out);
+            }
+        }
+        Value::Array(items) if items.iter().any(Value::is_object) => {
+            if let Some(kv) = key_value_bag(items) {
+                for (k, val) in kv {
+                    out.push((join(&k), Flat::Scalar(val)));
+                }
+            } else {
+                out.push((prefix.to_string(), Flat::Objects(items.iter().collect())));
+            }
+        }
+        Value::Array(items) => {
+            let parts: Vec<String> = items.iter().filter_map(scalar).collect();
+            out.push((prefix.to_string(), Flat::Scalar(parts.join(", "))));
+        }
+        other => {
+            if let Some(s) = scalar(other) {
+                out.push((prefix.to_string(), Flat::Scalar(s)));
+            }
+        }
+    }
+}
+
+/// Graph writes some bags as `[{"key": "UserPrincipalName", "value": "a@b"}]`.
+fn key_value_bag(items: &[Value]) -> Option<Vec<(String, String)>> {
+    items
+        .iter()
+        .map(|i| {
+            let o = i.as_object()?;
+            if o.len() != 2 {
+                return None;
+            }
+            let k = o
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("key"))?
+                .1
+                .as_str()?;
+            let v = o.iter().find(|(k, _)| k.eq_ignore_ascii_case("value"))?.1;
+            Some((k.to_string(), scalar(v)?))
+        })
+        .collect()
+}
+
+fn scalar(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}

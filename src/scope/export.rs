@@ -1,0 +1,416 @@
+//! Reading the IdP's users (`--idp-users FILE`): the Entra users CSV downloaded from the
+//! portal, the Okta users CSV, or Microsoft Graph `/users` JSON (`{"value": [...]}` or an
+//! array). Column names are not documented by the vendors, so headers are matched loosely
+//! (case, spaces, punctuation) onto Entra source attribute names; columns that map to nothing
+//! are kept under their own name and reported as unmapped.
+
+use super::idp::{norm_attr, parse_bool, AttrValue, IdpUser};
+use serde::Serialize;
+use serde_json::Value;
+use std::path::Path;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExportFormat {
+    EntraCsv,
+    OktaCsv,
+    GraphJson,
+}
+
+impl ExportFormat {
+    pub fn describe(self) -> &'static str {
+        match self {
+            ExportFormat::EntraCsv => "Entra users CSV",
+            ExportFormat::OktaCsv => "Okta users CSV",
+            ExportFormat::GraphJson => "Microsoft Graph /users JSON",
+        }
+    }
+}
+
+/// The users of an export plus what was understood of it.
+#[derive(Debug, Clone, Serialize)]
+pub struct IdpExport {
+    pub path: String,
+    pub format: ExportFormat,
+    pub users: Vec<IdpUser>,
+    /// Columns (or JSON properties) that match no Entra source attribute, as written.
+    pub unmapped: Vec<String>,
+    /// Remarks: rows skipped, one page of a paged Graph result...
+    pub notes: Vec<String>,
+}
+
+/// How a column becomes an Entra attribute.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Mapping {
+    To(&'static str),
+    /// `Block sign in` = not accountEnabled.
+    Inverted(&'static str),
+    /// Okta `Status`: kept as `status`, and accountEnabled derived from it.
+    OktaStatus,
+}
+
+/// Entra source attribute names (define-conditional-rules / attribute-mapping source list).
+const ENTRA_ATTRIBUTES: &[&str] = &[
+    "accountEnabled",
+    "ageGroup",
+    "city",
+    "companyName",
+    "consentProvidedForMinor",
+    "country",
+    "createdDateTime",
+    "creationType",
+    "department",
+    "displayName",
+    "employeeHireDate",
+    "employeeId",
+    "employeeType",
+    "employeeOrgData",
+    "facsimileTelephoneNumber",
+    "givenName",
+    "jobTitle",
+    "mail",
+    "mailNickname",
+    "manager",
+    "mobile",
+    "objectId",
+    "onPremisesDistinguishedName",
+    "onPremisesSamAccountName",
+    "onPremisesSecurityIdentifier",
+    "onPremisesUserPrincipalName",
+    "otherMails",
+    "passwordPolicies",
+    "physicalDeliveryOfficeName",
+    "postalCode",
+    "preferredLanguage",
+    "proxyAddresses",
+    "state",
+    "streetAddress",
+    "surname",
+    "telephoneNumber",
+    "usageLocation",
+    "userPrincipalName",
+    "userType",
+    "directorySynced",
+    "identityIssuer",
+    "invitationState",
+    "legalAgeGroupClassification",
+    "costCenter",
+    "division",
+    "status",
+];
+
+/// Loose header aliases (normalised) -> Entra attribute. Headers equal to an Entra attribute
+/// name (normalised) map to it without an entry here.
+const ALIASES: &[(&str, &str)] = &[
+    ("upn", "userPrincipalName"),
+    ("userprincipal", "userPrincipalName"),
+    ("signinname", "userPrincipalName"),
+    ("id", "objectId"),
+    ("objectid", "objectId"),
+    ("userid", "objectId"),
+    ("oktaid", "objectId"),
+    ("name", "displayName"),
+    ("firstname", "givenName"),
+    ("lastname", "surname"),
+    ("familyname", "surname"),
+    ("email", "mail"),
+    ("emailaddress", "mail"),
+    ("primaryemail", "mail"),
+    ("alias", "mailNickname"),
+    ("nickname", "mailNickname"),
+    ("enabled", "accountEnabled"),
+    ("title", "jobTitle"),
+    ("company", "companyName"),
+    ("organization", "companyName"),
+    ("employeenumber", "employeeId"),
+    ("officelocation", "physicalDeliveryOfficeName"),
+    ("office", "physicalDeliveryOfficeName"),
+    ("mobilephone", "mobile"),
+    ("phone", "telephoneNumber"),
+    ("primaryphone", "telephoneNumber"),
+    ("officephone", "telephoneNumber"),
+    ("businessphone", "telephoneNumber"),
+    ("fax", "facsimileTelephoneNumber"),
+    ("faxnumber", "facsimileTelephoneNumber"),
+    ("zipcode", "postalCode"),
+    ("zip", "postalCode"),
+    ("countryorregion", "country"),
+    ("countrycode", "country"),
+    ("stateorprovince", "state"),
+    ("street", "streetAddress"),
+    ("hiredate", "employeeHireDate"),
+    ("alternateemailaddress", "otherMails"),
+    ("usersource", "creationType"),
+];
+
+fn map_header(header: &str, okta: bool) -> Option<Mapping> {
+    let key = norm_attr(header);
+    if okta {
+        match key.as_str() {
+            "username" | "login" => return Some(Mapping::To("userPrincipalName")),
+            "status" => return Some(Mapping::OktaStatus),
+            _ => {}
+        }
+    } else if key == "username" {
+        return Some(Mapping::To("userPrincipalName"));
+    }
+    if key == "blocksignin" || key == "blockcredential" || key == "signinblocked" {
+        return Some(Mapping::Inverted("accountEnabled"));
+    }
+    if let Some(a) = ENTRA_ATTRIBUTES.iter().find(|a| norm_attr(a) == key) {
+        return Some(Mapping::To(a));
+    }
+    if let Some(n) = key.strip_prefix("extensionattribute") {
+        if let Ok(n @ 1..=15) = n.parse::<u8>() {
+            let name: &'static str = EXT_ATTRS[(n - 1) as usize];
+            return Some(Mapping::To(name));
+        }
+    }
+    ALIASES
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, a)| Mapping::To(a))
+}
+
+const EXT_ATTRS: [&str; 15] = [
+    "extensionAttribute1",
+    "extensionAttribute2",
+    "extensionAttribute3",
+    "extensionAttribute4",
+    "extensionAttribute5",
+    "extensionAttribute6",
+    "extensionAttribute7",
+    "extensionAttribute8",
+    "extensionAttribute9",
+    "extensionAttribute10",
+    "extensionAttribute11",
+    "extensionAttribute12",
+    "extensionAttribute13",
+    "extensionAttribute14",
+    "extensionAttribute15",
+];
+
+/// Okta lifecycle states in which the user cannot sign in.
+fn okta_status_enabled(status: &str) -> Option<bool> {
+    match status
+        .trim()
+        .to_ascii_uppercase()
+        .replace(' ', "_")
+        .as_str()
+    {
+        "ACTIVE" | "PASSWORD_EXPIRED" | "LOCKED_OUT" | "RECOVERY" | "PROVISIONED" | "STAGED" => {
+            Some(true)
+        }
+        "SUSPENDED" | "DEPROVISIONED" => Some(false),
+        _ => None,
+    }
+}
+
+/// Reads an export, choosing the format from the extension and the content.
+pub fn load_users(path: &Path) -> Result<IdpExport, String> {
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read IdP users {name}: {e}"))?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        format!("{name}: the IdP export is not UTF-8 text (save it as UTF-8 CSV or JSON)")
+    })?;
+    parse_users(&name, text.trim_start_matches('\u{feff}'))
+}
+
+pub fn parse_users(name: &str, text: &str) -> Result<IdpExport, String> {
+    let lower = name.to_ascii_lowercase();
+    let looks_json = text.trim_start().starts_with(['{', '[']);
+    if lower.ends_with(".json") || (!lower.ends_with(".csv") && looks_json) {
+        parse_graph_json(name, text)
+    } else {
+        parse_csv(name, text)
+    }
+}
+
+fn parse_csv(name: &str, text: &str) -> Result<IdpExport, String> {
+    // The Entra bulk templates start with a `version:v1.0` line before the headers.
+    let mut body = text;
+    if body
+        .trim_start()
+        .to_ascii_lowercase()
+        .starts_with("version:")
+    {
+        body = body.split_once('\n').map(|(_, rest)| rest).unwrap_or("");
+    }
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(body.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| format!("{name}: cannot read the CSV header line ({e})"))?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    if headers.iter().all(|h| h.is_empty()) {
+        return Err(format!("{name}: the CSV has no header line"));
+    }
+    let keys: Vec<String> = headers.iter().map(|h| norm_attr(h)).collect();
+    let okta = keys.iter().any(|k| k == "primaryemail" || k == "login")
+        || (keys.iter().any(|k| k == "username") && keys.iter().any(|k| k == "status"));
+    let format = if okta {
+        ExportFormat::OktaCsv
+    } else {
+        ExportFormat::EntraCsv
+    };
+    let maps: Vec<Option<Mapping>> = headers.iter().map(|h| map_header(h, okta)).collect();
+    if !maps.iter().any(|m| {
+        matches!(
+            m,
+            Some(Mapping::To("userPrincipalName" | "mail" | "objectId"))
+        )
+    }) {
+        return Err(format!(
+            "{name}: no column identifies users (expected one like userPrincipalName, Username, mail or id); headers were: {}",
+            headers.join(", ")
+        ));
+    }
+    let unmapped: Vec<String> = headers
+        .iter()
+        .zip(&maps)
+        .filter(|(h, m)| m.is_none() && !h.is_empty())
+        .map(|(h, _)| h.clone())
+        .collect();
+    let mut users = Vec::new();
+    let mut notes = Vec::new();
+    for (i, rec) in reader.records().enumerate() {
+        let line = i + 2;
+        let rec = match rec {
+            Ok(r) => r,
+            Err(e) => {
+                notes.push(format!("line {line} skipped: {e}"));
+                continue;
+            }
+        };
+        if rec.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        let mut u = IdpUser::new(format!("{name} line {line}"));
+        for ((field, header), map) in rec.iter().zip(&headers).zip(&maps) {
+            let field = field.trim();
+            if field.is_empty() {
+                continue;
+            }
+            match map {
+                Some(Mapping::To(attr)) => u.set_text(attr, field),
+                Some(Mapping::Inverted(attr)) => {
+                    if let Some(b) = parse_bool(field) {
+                        u.set_text(attr, (!b).to_string());
+                    }
+                }
+                Some(Mapping::OktaStatus) => {
+                    u.set_text("status", field);
+                    if let Some(b) = okta_status_enabled(field) {
+                        u.set_text("accountEnabled", b.to_string());
+                    }
+                }
+                None => u.set_text(header, field),
+            }
+        }
+        users.push(u);
+    }
+    Ok(IdpExport {
+        path: name.to_string(),
+        format,
+        users,
+        unmapped,
+        notes,
+    })
+}
+
+fn parse_graph_json(name: &str, text: &str) -> Result<IdpExport, String> {
+    let value: Value =
+        serde_json::from_str(text).map_err(|e| format!("{name}: not valid JSON ({e})"))?;
+    let mut notes = Vec::new();
+    let items = match &value {
+        Value::Array(a) => a.as_slice(),
+        Value::Object(o) => {
+            if o.contains_key("@odata.nextLink") {
+                notes.push(
+                    "the Graph response has @odata.nextLink: it is one page only, users on later pages are missing"
+                        .to_string(),
+                );
+            }
+            match o.get("value") {
+                Some(Value::Array(a)) => a.as_slice(),
+                _ => return Err(format!("{name}: expected Graph /users JSON: an object with a `value` array, or an array")),
+            }
+        }
+        _ => {
+            return Err(format!(
+                "{name}: expected Graph /users JSON: an object with a `value` array, or an array"
+            ))
+        }
+    };
+    let mut unmapped: Vec<String> = Vec::new();
+    let mut users = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let Value::Object(obj) = item else {
+            notes.push(format!("item {i} skipped: not an object"));
+            continue;
+        };
+        let mut u = IdpUser::new(format!("{name} item {i}"));
+        for (k, v) in obj {
+            if k.starts_with('@') {
+                continue;
+            }
+            if norm_attr(k) == "onpremisesextensionattributes" {
+                if let Value::Object(ext) = v {
+                    for (ek, ev) in ext {
+                        if let Some(t) = scalar(ev) {
+                            u.set_text(ek, t);
+                        }
+                    }
+                }
+                continue;
+            }
+            let map = map_header(k, false);
+            let target = match map {
+                Some(Mapping::To(a)) => a.to_string(),
+                Some(Mapping::Inverted(a)) => {
+                    if let Some(b) = scalar(v).as_deref().and_then(parse_bool) {
+                        u.set_text(a, (!b).to_string());
+                    }
+                    continue;
+                }
+                _ => {
+                    if !k.starts_with("extension_") && !unmapped.contains(k) {
+                        unmapped.push(k.clone());
+                    }
+                    k.clone()
+                }
+            };
+            match v {
+                Value::Array(a) => {
+                    let vals: Vec<String> = a.iter().filter_map(scalar).collect();
+                    u.set(&target, AttrValue::Many(vals));
+                }
+                other => {
+                    if let Some(t) = scalar(other) {
+                        u.set_text(&target, t);
+                    }
+                }
+            }
+        }
+        users.push(u);
+    }
+    Ok(IdpExport {
+        path: name.to_string(),
+        format: ExportFormat::GraphJson,
+        users,
+        unmapped,
+        notes,
+    })
+}
+
+fn scalar(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}

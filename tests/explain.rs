@@ -1,0 +1,352 @@
+//! `scim-doctor explain-user` through the real binary, on the Contoso fixture tenant
+//! (fixtures/explain/tenant) and the Contoso provisioning logs (fixtures/logs).
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::PathBuf;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn tenant() -> PathBuf {
+    root().join("fixtures/explain/tenant")
+}
+
+fn logs() -> PathBuf {
+    root().join("fixtures/logs/graph-v1.json")
+}
+
+fn bin() -> Command {
+    let mut c = Command::cargo_bin("scim-doctor").expect("binary builds");
+    c.env("SCIM_DOCTOR_FIXED_TIME", "2026-11-26T08:00:00Z")
+        .env("NO_COLOR", "1");
+    c
+}
+
+fn explain(args: &[&str], with_logs: bool) -> (i32, String, String) {
+    let mut c = bin();
+    c.arg("explain-user")
+        .args(args)
+        .arg("--snapshot")
+        .arg(tenant());
+    if with_logs {
+        c.arg("--provisioning-logs").arg(logs());
+    }
+    let out = c.output().expect("runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn explain_json(query: &str, with_logs: bool) -> (i32, Value) {
+    let (code, stdout, stderr) = explain(&[query, "--format", "json"], with_logs);
+    let v = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}\n{stderr}"));
+    (code, v)
+}
+
+// proves a healthy user gets every stage of the trace, its log entry and a pass verdict (exit 0)
+#[test]
+fn found_user_full_trace() {
+    let (code, out, err) = explain(&["alice@contoso.com", "--format", "human"], true);
+    assert_eq!(code, 0, "{out}{err}");
+    for stage in [
+        "1. Import",
+        "2. Scope",
+        "3. Match",
+        "4. Target state",
+        "5. Logs",
+        "Verdict: provisioned",
+        "Next step:",
+    ] {
+        assert!(out.contains(stage), "missing {stage}:\n{out}");
+    }
+    assert!(
+        out.contains("userName eq \"alice@contoso.com\" -> u-1001"),
+        "{out}"
+    );
+    assert!(out.contains("groups: VPN Users, Sales"), "{out}");
+    assert!(out.contains("2026-11-20T08:00:05Z create success"), "{out}");
+}
+
+// proves the lookup is case-insensitive on userName and finds the soft-delete leftover beside the live user
+#[test]
+fn duplicate_and_soft_deleted_user() {
+    let (code, v) = explain_json("BOB@contoso.com", false);
+    assert_eq!(
+        code, 0,
+        "a warning verdict is below the default --fail-on: {v}"
+    );
+    assert_eq!(v["match"]["outcome"], "matched");
+    assert_eq!(v["match"]["matched_id"], "u-1002");
+    let users = v["target"]["users"].as_array().cloned().unwrap_or_default();
+    let rel = |id: &str| {
+        users
+            .iter()
+            .find(|u| u["id"] == id)
+            .map(|u| u["relation"].clone())
+    };
+    assert_eq!(rel("u-1002"), Some(Value::from("matched")));
+    assert_eq!(rel("u-0902"), Some(Value::from("soft-delete-leftover")));
+    assert_eq!(v["verdict"]["code"], "duplicate-risk");
+    assert!(v["verdict"]["summary"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("u-0902"));
+}
+
+// proves a logged EntryConflict wins over the healthy-looking snapshot, and says the live filter is the suspect
+#[test]
+fn conflict_in_logs_points_at_the_filter() {
+    let (code, v) = explain_json("bob@contoso.com", true);
+    assert_eq!(code, 1);
+    assert_eq!(v["verdict"]["code"], "failing");
+    let summary = v["verdict"]["summary"].as_str().unwrap_or_default();
+    assert!(
+        summary.contains("ContosoSaseEntryConflict") && summary.contains("u-1002"),
+        "{summary}"
+    );
+    assert_eq!(v["logs"]["entries"].as_array().map(Vec::len), Some(2));
+    assert_eq!(v["logs"]["entries"][0]["known_code"], "EntryConflict");
+}
+
+// proves a user skipped as NotEffectivelyEntitled is explained as not assigned (exit 1)
+#[test]
+fn skipped_user_is_not_assigned() {
+    let (code, v) = explain_json("carol@contoso.com", true);
+    assert_eq!(code, 1);
+    assert_eq!(v["found"], true);
+    assert_eq!(v["verdict"]["code"], "not-assigned");
+    assert!(v["verdict"]["next_step"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("assign the user"));
+}
+
+// proves a disabled target user is reported as such, by id as the query
+#[test]
+fn disabled_user_by_id() {
+    let (code, v) = explain_json("u-1008", false);
+    assert_eq!(code, 0);
+    assert_eq!(v["verdict"]["code"], "disabled-in-target");
+    assert_eq!(v["verdict"]["status"], "warn");
+}
+
+// proves an unknown user is a clear not-found result with the closest names, exit 1
+#[test]
+fn unknown_user_not_found() {
+    let (code, out, _) = explain(&["alcie@contoso.com", "--format", "human"], true);
+    assert_eq!(code, 1);
+    assert!(out.contains("Verdict: not-found"), "{out}");
+    assert!(out.contains("closest names: alice@contoso.com"), "{out}");
+    let (code, v) = explain_json("nobody-like-this@fabrikam.com", true);
+    assert_eq!(code, 1);
+    assert_eq!(v["found"], false);
+}
+
+// proves the JSON output carries every documented top-level key and stage status
+#[test]
+fn json_output_shape() {
+    let (_, v) = explain_json("alice@contoso.com", true);
+    for key in [
+        "query", "source", "found", "import", "scope", "match", "target", "logs", "verdict",
+    ] {
+        assert!(v.get(key).is_some(), "missing {key}: {v}");
+    }
+    for stage in ["import", "scope", "match", "target", "logs"] {
+        let s = v[stage]["status"].as_str().unwrap_or_default();
+        assert!(
+            ["ok", "warn", "fail", "skipped"].contains(&s),
+            "{stage}: {s}"
+        );
+        assert!(v[stage]["summary"].is_string());
+    }
+    assert_eq!(v["match"]["mode"], "snapshot");
+    assert_eq!(
+        v["match"]["queries"][0]["filter"],
+        "userName eq \"alice@contoso.com\""
+    );
+    assert_eq!(v["verdict"]["code"], "provisioned");
+}
+
+// proves bad input is exit code 2 with one line on stderr
+#[test]
+fn bad_input_is_exit_2() {
+    let (code, _, err) = explain(&["  "], false);
+    assert_eq!(code, 2, "{err}");
+    let mut c = bin();
+    c.args(["explain-user", "alice@contoso.com", "--snapshot"])
+        .arg(root().join("fixtures/does-not-exist"));
+    let out = c.output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim().lines().count(),
+        1
+    );
+}
+
+const TOKEN: &str = "explain-test-token-5d2a";
+
+fn live_server(faults: scim_doctor::server::Faults) -> scim_doctor::server::TestServer {
+    let tenant = scim_doctor::source::snapshot::load(&tenant()).expect("fixture tenant loads");
+    let mut config = scim_doctor::server::ServerConfig::with_token(TOKEN);
+    config.faults = faults;
+    scim_doctor::server::TestServer::start(tenant, config).expect("test server starts")
+}
+
+fn explain_live(server: &scim_doctor::server::TestServer, query: &str) -> (i32, Value, String) {
+    let mut c = bin();
+    c.args([
+        "explain-user",
+        query,
+        "--format",
+        "json",
+        "--base-url",
+        server.base_url(),
+        // No sampled filter probes in the fetch: every filtered request is explain's own.
+        "--probe-sample",
+        "0",
+    ])
+    .env("SCIM_TOKEN", TOKEN)
+    .env_remove("SCIM_BASE_URL");
+    let out = c.output().expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let v = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}\n{stderr}"));
+    (out.status.code().unwrap_or(-1), v, stdout + &stderr)
+}
+
+// proves that with an endpoint the lookups are real GET requests whose answers are shown, and nothing but GET is sent
+#[test]
+fn live_lookups_are_sent_as_get() {
+    let server = live_server(Default::default());
+    let (code, v, all) = explain_live(&server, "alice@contoso.com");
+    assert_eq!(code, 0, "{all}");
+    assert_eq!(v["match"]["mode"], "live");
+    assert_eq!(v["match"]["queries"][0]["http_status"], 200);
+    assert_eq!(v["match"]["queries"][0]["results"][0]["id"], "u-1001");
+    assert_eq!(v["verdict"]["code"], "provisioned");
+    assert!(!all.contains(TOKEN), "the token leaked into the output");
+    let filtered = server
+        .requests()
+        .iter()
+        .filter(|r| {
+            r.path
+                .contains("filter=userName%20eq%20%22alice%40contoso.com%22")
+        })
+        .count();
+    assert_eq!(filtered, 1, "{:#?}", server.requests());
+    assert_eq!(server.non_get_count(), 0);
+}
+
+// proves that a server whose filter lookup fails is named as the reason, not hidden behind the snapshot view
+#[test]
+fn live_failing_filter_is_filter_broken() {
+    let faults = scim_doctor::server::Faults {
+        status: vec![("/Users?filter=userName".into(), 500)],
+        ..Default::default()
+    };
+    let server = live_server(faults);
+    let (code, v, all) = explain_live(&server, "erin@contoso.com");
+    assert_eq!(code, 1, "{all} {:?}", server.requests());
+    assert_eq!(v["match"]["queries"][0]["http_status"], 500);
+    assert_eq!(v["verdict"]["code"], "filter-broken");
+}
+
+fn explain_idp(query: &str) -> (i32, Value) {
+    let mut c = bin();
+    c.args(["explain-user", query, "--format", "json", "--snapshot"])
+        .arg(tenant())
+        .arg("--idp-users")
+        .arg(root().join("fixtures/explain/idp-users.csv"))
+        .arg("--scope-filter")
+        .arg(root().join("fixtures/explain/scope.toml"));
+    let out = c.output().expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let v = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().unwrap_or(-1), v)
+}
+
+// proves a user the scoping filter excludes gets every clause with what it saw, and the out-of-scope verdict
+#[test]
+fn user_out_of_scope() {
+    let (code, v) = explain_idp("leo@contoso.com");
+    assert_eq!(code, 1);
+    assert_eq!(v["import"]["status"], "ok");
+    assert_eq!(v["scope"]["in_scope"], false);
+    let groups = v["scope"]["groups"].as_array().cloned().unwrap_or_default();
+    assert_eq!(groups.len(), 2);
+    let first = &groups[0]["clauses"][0];
+    assert_eq!(
+        (
+            first["attribute"].as_str(),
+            first["seen"].as_str(),
+            first["passed"].as_bool()
+        ),
+        (Some("department"), Some("Marketing"), Some(false))
+    );
+    assert_eq!(
+        groups[0]["clauses"].as_array().map(Vec::len),
+        Some(3),
+        "every clause is shown, not just the first failing one"
+    );
+    assert_eq!(v["verdict"]["code"], "out-of-scope");
+    let summary = v["verdict"]["summary"].as_str().unwrap_or_default();
+    assert!(summary.contains("saw \"Marketing\""), "{summary}");
+}
+
+// proves an in-scope IdP user absent from the target is not-provisioned, matched with the export's UPN
+#[test]
+fn in_scope_user_not_yet_provisioned() {
+    let (code, v) = explain_idp("kate@contoso.com");
+    assert_eq!(code, 0, "a warn verdict is below the default --fail-on");
+    assert_eq!(v["scope"]["in_scope"], true);
+    assert_eq!(v["match"]["outcome"], "no-match");
+    assert_eq!(
+        v["match"]["queries"][0]["value_from"],
+        "the IdP export (userPrincipalName)"
+    );
+    assert!(v["import"]["attributes"]
+        .as_array()
+        .is_some_and(|a| a.iter().any(|kv| kv[0] == "department" && kv[1] == "Sales")));
+    assert_eq!(v["verdict"]["code"], "not-provisioned");
+}
+
+// proves a target user missing from the IdP export is reported as such (the import stage fails)
+#[test]
+fn target_user_missing_from_the_idp() {
+    let (code, v) = explain_idp("ivan@contoso.com");
+    assert_eq!(code, 1);
+    assert_eq!(v["import"]["status"], "fail");
+    assert_eq!(v["verdict"]["code"], "not-in-idp");
+}
+
+// proves the audit checks' findings about the user are quoted in the target stage (not recomputed)
+#[test]
+fn target_stage_quotes_audit_findings() {
+    let (_, v) = explain_json("bob@contoso.com", false);
+    let users = v["target"]["users"].as_array().cloned().unwrap_or_default();
+    let leftover = users
+        .iter()
+        .find(|u| u["id"] == "u-0902")
+        .cloned()
+        .unwrap_or_default();
+    let checks: Vec<&str> = leftover["findings"]
+        .as_array()
+        .map(|f| f.iter().filter_map(|x| x["check"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(checks.contains(&"soft-delete-leftover"), "{checks:?}");
+    assert!(v["verdict"]["summary"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("soft-delete-leftover"));
+}
