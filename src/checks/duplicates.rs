@@ -7,8 +7,8 @@ use super::{Ctx, Params};
 use crate::findings::{CheckResult, Status, Subject};
 use crate::model::{Tenant, User};
 use crate::util::plural;
+pub(crate) use foldhash::{HashMap as FastMap, HashMapExt, HashSet as FastSet, HashSetExt};
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 pub const DUPLICATE_EMAIL: &str = "duplicate-email";
 pub const DUPLICATE_EXTERNAL_ID: &str = "duplicate-external-id";
@@ -19,6 +19,13 @@ pub const SOFT_DELETE_LEFTOVER: &str = "soft-delete-leftover";
 /// case), so a million-user tenant does not allocate a million strings per check.
 pub fn norm(s: &str) -> Cow<'_, str> {
     let t = s.trim();
+    if t.is_ascii() {
+        return if t.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(t.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(t)
+        };
+    }
     if t.chars().any(char::is_uppercase) {
         Cow::Owned(t.to_lowercase())
     } else {
@@ -27,11 +34,13 @@ pub fn norm(s: &str) -> Cow<'_, str> {
 }
 
 /// Groups items by key and returns the clusters with more than one member, in the order
-/// their first member was seen. Items are any index type (user index, (directory, user)...).
+/// their first member was seen. Items are any index type (user index, (directory, user)...);
+/// `capacity` is the expected number of items (the map is sized once, never rehashed).
 pub fn clusters<'a, T: Copy>(
+    capacity: usize,
     items: impl Iterator<Item = (Cow<'a, str>, T)>,
 ) -> Vec<(Cow<'a, str>, Vec<T>)> {
-    let mut first: HashMap<Cow<'a, str>, usize> = HashMap::new();
+    let mut first: FastMap<Cow<'a, str>, usize> = FastMap::with_capacity(capacity);
     let mut groups: Vec<(Cow<'a, str>, Vec<T>)> = Vec::new();
     let mut singles: Vec<T> = Vec::new();
     // `first` maps a key to either a single (index into `singles`, tagged even) or a
@@ -94,7 +103,7 @@ pub fn duplicate_email(ctx: &Ctx, _: &Params) -> CheckResult {
         }
         keys.into_iter().map(move |k| (k, i))
     });
-    let found = clusters(items);
+    let found = clusters(t.users.len(), items);
     if found.is_empty() {
         return CheckResult::pass(id, "no two users share an email address");
     }
@@ -159,7 +168,7 @@ fn unique_across(
             .enumerate()
             .filter_map(move |(i, u)| key(u).map(|k| (norm(k), (d, i))))
     });
-    let found = clusters(items);
+    let found = clusters(dirs.iter().map(|d| d.users.len()).sum(), items);
     let scope = if dirs.len() > 1 {
         format!("across {} SCIM directories", dirs.len())
     } else {
@@ -255,10 +264,10 @@ pub fn soft_delete_leftover(ctx: &Ctx, _: &Params) -> CheckResult {
     };
     // Disabled users are few: collect what they could match first, then find the matches in
     // one scan, instead of indexing every user.
-    let mut by_name: HashMap<Cow<str>, usize> = HashMap::new();
-    let mut active_by_email: HashMap<Cow<str>, usize> = HashMap::new();
-    let mut wanted_names: std::collections::HashSet<Cow<str>> = Default::default();
-    let mut wanted_emails: std::collections::HashSet<Cow<str>> = Default::default();
+    let mut by_name: FastMap<Cow<str>, usize> = FastMap::new();
+    let mut active_by_email: FastMap<Cow<str>, usize> = FastMap::new();
+    let mut wanted_names: FastSet<Cow<str>> = FastSet::new();
+    let mut wanted_emails: FastSet<Cow<str>> = FastSet::new();
     for u in t.users.iter().filter(|u| !u.is_active()) {
         if let Some(upn) = u.user_name.as_deref().and_then(soft_deleted_upn) {
             wanted_names.insert(norm(upn));
@@ -348,7 +357,7 @@ mod tests {
             .into_iter()
             .enumerate()
             .map(|(i, k)| (norm(k), i));
-        let got = clusters(items);
+        let got = clusters(6, items);
         let got: Vec<(String, Vec<usize>)> =
             got.into_iter().map(|(k, v)| (k.into_owned(), v)).collect();
         assert_eq!(
