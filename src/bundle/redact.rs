@@ -185,7 +185,7 @@ impl PiiMap {
                     self.add(PiiKind::Phone, p);
                 }
                 if let Some(extra) = &u.extra {
-                    self.collect_extra(extra);
+                    self.collect_extra(&extra.map());
                 }
             }
             for g in &t.groups {

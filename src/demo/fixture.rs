@@ -71,7 +71,7 @@ pub fn demo_tenant() -> anyhow::Result<Tenant> {
                 if empty_list {
                     u.extra
                         .get_or_insert_with(Default::default)
-                        .insert("emails".into(), Value::Array(Vec::new()));
+                        .insert("emails", Value::Array(Vec::new()));
                 }
                 tenant.users.push(u)
             }

@@ -59,12 +59,10 @@ fn is_soft_delete_name(user_name: &str) -> bool {
 
 fn department(u: &User) -> String {
     u.extra
-        .as_deref()
+        .as_ref()
         .and_then(|m| m.get(ENTERPRISE_SCHEMA))
-        .and_then(|e| e.get("department"))
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string()
+        .and_then(|e| e.get("department").and_then(Value::as_str).map(str::to_string))
+        .unwrap_or_default()
 }
 
 fn csv_field(s: &str) -> String {

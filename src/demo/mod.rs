@@ -116,7 +116,7 @@ fn healthy_user(rng: &mut SplitMix64, n: usize, taken: &mut [u32]) -> (User, usi
             primary: true,
         }],
         phone_numbers: phone,
-        extra: Some(Box::new(extra)),
+        extra: crate::model::Extra::from_map(&extra),
     };
     (user, dept)
 }
@@ -160,8 +160,8 @@ fn plant_user_problems(rng: &mut SplitMix64, users: &mut [User]) -> Vec<Seeded> 
 }
 
 fn set_raw_emails(u: &mut User, value: Value) {
-    if let Some(extra) = u.extra.as_deref_mut() {
-        extra.insert("emails".into(), value);
+    if let Some(extra) = u.extra.as_mut() {
+        extra.insert("emails", value);
     }
 }
 

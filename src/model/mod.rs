@@ -2,7 +2,10 @@
 //! directory, raw `curl` output or a bundle). Parsing is lenient: a resource the model
 //! cannot use is counted in `Tenant::parse_issues`, never a reason to stop.
 
+mod extra;
 mod parse;
+
+pub use extra::Extra;
 
 pub use parse::{parse_group, parse_list_or_array, parse_user, ParseIssue};
 
@@ -39,7 +42,7 @@ pub struct User {
     pub phone_numbers: Vec<String>,
     /// Every other attribute the server sent (enterprise extension, title, meta...), kept so
     /// that profile checks can look up any path and snapshots round-trip.
-    pub extra: Option<Box<Map<String, Value>>>,
+    pub extra: Option<Extra>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -133,7 +136,7 @@ impl User {
             "name.familyname" => filled(&self.family_name),
             "emails" | "emails.value" => !self.email_values().is_empty(),
             "phonenumbers" | "phonenumbers.value" => !self.phone_numbers.is_empty(),
-            _ => self.extra.as_deref().is_some_and(|m| lookup_path(m, path)),
+            _ => self.extra.as_ref().is_some_and(|m| lookup_path(&m.map(), path)),
         }
     }
 }
@@ -237,9 +240,9 @@ impl User {
             }
             // The rest of `name` (formatted, middleName...) stays in `extra`: merge it back
             // so that snapshots round-trip.
-            if let Some(Value::Object(rest)) = self.extra.as_deref().and_then(|e| e.get("name")) {
+            if let Some(Value::Object(rest)) = self.extra.as_ref().and_then(|e| e.get("name")) {
                 for (k, v) in rest {
-                    name.entry(k.clone()).or_insert_with(|| v.clone());
+                    name.entry(k).or_insert(v);
                 }
             }
             m.insert("name".into(), Value::Object(name));
@@ -259,11 +262,11 @@ impl User {
             m.insert("phoneNumbers".into(), Value::from(phones));
         }
         if let Some(extra) = &self.extra {
-            for (k, v) in extra.iter() {
+            for (k, v) in extra.map() {
                 if k == "schemas" {
-                    m.insert(k.clone(), v.clone());
+                    m.insert(k, v);
                 } else {
-                    m.entry(k.clone()).or_insert_with(|| v.clone());
+                    m.entry(k).or_insert(v);
                 }
             }
         }

@@ -4,7 +4,7 @@
 //! aadOptscim062020 flag), emails as bare strings, member lists as null. Each deviation the
 //! model can absorb is absorbed; a resource it cannot use becomes a `ParseIssue`.
 
-use super::{Email, Group, Member, User};
+use super::{Email, Extra, Group, Member, User};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -142,7 +142,7 @@ pub fn parse_user(value: Value, position: &str) -> Result<User, ParseIssue> {
             }
         }
     }
-    user.extra = finish_extra(map);
+    user.extra = Extra::from_map(&map);
     Ok(user)
 }
 
@@ -262,7 +262,8 @@ mod order_tests {
     #[test]
     fn attributes_the_model_does_not_own_keep_their_order() {
         let u = parse_user(json!({"id": "1", "zeta": 1, "userName": "a@x", "alpha": 2, "title": "t"}), "0").unwrap();
-        let keys: Vec<&String> = u.extra.as_deref().unwrap().keys().collect();
+        let map = u.extra.as_ref().unwrap().map();
+        let keys: Vec<&String> = map.keys().collect();
         assert_eq!(keys, ["zeta", "alpha", "title"]);
     }
 }

@@ -176,8 +176,8 @@ impl IdpUser {
             i.set_text("surname", v.clone());
         }
         i.set_text("accountEnabled", u.is_active().to_string());
-        if let Some(extra) = u.extra.as_deref() {
-            map_scim_extra(&mut i, extra);
+        if let Some(extra) = &u.extra {
+            map_scim_extra(&mut i, &extra.map());
         }
         i
     }

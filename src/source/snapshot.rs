@@ -104,7 +104,7 @@ fn user_json(u: &crate::model::User) -> serde_json::Value {
     let mut v = u.to_scim();
     if !u
         .extra
-        .as_deref()
+        .as_ref()
         .is_some_and(|e| e.contains_key("schemas"))
     {
         if let Some(m) = v.as_object_mut() {
