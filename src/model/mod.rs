@@ -215,8 +215,12 @@ impl Tenant {
 impl User {
     /// The SCIM JSON form of the user (used by snapshots, bundles and the embedded server).
     pub fn to_scim(&self) -> Value {
+        let extra = self.extra.as_ref().map(Extra::map).unwrap_or_default();
         let mut m = Map::new();
-        m.insert("schemas".into(), Value::from(vec![USER_SCHEMA]));
+        m.insert(
+            "schemas".into(),
+            Value::from(implied_user_schemas(&extra)),
+        );
         m.insert("id".into(), Value::from(self.id.clone()));
         if let Some(v) = &self.external_id {
             m.insert("externalId".into(), Value::from(v.clone()));
@@ -240,9 +244,9 @@ impl User {
             }
             // The rest of `name` (formatted, middleName...) stays in `extra`: merge it back
             // so that snapshots round-trip.
-            if let Some(Value::Object(rest)) = self.extra.as_ref().and_then(|e| e.get("name")) {
+            if let Some(Value::Object(rest)) = extra.get("name") {
                 for (k, v) in rest {
-                    name.entry(k).or_insert(v);
+                    name.entry(k.clone()).or_insert_with(|| v.clone());
                 }
             }
             m.insert("name".into(), Value::Object(name));
@@ -261,17 +265,28 @@ impl User {
                 .collect();
             m.insert("phoneNumbers".into(), Value::from(phones));
         }
-        if let Some(extra) = &self.extra {
-            for (k, v) in extra.map() {
-                if k == "schemas" {
-                    m.insert(k, v);
-                } else {
-                    m.entry(k).or_insert(v);
-                }
+        for (k, v) in extra {
+            if k == "schemas" {
+                m.insert(k, v);
+            } else {
+                m.entry(k).or_insert(v);
             }
         }
         Value::Object(m)
     }
+}
+
+/// The `schemas` a User resource implies: the core schema, then every extension URN it
+/// carries, in order.
+pub fn implied_user_schemas(attrs: &Map<String, Value>) -> Vec<String> {
+    let mut list = vec![USER_SCHEMA.to_string()];
+    list.extend(
+        attrs
+            .keys()
+            .filter(|k| k.len() > 4 && k[..4].eq_ignore_ascii_case("urn:"))
+            .cloned(),
+    );
+    list
 }
 
 impl Group {

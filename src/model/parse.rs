@@ -78,6 +78,22 @@ fn object_with_id(value: Value, kind: &str, position: &str) -> Result<(Map<Strin
     Ok((map, id))
 }
 
+/// Removes `schemas` when it lists exactly what the resource implies (the core User schema,
+/// then each extension present, in order): `User::to_scim` derives that list back, and not
+/// storing it saves ~130 bytes per user. A list that says anything else is kept verbatim.
+fn drop_implied_schemas(map: &mut Map<String, Value>) {
+    let implied = super::implied_user_schemas(map);
+    let same = match map.get("schemas") {
+        Some(Value::Array(list)) => {
+            list.len() == implied.len() && list.iter().zip(&implied).all(|(a, b)| a.as_str() == Some(b.as_str()))
+        }
+        _ => false,
+    };
+    if same {
+        map.shift_remove("schemas");
+    }
+}
+
 /// Converts one SCIM User resource.
 pub fn parse_user(value: Value, position: &str) -> Result<User, ParseIssue> {
     let (mut map, id) = object_with_id(value, "user", position)?;
@@ -142,6 +158,7 @@ pub fn parse_user(value: Value, position: &str) -> Result<User, ParseIssue> {
             }
         }
     }
+    drop_implied_schemas(&mut map);
     user.extra = Extra::from_map(&map);
     Ok(user)
 }

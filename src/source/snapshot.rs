@@ -98,20 +98,11 @@ fn pretty(value: &impl Serialize) -> Vec<u8> {
     text.into_bytes()
 }
 
-/// `User::to_scim()`, minus the `schemas` it adds when the server sent none: the snapshot
-/// keeps what the server said, so that offline runs see the same tenant as live ones.
+/// `User::to_scim()`. Its `schemas` are the ones the server sent, or the list implied by the
+/// extensions present (the parser keeps `schemas` only when it says something else), so that
+/// re-reading the snapshot gives the same model.
 fn user_json(u: &crate::model::User) -> serde_json::Value {
-    let mut v = u.to_scim();
-    if !u
-        .extra
-        .as_ref()
-        .is_some_and(|e| e.contains_key("schemas"))
-    {
-        if let Some(m) = v.as_object_mut() {
-            m.remove("schemas");
-        }
-    }
-    v
+    u.to_scim()
 }
 
 fn group_json(g: &crate::model::Group) -> serde_json::Value {
@@ -508,6 +499,10 @@ fn load_snapshot_dir(dir: &Path, meta_path: &Path, label: &str) -> anyhow::Resul
     let meta = parse_meta(&meta_bytes)
         .with_context(|| format!("cannot load snapshot {}", dir.display()))?;
     let mut tenant = Tenant::new(label);
+    // The meta says how many users to expect: reserving once avoids the list doubling (and
+    // briefly holding two copies) on its way to a million entries. A lying count costs at
+    // most the cap.
+    tenant.users.reserve(meta.counts.users.min(20_000_000));
     for (file, users) in [(USERS_FILE, true), (GROUPS_FILE, false)] {
         let p = dir.join(file);
         if p.is_file() {
