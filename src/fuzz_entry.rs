@@ -82,26 +82,9 @@ pub fn scope_filter(data: &[u8]) {
 
 /// Entra provisioning-log downloads (CSV trio, portal JSON, Graph JSON).
 pub fn provisioning_logs(data: &[u8]) {
-    let Ok(dir) = tempfile_dir() else { return };
-    let path = dir.join("ProvisioningLogs.csv");
-    if std::fs::write(&path, data).is_ok() {
-        if let Ok(inputs) = crate::logs::load(std::slice::from_ref(&path)) {
-            let _ = crate::logs::summary_line(&inputs);
-        }
+    if let Ok(inputs) = crate::logs::parse_files(&[("ProvisioningLogs.csv".to_string(), data.to_vec())]) {
+        let _ = crate::logs::summary_line(&inputs);
     }
-    let _ = std::fs::remove_dir_all(&dir);
-}
-
-fn tempfile_dir() -> std::io::Result<std::path::PathBuf> {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static N: AtomicU64 = AtomicU64::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "scim-doctor-fuzz-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir)?;
-    Ok(dir)
 }
 
 /// IdP user exports (Entra CSV, Okta CSV, Graph /users JSON).

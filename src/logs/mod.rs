@@ -175,14 +175,23 @@ pub struct LogInputs {
 /// Reads every `--provisioning-logs` file. An unreadable or unrecognisable file is an
 /// error (the user named it, so silently dropping it would hide evidence).
 pub fn load(paths: &[PathBuf]) -> anyhow::Result<LogInputs> {
-    let mut inputs = LogInputs::default();
-    let mut csv_steps: Vec<(String, Record)> = Vec::new();
-    let mut csv_modified: Vec<(String, Record)> = Vec::new();
+    let mut files = Vec::with_capacity(paths.len());
     for path in paths {
         let bytes = std::fs::read(path)
             .map_err(|e| anyhow::anyhow!("cannot read provisioning log {}: {e}", path.display()))?;
-        let name = display_name(path);
-        let text = String::from_utf8_lossy(&bytes);
+        files.push((display_name(path), bytes));
+    }
+    parse_files(&files)
+}
+
+/// `load` on contents already in memory: (display name, bytes) per file.
+pub fn parse_files(files: &[(String, Vec<u8>)]) -> anyhow::Result<LogInputs> {
+    let mut inputs = LogInputs::default();
+    let mut csv_steps: Vec<(String, Record)> = Vec::new();
+    let mut csv_modified: Vec<(String, Record)> = Vec::new();
+    for (name, bytes) in files {
+        let name = name.clone();
+        let text = String::from_utf8_lossy(bytes);
         let first = text
             .trim_start_matches('\u{feff}')
             .trim_start()
