@@ -6,15 +6,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 VENV=".venv"
+# Pinned: the interoperability tests assert exact behaviour (paging caps, 409 on case twins)
+# of this version; bump it deliberately.
+SCIM2_SERVER="scim2-server==0.8.3"
 PY="${PYTHON:-python3}"
 
-if [ -x "$VENV/bin/scim2-server" ] && "$VENV/bin/python" -c "import scim2_server" 2>/dev/null; then
+if [ -x "$VENV/bin/scim2-server" ] && "$VENV/bin/python" -m pip show scim2-server 2>/dev/null | grep -qx "Version: ${SCIM2_SERVER#*==}"; then
   exit 0
 fi
 
 if [ ! -x "$VENV/bin/python" ]; then
   "$PY" -m venv "$VENV"
 fi
-"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check scim2-server
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "$SCIM2_SERVER"
 "$VENV/bin/python" -c "import scim2_server" >/dev/null
 echo "scim2-server installed in $VENV" >&2

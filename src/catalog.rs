@@ -109,13 +109,7 @@ pub fn load(extra: Option<&Path>) -> Result<Vec<CheckDoc>, String> {
         add(parse(file, text)?);
     }
     if let Some(dir) = extra.map(|d| d.join("checks")).filter(|d| d.is_dir()) {
-        let mut paths: Vec<_> = std::fs::read_dir(&dir)
-            .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-            .collect();
-        paths.sort();
-        for p in paths {
+        for p in crate::util::toml_files(&dir)? {
             let text = std::fs::read_to_string(&p)
                 .map_err(|e| format!("cannot read {}: {e}", p.display()))?;
             add(parse(&p.display().to_string(), &text)?);

@@ -72,14 +72,7 @@ pub fn load(extra: Option<&Path>) -> Result<Vec<Playbook>, String> {
         all.push(parse(&format!("playbooks/{file}"), text)?);
     }
     if let Some(dir) = extra {
-        let entries = std::fs::read_dir(dir)
-            .map_err(|e| format!("cannot read playbook directory {}: {e}", dir.display()))?;
-        let mut paths: Vec<_> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "toml"))
-            .collect();
-        paths.sort();
-        for p in paths {
+        for p in crate::util::toml_files(dir)? {
             let text = std::fs::read_to_string(&p)
                 .map_err(|e| format!("cannot read {}: {e}", p.display()))?;
             let pb = parse(&p.display().to_string(), &text)?;

@@ -46,13 +46,7 @@ pub fn load(id: &str, extra: Option<&std::path::Path>) -> Result<Profile, String
         all.push(toml::from_str(text).map_err(|e| format!("{file}: {e}"))?);
     }
     if let Some(dir) = extra.map(|d| d.join("profiles")).filter(|d| d.is_dir()) {
-        let mut paths: Vec<_> = std::fs::read_dir(&dir)
-            .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-            .collect();
-        paths.sort();
-        for p in paths {
+        for p in crate::util::toml_files(&dir)? {
             let text = std::fs::read_to_string(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
             let prof: Profile = toml::from_str(&text).map_err(|e| format!("{}: {e}", p.display()))?;
             all.retain(|x| x.id != prof.id);

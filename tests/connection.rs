@@ -376,6 +376,28 @@ fn tls_positive_insecure_reports_warn_and_proceeds() {
     assert_clean(&run);
 }
 
+#[test]
+fn tls_positive_https_url_on_a_plain_http_port() {
+    let server = embedded(Faults::default());
+    let run = run(
+        &url_for(&server, "127.0.0.1").replace("http://", "https://"),
+        Creds::Token(TOKEN),
+        &["--insecure"],
+    );
+    assert_eq!(
+        run.status("tls"),
+        "fail",
+        "no handshake at all fails even with --insecure"
+    );
+    assert!(
+        run.message("tls").contains("plain HTTP"),
+        "{}",
+        run.message("tls")
+    );
+    assert_skipped_after(&run, "tls");
+    assert_clean(&run);
+}
+
 // ---------- http-auth ----------
 
 #[test]
@@ -563,6 +585,7 @@ fn endpoint_path_positive_html_login_page() {
     assert_eq!(run.status("endpoint-path"), "fail");
     let msg = run.message("endpoint-path");
     assert!(msg.contains("HTML page") && msg.contains("proxy"), "{msg}");
+    assert_eq!(run.status("http-auth"), "warn", "an HTML page does not prove the credentials work");
     assert_skipped_after(&run, "endpoint-path");
     assert_clean(&run);
 }
@@ -794,4 +817,81 @@ fn service_provider_config_positive_filter_unsupported_and_broken_schemas() {
         "{msg}"
     );
     assert_clean(&run);
+}
+
+// ---------- secrets ----------
+
+#[test]
+fn planted_secrets_never_appear_in_human_or_verbose_output() {
+    // Passing and failing runs, token on the command line and in the environment, basic auth.
+    let bearer = embedded(Faults::default());
+    let basic = embedded_with(ServerConfig {
+        basic: Some((USERNAME.into(), SecretString::new(PASSWORD))),
+        ..Default::default()
+    });
+    let runs = [
+        run_raw(
+            &[
+                "-v",
+                "test-connection",
+                "--format",
+                "human",
+                "--base-url",
+                bearer.base_url(),
+                "--token",
+                TOKEN,
+            ],
+            &[],
+        ),
+        run_raw(
+            &[
+                "-v",
+                "test-connection",
+                "--format",
+                "markdown",
+                "--base-url",
+                bearer.base_url(),
+            ],
+            &[("SCIM_TOKEN", WRONG_TOKEN)],
+        ),
+        run_raw(
+            &[
+                "-v",
+                "test-connection",
+                "--format",
+                "human",
+                "--base-url",
+                basic.base_url(),
+                "--username",
+                USERNAME,
+            ],
+            &[("SCIM_PASSWORD", PASSWORD)],
+        ),
+        run_raw(
+            &[
+                "-v",
+                "test-connection",
+                "--format",
+                "human",
+                "--base-url",
+                bearer.base_url(),
+                "--username",
+                USERNAME,
+            ],
+            &[("SCIM_PASSWORD", PASSWORD)],
+        ),
+    ];
+    let basic_b64 = basic_header();
+    let basic_b64 = basic_b64.trim_start_matches("Basic ");
+    for (i, (code, out, err)) in runs.iter().enumerate() {
+        assert!(*code == 0 || *code == 1, "run {i} exited {code}: {err}");
+        for secret in [TOKEN, WRONG_TOKEN, PASSWORD, basic_b64] {
+            assert!(
+                !out.contains(secret) && !err.contains(secret),
+                "run {i} leaked a secret"
+            );
+        }
+    }
+    assert_eq!(runs[0].0, 0, "valid token passes: {}", runs[0].2);
+    assert_eq!(runs[1].0, 1, "wrong token fails");
 }

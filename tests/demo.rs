@@ -55,7 +55,9 @@ fn serve(args: &[&str]) -> (Killed, String) {
         .unwrap();
     let mut child = Killed(child);
     let mut line = String::new();
-    BufReader::new(child.0.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(child.0.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     (child, line.trim().to_string())
 }
 
@@ -256,13 +258,19 @@ fn serve_snapshot_from_a_bundle_zip() {
     let zip_path = dir.path().join("case.zip");
     let mut zip = zip::ZipWriter::new(std::fs::File::create(&zip_path).unwrap());
     let users = r#"{"Resources":[{"id":"z1","userName":"zip@example.test"},{"id":"z2","userName":"two@example.test"}]}"#;
-    zip.start_file("snapshot/Users.json", zip::write::SimpleFileOptions::default()).unwrap();
+    zip.start_file("snapshot/Users.json", zip::write::SimpleFileOptions::default())
+        .unwrap();
     std::io::Write::write_all(&mut zip, users.as_bytes()).unwrap();
     zip.finish().unwrap();
     let (_child, base) = serve(&["--snapshot", zip_path.to_str().unwrap()]);
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let body: serde_json::Value = rt.block_on(async {
-        let r = reqwest::Client::new().get(format!("{base}/Users/z2")).bearer_auth("serve-test-token-77");
+        let r = reqwest::Client::new()
+            .get(format!("{base}/Users/z2"))
+            .bearer_auth("serve-test-token-77");
         r.send().await.unwrap().json().await.unwrap()
     });
     assert_eq!(body["userName"], "two@example.test");
@@ -273,7 +281,80 @@ fn serve_rejects_a_file_that_is_not_a_bundle() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("notes.txt");
     std::fs::write(&path, "hello").unwrap();
-    let out = Command::cargo_bin("scim-doctor").unwrap().args(["serve", "--snapshot"]).arg(&path).output().unwrap();
+    let out = Command::cargo_bin("scim-doctor")
+        .unwrap()
+        .args(["serve", "--snapshot"])
+        .arg(&path)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("neither a snapshot directory nor a bundle zip"));
+}
+
+#[cfg(unix)]
+#[test]
+fn serve_stops_cleanly_on_sigterm() {
+    let (mut child, base) = serve(&["--generate", "50"]);
+    assert!(base.starts_with("http://127.0.0.1:"));
+    let pid = child.0.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let status = loop {
+        if let Some(s) = child.0.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "serve did not stop on SIGTERM"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(0));
+}
+
+/// Proves the demo shows every check with a verdict (none skipped for want of input), writes
+/// a bundle that verifies, and ends the human report with an explain-user trace.
+#[test]
+fn demo_shows_every_check_writes_a_bundle_and_explains_a_user() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::cargo_bin("scim-doctor")
+        .unwrap()
+        .args(["demo", "--format", "json", "--bundle-path"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let skipped: Vec<&str> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] == "skipped" && c["id"] != "tls")
+        .filter_map(|c| c["id"].as_str())
+        .collect();
+    assert!(skipped.is_empty(), "the demo should exercise every check, skipped: {skipped:?}");
+    let zips: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "zip"))
+        .collect();
+    assert_eq!(zips.len(), 1, "one bundle expected in {}", dir.path().display());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&format!("bundle written: {}", zips[0].display())), "{stderr}");
+    let verify = Command::cargo_bin("scim-doctor").unwrap().args(["bundle", "verify"]).arg(&zips[0]).output().unwrap();
+    assert_eq!(verify.status.code(), Some(0), "{}", String::from_utf8_lossy(&verify.stdout));
+
+    let human = Command::cargo_bin("scim-doctor")
+        .unwrap()
+        .args(["demo", "--format", "human", "--color", "never", "--no-bundle"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(text.contains("== Example: scim-doctor explain-user "), "{text}");
+    for stage in ["1. Import", "2. Scope", "3. Match", "4. Target state", "5. Logs", "Verdict:"] {
+        assert!(text.contains(stage), "missing `{stage}` in the explain example");
+    }
 }

@@ -206,6 +206,9 @@ fn explain_live(server: &scim_doctor::server::TestServer, query: &str) -> (i32, 
         "json",
         "--base-url",
         server.base_url(),
+        // No sampled filter probes in the fetch: every filtered request is explain's own.
+        "--probe-sample",
+        "0",
     ])
     .env("SCIM_TOKEN", TOKEN)
     .env_remove("SCIM_BASE_URL");
@@ -236,7 +239,7 @@ fn live_lookups_are_sent_as_get() {
                 .contains("filter=userName%20eq%20%22alice%40contoso.com%22")
         })
         .count();
-    assert_eq!(filtered, 1, "{:?}", server.requests());
+    assert_eq!(filtered, 1, "{:#?}", server.requests());
     assert_eq!(server.non_get_count(), 0);
 }
 
@@ -252,4 +255,98 @@ fn live_failing_filter_is_filter_broken() {
     assert_eq!(code, 1, "{all} {:?}", server.requests());
     assert_eq!(v["match"]["queries"][0]["http_status"], 500);
     assert_eq!(v["verdict"]["code"], "filter-broken");
+}
+
+fn explain_idp(query: &str) -> (i32, Value) {
+    let mut c = bin();
+    c.args(["explain-user", query, "--format", "json", "--snapshot"])
+        .arg(tenant())
+        .arg("--idp-users")
+        .arg(root().join("fixtures/explain/idp-users.csv"))
+        .arg("--scope-filter")
+        .arg(root().join("fixtures/explain/scope.toml"));
+    let out = c.output().expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let v = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().unwrap_or(-1), v)
+}
+
+// proves a user the scoping filter excludes gets every clause with what it saw, and the out-of-scope verdict
+#[test]
+fn user_out_of_scope() {
+    let (code, v) = explain_idp("leo@contoso.com");
+    assert_eq!(code, 1);
+    assert_eq!(v["import"]["status"], "ok");
+    assert_eq!(v["scope"]["in_scope"], false);
+    let groups = v["scope"]["groups"].as_array().cloned().unwrap_or_default();
+    assert_eq!(groups.len(), 2);
+    let first = &groups[0]["clauses"][0];
+    assert_eq!(
+        (
+            first["attribute"].as_str(),
+            first["seen"].as_str(),
+            first["passed"].as_bool()
+        ),
+        (Some("department"), Some("Marketing"), Some(false))
+    );
+    assert_eq!(
+        groups[0]["clauses"].as_array().map(Vec::len),
+        Some(3),
+        "every clause is shown, not just the first failing one"
+    );
+    assert_eq!(v["verdict"]["code"], "out-of-scope");
+    let summary = v["verdict"]["summary"].as_str().unwrap_or_default();
+    assert!(summary.contains("saw \"Marketing\""), "{summary}");
+}
+
+// proves an in-scope IdP user absent from the target is not-provisioned, matched with the export's UPN
+#[test]
+fn in_scope_user_not_yet_provisioned() {
+    let (code, v) = explain_idp("kate@contoso.com");
+    assert_eq!(code, 0, "a warn verdict is below the default --fail-on");
+    assert_eq!(v["scope"]["in_scope"], true);
+    assert_eq!(v["match"]["outcome"], "no-match");
+    assert_eq!(
+        v["match"]["queries"][0]["value_from"],
+        "the IdP export (userPrincipalName)"
+    );
+    assert!(v["import"]["attributes"]
+        .as_array()
+        .is_some_and(|a| a.iter().any(|kv| kv[0] == "department" && kv[1] == "Sales")));
+    assert_eq!(v["verdict"]["code"], "not-provisioned");
+}
+
+// proves a target user missing from the IdP export is reported as such (the import stage fails)
+#[test]
+fn target_user_missing_from_the_idp() {
+    let (code, v) = explain_idp("ivan@contoso.com");
+    assert_eq!(code, 1);
+    assert_eq!(v["import"]["status"], "fail");
+    assert_eq!(v["verdict"]["code"], "not-in-idp");
+}
+
+// proves the audit checks' findings about the user are quoted in the target stage (not recomputed)
+#[test]
+fn target_stage_quotes_audit_findings() {
+    let (_, v) = explain_json("bob@contoso.com", false);
+    let users = v["target"]["users"].as_array().cloned().unwrap_or_default();
+    let leftover = users
+        .iter()
+        .find(|u| u["id"] == "u-0902")
+        .cloned()
+        .unwrap_or_default();
+    let checks: Vec<&str> = leftover["findings"]
+        .as_array()
+        .map(|f| f.iter().filter_map(|x| x["check"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(checks.contains(&"soft-delete-leftover"), "{checks:?}");
+    assert!(v["verdict"]["summary"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("soft-delete-leftover"));
 }

@@ -261,12 +261,36 @@ fn unrecognised_log_file_is_exit_2() {
 // proves the user docs list every error code the check knows (the table cannot drift)
 #[test]
 fn docs_list_every_known_code() {
-    let doc = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/provisioning-logs.md"))
-        .expect("docs/provisioning-logs.md exists");
+    let doc = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/provisioning-logs.md"),
+    )
+    .expect("docs/provisioning-logs.md exists");
     for k in scim_doctor::logs::codes::known_codes()
         .iter()
         .chain(scim_doctor::logs::codes::known_skip_reasons())
     {
-        assert!(doc.contains(&format!("`{}`", k.code)), "{} missing from the docs", k.code);
+        assert!(
+            doc.contains(&format!("`{}`", k.code)),
+            "{} missing from the docs",
+            k.code
+        );
     }
+}
+
+// proves that a steps file given on its own still yields one entry per change, its status taken from the steps
+#[test]
+fn lone_steps_file_counts() {
+    let logs = loaded(&[fixture("portal-csv/ProvisioningLogs_ProvisioningSteps.csv")]);
+    assert_eq!(logs.entries.len(), 11);
+    let a = analyse(&logs.entries);
+    assert_eq!(
+        (a.totals.failure, a.totals.skipped, a.totals.success),
+        (5, 2, 4)
+    );
+    let skips: Vec<&str> = a.skips.iter().map(|g| g.key.as_str()).collect();
+    assert_eq!(
+        skips,
+        vec!["NotEffectivelyEntitled"],
+        "the skip reason is read from the step description"
+    );
 }

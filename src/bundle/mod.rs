@@ -84,7 +84,16 @@ fn destination(outcome: &Outcome, opts: &BundleOptions) -> PathBuf {
     let name = default_name(outcome, opts.case_id.as_deref());
     match &opts.path {
         Some(p) if p.as_os_str().is_empty() => PathBuf::from(name),
-        Some(p) if p.is_dir() => p.join(name),
+        // A trailing slash means "a directory", even one that does not exist yet (commit
+        // then says so instead of writing a file named like the directory).
+        Some(p)
+            if p.is_dir()
+                || p.as_os_str()
+                    .to_string_lossy()
+                    .ends_with(std::path::MAIN_SEPARATOR) =>
+        {
+            p.join(name)
+        }
         Some(p) => p.clone(),
         None => PathBuf::from(name),
     }
@@ -124,7 +133,12 @@ pub fn prepare(
     for (name, bytes) in crate::render::csv::per_check_files(report) {
         files.push((format!("checks/{name}"), bytes));
     }
-    let transcript = outcome.transcript.entries();
+    let mut transcript = outcome.transcript.entries();
+    if opts.redact_pii {
+        for e in &mut transcript {
+            e.body_excerpt = redact::trim_cut_value(&e.body_excerpt);
+        }
+    }
     let mut requests = String::new();
     for e in &transcript {
         if let Ok(line) = serde_json::to_string(e) {

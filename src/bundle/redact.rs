@@ -307,6 +307,21 @@ fn forms(v: &str, kind: PiiKind) -> Vec<String> {
     out
 }
 
+/// A body excerpt cut mid-value (`..."userName":"bjens…`) would keep a fragment no
+/// pseudonym matches: drop the text after the last delimiter before the cut.
+pub fn trim_cut_value(excerpt: &str) -> String {
+    let Some(body) = excerpt.strip_suffix('…') else {
+        return excerpt.to_string();
+    };
+    let keep = body
+        .rfind(|c: char| {
+            matches!(c, '"' | ',' | '{' | '}' | '[' | ']' | '<' | '>' | ':') || c.is_whitespace()
+        })
+        .map(|i| i + 1)
+        .unwrap_or(0);
+    format!("{}…", &body[..keep])
+}
+
 #[cfg(unix)]
 fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
@@ -354,7 +369,7 @@ fn boundary_before(text: &str, start: usize) -> bool {
 }
 
 fn boundary_after(text: &str, end: usize) -> bool {
-    text[end..].chars().next().is_none_or(|c| !is_word(c))
+    !text[end..].chars().next().is_some_and(is_word)
 }
 
 impl Redactor {
@@ -427,6 +442,15 @@ mod tests {
             r#"{"v":"o\"neil@x.example"} /Users?filter=userName%20eq%20%22carla%40x.example%22"#,
         );
         assert!(!out.contains("neil") && !out.contains("carla"), "{out}");
+    }
+
+    #[test]
+    fn a_value_cut_by_the_excerpt_limit_is_dropped() {
+        assert_eq!(
+            trim_cut_value(r#"[{"userName":"bjens…"#),
+            r#"[{"userName":"…"#
+        );
+        assert_eq!(trim_cut_value("complete body"), "complete body");
     }
 
     #[test]

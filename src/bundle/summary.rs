@@ -56,14 +56,7 @@ fn affected_users(report: &Report) -> BTreeMap<&str, Affected<'_>> {
 pub fn render(i: &SummaryInput) -> String {
     let r = i.report;
     let mut out = String::new();
-    // A snapshot path can carry a home directory: the title only needs its last part.
-    let source_name = match r.source.kind {
-        SourceKind::Live => r.source.label.clone(),
-        SourceKind::Snapshot => std::path::Path::new(&r.source.label)
-            .file_name()
-            .map(|f| f.to_string_lossy().into_owned())
-            .unwrap_or_else(|| r.source.label.clone()),
-    };
+    let source_name = crate::render::markdown::source_name(r);
     let title = i.label.unwrap_or(&source_name);
     let case = i
         .case_id
@@ -206,10 +199,18 @@ fn provisioning(out: &mut String, r: &Report, tenant: Option<&Tenant>) {
 }
 
 fn connectivity(out: &mut String, r: &Report) {
-    let live: Vec<&CheckResult> = crate::render::ordered_checks(r)
+    let mut live: Vec<&CheckResult> = crate::render::ordered_checks(r)
         .into_iter()
         .filter(|c| c.at.is_some() || !c.evidence.is_empty())
         .collect();
+    // The order the steps run in (the registry's), whatever order the playbooks list them.
+    let order: Vec<&str> = crate::checks::registry().iter().map(|d| d.id).collect();
+    live.sort_by_key(|c| {
+        order
+            .iter()
+            .position(|id| *id == c.id)
+            .unwrap_or(usize::MAX)
+    });
     if live.is_empty() {
         match r.source.kind {
             SourceKind::Snapshot => out.push_str("Offline run on a snapshot: connectivity was not tested. Run `scim-doctor test-connection --base-url ...` for this section.\n"),

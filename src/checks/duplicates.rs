@@ -7,8 +7,8 @@ use super::{Ctx, Params};
 use crate::findings::{CheckResult, Status, Subject};
 use crate::model::{Tenant, User};
 use crate::util::plural;
+pub(crate) use foldhash::{HashMap as FastMap, HashMapExt, HashSet as FastSet, HashSetExt};
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 pub const DUPLICATE_EMAIL: &str = "duplicate-email";
 pub const DUPLICATE_EXTERNAL_ID: &str = "duplicate-external-id";
@@ -19,6 +19,13 @@ pub const SOFT_DELETE_LEFTOVER: &str = "soft-delete-leftover";
 /// case), so a million-user tenant does not allocate a million strings per check.
 pub fn norm(s: &str) -> Cow<'_, str> {
     let t = s.trim();
+    if t.is_ascii() {
+        return if t.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(t.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(t)
+        };
+    }
     if t.chars().any(char::is_uppercase) {
         Cow::Owned(t.to_lowercase())
     } else {
@@ -27,11 +34,13 @@ pub fn norm(s: &str) -> Cow<'_, str> {
 }
 
 /// Groups items by key and returns the clusters with more than one member, in the order
-/// their first member was seen. Items are any index type (user index, (directory, user)...).
+/// their first member was seen. Items are any index type (user index, (directory, user)...);
+/// `capacity` is the expected number of items (the map is sized once, never rehashed).
 pub fn clusters<'a, T: Copy>(
+    capacity: usize,
     items: impl Iterator<Item = (Cow<'a, str>, T)>,
 ) -> Vec<(Cow<'a, str>, Vec<T>)> {
-    let mut first: HashMap<Cow<'a, str>, usize> = HashMap::new();
+    let mut first: FastMap<Cow<'a, str>, usize> = FastMap::with_capacity(capacity);
     let mut groups: Vec<(Cow<'a, str>, Vec<T>)> = Vec::new();
     let mut singles: Vec<T> = Vec::new();
     // `first` maps a key to either a single (index into `singles`, tagged even) or a
@@ -80,13 +89,21 @@ pub fn duplicate_email(ctx: &Ctx, _: &Params) -> CheckResult {
         Ok(t) => t,
         Err(r) => return r,
     };
+    // One key per distinct email of a user (sorted and deduplicated only when there are several).
     let items = t.users.iter().enumerate().flat_map(|(i, u)| {
-        let mut keys: Vec<Cow<str>> = u.email_values().into_iter().map(norm).collect();
-        keys.sort();
-        keys.dedup();
+        let mut keys: Vec<Cow<str>> = u
+            .emails
+            .iter()
+            .filter(|e| !e.value.trim().is_empty())
+            .map(|e| norm(&e.value))
+            .collect();
+        if keys.len() > 1 {
+            keys.sort();
+            keys.dedup();
+        }
         keys.into_iter().map(move |k| (k, i))
     });
-    let found = clusters(items);
+    let found = clusters(t.users.len(), items);
     if found.is_empty() {
         return CheckResult::pass(id, "no two users share an email address");
     }
@@ -105,8 +122,10 @@ pub fn duplicate_email(ctx: &Ctx, _: &Params) -> CheckResult {
             } else if u.is_active() {
                 "active: a second copy, cannot hold a licence while the other copy has it"
                     .to_string()
-            } else {
+            } else if holder.is_some() {
                 "disabled: a leftover copy, delete it in the console".to_string()
+            } else {
+                "disabled: no copy of this email is active".to_string()
             };
             subjects.push(Subject::user(u, detail).in_group(key.as_ref()));
         }
@@ -149,7 +168,7 @@ fn unique_across(
             .enumerate()
             .filter_map(move |(i, u)| key(u).map(|k| (norm(k), (d, i))))
     });
-    let found = clusters(items);
+    let found = clusters(dirs.iter().map(|d| d.users.len()).sum(), items);
     let scope = if dirs.len() > 1 {
         format!("across {} SCIM directories", dirs.len())
     } else {
@@ -213,6 +232,15 @@ pub fn duplicate_username(ctx: &Ctx, _: &Params) -> CheckResult {
     )
 }
 
+/// The user's non-blank email values.
+fn non_blank(u: &User) -> Vec<&str> {
+    u.emails
+        .iter()
+        .map(|e| e.value.as_str())
+        .filter(|v| !v.trim().is_empty())
+        .collect()
+}
+
 /// If `user_name` is `<32 hex chars><upn>` (Entra's soft-delete rewrite), the UPN part.
 pub fn soft_deleted_upn(user_name: &str) -> Option<&str> {
     let b = user_name.as_bytes();
@@ -234,15 +262,33 @@ pub fn soft_delete_leftover(ctx: &Ctx, _: &Params) -> CheckResult {
         Ok(t) => t,
         Err(r) => return r,
     };
-    let mut by_name: HashMap<Cow<str>, usize> = HashMap::new();
-    let mut active_by_email: HashMap<Cow<str>, usize> = HashMap::new();
-    for (i, u) in t.users.iter().enumerate() {
-        if let Some(n) = u.user_name.as_deref() {
-            by_name.entry(norm(n)).or_insert(i);
+    // Disabled users are few: collect what they could match first, then find the matches in
+    // one scan, instead of indexing every user.
+    let mut by_name: FastMap<Cow<str>, usize> = FastMap::new();
+    let mut active_by_email: FastMap<Cow<str>, usize> = FastMap::new();
+    let mut wanted_names: FastSet<Cow<str>> = FastSet::new();
+    let mut wanted_emails: FastSet<Cow<str>> = FastSet::new();
+    for u in t.users.iter().filter(|u| !u.is_active()) {
+        if let Some(upn) = u.user_name.as_deref().and_then(soft_deleted_upn) {
+            wanted_names.insert(norm(upn));
         }
-        if u.is_active() {
-            for e in u.email_values() {
-                active_by_email.entry(norm(e)).or_insert(i);
+        wanted_emails.extend(non_blank(u).into_iter().map(norm));
+    }
+    if !wanted_names.is_empty() || !wanted_emails.is_empty() {
+        for (i, u) in t.users.iter().enumerate() {
+            if let Some(n) = u.user_name.as_deref() {
+                let k = norm(n);
+                if wanted_names.contains(&k) {
+                    by_name.entry(k).or_insert(i);
+                }
+            }
+            if u.is_active() && !wanted_emails.is_empty() {
+                for e in u.emails.iter().filter(|e| !e.value.trim().is_empty()) {
+                    let k = norm(&e.value);
+                    if wanted_emails.contains(&k) {
+                        active_by_email.entry(k).or_insert(i);
+                    }
+                }
             }
         }
     }
@@ -264,7 +310,7 @@ pub fn soft_delete_leftover(ctx: &Ctx, _: &Params) -> CheckResult {
                 ),
             ))
         } else {
-            u.email_values().into_iter().find_map(|e| {
+            non_blank(u).into_iter().find_map(|e| {
                 active_by_email.get(&norm(e)).map(|&j| {
                     (
                         j,
@@ -292,8 +338,9 @@ pub fn soft_delete_leftover(ctx: &Ctx, _: &Params) -> CheckResult {
         id,
         Status::Warn,
         format!(
-            "expected no disabled copies of existing users, got {} ({by_prefix} by the object-id-prefixed userName pattern, a heuristic: Microsoft does not document it)",
-            plural(subjects.len(), "leftover", "leftovers")
+            "expected no disabled copies of existing users, got {}: {by_prefix} by a 32-hex object id prefixed to another user's userName (a heuristic: Microsoft does not document the pattern), {} by an email shared with an active user",
+            plural(subjects.len(), "leftover", "leftovers"),
+            subjects.len() - by_prefix
         ),
         "delete the disabled one in the console (Access > Users): it is the copy Entra left behind when the user was deleted and recreated; the active copy keeps the licence",
         subjects,
@@ -310,7 +357,7 @@ mod tests {
             .into_iter()
             .enumerate()
             .map(|(i, k)| (norm(k), i));
-        let got = clusters(items);
+        let got = clusters(6, items);
         let got: Vec<(String, Vec<usize>)> =
             got.into_iter().map(|(k, v)| (k.into_owned(), v)).collect();
         assert_eq!(

@@ -4,10 +4,10 @@
 //! `--ldap-groups` list. Every check is one pass over groups and members with hash sets.
 
 use super::duplicates::{clusters, norm};
+use super::duplicates::{FastMap, FastSet, HashMapExt};
 use super::{Ctx, Params};
 use crate::findings::{CheckResult, Status, Subject, SubjectKind};
 use crate::util::plural;
-use std::collections::{HashMap, HashSet};
 
 pub const NESTED_GROUP: &str = "nested-group";
 pub const ORPHAN_GROUP_MEMBER: &str = "orphan-group-member";
@@ -32,7 +32,7 @@ pub fn nested_group(ctx: &Ctx, _: &Params) -> CheckResult {
         Ok(t) => t,
         Err(r) => return r,
     };
-    let by_id: HashMap<&str, &crate::model::Group> =
+    let by_id: FastMap<&str, &crate::model::Group> =
         t.groups.iter().map(|g| (g.id.as_str(), g)).collect();
     let mut subjects = Vec::new();
     for g in &t.groups {
@@ -109,14 +109,14 @@ pub fn orphan_group_member(ctx: &Ctx, _: &Params) -> CheckResult {
             "the tenant data is incomplete: a member may be on a page that was not fetched, so orphans cannot be told apart",
         );
     }
-    let known: HashSet<&str> = t
+    let known: FastSet<&str> = t
         .users
         .iter()
         .map(|u| u.id.as_str())
         .chain(t.groups.iter().map(|g| g.id.as_str()))
         .collect();
     // member id -> (index into `orphans`, display name, groups it appears in)
-    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut index: FastMap<&str, usize> = FastMap::new();
     let mut orphans: Vec<(&str, Option<&str>, Vec<&crate::model::Group>)> = Vec::new();
     for g in &t.groups {
         for m in g
@@ -155,7 +155,7 @@ pub fn orphan_group_member(ctx: &Ctx, _: &Params) -> CheckResult {
         id,
         Status::Warn,
         format!(
-            "expected every group member to be a provisioned user or group, got {} that are neither",
+            "expected every group member to be a provisioned user or group, got {} matching neither",
             plural(subjects.len(), "member id", "member ids")
         ),
         "these people are probably not assigned to the IdP provisioning app: in Entra check Enterprise applications > (the app) > Users and groups, assign them (or their group), then run Provision on demand; the provisioning log shows NotEffectivelyEntitled for unassigned users",
@@ -172,6 +172,7 @@ pub fn duplicate_group_name(ctx: &Ctx, _: &Params) -> CheckResult {
         Err(r) => return r,
     };
     let found = clusters(
+        t.groups.len(),
         t.groups
             .iter()
             .enumerate()
@@ -225,8 +226,8 @@ pub fn empty_group(ctx: &Ctx, _: &Params) -> CheckResult {
         id,
         Status::Pass,
         format!(
-            "informational: {} of {} have no members (expected for new groups; otherwise the members may not be assigned to the IdP app, or the server omits members from group lists)",
-            plural(subjects.len(), "group", "groups"),
+            "informational: {} of {} groups have no members (expected for new groups; otherwise the members may not be assigned to the IdP app, or the server omits members from group lists)",
+            subjects.len(),
             t.groups.len()
         ),
         "",
@@ -247,7 +248,7 @@ pub fn ldap_group_collision(ctx: &Ctx, _: &Params) -> CheckResult {
         Ok(t) => t,
         Err(r) => return r,
     };
-    let names: HashMap<std::borrow::Cow<str>, &str> =
+    let names: FastMap<std::borrow::Cow<str>, &str> =
         ldap.iter().map(|n| (norm(n), n.as_str())).collect();
     let subjects: Vec<Subject> = t
         .groups

@@ -4,6 +4,7 @@
 //! one over the licensed groups' members.
 
 use super::duplicates::norm;
+use super::duplicates::{FastMap, FastSet, HashMapExt, HashSetExt};
 use super::users::usable_email;
 use super::{Ctx, LicenseOptions, Params};
 use crate::cli::args::LicenseMode;
@@ -13,7 +14,6 @@ use crate::profile::Profile;
 use crate::util::plural;
 use serde_json::json;
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
 
 pub const LICENSE_CAPACITY: &str = "license-capacity";
 pub const UNLICENSABLE_USER: &str = "unlicensable-user";
@@ -28,7 +28,7 @@ struct Analysis<'a> {
     /// (second copy, the user that holds the email's eligibility).
     second_copies: Vec<(usize, usize)>,
     /// Groups mode: members of the licensed groups, and the names that matched no group.
-    licensed_members: Option<HashSet<&'a str>>,
+    licensed_members: Option<FastSet<&'a str>>,
     groups_found: Vec<&'a str>,
     groups_missing: Vec<String>,
 }
@@ -43,7 +43,7 @@ fn analyse<'a>(t: &'a Tenant, profile: &Profile, license: &LicenseOptions) -> An
         groups_found: Vec::new(),
         groups_missing: Vec::new(),
     };
-    let mut holder_of: HashMap<Cow<str>, usize> = HashMap::new();
+    let mut holder_of: FastMap<Cow<str>, usize> = FastMap::with_capacity(t.users.len());
     for (i, u) in t.users.iter().enumerate().filter(|(_, u)| u.is_active()) {
         a.active += 1;
         let email = usable_email(u);
@@ -67,9 +67,9 @@ fn analyse<'a>(t: &'a Tenant, profile: &Profile, license: &LicenseOptions) -> An
         a.licensable.push(i);
     }
     if license.mode == LicenseMode::Groups && !license.groups.is_empty() {
-        let wanted: HashSet<Cow<str>> = license.groups.iter().map(|g| norm(g)).collect();
-        let mut members = HashSet::new();
-        let mut matched: HashSet<Cow<str>> = HashSet::new();
+        let wanted: FastSet<Cow<str>> = license.groups.iter().map(|g| norm(g)).collect();
+        let mut members = FastSet::new();
+        let mut matched: FastSet<Cow<str>> = FastSet::new();
         for g in &t.groups {
             let Some(name) = g.display_name.as_deref() else {
                 continue;
@@ -247,10 +247,7 @@ pub fn unlicensable_user(ctx: &Ctx, _: &Params) -> CheckResult {
     if subjects.is_empty() {
         return CheckResult::pass(
             id,
-            format!(
-                "every one of {} can hold a licence",
-                plural(a.active, "active user", "active users")
-            ),
+            format!("every active user ({}) can hold a licence", a.active),
         );
     }
     CheckResult::found(

@@ -38,12 +38,13 @@ pub fn provisioning_failures(ctx: &Ctx, _params: &Params) -> CheckResult {
         return CheckResult::pass(
             id,
             format!(
-                "{} read, none failed or skipped",
+                "{} read, none failed or skipped{}",
                 plural(
                     a.totals.entries,
                     "provisioning-log entry",
                     "provisioning-log entries"
-                )
+                ),
+                unreadable(a.totals.unknown)
             ),
         )
         .with_data(data);
@@ -52,7 +53,7 @@ pub fn provisioning_failures(ctx: &Ctx, _params: &Params) -> CheckResult {
     let mut subjects = Vec::new();
     for g in a.failures.iter().chain(&a.skips) {
         for u in &g.users {
-            let mut s = Subject::item(SubjectKind::Entry, u.key.clone(), user_detail(g, u));
+            let mut s = Subject::item(SubjectKind::Entry, u.key.clone(), user_detail(u));
             s.user_name = Some(u.label.clone());
             subjects.push(s.in_group(g.key.clone()));
         }
@@ -82,22 +83,42 @@ pub fn provisioning_failures(ctx: &Ctx, _params: &Params) -> CheckResult {
         Status::Fail
     };
     let message = format!(
-        "expected every provisioning-log entry to succeed, got {} for {} in {}; quarantine: {}",
+        "expected every provisioning-log entry to succeed, got {} for {} in {}{}; quarantine: {}",
         parts.join(" and "),
         plural(users.len(), "user", "users"),
         plural(a.totals.entries, "entry", "entries"),
+        unreadable(a.totals.unknown),
         a.quarantine.summary
     );
     let remediation = a
         .failures
         .iter()
         .chain(&a.skips)
-        .map(remedy)
+        .map(|g| {
+            // Each paragraph ends with a period, so renderers that fold lines keep them apart.
+            let mut p = remedy(g);
+            if !p.ends_with('.') {
+                p.push('.');
+            }
+            p
+        })
         .collect::<Vec<_>>()
         .join("\n");
     let mut r = CheckResult::found(id, status, message, remediation, subjects).with_data(data);
     r.count = users.len();
     r
+}
+
+/// Entries whose status could not be read are neither failures nor successes: say so.
+fn unreadable(n: usize) -> String {
+    if n == 0 {
+        String::new()
+    } else {
+        format!(
+            " ({} without a readable status)",
+            plural(n, "entry", "entries")
+        )
+    }
 }
 
 fn summary(groups: &[EntryGroup]) -> String {
@@ -121,8 +142,9 @@ fn kind_word(g: &EntryGroup) -> &'static str {
     }
 }
 
-fn user_detail(g: &EntryGroup, u: &analysis::Affected) -> String {
-    let mut d = format!("{}: {}", g.key, plural(u.entries, "entry", "entries"));
+/// Entries and time span; the code itself travels as the subject's group key.
+fn user_detail(u: &analysis::Affected) -> String {
+    let mut d = plural(u.entries, "entry", "entries");
     match (&u.first, &u.last) {
         (Some(f), Some(l)) if f != l => d.push_str(&format!(", {f} to {l}")),
         (Some(f), _) => d.push_str(&format!(", at {f}")),

@@ -96,7 +96,9 @@ fn pagination_consistency(r: &FetchReport) -> CheckResult {
                 "the ListResponse has no totalResults (required by RFC 7644 §3.4.2)".into(),
             ));
         }
-        let lost = !p.incomplete.is_empty();
+        // Pages lost to a bound are fetch-complete's to report; a listing that merely ends
+        // short of totalResults is a paging defect and reported here too.
+        let lost = !p.incomplete.is_empty() && p.short_of_total.is_none();
         if let Some(total) = p.total_results {
             if p.beyond_total > 0 {
                 problems.push(format!(

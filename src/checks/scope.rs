@@ -332,7 +332,7 @@ fn not_provisioned(ctx: &Ctx, _: &Params) -> CheckResult {
         return CheckResult::pass(
             id,
             format!(
-                "all {} {scope_words}IdP users exist in the target ({by_name} by userName, {} by externalId)",
+                "every {scope_words}IdP user ({}) exists in the target ({by_name} matched by userName, {} by externalId)",
                 in_scope,
                 by_nick + by_oid
             ),

@@ -18,6 +18,15 @@ pub const MULTIPLE_PRIMARY_EMAILS: &str = "multiple-primary-emails";
 /// check (one `@`, a dotted domain, no spaces), not RFC 5322: it catches what IdP mappings
 /// actually produce (a bare name, a UPN without a domain, a value with spaces).
 pub fn email_problem(s: &str) -> Option<&'static str> {
+    if plain_ascii_address(s) {
+        None
+    } else {
+        email_problem_in_full(s)
+    }
+}
+
+/// The full check, which also names the problem (any script, any character).
+fn email_problem_in_full(s: &str) -> Option<&'static str> {
     if s.trim().is_empty() {
         return Some("the value is empty");
     }
@@ -42,11 +51,10 @@ pub fn email_problem(s: &str) -> Option<&'static str> {
     if domain.is_empty() {
         return Some("nothing after the @");
     }
-    let labels: Vec<&str> = domain.split('.').collect();
-    if labels.len() < 2 {
+    if !domain.contains('.') {
         return Some("the domain has no dot");
     }
-    for label in &labels {
+    for label in domain.split('.') {
         if label.is_empty() {
             return Some("the domain has an empty label");
         }
@@ -57,11 +65,62 @@ pub fn email_problem(s: &str) -> Option<&'static str> {
             return Some("the domain has a character that is not allowed");
         }
     }
-    let tld = labels.last().copied().unwrap_or("");
+    let tld = domain.rsplit('.').next().unwrap_or("");
     if tld.chars().count() < 2 || tld.chars().all(|c| c.is_ascii_digit()) {
         return Some("the top-level domain is not valid");
     }
     None
+}
+
+/// One pass over the bytes for the common case: an ASCII address that `email_problem`
+/// accepts. `false` means "look closer" (the slow path finds the reason, or accepts a
+/// non-ASCII address); it never accepts what the slow path would reject.
+fn plain_ascii_address(s: &str) -> bool {
+    let b = s.as_bytes();
+    let Some(at) = b.iter().position(|&c| c == b'@') else {
+        return false;
+    };
+    let (local, domain) = (&b[..at], &b[at + 1..]);
+    if local.is_empty() || domain.is_empty() || local[0] == b'.' || local[local.len() - 1] == b'.' {
+        return false;
+    }
+    let mut prev = 0u8;
+    for &c in local {
+        if c <= b' ' || c >= 0x7f || c == b'@' || (c == b'.' && prev == b'.') {
+            return false;
+        }
+        prev = c;
+    }
+    let (mut label_len, mut dots, mut tld_digits_only, mut prev) = (0usize, 0usize, true, b'.');
+    for &c in domain {
+        match c {
+            b'.' => {
+                if label_len == 0 || prev == b'-' {
+                    return false;
+                }
+                dots += 1;
+                label_len = 0;
+                tld_digits_only = true;
+            }
+            b'-' | b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' => {
+                if c == b'-' && label_len == 0 {
+                    return false;
+                }
+                if !c.is_ascii_digit() {
+                    tld_digits_only = false;
+                }
+                label_len += 1;
+            }
+            _ => return false,
+        }
+        prev = c;
+    }
+    dots > 0 && label_len >= 2 && prev != b'-' && !tld_digits_only
+}
+
+/// Whether the user has at least one non-blank email value (no allocation: hot path).
+pub fn has_email(u: &User) -> bool {
+    u.emails.iter().any(|e| !e.value.trim().is_empty())
 }
 
 /// The email the target would use for the user (primary, else first non-blank), if valid.
@@ -87,7 +146,7 @@ pub fn missing_email(ctx: &Ctx, _: &Params) -> CheckResult {
     let mut subjects = Vec::new();
     let mut active = 0usize;
     for u in &t.users {
-        if u.email_values().is_empty() {
+        if !has_email(u) {
             let why = if u.emails.is_empty() {
                 "no emails attribute, or an empty list"
             } else {
@@ -166,6 +225,24 @@ pub fn invalid_email(ctx: &Ctx, _: &Params) -> CheckResult {
     )
 }
 
+type Probe = fn(&User, &str) -> bool;
+
+fn filled(v: &Option<String>) -> bool {
+    v.as_deref().is_some_and(|s| !s.trim().is_empty())
+}
+
+/// How to tell whether a user carries the attribute at `path` (same answers as
+/// `User::has_attribute`, without re-parsing the path for every user).
+fn probe(path: &str) -> Probe {
+    match path.to_ascii_lowercase().as_str() {
+        "username" => |u, _| filled(&u.user_name),
+        "externalid" => |u, _| filled(&u.external_id),
+        "active" => |u, _| u.active.is_some(),
+        "emails" | "emails.value" => |u, _| has_email(u),
+        _ => |u, path| u.has_attribute(path),
+    }
+}
+
 /// missing-required-attribute: the profile's `required_user_attributes`, per user.
 pub fn missing_required_attribute(ctx: &Ctx, _: &Params) -> CheckResult {
     let id = MISSING_REQUIRED_ATTRIBUTE;
@@ -180,12 +257,18 @@ pub fn missing_required_attribute(ctx: &Ctx, _: &Params) -> CheckResult {
             format!("profile `{}` requires no attributes", ctx.profile.id),
         );
     }
+    // Resolve each path once: the core attributes are read directly, anything else goes
+    // through `User::has_attribute` (dotted paths, extension URNs).
+    let probes: Vec<(&str, Probe)> = required.iter().map(|a| (a.as_str(), probe(a))).collect();
     let mut subjects = Vec::new();
     for u in &t.users {
-        let missing: Vec<&str> = required
+        if probes.iter().all(|(a, p)| p(u, a)) {
+            continue;
+        }
+        let missing: Vec<&str> = probes
             .iter()
-            .filter(|a| !u.has_attribute(a))
-            .map(String::as_str)
+            .filter(|(a, p)| !p(u, a))
+            .map(|(a, _)| *a)
             .collect();
         if !missing.is_empty() {
             subjects.push(Subject::user(u, format!("missing: {}", missing.join(", "))));
@@ -249,7 +332,7 @@ pub fn username_not_email(ctx: &Ctx, _: &Params) -> CheckResult {
         id,
         Status::Fail,
         format!(
-            "expected userName to be an email address (the account uses Email as User ID), got {} that are not",
+            "expected userName to be an email address (the account uses Email as User ID), got {} not in email form",
             plural(subjects.len(), "userName", "userNames")
         ),
         "map userPrincipalName (or mail) to userName in the IdP so it is the user's email; if SCIM cannot be enabled at all, ask support to set Account ID Configuration to Email",
@@ -266,6 +349,9 @@ pub fn multiple_primary_emails(ctx: &Ctx, _: &Params) -> CheckResult {
     };
     let mut subjects = Vec::new();
     for u in &t.users {
+        if u.emails.iter().filter(|e| e.primary).nth(1).is_none() {
+            continue;
+        }
         let primaries: Vec<&str> = u
             .emails
             .iter()
@@ -311,6 +397,43 @@ mod tests {
         ] {
             assert_eq!(email_problem(ok), None, "{ok}");
         }
+    }
+
+    #[test]
+    fn the_ascii_fast_path_agrees_with_the_full_check() {
+        let cases = [
+            "a@example.com",
+            "a.b@x.co",
+            "a@x.1",
+            "a@-x.com",
+            "a@x-.com",
+            "a@x..com",
+            ".a@x.com",
+            "a.@x.com",
+            "a..b@x.com",
+            "a@x",
+            "a@x.c",
+            "a@x.c0",
+            "@x.com",
+            "a@",
+            "a b@x.com",
+            "a@x_y.com",
+            "a@@x.com",
+            "a@x.com.",
+            "a@.x.com",
+            "a\tb@x.com",
+            "a@123.45",
+        ];
+        for c in cases {
+            assert_eq!(
+                super::plain_ascii_address(c),
+                super::email_problem_in_full(c).is_none(),
+                "fast and full checks disagree on {c}"
+            );
+        }
+        assert!(super::plain_ascii_address(
+            "first.last+tag@sub.example.co.uk"
+        ));
     }
 
     #[test]

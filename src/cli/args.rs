@@ -5,12 +5,6 @@ use crate::report::FailOn;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
-pub const EXIT_CODES_HELP: &str = "\
-Exit codes:
-  0  no finding at or above --fail-on (default: fail)
-  1  at least one finding at or above --fail-on
-  2  scim-doctor could not do its job (bad arguments, unreadable input,
-     endpoint unreachable before any check could run)";
 
 #[derive(Debug, Parser)]
 #[command(

@@ -45,6 +45,14 @@ pub fn resolve(args: &EndpointArgs, max_body_bytes: u64) -> Result<(Endpoint, Ve
         return Err("--base-url has no host".into());
     }
     let mut base = parsed.clone();
+    // Credentials embedded in the URL (`https://user:pass@host/...`) are diagnosed by the
+    // `base-url` check from `raw_base_url`; everything else, reports included, sees the URL
+    // without them.
+    if let Some(p) = parsed.password() {
+        crate::secret::register(p);
+    }
+    let _ = base.set_username("");
+    let _ = base.set_password(None);
     base.set_fragment(None);
     base.set_query(None);
     let path = base.path().trim_end_matches('/').to_string();
@@ -141,4 +149,35 @@ pub fn resolve(args: &EndpointArgs, max_body_bytes: u64) -> Result<(Endpoint, Ve
         },
         warnings,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_in_the_url_are_kept_out_of_the_normalised_base_url() {
+        let args = EndpointArgs {
+            base_url: Some("https://svc-user:url-pass-9931@scim.example.test/scim/v2/".into()),
+            token: Some("tok-endpoint-test-1".into()),
+            timeout: 30,
+            ..Default::default()
+        };
+        let (ep, _) = resolve(&args, 1 << 20).unwrap();
+        assert_eq!(ep.base_url.as_str(), "https://scim.example.test/scim/v2");
+        assert!(ep.raw_base_url.contains("svc-user"));
+        assert!(!crate::secret::scrub(&ep.raw_base_url).contains("url-pass-9931"));
+    }
+
+    #[test]
+    fn a_header_without_a_colon_is_refused() {
+        let args = EndpointArgs {
+            base_url: Some("https://scim.example.test/scim/v2".into()),
+            headers: vec!["X-Api-Key".into()],
+            timeout: 30,
+            ..Default::default()
+        };
+        let err = resolve(&args, 1 << 20).unwrap_err();
+        assert!(err.contains("NAME:VALUE"), "{err}");
+    }
 }

@@ -1,8 +1,10 @@
 //! `demo`: starts the embedded server on the bundled demo tenant with a random bearer token,
-//! runs the full `check` (the `full-audit` playbook) against it over real HTTP through the
-//! engine, prints the report and stops the server. Exit code per --fail-on, like `check`.
+//! writes the IdP-side inputs an admin would supply (users export, scoping filter,
+//! provisioning logs, LDAP groups: `demo::inputs`), runs the full `check` (the `full-audit`
+//! playbook) against the server over real HTTP through the engine, prints the report, writes
+//! a support bundle and stops the server. Exit code per --fail-on, like `check`.
 
-use crate::cli::args::DemoArgs;
+use crate::cli::args::{DemoArgs, Format};
 use crate::cli::output::Output;
 use crate::cli::{CmdResult, ToolError};
 use crate::engine::{Plan, Source};
@@ -18,6 +20,9 @@ pub const DEMO_PLAYBOOK: &str = "full-audit";
 pub async fn run(a: DemoArgs, out: &Output) -> CmdResult {
     let tenant = crate::demo::fixture::demo_tenant()?;
     let (users, groups) = (tenant.users.len(), tenant.groups.len());
+    let scratch = Scratch::new()?;
+    let inputs = crate::demo::inputs::write(&tenant, &scratch.0)
+        .map_err(|e| ToolError(format!("cannot write the demo inputs in {}: {e}", scratch.0.display())))?;
     let token = SecretString::new(format!("demo-{}", uuid::Uuid::new_v4().simple()));
     let config = ServerConfig {
         token: Some(token.clone()),
@@ -32,24 +37,90 @@ pub async fn run(a: DemoArgs, out: &Output) -> CmdResult {
         server.base_url()
     ));
     let result = async {
-        let plan = plan(server.base_url(), token)?;
+        let plan = plan(server.base_url(), token, &inputs, out)?;
+        let (scope, logs) = (plan.scope.clone(), plan.logs.clone());
+        let client = match &plan.source {
+            Source::Live(c) => Some(c.clone()),
+            Source::Snapshot(_) => None,
+        };
         let progress = Progress {
             enabled: out.progress,
         };
-        crate::engine::run(plan, &progress).await.map_err(ToolError::from)
+        let outcome = crate::engine::run(plan, &progress).await.map_err(ToolError::from)?;
+        // The explain-user example replays Entra's lookups live, so it runs before the
+        // server stops; only the human report has room for a second document.
+        let example = match (&inputs.explain_user, &outcome.tenant) {
+            (Some(query), Some(tenant)) if out.format == Format::Human => Some(
+                crate::explain::trace(
+                    query,
+                    tenant,
+                    &outcome.report.checks,
+                    scope.as_ref(),
+                    logs.as_ref(),
+                    client.as_ref(),
+                    format!("demo server {}", server.base_url()),
+                    outcome.report.warnings.clone(),
+                )
+                .await,
+            ),
+            _ => None,
+        };
+        Ok::<_, ToolError>((outcome, example))
     }
     .await;
     server.stop().await;
-    let outcome = result?;
-    if !a.no_bundle || a.bundle_path.is_some() {
-        out.debug("the demo bundle is not written: bundles are not available in this build yet");
+    let (outcome, example) = result?;
+    let code = out.report(&outcome.report)?;
+    if !a.no_bundle {
+        let opts = crate::bundle::BundleOptions {
+            path: Some(a.bundle_path.clone().unwrap_or_else(std::env::temp_dir)),
+            label: Some("scim-doctor demo".into()),
+            description: Some(
+                "Demo run against the built-in sample tenant: the findings are planted on purpose.".into(),
+            ),
+            ..Default::default()
+        };
+        super::bundle::write_and_announce(&outcome, &opts, out).await?;
     }
-    Ok(out.report(&outcome.report)?)
+    match (&example, &inputs.explain_user) {
+        (Some(trace), Some(user)) => out.print(&format!(
+            "\n== Example: scim-doctor explain-user {user} ==\n{}",
+            crate::explain::render::human(trace)
+        ))?,
+        (None, Some(user)) => out.note(&format!(
+            "an explain-user example (for {user}, the active copy of a soft-deleted duplicate) is shown with --format human"
+        )),
+        _ => {}
+    }
+    Ok(code)
+}
+
+/// A private scratch directory for the demo's input files, removed when dropped.
+struct Scratch(std::path::PathBuf);
+
+impl Scratch {
+    fn new() -> Result<Self, ToolError> {
+        let dir = std::env::temp_dir().join(format!("scim-doctor-demo-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| ToolError(format!("cannot create a scratch directory {}: {e}", dir.display())))?;
+        Ok(Scratch(dir))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// The plan the demo runs: a live source on the embedded server, every default otherwise.
 /// Extra inputs (licences, scoping filter, IdP users, provisioning logs) belong here.
-fn plan(base_url: &str, token: SecretString) -> Result<Plan, ToolError> {
+fn plan(
+    base_url: &str,
+    token: SecretString,
+    inputs: &crate::demo::inputs::DemoInputs,
+    out: &Output,
+) -> Result<Plan, ToolError> {
     let base =
         url::Url::parse(base_url).map_err(|e| ToolError(format!("demo server URL {base_url}: {e}")))?;
     let endpoint = Endpoint {
@@ -63,7 +134,14 @@ fn plan(base_url: &str, token: SecretString) -> Result<Plan, ToolError> {
         max_body_bytes: 64 * 1024 * 1024,
     };
     let client = HttpClient::new(endpoint, Transcript::default())?;
-    let audit = crate::cli::args::AuditArgs::default();
+    let audit = crate::cli::args::AuditArgs {
+        licenses: Some(inputs.licenses),
+        ldap_groups: Some(inputs.ldap_groups.clone()),
+        scope_filter: Some(inputs.scope_filter.clone()),
+        idp_users: Some(inputs.idp_users.clone()),
+        provisioning_logs: vec![inputs.provisioning_logs.clone()],
+        ..Default::default()
+    };
     Ok(Plan {
         source: Source::Live(client),
         others: Vec::new(),
@@ -71,9 +149,14 @@ fn plan(base_url: &str, token: SecretString) -> Result<Plan, ToolError> {
         fetch_tenant: true,
         playbooks: crate::commands::plan::playbooks(&audit, DEMO_PLAYBOOK)?,
         profile: crate::profile::load("default", None)?,
-        license: Default::default(),
-        ldap_groups: None,
-        scope: None,
-        logs: None,
+        license: crate::checks::LicenseOptions {
+            seats: audit.licenses,
+            mode: audit.license_mode,
+            groups: Vec::new(),
+        },
+        ldap_groups: Some(crate::commands::plan::ldap_groups(&inputs.ldap_groups)?),
+        scope: crate::scope::ScopeInputs::load(audit.scope_filter.as_deref(), audit.idp_users.as_deref())
+            .map_err(ToolError)?,
+        logs: crate::commands::plan::provisioning_logs(&audit, out)?,
     })
 }

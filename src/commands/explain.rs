@@ -9,7 +9,7 @@ use crate::cli::args::{ExplainUserArgs, Format};
 use crate::cli::output::Output;
 use crate::cli::{CmdResult, ToolError};
 use crate::engine::Source;
-use crate::explain::{self, ImportStage, ScopeStage, StageStatus};
+use crate::explain;
 use crate::report::FailOn;
 use crate::source::fetch::Progress;
 
@@ -29,6 +29,7 @@ pub async fn run(a: ExplainUserArgs, out: &Output) -> CmdResult {
         out,
     )?;
     let logs = plan.logs.clone();
+    let scope = plan.scope.clone();
     let (client, source) = match &plan.source {
         Source::Live(c) => (Some(c.clone()), format!("live {}", c.endpoint.host())),
         Source::Snapshot(p) => (None, format!("snapshot {}", p.display())),
@@ -49,39 +50,17 @@ pub async fn run(a: ExplainUserArgs, out: &Output) -> CmdResult {
             "cannot explain `{query}`: no tenant data ({why})"
         )));
     };
-    let log_entries = logs.as_ref().map(|l| l.entries.as_slice()).unwrap_or(&[]);
-    let identity = explain::identity::resolve(&query, tenant, None, log_entries);
-    let matches = match &client {
-        Some(c) => explain::matching::live(c, tenant, &identity).await,
-        None => explain::matching::offline(tenant, &identity),
-    };
-    let mut candidates: Vec<String> = Vec::new();
-    for u in &tenant.users {
-        candidates.extend(u.user_name.clone());
-        candidates.extend(u.email_values().into_iter().map(str::to_string));
-    }
-    candidates.extend(log_entries.iter().filter_map(|e| e.source_name.clone()));
-    let trace = explain::build(explain::Inputs {
-        source,
+    let trace = explain::trace(
+        &query,
         tenant,
-        checks: &outcome.report.checks,
-        logs: logs.as_ref(),
-        identity,
-        matches,
-        live: client.is_some(),
-        import: ImportStage {
-            status: StageStatus::Skipped,
-            summary: "no --idp-users given: the IdP side is not simulated".into(),
-            attributes: Vec::new(),
-        },
-        scope: ScopeStage {
-            status: StageStatus::Skipped,
-            summary: "no --scope-filter given: scoping is not simulated".into(),
-            in_scope: None,
-            groups: Vec::new(),
-        },
-        candidates,
-    });
+        &outcome.report.checks,
+        scope.as_ref(),
+        logs.as_ref(),
+        client.as_ref(),
+        source,
+        outcome.report.warnings.clone(),
+    )
+    .await;
     let text = match out.format {
         Format::Json => {
             serde_json::to_string_pretty(&trace)

@@ -29,8 +29,12 @@ fn tenant(a: &ServeArgs) -> Result<Tenant, ToolError> {
 /// A bundle zip carries its snapshot under `snapshot/` (same layout as a snapshot directory).
 fn from_bundle(path: &Path) -> anyhow::Result<Tenant> {
     let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let archive = zip::ZipArchive::new(file)
-        .with_context(|| format!("{} is neither a snapshot directory nor a bundle zip", path.display()))?;
+    let archive = zip::ZipArchive::new(file).with_context(|| {
+        format!(
+            "{} is neither a snapshot directory nor a bundle zip",
+            path.display()
+        )
+    })?;
     let archive = std::cell::RefCell::new(archive);
     let read = |name: &str| -> Option<Vec<u8>> {
         let mut archive = archive.borrow_mut();
@@ -39,7 +43,10 @@ fn from_bundle(path: &Path) -> anyhow::Result<Tenant> {
         entry.read_to_end(&mut bytes).ok()?;
         Some(bytes)
     };
-    let label = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let label = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     crate::source::snapshot::from_files(&label, &read)
 }
 
@@ -66,6 +73,7 @@ pub async fn run(a: ServeArgs, out: &Output) -> CmdResult {
         },
         ..Default::default()
     };
+    let shutdown = Shutdown::install();
     let server = server::start(tenant, config)
         .await
         .map_err(|e| ToolError(format!("cannot listen on 127.0.0.1:{}: {e}", a.port)))?;
@@ -79,24 +87,44 @@ pub async fn run(a: ServeArgs, out: &Output) -> CmdResult {
             "bearer token required"
         }
     ));
-    wait_for_shutdown().await;
-    let served = server.requests().len();
+    shutdown.wait().await;
+    let served = server.request_count();
     server.stop().await;
     out.note(&format!("stopped after {served} requests"));
     Ok(0)
 }
 
-async fn wait_for_shutdown() {
+/// Ctrl-C / SIGTERM, with the handlers installed when this is created: before the base URL
+/// is printed, so a caller that signals right after reading it does not kill the process.
+struct Shutdown {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
+    signals: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
+}
+
+impl Shutdown {
+    fn install() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let signals =
+                signal(SignalKind::terminate()).and_then(|t| Ok((t, signal(SignalKind::interrupt())?)));
+            Shutdown {
+                signals: signals.ok(),
+            }
+        }
+        #[cfg(not(unix))]
+        Shutdown {}
+    }
+
+    async fn wait(self) {
+        #[cfg(unix)]
+        if let Some((mut term, mut int)) = self.signals {
             tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
                 _ = term.recv() => {}
+                _ = int.recv() => {}
             }
             return;
         }
+        let _ = tokio::signal::ctrl_c().await;
     }
-    let _ = tokio::signal::ctrl_c().await;
 }

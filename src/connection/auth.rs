@@ -40,14 +40,14 @@ fn www_authenticate(r: &Response) -> Option<String> {
 fn server_says(r: &Response) -> String {
     let mut parts = Vec::new();
     if let Some(w) = www_authenticate(r) {
-        parts.push(format!("WWW-Authenticate \"{}\"", quote(&w, 120)));
+        parts.push(format!("WWW-Authenticate: {}", quote(&w, 120)));
     }
     if let Some(e) = r.json().as_ref().and_then(scim_error) {
         if let Some(d) = e.detail {
             parts.push(format!("detail \"{}\"", quote(&d, 160)));
         }
     }
-    if r.looks_like_html() {
+    if matches!(r.status, 401 | 403) && r.looks_like_html() {
         // An HTML 401/403 usually comes from an SSO gateway or WAF, not from the SCIM server.
         parts.push(match html_title(&r.body) {
             Some(t) => {
@@ -65,8 +65,15 @@ fn server_says(r: &Response) -> String {
 
 pub async fn http_auth(client: &HttpClient, state: &mut State) -> StepOutcome {
     let auth = &client.endpoint.auth;
+    // Extra headers (--header) may carry an API key: they count as credentials too.
+    let header_names: Vec<String> = client
+        .endpoint
+        .headers
+        .iter()
+        .map(|(n, _)| n.clone())
+        .collect();
     let configured = Probe::get(client, USERS_PROBE_PATH, AuthMode::Configured).await;
-    let anonymous = if matches!(auth, Auth::None) {
+    let anonymous = if matches!(auth, Auth::None) && header_names.is_empty() {
         None
     } else {
         Some(Probe::get(client, USERS_PROBE_PATH, AuthMode::Anonymous).await)
@@ -77,6 +84,7 @@ pub async fn http_auth(client: &HttpClient, state: &mut State) -> StepOutcome {
     }
     let outcome = judge_auth(
         auth,
+        &header_names,
         &configured,
         anonymous.as_ref(),
         client.endpoint.timeout.as_secs(),
@@ -89,14 +97,17 @@ pub async fn http_auth(client: &HttpClient, state: &mut State) -> StepOutcome {
 
 fn judge_auth(
     auth: &Auth,
+    header_names: &[String],
     configured: &Probe,
     anonymous: Option<&Probe>,
     timeout_secs: u64,
 ) -> StepOutcome {
+    let no_credentials = matches!(auth, Auth::None) && header_names.is_empty();
     let sent = match auth {
-        Auth::None => "no credentials",
-        Auth::Bearer(_) => "a bearer token",
-        Auth::Basic { .. } => "basic credentials",
+        Auth::None if no_credentials => "no credentials".to_string(),
+        Auth::None => format!("the extra header(s) {}", header_names.join(", ")),
+        Auth::Bearer(_) => "a bearer token".to_string(),
+        Auth::Basic { .. } => "basic credentials".to_string(),
     };
     let url = &configured.url;
     let r = match &configured.result {
@@ -147,7 +158,7 @@ fn judge_auth(
     match r.status {
         401 => {
             let (got, fix) = match auth {
-                Auth::None => (
+                Auth::None if no_credentials => (
                     "401: the request carried no credentials".to_string(),
                     "give the SCIM token with SCIM_TOKEN or --token-file (or --username with SCIM_PASSWORD for basic auth) \
                      — the same secret that goes into the IdP's Secret Token field"
@@ -194,8 +205,8 @@ fn judge_auth(
             )
             .with_data(data),
         ),
-        s if (200..300).contains(&s) => {
-            if !matches!(auth, Auth::None) && anon_status.is_some_and(|a| (200..300).contains(&a)) && !is_html(anonymous) {
+        s if (200..300).contains(&s) && !r.looks_like_html() => {
+            if !no_credentials && anon_status.is_some_and(|a| (200..300).contains(&a)) && !is_html(anonymous) {
                 StepOutcome::soft(
                     CheckResult::new(
                         "http-auth",
@@ -211,7 +222,7 @@ fn judge_auth(
                     )
                     .with_data(data),
                 )
-            } else if matches!(auth, Auth::None) {
+            } else if no_credentials {
                 StepOutcome::soft(
                     CheckResult::new(
                         "http-auth",
@@ -229,7 +240,7 @@ fn judge_auth(
                     CheckResult::pass(
                         "http-auth",
                         format!(
-                            "{sent} accepted: GET {url} answered {s}{}",
+                            "credentials accepted ({sent}): GET {url} answered {s}{}",
                             match anon_status {
                                 Some(a) => format!(", and {a} without credentials"),
                                 None => String::new(),
@@ -249,10 +260,15 @@ fn judge_auth(
                     describe_response(r)
                 ),
             )
-            .with_remediation(if (300..500).contains(&s) {
-                "fix the base URL first (see endpoint-path), then test the credentials again"
-            } else {
-                "the server failed before it judged the credentials (see scim-response); retry, and report the error to the target's support"
+            .with_remediation(match s {
+                429 => "the server is rate limiting: wait a minute and run the test again",
+                s if s >= 500 => {
+                    "the server failed before it judged the credentials (see scim-response); retry, and report the error to the target's support"
+                }
+                s if (300..400).contains(&s) || s == 404 || s == 405 || r.looks_like_html() => {
+                    "fix the base URL first (see endpoint-path), then test the credentials again"
+                }
+                _ => "the server refused a plain user list request (see scim-response for its error); report it to the target's support",
             })
             .with_data(data),
         ),
@@ -373,7 +389,7 @@ fn judge_path(probe: &Probe, base: &::url::Url) -> StepOutcome {
         CheckResult::pass(
             "endpoint-path",
             format!(
-                "GET {url} reached an API endpoint ({})",
+                "the base URL reaches an API endpoint: GET {url} answered {}",
                 describe_response(r)
             ),
         )
@@ -394,7 +410,91 @@ fn hard(result: CheckResult) -> StepOutcome {
 
 #[cfg(test)]
 mod tests {
+    use super::super::probe::canned as probe;
     use super::*;
+    use crate::secret::SecretString;
+
+    fn bearer() -> Auth {
+        Auth::Bearer(SecretString::new("tok-auth-unit-5511"))
+    }
+
+    #[test]
+    fn rate_limited_answer_is_inconclusive_and_says_so() {
+        let out = judge_auth(
+            &bearer(),
+            &[],
+            &probe(429, "application/scim+json", "{}", None),
+            None,
+            30,
+        );
+        assert_eq!(out.result.status, Status::Warn);
+        assert!(!out.hard_failure);
+        assert!(
+            out.result.remediation.contains("rate limiting"),
+            "{}",
+            out.result.remediation
+        );
+    }
+
+    #[test]
+    fn api_key_header_counts_as_credentials() {
+        let ok = probe(200, "application/scim+json", "{}", None);
+        let anon = probe(401, "application/scim+json", "{}", None);
+        let out = judge_auth(
+            &Auth::None,
+            &["X-API-Key".to_string()],
+            &ok,
+            Some(&anon),
+            30,
+        );
+        assert_eq!(out.result.status, Status::Pass, "{}", out.result.message);
+        assert!(
+            out.result.message.contains("X-API-Key"),
+            "{}",
+            out.result.message
+        );
+        let open = judge_auth(&Auth::None, &[], &ok, None, 30);
+        assert_eq!(
+            open.result.status,
+            Status::Warn,
+            "no credentials at all and a 200: open endpoint"
+        );
+    }
+
+    #[test]
+    fn html_401_from_a_gateway_is_named() {
+        let p = probe(
+            401,
+            "text/html",
+            "<html><title>Corp SSO</title></html>",
+            None,
+        );
+        let out = judge_auth(&bearer(), &[], &p, None, 30);
+        assert_eq!(out.result.status, Status::Fail);
+        assert!(
+            out.result.message.contains("Corp SSO"),
+            "{}",
+            out.result.message
+        );
+        assert!(out.hard_failure);
+    }
+
+    #[test]
+    fn challenge_from_the_anonymous_answer_reveals_the_wrong_scheme() {
+        let configured = probe(401, "application/scim+json", "{}", None);
+        let anonymous = probe(
+            401,
+            "application/scim+json",
+            "{}",
+            Some("Basic realm=\"x\""),
+        );
+        let out = judge_auth(&bearer(), &[], &configured, Some(&anonymous), 30);
+        assert!(
+            out.result.message.contains("asks for Basic"),
+            "{}",
+            out.result.message
+        );
+    }
 
     #[test]
     fn challenge_schemes_read_from_multi_challenge_headers() {

@@ -229,7 +229,7 @@ fn judge(spc: &Probe, schemas: &Probe, types: &Probe, auth: &Auth) -> CheckResul
     if problems.is_empty() {
         return CheckResult::pass(
             "service-provider-config",
-            "ServiceProviderConfig, Schemas and ResourceTypes are served, valid and consistent with the endpoint",
+            "the discovery documents (ServiceProviderConfig, Schemas, ResourceTypes) are served, valid and consistent with the endpoint",
         )
         .with_data(data);
     }

@@ -31,7 +31,7 @@ pub async fn dns(ep: &Endpoint, state: &mut State) -> StepOutcome {
         return StepOutcome::soft(
             CheckResult::pass(
                 "dns",
-                format!("{bare} is an IP address: no name lookup needed"),
+                format!("no name lookup needed: {bare} is an IP address"),
             )
             .with_data(json!({"host": bare, "addresses": [ip.to_string()]})),
         );
@@ -94,7 +94,7 @@ pub async fn dns(ep: &Endpoint, state: &mut State) -> StepOutcome {
                 )
             } else {
                 StepOutcome::soft(
-                    CheckResult::pass("dns", format!("{host} resolves to {}", ips.join(", "))).with_data(data),
+                    CheckResult::pass("dns", format!("the host name {host} resolves to {}", ips.join(", "))).with_data(data),
                 )
             }
         }

@@ -150,7 +150,9 @@ pub fn scim_error(v: &Value) -> Option<ScimError> {
         _ => None,
     });
     let detail = v.get("detail").and_then(Value::as_str).map(str::to_string);
-    if !has_urn && !(status.is_some() && detail.is_some()) {
+    // Without the URN, only a body with both `status` and `detail` is taken for an error.
+    let looks_like_error = has_urn || (status.is_some() && detail.is_some());
+    if !looks_like_error {
         return None;
     }
     Some(ScimError {
@@ -189,6 +191,41 @@ pub fn total_results(v: &Value) -> Option<u64> {
     match v.get("totalResults")? {
         Value::Number(n) => n.as_u64(),
         _ => None,
+    }
+}
+
+/// A probe with a made-up answer, for unit tests of the judging functions.
+#[cfg(test)]
+pub(crate) fn canned(
+    status: u16,
+    content_type: &str,
+    body: &str,
+    www_authenticate: Option<&str>,
+) -> Probe {
+    use reqwest::header::{HeaderMap, HeaderValue};
+    let mut headers = HeaderMap::new();
+    headers.insert("content-type", HeaderValue::from_str(content_type).unwrap());
+    if let Some(w) = www_authenticate {
+        headers.insert("www-authenticate", HeaderValue::from_str(w).unwrap());
+    }
+    let exchange = Exchange {
+        method: "GET".into(),
+        url: "https://h.example/scim/v2/Users".into(),
+        status: Some(status),
+        elapsed_ms: 1,
+        at: "2026-11-26T00:00:00Z".into(),
+        note: None,
+    };
+    Probe {
+        url: exchange.url.clone(),
+        result: Ok(Response {
+            status,
+            headers,
+            body: body.as_bytes().to_vec(),
+            elapsed: std::time::Duration::from_millis(1),
+            exchange: exchange.clone(),
+        }),
+        exchange,
     }
 }
 

@@ -151,7 +151,7 @@ fn judge_scim_response(probe: &Probe) -> CheckResult {
     if problems.is_empty() {
         return CheckResult::pass(
             "scim-response",
-            format!("GET {url} answered a well-formed ListResponse (application/scim+json)"),
+            format!("well-formed ListResponse (application/scim+json) from GET {url}"),
         )
         .with_data(data);
     }
@@ -311,7 +311,44 @@ fn judge_idp(entra: &Probe, okta: &Probe) -> CheckResult {
 
 #[cfg(test)]
 mod tests {
+    use super::super::probe::canned;
     use super::*;
+
+    const LIST: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
+
+    #[test]
+    fn resources_missing_while_total_is_not_zero_fails() {
+        let body = json!({"schemas": [LIST], "totalResults": 4}).to_string();
+        let r = judge_scim_response(&canned(200, "application/scim+json", &body, None));
+        assert_eq!(r.status, Status::Fail);
+        assert!(r.message.contains("no `Resources` array"), "{}", r.message);
+        let empty = json!({"schemas": [LIST], "totalResults": 0}).to_string();
+        let ok = judge_scim_response(&canned(200, "application/scim+json", &empty, None));
+        assert_eq!(ok.status, Status::Pass, "{}", ok.message);
+    }
+
+    #[test]
+    fn server_error_detail_is_quoted() {
+        let body = json!({"schemas": [super::super::probe::ERROR_URN], "status": "500", "detail": "db down"}).to_string();
+        let r = judge_scim_response(&canned(500, "application/scim+json", &body, None));
+        assert_eq!(r.status, Status::Fail);
+        assert!(r.message.contains("db down"), "{}", r.message);
+    }
+
+    #[test]
+    fn entra_fails_on_404_while_okta_passes_on_a_list() {
+        let list =
+            json!({"schemas": [LIST], "totalResults": 1, "Resources": [{"id": "1"}]}).to_string();
+        let r = judge_idp(
+            &canned(404, "application/scim+json", "{}", None),
+            &canned(200, "application/scim+json", &list, None),
+        );
+        assert_eq!(r.status, Status::Fail);
+        let d = r.data.unwrap();
+        assert_eq!(d["entra"]["would_pass"], false);
+        assert_eq!(d["okta"]["would_pass"], true);
+        assert_eq!(r.count, 1);
+    }
 
     #[test]
     fn entra_filter_is_url_encoded_with_quoted_guid() {

@@ -211,14 +211,10 @@ fn fail_outright(ep: &Endpoint, err: String) -> StepOutcome {
     } else {
         ""
     };
-    let status = if ep.insecure {
-        Status::Warn
-    } else {
-        Status::Fail
-    };
+    // No handshake means no HTTPS request can succeed, so this fails even with --insecure.
     let r = CheckResult::new(
         ID,
-        status,
+        Status::Fail,
         format!(
             "expected a TLS handshake with {host}, got a failure: {}{hint}",
             crate::secret::scrub(&err)
@@ -229,9 +225,5 @@ fn fail_outright(ep: &Endpoint, err: String) -> StepOutcome {
          and that the server offers TLS 1.2 or newer",
     )
     .with_data(json!({"error": crate::secret::scrub(&err)}));
-    // Without a handshake no HTTPS request can succeed, even with --insecure.
-    StepOutcome {
-        result: r,
-        hard_failure: true,
-    }
+    StepOutcome::hard_if_failed(r)
 }

@@ -7,6 +7,7 @@
 //! `generate_seeded` also returns which ids carry which problem, for tests and docs/demo.md.
 
 pub mod fixture;
+pub mod inputs;
 mod groups;
 mod names;
 mod rng;

@@ -11,6 +11,9 @@
 pub mod identity;
 pub mod matching;
 pub mod render;
+mod run;
+pub mod stages;
+pub use run::trace;
 mod verdict;
 
 use crate::findings::{CheckResult, Status, SubjectKind};
@@ -168,6 +171,9 @@ pub struct Trace {
     /// Known names closest to the query, when the user was not found.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub closest: Vec<String>,
+    /// How the trace must be read (incomplete tenant data, TLS verification off).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// Everything `build` needs; the command gathers it (the live lookups are async).
@@ -183,6 +189,7 @@ pub struct Inputs<'a> {
     pub scope: ScopeStage,
     /// Names to suggest when the user is not found (userNames, emails, IdP UPNs).
     pub candidates: Vec<String>,
+    pub warnings: Vec<String>,
 }
 
 pub fn build(i: Inputs) -> Trace {
@@ -226,6 +233,7 @@ pub fn build(i: Inputs) -> Trace {
             next_step: String::new(),
         },
         closest: Vec::new(),
+        warnings: i.warnings,
     };
     if !found {
         trace.closest = identity::closest(&i.identity.query, i.candidates.into_iter());
@@ -419,7 +427,7 @@ fn log_stage(total: Option<usize>, entries: &[&LogEntry]) -> LogStage {
             )
         })
         .collect();
-    lines.sort_by(|a, b| a.0.cmp(&b.0));
+    lines.sort_by_key(|a| a.0);
     let lines: Vec<LogLine> = lines.into_iter().map(|(_, l)| l).collect();
     let (status, summary) = match lines.last() {
         None => (

@@ -22,6 +22,9 @@ fn opt(o: &Option<String>) -> &str {
 pub fn human(t: &Trace) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "explain-user {} ({})", t.query.bold(), t.source);
+    for w in &t.warnings {
+        let _ = writeln!(s, "{} {w}", "warning:".yellow().bold());
+    }
     let _ = writeln!(s);
 
     let _ = writeln!(
@@ -48,15 +51,26 @@ pub fn human(t: &Trace) -> String {
             g.name
         );
         for c in &g.clauses {
+            let expected = if c.expected.is_empty() {
+                String::new()
+            } else {
+                format!(" {:?}", c.expected)
+            };
+            let seen = c
+                .seen
+                .as_deref()
+                .map(|v| format!("{v:?}"))
+                .unwrap_or_else(|| "no value".into());
             let _ = writeln!(
                 s,
-                "       {} {} {} {} (saw {}): {}",
-                if c.passed { "ok  " } else { "fail" },
+                "       {} {} {}{expected}, saw {seen}{}",
+                if c.passed { "pass" } else { "FAIL" },
                 c.attribute,
                 c.operator,
-                c.expected,
-                c.seen.as_deref().unwrap_or("nothing"),
-                c.verdict
+                match c.verdict.strip_prefix("cannot be evaluated: ") {
+                    Some(r) => format!(" (cannot be evaluated: {r})"),
+                    None => String::new(),
+                }
             );
         }
     }

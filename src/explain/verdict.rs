@@ -52,13 +52,14 @@ pub(super) fn decide(t: &Trace, entries: &[&LogEntry]) -> Verdict {
             .iter()
             .filter_map(|g| {
                 g.clauses.iter().find(|c| !c.passed).map(|c| {
+                    let seen = c
+                        .seen
+                        .as_deref()
+                        .map(|v| format!("saw {v:?}"))
+                        .unwrap_or_else(|| "saw no value".into());
                     format!(
-                        "{}: {} {} {} saw {}",
-                        g.name,
-                        c.attribute,
-                        c.operator,
-                        c.expected,
-                        c.seen.as_deref().unwrap_or("nothing")
+                        "group {:?}: {} {} {:?}, {seen}",
+                        g.name, c.attribute, c.operator, c.expected
                     )
                 })
             })
@@ -143,16 +144,25 @@ pub(super) fn decide(t: &Trace, entries: &[&LogEntry]) -> Verdict {
                 "if the user should have access, make sure they are assigned and in scope in Entra: the next cycle re-enables a disabled user that is still assigned; otherwise nothing to do",
             );
         }
-        let worst = u.findings.iter().map(|f| f.status).max_by_key(|s| s.rank());
-        if let Some(status) = worst {
-            let checks: Vec<&str> = u.findings.iter().map(|f| f.check.as_str()).collect();
-            return v(
-                status,
-                "target-findings",
-                format!("`{q}` is provisioned as {} but the audit found: {}", u.id, checks.join(", ")),
-                "apply the remediation of each check listed under Target state (`scim-doctor check` prints them in full)",
-            );
-        }
+    }
+    let worst = matched.and_then(|u| u.findings.iter().map(|f| f.status).max_by_key(|s| s.rank()));
+    let target_findings = |status: Status| {
+        let checks: Vec<&str> = matched
+            .map(|u| u.findings.iter().map(|f| f.check.as_str()).collect())
+            .unwrap_or_default();
+        v(
+            status,
+            "target-findings",
+            format!(
+                "`{q}` is provisioned as {} but the audit found: {}",
+                matched.map(|u| u.id.as_str()).unwrap_or("?"),
+                checks.join(", ")
+            ),
+            "apply the remediation of each check listed under Target state (`scim-doctor check` prints them in full)",
+        )
+    };
+    if let Some(status) = worst.filter(|s| s.rank() >= 2) {
+        return target_findings(status);
     }
     let leftovers: Vec<&str> = t
         .target
@@ -164,16 +174,32 @@ pub(super) fn decide(t: &Trace, entries: &[&LogEntry]) -> Verdict {
         })
         .map(|u| u.id.as_str())
         .collect();
-    if !leftovers.is_empty() && matched.is_none_or(|m| !leftovers.contains(&m.id.as_str())) {
+    if !leftovers.is_empty() && matched.map_or(true, |m| !leftovers.contains(&m.id.as_str())) {
+        let mut flagged: Vec<&str> = t
+            .target
+            .users
+            .iter()
+            .flat_map(|u| u.findings.iter().map(|f| f.check.as_str()))
+            .collect();
+        flagged.sort_unstable();
+        flagged.dedup();
+        let by = if flagged.is_empty() {
+            String::new()
+        } else {
+            format!(" (audit: {})", flagged.join(", "))
+        };
         return v(
             Status::Warn,
             "duplicate-risk",
             format!(
-                "the target holds other users for the same person ({}): a soft-deleted leftover or a second account with the same email",
+                "the target holds other users for the same person ({}): a soft-deleted leftover or a second account with the same email{by}",
                 leftovers.join(", ")
             ),
             "delete the leftover user(s) in the target (only one user per email can hold the licence), then Provision on demand for the user",
         );
+    }
+    if let Some(status) = worst {
+        return target_findings(status);
     }
     if matched.is_none() {
         return v(

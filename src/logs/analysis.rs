@@ -6,7 +6,7 @@
 use super::codes::{self, KnownCode};
 use super::{LogEntry, LogStatus};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 pub const QUARANTINE_MIN_FAILURES: usize = 5_000;
 pub const QUARANTINE_RATIO: f64 = 0.40;
@@ -48,6 +48,9 @@ pub struct EntryGroup {
     pub last: Option<String>,
     /// One example reason text, for unknown codes the most useful thing to quote.
     pub example_reason: Option<String>,
+    /// Lowercased user key -> index in `users` (large logs hold many entries per group).
+    #[serde(skip)]
+    index: HashMap<String, usize>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -161,6 +164,7 @@ pub fn analyse(entries: &[LogEntry]) -> Analysis {
             first: None,
             last: None,
             example_reason: None,
+            index: HashMap::new(),
         });
         add(g, e);
     }
@@ -189,13 +193,10 @@ fn add(g: &mut EntryGroup, e: &LogEntry) {
         g.example_reason = clean(&e.reason).or(clean(&e.details)).map(short);
     }
     let key = e.subject_key().to_string();
-    let idx = match g
-        .users
-        .iter()
-        .position(|u| u.key.eq_ignore_ascii_case(&key))
-    {
-        Some(i) => i,
+    let idx = match g.index.get(&key.to_lowercase()) {
+        Some(&i) => i,
         None => {
+            g.index.insert(key.to_lowercase(), g.users.len());
             g.users.push(Affected {
                 key,
                 label: e.subject_label().to_string(),
@@ -219,10 +220,10 @@ fn add(g: &mut EntryGroup, e: &LogEntry) {
 /// Parsed instants are stored as RFC 3339 UTC and order correctly as text; unparsed text is
 /// compared as text (it is at least reported).
 fn widen(first: &mut Option<String>, last: &mut Option<String>, at: &str) {
-    if first.as_deref().is_none_or(|f| at < f) {
+    if first.as_deref().map_or(true, |f| at < f) {
         *first = Some(at.to_string());
     }
-    if last.as_deref().is_none_or(|l| at > l) {
+    if last.as_deref().map_or(true, |l| at > l) {
         *last = Some(at.to_string());
     }
 }

@@ -5,6 +5,8 @@
 //! `SystemForCrossDomainIdentityManagementUnauthorized`), so a code is matched on its suffix,
 //! case-insensitively, and the longest known suffix wins (`EntryConflict` before `Conflict`).
 
+use std::sync::OnceLock;
+
 /// One known error code or skip reason.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KnownCode {
@@ -90,15 +92,28 @@ fn squash(s: &str) -> String {
         .collect()
 }
 
+/// The tables with their squashed spellings, computed once (lookups run per log entry).
+fn squashed(table: &'static [KnownCode]) -> &'static [(String, &'static KnownCode)] {
+    static CODES_SQ: OnceLock<Vec<(String, &'static KnownCode)>> = OnceLock::new();
+    static SKIPS_SQ: OnceLock<Vec<(String, &'static KnownCode)>> = OnceLock::new();
+    let cell = if std::ptr::eq(table, CODES) {
+        &CODES_SQ
+    } else {
+        &SKIPS_SQ
+    };
+    cell.get_or_init(|| table.iter().map(|k| (squash(k.code), k)).collect())
+}
+
 fn lookup_in(table: &'static [KnownCode], code: &str) -> Option<&'static KnownCode> {
     let c = squash(code);
     if c.is_empty() {
         return None;
     }
-    table
+    squashed(table)
         .iter()
-        .filter(|k| c.ends_with(&squash(k.code)))
-        .max_by_key(|k| k.code.len())
+        .filter(|(sq, _)| c.ends_with(sq.as_str()))
+        .max_by_key(|(sq, _)| sq.len())
+        .map(|(_, k)| *k)
 }
 
 /// The known error code a (possibly prefixed) code ends with.
@@ -114,7 +129,10 @@ pub fn lookup_skip_reason(reason: &str) -> Option<&'static KnownCode> {
 /// Finds a known skip reason mentioned anywhere in free text ("... skipped: NotEffectivelyEntitled").
 pub fn skip_reason_in_text(text: &str) -> Option<&'static KnownCode> {
     let t = squash(text);
-    SKIP_REASONS.iter().find(|k| t.contains(&squash(k.code)))
+    squashed(SKIP_REASONS)
+        .iter()
+        .find(|(sq, _)| t.contains(sq.as_str()))
+        .map(|(_, k)| *k)
 }
 
 /// Every known error code (pinned by a test, listed in docs).

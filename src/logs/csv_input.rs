@@ -15,6 +15,7 @@ pub(super) fn read(
     modified: &mut Vec<(String, Record)>,
 ) -> anyhow::Result<()> {
     let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter(text))
         .flexible(true)
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());
@@ -77,6 +78,30 @@ pub(super) fn read(
         records: count,
     });
     Ok(())
+}
+
+/// Comma as the portal writes it; semicolon or tab when a spreadsheet re-saved the file in
+/// a locale that uses them (decided on the header line, outside quotes).
+fn delimiter(text: &str) -> u8 {
+    let header = text.lines().next().unwrap_or("");
+    let mut quoted = false;
+    let (mut commas, mut semis, mut tabs) = (0, 0, 0);
+    for c in header.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            ',' if !quoted => commas += 1,
+            ';' if !quoted => semis += 1,
+            '\t' if !quoted => tabs += 1,
+            _ => {}
+        }
+    }
+    if tabs > commas && tabs >= semis {
+        b'\t'
+    } else if semis > commas {
+        b';'
+    } else {
+        b','
+    }
 }
 
 fn has(kind: RecordKind, headers: &[String], fields: &[Field]) -> bool {
@@ -165,6 +190,14 @@ mod tests {
         assert_eq!(detect("a.csv", &logs).ok(), Some(RecordKind::Entry));
         assert_eq!(detect("b.csv", &steps).ok(), Some(RecordKind::Step));
         assert_eq!(detect("c.csv", &props).ok(), Some(RecordKind::Modified));
+    }
+
+    // proves that a file re-saved with semicolons or tabs is still split into its columns
+    #[test]
+    fn delimiters() {
+        assert_eq!(delimiter("Date;Change ID;Status\n1;2;3"), b';');
+        assert_eq!(delimiter("Date\tChange ID\tStatus"), b'\t');
+        assert_eq!(delimiter("Date,Change ID,\"Status; final\""), b',');
     }
 
     // proves that an unrelated CSV is refused with its headers named, not read as empty logs

@@ -103,6 +103,17 @@ fn canonical_action(raw: &str) -> String {
 /// Derivations once steps are attached: status from steps when the log row had none, and
 /// the skip reason from the texts when no column carried it.
 pub(super) fn finish(e: &mut LogEntry) {
+    // A row with an error code but no readable status is not a success: counting it as
+    // unknown would drop it from every group.
+    if e.status == LogStatus::Unknown {
+        if let Some(code) = e.error_code.as_deref().filter(|c| !c.trim().is_empty()) {
+            e.status = if code.to_ascii_lowercase().ends_with("skipped") {
+                LogStatus::Skipped
+            } else {
+                LogStatus::Failure
+            };
+        }
+    }
     if e.status == LogStatus::Unknown && !e.steps.is_empty() {
         let st: Vec<LogStatus> = e
             .steps
@@ -132,5 +143,36 @@ pub(super) fn finish(e: &mut LogEntry) {
             }
         }
         e.skip_reason = found;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(status: Option<&str>, code: Option<&str>) -> LogEntry {
+        let mut r = Record::default();
+        if let Some(s) = status {
+            r.set(Field::Status, s);
+        }
+        if let Some(c) = code {
+            r.set(Field::ErrorCode, c);
+        }
+        r.into_entry("test")
+    }
+
+    // proves that a row with an error code but no readable status still counts as a failure or skip
+    #[test]
+    fn error_code_without_status() {
+        assert_eq!(
+            entry(None, Some("ContosoEntryConflict")).status,
+            LogStatus::Failure
+        );
+        assert_eq!(
+            entry(Some("??"), Some("EntrySynchronizationSkipped")).status,
+            LogStatus::Skipped
+        );
+        assert_eq!(entry(Some("Success"), None).status, LogStatus::Success);
+        assert_eq!(entry(None, None).status, LogStatus::Unknown);
     }
 }

@@ -19,7 +19,7 @@ pub struct ParseIssue {
 
 fn take_string(map: &mut Map<String, Value>, key: &str) -> Option<String> {
     let found = map.keys().find(|k| k.eq_ignore_ascii_case(key)).cloned()?;
-    match map.remove(&found)? {
+    match map.shift_remove(&found)? {
         Value::String(s) => Some(s),
         Value::Number(n) => Some(n.to_string()),
         Value::Bool(b) => Some(b.to_string()),
@@ -29,7 +29,7 @@ fn take_string(map: &mut Map<String, Value>, key: &str) -> Option<String> {
 
 fn take(map: &mut Map<String, Value>, key: &str) -> Option<Value> {
     let found = map.keys().find(|k| k.eq_ignore_ascii_case(key)).cloned()?;
-    map.remove(&found)
+    map.shift_remove(&found)
 }
 
 fn as_bool(v: &Value) -> Option<bool> {
@@ -61,10 +61,10 @@ fn compact(v: Value) -> Value {
     }
 }
 
-/// Converts one SCIM User resource.
-pub fn parse_user(value: Value, position: &str) -> Result<User, ParseIssue> {
+/// The resource's attributes and its non-blank `id`, or why it cannot be used.
+fn object_with_id(value: Value, kind: &str, position: &str) -> Result<(Map<String, Value>, String), ParseIssue> {
     let issue = |problem: &str| ParseIssue {
-        kind: "user".into(),
+        kind: kind.into(),
         position: position.to_string(),
         problem: problem.to_string(),
     };
@@ -75,6 +75,12 @@ pub fn parse_user(value: Value, position: &str) -> Result<User, ParseIssue> {
     if id.trim().is_empty() {
         return Err(issue("resource has no id"));
     }
+    Ok((map, id))
+}
+
+/// Converts one SCIM User resource.
+pub fn parse_user(value: Value, position: &str) -> Result<User, ParseIssue> {
+    let (mut map, id) = object_with_id(value, "user", position)?;
     let mut user = User {
         id,
         user_name: take_string(&mut map, "userName"),
@@ -142,18 +148,7 @@ pub fn parse_user(value: Value, position: &str) -> Result<User, ParseIssue> {
 
 /// Converts one SCIM Group resource.
 pub fn parse_group(value: Value, position: &str) -> Result<Group, ParseIssue> {
-    let issue = |problem: &str| ParseIssue {
-        kind: "group".into(),
-        position: position.to_string(),
-        problem: problem.to_string(),
-    };
-    let Value::Object(mut map) = value else {
-        return Err(issue("resource is not a JSON object"));
-    };
-    let id = take_string(&mut map, "id").unwrap_or_default();
-    if id.trim().is_empty() {
-        return Err(issue("resource has no id"));
-    }
+    let (mut map, id) = object_with_id(value, "group", position)?;
     let mut group = Group {
         id,
         display_name: take_string(&mut map, "displayName"),
@@ -185,7 +180,7 @@ pub fn parse_list_or_array(value: Value) -> Result<Vec<Value>, String> {
         Value::Object(mut map) => {
             for key in ["Resources", "resources", "value"] {
                 if let Some(found) = map.keys().find(|k| k.eq_ignore_ascii_case(key)).cloned() {
-                    return match map.remove(&found) {
+                    return match map.shift_remove(&found) {
                         Some(Value::Array(items)) => Ok(items),
                         Some(Value::Null) => Ok(Vec::new()),
                         _ => Err(format!("`{found}` is not an array")),
@@ -256,5 +251,18 @@ mod tests {
         let u = parse_user(src, "0").unwrap();
         let back = parse_user(u.to_scim(), "0").unwrap();
         assert_eq!(u, back);
+    }
+}
+
+#[cfg(test)]
+mod order_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn attributes_the_model_does_not_own_keep_their_order() {
+        let u = parse_user(json!({"id": "1", "zeta": 1, "userName": "a@x", "alpha": 2, "title": "t"}), "0").unwrap();
+        let keys: Vec<&String> = u.extra.as_deref().unwrap().keys().collect();
+        assert_eq!(keys, ["zeta", "alpha", "title"]);
     }
 }

@@ -23,9 +23,21 @@ pub fn code(text: &str) -> String {
     }
 }
 
+/// The endpoint host, or a snapshot's last path component (a full path can carry a home
+/// directory, and a title does not need it).
+pub fn source_name(report: &Report) -> String {
+    match report.source.kind {
+        SourceKind::Live => report.source.label.clone(),
+        SourceKind::Snapshot => std::path::Path::new(&report.source.label)
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_else(|| report.source.label.clone()),
+    }
+}
+
 pub fn render(report: &Report, opts: &RenderOptions) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "# scim-doctor report: {}\n", report.source.label);
+    let _ = writeln!(out, "# scim-doctor report: {}\n", source_name(report));
     let kind = match report.source.kind {
         SourceKind::Live => "live endpoint",
         SourceKind::Snapshot => "snapshot",
@@ -81,10 +93,12 @@ pub fn summary_table(out: &mut String, report: &Report) {
 
 /// One row per check that is not a pass or skipped; "no findings" otherwise.
 pub fn findings_table(out: &mut String, report: &Report) {
-    let findings: Vec<&CheckResult> = super::ordered_checks(report)
+    let mut findings: Vec<&CheckResult> = super::ordered_checks(report)
         .into_iter()
         .filter(|c| super::is_finding(c))
         .collect();
+    // Worst first (a ticket is read top-down); playbook order within a severity.
+    findings.sort_by_key(|c| std::cmp::Reverse(c.status.rank()));
     if findings.is_empty() {
         out.push_str("No findings: every check passed or was skipped.\n");
     } else {

@@ -55,7 +55,7 @@ impl GroupTrace {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Outcome {
     InScope,
@@ -95,6 +95,9 @@ pub struct Miss {
     pub expected: Vec<String>,
     pub seen: Option<String>,
     pub verdict: Verdict,
+    /// The clause is invalid for everyone (listed once by `ScopeFilter::issues`), so
+    /// per-user descriptions refer to it instead of repeating the reason.
+    pub clause_invalid: bool,
 }
 
 impl Miss {
@@ -111,6 +114,10 @@ impl Miss {
             None => "saw no value".to_string(),
         };
         match &self.verdict {
+            Verdict::Invalid(_) if self.clause_invalid => format!(
+                "group {:?}: {} {}{} cannot be evaluated (the clause itself is invalid, see scope-filter-invalid)",
+                self.group_name, self.attribute, self.operator, expected
+            ),
             Verdict::Invalid(reason) => format!(
                 "group {:?}: {} {}{} cannot be evaluated: {reason}",
                 self.group_name, self.attribute, self.operator, expected
@@ -209,29 +216,34 @@ fn seen_text(v: Option<&AttrValue>) -> Option<String> {
     }
 }
 
-/// Combines group results of each set: a set holds when any of its groups passes; the user
-/// is in scope when every non-empty set holds.
-fn combine(sets: &[(FilterSet, bool, bool)]) -> Outcome {
-    // (set, passed, undetermined) per group
+/// How the groups of one filter set came out. Graph evaluates each non-empty set as an OR of
+/// its groups, and the user is in scope when every non-empty set holds.
+#[derive(Debug, Clone, Copy, Default)]
+struct SetState {
+    present: bool,
+    passed: bool,
+    undetermined: bool,
+}
+
+fn set_index(s: FilterSet) -> usize {
+    match s {
+        FilterSet::Groups => 0,
+        FilterSet::InputFilterGroups => 1,
+        FilterSet::CategoryFilterGroups => 2,
+    }
+}
+
+fn record(states: &mut [SetState; 3], set: FilterSet, passed: bool, undetermined: bool) {
+    let st = &mut states[set_index(set)];
+    st.present = true;
+    st.passed |= passed;
+    st.undetermined |= undetermined;
+}
+
+fn combine(states: &[SetState; 3]) -> Outcome {
     let mut outcome = Outcome::InScope;
-    for set in [
-        FilterSet::Groups,
-        FilterSet::InputFilterGroups,
-        FilterSet::CategoryFilterGroups,
-    ] {
-        let mut members = sets.iter().filter(|(s, _, _)| *s == set).peekable();
-        if members.peek().is_none() {
-            continue;
-        }
-        let (mut passed, mut undetermined) = (false, false);
-        for (_, p, u) in members {
-            passed |= *p;
-            undetermined |= *u;
-        }
-        if passed {
-            continue;
-        }
-        if !undetermined {
+    for st in states.iter().filter(|s| s.present && !s.passed) {
+        if !st.undetermined {
             return Outcome::OutOfScope;
         }
         outcome = Outcome::Undetermined;
@@ -267,11 +279,11 @@ impl ScopeFilter {
                 clauses,
             });
         }
-        let summary: Vec<(FilterSet, bool, bool)> = groups
-            .iter()
-            .map(|g| (g.set, g.passed, g.is_undetermined()))
-            .collect();
-        let outcome = combine(&summary);
+        let mut states = [SetState::default(); 3];
+        for g in &groups {
+            record(&mut states, g.set, g.passed, g.is_undetermined());
+        }
+        let outcome = combine(&states);
         Evaluation {
             in_scope: outcome == Outcome::InScope,
             outcome,
@@ -280,20 +292,44 @@ impl ScopeFilter {
         }
     }
 
+    /// Only the outcome, allocating nothing unless a clause is invalid: the hot path for
+    /// counting very large populations.
+    pub fn outcome(&self, user: &IdpUser) -> Outcome {
+        let mut states = [SetState::default(); 3];
+        for (g, ms) in self.groups.iter().zip(self.matchers()) {
+            if states[set_index(g.set)].passed {
+                continue;
+            }
+            let (mut failed, mut invalid) = (false, false);
+            for m in ms {
+                match eval_clause(m, user.get_norm(&m.key)) {
+                    Verdict::Pass => {}
+                    Verdict::Fail => {
+                        failed = true;
+                        break;
+                    }
+                    Verdict::Invalid(_) => invalid = true,
+                }
+            }
+            record(&mut states, g.set, !failed && !invalid, invalid && !failed);
+        }
+        combine(&states)
+    }
+
     /// The cheap verdict for bulk simulation: no allocation for a user in scope; for the
     /// others, the first clause that did not pass in each group.
     pub fn decide(&self, user: &IdpUser) -> Decision {
-        let mut summary: Vec<(FilterSet, bool, bool)> = Vec::new();
+        let mut states = [SetState::default(); 3];
         let mut misses = Vec::new();
         let matchers = self.matchers();
         for (gi, (g, ms)) in self.groups.iter().zip(matchers).enumerate() {
             // A set that already holds needs no further groups.
-            if summary.iter().any(|(s, p, _)| *s == g.set && *p) {
+            if states[set_index(g.set)].passed {
                 continue;
             }
             let mut first: Option<(usize, Verdict)> = None;
             let mut failed = false;
-            for (ci, m) in ms.iter().enumerate() {
+            for (ci, m) in ms.iter().enumerate().take(g.clauses.len()) {
                 let v = eval_clause(m, user.get_norm(&m.key));
                 match v {
                     Verdict::Pass => {}
@@ -311,9 +347,9 @@ impl ScopeFilter {
                 }
             }
             match first {
-                None => summary.push((g.set, true, false)),
+                None => record(&mut states, g.set, true, false),
                 Some((ci, verdict)) => {
-                    summary.push((g.set, false, !failed));
+                    record(&mut states, g.set, false, !failed);
                     let c = &g.clauses[ci];
                     misses.push(Miss {
                         group: gi,
@@ -324,21 +360,21 @@ impl ScopeFilter {
                         expected: c.values.clone(),
                         seen: seen_text(user.get_norm(&ms[ci].key)),
                         verdict,
+                        clause_invalid: ms[ci].invalid.is_some(),
                     });
                 }
             }
         }
-        let outcome = combine(&summary);
+        let outcome = combine(&states);
         if outcome == Outcome::InScope {
             misses.clear();
         } else {
             // Misses of groups whose set held anyway do not explain anything.
-            let held: Vec<FilterSet> = summary
-                .iter()
-                .filter(|(_, p, _)| *p)
-                .map(|(s, _, _)| *s)
-                .collect();
-            misses.retain(|m| !held.contains(&self.groups[m.group].set));
+            misses.retain(|m| {
+                self.groups
+                    .get(m.group)
+                    .is_some_and(|g| !states[set_index(g.set)].passed)
+            });
         }
         Decision { outcome, misses }
     }

@@ -113,6 +113,36 @@ impl IdpUser {
         self.text("accountEnabled").and_then(parse_bool)
     }
 
+    /// Every attribute as (name as first written, value), sorted by name: what an Import
+    /// stage shows. Multi-valued attributes are joined with "; ".
+    pub fn attribute_list(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = self
+            .attributes
+            .iter()
+            .map(|(k, v)| {
+                let name = self.names.get(k).cloned().unwrap_or_else(|| k.clone());
+                let value = match v {
+                    AttrValue::Text(s) => s.clone(),
+                    AttrValue::Many(v) => v.join("; "),
+                };
+                (name, value)
+            })
+            .collect();
+        out.sort_by_key(|a| a.0.to_lowercase());
+        out
+    }
+
+    /// Whether `query` names this user: userPrincipalName or mail (without case), objectId or
+    /// mailNickname (exactly).
+    pub fn is_named_by(&self, query: &str) -> bool {
+        let q = query.trim();
+        let ci = |v: Option<&str>| v.is_some_and(|v| v.eq_ignore_ascii_case(q));
+        ci(self.user_principal_name())
+            || ci(self.mail())
+            || self.object_id() == Some(q)
+            || self.mail_nickname() == Some(q)
+    }
+
     /// The best single label: UPN, else mail, else display name, else where it came from.
     pub fn label(&self) -> &str {
         self.user_principal_name()
@@ -233,6 +263,40 @@ mod tests {
         u.set_text("Job Title", "Engineer");
         assert_eq!(u.text("jobtitle"), Some("Engineer"));
         assert_eq!(u.text("JOB_TITLE"), Some("Engineer"));
+    }
+
+    #[test]
+    fn a_user_is_named_by_upn_or_mail_without_case_and_by_ids_exactly() {
+        let mut u = IdpUser::new("t");
+        u.set_text("userPrincipalName", "Ann.Lee@example.com");
+        u.set_text("mail", "ann@example.com");
+        u.set_text("objectId", "3f9a");
+        u.set_text("mailNickname", "ann.lee");
+        for q in ["ann.lee@EXAMPLE.com", "ANN@example.com", "3f9a", "ann.lee"] {
+            assert!(u.is_named_by(q), "{q}");
+        }
+        assert!(!u.is_named_by("3F9A"));
+        assert!(!u.is_named_by("bob@example.com"));
+    }
+
+    #[test]
+    fn attribute_list_uses_the_first_spelling_and_sorts_by_name() {
+        let mut u = IdpUser::new("t");
+        u.set_text("userPrincipalName", "a@b.c");
+        u.set_text("Department", "Sales");
+        u.set(
+            "proxyAddresses",
+            AttrValue::Many(vec!["x".into(), "y".into()]),
+        );
+        let names: Vec<(String, String)> = u.attribute_list();
+        assert_eq!(
+            names,
+            [
+                ("Department".to_string(), "Sales".to_string()),
+                ("proxyAddresses".to_string(), "x; y".to_string()),
+                ("userPrincipalName".to_string(), "a@b.c".to_string()),
+            ]
+        );
     }
 
     #[test]

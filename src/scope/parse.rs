@@ -290,7 +290,7 @@ pub fn from_toml(name: &str, text: &str) -> Result<ScopeFilter, String> {
         let msg = e.message().to_string();
         match e.span() {
             Some(span) => {
-                let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+                let line = text.get(..span.start).unwrap_or(text).matches('\n').count() + 1;
                 format!("{name}: line {line}: {msg}")
             }
             None => format!("{name}: {msg}"),

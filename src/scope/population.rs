@@ -128,6 +128,12 @@ impl<'a> IdpIndex<'a> {
     }
 }
 
+/// The IdP user a query (userPrincipalName, mail, objectId or mailNickname) names, for
+/// explain-user's Import stage.
+pub fn find_idp_user<'a>(users: &'a [IdpUser], query: &str) -> Option<&'a IdpUser> {
+    users.iter().find(|u| u.is_named_by(query))
+}
+
 /// Where the evaluated users come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]

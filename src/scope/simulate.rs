@@ -62,7 +62,7 @@ pub struct Simulation {
 pub fn count(filter: &ScopeFilter, users: &[IdpUser]) -> Counts {
     let mut c = Counts::default();
     for u in users {
-        c.add(filter.decide(u).outcome);
+        c.add(filter.outcome(u));
     }
     c
 }

@@ -9,7 +9,8 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-/// Fires on every `n`th request (n, 2n, 3n...) whose path matches `prefix`.
+/// Fires on every `n`th request (n, 2n, 3n...) whose path matches `prefix`. A clone starts
+/// counting from zero again (each started server counts its own requests).
 #[derive(Debug, Default)]
 pub struct EveryNth {
     pub n: u64,
@@ -125,6 +126,9 @@ pub struct Faults {
     /// A `startIndex` past the end returns the first page again (a client paging until an
     /// empty page never stops).
     pub past_end_first_page: bool,
+    /// Every list request sees the resources in a different order (rotated), so paging
+    /// returns duplicates and misses resources.
+    pub unstable_order: bool,
     /// 401 answers carry no `WWW-Authenticate` header.
     pub no_www_authenticate: bool,
     /// Drop the connection half-way through the body every Nth request.

@@ -93,9 +93,14 @@ pub struct LoggedRequest {
     pub status: u16,
 }
 
+/// Requests kept in the log; later ones are still counted (long benchmark runs would
+/// otherwise grow the log without bound).
+pub const REQUEST_LOG_LIMIT: usize = 100_000;
+
 #[derive(Debug, Default)]
 pub(crate) struct Stats {
     pub methods: BTreeMap<String, u64>,
+    pub total: usize,
     pub log: Vec<LoggedRequest>,
 }
 
@@ -104,10 +109,16 @@ pub(crate) struct Shared {
     pub tenant: Tenant,
     pub user_index: HashMap<String, usize>,
     pub group_index: HashMap<String, usize>,
+    /// Lowercased userName -> users, and externalId -> users: filters on these (what the
+    /// IdPs send) are answered without scanning, like a real server with an index would.
+    pub user_name_index: HashMap<String, Vec<usize>>,
+    pub external_id_index: HashMap<String, Vec<usize>>,
     pub config: ServerConfig,
     /// `http(s)://127.0.0.1:PORT/scim/v2`, for `meta.location` values.
     pub base_path: String,
     pub stats: Mutex<Stats>,
+    /// List requests answered so far (drives the `unstable_order` fault).
+    pub list_requests: std::sync::atomic::AtomicU64,
 }
 
 impl Shared {
@@ -118,6 +129,16 @@ impl Shared {
             .enumerate()
             .map(|(i, u)| (u.id.clone(), i))
             .collect();
+        let mut user_name_index: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut external_id_index: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, u) in tenant.users.iter().enumerate() {
+            if let Some(n) = &u.user_name {
+                user_name_index.entry(n.to_lowercase()).or_default().push(i);
+            }
+            if let Some(e) = &u.external_id {
+                external_id_index.entry(e.clone()).or_default().push(i);
+            }
+        }
         let group_index = tenant
             .groups
             .iter()
@@ -128,15 +149,22 @@ impl Shared {
             tenant,
             user_index,
             group_index,
+            user_name_index,
+            external_id_index,
             config,
             base_path: base_url,
             stats: Mutex::new(Stats::default()),
+            list_requests: Default::default(),
         }
     }
 
     pub(crate) fn record(&self, method: &str, path: &str, status: u16) {
         if let Ok(mut s) = self.stats.lock() {
             *s.methods.entry(method.to_string()).or_insert(0) += 1;
+            s.total += 1;
+            if s.log.len() >= REQUEST_LOG_LIMIT {
+                return;
+            }
             s.log.push(LoggedRequest {
                 method: method.to_string(),
                 path: crate::secret::scrub(path),
@@ -149,8 +177,17 @@ impl Shared {
         self.stats.lock().map(|s| s.methods.clone()).unwrap_or_default()
     }
 
+    /// Requests with a method other than GET: a read-only client must leave this at 0.
+    pub(crate) fn non_get_count(&self) -> u64 {
+        self.method_counts()
+            .iter()
+            .filter(|(m, _)| m.as_str() != "GET")
+            .map(|(_, n)| n)
+            .sum()
+    }
+
     pub(crate) fn request_count(&self) -> usize {
-        self.stats.lock().map(|s| s.log.len()).unwrap_or(0)
+        self.stats.lock().map(|s| s.total).unwrap_or(0)
     }
 
     pub(crate) fn requests(&self) -> Vec<LoggedRequest> {

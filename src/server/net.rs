@@ -135,16 +135,17 @@ impl RunningServer {
 
     /// Requests with a method other than GET: a read-only client must leave this at 0.
     pub fn non_get_count(&self) -> u64 {
-        self.method_counts()
-            .iter()
-            .filter(|(m, _)| m.as_str() != "GET")
-            .map(|(_, n)| n)
-            .sum()
+        self.shared.non_get_count()
     }
 
-    /// Every request in arrival order.
+    /// Every request in arrival order (the first `REQUEST_LOG_LIMIT` of them).
     pub fn requests(&self) -> Vec<LoggedRequest> {
         self.shared.requests()
+    }
+
+    /// How many requests arrived, logged or not.
+    pub fn request_count(&self) -> usize {
+        self.shared.request_count()
     }
 
     pub(crate) fn shared(&self) -> Arc<Shared> {

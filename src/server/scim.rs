@@ -83,16 +83,37 @@ pub fn route(shared: &Shared, path: &str, query: &Query) -> Reply {
         ("resourcetypes", None) => Reply::ok(discovery::resource_types(t)),
         ("users", None) => list_users(shared, path, query),
         ("groups", None) => list_groups(shared, path, query),
-        ("users", Some(id)) => match shared.user_index.get(id) {
+        ("users", Some(id)) => match shared.user_index.get(percent_decode(id).as_str()) {
             Some(&i) => Reply::ok(shape(t.users[i].to_scim(), query)),
             None => error(404, None, format!("no user with id {id}")),
         },
-        ("groups", Some(id)) => match shared.group_index.get(id) {
+        ("groups", Some(id)) => match shared.group_index.get(percent_decode(id).as_str()) {
             Some(&i) => Reply::ok(shape(t.groups[i].to_scim(), query)),
             None => error(404, None, format!("no group with id {id}")),
         },
         _ => error(404, None, format!("no SCIM endpoint at {path}")),
     }
+}
+
+/// Decodes `%XX` escapes in a path segment (ids may hold characters a client must escape).
+fn percent_decode(segment: &str) -> String {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Which resources a list request selects, after the filter-related faults.
@@ -130,10 +151,50 @@ fn list_users(shared: &Shared, path: &str, query: &Query) -> Reply {
         Ok(Selection::All) => page(shared, query, users.len(), |i| users[i].to_scim()),
         Ok(Selection::Nothing) => page(shared, query, 0, |i| users[i].to_scim()),
         Ok(Selection::Filtered(f)) => {
-            let hits: Vec<usize> = (0..users.len()).filter(|&i| f.matches_user(&users[i])).collect();
+            let hits: Vec<usize> = match indexed_candidates(shared, &f) {
+                Some(candidates) => candidates
+                    .into_iter()
+                    .filter(|&i| f.matches_user(&users[i]))
+                    .collect(),
+                None => (0..users.len()).filter(|&i| f.matches_user(&users[i])).collect(),
+            };
             page(shared, query, hits.len(), |i| users[hits[i]].to_scim())
         }
     }
+}
+
+/// For a filter without `or` that pins `id`, `userName` or `externalId`, the few users that
+/// can match (in tenant order); `None` means the filter needs a full scan.
+fn indexed_candidates(shared: &Shared, f: &Filter) -> Option<Vec<usize>> {
+    let [clauses] = f.any_of.as_slice() else {
+        return None;
+    };
+    let mut candidates: Vec<usize> = clauses.iter().find_map(|c| match c.attr.as_str() {
+        "id" => Some(
+            shared
+                .user_index
+                .get(&c.value)
+                .map(|&i| vec![i])
+                .unwrap_or_default(),
+        ),
+        "username" => Some(
+            shared
+                .user_name_index
+                .get(&c.value.to_lowercase())
+                .cloned()
+                .unwrap_or_default(),
+        ),
+        "externalid" => Some(
+            shared
+                .external_id_index
+                .get(&c.value)
+                .cloned()
+                .unwrap_or_default(),
+        ),
+        _ => None,
+    })?;
+    candidates.sort_unstable();
+    Some(candidates)
 }
 
 fn list_groups(shared: &Shared, path: &str, query: &Query) -> Reply {
@@ -143,7 +204,9 @@ fn list_groups(shared: &Shared, path: &str, query: &Query) -> Reply {
         Ok(Selection::All) => page(shared, query, groups.len(), |i| groups[i].to_scim()),
         Ok(Selection::Nothing) => page(shared, query, 0, |i| groups[i].to_scim()),
         Ok(Selection::Filtered(f)) => {
-            let hits: Vec<usize> = (0..groups.len()).filter(|&i| f.matches_group(&groups[i])).collect();
+            let hits: Vec<usize> = (0..groups.len())
+                .filter(|&i| f.matches_group(&groups[i]))
+                .collect();
             page(shared, query, hits.len(), |i| groups[hits[i]].to_scim())
         }
     }
@@ -224,7 +287,11 @@ fn page(shared: &Shared, query: &Query, total: usize, item: impl Fn(usize) -> Va
             };
             let start = start.max(if faults.zero_based { 0 } else { 1 });
             body.insert("startIndex".into(), Value::from(start));
-            let offset = if faults.zero_based { start as usize } else { (start - 1) as usize };
+            let offset = if faults.zero_based {
+                start as usize
+            } else {
+                (start - 1) as usize
+            };
             if faults.repeat_first_page || (faults.past_end_first_page && offset >= total) {
                 0
             } else {
@@ -234,10 +301,30 @@ fn page(shared: &Shared, query: &Query, total: usize, item: impl Fn(usize) -> Va
     };
     let end = offset.saturating_add(count).min(total);
     let excluded = excluded(query);
+    // Unstable order: each list request sees the resources rotated by a different amount, so
+    // pages of one walk overlap and leave gaps (what a server without a sort key does).
+    let shift = if faults.unstable_order && total > 0 {
+        let n = shared
+            .list_requests
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        (n as usize).wrapping_mul(7919) % total
+    } else {
+        0
+    };
     let resources: Vec<Value> = (offset.min(end)..end)
-        .map(|i| strip(item(i), &excluded, query.get("attributes")))
+        .map(|i| {
+            strip(
+                item((i + shift) % total.max(1)),
+                &excluded,
+                query.get("attributes"),
+            )
+        })
         .collect();
-    let per_page = if faults.items_per_page_echoes_count { count } else { resources.len() };
+    let per_page = if faults.items_per_page_echoes_count {
+        count
+    } else {
+        resources.len()
+    };
     body.insert("itemsPerPage".into(), Value::from(per_page));
     body.insert("Resources".into(), Value::from(resources));
     Reply::ok(Value::Object(body))
@@ -282,4 +369,43 @@ fn strip(resource: Value, excluded: &[String], attributes: Option<&str>) -> Valu
 
 fn shape(resource: Value, query: &Query) -> Value {
     strip(resource, &excluded(query), query.get("attributes"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn indexed_lookups_find_exactly_what_a_full_scan_finds() {
+        // The demo generator plants case twins and duplicate externalIds: the hard cases.
+        let tenant = crate::demo::generate(600, 3);
+        let shared = Shared::new(tenant, Default::default(), String::new());
+        let users = &shared.tenant.users;
+        for u in users.iter().step_by(7) {
+            let name = u.user_name.clone().unwrap_or_default().to_uppercase();
+            let ext = u.external_id.clone().unwrap_or_default();
+            for text in [
+                format!("userName eq {name:?}"),
+                format!("externalId eq {ext:?}"),
+                format!("id eq {:?}", u.id),
+            ] {
+                let f = filter::parse(&text).unwrap();
+                let scan: Vec<usize> = (0..users.len()).filter(|&i| f.matches_user(&users[i])).collect();
+                let indexed: Vec<usize> = indexed_candidates(&shared, &f)
+                    .unwrap()
+                    .into_iter()
+                    .filter(|&i| f.matches_user(&users[i]))
+                    .collect();
+                assert_eq!(indexed, scan, "{text}");
+                assert!(!scan.is_empty(), "{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn percent_decoding_of_id_segments() {
+        assert_eq!(percent_decode("a%20b%40c"), "a b@c");
+        assert_eq!(percent_decode("plain"), "plain");
+        assert_eq!(percent_decode("bad%zzend%4"), "bad%zzend%4");
+    }
 }

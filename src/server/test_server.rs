@@ -23,6 +23,16 @@ pub struct TestServer {
 impl TestServer {
     /// Starts the server and returns once it accepts connections.
     pub fn start(tenant: Tenant, config: ServerConfig) -> std::io::Result<TestServer> {
+        Self::start_with_limits(tenant, config, IDLE_LIMIT, ABSOLUTE_LIMIT)
+    }
+
+    /// Like `start`, with other self-stop limits (no request for `idle`, or `absolute` in total).
+    pub fn start_with_limits(
+        tenant: Tenant,
+        config: ServerConfig,
+        idle: Duration,
+        absolute: Duration,
+    ) -> std::io::Result<TestServer> {
         let (ready_tx, ready_rx) = mpsc::channel();
         let (stop_tx, mut stop_rx) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::Builder::new()
@@ -54,13 +64,13 @@ impl TestServer {
                     loop {
                         tokio::select! {
                             _ = &mut stop_rx => break,
-                            _ = tokio::time::sleep(Duration::from_millis(250)) => {}
+                            _ = tokio::time::sleep(Duration::from_millis(100)) => {}
                         }
                         let n = shared.request_count();
                         if n != last_seen.0 {
                             last_seen = (n, Instant::now());
                         }
-                        if last_seen.1.elapsed() > IDLE_LIMIT || started.elapsed() > ABSOLUTE_LIMIT {
+                        if last_seen.1.elapsed() > idle || started.elapsed() > absolute {
                             break;
                         }
                     }
@@ -103,15 +113,17 @@ impl TestServer {
 
     /// Requests with a method other than GET (a read-only client leaves this at 0).
     pub fn non_get_count(&self) -> u64 {
-        self.method_counts()
-            .iter()
-            .filter(|(m, _)| m.as_str() != "GET")
-            .map(|(_, n)| n)
-            .sum()
+        self.shared.non_get_count()
     }
 
+    /// Every request in arrival order (the first `REQUEST_LOG_LIMIT` of them).
     pub fn requests(&self) -> Vec<LoggedRequest> {
         self.shared.requests()
+    }
+
+    /// How many requests arrived, logged or not.
+    pub fn request_count(&self) -> usize {
+        self.shared.request_count()
     }
 
     /// Stops the server now (same as dropping it).

@@ -202,6 +202,10 @@ impl HttpClient {
             .connect_timeout(endpoint.timeout.min(Duration::from_secs(10)))
             .danger_accept_invalid_certs(endpoint.insecure)
             .gzip(true);
+        if is_loopback(&endpoint.base_url) {
+            // A proxy cannot reach this machine's loopback: talk to it directly.
+            builder = builder.no_proxy();
+        }
         if let Some(pem) = &endpoint.ca_cert_pem {
             let certs = reqwest::Certificate::from_pem_bundle(pem)
                 .map_err(|e| format!("--ca-cert is not a PEM certificate bundle: {e}"))?;
@@ -390,6 +394,16 @@ pub fn redact_headers(h: &HeaderMap) -> Vec<(String, String)> {
         .collect()
 }
 
+/// True for `localhost`, 127.0.0.0/8 and ::1.
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
 /// A UTF-8 (lossy) excerpt of at most `max` bytes, cut on a character boundary.
 pub fn excerpt(body: &[u8], max: usize) -> String {
     let slice = &body[..body.len().min(max)];
@@ -435,6 +449,20 @@ mod tests {
         let r = redact_headers(&h);
         assert!(r.iter().all(|(_, v)| !v.contains("abc") && !v.contains("sid=1")));
         assert!(r.contains(&("x-other".into(), "fine".into())));
+    }
+
+    #[test]
+    fn loopback_hosts_are_recognised() {
+        for (u, want) in [
+            ("http://127.0.0.1:8080/scim/v2", true),
+            ("http://127.8.9.10/x", true),
+            ("http://[::1]:80/x", true),
+            ("http://LOCALHOST/x", true),
+            ("https://scim.example.test/x", false),
+            ("http://10.0.0.1/x", false),
+        ] {
+            assert_eq!(is_loopback(&Url::parse(u).unwrap()), want, "{u}");
+        }
     }
 
     #[test]

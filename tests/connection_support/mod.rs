@@ -546,3 +546,24 @@ pub fn run(base_url: &str, creds: Creds, extra: &[&str]) -> Run {
         report,
     }
 }
+
+/// Runs `scim-doctor ARGS` with `env` and no JSON expectation: (exit code, stdout, stderr).
+pub fn run_raw(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    let mut cmd = assert_cmd::Command::cargo_bin("scim-doctor").expect("binary");
+    cmd.env_remove("SCIM_TOKEN")
+        .env_remove("SCIM_PASSWORD")
+        .env_remove("SCIM_BASE_URL")
+        .env("NO_COLOR", "1")
+        .env("NO_PROXY", "*")
+        .timeout(Duration::from_secs(60))
+        .args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run scim-doctor");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}

@@ -77,6 +77,9 @@ pub struct PagingReport {
     pub beyond_total: usize,
     /// Bounds hit and pages lost: each note names the flag that raises the bound.
     pub incomplete: Vec<String>,
+    /// Set when paging ended cleanly but short of `totalResults` (the only reason in
+    /// `incomplete` then): the server's paging or its count is wrong, and which is unknown.
+    pub short_of_total: Option<usize>,
     /// The resource type is not served at all (404/501 on the first page).
     pub unsupported: Option<String>,
     pub first_page: Option<Exchange>,
@@ -600,6 +603,20 @@ pub async fn list_cursor<T: Resource>(
 
 fn finish<T: Resource>(asm: Assembly<T>, mut report: PagingReport) -> Listing<T> {
     report.received = asm.items.len();
+    // A server that announces more than it serves may be hiding resources behind broken
+    // paging: nothing proves the rest does not exist, so the data is not called complete.
+    let seen = report.received + asm.issues.len();
+    if let Some(total) = report.total_results.filter(|&t| t > seen) {
+        if report.incomplete.is_empty() && report.unsupported.is_none() {
+            report.short_of_total = Some(total - seen);
+            report.incomplete.push(format!(
+                "/{}: the server announced totalResults {total} but served {seen}; the other {} may exist \
+                 (fetch again, or ask the vendor why paging stops short)",
+                report.resource,
+                total - seen
+            ));
+        }
+    }
     Listing {
         items: asm.items,
         issues: asm.issues,
