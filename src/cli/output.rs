@@ -57,7 +57,7 @@ impl Output {
 
     /// Writes to stdout; a closed pipe (`| head`) is not an error.
     pub fn print(&self, text: &str) -> Result<(), String> {
-        self.print_bytes(crate::secret::scrub(text).as_bytes())
+        self.print_bytes(crate::secret::scrub_cow(text).as_bytes())
     }
 
     pub fn print_bytes(&self, bytes: &[u8]) -> Result<(), String> {

@@ -28,7 +28,10 @@ pub fn render(report: &Report, format: Format, opts: &RenderOptions) -> String {
         Format::Junit => junit::render(report),
         Format::Csv => csv::all_subjects(report),
     };
-    crate::secret::scrub(&text)
+    match crate::secret::scrub_cow(&text) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(clean) => clean,
+    }
 }
 
 /// Checks in the order a reader meets them: each playbook's steps in order, then any check
