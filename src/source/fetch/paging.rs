@@ -259,6 +259,23 @@ impl<T: Resource> Assembly<T> {
     }
 }
 
+/// An empty report and assembly for one listing.
+fn begin<T: Resource>(resource: &str, method: Method, size: usize, requested_from: &str) -> (PagingReport, Assembly<T>) {
+    let report = PagingReport {
+        resource: resource.to_string(),
+        method,
+        requested: size,
+        requested_from: requested_from.to_string(),
+        ..Default::default()
+    };
+    let asm = Assembly {
+        items: Vec::new(),
+        seen: HashMap::new(),
+        issues: Vec::new(),
+    };
+    (report, asm)
+}
+
 /// Lists every resource of `resource` ("Users", "Groups") by index pagination.
 pub async fn list_index<T: Resource + 'static>(
     f: &Arc<Fetcher>,
@@ -268,18 +285,7 @@ pub async fn list_index<T: Resource + 'static>(
     progress: &super::progress::Bar,
 ) -> Listing<T> {
     let label = format!("GET /{resource}");
-    let mut report = PagingReport {
-        resource: resource.to_string(),
-        method: Method::Index,
-        requested: size,
-        requested_from: requested_from.to_string(),
-        ..Default::default()
-    };
-    let mut asm = Assembly::<T> {
-        items: Vec::new(),
-        seen: HashMap::new(),
-        issues: Vec::new(),
-    };
+    let (mut report, mut asm) = begin::<T>(resource, Method::Index, size, requested_from);
     let max_pages = f.opts.max_pages;
 
     // First page: totalResults and the real page size.
@@ -522,18 +528,7 @@ pub async fn list_cursor<T: Resource>(
     progress: &super::progress::Bar,
 ) -> Listing<T> {
     let label = format!("GET /{resource}");
-    let mut report = PagingReport {
-        resource: resource.to_string(),
-        method: Method::Cursor,
-        requested: size,
-        requested_from: requested_from.to_string(),
-        ..Default::default()
-    };
-    let mut asm = Assembly::<T> {
-        items: Vec::new(),
-        seen: HashMap::new(),
-        issues: Vec::new(),
-    };
+    let (mut report, mut asm) = begin::<T>(resource, Method::Cursor, size, requested_from);
     let mut cursor = String::new();
     let mut cursors_seen = HashSet::new();
     loop {
