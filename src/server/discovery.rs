@@ -15,8 +15,10 @@ pub fn service_provider_config(config: &ServerConfig, base: &str) -> Value {
     }
     let mut schemes = Vec::new();
     if config.token.is_some() {
-        schemes.push(json!({"type": "oauthbearertoken", "name": "OAuth Bearer Token",
-            "description": "Authentication with a bearer token", "primary": true}));
+        schemes.push(
+            json!({"type": "oauthbearertoken", "name": "OAuth Bearer Token",
+            "description": "Authentication with a bearer token", "primary": true}),
+        );
     }
     if config.basic.is_some() {
         schemes.push(json!({"type": "httpbasic", "name": "HTTP Basic",

@@ -50,11 +50,13 @@ fn tokenize(input: &str) -> Result<Vec<Token>, String> {
             }
             let end = end.ok_or_else(|| format!("unterminated string starting at offset {i}"))?;
             let literal = &input[i..=end];
-            let value: String =
-                serde_json::from_str(literal).map_err(|_| format!("invalid string literal {literal}"))?;
+            let value: String = serde_json::from_str(literal)
+                .map_err(|_| format!("invalid string literal {literal}"))?;
             out.push(Token::Str(value));
         } else if c == '(' || c == ')' || c == '[' || c == ']' {
-            return Err(format!("grouping with `{c}` is not supported by this server"));
+            return Err(format!(
+                "grouping with `{c}` is not supported by this server"
+            ));
         } else {
             let mut end = input.len();
             while let Some(&(j, d)) = chars.peek() {
@@ -138,7 +140,13 @@ pub const USER_ATTRIBUTES: &[&str] = &[
     "id",
     "active",
 ];
-pub const GROUP_ATTRIBUTES: &[&str] = &["displayname", "externalid", "id", "members", "members.value"];
+pub const GROUP_ATTRIBUTES: &[&str] = &[
+    "displayname",
+    "externalid",
+    "id",
+    "members",
+    "members.value",
+];
 
 /// Rejects attributes the server cannot filter on (400 invalidFilter, as scim2-server does).
 pub fn check_attributes(f: &Filter, allowed: &[&str]) -> Result<(), String> {
@@ -164,8 +172,13 @@ fn eq_ci(a: &str, b: &str) -> bool {
 }
 
 fn opt_eq(v: &Option<String>, want: &str, case_exact: bool) -> bool {
-    v.as_deref()
-        .is_some_and(|s| if case_exact { s == want } else { eq_ci(s, want) })
+    v.as_deref().is_some_and(|s| {
+        if case_exact {
+            s == want
+        } else {
+            eq_ci(s, want)
+        }
+    })
 }
 
 fn user_clause(u: &User, c: &Clause, case_exact_user_name: bool) -> bool {
@@ -192,9 +205,10 @@ fn group_clause(g: &Group, c: &Clause) -> bool {
 
 impl Filter {
     pub fn matches_user(&self, u: &User) -> bool {
-        self.any_of
-            .iter()
-            .any(|all| all.iter().all(|c| user_clause(u, c, self.case_exact_user_name)))
+        self.any_of.iter().any(|all| {
+            all.iter()
+                .all(|c| user_clause(u, c, self.case_exact_user_name))
+        })
     }
 
     pub fn matches_group(&self, g: &Group) -> bool {
@@ -248,7 +262,9 @@ mod tests {
             external_id: Some("Ext".into()),
             ..Default::default()
         };
-        assert!(parse(r#"userName eq "alice@x.TEST""#).unwrap().matches_user(&u));
+        assert!(parse(r#"userName eq "alice@x.TEST""#)
+            .unwrap()
+            .matches_user(&u));
         assert!(!parse(r#"externalId eq "ext""#).unwrap().matches_user(&u));
         assert!(parse(r#"externalId eq "Ext""#).unwrap().matches_user(&u));
     }

@@ -86,7 +86,14 @@ fn strip_base(path: &str) -> Option<&str> {
     None
 }
 
-fn decide(shared: &Shared, headers: &HeaderMap, rel: &str, rel_pq: &str, full: &str, query: &str) -> Answer {
+fn decide(
+    shared: &Shared,
+    headers: &HeaderMap,
+    rel: &str,
+    rel_pq: &str,
+    full: &str,
+    query: &str,
+) -> Answer {
     let cfg = &shared.config;
     let faults = &cfg.faults;
     if under(&faults.redirect_loop, rel_pq) {
@@ -98,7 +105,11 @@ fn decide(shared: &Shared, headers: &HeaderMap, rel: &str, rel_pq: &str, full: &
         }
     }
     if faults.unavailable.as_ref().is_some_and(|e| e.hit(rel_pq)) {
-        return Answer::Json(scim::error(503, None, "service unavailable, try again later"));
+        return Answer::Json(scim::error(
+            503,
+            None,
+            "service unavailable, try again later",
+        ));
     }
     if let Some(rl) = &faults.rate_limit {
         if rl.every.hit(rel_pq) {
@@ -141,7 +152,8 @@ fn decide(shared: &Shared, headers: &HeaderMap, rel: &str, rel_pq: &str, full: &
 
 fn is_discovery(rel: &str) -> bool {
     let first = rel.trim_start_matches('/').split('/').next().unwrap_or("");
-    ["serviceproviderconfig", "schemas", "resourcetypes"].contains(&first.to_ascii_lowercase().as_str())
+    ["serviceproviderconfig", "schemas", "resourcetypes"]
+        .contains(&first.to_ascii_lowercase().as_str())
 }
 
 fn redirect(location: String) -> Raw {
@@ -157,7 +169,10 @@ fn authorized(cfg: &super::ServerConfig, headers: &HeaderMap) -> bool {
     if cfg.token.is_none() && cfg.basic.is_none() {
         return true;
     }
-    let Some(value) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
+    let Some(value) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    else {
         return false;
     };
     let Some((scheme, credential)) = value.trim().split_once(' ') else {
@@ -176,7 +191,11 @@ fn authorized(cfg: &super::ServerConfig, headers: &HeaderMap) -> bool {
 }
 
 fn unauthorized(cfg: &super::ServerConfig) -> Reply {
-    let mut reply = scim::error(401, None, "authentication failed: missing or wrong credentials");
+    let mut reply = scim::error(
+        401,
+        None,
+        "authentication failed: missing or wrong credentials",
+    );
     if cfg.faults.no_www_authenticate {
         return reply;
     }
@@ -194,7 +213,11 @@ fn base64(input: &[u8]) -> String {
     const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
     for chunk in input.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -242,7 +265,10 @@ fn json_response(shared: &Shared, reply: Reply, rel_pq: &str, gzip_ok: bool) -> 
             headers.push(("content-encoding", "gzip".into()));
         }
     }
-    let reset = faults.reset_mid_body.as_ref().is_some_and(|e| e.hit(rel_pq));
+    let reset = faults
+        .reset_mid_body
+        .as_ref()
+        .is_some_and(|e| e.hit(rel_pq));
     let content_type = faults.content_type.as_deref().unwrap_or(SCIM_CONTENT_TYPE);
     let mode = if reset {
         Some(Delivery::ResetHalfway)
@@ -288,19 +314,22 @@ fn build(
         Some(Delivery::Drip(d)) => {
             let chunk = d.chunk.max(1);
             let pieces: Vec<Bytes> = body.chunks(chunk).map(Bytes::copy_from_slice).collect();
-            let stream =
-                futures::stream::unfold((pieces.into_iter(), true), move |(mut it, first)| async move {
+            let stream = futures::stream::unfold(
+                (pieces.into_iter(), true),
+                move |(mut it, first)| async move {
                     let next = it.next()?;
                     if !first {
                         tokio::time::sleep(d.delay).await;
                     }
                     Some((Ok::<_, std::io::Error>(next), (it, false)))
-                });
+                },
+            );
             Body::from_stream(stream)
         }
     };
     let mut response = Response::new(body);
-    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    *response.status_mut() =
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let h = response.headers_mut();
     if let Ok(v) = HeaderValue::from_str(content_type) {
         h.insert(header::CONTENT_TYPE, v);

@@ -174,7 +174,10 @@ impl Shared {
     }
 
     pub(crate) fn method_counts(&self) -> BTreeMap<String, u64> {
-        self.stats.lock().map(|s| s.methods.clone()).unwrap_or_default()
+        self.stats
+            .lock()
+            .map(|s| s.methods.clone())
+            .unwrap_or_default()
     }
 
     /// Requests with a method other than GET: a read-only client must leave this at 0.
@@ -192,5 +195,44 @@ impl Shared {
 
     pub(crate) fn requests(&self) -> Vec<LoggedRequest> {
         self.stats.lock().map(|s| s.log.clone()).unwrap_or_default()
+    }
+}
+
+/// What both server handles (`RunningServer`, `TestServer`) expose: where the server listens
+/// and what it has seen.
+pub struct ServerView {
+    addr: std::net::SocketAddr,
+    base_url: String,
+    shared: std::sync::Arc<Shared>,
+}
+
+impl ServerView {
+    /// `http://127.0.0.1:PORT/scim/v2` (https with TLS).
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.addr
+    }
+
+    /// Requests per HTTP method (every request, including refused ones).
+    pub fn method_counts(&self) -> BTreeMap<String, u64> {
+        self.shared.method_counts()
+    }
+
+    /// Requests with a method other than GET: a read-only client must leave this at 0.
+    pub fn non_get_count(&self) -> u64 {
+        self.shared.non_get_count()
+    }
+
+    /// Every request in arrival order (the first `REQUEST_LOG_LIMIT` of them).
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        self.shared.requests()
+    }
+
+    /// How many requests arrived, logged or not.
+    pub fn request_count(&self) -> usize {
+        self.shared.request_count()
     }
 }

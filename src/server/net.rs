@@ -2,14 +2,13 @@
 //! given PEM certificate), and stops by aborting the accept loop together with every open
 //! connection, so a stopped server leaves nothing running behind.
 
-use super::{http, LoggedRequest, ServerConfig, Shared, TlsPem, BASE_PATH};
+use super::{http, ServerConfig, Shared, TlsPem, BASE_PATH};
 use crate::model::Tenant;
 use axum::Router;
 use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
-use std::collections::BTreeMap;
 use std::io;
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::Ipv4Addr;
 use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
@@ -18,9 +17,7 @@ use tokio::task::{JoinHandle, JoinSet};
 
 /// A server running on the current tokio runtime. Dropping it stops it too.
 pub struct RunningServer {
-    addr: SocketAddr,
-    base_url: String,
-    shared: Arc<Shared>,
+    view: super::ServerView,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
@@ -36,13 +33,17 @@ pub async fn start(tenant: Tenant, config: ServerConfig) -> io::Result<RunningSe
     let scheme = if acceptor.is_some() { "https" } else { "http" };
     let base_url = format!("{scheme}://{addr}{BASE_PATH}");
     let shared = Arc::new(Shared::new(tenant, config, base_url.clone()));
-    let router = Router::new().fallback(http::handle).with_state(shared.clone());
+    let router = Router::new()
+        .fallback(http::handle)
+        .with_state(shared.clone());
     let (tx, rx) = oneshot::channel();
     let task = tokio::spawn(accept_loop(listener, router, acceptor, rx));
     Ok(RunningServer {
-        addr,
-        base_url,
-        shared,
+        view: super::ServerView {
+            addr,
+            base_url,
+            shared,
+        },
         shutdown: Some(tx),
         task: Some(task),
     })
@@ -106,8 +107,8 @@ fn tls_acceptor(pem: &TlsPem) -> io::Result<tokio_rustls::TlsAcceptor> {
             &"no certificate found",
         ));
     }
-    let key =
-        PrivateKeyDer::from_pem_slice(&pem.key_pem).map_err(|e| bad("cannot read the TLS key PEM", &e))?;
+    let key = PrivateKeyDer::from_pem_slice(&pem.key_pem)
+        .map_err(|e| bad("cannot read the TLS key PEM", &e))?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -119,37 +120,8 @@ fn tls_acceptor(pem: &TlsPem) -> io::Result<tokio_rustls::TlsAcceptor> {
 }
 
 impl RunningServer {
-    /// `http://127.0.0.1:PORT/scim/v2` (https with TLS).
-    pub fn base_url(&self) -> &str {
-        &self.base_url
-    }
-
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    /// Requests per HTTP method (every request, including refused ones).
-    pub fn method_counts(&self) -> BTreeMap<String, u64> {
-        self.shared.method_counts()
-    }
-
-    /// Requests with a method other than GET: a read-only client must leave this at 0.
-    pub fn non_get_count(&self) -> u64 {
-        self.shared.non_get_count()
-    }
-
-    /// Every request in arrival order (the first `REQUEST_LOG_LIMIT` of them).
-    pub fn requests(&self) -> Vec<LoggedRequest> {
-        self.shared.requests()
-    }
-
-    /// How many requests arrived, logged or not.
-    pub fn request_count(&self) -> usize {
-        self.shared.request_count()
-    }
-
     pub(crate) fn shared(&self) -> Arc<Shared> {
-        self.shared.clone()
+        self.view.shared.clone()
     }
 
     /// Stops accepting and drops every open connection.
@@ -164,6 +136,13 @@ impl RunningServer {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
+    }
+}
+
+impl std::ops::Deref for RunningServer {
+    type Target = super::ServerView;
+    fn deref(&self) -> &super::ServerView {
+        &self.view
     }
 }
 

@@ -36,7 +36,8 @@ impl Reply {
 
 /// A SCIM error (RFC 7644 §3.12): `status` is a string.
 pub fn error(status: u16, scim_type: Option<&str>, detail: impl Into<String>) -> Reply {
-    let mut body = json!({"schemas": [ERROR_SCHEMA], "status": status.to_string(), "detail": detail.into()});
+    let mut body =
+        json!({"schemas": [ERROR_SCHEMA], "status": status.to_string(), "detail": detail.into()});
     if let Some(t) = scim_type {
         body["scimType"] = Value::from(t);
     }
@@ -101,7 +102,9 @@ fn percent_decode(segment: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok());
         match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
             (b'%', Some(b)) => {
                 out.push(b);
@@ -123,7 +126,12 @@ enum Selection {
     Nothing,
 }
 
-fn selection(shared: &Shared, path: &str, query: &Query, allowed: &[&str]) -> Result<Selection, Reply> {
+fn selection(
+    shared: &Shared,
+    path: &str,
+    query: &Query,
+    allowed: &[&str],
+) -> Result<Selection, Reply> {
     let faults = &shared.config.faults;
     let Some(text) = query.get("filter") else {
         return Ok(Selection::All);
@@ -132,7 +140,11 @@ fn selection(shared: &Shared, path: &str, query: &Query, allowed: &[&str]) -> Re
         return Ok(Selection::All);
     }
     if under(&faults.reject_filter, path) {
-        return Err(error(400, Some("invalidFilter"), "filtering is not supported"));
+        return Err(error(
+            400,
+            Some("invalidFilter"),
+            "filtering is not supported",
+        ));
     }
     match filter::parse(text).and_then(|f| filter::check_attributes(&f, allowed).map(|_| f)) {
         Ok(mut f) => {
@@ -156,7 +168,9 @@ fn list_users(shared: &Shared, path: &str, query: &Query) -> Reply {
                     .into_iter()
                     .filter(|&i| f.matches_user(&users[i]))
                     .collect(),
-                None => (0..users.len()).filter(|&i| f.matches_user(&users[i])).collect(),
+                None => (0..users.len())
+                    .filter(|&i| f.matches_user(&users[i]))
+                    .collect(),
             };
             page(shared, query, hits.len(), |i| users[hits[i]].to_scim())
         }
@@ -244,7 +258,9 @@ fn page(shared: &Shared, query: &Query, total: usize, item: impl Fn(usize) -> Va
         Ok(c) => c,
         Err(r) => return r,
     };
-    let mut count = requested.map(|c| c.max(0) as usize).unwrap_or(cfg.page_size());
+    let mut count = requested
+        .map(|c| c.max(0) as usize)
+        .unwrap_or(cfg.page_size());
     if let Some(cap) = cfg.max_page_size {
         count = count.min(cap);
     }
@@ -257,7 +273,11 @@ fn page(shared: &Shared, query: &Query, total: usize, item: impl Fn(usize) -> Va
 
     let offset = match (cfg.cursor, query.get("cursor")) {
         (true, Some(c)) => {
-            let offset = if c.is_empty() { Some(0) } else { decode_cursor(c) };
+            let offset = if c.is_empty() {
+                Some(0)
+            } else {
+                decode_cursor(c)
+            };
             match offset {
                 Some(o) if o <= total => {
                     if o + count < total {
@@ -350,7 +370,13 @@ fn strip(resource: Value, excluded: &[String], attributes: Option<&str>) -> Valu
     };
     let wanted: Option<Vec<String>> = attributes.map(|a| {
         a.split(',')
-            .map(|s| s.trim().split('.').next().unwrap_or("").to_ascii_lowercase())
+            .map(|s| {
+                s.trim()
+                    .split('.')
+                    .next()
+                    .unwrap_or("")
+                    .to_ascii_lowercase()
+            })
             .filter(|s| !s.is_empty())
             .collect()
     });
@@ -390,7 +416,9 @@ mod tests {
                 format!("id eq {:?}", u.id),
             ] {
                 let f = filter::parse(&text).unwrap();
-                let scan: Vec<usize> = (0..users.len()).filter(|&i| f.matches_user(&users[i])).collect();
+                let scan: Vec<usize> = (0..users.len())
+                    .filter(|&i| f.matches_user(&users[i]))
+                    .collect();
                 let indexed: Vec<usize> = indexed_candidates(&shared, &f)
                     .unwrap()
                     .into_iter()

@@ -2,10 +2,9 @@
 //! tokio runtime. It stops when dropped, and also by itself after `IDLE_LIMIT` without a
 //! request or `ABSOLUTE_LIMIT` in total, so a test that leaks one leaves nothing behind.
 
-use super::{net, LoggedRequest, ServerConfig, Shared};
+use super::{net, ServerConfig};
 use crate::model::Tenant;
-use std::collections::BTreeMap;
-use std::sync::{mpsc, Arc};
+use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -13,9 +12,7 @@ pub const IDLE_LIMIT: Duration = Duration::from_secs(120);
 pub const ABSOLUTE_LIMIT: Duration = Duration::from_secs(900);
 
 pub struct TestServer {
-    base_url: String,
-    addr: std::net::SocketAddr,
-    shared: Arc<Shared>,
+    view: super::ServerView,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -58,7 +55,11 @@ impl TestServer {
                         }
                     };
                     let shared = server.shared();
-                    let _ = ready_tx.send(Ok((server.base_url().to_string(), server.addr(), shared.clone())));
+                    let _ = ready_tx.send(Ok((
+                        server.base_url().to_string(),
+                        server.addr(),
+                        shared.clone(),
+                    )));
                     let started = Instant::now();
                     let mut last_seen = (0usize, Instant::now());
                     loop {
@@ -79,9 +80,11 @@ impl TestServer {
             })?;
         match ready_rx.recv() {
             Ok(Ok((base_url, addr, shared))) => Ok(TestServer {
-                base_url,
-                addr,
-                shared,
+                view: super::ServerView {
+                    base_url,
+                    addr,
+                    shared,
+                },
                 stop: Some(stop_tx),
                 thread: Some(thread),
             }),
@@ -98,36 +101,15 @@ impl TestServer {
         }
     }
 
-    /// `http://127.0.0.1:PORT/scim/v2`.
-    pub fn base_url(&self) -> &str {
-        &self.base_url
-    }
-
-    pub fn addr(&self) -> std::net::SocketAddr {
-        self.addr
-    }
-
-    pub fn method_counts(&self) -> BTreeMap<String, u64> {
-        self.shared.method_counts()
-    }
-
-    /// Requests with a method other than GET (a read-only client leaves this at 0).
-    pub fn non_get_count(&self) -> u64 {
-        self.shared.non_get_count()
-    }
-
-    /// Every request in arrival order (the first `REQUEST_LOG_LIMIT` of them).
-    pub fn requests(&self) -> Vec<LoggedRequest> {
-        self.shared.requests()
-    }
-
-    /// How many requests arrived, logged or not.
-    pub fn request_count(&self) -> usize {
-        self.shared.request_count()
-    }
-
     /// Stops the server now (same as dropping it).
     pub fn stop(self) {}
+}
+
+impl std::ops::Deref for TestServer {
+    type Target = super::ServerView;
+    fn deref(&self) -> &super::ServerView {
+        &self.view
+    }
 }
 
 impl Drop for TestServer {
