@@ -357,28 +357,19 @@ fn oversized_body_is_refused_with_the_flag_that_raises_the_cap() {
 
 // ---------- throttling and server errors ----------
 
+/// 429 bursts with Retry-After in both RFC 9110 forms (seconds and HTTP-date) are waited out.
 #[test]
-fn http_429_with_retry_after_seconds_is_waited_out() {
-    let srv = server(Faults {
-        rate_limit: Some(RateLimit { every: EveryNth::with_prefix(3, "/Users?startIndex"), retry_after: RetryAfter::Seconds(1) }),
-        ..Default::default()
-    });
-    let o = run(srv.base_url(), &["--page-size", "50"]);
-    o.expect("rate-limited", "warn", "429");
-    o.expect("fetch-complete", "pass", "250 of 250");
-    o.expect_complete();
-}
-
-#[test]
-fn http_429_with_retry_after_http_date_is_waited_out() {
-    let srv = server(Faults {
-        rate_limit: Some(RateLimit { every: EveryNth::with_prefix(3, "/Users?startIndex"), retry_after: RetryAfter::HttpDate(1) }),
-        ..Default::default()
-    });
-    let o = run(srv.base_url(), &["--page-size", "50"]);
-    o.expect("rate-limited", "warn", "429");
-    o.expect("fetch-complete", "pass", "250 of 250");
-    o.expect_complete();
+fn http_429_with_retry_after_is_waited_out() {
+    for retry_after in [RetryAfter::Seconds(1), RetryAfter::HttpDate(1)] {
+        let srv = server(Faults {
+            rate_limit: Some(RateLimit { every: EveryNth::with_prefix(3, "/Users?startIndex"), retry_after: retry_after.clone() }),
+            ..Default::default()
+        });
+        let o = run(srv.base_url(), &["--page-size", "50"]);
+        o.expect("rate-limited", "warn", "429");
+        o.expect("fetch-complete", "pass", "250 of 250");
+        o.expect_complete();
+    }
 }
 
 #[test]

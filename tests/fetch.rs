@@ -551,31 +551,12 @@ fn latency_negative_fast_server() {
     assert_eq!(status(&report, "latency"), "pass");
 }
 
+#[path = "shared/findings.rs"]
+mod findings;
+use findings::offline_findings;
+
 // ---- snapshots: live and offline agree ---------------------------------------------
 
-/// The offline checks of a report, timing fields removed, as JSON text.
-fn offline_findings(report: &Value) -> String {
-    let live: Vec<&str> = scim_doctor::checks::registry()
-        .into_iter()
-        .filter(|d| d.area.is_live())
-        .map(|d| d.id)
-        .collect();
-    let checks: Vec<Value> = report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| !live.contains(&c["id"].as_str().unwrap_or("")))
-        .map(|c| {
-            let mut c = c.clone();
-            if let Some(m) = c.as_object_mut() {
-                m.remove("at");
-                m.remove("elapsed_ms");
-            }
-            c
-        })
-        .collect();
-    serde_json::to_string(&checks).unwrap()
-}
 
 #[test]
 fn snapshot_written_live_and_reread_offline_gives_identical_findings() {

@@ -245,29 +245,9 @@ fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no `{id}` in the report"))
 }
 
-/// The checks that do not need a live endpoint, with timing fields removed, as JSON text.
-fn offline_findings(report: &Value) -> String {
-    let live: Vec<&str> = scim_doctor::checks::registry()
-        .into_iter()
-        .filter(|d| d.area.is_live())
-        .map(|d| d.id)
-        .collect();
-    let checks: Vec<Value> = report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| !live.contains(&c["id"].as_str().unwrap_or("")))
-        .map(|c| {
-            let mut c = c.clone();
-            if let Some(m) = c.as_object_mut() {
-                m.remove("at");
-                m.remove("elapsed_ms");
-            }
-            c
-        })
-        .collect();
-    serde_json::to_string(&checks).unwrap()
-}
+#[path = "shared/findings.rs"]
+mod findings;
+use findings::offline_findings;
 
 fn run_json(cmd: &mut Command) -> Value {
     let out = cmd.output().unwrap();
