@@ -58,7 +58,8 @@ pub async fn run(plan: Plan, progress: &Progress) -> anyhow::Result<Outcome> {
                 live.insert(r.id.clone(), r.clone());
             }
             if conn.proceed && plan.fetch_tenant {
-                let fetched = crate::source::fetch::fetch_tenant(client, &plan.fetch, progress).await;
+                let fetched =
+                    crate::source::fetch::fetch_tenant(client, &plan.fetch, progress).await;
                 for r in fetched.protocol {
                     live.insert(r.id.clone(), r);
                 }
@@ -92,7 +93,9 @@ pub async fn run(plan: Plan, progress: &Progress) -> anyhow::Result<Outcome> {
                     insecure: false,
                 },
                 Transcript::default(),
-                Some(format!("offline run: analysing snapshot {label}; live checks need --base-url")),
+                Some(format!(
+                    "offline run: analysing snapshot {label}; live checks need --base-url"
+                )),
             )
         }
     };

@@ -36,7 +36,13 @@ impl Status {
         }
     }
 
-    pub const ALL: [Status; 5] = [Status::Pass, Status::Warn, Status::Fail, Status::Error, Status::Skipped];
+    pub const ALL: [Status; 5] = [
+        Status::Pass,
+        Status::Warn,
+        Status::Fail,
+        Status::Error,
+        Status::Skipped,
+    ];
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

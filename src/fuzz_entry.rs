@@ -9,7 +9,13 @@ use crate::scope::idp::IdpUser;
 use std::collections::HashMap;
 
 /// The fuzz target names, in the order the smoke run executes them.
-pub const TARGETS: &[&str] = &["scim_parse", "scope_filter", "provisioning_logs", "idp_import", "bundle_zip"];
+pub const TARGETS: &[&str] = &[
+    "scim_parse",
+    "scope_filter",
+    "provisioning_logs",
+    "idp_import",
+    "bundle_zip",
+];
 
 /// Runs target `name` on `data`; false for an unknown name.
 pub fn run(name: &str, data: &[u8]) -> bool {
@@ -30,7 +36,9 @@ pub fn scim_parse(data: &[u8]) {
         if let Ok(items) = parse_list_or_array(value) {
             for (i, item) in items.into_iter().enumerate() {
                 if let Ok(u) = parse_user(item.clone(), "fuzz") {
-                    let _ = u.has_attribute("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department");
+                    let _ = u.has_attribute(
+                        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
+                    );
                     let _ = u.has_attribute("name.givenName");
                     let _ = parse_user(u.to_scim(), "fuzz-roundtrip");
                 }
@@ -60,7 +68,9 @@ fn sample_users() -> Vec<IdpUser> {
 /// Scoping filters (Graph JSON and the TOML form), parsed and evaluated against a few users:
 /// an unknown operator or a bad regex must become a finding.
 pub fn scope_filter(data: &[u8]) {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     let mut filters = Vec::new();
     if let Ok(v) = serde_json::from_str::<serde_json::Value>(text) {
         if let Ok(f) = crate::scope::parse::from_json("fuzz.json", &v) {
@@ -82,14 +92,18 @@ pub fn scope_filter(data: &[u8]) {
 
 /// Entra provisioning-log downloads (CSV trio, portal JSON, Graph JSON).
 pub fn provisioning_logs(data: &[u8]) {
-    if let Ok(inputs) = crate::logs::parse_files(&[("ProvisioningLogs.csv".to_string(), data.to_vec())]) {
+    if let Ok(inputs) =
+        crate::logs::parse_files(&[("ProvisioningLogs.csv".to_string(), data.to_vec())])
+    {
         let _ = crate::logs::summary_line(&inputs);
     }
 }
 
 /// IdP user exports (Entra CSV, Okta CSV, Graph /users JSON).
 pub fn idp_import(data: &[u8]) {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     for name in ["users.csv", "users.json", "users.export"] {
         let _ = crate::scope::export::parse_users(name, text);
     }
@@ -102,7 +116,9 @@ pub fn bundle_zip(data: &[u8]) {
         max_entries: 64,
         max_total_bytes: 8 << 20,
     };
-    if let Ok(entries) = read_entries(std::io::Cursor::new(data), limits, &|n| n.starts_with("snapshot/")) {
+    if let Ok(entries) = read_entries(std::io::Cursor::new(data), limits, &|n| {
+        n.starts_with("snapshot/")
+    }) {
         let files: HashMap<String, Vec<u8>> = entries
             .into_iter()
             .filter_map(|e| {

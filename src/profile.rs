@@ -35,8 +35,14 @@ fn yes() -> bool {
 
 /// Shipped profiles: (file name, contents).
 pub const SHIPPED: &[(&str, &str)] = &[
-    ("profiles/default.toml", include_str!("../playbooks/profiles/default.toml")),
-    ("profiles/generic.toml", include_str!("../playbooks/profiles/generic.toml")),
+    (
+        "profiles/default.toml",
+        include_str!("../playbooks/profiles/default.toml"),
+    ),
+    (
+        "profiles/generic.toml",
+        include_str!("../playbooks/profiles/generic.toml"),
+    ),
 ];
 
 /// Loads profile `id` from the shipped set, or from `<dir>/profiles/*.toml` when given.
@@ -47,14 +53,19 @@ pub fn load(id: &str, extra: Option<&std::path::Path>) -> Result<Profile, String
     }
     if let Some(dir) = extra.map(|d| d.join("profiles")).filter(|d| d.is_dir()) {
         for p in crate::util::toml_files(&dir)? {
-            let text = std::fs::read_to_string(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
-            let prof: Profile = toml::from_str(&text).map_err(|e| format!("{}: {e}", p.display()))?;
+            let text = std::fs::read_to_string(&p)
+                .map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+            let prof: Profile =
+                toml::from_str(&text).map_err(|e| format!("{}: {e}", p.display()))?;
             all.retain(|x| x.id != prof.id);
             all.push(prof);
         }
     }
     let known: Vec<String> = all.iter().map(|p| p.id.clone()).collect();
-    all.into_iter()
-        .find(|p| p.id == id)
-        .ok_or_else(|| format!("unknown profile `{id}`; known profiles: {}", known.join(", ")))
+    all.into_iter().find(|p| p.id == id).ok_or_else(|| {
+        format!(
+            "unknown profile `{id}`; known profiles: {}",
+            known.join(", ")
+        )
+    })
 }

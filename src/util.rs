@@ -59,7 +59,8 @@ pub fn plural(n: usize, one: &str, many: &str) -> String {
 /// The `*.toml` files directly in `dir`, sorted by name (user-supplied playbook, check-doc
 /// and profile directories).
 pub fn toml_files(dir: &std::path::Path) -> Result<Vec<std::path::PathBuf>, String> {
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read directory {}: {e}", dir.display()))?;
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| format!("cannot read directory {}: {e}", dir.display()))?;
     let mut paths: Vec<_> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "toml"))

@@ -5,7 +5,9 @@ use assert_cmd::Command;
 
 fn bin() -> Command {
     let mut c = Command::cargo_bin("scim-doctor").expect("binary");
-    c.env_remove("SCIM_BASE_URL").env_remove("SCIM_TOKEN").env("NO_COLOR", "1");
+    c.env_remove("SCIM_BASE_URL")
+        .env_remove("SCIM_TOKEN")
+        .env("NO_COLOR", "1");
     c
 }
 
@@ -16,11 +18,22 @@ fn help_has_examples_and_exit_codes() {
     let text = String::from_utf8_lossy(&top.stdout);
     assert!(text.contains("Exit codes: 0"), "{text}");
     for cmd in [
-        "test-connection", "check", "snapshot", "demo", "serve", "explain-user", "bundle", "completions", "man",
+        "test-connection",
+        "check",
+        "snapshot",
+        "demo",
+        "serve",
+        "explain-user",
+        "bundle",
+        "completions",
+        "man",
     ] {
         let out = bin().args([cmd, "--help"]).output().unwrap();
         assert_eq!(out.status.code(), Some(0), "{cmd}");
-        assert!(String::from_utf8_lossy(&out.stdout).contains("Examples:"), "`{cmd} --help` has no examples");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("Examples:"),
+            "`{cmd} --help` has no examples"
+        );
     }
 }
 
@@ -30,7 +43,10 @@ fn completions_for_every_shell() {
     for shell in ["bash", "zsh", "fish", "powershell"] {
         let out = bin().args(["completions", shell]).output().unwrap();
         assert_eq!(out.status.code(), Some(0), "{shell}");
-        assert!(String::from_utf8_lossy(&out.stdout).contains("scim-doctor"), "{shell}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("scim-doctor"),
+            "{shell}"
+        );
     }
     let bad = bin().args(["completions", "tcsh"]).output().unwrap();
     assert_eq!(bad.status.code(), Some(2));
@@ -41,9 +57,16 @@ fn completions_for_every_shell() {
 fn man_page_to_stdout_and_to_a_directory() {
     let out = bin().arg("man").output().unwrap();
     assert_eq!(out.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&out.stdout).starts_with(".ie"), "not roff");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).starts_with(".ie"),
+        "not roff"
+    );
     let dir = tempfile::tempdir().unwrap();
-    let out = bin().args(["man", "--out"]).arg(dir.path()).output().unwrap();
+    let out = bin()
+        .args(["man", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let pages = std::fs::read_dir(dir.path()).unwrap().count();
     assert!(pages >= 9, "expected a page per command, got {pages}");
@@ -57,14 +80,29 @@ fn bad_input_is_exit_2_with_one_line() {
         vec!["check", "--snapshot", "/nonexistent/snapshot"],
         vec!["check", "--base-url", "ftp://host/scim"],
         vec!["check", "--base-url", "not a url"],
-        vec!["check", "--snapshot", "fixtures/demo-tenant", "--playbook", "no-such-playbook"],
-        vec!["check", "--snapshot", "fixtures/demo-tenant", "--concurrency", "0"],
+        vec![
+            "check",
+            "--snapshot",
+            "fixtures/demo-tenant",
+            "--playbook",
+            "no-such-playbook",
+        ],
+        vec![
+            "check",
+            "--snapshot",
+            "fixtures/demo-tenant",
+            "--concurrency",
+            "0",
+        ],
         vec!["check", "--bogus-flag"],
     ] {
         let out = bin().args(&args).output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
-        assert!(!stderr.contains("panicked") && !stderr.contains("internal error"), "{args:?}: {stderr}");
+        assert!(
+            !stderr.contains("panicked") && !stderr.contains("internal error"),
+            "{args:?}: {stderr}"
+        );
         assert!(!stderr.trim().is_empty(), "{args:?} said nothing");
     }
 }
@@ -74,12 +112,23 @@ fn bad_input_is_exit_2_with_one_line() {
 fn a_closed_stdout_is_not_an_error() {
     use std::process::{Command as Std, Stdio};
     let mut child = Std::new(assert_cmd::cargo::cargo_bin("scim-doctor"))
-        .args(["check", "--snapshot", "fixtures/demo-tenant", "--format", "json"])
+        .args([
+            "check",
+            "--snapshot",
+            "fixtures/demo-tenant",
+            "--format",
+            "json",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     drop(child.stdout.take());
     let out = child.wait_with_output().unwrap();
-    assert!(matches!(out.status.code(), Some(0 | 1)), "{:?}: {}", out.status, String::from_utf8_lossy(&out.stderr));
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{:?}: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -585,7 +585,11 @@ fn endpoint_path_positive_html_login_page() {
     assert_eq!(run.status("endpoint-path"), "fail");
     let msg = run.message("endpoint-path");
     assert!(msg.contains("HTML page") && msg.contains("proxy"), "{msg}");
-    assert_eq!(run.status("http-auth"), "warn", "an HTML page does not prove the credentials work");
+    assert_eq!(
+        run.status("http-auth"),
+        "warn",
+        "an HTML page does not prove the credentials work"
+    );
     assert_skipped_after(&run, "endpoint-path");
     assert_clean(&run);
 }

@@ -140,7 +140,9 @@ fn planted_user_problems_have_their_planted_form() {
     let (t, p) = demo::generate_seeded(demo::DEMO_USERS, demo::DEMO_SEED);
     let by_id = users_by_id(&t);
     let get = |id: &String| by_id[id.as_str()];
-    assert!(seeded(&p, "no-emails").iter().all(|id| get(id).emails.is_empty()));
+    assert!(seeded(&p, "no-emails")
+        .iter()
+        .all(|id| get(id).emails.is_empty()));
     assert!(seeded(&p, "empty-emails-array")
         .iter()
         .all(|id| get(id).to_scim()["emails"] == serde_json::json!([])));
@@ -223,10 +225,20 @@ fn planted_group_problems_have_their_planted_form() {
         .map(|id| groups[id.as_str()].name().to_lowercase())
         .collect();
     assert_eq!(names[0], names[1]);
-    assert_ne!(groups[twins[0].as_str()].name(), groups[twins[1].as_str()].name());
+    assert_ne!(
+        groups[twins[0].as_str()].name(),
+        groups[twins[1].as_str()].name()
+    );
     // Outside the planted orphans, every member points at a user or group that exists.
-    let orphan_groups: HashSet<&str> = seeded(&p, "orphan-member").iter().map(|s| s.as_str()).collect();
-    for g in t.groups.iter().filter(|g| !orphan_groups.contains(g.id.as_str())) {
+    let orphan_groups: HashSet<&str> = seeded(&p, "orphan-member")
+        .iter()
+        .map(|s| s.as_str())
+        .collect();
+    for g in t
+        .groups
+        .iter()
+        .filter(|g| !orphan_groups.contains(g.id.as_str()))
+    {
         assert!(g
             .members
             .iter()
@@ -237,7 +249,10 @@ fn planted_group_problems_have_their_planted_form() {
 #[test]
 fn healthy_users_are_really_healthy() {
     let (t, p) = demo::generate_seeded(demo::DEMO_USERS, demo::DEMO_SEED);
-    let planted: HashSet<&str> = p.iter().flat_map(|s| s.ids.iter().map(|i| i.as_str())).collect();
+    let planted: HashSet<&str> = p
+        .iter()
+        .flat_map(|s| s.ids.iter().map(|i| i.as_str()))
+        .collect();
     let mut names = HashSet::new();
     for u in t.users.iter().filter(|u| !planted.contains(u.id.as_str())) {
         let upn = u.user_name.as_deref().unwrap();
@@ -248,7 +263,9 @@ fn healthy_users_are_really_healthy() {
         assert_eq!(u.emails.len(), 1);
         assert_eq!(u.emails[0].value, upn);
         assert_eq!(u.active, Some(true));
-        assert!(u.has_attribute("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"));
+        assert!(u.has_attribute(
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"
+        ));
     }
 }
 
@@ -258,8 +275,11 @@ fn serve_snapshot_from_a_bundle_zip() {
     let zip_path = dir.path().join("case.zip");
     let mut zip = zip::ZipWriter::new(std::fs::File::create(&zip_path).unwrap());
     let users = r#"{"Resources":[{"id":"z1","userName":"zip@example.test"},{"id":"z2","userName":"two@example.test"}]}"#;
-    zip.start_file("snapshot/Users.json", zip::write::SimpleFileOptions::default())
-        .unwrap();
+    zip.start_file(
+        "snapshot/Users.json",
+        zip::write::SimpleFileOptions::default(),
+    )
+    .unwrap();
     std::io::Write::write_all(&mut zip, users.as_bytes()).unwrap();
     zip.finish().unwrap();
     let (_child, base) = serve(&["--snapshot", zip_path.to_str().unwrap()]);
@@ -288,7 +308,8 @@ fn serve_rejects_a_file_that_is_not_a_bundle() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("neither a snapshot directory nor a bundle zip"));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("neither a snapshot directory nor a bundle zip"));
 }
 
 #[cfg(unix)]
@@ -335,26 +356,67 @@ fn demo_shows_every_check_writes_a_bundle_and_explains_a_user() {
         .filter(|c| c["status"] == "skipped" && c["id"] != "tls")
         .filter_map(|c| c["id"].as_str())
         .collect();
-    assert!(skipped.is_empty(), "the demo should exercise every check, skipped: {skipped:?}");
+    assert!(
+        skipped.is_empty(),
+        "the demo should exercise every check, skipped: {skipped:?}"
+    );
     let zips: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "zip"))
         .collect();
-    assert_eq!(zips.len(), 1, "one bundle expected in {}", dir.path().display());
+    assert_eq!(
+        zips.len(),
+        1,
+        "one bundle expected in {}",
+        dir.path().display()
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains(&format!("bundle written: {}", zips[0].display())), "{stderr}");
-    let verify = Command::cargo_bin("scim-doctor").unwrap().args(["bundle", "verify"]).arg(&zips[0]).output().unwrap();
-    assert_eq!(verify.status.code(), Some(0), "{}", String::from_utf8_lossy(&verify.stdout));
+    assert!(
+        stderr.contains(&format!("bundle written: {}", zips[0].display())),
+        "{stderr}"
+    );
+    let verify = Command::cargo_bin("scim-doctor")
+        .unwrap()
+        .args(["bundle", "verify"])
+        .arg(&zips[0])
+        .output()
+        .unwrap();
+    assert_eq!(
+        verify.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&verify.stdout)
+    );
 
     let human = Command::cargo_bin("scim-doctor")
         .unwrap()
-        .args(["demo", "--format", "human", "--color", "never", "--no-bundle"])
+        .args([
+            "demo",
+            "--format",
+            "human",
+            "--color",
+            "never",
+            "--no-bundle",
+        ])
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&human.stdout);
-    assert!(text.contains("== Example: scim-doctor explain-user "), "{text}");
-    for stage in ["1. Import", "2. Scope", "3. Match", "4. Target state", "5. Logs", "Verdict:"] {
-        assert!(text.contains(stage), "missing `{stage}` in the explain example");
+    assert!(
+        text.contains("== Example: scim-doctor explain-user "),
+        "{text}"
+    );
+    for stage in [
+        "1. Import",
+        "2. Scope",
+        "3. Match",
+        "4. Target state",
+        "5. Logs",
+        "Verdict:",
+    ] {
+        assert!(
+            text.contains(stage),
+            "missing `{stage}` in the explain example"
+        );
     }
 }

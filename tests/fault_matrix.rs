@@ -9,7 +9,9 @@
 mod support;
 
 use scim_doctor::model::{Email, Tenant, User};
-use scim_doctor::server::{Drip, EveryNth, Faults, RateLimit, RetryAfter, ServerConfig, TestServer, TlsPem};
+use scim_doctor::server::{
+    Drip, EveryNth, Faults, RateLimit, RetryAfter, ServerConfig, TestServer, TlsPem,
+};
 use serde_json::Value;
 use std::io::Read;
 use std::time::Duration;
@@ -76,28 +78,44 @@ impl Outcome {
             "`{id}` message should mention `{needle}`: {message}"
         );
         if status != "pass" && status != "skipped" {
-            assert!(!c["remediation"].as_str().unwrap_or("").is_empty(), "`{id}` has no remediation");
+            assert!(
+                !c["remediation"].as_str().unwrap_or("").is_empty(),
+                "`{id}` has no remediation"
+            );
         }
     }
 
     /// Asserts the users fetched were kept and the data is flagged incomplete, in the report
     /// and in the bundle.
     fn expect_partial(&self, min_users: u64) {
-        for (what, r) in [("report", Some(&self.report)), ("bundle report.json", self.bundle_report.as_ref())] {
+        for (what, r) in [
+            ("report", Some(&self.report)),
+            ("bundle report.json", self.bundle_report.as_ref()),
+        ] {
             let r = r.unwrap_or_else(|| panic!("no {what}"));
-            assert_eq!(r["tenant"]["complete"], false, "{what} should flag incomplete data");
+            assert_eq!(
+                r["tenant"]["complete"], false,
+                "{what} should flag incomplete data"
+            );
             assert!(
                 r["tenant"]["users"].as_u64().unwrap_or(0) >= min_users,
                 "{what} should keep the {min_users}+ users fetched: {}",
                 r["tenant"]
             );
             let warnings = r["warnings"].to_string();
-            assert!(warnings.contains("incomplete"), "{what} warnings should say incomplete: {warnings}");
+            assert!(
+                warnings.contains("incomplete"),
+                "{what} warnings should say incomplete: {warnings}"
+            );
         }
     }
 
     fn expect_complete(&self) {
-        assert_eq!(self.report["tenant"]["complete"], true, "{}", self.report["tenant"]);
+        assert_eq!(
+            self.report["tenant"]["complete"], true,
+            "{}",
+            self.report["tenant"]
+        );
         assert_eq!(self.report["tenant"]["users"], USERS as u64);
     }
 }
@@ -134,9 +152,16 @@ fn run(base_url: &str, extra: &[&str]) -> Outcome {
         .expect("run scim-doctor");
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(!stderr.contains("panicked") && !stderr.contains("internal error"), "panic: {stderr}");
-    assert!(!stdout.contains(TOKEN) && !stderr.contains(TOKEN), "token leaked to stdout/stderr");
-    let report: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {stdout}\n{stderr}"));
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("internal error"),
+        "panic: {stderr}"
+    );
+    assert!(
+        !stdout.contains(TOKEN) && !stderr.contains(TOKEN),
+        "token leaked to stdout/stderr"
+    );
+    let report: Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {stdout}\n{stderr}"));
     let mut bundle_report = None;
     if zip.exists() {
         let file = std::fs::File::open(&zip).expect("open bundle");
@@ -168,7 +193,11 @@ fn run(base_url: &str, extra: &[&str]) -> Outcome {
 
 #[test]
 fn http_401_wrong_token_is_an_auth_failure() {
-    let srv = TestServer::start(clean_tenant(), ServerConfig::with_token("a-different-token-123")).expect("server");
+    let srv = TestServer::start(
+        clean_tenant(),
+        ServerConfig::with_token("a-different-token-123"),
+    )
+    .expect("server");
     let o = run(srv.base_url(), &[]);
     o.expect("http-auth", "fail", "401");
     assert_eq!(o.code, 1);
@@ -177,7 +206,10 @@ fn http_401_wrong_token_is_an_auth_failure() {
 
 #[test]
 fn http_403_is_an_auth_failure_not_a_token_problem() {
-    let srv = server(Faults { status: vec![("/Users".into(), 403)], ..Default::default() });
+    let srv = server(Faults {
+        status: vec![("/Users".into(), 403)],
+        ..Default::default()
+    });
     let o = run(srv.base_url(), &[]);
     o.expect("http-auth", "fail", "403");
     assert_eq!(o.code, 1);
@@ -185,7 +217,10 @@ fn http_403_is_an_auth_failure_not_a_token_problem() {
 
 #[test]
 fn http_404_means_the_base_url_is_wrong() {
-    let srv = server(Faults { status: vec![("/Users".into(), 404)], ..Default::default() });
+    let srv = server(Faults {
+        status: vec![("/Users".into(), 404)],
+        ..Default::default()
+    });
     let o = run(srv.base_url(), &[]);
     o.expect("endpoint-path", "fail", "404");
     assert_eq!(o.code, 1);
@@ -193,7 +228,10 @@ fn http_404_means_the_base_url_is_wrong() {
 
 #[test]
 fn http_405_means_the_base_url_is_wrong() {
-    let srv = server(Faults { status: vec![("/Users".into(), 405)], ..Default::default() });
+    let srv = server(Faults {
+        status: vec![("/Users".into(), 405)],
+        ..Default::default()
+    });
     let o = run(srv.base_url(), &[]);
     o.expect("endpoint-path", "fail", "405");
     assert_eq!(o.code, 1);
@@ -201,7 +239,10 @@ fn http_405_means_the_base_url_is_wrong() {
 
 #[test]
 fn html_login_page_instead_of_json() {
-    let srv = server(Faults { html_login: Some(String::new()), ..Default::default() });
+    let srv = server(Faults {
+        html_login: Some(String::new()),
+        ..Default::default()
+    });
     let o = run(srv.base_url(), &[]);
     o.expect("endpoint-path", "fail", "html");
     assert_eq!(o.code, 1);
@@ -209,7 +250,10 @@ fn html_login_page_instead_of_json() {
 
 #[test]
 fn redirect_loop_is_reported_not_followed() {
-    let srv = server(Faults { redirect_loop: Some("/Users".into()), ..Default::default() });
+    let srv = server(Faults {
+        redirect_loop: Some("/Users".into()),
+        ..Default::default()
+    });
     let o = run(srv.base_url(), &[]);
     o.expect("endpoint-path", "fail", "redirect");
     assert_eq!(o.code, 1);
@@ -230,7 +274,10 @@ fn connection_refused() {
 
 #[test]
 fn read_timeout() {
-    let srv = server(Faults { latency: Duration::from_secs(3), ..Default::default() });
+    let srv = server(Faults {
+        latency: Duration::from_secs(3),
+        ..Default::default()
+    });
     let o = run(srv.base_url(), &["--timeout", "1"]);
     o.expect("http-auth", "fail", "timed out");
     assert_eq!(o.code, 1);
@@ -239,7 +286,10 @@ fn read_timeout() {
 #[test]
 fn slow_drip_body_hits_the_timeout() {
     let srv = server(Faults {
-        drip: Some(Drip { chunk: 8, delay: Duration::from_millis(100) }),
+        drip: Some(Drip {
+            chunk: 8,
+            delay: Duration::from_millis(100),
+        }),
         ..Default::default()
     });
     let o = run(srv.base_url(), &["--timeout", "2"]);
@@ -249,7 +299,10 @@ fn slow_drip_body_hits_the_timeout() {
 
 #[test]
 fn connection_reset_mid_body_is_retried_and_nothing_is_lost() {
-    let srv = server(Faults { reset_mid_body: Some(EveryNth::with_prefix(4, "/Users?startIndex")), ..Default::default() });
+    let srv = server(Faults {
+        reset_mid_body: Some(EveryNth::with_prefix(4, "/Users?startIndex")),
+        ..Default::default()
+    });
     let o = run(srv.base_url(), &["--page-size", "50"]);
     o.expect("fetch-complete", "pass", "250 of 250");
     o.expect_complete();
@@ -259,7 +312,10 @@ fn tls_server(pems: &support::Pems) -> TestServer {
     TestServer::start(
         clean_tenant(),
         ServerConfig {
-            tls: Some(TlsPem { cert_pem: pems.chain.clone().into_bytes(), key_pem: pems.key.clone().into_bytes() }),
+            tls: Some(TlsPem {
+                cert_pem: pems.chain.clone().into_bytes(),
+                key_pem: pems.key.clone().into_bytes(),
+            }),
             ..ServerConfig::with_token(TOKEN)
         },
     )
@@ -280,7 +336,10 @@ fn tls_expired_certificate() {
     let ca = tempfile::NamedTempFile::new().expect("ca file");
     std::fs::write(ca.path(), pems.ca.clone().expect("ca")).expect("write ca");
     let srv = tls_server(&pems);
-    let o = run(&srv.base_url().replace("http://", "https://"), &["--ca-cert", ca.path().to_str().expect("path")]);
+    let o = run(
+        &srv.base_url().replace("http://", "https://"),
+        &["--ca-cert", ca.path().to_str().expect("path")],
+    );
     o.expect("tls", "fail", "expired");
     assert_eq!(o.code, 1);
 }
@@ -291,7 +350,10 @@ fn tls_wrong_host_certificate() {
     let ca = tempfile::NamedTempFile::new().expect("ca file");
     std::fs::write(ca.path(), pems.ca.clone().expect("ca")).expect("write ca");
     let srv = tls_server(&pems);
-    let o = run(&srv.base_url().replace("http://", "https://"), &["--ca-cert", ca.path().to_str().expect("path")]);
+    let o = run(
+        &srv.base_url().replace("http://", "https://"),
+        &["--ca-cert", ca.path().to_str().expect("path")],
+    );
     o.expect("tls", "fail", "scim.other.example");
     assert_eq!(o.code, 1);
 }
@@ -300,7 +362,10 @@ fn tls_wrong_host_certificate() {
 
 #[test]
 fn malformed_json_body() {
-    let srv = server(Faults { malformed_json: Some("/Users".into()), ..Default::default() });
+    let srv = server(Faults {
+        malformed_json: Some("/Users".into()),
+        ..Default::default()
+    });
     let o = run(srv.base_url(), &[]);
     o.expect("scim-response", "fail", "json");
     assert_eq!(o.code, 1);
@@ -309,12 +374,17 @@ fn malformed_json_body() {
 /// A raw server whose /Users answers `body` with `content_type` (what the embedded server
 /// cannot play: truncated bodies, JSON that is not SCIM).
 fn scripted(body: &'static str, content_type: &'static str) -> Scripted {
-    Scripted::http(std::sync::Arc::new(move |_req| Resp::new(200, content_type, body.as_bytes().to_vec())))
+    Scripted::http(std::sync::Arc::new(move |_req| {
+        Resp::new(200, content_type, body.as_bytes().to_vec())
+    }))
 }
 
 #[test]
 fn truncated_json_body() {
-    let srv = scripted(r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":3,"Resources":[{"id":"#, "application/scim+json");
+    let srv = scripted(
+        r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":3,"Resources":[{"id":"#,
+        "application/scim+json",
+    );
     let o = run(&srv.base_url(), &[]);
     o.expect("scim-response", "fail", "json");
     assert_eq!(o.code, 1);
@@ -322,7 +392,10 @@ fn truncated_json_body() {
 
 #[test]
 fn valid_json_that_is_not_scim() {
-    let srv = scripted(r#"{"status":"ok","users":[{"name":"a"}]}"#, "application/json");
+    let srv = scripted(
+        r#"{"status":"ok","users":[{"name":"a"}]}"#,
+        "application/json",
+    );
     let o = run(&srv.base_url(), &[]);
     o.expect("scim-response", "fail", "ListResponse");
     assert_eq!(o.code, 1);
@@ -330,7 +403,10 @@ fn valid_json_that_is_not_scim() {
 
 #[test]
 fn non_utf8_bytes_in_bodies_do_not_break_the_run() {
-    let srv = server(Faults { non_utf8: true, ..Default::default() });
+    let srv = server(Faults {
+        non_utf8: true,
+        ..Default::default()
+    });
     let o = run(srv.base_url(), &[]);
     assert!(matches!(o.code, 0 | 1), "exit {}", o.code);
     // JSON must be UTF-8 (RFC 8259): the server is broken, and the report says where.
@@ -339,7 +415,10 @@ fn non_utf8_bytes_in_bodies_do_not_break_the_run() {
 
 #[test]
 fn gzip_compressed_bodies_are_decoded() {
-    let srv = server(Faults { gzip: true, ..Default::default() });
+    let srv = server(Faults {
+        gzip: true,
+        ..Default::default()
+    });
     let o = run(srv.base_url(), &[]);
     o.expect("fetch-complete", "pass", "250 of 250");
     o.expect_complete();
@@ -348,11 +427,17 @@ fn gzip_compressed_bodies_are_decoded() {
 
 #[test]
 fn oversized_body_is_refused_with_the_flag_that_raises_the_cap() {
-    let srv = server(Faults { oversized_mib: 2, ..Default::default() });
+    let srv = server(Faults {
+        oversized_mib: 2,
+        ..Default::default()
+    });
     let o = run(srv.base_url(), &["--max-body-mib", "1"]);
     assert_eq!(o.code, 1);
     let text = o.stdout.to_lowercase();
-    assert!(text.contains("--max-body-mib"), "the report should name --max-body-mib");
+    assert!(
+        text.contains("--max-body-mib"),
+        "the report should name --max-body-mib"
+    );
 }
 
 // ---------- throttling and server errors ----------
@@ -362,7 +447,10 @@ fn oversized_body_is_refused_with_the_flag_that_raises_the_cap() {
 fn http_429_with_retry_after_is_waited_out() {
     for retry_after in [RetryAfter::Seconds(1), RetryAfter::HttpDate(1)] {
         let srv = server(Faults {
-            rate_limit: Some(RateLimit { every: EveryNth::with_prefix(3, "/Users?startIndex"), retry_after: retry_after.clone() }),
+            rate_limit: Some(RateLimit {
+                every: EveryNth::with_prefix(3, "/Users?startIndex"),
+                retry_after: retry_after.clone(),
+            }),
             ..Default::default()
         });
         let o = run(srv.base_url(), &["--page-size", "50"]);
@@ -374,7 +462,10 @@ fn http_429_with_retry_after_is_waited_out() {
 
 #[test]
 fn http_503_now_and_then_is_retried_and_nothing_is_lost() {
-    let srv = server(Faults { unavailable: Some(EveryNth::with_prefix(3, "/Users?startIndex")), ..Default::default() });
+    let srv = server(Faults {
+        unavailable: Some(EveryNth::with_prefix(3, "/Users?startIndex")),
+        ..Default::default()
+    });
     let o = run(srv.base_url(), &["--page-size", "50"]);
     o.expect("fetch-complete", "pass", "250 of 250");
     o.expect_complete();
@@ -385,13 +476,22 @@ fn http_503_now_and_then_is_retried_and_nothing_is_lost() {
 #[test]
 fn http_5xx_on_a_resource_type_keeps_what_was_fetched_and_flags_it() {
     for status in [500u16, 502, 503, 504] {
-        let srv = server(Faults { status: vec![("/Groups".into(), status)], ..Default::default() });
+        let srv = server(Faults {
+            status: vec![("/Groups".into(), status)],
+            ..Default::default()
+        });
         let o = run(srv.base_url(), &["--retries", "1"]);
         o.expect("fetch-complete", "fail", "groups");
         o.expect_partial(USERS as u64);
         assert_eq!(o.code, 1, "status {status}");
-        assert!(o.check("fetch-complete")["message"].as_str().unwrap_or("").contains(&status.to_string())
-            || o.stdout.contains(&format!("HTTP {status}")), "status {status} should be named");
+        assert!(
+            o.check("fetch-complete")["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains(&status.to_string())
+                || o.stdout.contains(&format!("HTTP {status}")),
+            "status {status} should be named"
+        );
     }
 }
 
@@ -399,7 +499,10 @@ fn http_5xx_on_a_resource_type_keeps_what_was_fetched_and_flags_it() {
 
 #[test]
 fn lying_total_results() {
-    let srv = server(Faults { total_results_delta: 40, ..Default::default() });
+    let srv = server(Faults {
+        total_results_delta: 40,
+        ..Default::default()
+    });
     let o = run(srv.base_url(), &["--page-size", "50"]);
     o.expect("pagination-consistency", "fail", "totalResults");
     o.expect_partial(USERS as u64);
@@ -408,7 +511,10 @@ fn lying_total_results() {
 
 #[test]
 fn a_page_that_repeats_forever_is_stopped() {
-    let srv = server(Faults { repeat_first_page: true, ..Default::default() });
+    let srv = server(Faults {
+        repeat_first_page: true,
+        ..Default::default()
+    });
     let o = run(srv.base_url(), &["--page-size", "50"]);
     o.expect("pagination-consistency", "fail", "repeat");
     o.expect_partial(50);
@@ -417,7 +523,10 @@ fn a_page_that_repeats_forever_is_stopped() {
 
 #[test]
 fn zero_based_paging_is_detected_and_nothing_is_lost() {
-    let srv = server(Faults { zero_based: true, ..Default::default() });
+    let srv = server(Faults {
+        zero_based: true,
+        ..Default::default()
+    });
     let o = run(srv.base_url(), &["--page-size", "50"]);
     // IdPs page from 1 and would skip the first resource: a defect, even though scim-doctor
     // adapts and loses nothing.

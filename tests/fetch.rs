@@ -557,7 +557,6 @@ use findings::offline_findings;
 
 // ---- snapshots: live and offline agree ---------------------------------------------
 
-
 #[test]
 fn snapshot_written_live_and_reread_offline_gives_identical_findings() {
     let server = serve(USERS, Faults::default(), |c| c.max_page_size = Some(60));
@@ -669,11 +668,23 @@ fn snapshot_with_a_wrong_token_exits_2_and_points_at_test_connection() {
     let snap = dir.path().join("snap");
     let out = doctor()
         .env("SCIM_TOKEN", "wrong-token-for-this-test")
-        .args(["snapshot", "--base-url", server.base_url(), "--out", snap.to_str().unwrap()])
+        .args([
+            "snapshot",
+            "--base-url",
+            server.base_url(),
+            "--out",
+            snap.to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("HTTP 401") && err.contains("test-connection"), "{err}");
-    assert!(!snap.exists(), "no snapshot is written when nothing was fetched");
+    assert!(
+        err.contains("HTTP 401") && err.contains("test-connection"),
+        "{err}"
+    );
+    assert!(
+        !snap.exists(),
+        "no snapshot is written when nothing was fetched"
+    );
 }

@@ -33,7 +33,11 @@ fn run(server: &TestServer, args: &[&str]) -> std::process::Output {
 fn every_playbook_sends_only_get() {
     let srv = server();
     let playbooks = scim_doctor::playbook::load(None).expect("shipped playbooks");
-    assert!(playbooks.len() >= 7, "expected the shipped playbooks, got {}", playbooks.len());
+    assert!(
+        playbooks.len() >= 7,
+        "expected the shipped playbooks, got {}",
+        playbooks.len()
+    );
     for pb in &playbooks {
         let out = run(&srv, &["check", "--playbook", &pb.id, "--licenses", "5"]);
         assert!(
@@ -45,8 +49,15 @@ fn every_playbook_sends_only_get() {
         );
     }
     let counts = srv.method_counts();
-    assert!(counts.get("GET").copied().unwrap_or(0) > 0, "no GET was seen: {counts:?}");
-    assert_eq!(srv.non_get_count(), 0, "non-GET requests were sent: {counts:?}");
+    assert!(
+        counts.get("GET").copied().unwrap_or(0) > 0,
+        "no GET was seen: {counts:?}"
+    );
+    assert_eq!(
+        srv.non_get_count(),
+        0,
+        "non-GET requests were sent: {counts:?}"
+    );
 }
 
 /// Proves test-connection, snapshot, explain-user and bundle send only GET requests.
@@ -75,6 +86,13 @@ fn every_live_command_sends_only_get() {
         );
     }
     let counts = srv.method_counts();
-    assert!(counts.get("GET").copied().unwrap_or(0) > 10, "too few GETs: {counts:?}");
-    assert_eq!(srv.non_get_count(), 0, "non-GET requests were sent: {counts:?}");
+    assert!(
+        counts.get("GET").copied().unwrap_or(0) > 10,
+        "too few GETs: {counts:?}"
+    );
+    assert_eq!(
+        srv.non_get_count(),
+        0,
+        "non-GET requests were sent: {counts:?}"
+    );
 }

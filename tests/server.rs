@@ -13,10 +13,16 @@ use server_support::*;
 async fn missing_or_wrong_token_gets_401_with_bearer_challenge_and_scim_error() {
     let s = serve(Faults::default()).await;
     let url = format!("{}/Users", s.base_url());
-    for req in [client().get(&url), client().get(&url).bearer_auth("wrong-token")] {
+    for req in [
+        client().get(&url),
+        client().get(&url).bearer_auth("wrong-token"),
+    ] {
         let r = req.send().await.unwrap();
         assert_eq!(r.status(), 401);
-        let challenge = r.headers()["www-authenticate"].to_str().unwrap().to_string();
+        let challenge = r.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .to_string();
         assert!(challenge.starts_with("Bearer"), "{challenge}");
         let body: Value = r.json().await.unwrap();
         assert_eq!(body["status"], "401");
@@ -66,7 +72,10 @@ async fn discovery_endpoints_answer_scim_json() {
     let (_, spc) = json(s.base_url(), "/ServiceProviderConfig").await;
     assert_eq!(spc["filter"]["supported"], true);
     assert_eq!(spc["authenticationSchemes"][0]["type"], "oauthbearertoken");
-    assert!(spc.get("pagination").is_none(), "cursor paging is off by default");
+    assert!(
+        spc.get("pagination").is_none(),
+        "cursor paging is off by default"
+    );
 }
 
 #[tokio::test]
@@ -99,7 +108,10 @@ async fn single_resources_and_unknown_ids() {
         (200, Some("User3@Example.test"))
     );
     let (status, g) = json(s.base_url(), "/Groups/g1").await;
-    assert_eq!((status, g["members"].as_array().map(|m| m.len())), (200, Some(2)));
+    assert_eq!(
+        (status, g["members"].as_array().map(|m| m.len())),
+        (200, Some(2))
+    );
     let (status, e) = json(s.base_url(), "/Users/nobody").await;
     assert_eq!((status, e["status"].as_str()), (404, Some("404")));
     assert_eq!(json(s.base_url(), "/Groups/nothing").await.0, 404);
@@ -127,7 +139,10 @@ async fn filters_match_eq_clauses_with_the_right_case_rules() {
             r#"userName eq "user1@example.test" and externalId eq "ext-2""#,
             vec![],
         ),
-        (r#"userName eq "00000000-0000-0000-0000-000000000000""#, vec![]),
+        (
+            r#"userName eq "00000000-0000-0000-0000-000000000000""#,
+            vec![],
+        ),
     ];
     for (filter, want) in cases {
         let (status, body) = json(s.base_url(), &q(filter)).await;
@@ -239,7 +254,10 @@ async fn cursor_paging_walks_the_tenant_and_rejects_foreign_cursors() {
     }
     assert_eq!(seen, (1..=7).map(|i| format!("u{i}")).collect::<Vec<_>>());
     let (status, e) = json(s.base_url(), "/Users?cursor=bogus").await;
-    assert_eq!((status, e["scimType"].as_str()), (400, Some("invalidCursor")));
+    assert_eq!(
+        (status, e["scimType"].as_str()),
+        (400, Some("invalidCursor"))
+    );
 }
 
 #[tokio::test]
@@ -266,11 +284,27 @@ async fn writes_get_405_and_are_counted_per_method() {
             .status(),
         405
     );
-    assert_eq!(c.patch(format!("{url}/u1")).send().await.unwrap().status(), 405);
-    assert_eq!(c.get(&url).bearer_auth(TOKEN).send().await.unwrap().status(), 200);
+    assert_eq!(
+        c.patch(format!("{url}/u1")).send().await.unwrap().status(),
+        405
+    );
+    assert_eq!(
+        c.get(&url)
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
     let counts = s.method_counts();
     assert_eq!(
-        (counts["POST"], counts["DELETE"], counts["PATCH"], counts["GET"]),
+        (
+            counts["POST"],
+            counts["DELETE"],
+            counts["PATCH"],
+            counts["GET"]
+        ),
         (1, 1, 1, 1)
     );
     assert_eq!(s.non_get_count(), 3);
@@ -284,7 +318,8 @@ async fn writes_get_405_and_are_counted_per_method() {
 
 #[tokio::test]
 async fn tls_with_a_self_signed_certificate() {
-    let cert = rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()]).unwrap();
+    let cert =
+        rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()]).unwrap();
     let cfg = ServerConfig {
         tls: Some(server::TlsPem {
             cert_pem: cert.cert.pem().into_bytes(),
@@ -297,7 +332,12 @@ async fn tls_with_a_self_signed_certificate() {
     let url = format!("{}/Users", s.base_url());
     let untrusting = reqwest::Client::builder().use_rustls_tls().build().unwrap();
     assert!(
-        untrusting.get(&url).bearer_auth(TOKEN).send().await.is_err(),
+        untrusting
+            .get(&url)
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .is_err(),
         "self-signed must not verify"
     );
     let trusting = reqwest::Client::builder()
@@ -367,7 +407,10 @@ async fn tls_with_a_wrong_host_certificate_fails_verification() {
         .bearer_auth(TOKEN)
         .send()
         .await;
-    assert!(err.is_err(), "a certificate for another host must not verify");
+    assert!(
+        err.is_err(),
+        "a certificate for another host must not verify"
+    );
 }
 
 #[tokio::test]
@@ -396,7 +439,10 @@ fn test_server_stops_by_itself_when_idle() {
     )
     .unwrap();
     let addr = s.addr();
-    assert!(std::net::TcpStream::connect(addr).is_ok(), "listening at first");
+    assert!(
+        std::net::TcpStream::connect(addr).is_ok(),
+        "listening at first"
+    );
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     while std::net::TcpStream::connect(addr).is_ok() {
         assert!(

@@ -19,7 +19,10 @@ async fn status_fault_applies_to_its_prefix_only() {
     let (status, body) = json(s.base_url(), "/Users?filter=x").await;
     assert_eq!((status, body["status"].as_str()), (403, Some("403")));
     assert_eq!(get(s.base_url(), "/Groups").await.status(), 503);
-    assert_eq!(get(s.base_url(), "/ServiceProviderConfig").await.status(), 200);
+    assert_eq!(
+        get(s.base_url(), "/ServiceProviderConfig").await.status(),
+        200
+    );
     // Authentication still comes first: a wrong token is 401, not 403.
     let r = client()
         .get(format!("{}/Users", s.base_url()))
@@ -232,7 +235,11 @@ async fn drip_trickles_the_body_slowly_but_completely() {
     let t = Instant::now();
     let (status, body) = json(s.base_url(), "/Users").await;
     assert_eq!((status, ids(&body).len()), (200, 7));
-    assert!(t.elapsed() >= Duration::from_millis(120), "{:?}", t.elapsed());
+    assert!(
+        t.elapsed() >= Duration::from_millis(120),
+        "{:?}",
+        t.elapsed()
+    );
 }
 
 #[tokio::test]
@@ -254,8 +261,12 @@ async fn gzip_only_when_the_client_asks() {
     assert_eq!(r.headers()["content-encoding"], "gzip");
     let bytes = r.bytes().await.unwrap();
     let mut text = String::new();
-    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut text).unwrap();
-    assert_eq!(serde_json::from_str::<Value>(&text).unwrap()["totalResults"], 7);
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut text)
+        .unwrap();
+    assert_eq!(
+        serde_json::from_str::<Value>(&text).unwrap()["totalResults"],
+        7
+    );
     let plain = raw.get(&url).bearer_auth(TOKEN).send().await.unwrap();
     assert!(plain.headers().get("content-encoding").is_none());
 }
@@ -293,7 +304,10 @@ async fn content_type_override_and_spc_override() {
     .await;
     let r = get(s.base_url(), "/ServiceProviderConfig").await;
     assert_eq!(r.headers()["content-type"], "application/json");
-    assert_eq!(r.json::<Value>().await.unwrap()["filter"]["supported"], false);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["filter"]["supported"],
+        false
+    );
 }
 
 #[tokio::test]
@@ -322,7 +336,10 @@ async fn rejected_filter_is_400_even_when_well_formed() {
         &format!("/Users?filter={}", urlencode(r#"userName eq "a""#)),
     )
     .await;
-    assert_eq!((status, body["scimType"].as_str()), (400, Some("invalidFilter")));
+    assert_eq!(
+        (status, body["scimType"].as_str()),
+        (400, Some("invalidFilter"))
+    );
     assert_eq!(
         json(s.base_url(), "/Users").await.0,
         200,
@@ -352,7 +369,12 @@ async fn case_exact_user_name_misses_other_case() {
         ..Default::default()
     })
     .await;
-    let q = |v: &str| format!("/Users?filter={}", urlencode(&format!(r#"userName eq "{v}""#)));
+    let q = |v: &str| {
+        format!(
+            "/Users?filter={}",
+            urlencode(&format!(r#"userName eq "{v}""#))
+        )
+    };
     assert_eq!(
         ids(&json(s.base_url(), &q("user2@example.test")).await.1).len(),
         0

@@ -5,11 +5,11 @@
 //! protocol) are computed while the tenant is fetched, because they *are* requests; their
 //! registry entry only reads that result back, or reports the check as skipped offline.
 
-pub mod protocol;
 pub mod duplicates;
 pub mod groups;
 pub mod license;
 pub mod logs;
+pub mod protocol;
 pub mod registry;
 pub mod scope;
 pub mod users;
@@ -19,7 +19,7 @@ use crate::model::Tenant;
 use crate::profile::Profile;
 use std::collections::HashMap;
 
-pub use registry::{registry, CheckDef, Area};
+pub use registry::{registry, Area, CheckDef};
 
 /// Step parameters from a playbook (`[[step]] params = {...}`).
 pub type Params = toml::Table;

@@ -71,7 +71,11 @@ pub fn registry() -> Vec<CheckDef> {
         "fetch-complete" => Area::Protocol,
     ];
     all.extend(tenant_checks());
-    all.push(CheckDef { id: super::logs::PROVISIONING_FAILURES, area: Area::Logs, run: super::logs::provisioning_failures });
+    all.push(CheckDef {
+        id: super::logs::PROVISIONING_FAILURES,
+        area: Area::Logs,
+        run: super::logs::provisioning_failures,
+    });
     all
 }
 
@@ -79,22 +83,86 @@ pub fn registry() -> Vec<CheckDef> {
 fn tenant_checks() -> Vec<CheckDef> {
     use super::{duplicates, groups, license, users};
     let mut all = vec![
-        CheckDef { id: users::MISSING_EMAIL, area: Area::Users, run: users::missing_email },
-        CheckDef { id: users::INVALID_EMAIL, area: Area::Users, run: users::invalid_email },
-        CheckDef { id: users::MISSING_REQUIRED_ATTRIBUTE, area: Area::Users, run: users::missing_required_attribute },
-        CheckDef { id: users::USERNAME_NOT_EMAIL, area: Area::Users, run: users::username_not_email },
-        CheckDef { id: users::MULTIPLE_PRIMARY_EMAILS, area: Area::Users, run: users::multiple_primary_emails },
-        CheckDef { id: duplicates::DUPLICATE_EMAIL, area: Area::Duplicates, run: duplicates::duplicate_email },
-        CheckDef { id: duplicates::DUPLICATE_EXTERNAL_ID, area: Area::Duplicates, run: duplicates::duplicate_external_id },
-        CheckDef { id: duplicates::DUPLICATE_USERNAME, area: Area::Duplicates, run: duplicates::duplicate_username },
-        CheckDef { id: duplicates::SOFT_DELETE_LEFTOVER, area: Area::Duplicates, run: duplicates::soft_delete_leftover },
-        CheckDef { id: groups::NESTED_GROUP, area: Area::Groups, run: groups::nested_group },
-        CheckDef { id: groups::ORPHAN_GROUP_MEMBER, area: Area::Groups, run: groups::orphan_group_member },
-        CheckDef { id: groups::DUPLICATE_GROUP_NAME, area: Area::Groups, run: groups::duplicate_group_name },
-        CheckDef { id: groups::EMPTY_GROUP, area: Area::Groups, run: groups::empty_group },
-        CheckDef { id: groups::LDAP_GROUP_COLLISION, area: Area::Groups, run: groups::ldap_group_collision },
-        CheckDef { id: license::LICENSE_CAPACITY, area: Area::License, run: license::license_capacity },
-        CheckDef { id: license::UNLICENSABLE_USER, area: Area::License, run: license::unlicensable_user },
+        CheckDef {
+            id: users::MISSING_EMAIL,
+            area: Area::Users,
+            run: users::missing_email,
+        },
+        CheckDef {
+            id: users::INVALID_EMAIL,
+            area: Area::Users,
+            run: users::invalid_email,
+        },
+        CheckDef {
+            id: users::MISSING_REQUIRED_ATTRIBUTE,
+            area: Area::Users,
+            run: users::missing_required_attribute,
+        },
+        CheckDef {
+            id: users::USERNAME_NOT_EMAIL,
+            area: Area::Users,
+            run: users::username_not_email,
+        },
+        CheckDef {
+            id: users::MULTIPLE_PRIMARY_EMAILS,
+            area: Area::Users,
+            run: users::multiple_primary_emails,
+        },
+        CheckDef {
+            id: duplicates::DUPLICATE_EMAIL,
+            area: Area::Duplicates,
+            run: duplicates::duplicate_email,
+        },
+        CheckDef {
+            id: duplicates::DUPLICATE_EXTERNAL_ID,
+            area: Area::Duplicates,
+            run: duplicates::duplicate_external_id,
+        },
+        CheckDef {
+            id: duplicates::DUPLICATE_USERNAME,
+            area: Area::Duplicates,
+            run: duplicates::duplicate_username,
+        },
+        CheckDef {
+            id: duplicates::SOFT_DELETE_LEFTOVER,
+            area: Area::Duplicates,
+            run: duplicates::soft_delete_leftover,
+        },
+        CheckDef {
+            id: groups::NESTED_GROUP,
+            area: Area::Groups,
+            run: groups::nested_group,
+        },
+        CheckDef {
+            id: groups::ORPHAN_GROUP_MEMBER,
+            area: Area::Groups,
+            run: groups::orphan_group_member,
+        },
+        CheckDef {
+            id: groups::DUPLICATE_GROUP_NAME,
+            area: Area::Groups,
+            run: groups::duplicate_group_name,
+        },
+        CheckDef {
+            id: groups::EMPTY_GROUP,
+            area: Area::Groups,
+            run: groups::empty_group,
+        },
+        CheckDef {
+            id: groups::LDAP_GROUP_COLLISION,
+            area: Area::Groups,
+            run: groups::ldap_group_collision,
+        },
+        CheckDef {
+            id: license::LICENSE_CAPACITY,
+            area: Area::License,
+            run: license::license_capacity,
+        },
+        CheckDef {
+            id: license::UNLICENSABLE_USER,
+            area: Area::License,
+            run: license::unlicensable_user,
+        },
     ];
     all.extend(super::scope::checks());
     all

@@ -5,7 +5,6 @@ use crate::report::FailOn;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
-
 #[derive(Debug, Parser)]
 #[command(
     name = "scim-doctor",
@@ -292,17 +291,23 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 the to
     Scope(ScopeCommand),
 
     /// Trace one user end to end: import, scope, match, target state, logs, verdict
-    #[command(name = "explain-user", after_help = "Examples:
+    #[command(
+        name = "explain-user",
+        after_help = "Examples:
   scim-doctor explain-user alice@example.com --snapshot ./snap
   scim-doctor explain-user alice@example.com --snapshot ./snap --idp-users users.csv --scope-filter scope.json
-  SCIM_TOKEN=... scim-doctor explain-user 4f1c... --base-url https://host/scim/v2")]
+  SCIM_TOKEN=... scim-doctor explain-user 4f1c... --base-url https://host/scim/v2"
+    )]
     ExplainUser(ExplainUserArgs),
 
     /// Write a support-ticket bundle (check with every playbook), or verify one
-    #[command(args_conflicts_with_subcommands = true, after_help = "Examples:
+    #[command(
+        args_conflicts_with_subcommands = true,
+        after_help = "Examples:
   scim-doctor bundle --snapshot ./snap --case-id 01234 --description 'users not provisioned'
   SCIM_TOKEN=... scim-doctor bundle --base-url https://host/scim/v2 --redact-pii --keep-domains
-  scim-doctor bundle verify scim-doctor-host-20261126T073800Z.zip")]
+  scim-doctor bundle verify scim-doctor-host-20261126T073800Z.zip"
+    )]
     Bundle(BundleCommandArgs),
 
     /// Print shell completions

@@ -25,15 +25,20 @@ fn read_secret_file(path: &std::path::Path, what: &str) -> Result<SecretString, 
 }
 
 /// Returns the endpoint and any warnings to print (e.g. a token given on the command line).
-pub fn resolve(args: &EndpointArgs, max_body_bytes: u64) -> Result<(Endpoint, Vec<String>), String> {
+pub fn resolve(
+    args: &EndpointArgs,
+    max_body_bytes: u64,
+) -> Result<(Endpoint, Vec<String>), String> {
     let mut warnings = Vec::new();
-    let raw = args
-        .base_url
-        .clone()
-        .ok_or("no endpoint: give --base-url (or SCIM_BASE_URL), or --snapshot PATH for an offline run")?;
+    let raw = args.base_url.clone().ok_or(
+        "no endpoint: give --base-url (or SCIM_BASE_URL), or --snapshot PATH for an offline run",
+    )?;
     let trimmed = raw.trim();
     let parsed = url::Url::parse(trimmed).map_err(|e| {
-        format!("--base-url `{}` is not a URL ({e}); expected e.g. https://host/scim/v2", crate::secret::scrub(trimmed))
+        format!(
+            "--base-url `{}` is not a URL ({e}); expected e.g. https://host/scim/v2",
+            crate::secret::scrub(trimmed)
+        )
     })?;
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(format!(
@@ -96,7 +101,9 @@ pub fn resolve(args: &EndpointArgs, max_body_bytes: u64) -> Result<(Endpoint, Ve
                 }
             }
         };
-        if token.is_some() && (args.token.is_some() || args.token_file.is_some() || args.token_stdin) {
+        if token.is_some()
+            && (args.token.is_some() || args.token_file.is_some() || args.token_stdin)
+        {
             return Err("give either a bearer token or --username, not both".into());
         }
         Auth::Basic {
@@ -115,11 +122,20 @@ pub fn resolve(args: &EndpointArgs, max_body_bytes: u64) -> Result<(Endpoint, Ve
     let mut headers = Vec::new();
     for h in &args.headers {
         let Some((name, value)) = h.split_once(':') else {
-            return Err(format!("--header `{}` must look like NAME:VALUE", crate::secret::scrub(h)));
+            return Err(format!(
+                "--header `{}` must look like NAME:VALUE",
+                crate::secret::scrub(h)
+            ));
         };
         let name = name.trim();
-        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
-            return Err(format!("--header name `{name}` is not a valid HTTP header name"));
+        if name.is_empty()
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return Err(format!(
+                "--header name `{name}` is not a valid HTTP header name"
+            ));
         }
         headers.push((name.to_string(), SecretString::new(value.trim())));
     }
@@ -134,7 +150,8 @@ pub fn resolve(args: &EndpointArgs, max_body_bytes: u64) -> Result<(Endpoint, Ve
         return Err("--timeout must be at least 1 second".into());
     }
     if args.insecure {
-        warnings.push("--insecure: TLS certificates are NOT verified; do not trust TLS results".into());
+        warnings
+            .push("--insecure: TLS certificates are NOT verified; do not trust TLS results".into());
     }
     Ok((
         Endpoint {

@@ -35,7 +35,10 @@ pub fn main() -> i32 {
         }
     };
     let out = Output::new(&cli.global);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             out.error(&format!("cannot start the async runtime: {e}"));

@@ -34,7 +34,11 @@ impl Output {
     pub fn new(g: &GlobalArgs) -> Self {
         let stdout_tty = std::io::stdout().is_terminal();
         let stderr_tty = std::io::stderr().is_terminal();
-        let format = g.format.unwrap_or(if stdout_tty { Format::Human } else { Format::Json });
+        let format = g.format.unwrap_or(if stdout_tty {
+            Format::Human
+        } else {
+            Format::Json
+        });
         let color = color_wanted(g.color, stdout_tty);
         colored::control::set_override(color);
         Output {
@@ -86,7 +90,11 @@ impl Output {
     /// A warning on stderr (shown even with -q: it changes how the report must be read).
     pub fn warn(&self, msg: &str) {
         use colored::Colorize;
-        eprintln!("{} {}", "warning:".yellow().bold(), crate::secret::scrub(msg));
+        eprintln!(
+            "{} {}",
+            "warning:".yellow().bold(),
+            crate::secret::scrub(msg)
+        );
     }
 
     /// A debug line on stderr (with -v).
@@ -98,6 +106,10 @@ impl Output {
 
     pub fn error(&self, msg: &str) {
         use colored::Colorize;
-        eprintln!("{} {}", "scim-doctor: error:".red().bold(), crate::secret::scrub(msg));
+        eprintln!(
+            "{} {}",
+            "scim-doctor: error:".red().bold(),
+            crate::secret::scrub(msg)
+        );
     }
 }

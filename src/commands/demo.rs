@@ -21,8 +21,12 @@ pub async fn run(a: DemoArgs, out: &Output) -> CmdResult {
     let tenant = crate::demo::fixture::demo_tenant()?;
     let (users, groups) = (tenant.users.len(), tenant.groups.len());
     let scratch = Scratch::new()?;
-    let inputs = crate::demo::inputs::write(&tenant, &scratch.0)
-        .map_err(|e| ToolError(format!("cannot write the demo inputs in {}: {e}", scratch.0.display())))?;
+    let inputs = crate::demo::inputs::write(&tenant, &scratch.0).map_err(|e| {
+        ToolError(format!(
+            "cannot write the demo inputs in {}: {e}",
+            scratch.0.display()
+        ))
+    })?;
     let token = SecretString::new(format!("demo-{}", uuid::Uuid::new_v4().simple()));
     let config = ServerConfig {
         token: Some(token.clone()),
@@ -46,7 +50,9 @@ pub async fn run(a: DemoArgs, out: &Output) -> CmdResult {
         let progress = Progress {
             enabled: out.progress,
         };
-        let outcome = crate::engine::run(plan, &progress).await.map_err(ToolError::from)?;
+        let outcome = crate::engine::run(plan, &progress)
+            .await
+            .map_err(ToolError::from)?;
         // The explain-user example replays Entra's lookups live, so it runs before the
         // server stops; only the human report has room for a second document.
         let example = match (&inputs.explain_user, &outcome.tenant) {
@@ -76,7 +82,8 @@ pub async fn run(a: DemoArgs, out: &Output) -> CmdResult {
             path: Some(a.bundle_path.clone().unwrap_or_else(std::env::temp_dir)),
             label: Some("scim-doctor demo".into()),
             description: Some(
-                "Demo run against the built-in sample tenant: the findings are planted on purpose.".into(),
+                "Demo run against the built-in sample tenant: the findings are planted on purpose."
+                    .into(),
             ),
             ..Default::default()
         };
@@ -100,9 +107,16 @@ struct Scratch(std::path::PathBuf);
 
 impl Scratch {
     fn new() -> Result<Self, ToolError> {
-        let dir = std::env::temp_dir().join(format!("scim-doctor-demo-{}", uuid::Uuid::new_v4().simple()));
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| ToolError(format!("cannot create a scratch directory {}: {e}", dir.display())))?;
+        let dir = std::env::temp_dir().join(format!(
+            "scim-doctor-demo-{}",
+            uuid::Uuid::new_v4().simple()
+        ));
+        std::fs::create_dir_all(&dir).map_err(|e| {
+            ToolError(format!(
+                "cannot create a scratch directory {}: {e}",
+                dir.display()
+            ))
+        })?;
         Ok(Scratch(dir))
     }
 }
@@ -121,8 +135,8 @@ fn plan(
     inputs: &crate::demo::inputs::DemoInputs,
     out: &Output,
 ) -> Result<Plan, ToolError> {
-    let base =
-        url::Url::parse(base_url).map_err(|e| ToolError(format!("demo server URL {base_url}: {e}")))?;
+    let base = url::Url::parse(base_url)
+        .map_err(|e| ToolError(format!("demo server URL {base_url}: {e}")))?;
     let endpoint = Endpoint {
         raw_base_url: base_url.to_string(),
         base_url: base,
@@ -155,8 +169,11 @@ fn plan(
             groups: Vec::new(),
         },
         ldap_groups: Some(crate::commands::plan::ldap_groups(&inputs.ldap_groups)?),
-        scope: crate::scope::ScopeInputs::load(audit.scope_filter.as_deref(), audit.idp_users.as_deref())
-            .map_err(ToolError)?,
+        scope: crate::scope::ScopeInputs::load(
+            audit.scope_filter.as_deref(),
+            audit.idp_users.as_deref(),
+        )
+        .map_err(ToolError)?,
         logs: crate::commands::plan::provisioning_logs(&audit, out)?,
     })
 }

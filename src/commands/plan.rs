@@ -33,25 +33,35 @@ pub fn fetch_options(f: &FetchArgs) -> Result<FetchOptions, ToolError> {
 
 /// Builds the HTTP client for a live endpoint, printing credential warnings.
 pub fn live_client(e: &EndpointArgs, f: &FetchArgs, out: &Output) -> Result<HttpClient, ToolError> {
-    let (endpoint, warnings) = crate::cli::endpoint::resolve(e, f.max_body_mib.max(1) * 1024 * 1024)?;
+    let (endpoint, warnings) =
+        crate::cli::endpoint::resolve(e, f.max_body_mib.max(1) * 1024 * 1024)?;
     for w in warnings {
         out.warn(&w);
     }
     Ok(HttpClient::new(endpoint, Transcript::default())?)
 }
 
-pub fn source(e: &EndpointArgs, s: &SourceArgs, f: &FetchArgs, out: &Output) -> Result<Source, ToolError> {
+pub fn source(
+    e: &EndpointArgs,
+    s: &SourceArgs,
+    f: &FetchArgs,
+    out: &Output,
+) -> Result<Source, ToolError> {
     match (&s.snapshot, &e.base_url) {
         (Some(p), _) => Ok(Source::Snapshot(p.clone())),
         (None, Some(_)) => Ok(Source::Live(live_client(e, f, out)?)),
         (None, None) => Err(ToolError(
-            "no source: give --base-url (or SCIM_BASE_URL) for a live endpoint, or --snapshot PATH".into(),
+            "no source: give --base-url (or SCIM_BASE_URL) for a live endpoint, or --snapshot PATH"
+                .into(),
         )),
     }
 }
 
 /// Playbooks named with --playbook (default: full-audit), in the order given.
-pub fn playbooks(a: &AuditArgs, default: &str) -> Result<Vec<crate::playbook::Playbook>, ToolError> {
+pub fn playbooks(
+    a: &AuditArgs,
+    default: &str,
+) -> Result<Vec<crate::playbook::Playbook>, ToolError> {
     let all = crate::playbook::load(a.playbooks_dir.as_deref())?;
     let wanted: Vec<String> = if a.playbooks.is_empty() {
         vec![default.to_string()]
@@ -121,14 +131,22 @@ pub fn build(
 }
 
 /// `--provisioning-logs`: read before any request, so an unreadable file is exit code 2.
-pub fn provisioning_logs(a: &AuditArgs, out: &Output) -> Result<Option<crate::logs::LogInputs>, ToolError> {
+pub fn provisioning_logs(
+    a: &AuditArgs,
+    out: &Output,
+) -> Result<Option<crate::logs::LogInputs>, ToolError> {
     if a.provisioning_logs.is_empty() {
         return Ok(None);
     }
     let logs = crate::logs::load(&a.provisioning_logs).map_err(|e| ToolError(format!("{e:#}")))?;
     out.note(&crate::logs::summary_line(&logs));
     for c in &logs.understood {
-        out.debug(&format!("provisioning logs: {}: column `{}` -> {}", c.file, c.column, c.field.unwrap_or("")));
+        out.debug(&format!(
+            "provisioning logs: {}: column `{}` -> {}",
+            c.file,
+            c.column,
+            c.field.unwrap_or("")
+        ));
     }
     Ok(Some(logs))
 }

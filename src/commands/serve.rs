@@ -17,7 +17,9 @@ fn tenant(a: &ServeArgs) -> Result<Tenant, ToolError> {
     match (&a.snapshot, a.demo, a.generate) {
         (Some(path), _, _) if path.is_file() => Ok(from_bundle(path)?),
         (Some(path), _, _) => Ok(crate::source::snapshot::load(path)?),
-        (None, true, Some(_)) => Err(ToolError("give either --demo or --generate, not both".into())),
+        (None, true, Some(_)) => Err(ToolError(
+            "give either --demo or --generate, not both".into(),
+        )),
         (None, true, None) => Ok(crate::demo::fixture::demo_tenant()?),
         (None, false, Some(n)) => Ok(crate::demo::generate(n, crate::demo::DEMO_SEED)),
         (None, false, None) => Err(ToolError(
@@ -28,7 +30,8 @@ fn tenant(a: &ServeArgs) -> Result<Tenant, ToolError> {
 
 /// A bundle zip carries its snapshot under `snapshot/` (same layout as a snapshot directory).
 fn from_bundle(path: &Path) -> anyhow::Result<Tenant> {
-    let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let archive = zip::ZipArchive::new(file).with_context(|| {
         format!(
             "{} is neither a snapshot directory nor a bundle zip",
@@ -106,8 +109,8 @@ impl Shutdown {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{signal, SignalKind};
-            let signals =
-                signal(SignalKind::terminate()).and_then(|t| Ok((t, signal(SignalKind::interrupt())?)));
+            let signals = signal(SignalKind::terminate())
+                .and_then(|t| Ok((t, signal(SignalKind::interrupt())?)));
             Shutdown {
                 signals: signals.ok(),
             }

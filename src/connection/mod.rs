@@ -227,22 +227,43 @@ mod tests {
 /// variables (`HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY`, either case) minus `NO_PROXY`. Only the
 /// host and port are returned: a proxy URL may carry credentials.
 pub(crate) fn proxy_for(url: &url::Url, env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
-    let host = url.host_str()?.trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase();
-    let get = |name: &str| env(name).or_else(|| env(&name.to_ascii_lowercase())).filter(|v| !v.trim().is_empty());
+    let host = url
+        .host_str()?
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_ascii_lowercase();
+    let get = |name: &str| {
+        env(name)
+            .or_else(|| env(&name.to_ascii_lowercase()))
+            .filter(|v| !v.trim().is_empty())
+    };
     if let Some(no_proxy) = get("NO_PROXY") {
         for entry in no_proxy.split(',').map(|e| e.trim().to_ascii_lowercase()) {
             let entry = entry.trim_start_matches("*.").trim_start_matches('.');
-            if entry == "*" || (!entry.is_empty() && (host == entry || host.ends_with(&format!(".{entry}")))) {
+            if entry == "*"
+                || (!entry.is_empty() && (host == entry || host.ends_with(&format!(".{entry}"))))
+            {
                 return None;
             }
         }
     }
-    let vars: &[&str] = if url.scheme() == "https" { &["HTTPS_PROXY", "ALL_PROXY"] } else { &["HTTP_PROXY", "ALL_PROXY"] };
+    let vars: &[&str] = if url.scheme() == "https" {
+        &["HTTPS_PROXY", "ALL_PROXY"]
+    } else {
+        &["HTTP_PROXY", "ALL_PROXY"]
+    };
     vars.iter().find_map(|var| {
         let raw = get(var)?;
-        let with_scheme = if raw.contains("://") { raw } else { format!("http://{raw}") };
+        let with_scheme = if raw.contains("://") {
+            raw
+        } else {
+            format!("http://{raw}")
+        };
         let proxy = url::Url::parse(&with_scheme).ok()?;
-        let port = proxy.port_or_known_default().map(|p| format!(":{p}")).unwrap_or_default();
+        let port = proxy
+            .port_or_known_default()
+            .map(|p| format!(":{p}"))
+            .unwrap_or_default();
         Some(format!("{}{port} ({var})", proxy.host_str()?))
     })
 }
@@ -253,7 +274,10 @@ mod proxy_tests {
     use std::collections::HashMap;
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         move |k| map.get(k).cloned()
     }
 
@@ -261,13 +285,22 @@ mod proxy_tests {
     fn https_proxy_applies_and_its_credentials_are_not_repeated() {
         let url = url::Url::parse("https://scim.example.test/scim/v2").unwrap();
         let e = env(&[("HTTPS_PROXY", "http://user:pw@proxy.corp:3128")]);
-        assert_eq!(proxy_for(&url, &e).as_deref(), Some("proxy.corp:3128 (HTTPS_PROXY)"));
+        assert_eq!(
+            proxy_for(&url, &e).as_deref(),
+            Some("proxy.corp:3128 (HTTPS_PROXY)")
+        );
     }
 
     #[test]
     fn no_proxy_and_scheme_mismatch_mean_a_direct_connection() {
         let url = url::Url::parse("https://scim.example.test/scim/v2").unwrap();
-        assert_eq!(proxy_for(&url, &env(&[("HTTPS_PROXY", "proxy:8080"), ("NO_PROXY", ".example.test")])), None);
+        assert_eq!(
+            proxy_for(
+                &url,
+                &env(&[("HTTPS_PROXY", "proxy:8080"), ("NO_PROXY", ".example.test")])
+            ),
+            None
+        );
         assert_eq!(proxy_for(&url, &env(&[("http_proxy", "proxy:8080")])), None);
         assert_eq!(proxy_for(&url, &env(&[])), None);
         assert!(proxy_for(&url, &env(&[("all_proxy", "proxy:8080")])).is_some());

@@ -20,7 +20,11 @@ pub fn list_response(resources: &[Value]) -> Vec<u8> {
     .into_bytes();
     for (i, r) in resources.iter().enumerate() {
         out.extend_from_slice(r.to_string().as_bytes());
-        out.extend_from_slice(if i + 1 < resources.len() { b",\n" } else { b"\n" });
+        out.extend_from_slice(if i + 1 < resources.len() {
+            b",\n"
+        } else {
+            b"\n"
+        });
     }
     out.extend_from_slice(b"]}\n");
     out

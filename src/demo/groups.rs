@@ -38,7 +38,11 @@ fn window(rng: &mut SplitMix64, users: &[User], pool: &[usize], k: usize) -> Vec
         .collect()
 }
 
-pub fn generate(rng: &mut SplitMix64, users: &[User], departments: &[usize]) -> (Vec<Group>, Vec<Seeded>) {
+pub fn generate(
+    rng: &mut SplitMix64,
+    users: &[User],
+    departments: &[usize],
+) -> (Vec<Group>, Vec<Seeded>) {
     let mut by_dept: Vec<Vec<usize>> = vec![Vec::new(); DEPARTMENTS.len()];
     for (i, &d) in departments.iter().enumerate() {
         by_dept[d].push(i);
@@ -114,7 +118,11 @@ pub fn generate(rng: &mut SplitMix64, users: &[User], departments: &[usize]) -> 
     // Nested groups: parents whose members are groups (most SCIM targets ignore or reject these).
     let mut nested = Vec::new();
     for d in [1, 5] {
-        let g = group(rng, &format!("All {} Teams", DEPARTMENTS[d]), team_ids[d].clone());
+        let g = group(
+            rng,
+            &format!("All {} Teams", DEPARTMENTS[d]),
+            team_ids[d].clone(),
+        );
         nested.push(g.id.clone());
         groups.push(g);
     }

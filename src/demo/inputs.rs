@@ -61,7 +61,11 @@ fn department(u: &User) -> String {
     u.extra
         .as_ref()
         .and_then(|m| m.get(ENTERPRISE_SCHEMA))
-        .and_then(|e| e.get("department").and_then(Value::as_str).map(str::to_string))
+        .and_then(|e| {
+            e.get("department")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        })
         .unwrap_or_default()
 }
 
@@ -88,7 +92,9 @@ fn rows(tenant: &Tenant) -> Vec<Row> {
     let mut out = Vec::new();
     let mut active_seen = 0usize;
     for u in &tenant.users {
-        let Some(upn) = u.user_name.as_deref() else { continue };
+        let Some(upn) = u.user_name.as_deref() else {
+            continue;
+        };
         // Soft-deleted users are gone from Entra's user list; disabled ones are exported.
         if is_soft_delete_name(upn) {
             continue;
@@ -104,7 +110,11 @@ fn rows(tenant: &Tenant) -> Vec<Row> {
             upn: upn.to_string(),
             display: u.display_name.clone().unwrap_or_default(),
             mail: u.primary_email().unwrap_or("").to_string(),
-            user_type: if u.is_active() && active_seen % 150 == 0 { "Guest" } else { "Member" },
+            user_type: if u.is_active() && active_seen % 150 == 0 {
+                "Guest"
+            } else {
+                "Member"
+            },
             department: department(u),
             enabled: u.is_active(),
             employee_id: format!("E{:05}", 10_000 + out.len()),
@@ -126,7 +136,9 @@ fn rows(tenant: &Tenant) -> Vec<Row> {
 }
 
 fn entra_csv(rows: &[Row]) -> String {
-    let mut s = String::from("id,userPrincipalName,displayName,mail,userType,department,accountEnabled,employeeId\n");
+    let mut s = String::from(
+        "id,userPrincipalName,displayName,mail,userType,department,accountEnabled,employeeId\n",
+    );
     for r in rows {
         let _ = writeln!(
             s,
@@ -144,8 +156,16 @@ fn entra_csv(rows: &[Row]) -> String {
     s
 }
 
-fn log_entry(n: usize, r: &Row, status: &str, code: Option<&str>, reason: &str, action: &str) -> Value {
-    let error = code.map(|c| json!({"errorCode": c, "reason": reason, "errorCategory": "NonServiceFailure"}));
+fn log_entry(
+    n: usize,
+    r: &Row,
+    status: &str,
+    code: Option<&str>,
+    reason: &str,
+    action: &str,
+) -> Value {
+    let error = code
+        .map(|c| json!({"errorCode": c, "reason": reason, "errorCategory": "NonServiceFailure"}));
     json!({
         "id": format!("demo-log-{n:04}"),
         "activityDateTime": format!("2026-11-25T{:02}:{:02}:05Z", 8 + n / 60 % 10, n % 60),
@@ -163,16 +183,37 @@ fn log_entry(n: usize, r: &Row, status: &str, code: Option<&str>, reason: &str, 
 
 fn graph_logs(rows: &[Row]) -> String {
     let mut entries = Vec::new();
-    let hires: Vec<&Row> = rows.iter().filter(|r| r.upn.starts_with("new.hire")).collect();
+    let hires: Vec<&Row> = rows
+        .iter()
+        .filter(|r| r.upn.starts_with("new.hire"))
+        .collect();
     for (i, r) in hires.iter().enumerate() {
         let e = match i % 4 {
             0 => log_entry(i, r, "skipped", None, "", "other"),
-            1 => log_entry(i, r, "failure", Some("SystemForCrossDomainIdentityManagementEntryConflict"),
-                "the target answered 409: a user with this userName already exists", "create"),
-            2 => log_entry(i, r, "failure", Some("NorthwindSaseMandatoryFieldsMissing"),
-                "the target rejected the user: a required attribute is missing", "create"),
-            _ => log_entry(i, r, "failure", Some("SystemForCrossDomainIdentityManagementTooManyRequests"),
-                "the target answered 429 Too Many Requests", "create"),
+            1 => log_entry(
+                i,
+                r,
+                "failure",
+                Some("SystemForCrossDomainIdentityManagementEntryConflict"),
+                "the target answered 409: a user with this userName already exists",
+                "create",
+            ),
+            2 => log_entry(
+                i,
+                r,
+                "failure",
+                Some("NorthwindSaseMandatoryFieldsMissing"),
+                "the target rejected the user: a required attribute is missing",
+                "create",
+            ),
+            _ => log_entry(
+                i,
+                r,
+                "failure",
+                Some("SystemForCrossDomainIdentityManagementTooManyRequests"),
+                "the target answered 429 Too Many Requests",
+                "create",
+            ),
         };
         entries.push(e);
     }
@@ -192,7 +233,12 @@ fn graph_logs(rows: &[Row]) -> String {
 
 fn ldap_list(tenant: &Tenant) -> String {
     let mut s = String::from("# LDAP groups already in the console (demo)\n");
-    for g in tenant.groups.iter().filter_map(|g| g.display_name.as_deref()).take(3) {
+    for g in tenant
+        .groups
+        .iter()
+        .filter_map(|g| g.display_name.as_deref())
+        .take(3)
+    {
         let _ = writeln!(s, "{g}");
     }
     s.push_str("VPN Users (LDAP)\nAll Staff (LDAP)\n");
@@ -235,8 +281,17 @@ mod tests {
         let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
         let ia = write(&tenant, a.path()).unwrap();
         write(&tenant, b.path()).unwrap();
-        for f in ["entra-users.csv", "scope.toml", "provisioning-logs.json", "ldap-groups.txt"] {
-            assert_eq!(std::fs::read(a.path().join(f)).unwrap(), std::fs::read(b.path().join(f)).unwrap(), "{f}");
+        for f in [
+            "entra-users.csv",
+            "scope.toml",
+            "provisioning-logs.json",
+            "ldap-groups.txt",
+        ] {
+            assert_eq!(
+                std::fs::read(a.path().join(f)).unwrap(),
+                std::fs::read(b.path().join(f)).unwrap(),
+                "{f}"
+            );
         }
         let csv = std::fs::read_to_string(&ia.idp_users).unwrap();
         assert_eq!(csv.lines().filter(|l| l.contains("new.hire")).count(), 12);

@@ -7,8 +7,8 @@
 //! `generate_seeded` also returns which ids carry which problem, for tests and docs/demo.md.
 
 pub mod fixture;
-pub mod inputs;
 mod groups;
+pub mod inputs;
 mod names;
 mod rng;
 
@@ -83,7 +83,11 @@ fn healthy_user(rng: &mut SplitMix64, n: usize, taken: &mut [u32]) -> (User, usi
     } else {
         slot.to_string()
     };
-    let domain = if rng.chance(20) { DOMAINS[1] } else { DOMAINS[0] };
+    let domain = if rng.chance(20) {
+        DOMAINS[1]
+    } else {
+        DOMAINS[0]
+    };
     let upn = format!(
         "{}.{}{suffix}@{domain}",
         given.to_lowercase(),
@@ -98,7 +102,11 @@ fn healthy_user(rng: &mut SplitMix64, n: usize, taken: &mut [u32]) -> (User, usi
         json!({"employeeNumber": format!("E{:06}", n + 1), "department": DEPARTMENTS[dept]}),
     );
     let phone = if rng.chance(60) {
-        vec![format!("+1 555 01{:02} {:04}", rng.below(100), rng.below(10_000))]
+        vec![format!(
+            "+1 555 01{:02} {:04}",
+            rng.below(100),
+            rng.below(10_000)
+        )]
     } else {
         Vec::new()
     };
@@ -176,7 +184,13 @@ fn plant_single(kind: &str, k: usize, u: &mut User) {
             u.emails.clear();
             set_raw_emails(u, json!([]));
         }
-        "blank-email-value" => u.emails[0].value = if k % 2 == 0 { String::new() } else { " ".into() },
+        "blank-email-value" => {
+            u.emails[0].value = if k % 2 == 0 {
+                String::new()
+            } else {
+                " ".into()
+            }
+        }
         "invalid-email" => {
             u.emails[0].value = match k % 4 {
                 0 => format!("{local}@"),
@@ -211,7 +225,11 @@ fn plant_single(kind: &str, k: usize, u: &mut User) {
 fn plant_pair(kind: &str, k: usize, users: &mut [User], original: usize, copy: usize) {
     let src = users[original].clone();
     let dst = &mut users[copy];
-    let email = src.emails.first().map(|e| e.value.clone()).unwrap_or_default();
+    let email = src
+        .emails
+        .first()
+        .map(|e| e.value.clone())
+        .unwrap_or_default();
     match kind {
         "duplicate-email-disabled-copy" => {
             // Exact, case-only and whitespace-only variants of the same address.
@@ -231,7 +249,10 @@ fn plant_pair(kind: &str, k: usize, users: &mut [User], original: usize, copy: u
             // Entra soft delete: objectId (32 hex, no dashes) glued to the UPN of the person
             // who now exists again as an active user with the same email.
             let hex: String = dst.external_id.clone().unwrap_or_default().replace('-', "");
-            dst.user_name = Some(format!("{hex}{}", src.user_name.clone().unwrap_or_default()));
+            dst.user_name = Some(format!(
+                "{hex}{}",
+                src.user_name.clone().unwrap_or_default()
+            ));
             dst.display_name = src.display_name.clone();
             dst.given_name = src.given_name.clone();
             dst.family_name = src.family_name.clone();
@@ -288,6 +309,9 @@ mod tests {
 
     #[test]
     fn title_case_changes_only_letter_case() {
-        assert_eq!(title_case_local("ana.silva2@x.example"), "Ana.Silva2@x.example");
+        assert_eq!(
+            title_case_local("ana.silva2@x.example"),
+            "Ana.Silva2@x.example"
+        );
     }
 }

@@ -22,7 +22,9 @@ impl Extra {
         if map.is_empty() {
             return None;
         }
-        serde_json::to_string(map).ok().map(|s| Extra(s.into_boxed_str()))
+        serde_json::to_string(map)
+            .ok()
+            .map(|s| Extra(s.into_boxed_str()))
     }
 
     /// The attributes as a JSON object (empty if the text were ever unreadable).
@@ -68,7 +70,9 @@ mod tests {
 
     #[test]
     fn round_trips_in_order_and_inserts_keep_the_rest() {
-        let Value::Object(m) = json!({"z": 1, "a": {"b": [1, 2]}}) else { unreachable!() };
+        let Value::Object(m) = json!({"z": 1, "a": {"b": [1, 2]}}) else {
+            unreachable!()
+        };
         let mut e = Extra::from_map(&m).unwrap();
         assert_eq!(e.map(), m);
         assert_eq!(e.get("a"), Some(json!({"b": [1, 2]})));

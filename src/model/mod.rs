@@ -136,7 +136,10 @@ impl User {
             "name.familyname" => filled(&self.family_name),
             "emails" | "emails.value" => !self.email_values().is_empty(),
             "phonenumbers" | "phonenumbers.value" => !self.phone_numbers.is_empty(),
-            _ => self.extra.as_ref().is_some_and(|m| lookup_path(&m.map(), path)),
+            _ => self
+                .extra
+                .as_ref()
+                .is_some_and(|m| lookup_path(&m.map(), path)),
         }
     }
 }
@@ -145,7 +148,9 @@ impl User {
 /// (`urn:...:User:department`) resolved into the extension object.
 fn lookup_path(map: &Map<String, Value>, path: &str) -> bool {
     fn get<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
-        map.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v)
+        map.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v)
     }
     fn filled(v: &Value) -> bool {
         match v {
@@ -166,7 +171,9 @@ fn lookup_path(map: &Map<String, Value>, path: &str) -> bool {
         return false;
     }
     let mut parts = path.split('.');
-    let Some(first) = parts.next() else { return false };
+    let Some(first) = parts.next() else {
+        return false;
+    };
     let mut cur = match get(map, first) {
         Some(v) => v,
         None => return false,
@@ -217,10 +224,7 @@ impl User {
     pub fn to_scim(&self) -> Value {
         let extra = self.extra.as_ref().map(Extra::map).unwrap_or_default();
         let mut m = Map::new();
-        m.insert(
-            "schemas".into(),
-            Value::from(implied_user_schemas(&extra)),
-        );
+        m.insert("schemas".into(), Value::from(implied_user_schemas(&extra)));
         m.insert("id".into(), Value::from(self.id.clone()));
         if let Some(v) = &self.external_id {
             m.insert("externalId".into(), Value::from(v.clone()));

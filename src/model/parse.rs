@@ -48,7 +48,9 @@ fn finish_extra(map: Map<String, Value>) -> Option<Box<Map<String, Value>>> {
         // Rebuilt rather than kept: the parsed map still has room for every attribute the
         // model took out, and nested maps and arrays keep their growth slack; together that
         // doubled the memory of a million-user tenant.
-        Some(Box::new(map.into_iter().map(|(k, v)| (k, compact(v))).collect()))
+        Some(Box::new(
+            map.into_iter().map(|(k, v)| (k, compact(v))).collect(),
+        ))
     }
 }
 
@@ -56,13 +58,23 @@ fn finish_extra(map: Map<String, Value>) -> Option<Box<Map<String, Value>>> {
 fn compact(v: Value) -> Value {
     match v {
         Value::Object(m) => Value::Object(m.into_iter().map(|(k, v)| (k, compact(v))).collect()),
-        Value::Array(a) => Value::Array(a.into_iter().map(compact).collect::<Vec<_>>().into_boxed_slice().into_vec()),
+        Value::Array(a) => Value::Array(
+            a.into_iter()
+                .map(compact)
+                .collect::<Vec<_>>()
+                .into_boxed_slice()
+                .into_vec(),
+        ),
         other => other,
     }
 }
 
 /// The resource's attributes and its non-blank `id`, or why it cannot be used.
-fn object_with_id(value: Value, kind: &str, position: &str) -> Result<(Map<String, Value>, String), ParseIssue> {
+fn object_with_id(
+    value: Value,
+    kind: &str,
+    position: &str,
+) -> Result<(Map<String, Value>, String), ParseIssue> {
     let issue = |problem: &str| ParseIssue {
         kind: kind.into(),
         position: position.to_string(),
@@ -85,7 +97,11 @@ fn drop_implied_schemas(map: &mut Map<String, Value>) {
     let implied = super::implied_user_schemas(map);
     let same = match map.get("schemas") {
         Some(Value::Array(list)) => {
-            list.len() == implied.len() && list.iter().zip(&implied).all(|(a, b)| a.as_str() == Some(b.as_str()))
+            list.len() == implied.len()
+                && list
+                    .iter()
+                    .zip(&implied)
+                    .all(|(a, b)| a.as_str() == Some(b.as_str()))
         }
         _ => false,
     };
@@ -137,7 +153,10 @@ pub fn parse_user(value: Value, position: &str) -> Result<User, ParseIssue> {
         Some(Value::Object(mut e)) => user.emails.push(Email {
             value: take_string(&mut e, "value").unwrap_or_default(),
             kind: take_string(&mut e, "type"),
-            primary: take(&mut e, "primary").as_ref().and_then(as_bool).unwrap_or(false),
+            primary: take(&mut e, "primary")
+                .as_ref()
+                .and_then(as_bool)
+                .unwrap_or(false),
         }),
         Some(Value::String(s)) => user.emails.push(Email {
             value: s,
@@ -247,16 +266,30 @@ mod tests {
             "0",
         )
         .unwrap();
-        assert!(u.has_attribute("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"));
-        assert!(!u.has_attribute("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:costCenter"));
+        assert!(u.has_attribute(
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"
+        ));
+        assert!(!u.has_attribute(
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:costCenter"
+        ));
         assert!(!u.has_attribute("emails"));
     }
 
     #[test]
     fn list_response_array_and_graph_value_shapes_are_accepted() {
-        assert_eq!(parse_list_or_array(json!({"totalResults": 0})).unwrap().len(), 0);
+        assert_eq!(
+            parse_list_or_array(json!({"totalResults": 0}))
+                .unwrap()
+                .len(),
+            0
+        );
         assert_eq!(parse_list_or_array(json!([{"id": "1"}])).unwrap().len(), 1);
-        assert_eq!(parse_list_or_array(json!({"Resources": [{"id": "1"}]})).unwrap().len(), 1);
+        assert_eq!(
+            parse_list_or_array(json!({"Resources": [{"id": "1"}]}))
+                .unwrap()
+                .len(),
+            1
+        );
         assert!(parse_list_or_array(json!({"foo": 1})).is_err());
     }
 
@@ -278,7 +311,11 @@ mod order_tests {
 
     #[test]
     fn attributes_the_model_does_not_own_keep_their_order() {
-        let u = parse_user(json!({"id": "1", "zeta": 1, "userName": "a@x", "alpha": 2, "title": "t"}), "0").unwrap();
+        let u = parse_user(
+            json!({"id": "1", "zeta": 1, "userName": "a@x", "alpha": 2, "title": "t"}),
+            "0",
+        )
+        .unwrap();
         let map = u.extra.as_ref().unwrap().map();
         let keys: Vec<&String> = map.keys().collect();
         assert_eq!(keys, ["zeta", "alpha", "title"]);

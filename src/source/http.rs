@@ -18,7 +18,10 @@ pub const BODY_EXCERPT_BYTES: usize = 2048;
 pub enum Auth {
     None,
     Bearer(SecretString),
-    Basic { username: String, password: SecretString },
+    Basic {
+        username: String,
+        password: SecretString,
+    },
 }
 
 impl Auth {
@@ -35,7 +38,8 @@ impl Auth {
             Auth::None => return None,
             Auth::Bearer(t) => format!("Bearer {}", t.expose()),
             Auth::Basic { username, password } => {
-                let encoded = base64_encode(format!("{}:{}", username, password.expose()).as_bytes());
+                let encoded =
+                    base64_encode(format!("{}:{}", username, password.expose()).as_bytes());
                 secret::register(&encoded);
                 format!("Basic {encoded}")
             }
@@ -74,7 +78,10 @@ impl Endpoint {
     }
 
     pub fn host(&self) -> String {
-        self.base_url.host_str().unwrap_or("unknown-host").to_string()
+        self.base_url
+            .host_str()
+            .unwrap_or("unknown-host")
+            .to_string()
     }
 }
 
@@ -139,7 +146,10 @@ pub enum TransportError {
 impl TransportError {
     /// Worth retrying with backoff (a reset, a timeout, a refused connection under load).
     pub fn is_transient(&self) -> bool {
-        matches!(self, TransportError::Timeout(_) | TransportError::Connect(_) | TransportError::Refused(_))
+        matches!(
+            self,
+            TransportError::Timeout(_) | TransportError::Connect(_) | TransportError::Refused(_)
+        )
     }
 }
 
@@ -154,11 +164,16 @@ pub struct Response {
 
 impl Response {
     pub fn header(&self, name: &str) -> Option<String> {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
     }
 
     pub fn content_type(&self) -> String {
-        self.header("content-type").unwrap_or_default().to_ascii_lowercase()
+        self.header("content-type")
+            .unwrap_or_default()
+            .to_ascii_lowercase()
     }
 
     pub fn json(&self) -> Option<serde_json::Value> {
@@ -216,7 +231,9 @@ impl HttpClient {
                 builder = builder.add_root_certificate(c);
             }
         }
-        let inner = builder.build().map_err(|e| format!("could not build the HTTP client: {e}"))?;
+        let inner = builder
+            .build()
+            .map_err(|e| format!("could not build the HTTP client: {e}"))?;
         Ok(HttpClient {
             inner,
             endpoint: Arc::new(endpoint),
@@ -226,7 +243,8 @@ impl HttpClient {
 
     /// GET `base/path` with the configured credentials.
     pub async fn get(&self, path: &str) -> Result<Response, TransportError> {
-        self.get_url(&self.endpoint.url(path), AuthMode::Configured).await
+        self.get_url(&self.endpoint.url(path), AuthMode::Configured)
+            .await
     }
 
     /// GET an absolute URL (must be on the endpoint's origin for `Configured` auth).
@@ -305,7 +323,11 @@ impl HttpClient {
         }
     }
 
-    async fn send(&self, url: &str, headers: HeaderMap) -> Result<(u16, HeaderMap, Vec<u8>), TransportError> {
+    async fn send(
+        &self,
+        url: &str,
+        headers: HeaderMap,
+    ) -> Result<(u16, HeaderMap, Vec<u8>), TransportError> {
         let timeout_secs = self.endpoint.timeout.as_secs();
         let host = Url::parse(url)
             .ok()
@@ -349,13 +371,20 @@ fn classify(e: &reqwest::Error, timeout_secs: u64, host: &str) -> TransportError
     let lower = chain.to_ascii_lowercase();
     if e.is_timeout() || lower.contains("timed out") {
         TransportError::Timeout(timeout_secs)
-    } else if lower.contains("dns error") || lower.contains("failed to lookup") || lower.contains("name or service not known") {
+    } else if lower.contains("dns error")
+        || lower.contains("failed to lookup")
+        || lower.contains("name or service not known")
+    {
         TransportError::Dns(host.to_string())
     } else if lower.contains("connection refused") {
         TransportError::Refused(host.to_string())
-    } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
+    } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake")
+    {
         TransportError::Tls(secret::scrub(&chain))
-    } else if e.is_connect() || lower.contains("connection reset") || lower.contains("connection closed") {
+    } else if e.is_connect()
+        || lower.contains("connection reset")
+        || lower.contains("connection closed")
+    {
         TransportError::Connect(secret::scrub(&chain))
     } else {
         TransportError::Other(secret::scrub(&chain))
@@ -419,12 +448,24 @@ pub fn base64_encode(input: &[u8]) -> String {
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
     for chunk in input.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         out.push(T[(n >> 18) as usize & 63] as char);
         out.push(T[(n >> 12) as usize & 63] as char);
-        out.push(if chunk.len() > 1 { T[(n >> 6) as usize & 63] as char } else { '=' });
-        out.push(if chunk.len() > 2 { T[n as usize & 63] as char } else { '=' });
+        out.push(if chunk.len() > 1 {
+            T[(n >> 6) as usize & 63] as char
+        } else {
+            '='
+        });
+        out.push(if chunk.len() > 2 {
+            T[n as usize & 63] as char
+        } else {
+            '='
+        });
     }
     out
 }
@@ -447,7 +488,9 @@ mod tests {
         h.insert("cookie", HeaderValue::from_static("sid=1"));
         h.insert("x-other", HeaderValue::from_static("fine"));
         let r = redact_headers(&h);
-        assert!(r.iter().all(|(_, v)| !v.contains("abc") && !v.contains("sid=1")));
+        assert!(r
+            .iter()
+            .all(|(_, v)| !v.contains("abc") && !v.contains("sid=1")));
         assert!(r.contains(&("x-other".into(), "fine".into())));
     }
 

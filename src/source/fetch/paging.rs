@@ -260,7 +260,12 @@ impl<T: Resource> Assembly<T> {
 }
 
 /// An empty report and assembly for one listing.
-fn begin<T: Resource>(resource: &str, method: Method, size: usize, requested_from: &str) -> (PagingReport, Assembly<T>) {
+fn begin<T: Resource>(
+    resource: &str,
+    method: Method,
+    size: usize,
+    requested_from: &str,
+) -> (PagingReport, Assembly<T>) {
     let report = PagingReport {
         resource: resource.to_string(),
         method,
