@@ -104,9 +104,15 @@ pub fn idp_import(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    for name in ["users.csv", "users.json", "users.export"] {
-        let _ = crate::scope::export::parse_users(name, text);
-    }
+    // An unknown extension dispatches on the content; the other parser is then forced by
+    // name, so every input reaches both without parsing the same way twice.
+    let _ = crate::scope::export::parse_users("users.export", text);
+    let other = if text.trim_start().starts_with(['{', '[']) {
+        "users.csv"
+    } else {
+        "users.json"
+    };
+    let _ = crate::scope::export::parse_users(other, text);
 }
 
 /// Bundle zips handed back for re-analysis: hostile archives must be refused cleanly.

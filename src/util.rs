@@ -47,6 +47,25 @@ pub fn norm_key(s: &str) -> String {
     s.trim().to_lowercase()
 }
 
+/// Header and attribute-name normal form: letters and digits only, lowercased, so that
+/// `Employee ID`, `employee_id` and `EMPLOYEEID` compare equal (a byte-order mark goes too).
+/// Runs for every header, key path and attribute a file names, hence the ASCII fast path.
+pub fn fold_name(name: &str) -> String {
+    if name.is_ascii() {
+        let mut out = String::with_capacity(name.len());
+        out.extend(
+            name.bytes()
+                .filter(u8::is_ascii_alphanumeric)
+                .map(|b| char::from(b.to_ascii_lowercase())),
+        );
+        return out;
+    }
+    name.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
 /// "1 user" / "3 users".
 pub fn plural(n: usize, one: &str, many: &str) -> String {
     if n == 1 {

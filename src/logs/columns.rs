@@ -8,6 +8,8 @@
 //! `errorcode`). The same table serves CSV headers and JSON keys, so both formats understand
 //! the same names.
 
+use crate::util::fold_name;
+
 /// A field of the log model a column can feed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Field {
@@ -260,16 +262,6 @@ const PREFIXES: &[&str] = &[
     "value",
 ];
 
-/// Lowercase letters and digits only: "Date (UTC)" -> "dateutc", "Change ID" -> "changeid".
-pub fn normalise(header: &str) -> String {
-    header
-        .trim_start_matches('\u{feff}')
-        .chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect()
-}
-
 fn table(kind: RecordKind) -> &'static [(Field, &'static [&'static str])] {
     match kind {
         RecordKind::Entry => ENTRY_ALIASES,
@@ -287,7 +279,7 @@ fn exact(kind: RecordKind, norm: &str) -> Option<Field> {
 
 /// The field a header or key path feeds, if any.
 pub fn match_column(kind: RecordKind, header: &str) -> Option<Field> {
-    let mut norm = normalise(header);
+    let mut norm = fold_name(header);
     loop {
         if let Some(f) = exact(kind, &norm) {
             return Some(f);

@@ -113,7 +113,7 @@ fn has(kind: RecordKind, headers: &[String], fields: &[Field]) -> bool {
 
 /// Which of the three portal files this is.
 fn detect(name: &str, headers: &[String]) -> anyhow::Result<RecordKind> {
-    let file = columns::normalise(name);
+    let file = crate::util::fold_name(name);
     let is_modified = has(
         RecordKind::Modified,
         headers,

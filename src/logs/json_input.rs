@@ -36,7 +36,7 @@ pub(super) fn read(name: &str, text: &str, inputs: &mut LogInputs) -> anyhow::Re
                     }
                 }
                 Flat::Objects(items) => {
-                    let key = columns::normalise(&path);
+                    let key = crate::util::fold_name(&path);
                     let kind = if key.ends_with("steps") {
                         Some(RecordKind::Step)
                     } else if key.ends_with("modifiedproperties") {

@@ -35,7 +35,7 @@ pub enum LogStatus {
 
 impl LogStatus {
     pub fn parse(raw: &str) -> Self {
-        match columns::normalise(raw).as_str() {
+        match crate::util::fold_name(raw).as_str() {
             "success" | "succeeded" | "successful" | "ok" => LogStatus::Success,
             "warning" | "warn" => LogStatus::Warning,
             "failure" | "failed" | "fail" | "error" => LogStatus::Failure,

@@ -2,7 +2,7 @@
 //! into a `LogEntry` with the derivations every format shares (canonical action names, status
 //! from the steps, skip reason from the texts).
 
-use super::columns::{self, Field};
+use super::columns::Field;
 use super::{codes, when, LogEntry, LogStatus, ModifiedProperty, Step};
 use std::collections::HashMap;
 
@@ -92,7 +92,7 @@ fn canonical_action(raw: &str) -> String {
         "disable",
         "other",
     ];
-    let n = columns::normalise(raw);
+    let n = crate::util::fold_name(raw);
     known
         .iter()
         .find(|k| k.to_ascii_lowercase() == n)

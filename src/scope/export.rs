@@ -4,10 +4,13 @@
 //! (case, spaces, punctuation) onto Entra source attribute names; columns that map to nothing
 //! are kept under their own name and reported as unmapped.
 
-use super::idp::{norm_attr, parse_bool, AttrValue, IdpUser};
+use super::idp::{parse_bool, AttrValue, IdpUser};
+use crate::util::fold_name as norm_attr;
 use serde::Serialize;
 use serde_json::Value;
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::OnceLock;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -143,6 +146,21 @@ const ALIASES: &[(&str, &str)] = &[
     ("usersource", "creationType"),
 ];
 
+/// The Entra attribute a normalised header names. The table is normalised once: doing it per
+/// header made a wide export spend most of its time lower-casing the same 60 names.
+fn entra_attribute(key: &str) -> Option<&'static str> {
+    static BY_KEY: OnceLock<HashMap<String, &'static str>> = OnceLock::new();
+    BY_KEY
+        .get_or_init(|| {
+            ENTRA_ATTRIBUTES
+                .iter()
+                .map(|a| (norm_attr(a), *a))
+                .collect()
+        })
+        .get(key)
+        .copied()
+}
+
 fn map_header(header: &str, okta: bool) -> Option<Mapping> {
     let key = norm_attr(header);
     if okta {
@@ -157,7 +175,7 @@ fn map_header(header: &str, okta: bool) -> Option<Mapping> {
     if key == "blocksignin" || key == "blockcredential" || key == "signinblocked" {
         return Some(Mapping::Inverted("accountEnabled"));
     }
-    if let Some(a) = ENTRA_ATTRIBUTES.iter().find(|a| norm_attr(a) == key) {
+    if let Some(a) = entra_attribute(&key) {
         return Some(Mapping::To(a));
     }
     if let Some(n) = key.strip_prefix("extensionattribute") {

@@ -2,8 +2,8 @@
 //! form: attribute keys normalised, integer operands parsed and regexes built once per
 //! filter, with every problem that makes a clause unusable recorded as an `Issue`.
 
-use super::idp::norm_attr;
 use super::operator::Operator;
+use crate::util::fold_name as norm_attr;
 use regex::Regex;
 use serde::Serialize;
 use std::sync::OnceLock;

@@ -8,12 +8,7 @@ use serde_json::{Map, Value};
 use std::collections::HashMap;
 
 /// Attribute names compare without case and punctuation (`employee_id` = `employeeId`).
-pub fn norm_attr(name: &str) -> String {
-    name.chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect()
-}
+use crate::util::fold_name as norm_attr;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
