@@ -177,6 +177,10 @@ pub fn parse_user(value: Value, position: &str) -> Result<User, ParseIssue> {
             }
         }
     }
+    // A Vec grows to room for four on its first push: for the usual single email that was
+    // 168 spare bytes per user, 160 MiB on a million-user tenant.
+    user.emails.shrink_to_fit();
+    user.phone_numbers.shrink_to_fit();
     drop_implied_schemas(&mut map);
     user.extra = Extra::from_map(&map);
     Ok(user)
@@ -204,6 +208,7 @@ pub fn parse_group(value: Value, position: &str) -> Result<Group, ParseIssue> {
             }
         }
     }
+    group.members.shrink_to_fit();
     group.extra = finish_extra(map);
     Ok(group)
 }
