@@ -317,7 +317,8 @@ pub fn trim_cut_value(excerpt: &str) -> String {
         .rfind(|c: char| {
             matches!(c, '"' | ',' | '{' | '}' | '[' | ']' | '<' | '>' | ':') || c.is_whitespace()
         })
-        .map(|i| i + 1)
+        // Cut after the separator, which may be wider than a byte (U+3000 is whitespace too).
+        .map(|i| i + body[i..].chars().next().map_or(1, char::len_utf8))
         .unwrap_or(0);
     format!("{}…", &body[..keep])
 }
@@ -451,6 +452,8 @@ mod tests {
             r#"[{"userName":"…"#
         );
         assert_eq!(trim_cut_value("complete body"), "complete body");
+        // A separator wider than one byte (ideographic space) is cut after, not inside.
+        assert_eq!(trim_cut_value("名前\u{3000}山田…"), "名前\u{3000}…");
     }
 
     #[test]

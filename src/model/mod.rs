@@ -287,7 +287,8 @@ pub fn implied_user_schemas(attrs: &Map<String, Value>) -> Vec<String> {
     list.extend(
         attrs
             .keys()
-            .filter(|k| k.len() > 4 && k[..4].eq_ignore_ascii_case("urn:"))
+            // Bytes, not `k[..4]`: a key such as "ac\u{94}x" has no character boundary at 4.
+            .filter(|k| k.len() > 4 && k.as_bytes()[..4].eq_ignore_ascii_case(b"urn:"))
             .cloned(),
     );
     list

@@ -77,7 +77,10 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> R
 
 fn strip_base(path: &str) -> Option<&str> {
     let n = BASE_PATH.len();
-    if path.len() >= n && path[..n].eq_ignore_ascii_case(BASE_PATH) {
+    if path
+        .get(..n)
+        .is_some_and(|p| p.eq_ignore_ascii_case(BASE_PATH))
+    {
         let rest = &path[n..];
         if rest.is_empty() || rest.starts_with('/') {
             return Some(rest);
@@ -366,5 +369,7 @@ mod tests {
         assert_eq!(strip_base("/SCIM/V2"), Some(""));
         assert_eq!(strip_base("/scim/v20/Users"), None);
         assert_eq!(strip_base("/Users"), None);
+        // No character boundary where the base path would end: not a match, not a panic.
+        assert_eq!(strip_base("/scim/v\u{e9}/Users"), None);
     }
 }
