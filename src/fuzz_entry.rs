@@ -107,7 +107,7 @@ pub fn idp_import(data: &[u8]) {
     // An unknown extension dispatches on the content; the other parser is then forced by
     // name, so every input reaches both without parsing the same way twice.
     let _ = crate::scope::export::parse_users("users.export", text);
-    let other = if text.trim_start().starts_with(['{', '[']) {
+    let other = if crate::scope::export::looks_json(text) {
         "users.csv"
     } else {
         "users.json"

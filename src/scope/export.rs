@@ -234,10 +234,14 @@ pub fn load_users(path: &Path) -> Result<IdpExport, String> {
     parse_users(&name, text.trim_start_matches('\u{feff}'))
 }
 
+/// What decides the format of a file named neither `.csv` nor `.json`.
+pub fn looks_json(text: &str) -> bool {
+    text.trim_start().starts_with(['{', '['])
+}
+
 pub fn parse_users(name: &str, text: &str) -> Result<IdpExport, String> {
     let lower = name.to_ascii_lowercase();
-    let looks_json = text.trim_start().starts_with(['{', '[']);
-    if lower.ends_with(".json") || (!lower.ends_with(".csv") && looks_json) {
+    if lower.ends_with(".json") || (!lower.ends_with(".csv") && looks_json(text)) {
         parse_graph_json(name, text)
     } else {
         parse_csv(name, text)
