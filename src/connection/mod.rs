@@ -13,7 +13,7 @@ mod base_url;
 mod certificate;
 mod discovery;
 mod network;
-mod probe;
+pub(crate) mod probe;
 mod scim;
 mod tls;
 
