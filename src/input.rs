@@ -157,7 +157,7 @@ pub fn scim_error(v: &serde_json::Value) -> Option<String> {
     let detail = ["detail", "message", "error_description", "error"]
         .iter()
         .find_map(|k| obj.get(*k).and_then(|d| d.as_str()).map(str::to_string));
-    if !is_scim_error && !(status.is_some() && detail.is_some()) {
+    if !(is_scim_error || status.is_some() && detail.is_some()) {
         return None;
     }
     let mut msg = String::from("a SCIM error response, not data");

@@ -165,16 +165,17 @@ fn write_resources<R: Sync>(
     Ok(())
 }
 
+/// `emit(name, writer-callback)`: writes one snapshot file by calling back with its writer.
+type EmitFn<'a> = dyn FnMut(&str, &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>) -> std::io::Result<()>
+    + 'a;
+
 /// Writes every snapshot file through `emit(name, writer-callback)`: shared by the
 /// in-memory form (`to_files`) and the streaming directory writer (`write_dir`).
 fn emit_all(
     tenant: &Tenant,
     transcript: &[TranscriptEntry],
     meta: &SnapshotMeta,
-    emit: &mut dyn FnMut(
-        &str,
-        &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
-    ) -> std::io::Result<()>,
+    emit: &mut EmitFn<'_>,
 ) -> std::io::Result<()> {
     emit(META_FILE, &mut |w| w.write_all(&pretty(meta)))?;
     emit(USERS_FILE, &mut |w| {
