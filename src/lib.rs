@@ -18,6 +18,7 @@ pub mod findings;
 #[doc(hidden)]
 pub mod fuzz_entry;
 pub mod input;
+pub mod input_file;
 pub mod logs;
 pub mod model;
 pub mod playbook;

@@ -306,15 +306,27 @@ fn header_key(h: &str) -> String {
 
 /// Parses `--ldap-groups`: a CSV whose header has a name-like column (displayName, name,
 /// groupName, cn, sAMAccountName...), or a plain list with one name per line (`#` comments).
+/// A file that holds no name at all (empty, comments only), or is recognisably something
+/// else (an HTML page, a SCIM error body, JSON), is refused: read as a list, it would make
+/// `ldap-group-collision` pass on names that are not groups, or on none.
 pub fn parse_ldap_groups(text: &str) -> Result<Vec<String>, String> {
     let text = text.trim_start_matches('\u{feff}');
+    if let Some(what) = crate::input::diagnose(text) {
+        return Err(what);
+    }
     let first = text
         .lines()
         .map(str::trim)
         .find(|l| !l.is_empty() && !l.starts_with('#'));
     let Some(first) = first else {
-        return Ok(Vec::new());
+        return Err("lists no group names (only comments or blank lines)".into());
     };
+    if first.starts_with(['{', '[']) {
+        return Err(
+            "JSON, not a list of group names: expected a CSV with a name column, or one name per line"
+                .into(),
+        );
+    }
     let mut header_reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -347,7 +359,7 @@ pub fn parse_ldap_groups(text: &str) -> Result<Vec<String>, String> {
             Ok(names)
         }
         None if header.len() > 1 => Err(format!(
-            "the CSV header has no group-name column (expected one of: displayName, name, groupName, group, cn, sAMAccountName), got: {first}"
+            "the CSV header has no group-name column (expected one of: displayName, name, groupName, group, cn, sAMAccountName), got: {}", crate::connection::probe::quote(first, 300)
         )),
         None => Ok(text
             .lines()

@@ -86,10 +86,9 @@ pub fn playbooks(
 
 /// Reads `--ldap-groups FILE` (CSV with a name-like column, or one name per line).
 pub fn ldap_groups(path: &std::path::Path) -> Result<Vec<String>, ToolError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| ToolError(format!("cannot read --ldap-groups {}: {e}", path.display())))?;
+    let text = crate::input_file::read_text(path, "LDAP groups").map_err(ToolError)?;
     crate::checks::groups::parse_ldap_groups(&text)
-        .map_err(|e| ToolError(format!("--ldap-groups {}: {e}", path.display())))
+        .map_err(|e| ToolError(format!("LDAP groups {}: {e}", path.display())))
 }
 
 pub fn build(

@@ -157,14 +157,20 @@ fn records(name: &str, text: &str) -> anyhow::Result<Vec<Value>> {
                 .cloned();
             match key.and_then(|k| obj.remove(&k)) {
                 Some(Value::Array(items)) => Ok(items),
-                Some(_) => {
-                    anyhow::bail!("{name}: `value` is not an array of provisioning-log records")
+                Some(other) => {
+                    anyhow::bail!(
+                        "{name}: wrong shape: `value` should be an array of provisioning-log records, found {}",
+                        crate::input_file::describe_json(&other)
+                    )
                 }
                 None => Ok(vec![Value::Object(obj)]),
             }
         }
-        Ok(_) => {
-            anyhow::bail!("{name}: expected a JSON array or object of provisioning-log records")
+        Ok(other) => {
+            anyhow::bail!(
+                "{name}: wrong shape: expected a JSON array or object of provisioning-log records, found {}",
+                crate::input_file::describe_json(&other)
+            )
         }
         Err(whole) => {
             let mut out = Vec::new();
@@ -175,9 +181,15 @@ fn records(name: &str, text: &str) -> anyhow::Result<Vec<Value>> {
             {
                 match serde_json::from_str::<Value>(line) {
                     Ok(v) => out.push(v),
-                    Err(_) => anyhow::bail!(
-                        "{name} is not valid JSON ({whole}); line {} is not a JSON record either",
-                        i + 1
+                    // Not newline-delimited records either: the whole-document error is the
+                    // one that says where the file went wrong (or that it was cut short).
+                    Err(_) if i == 0 || out.is_empty() => {
+                        anyhow::bail!("{name}: {}", crate::input::json_error(&whole))
+                    }
+                    Err(e) => anyhow::bail!(
+                        "{name}: line {}, column {}: not a JSON record ({e})",
+                        i + 1,
+                        e.column()
                     ),
                 }
             }

@@ -172,6 +172,9 @@ pub struct LogInputs {
     pub notes: Vec<String>,
 }
 
+/// How load errors name a `--provisioning-logs` file.
+const WHAT: &str = "provisioning log";
+
 /// Reads every `--provisioning-logs` file. An unreadable or unrecognisable file is an
 /// error (the user named it, so silently dropping it would hide evidence).
 pub fn load(paths: &[PathBuf]) -> anyhow::Result<LogInputs> {
@@ -191,17 +194,25 @@ pub fn parse_files(files: &[(String, Vec<u8>)]) -> anyhow::Result<LogInputs> {
     let mut csv_modified: Vec<(String, Record)> = Vec::new();
     for (name, bytes) in files {
         let name = name.clone();
-        let text = String::from_utf8_lossy(bytes);
-        let first = text
-            .trim_start_matches('\u{feff}')
-            .trim_start()
-            .chars()
-            .next();
-        if matches!(first, Some('{') | Some('[')) {
-            json_input::read(&name, &text, &mut inputs)?;
+        // Decoded, never read lossily: a binary or mis-encoded file is refused with its
+        // offset instead of being echoed back as replacement characters.
+        let text =
+            crate::input_file::decode_named(&name, WHAT, bytes).map_err(anyhow::Error::msg)?;
+        let text = text.trim_start_matches('\u{feff}');
+        let first = text.trim_start().chars().next();
+        let read = if matches!(first, Some('{') | Some('[')) {
+            json_input::read(&name, text, &mut inputs)
         } else {
-            csv_input::read(&name, &text, &mut inputs, &mut csv_steps, &mut csv_modified)?;
-        }
+            csv_input::read(&name, text, &mut inputs, &mut csv_steps, &mut csv_modified)
+        };
+        read.map_err(|e| {
+            anyhow::anyhow!(crate::input_file::explain_failure(
+                &name,
+                WHAT,
+                text,
+                e.to_string()
+            ))
+        })?;
     }
     join::join(&mut inputs, csv_steps, csv_modified);
     join::dedupe(&mut inputs);

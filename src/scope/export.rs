@@ -227,11 +227,8 @@ fn okta_status_enabled(status: &str) -> Option<bool> {
 /// Reads an export, choosing the format from the extension and the content.
 pub fn load_users(path: &Path) -> Result<IdpExport, String> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read IdP users {name}: {e}"))?;
-    let text = String::from_utf8(bytes).map_err(|_| {
-        format!("{name}: the IdP export is not UTF-8 text (save it as UTF-8 CSV or JSON)")
-    })?;
-    parse_users(&name, text.trim_start_matches('\u{feff}'))
+    let text = crate::input_file::read_text(path, "IdP users")?;
+    parse_users(&name, &text)
 }
 
 /// What decides the format of a file named neither `.csv` nor `.json`.
@@ -239,13 +236,25 @@ pub fn looks_json(text: &str) -> bool {
     text.trim_start().starts_with(['{', '['])
 }
 
+/// Parses an export already decoded to text. A refused file is named with what it really is
+/// when recognisable (empty, an HTML page, a SCIM error body).
 pub fn parse_users(name: &str, text: &str) -> Result<IdpExport, String> {
+    let text = text.trim_start_matches('\u{feff}');
     let lower = name.to_ascii_lowercase();
-    if lower.ends_with(".json") || (!lower.ends_with(".csv") && looks_json(text)) {
+    let parsed = if lower.ends_with(".json") || (!lower.ends_with(".csv") && looks_json(text)) {
         parse_graph_json(name, text)
     } else {
         parse_csv(name, text)
-    }
+    };
+    parsed.map_err(|e| crate::input_file::explain_failure(name, "IdP users", text, e))
+}
+
+/// An IdP user the target can be matched against: Entra matches on a UPN, mail or object id.
+fn identifiable(u: &IdpUser) -> bool {
+    [u.user_principal_name(), u.mail(), u.object_id()]
+        .into_iter()
+        .flatten()
+        .any(|v| !v.trim().is_empty())
 }
 
 fn parse_csv(name: &str, text: &str) -> Result<IdpExport, String> {
@@ -344,8 +353,14 @@ fn parse_csv(name: &str, text: &str) -> Result<IdpExport, String> {
 }
 
 fn parse_graph_json(name: &str, text: &str) -> Result<IdpExport, String> {
-    let value: Value =
-        serde_json::from_str(text).map_err(|e| format!("{name}: not valid JSON ({e})"))?;
+    let value: Value = serde_json::from_str(text)
+        .map_err(|e| format!("{name}: {}", crate::input::json_error(&e)))?;
+    let wrong_shape = |found: &Value| {
+        format!(
+            "{name}: wrong shape: expected Graph /users JSON (an object with a `value` array, or an array), found {}",
+            crate::input_file::describe_json(found)
+        )
+    };
     let mut notes = Vec::new();
     let items = match &value {
         Value::Array(a) => a.as_slice(),
@@ -358,14 +373,17 @@ fn parse_graph_json(name: &str, text: &str) -> Result<IdpExport, String> {
             }
             match o.get("value") {
                 Some(Value::Array(a)) => a.as_slice(),
-                _ => return Err(format!("{name}: expected Graph /users JSON: an object with a `value` array, or an array")),
+                Some(other) => {
+                    return Err(format!(
+                        "{} (`value` is {})",
+                        wrong_shape(&value),
+                        crate::input_file::describe_json(other)
+                    ))
+                }
+                None => return Err(wrong_shape(&value)),
             }
         }
-        _ => {
-            return Err(format!(
-                "{name}: expected Graph /users JSON: an object with a `value` array, or an array"
-            ))
-        }
+        other => return Err(wrong_shape(other)),
     };
     let mut unmapped: Vec<String> = Vec::new();
     let mut users = Vec::new();
@@ -418,6 +436,39 @@ fn parse_graph_json(name: &str, text: &str) -> Result<IdpExport, String> {
             }
         }
         users.push(u);
+    }
+    // The CSV path refuses a file without an identifying column; a JSON file has no header,
+    // so the same rule is applied to its records: with no identifier in any of them, every
+    // user would be reported "not provisioned" when the file is simply not a users export.
+    let unnamed = users.iter().filter(|u| !identifiable(u)).count();
+    if !users.is_empty() && unnamed == users.len() {
+        let mut keys: Vec<&str> = Vec::new();
+        for k in items
+            .iter()
+            .filter_map(Value::as_object)
+            .flat_map(|o| o.keys())
+        {
+            if keys.len() < 8 && !keys.contains(&k.as_str()) {
+                keys.push(k);
+            }
+        }
+        return Err(format!(
+            "{name}: no record has a usable identifier (expected userPrincipalName, mail or id in each of the {} records); keys found: {}",
+            users.len(),
+            if keys.is_empty() { "none".to_string() } else { keys.join(", ") }
+        ));
+    }
+    if users.is_empty() && !items.is_empty() {
+        return Err(format!(
+            "{name}: none of the {} items is a user object",
+            items.len()
+        ));
+    }
+    if unnamed > 0 {
+        notes.push(format!(
+            "{unnamed} of {} records have no userPrincipalName, mail or id and cannot be matched to the target",
+            users.len()
+        ));
     }
     Ok(IdpExport {
         path: name.to_string(),

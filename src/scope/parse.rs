@@ -13,10 +13,8 @@ use std::path::Path;
 /// Reads `path`, choosing JSON or TOML by extension, else by content.
 pub fn load_filter(path: &Path) -> Result<ScopeFilter, String> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read scope filter {name}: {e}"))?;
-    let text = String::from_utf8(bytes)
-        .map_err(|_| format!("{name}: the scope filter is not UTF-8 text"))?;
-    let text = text.trim_start_matches('\u{feff}');
+    let text = crate::input_file::read_text(path, "scope filter")?;
+    let text = text.as_str();
     let ext = path
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
@@ -26,13 +24,14 @@ pub fn load_filter(path: &Path) -> Result<ScopeFilter, String> {
         "toml" => false,
         _ => text.trim_start().starts_with(['{', '[']) || text.trim() == "null",
     };
-    if json {
-        let value: Value =
-            serde_json::from_str(text).map_err(|e| format!("{name}: not valid JSON ({e})"))?;
-        from_json(&name, &value)
+    let parsed = if json {
+        serde_json::from_str::<Value>(text)
+            .map_err(|e| format!("{name}: {}", crate::input::json_error(&e)))
+            .and_then(|value| from_json(&name, &value))
     } else {
         from_toml(&name, text)
-    }
+    };
+    parsed.map_err(|e| crate::input_file::explain_failure(&name, "scope filter", text, e))
 }
 
 fn get<'a>(m: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
@@ -55,9 +54,10 @@ pub fn from_json(name: &str, value: &Value) -> Result<ScopeFilter, String> {
             ))
         }
         Value::Object(o) => o,
-        _ => {
+        other => {
             return Err(format!(
-                "{name}: expected a JSON object (a synchronization schema or its scope object)"
+                "{name}: wrong shape: expected a JSON object (a synchronization schema or its scope object), found {}",
+                crate::input_file::describe_json(other)
             ))
         }
     };
@@ -88,7 +88,8 @@ pub fn from_json(name: &str, value: &Value) -> Result<ScopeFilter, String> {
         return scope_object(name, value, format!("{name}: scope object"));
     }
     Err(format!(
-        "{name}: not a scoping filter: expected a Graph synchronization schema (`synchronizationRules`) or a scope object (`groups`)"
+        "{name}: not a scoping filter: expected a Graph synchronization schema (`synchronizationRules`) or a scope object (`groups`), found {}",
+        crate::input_file::describe_json(value)
     ))
 }
 
