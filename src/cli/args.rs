@@ -71,8 +71,11 @@ pub struct GlobalArgs {
 #[derive(Debug, Clone, Args, Default)]
 #[command(next_help_heading = "Endpoint")]
 pub struct EndpointArgs {
-    /// SCIM base URL, e.g. https://host/scim/v2 (the "Tenant URL" in Entra, "Base URL" in Okta)
-    #[arg(long, env = "SCIM_BASE_URL", value_name = "URL")]
+    /// SCIM base URL, e.g. https://host/scim/v2 (the "Tenant URL" in Entra, "Base URL" in
+    /// Okta) [env: SCIM_BASE_URL]
+    // SCIM_BASE_URL is read by `base_url()`, not by clap: clap would count an exported
+    // variable as the flag and refuse it next to `--snapshot`, which must win over the env.
+    #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
     /// Bearer token as a value (visible to other local users: prefer SCIM_TOKEN or --token-file)
     #[arg(long, value_name = "TOKEN", hide_env_values = true)]
@@ -128,6 +131,20 @@ pub struct FetchArgs {
     /// Users sampled by the filter-username-eq / filter-externalid-eq probes
     #[arg(long, default_value_t = 5, value_name = "N")]
     pub probe_sample: usize,
+}
+
+/// The environment variable `--base-url` falls back to.
+pub const BASE_URL_ENV: &str = "SCIM_BASE_URL";
+
+impl EndpointArgs {
+    /// `--base-url`, else a non-empty SCIM_BASE_URL.
+    pub fn base_url(&self) -> Option<String> {
+        self.base_url.clone().or_else(|| {
+            std::env::var(BASE_URL_ENV)
+                .ok()
+                .filter(|v| !v.trim().is_empty())
+        })
+    }
 }
 
 impl Default for FetchArgs {

@@ -30,7 +30,7 @@ pub fn resolve(
     max_body_bytes: u64,
 ) -> Result<(Endpoint, Vec<String>), String> {
     let mut warnings = Vec::new();
-    let raw = args.base_url.clone().ok_or(
+    let raw = args.base_url().ok_or(
         "no endpoint: give --base-url (or SCIM_BASE_URL), or --snapshot PATH for an offline run",
     )?;
     let trimmed = raw.trim();

@@ -47,8 +47,18 @@ pub fn source(
     f: &FetchArgs,
     out: &Output,
 ) -> Result<Source, ToolError> {
-    match (&s.snapshot, &e.base_url) {
-        (Some(p), _) => Ok(Source::Snapshot(p.clone())),
+    match (&s.snapshot, e.base_url()) {
+        (Some(p), env_url) => {
+            // Only the environment can get here with a URL (the flag conflicts with
+            // --snapshot): an explicit --snapshot wins over an exported SCIM_BASE_URL.
+            if env_url.is_some() {
+                out.note(&format!(
+                    "{} is set but ignored: --snapshot was given",
+                    crate::cli::args::BASE_URL_ENV
+                ));
+            }
+            Ok(Source::Snapshot(p.clone()))
+        }
         (None, Some(_)) => Ok(Source::Live(live_client(e, f, out)?)),
         (None, None) => Err(ToolError(
             "no source: give --base-url (or SCIM_BASE_URL) for a live endpoint, or --snapshot PATH"

@@ -32,7 +32,7 @@ fn check_out_dir(out: &std::path::Path) -> Result<(), ToolError> {
 }
 
 pub async fn run(a: SnapshotArgs, out: &Output) -> CmdResult {
-    if a.endpoint.base_url.is_none() {
+    if a.endpoint.base_url().is_none() {
         return Err(ToolError(
             "no endpoint: give --base-url (or SCIM_BASE_URL) of the SCIM server to snapshot".into(),
         ));
