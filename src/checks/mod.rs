@@ -6,6 +6,7 @@
 //! registry entry only reads that result back, or reports the check as skipped offline.
 
 pub mod duplicates;
+pub mod email;
 pub mod groups;
 pub mod license;
 pub mod logs;
