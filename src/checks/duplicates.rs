@@ -80,54 +80,90 @@ fn state(u: &User) -> &'static str {
     }
 }
 
-/// duplicate-email: several users share an email (trimmed, case-insensitive). The target
-/// allows it, but only one copy can hold the licence (seed 004). Fail when two or more
-/// copies are active (one of them cannot be licensed), warn when the others are disabled.
+/// duplicate-email: several users share an email (trimmed, case-insensitive). Two kinds of
+/// sharing are told apart (seed 004): an *identifying* email (`users::identity_email_index`:
+/// primary, else work) shared by several users is the duplicate the target licenses only
+/// once: fail when two or more copies are active, warn when the others are disabled. A
+/// *secondary* address (any other value, e.g. type `other` from proxyAddresses) held by several users does
+/// not decide licences (the same rule as `unlicensable-user`) and is reported apart, as a
+/// warning: a lookup by email may still match the wrong person. Counts are people.
 pub fn duplicate_email(ctx: &Ctx, _: &Params) -> CheckResult {
     let id = DUPLICATE_EMAIL;
     let t = match ctx.tenant_or_skip(id) {
         Ok(t) => t,
         Err(r) => return r,
     };
-    // One key per distinct email of a user (sorted and deduplicated only when there are several).
+    // One key per distinct email of a user, flagged when it is the user's identity (sorted
+    // and deduplicated only when there are several).
     let items = t.users.iter().enumerate().flat_map(|(i, u)| {
-        let mut keys: Vec<Cow<str>> = u
+        let ident = super::users::identity_email_index(u);
+        let mut keys: Vec<(Cow<str>, bool)> = u
             .emails
             .iter()
-            .filter(|e| !e.value.trim().is_empty())
-            .map(|e| norm(&e.value))
+            .enumerate()
+            .filter(|(_, e)| !e.value.trim().is_empty())
+            .map(|(n, e)| (norm(&e.value), Some(n) == ident))
             .collect();
         if keys.len() > 1 {
-            keys.sort();
-            keys.dedup();
+            // Identity first within equal keys, so dedup keeps the identity flag.
+            keys.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+            keys.dedup_by(|a, b| a.0 == b.0);
         }
-        keys.into_iter().map(move |k| (k, i))
+        keys.into_iter()
+            .map(move |(k, is_ident)| (k, (i, is_ident)))
     });
     let found = clusters(t.users.len(), items);
     if found.is_empty() {
         return CheckResult::pass(id, "no two users share an email address");
     }
     let mut subjects = Vec::new();
-    let mut several_active = 0usize;
+    let (mut identity_shares, mut several_active, mut secondary_shares) = (0usize, 0usize, 0usize);
+    let mut identity_people: FastSet<usize> = FastSet::new();
+    let mut secondary_people: FastSet<usize> = FastSet::new();
     for (key, members) in &found {
-        let holder = members.iter().copied().find(|&i| t.users[i].is_active());
-        let active = members.iter().filter(|&&i| t.users[i].is_active()).count();
-        if active > 1 {
-            several_active += 1;
+        let idents: Vec<usize> = members.iter().filter(|m| m.1).map(|m| m.0).collect();
+        let aliases: Vec<usize> = members.iter().filter(|m| !m.1).map(|m| m.0).collect();
+        if idents.len() > 1 {
+            identity_shares += 1;
+            identity_people.extend(idents.iter().copied());
+            let holder = idents.iter().copied().find(|&i| t.users[i].is_active());
+            if idents.iter().filter(|&&i| t.users[i].is_active()).count() > 1 {
+                several_active += 1;
+            }
+            for &i in &idents {
+                let u = &t.users[i];
+                let detail = if Some(i) == holder {
+                    "active: the copy that holds the licence eligibility"
+                } else if u.is_active() {
+                    "active: a second copy, cannot hold a licence while the other copy has it"
+                } else if holder.is_some() {
+                    "disabled: a leftover copy, delete it in the console"
+                } else {
+                    "disabled: no copy of this email is active"
+                };
+                subjects.push(
+                    Subject::user(u, format!("identifying email; {detail}")).in_group(key.as_ref()),
+                );
+            }
         }
-        for &i in members {
+        if aliases.is_empty() {
+            continue;
+        }
+        secondary_shares += 1;
+        secondary_people.extend(members.iter().map(|m| m.0));
+        if idents.len() == 1 {
+            let u = &t.users[idents[0]];
+            subjects.push(
+                Subject::user(u, format!("{}: its identifying email, which another user holds as a secondary address", state(u)))
+                    .in_group(key.as_ref()),
+            );
+        }
+        for &i in &aliases {
             let u = &t.users[i];
-            let detail = if Some(i) == holder {
-                "active: the copy that holds the licence eligibility".to_string()
-            } else if u.is_active() {
-                "active: a second copy, cannot hold a licence while the other copy has it"
-                    .to_string()
-            } else if holder.is_some() {
-                "disabled: a leftover copy, delete it in the console".to_string()
-            } else {
-                "disabled: no copy of this email is active".to_string()
-            };
-            subjects.push(Subject::user(u, detail).in_group(key.as_ref()));
+            subjects.push(
+                Subject::user(u, format!("{}: a secondary address (not its primary or work email; e.g. type other from proxyAddresses)", state(u)))
+                    .in_group(key.as_ref()),
+            );
         }
     }
     let status = if several_active > 0 {
@@ -135,16 +171,35 @@ pub fn duplicate_email(ctx: &Ctx, _: &Params) -> CheckResult {
     } else {
         Status::Warn
     };
+    let secondary = (secondary_shares > 0).then(|| {
+        format!(
+            "{} shared by {} (these do not decide licences, but a lookup by email may match the wrong person)",
+            plural(secondary_shares, "secondary address", "secondary addresses"),
+            plural(secondary_people.len(), "person", "people"),
+        )
+    });
+    let message = if identity_shares > 0 {
+        let mut m = format!(
+            "expected one person per identifying email (the primary or work address), got {} shared by {} ({} with more than one active copy)",
+            plural(identity_shares, "email", "emails"),
+            plural(identity_people.len(), "person", "people"),
+            several_active
+        );
+        if let Some(s) = secondary {
+            m.push_str(&format!("; also {s}"));
+        }
+        m
+    } else {
+        format!(
+            "every identifying email (the primary or work address) belongs to one person; {}",
+            secondary.unwrap_or_default()
+        )
+    };
     CheckResult::found(
         id,
         status,
-        format!(
-            "expected one user per email address, got {} shared by {} ({} with more than one active copy)",
-            plural(found.len(), "email", "emails"),
-            plural(subjects.len(), "user", "users"),
-            several_active
-        ),
-        "for each email keep one user: delete the disabled copy in the console (Access > Users); if two copies are active, remove the wrong one from the IdP app assignment (or fix its email in the IdP) so only one person holds the address",
+        message,
+        "for each identifying email keep one user: delete the disabled copy in the console (Access > Users); if two copies are active, remove the wrong one from the IdP app assignment (or fix its email in the IdP) so only one person holds the address; remove a shared secondary address (proxyAddresses) from the users it does not belong to",
         subjects,
     )
 }

@@ -21,9 +21,33 @@ pub fn has_email(u: &User) -> bool {
     u.emails.iter().any(|e| !e.value.trim().is_empty())
 }
 
-/// The email the target would use for the user (primary, else first non-blank), if valid.
+/// Which of the user's email values identifies the user to the target (seed 004: the email
+/// is the account's identity and the licence key; the IdPs map `mail` to
+/// `emails[type eq "work"]`): the one marked primary, else the first of type `work`, else the
+/// first whose type is not `other`. An address of type `other` (Entra maps proxyAddresses
+/// there) is an alias, never the identity, unless the server marked it primary.
+pub fn identity_email_index(u: &User) -> Option<usize> {
+    let filled = |e: &&crate::model::Email| !e.value.trim().is_empty();
+    let kind_is = |e: &crate::model::Email, k: &str| {
+        e.kind
+            .as_deref()
+            .is_some_and(|t| t.trim().eq_ignore_ascii_case(k))
+    };
+    let pos =
+        |f: &dyn Fn(&crate::model::Email) -> bool| u.emails.iter().position(|e| filled(&e) && f(e));
+    pos(&|e| e.primary)
+        .or_else(|| pos(&|e| kind_is(e, "work")))
+        .or_else(|| pos(&|e| !kind_is(e, "other")))
+}
+
+/// The identifying email (see `identity_email_index`), if any.
+pub fn identity_email(u: &User) -> Option<&str> {
+    identity_email_index(u).map(|i| u.emails[i].value.as_str())
+}
+
+/// The identifying email, if it is a valid address: what the target can license.
 pub fn usable_email(u: &User) -> Option<&str> {
-    u.primary_email().filter(|e| email_problem(e).is_none())
+    identity_email(u).filter(|e| email_problem(e).is_none())
 }
 
 fn active_label(u: &User) -> &'static str {
