@@ -58,3 +58,69 @@ fn the_base_url_env_is_used_without_a_snapshot() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("`not-a-url` is not a URL"), "{err}");
 }
+
+/// A snapshot directory with one user whose userName is `len` characters long.
+fn tenant_with_huge_user_name(len: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let huge = "h".repeat(len);
+    let users = serde_json::json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+        "totalResults": 1, "startIndex": 1, "itemsPerPage": 1,
+        "Resources": [{
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "id": "u1", "userName": huge, "active": true,
+            "emails": [{"value": "ann@example.com", "type": "work", "primary": true}]
+        }]
+    });
+    std::fs::write(dir.path().join("Users.json"), users.to_string()).unwrap();
+    let groups = serde_json::json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+        "totalResults": 0, "startIndex": 1, "itemsPerPage": 0, "Resources": []
+    });
+    std::fs::write(dir.path().join("Groups.json"), groups.to_string()).unwrap();
+    dir
+}
+
+/// Proves a 4 MB userName is clipped in human output (kilobytes, not the value times the checks).
+#[test]
+fn human_output_clips_a_huge_value() {
+    let dir = tenant_with_huge_user_name(4 << 20);
+    let out = bin()
+        .args(["check", "--snapshot"])
+        .arg(dir.path())
+        .args(["--format", "human"])
+        .output()
+        .unwrap();
+    assert_ne!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.stdout.len() < 200_000,
+        "human report is {} bytes",
+        out.stdout.len()
+    );
+    assert!(text.contains("characters clipped"), "{text}");
+}
+
+/// Proves JSON keeps the full value that human output clips.
+#[test]
+fn json_output_keeps_the_full_value() {
+    let len = 1 << 20;
+    let dir = tenant_with_huge_user_name(len);
+    let out = bin()
+        .args(["check", "--snapshot"])
+        .arg(dir.path())
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&"h".repeat(len)),
+        "the full userName is in the JSON report"
+    );
+    assert!(!text.contains("characters clipped"));
+}

@@ -2,13 +2,52 @@
 //! results grouped by playbook (a check shared by two playbooks is shown in full once and
 //! referenced afterwards), the first N subjects per check, remediation, HTTP evidence for
 //! live checks, and a summary line. Without colour it reads the same: symbols are text.
+//! Every value from the tenant or the server is clipped to a readable length (a 50 MB
+//! userName must not flood the terminal) and stripped of terminal control bytes; JSON and
+//! CSV keep the full values.
 
 use super::RenderOptions;
 use crate::findings::{CheckResult, Status};
 use crate::report::{Report, SourceKind};
 use colored::{ColoredString, Colorize};
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt::Write;
+
+/// Longest single value (a label, an id, a URL) shown, in characters.
+const VALUE_MAX: usize = 200;
+/// Longest sentence (a message, a detail, a remediation) shown, in characters.
+const TEXT_MAX: usize = 1000;
+
+/// `s` at most `max` characters long: the start and the end are kept (a detail ends with the
+/// reason) around a note of how much was left out. Escape and other control characters
+/// (but newline and tab) are replaced so a value cannot drive the terminal.
+pub(crate) fn clip(s: &str, max: usize) -> Cow<'_, str> {
+    let unsafe_char = |c: char| c.is_control() && c != '\n' && c != '\t';
+    let clean: Cow<str> = if s.chars().any(unsafe_char) {
+        Cow::Owned(
+            s.chars()
+                .map(|c| if unsafe_char(c) { '\u{fffd}' } else { c })
+                .collect(),
+        )
+    } else {
+        Cow::Borrowed(s)
+    };
+    if clean.len() <= max {
+        return clean;
+    }
+    let total = clean.chars().count();
+    if total <= max {
+        return clean;
+    }
+    let (head, tail) = (max * 2 / 3, max / 3);
+    let start: String = clean.chars().take(head).collect();
+    let end: String = clean.chars().skip(total - tail).collect();
+    Cow::Owned(format!(
+        "{start}… [{} characters clipped; --format json or csv has the full value] …{end}",
+        total - head - tail
+    ))
+}
 
 fn paint(text: &str, opts: &RenderOptions, f: fn(&str) -> ColoredString) -> String {
     if opts.color {
@@ -78,9 +117,14 @@ fn header(out: &mut String, report: &Report, opts: &RenderOptions) {
         report.tool.version,
         report.generated_at
     );
-    let _ = writeln!(out, "source: {} {}", kind, report.source.label);
+    let _ = writeln!(
+        out,
+        "source: {} {}",
+        kind,
+        clip(&report.source.label, VALUE_MAX)
+    );
     if let Some(url) = &report.source.base_url {
-        let _ = writeln!(out, "base URL: {url}");
+        let _ = writeln!(out, "base URL: {}", clip(url, VALUE_MAX));
     }
     match &report.tenant {
         Some(t) => {
@@ -97,7 +141,7 @@ fn header(out: &mut String, report: &Report, opts: &RenderOptions) {
         }
     }
     for w in &report.warnings {
-        let line = format!("!!! WARNING: {w} !!!");
+        let line = format!("!!! WARNING: {} !!!", clip(w, TEXT_MAX));
         let _ = writeln!(out, "{}", paint(&line, opts, |s| s.yellow().bold()));
     }
 }
@@ -114,7 +158,7 @@ fn check(out: &mut String, c: &CheckResult, opts: &RenderOptions) {
         symbol(c.status, opts),
         paint(&c.id, opts, |s| s.bold()),
         count,
-        c.message
+        clip(&c.message, TEXT_MAX)
     );
     if let Some(at) = &c.at {
         let took = c
@@ -131,25 +175,30 @@ fn check(out: &mut String, c: &CheckResult, opts: &RenderOptions) {
         let note = e
             .note
             .as_deref()
-            .map(|n| format!(" ({n})"))
+            .map(|n| format!(" ({})", clip(n, TEXT_MAX)))
             .unwrap_or_default();
         let _ = writeln!(
             out,
             "    {} {} -> {} in {} ms at {}{}",
-            e.method, e.url, status, e.elapsed_ms, e.at, note
+            e.method,
+            clip(&e.url, VALUE_MAX),
+            status,
+            e.elapsed_ms,
+            e.at,
+            note
         );
     }
     let shown = c.subjects.len().min(opts.max_subjects);
     for s in &c.subjects[..shown] {
-        let mut line = format!("    - {}", s.label());
+        let mut line = format!("    - {}", clip(s.label(), VALUE_MAX));
         if s.label() != s.id {
-            let _ = write!(line, " [{}]", s.id);
+            let _ = write!(line, " [{}]", clip(&s.id, VALUE_MAX));
         }
         if let Some(g) = &s.group_key {
-            let _ = write!(line, " group {g}");
+            let _ = write!(line, " group {}", clip(g, VALUE_MAX));
         }
         if !s.detail.is_empty() {
-            let _ = write!(line, ": {}", s.detail);
+            let _ = write!(line, ": {}", clip(&s.detail, TEXT_MAX));
         }
         let _ = writeln!(out, "{line}");
     }
@@ -165,7 +214,27 @@ fn check(out: &mut String, c: &CheckResult, opts: &RenderOptions) {
             out,
             "    {} {}",
             paint("fix:", opts, |s| s.cyan().bold()),
-            c.remediation
+            clip(&c.remediation, TEXT_MAX)
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clip;
+
+    #[test]
+    fn a_huge_value_keeps_its_start_and_end_and_says_how_much_was_clipped() {
+        let v = format!("{}@tail-reason", "x".repeat(10_000));
+        let c = clip(&v, 200);
+        assert!(c.chars().count() < 300, "{}", c.len());
+        assert!(c.starts_with("xxx") && c.ends_with("tail-reason"), "{c}");
+        assert!(c.contains("characters clipped"), "{c}");
+        assert_eq!(clip("short", 200), "short");
+    }
+
+    #[test]
+    fn terminal_escapes_are_neutralised() {
+        assert_eq!(clip("a\u{1b}[31mb\nc", 200), "a\u{fffd}[31mb\nc");
     }
 }
