@@ -46,6 +46,8 @@ pub async fn run(plan: Plan, progress: &Progress) -> anyhow::Result<Outcome> {
     let mut no_tenant_reason: Option<String> = None;
     let (source_info, transcript, offline_reason) = match &plan.source {
         Source::Live(client) => {
+            // Why a live check has no result on a live run (offline runs say "snapshot").
+            let mut live_reason: Option<String> = None;
             let ep = &client.endpoint;
             if ep.insecure {
                 warnings.push(
@@ -64,11 +66,15 @@ pub async fn run(plan: Plan, progress: &Progress) -> anyhow::Result<Outcome> {
                     live.insert(r.id.clone(), r);
                 }
                 tenant = Some(fetched.tenant);
+                live_reason = Some("not run: the fetch produced no result for this check".into());
             } else if !conn.proceed {
+                let step = conn.failed_step.as_deref().unwrap_or("an earlier step");
                 no_tenant_reason = Some(format!(
-                    "not run: the connection failed at `{}`, so no tenant data could be fetched",
-                    conn.failed_step.as_deref().unwrap_or("an earlier step")
+                    "not run: the connection failed at `{step}`, so no tenant data could be fetched"
                 ));
+                live_reason = Some(format!("not run: the connection failed at `{step}`"));
+            } else {
+                live_reason = Some("not run: the tenant was not fetched in this run".into());
             }
             (
                 SourceInfo {
@@ -78,7 +84,7 @@ pub async fn run(plan: Plan, progress: &Progress) -> anyhow::Result<Outcome> {
                     insecure: ep.insecure,
                 },
                 client.transcript.clone(),
-                None,
+                live_reason,
             )
         }
         Source::Snapshot(path) => {

@@ -124,3 +124,52 @@ fn json_output_keeps_the_full_value() {
     );
     assert!(!text.contains("characters clipped"));
 }
+
+/// A 127.0.0.1 port nothing listens on (bound, then released).
+fn closed_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+/// Proves checks skipped after a failed connection name the failed step, not "needs a live endpoint".
+#[test]
+fn checks_after_a_failed_connection_name_the_failed_step() {
+    let url = format!("http://127.0.0.1:{}/scim/v2", closed_port());
+    let out = bin()
+        .args([
+            "check",
+            "--base-url",
+            &url,
+            "--format",
+            "json",
+            "--timeout",
+            "5",
+        ])
+        .env("SCIM_TOKEN", "tok-first-contact-1")
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a JSON report");
+    let checks = report["checks"].as_array().unwrap();
+    let message = |id: &str| {
+        checks
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap_or_else(|| panic!("{id} in the report"))["message"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    for id in [
+        "pagination-consistency",
+        "fetch-complete",
+        "duplicate-email",
+    ] {
+        let m = message(id);
+        assert!(
+            m.contains("not run: the connection failed at `tcp`"),
+            "{id}: {m}"
+        );
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("needs a live endpoint"), "{text}");
+}
