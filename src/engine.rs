@@ -47,7 +47,7 @@ pub async fn run(plan: Plan, progress: &Progress) -> anyhow::Result<Outcome> {
     let (source_info, transcript, offline_reason) = match &plan.source {
         Source::Live(client) => {
             // Why a live check has no result on a live run (offline runs say "snapshot").
-            let mut live_reason: Option<String> = None;
+            let live_reason: Option<String>;
             let ep = &client.endpoint;
             if ep.insecure {
                 warnings.push(

@@ -173,3 +173,55 @@ fn checks_after_a_failed_connection_name_the_failed_step() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(!text.contains("needs a live endpoint"), "{text}");
 }
+
+#[path = "server_support/mod.rs"]
+mod server_support;
+
+/// Runs `check` against the embedded server with `extra` flags; returns stderr.
+fn check_live_stderr(extra: &[&str]) -> String {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(server_support::serve(Default::default()));
+    let out = bin()
+        .args(["check", "--base-url", server.base_url(), "--format", "json"])
+        .args(extra)
+        .env("SCIM_TOKEN", server_support::TOKEN)
+        .output()
+        .unwrap();
+    drop(server);
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_ne!(out.status.code(), Some(2), "{err}");
+    assert!(
+        !err.contains(server_support::TOKEN),
+        "the token leaked: {err}"
+    );
+    err
+}
+
+/// Proves -v logs every request (method, URL, status, time) on stderr, and nothing without it.
+#[test]
+fn verbose_logs_every_request_on_stderr() {
+    let quiet = check_live_stderr(&[]);
+    assert!(!quiet.contains("http: GET"), "{quiet}");
+    let err = check_live_stderr(&["-v"]);
+    let lines: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("http: GET http://127.0.0.1:"))
+        .collect();
+    assert!(lines.len() >= 5, "{err}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("/Users") && l.contains(" -> 200 in ")),
+        "{err}"
+    );
+    assert!(lines.iter().all(|l| l.ends_with(" ms")), "{err}");
+    assert!(!err.contains("  > "), "headers only with -vv: {err}");
+}
+
+/// Proves -vv adds request and response headers, with the credential redacted.
+#[test]
+fn very_verbose_adds_scrubbed_headers() {
+    let err = check_live_stderr(&["-vv"]);
+    assert!(err.contains("  > authorization: [REDACTED]"), "{err}");
+    assert!(err.contains("  < content-type: "), "{err}");
+}

@@ -147,7 +147,7 @@ fn plan(
         timeout: Duration::from_secs(30),
         max_body_bytes: 64 * 1024 * 1024,
     };
-    let client = HttpClient::new(endpoint, Transcript::default())?;
+    let client = HttpClient::new(endpoint, Transcript::logging(out.verbose))?;
     let audit = crate::cli::args::AuditArgs {
         licenses: Some(inputs.licenses),
         ldap_groups: Some(inputs.ldap_groups.clone()),

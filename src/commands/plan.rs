@@ -38,7 +38,7 @@ pub fn live_client(e: &EndpointArgs, f: &FetchArgs, out: &Output) -> Result<Http
     for w in warnings {
         out.warn(&w);
     }
-    Ok(HttpClient::new(endpoint, Transcript::default())?)
+    Ok(HttpClient::new(endpoint, Transcript::logging(out.verbose))?)
 }
 
 pub fn source(

@@ -100,12 +100,22 @@ pub struct TranscriptEntry {
     pub error: Option<String>,
 }
 
-/// Every exchange of a run, in order. Cheap to clone (shared).
+/// Every exchange of a run, in order. Cheap to clone (shared). With a `RequestLog` level
+/// (`-v`), each exchange is also logged on stderr as it is recorded.
 #[derive(Clone, Default, Debug)]
-pub struct Transcript(Arc<Mutex<Vec<TranscriptEntry>>>);
+pub struct Transcript(
+    Arc<Mutex<Vec<TranscriptEntry>>>,
+    super::request_log::RequestLog,
+);
 
 impl Transcript {
+    /// An empty transcript that logs every exchange at `level` (the `-v` count).
+    pub fn logging(level: u8) -> Self {
+        Transcript(Arc::default(), super::request_log::RequestLog(level))
+    }
+
     pub fn push(&self, e: TranscriptEntry) {
+        self.1.log(&e);
         if let Ok(mut v) = self.0.lock() {
             v.push(e);
         }

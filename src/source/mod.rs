@@ -2,4 +2,5 @@
 
 pub mod fetch;
 pub mod http;
+pub mod request_log;
 pub mod snapshot;
