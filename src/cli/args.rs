@@ -1,5 +1,18 @@
 //! Raw command-line flags (clap derive). Parsed here, validated and resolved into ready-made
-//! objects by the command modules; nothing in this file does I/O.
+//! objects by the command modules; nothing in this file does I/O (but `base_url()`, which
+//! reads SCIM_BASE_URL).
+//!
+//! Layout, so that each option is listed only where it applies:
+//! - `GlobalArgs` (every subcommand): colours, -q, -v.
+//! - `ReportArgs` (commands that produce a report: test-connection, check, demo,
+//!   explain-user, bundle): --format, --fail-on, --max-subjects.
+//! - `FormatArgs` (commands that print a listing: playbooks, scope simulate): --format.
+//! - One `Args` struct per concern (endpoint, fetching, offline sources, audit, bundle),
+//!   flattened into the commands that use it.
+//!
+//! Help texts: every option has a doc line; defaults and env vars are shown by clap (do not
+//! repeat them in the text unless clap cannot show them, then hide clap's); examples stay
+//! under 76 columns per line (continue long commands with ` \`) so they never wrap.
 
 use crate::report::FailOn;
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -13,17 +26,21 @@ use std::path::PathBuf;
     long_about = "Finds out why SCIM user provisioning (Microsoft Entra ID, Okta, OneLogin, DTS, Safous) \
 is failing and writes the support ticket for it. Read-only by default: every request is a GET.",
     after_help = "Examples:
-  scim-doctor demo                                  # try it on the built-in sample tenant
-  SCIM_TOKEN=... scim-doctor test-connection --base-url https://host/scim/v2
-  SCIM_TOKEN=... scim-doctor check --base-url https://host/scim/v2 --licenses 500
+  scim-doctor demo          # try it on the built-in sample tenant
+  export SCIM_TOKEN=...
+  scim-doctor test-connection --base-url https://host/scim/v2
+  scim-doctor check --base-url https://host/scim/v2 --licenses 500
   scim-doctor check --snapshot ./snap --format markdown > ticket.md
 
-Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 the tool could not run.",
+Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
+2 the tool could not run.",
     propagate_version = true
 )]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
+    #[command(flatten)]
+    pub early_report: EarlyReportArgs,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -45,26 +62,68 @@ pub enum ColorChoice {
     Never,
 }
 
+/// Options of every subcommand: what goes to stderr, and colours.
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
-    /// Output format [default: human on a terminal, json otherwise]
-    #[arg(long, global = true, value_enum)]
-    pub format: Option<Format>,
     /// When to use colours (NO_COLOR and TERM=dumb are honoured with auto)
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
-    /// Only print the report (no progress, no notes)
+    /// Only print the result (no progress, no notes)
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
-    /// Log every request and decision to stderr (repeat for more)
+    /// Log every HTTP request to stderr (method, URL, status, time); -vv adds headers
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
-    /// Lowest finding level that makes the exit code 1
-    #[arg(long, global = true, value_enum, default_value_t = FailOn::Fail)]
-    pub fail_on: FailOn,
-    /// Subjects listed per check in human and markdown output (JSON and CSV are never truncated)
-    #[arg(long, global = true, default_value_t = 10, value_name = "N")]
-    pub max_subjects: usize,
+}
+
+/// How a report is rendered and what makes the exit code 1. The fields are options (their
+/// defaults written in the help text) so that the same options given before the subcommand
+/// (`EarlyReportArgs`) can fill in what the subcommand did not set.
+#[derive(Debug, Clone, Args, Default)]
+#[command(next_help_heading = "Report")]
+pub struct ReportArgs {
+    /// Output format [default: human on a terminal, json otherwise]
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Lowest finding level that makes the exit code 1 [default: fail]
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    /// Subjects listed per check in human and markdown output (JSON and CSV list all)
+    /// [default: 10]
+    #[arg(long, value_name = "N")]
+    pub max_subjects: Option<usize>,
+}
+
+impl ReportArgs {
+    /// These options, completed by the ones given before the subcommand.
+    pub fn or(&self, early: &EarlyReportArgs) -> ReportArgs {
+        ReportArgs {
+            format: self.format.or(early.format),
+            fail_on: self.fail_on.or(early.fail_on),
+            max_subjects: self.max_subjects.or(early.max_subjects),
+        }
+    }
+}
+
+/// `scim-doctor --format json check ...`: the report options before the subcommand, as
+/// they were accepted when they were global. Still accepted, not shown in help (they are
+/// listed under each command that produces a report).
+#[derive(Debug, Clone, Args, Default)]
+pub struct EarlyReportArgs {
+    #[arg(long = "format", value_enum, hide = true)]
+    pub format: Option<Format>,
+    #[arg(long = "fail-on", value_enum, hide = true)]
+    pub fail_on: Option<FailOn>,
+    #[arg(long = "max-subjects", value_name = "N", hide = true)]
+    pub max_subjects: Option<usize>,
+}
+
+/// The output format of a listing (no findings, so no --fail-on).
+#[derive(Debug, Clone, Args, Default)]
+pub struct FormatArgs {
+    /// Output format [default: human on a terminal, json otherwise]
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
 }
 
 /// How to reach and authenticate to a live SCIM endpoint.
@@ -215,7 +274,8 @@ pub struct AuditArgs {
     /// The IdP's users: Entra users CSV, Okta users CSV or Graph /users JSON
     #[arg(long, value_name = "FILE")]
     pub idp_users: Option<PathBuf>,
-    /// Entra provisioning logs: portal CSV (the three files) or JSON, or Graph JSON (repeatable)
+    /// Entra provisioning logs: portal CSV (the three files) or JSON, or Graph JSON; takes
+    /// several files, so give it after any positional argument (or end the list with --)
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub provisioning_logs: Vec<PathBuf>,
 }
@@ -257,13 +317,16 @@ pub struct BundleArgs {
 pub enum Command {
     /// Diagnose the connection the way an IdP's "Test connection" button would fail
     #[command(after_help = "Examples:
-  SCIM_TOKEN=... scim-doctor test-connection --base-url https://host/scim/v2
-  scim-doctor test-connection --base-url https://host/scim/v2 --token-file token.txt
-  scim-doctor test-connection --base-url https://host/scim --username KEY --password-file secret.txt
+  export SCIM_TOKEN=...
+  scim-doctor test-connection --base-url https://host/scim/v2
+  scim-doctor test-connection --base-url https://host/scim/v2 \\
+      --token-file token.txt
+  scim-doctor test-connection --base-url https://host/scim \\
+      --username KEY --password-file secret.txt
 
 Steps: base-url, dns, tcp, tls, http-auth, endpoint-path, scim-response,
-idp-test-connection, service-provider-config. After a hard failure the rest are skipped.
-Every request is a GET.
+idp-test-connection, service-provider-config. After a hard failure the rest
+are skipped. Every request is a GET.
 
 Exit codes: 0 passed, 1 a step failed (per --fail-on), 2 bad arguments.")]
     TestConnection(TestConnectionArgs),
@@ -272,17 +335,21 @@ Exit codes: 0 passed, 1 a step failed (per --fail-on), 2 bad arguments.")]
     #[command(after_help = "Examples:
   SCIM_TOKEN=... scim-doctor check --base-url https://host/scim/v2
   scim-doctor check --snapshot ./snap --playbook duplicate-users
-  scim-doctor check --snapshot ./snap --licenses 250 --license-mode groups --license-groups VPN
-  scim-doctor check --snapshot ./snap --scope-filter scope.json --idp-users users.csv
+  scim-doctor check --snapshot ./snap --licenses 250 \\
+      --license-mode groups --license-groups VPN
+  scim-doctor check --snapshot ./snap --scope-filter scope.json \\
+      --idp-users users.csv
   scim-doctor check --snapshot ./snap --format json > report.json
   scim-doctor check --snapshot ./snap --bundle --case-id 01234 --redact-pii
 
-Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 the tool could not run.")]
+Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
+2 the tool could not run.")]
     Check(CheckArgs),
 
     /// Fetch the whole tenant into a snapshot directory for offline analysis
     #[command(after_help = "Examples:
-  SCIM_TOKEN=... scim-doctor snapshot --base-url https://host/scim/v2 --out ./snap
+  SCIM_TOKEN=... scim-doctor snapshot --base-url https://host/scim/v2 \\
+      --out ./snap
   scim-doctor check --snapshot ./snap")]
     Snapshot(SnapshotArgs),
 
@@ -296,15 +363,25 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 the to
     /// Serve a tenant read-only over SCIM on 127.0.0.1 (for trials, tests and benchmarks)
     #[command(after_help = "Examples:
   scim-doctor serve --demo --token secret
-  scim-doctor serve --snapshot ./snap --port 8080 --max-page-size 100 --latency-ms 50")]
+  scim-doctor serve --snapshot ./snap --port 8080 --max-page-size 100 \\
+      --latency-ms 50")]
     Serve(ServeArgs),
 
     /// List or document the playbooks and checks
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:
+  scim-doctor playbooks list
+  scim-doctor playbooks show duplicate-users"
+    )]
     Playbooks(PlaybooksCommand),
 
     /// Simulate Entra scoping filters
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:
+  scim-doctor scope simulate --filter scope.json --idp-users users.csv"
+    )]
     Scope(ScopeCommand),
 
     /// Trace one user end to end: import, scope, match, target state, logs, verdict
@@ -312,8 +389,18 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 the to
         name = "explain-user",
         after_help = "Examples:
   scim-doctor explain-user alice@example.com --snapshot ./snap
-  scim-doctor explain-user alice@example.com --snapshot ./snap --idp-users users.csv --scope-filter scope.json
-  SCIM_TOKEN=... scim-doctor explain-user 4f1c... --base-url https://host/scim/v2"
+  scim-doctor explain-user alice@example.com --snapshot ./snap \\
+      --idp-users users.csv --scope-filter scope.json
+  scim-doctor explain-user alice@example.com --snapshot ./snap \\
+      --provisioning-logs ProvisioningLogs*.csv
+  SCIM_TOKEN=... scim-doctor explain-user 4f1c... \\
+      --base-url https://host/scim/v2
+
+Note: --provisioning-logs takes several files, so give the user first (as
+above), or end the file list with -- before the user.
+
+Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
+2 the tool could not run."
     )]
     ExplainUser(ExplainUserArgs),
 
@@ -321,8 +408,10 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 the to
     #[command(
         args_conflicts_with_subcommands = true,
         after_help = "Examples:
-  scim-doctor bundle --snapshot ./snap --case-id 01234 --description 'users not provisioned'
-  SCIM_TOKEN=... scim-doctor bundle --base-url https://host/scim/v2 --redact-pii --keep-domains
+  scim-doctor bundle --snapshot ./snap --case-id 01234 \\
+      --description 'users not provisioned'
+  SCIM_TOKEN=... scim-doctor bundle --base-url https://host/scim/v2 \\
+      --redact-pii --keep-domains
   scim-doctor bundle verify scim-doctor-host-20261126T073800Z.zip"
     )]
     Bundle(BundleCommandArgs),
@@ -332,6 +421,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 the to
   scim-doctor completions bash > /etc/bash_completion.d/scim-doctor
   scim-doctor completions zsh > \"${fpath[1]}/_scim-doctor\"")]
     Completions {
+        /// The shell to write completions for
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
@@ -339,7 +429,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 the to
     /// Print the man page (roff) to stdout, or write one page per command into --out DIR
     #[command(after_help = "Examples:
   scim-doctor man > scim-doctor.1
-  scim-doctor man --out ./man")]
+  scim-doctor man --out ./man     # scim-doctor.1 and one page per command")]
     Man {
         /// Write one page per command into this directory instead of stdout
         #[arg(long, value_name = "DIR")]
@@ -347,10 +437,36 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 the to
     },
 }
 
+impl Command {
+    /// The report options of this command (defaults for commands without a report).
+    pub fn report_args(&self) -> ReportArgs {
+        let format_only = |f: &FormatArgs| ReportArgs {
+            format: f.format,
+            ..Default::default()
+        };
+        match self {
+            Command::TestConnection(a) => a.report.clone(),
+            Command::Check(a) => a.report.clone(),
+            Command::Demo(a) => a.report.clone(),
+            Command::ExplainUser(a) => a.report.clone(),
+            Command::Bundle(a) => a.report.clone(),
+            Command::Playbooks(PlaybooksCommand::List { format, .. })
+            | Command::Playbooks(PlaybooksCommand::Show { format, .. }) => format_only(format),
+            Command::Scope(ScopeCommand::Simulate(a)) => format_only(&a.format),
+            Command::Snapshot(_)
+            | Command::Serve(_)
+            | Command::Completions { .. }
+            | Command::Man { .. } => Default::default(),
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct TestConnectionArgs {
     #[command(flatten)]
     pub endpoint: EndpointArgs,
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 #[derive(Debug, Args)]
@@ -365,9 +481,11 @@ pub struct CheckArgs {
     pub audit: AuditArgs,
     #[command(flatten)]
     pub bundle: BundleArgs,
+    #[command(flatten)]
+    pub report: ReportArgs,
     /// With --format csv: write one CSV per check into this directory (else CSV of all
     /// subjects goes to stdout)
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", help_heading = "Report")]
     pub out: Option<PathBuf>,
 }
 
@@ -378,7 +496,7 @@ pub struct SnapshotArgs {
     #[command(flatten)]
     pub fetch: FetchArgs,
     /// Directory to write (created; must be empty if it exists)
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", help_heading = "Output")]
     pub out: PathBuf,
 }
 
@@ -390,6 +508,8 @@ pub struct DemoArgs {
     /// Where to write the demo bundle [default: a generated name in the system temp directory]
     #[arg(long, value_name = "PATH")]
     pub bundle_path: Option<PathBuf>,
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 #[derive(Debug, Args)]
@@ -404,9 +524,9 @@ pub struct ServeArgs {
     #[arg(long, value_name = "USERS")]
     pub generate: Option<usize>,
     /// Port on 127.0.0.1 [default: a free one]
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, hide_default_value = true)]
     pub port: u16,
-    /// Require this bearer token (env SCIM_DOCTOR_SERVE_TOKEN)
+    /// Require this bearer token from clients
     #[arg(long, env = "SCIM_DOCTOR_SERVE_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
     /// Largest page the server returns (a silent cap)
@@ -420,9 +540,15 @@ pub struct ServeArgs {
 #[derive(Debug, Subcommand)]
 pub enum PlaybooksCommand {
     /// List playbooks and the checks they run
+    #[command(after_help = "Examples:
+  scim-doctor playbooks list
+  scim-doctor playbooks list --playbooks ./my-playbooks --format json")]
     List {
+        /// Directory of extra or overriding playbook/profile TOML files
         #[arg(long = "playbooks", value_name = "DIR")]
         playbooks_dir: Option<PathBuf>,
+        #[command(flatten)]
+        format: FormatArgs,
     },
     /// Document a playbook or a check (what it checks, why, example, fix)
     #[command(after_help = "Examples:
@@ -431,8 +557,11 @@ pub enum PlaybooksCommand {
     Show {
         /// Playbook id or check id
         id: String,
+        /// Directory of extra or overriding playbook/profile TOML files
         #[arg(long = "playbooks", value_name = "DIR")]
         playbooks_dir: Option<PathBuf>,
+        #[command(flatten)]
+        format: FormatArgs,
     },
 }
 
@@ -456,6 +585,8 @@ pub struct ScopeSimulateArgs {
     /// Use the users of this snapshot as the population
     #[arg(long, value_name = "PATH", conflicts_with = "idp_users")]
     pub snapshot: Option<PathBuf>,
+    #[command(flatten)]
+    pub format: FormatArgs,
 }
 
 #[derive(Debug, Args)]
@@ -470,6 +601,8 @@ pub struct ExplainUserArgs {
     pub fetch: FetchArgs,
     #[command(flatten)]
     pub audit: AuditArgs,
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 #[derive(Debug, Args)]
@@ -486,11 +619,15 @@ pub struct BundleCommandArgs {
     pub audit: AuditArgs,
     #[command(flatten)]
     pub bundle: BundleArgs,
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum BundleAction {
     /// Check a bundle's manifest and hashes
+    #[command(after_help = "Examples:
+  scim-doctor bundle verify scim-doctor-host-20261126T073800Z.zip")]
     Verify {
         /// The bundle zip
         path: PathBuf,

@@ -34,7 +34,8 @@ pub fn main() -> i32 {
             return code;
         }
     };
-    let out = Output::new(&cli.global);
+    let report = cli.command.report_args().or(&cli.early_report);
+    let out = Output::new(&cli.global, &report);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -1,7 +1,7 @@
 //! Where text goes: the report to stdout in the chosen format, notes and progress to stderr,
 //! colours per --color / NO_COLOR / TERM=dumb, and a broken pipe counted as success.
 
-use super::args::{ColorChoice, Format, GlobalArgs};
+use super::args::{ColorChoice, Format, GlobalArgs, ReportArgs};
 use crate::render::RenderOptions;
 use crate::report::{FailOn, Report};
 use std::io::{IsTerminal, Write};
@@ -31,10 +31,11 @@ fn color_wanted(choice: ColorChoice, stream_is_tty: bool) -> bool {
 }
 
 impl Output {
-    pub fn new(g: &GlobalArgs) -> Self {
+    /// `r` holds the command's report options (defaults for commands without a report).
+    pub fn new(g: &GlobalArgs, r: &ReportArgs) -> Self {
         let stdout_tty = std::io::stdout().is_terminal();
         let stderr_tty = std::io::stderr().is_terminal();
-        let format = g.format.unwrap_or(if stdout_tty {
+        let format = r.format.unwrap_or(if stdout_tty {
             Format::Human
         } else {
             Format::Json
@@ -46,8 +47,8 @@ impl Output {
             color,
             quiet: g.quiet,
             verbose: g.verbose,
-            fail_on: g.fail_on,
-            max_subjects: g.max_subjects,
+            fail_on: r.fail_on.unwrap_or(FailOn::Fail),
+            max_subjects: r.max_subjects.unwrap_or(10),
             progress: stderr_tty && !g.quiet && g.verbose == 0 && format == Format::Human,
         }
     }

@@ -13,8 +13,10 @@ use std::path::Path;
 
 pub fn run(a: PlaybooksCommand, out: &Output) -> CmdResult {
     match a {
-        PlaybooksCommand::List { playbooks_dir } => list(playbooks_dir.as_deref(), out),
-        PlaybooksCommand::Show { id, playbooks_dir } => show(&id, playbooks_dir.as_deref(), out),
+        PlaybooksCommand::List { playbooks_dir, .. } => list(playbooks_dir.as_deref(), out),
+        PlaybooksCommand::Show {
+            id, playbooks_dir, ..
+        } => show(&id, playbooks_dir.as_deref(), out),
     }
 }
 
