@@ -107,7 +107,8 @@ impl ReportArgs {
 
 /// `scim-doctor --format json check ...`: the report options before the subcommand, as
 /// they were accepted when they were global. Still accepted, not shown in help (they are
-/// listed under each command that produces a report).
+/// listed under each command that produces a report). Also flattened, hidden, into
+/// `snapshot`, where scripts passed them when they were global.
 #[derive(Debug, Clone, Args, Default)]
 pub struct EarlyReportArgs {
     #[arg(long = "format", value_enum, hide = true)]
@@ -498,6 +499,10 @@ pub struct SnapshotArgs {
     /// Directory to write (created; must be empty if it exists)
     #[arg(long, value_name = "DIR", help_heading = "Output")]
     pub out: PathBuf,
+    /// `snapshot` writes files, not a report; the report options it accepted while they
+    /// were global are still accepted (hidden) so existing scripts keep working.
+    #[command(flatten)]
+    pub ignored_report: EarlyReportArgs,
 }
 
 #[derive(Debug, Args)]
