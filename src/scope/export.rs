@@ -356,8 +356,13 @@ fn parse_graph_json(name: &str, text: &str) -> Result<IdpExport, String> {
     let value: Value = serde_json::from_str(text)
         .map_err(|e| format!("{name}: {}", crate::input::json_error(&e)))?;
     let wrong_shape = |found: &Value| {
+        let hint = if found.get("Resources").is_some() {
+            " (a SCIM ListResponse: the target's users, not the IdP's; give it to --snapshot)"
+        } else {
+            ""
+        };
         format!(
-            "{name}: wrong shape: expected Graph /users JSON (an object with a `value` array, or an array), found {}",
+            "{name}: wrong shape: expected Graph /users JSON (an object with a `value` array, or an array), found {}{hint}",
             crate::input_file::describe_json(found)
         )
     };

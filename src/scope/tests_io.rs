@@ -219,3 +219,17 @@ fn trace_bulk_and_count_paths_agree_on_every_fixture_user() {
     // The fixtures exercise all three outcomes, so the comparison above means something.
     assert_eq!(seen.len(), 3);
 }
+
+/// Proves a SCIM ListResponse given as the IdP export is named as the target's users.
+#[test]
+fn a_scim_list_response_as_idp_users_is_named() {
+    let e = export::parse_users(
+        "Users.json",
+        r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":0,"Resources":[]}"#,
+    )
+    .unwrap_err();
+    assert!(
+        e.contains("wrong shape") && e.contains("SCIM ListResponse"),
+        "{e}"
+    );
+}
