@@ -186,5 +186,33 @@ pub fn human(t: &Trace) -> String {
     };
     let _ = writeln!(s, "Verdict: {verdict}: {}", t.verdict.summary);
     let _ = writeln!(s, "Next step: {}", t.verdict.next_step);
-    s
+    clip_lines(s)
+}
+
+/// Values in the trace come from the tenant and the IdP export, so any line may hold a
+/// megabytes-long attribute: every line is clipped as the human report clips its values
+/// (`--format json` keeps them whole).
+fn clip_lines(s: String) -> String {
+    const LINE_MAX: usize = 1000;
+    if s.lines().all(|l| l.len() <= LINE_MAX) {
+        return s;
+    }
+    let mut out = String::with_capacity(s.len().min(1 << 20));
+    for line in s.lines() {
+        out.push_str(&crate::render::human::clip(line, LINE_MAX));
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod clip_tests {
+    #[test]
+    fn a_huge_value_in_the_trace_is_clipped_to_a_readable_line() {
+        let huge = format!("     userName: {}", "x".repeat(5_000_000));
+        let out = super::clip_lines(format!("head\n{huge}\ntail\n"));
+        assert!(out.len() < 5_000, "{} bytes", out.len());
+        assert!(out.starts_with("head\n") && out.ends_with("tail\n"));
+        assert!(out.contains("characters clipped"));
+    }
 }
