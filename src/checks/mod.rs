@@ -5,8 +5,10 @@
 //! protocol) are computed while the tenant is fetched, because they *are* requests; their
 //! registry entry only reads that result back, or reports the check as skipped offline.
 
+pub mod coverage;
 pub mod duplicates;
 pub mod groups;
+pub mod integrity;
 pub mod license;
 pub mod logs;
 pub mod protocol;
