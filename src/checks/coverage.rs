@@ -52,16 +52,16 @@ pub fn needs(ctx: &Ctx, def: &CheckDef) -> Needs {
 
 /// Runs one check with the coverage rules applied.
 pub fn run(def: &CheckDef, ctx: &Ctx, params: &Params) -> CheckResult {
-    let result = (def.run)(ctx, params);
     let Some(t) = ctx.tenant else {
-        return result;
+        return (def.run)(ctx, params);
     };
     let needs = needs(ctx, def);
-    if result.status == Status::Skipped || needs == Needs::default() {
-        return result;
-    }
     if let Some(reason) = absent(t, needs) {
         return CheckResult::skipped(def.id, reason);
+    }
+    let result = (def.run)(ctx, params);
+    if result.status == Status::Skipped || needs == Needs::default() {
+        return result;
     }
     partial(result, t, needs)
 }

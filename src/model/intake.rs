@@ -59,6 +59,11 @@ impl<'t> Intake<'t> {
         }
     }
 
+    /// Repeated ids recorded so far.
+    pub fn repeated(&self) -> usize {
+        self.tenant.duplicates.len()
+    }
+
     /// A resource that could not even be read (a line that is not JSON): reported.
     pub fn unreadable(&mut self, hint: Option<Kind>, position: &str, problem: String) {
         self.tenant.read += 1;

@@ -115,6 +115,7 @@ pub fn apply_documents(
                 Some(Kind::Group) => tenant.completeness.groups_expected = Some(total),
                 None => {}
             }
+            let distinct = s.resources - s.repeated;
             if total > s.resources {
                 incomplete(
                     tenant,
@@ -122,6 +123,18 @@ pub fn apply_documents(
                     format!(
                         "{name} is one page, not the whole tenant: totalResults is {total} but it holds {} resources (fetch every page, e.g. with `scim-doctor snapshot`)",
                         s.resources
+                    ),
+                );
+            } else if total > distinct {
+                // As the live fetch judges it: repeats in a listing may have displaced
+                // resources that were never sent.
+                incomplete(
+                    tenant,
+                    *hint,
+                    format!(
+                        "{name} announces totalResults {total} but holds {distinct} distinct resources ({} repeated ids); the other {} may exist",
+                        s.repeated,
+                        total - distinct
                     ),
                 );
             }

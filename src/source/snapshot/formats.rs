@@ -23,6 +23,8 @@ pub struct DocSummary {
     pub next_cursor: Option<String>,
     /// Resources the document held (whatever became of them).
     pub resources: usize,
+    /// Of those, how many repeated an id already read.
+    pub repeated: usize,
 }
 
 /// A file's bytes as a text reader: gzip undone, a UTF-8 byte-order mark skipped, UTF-16
@@ -105,13 +107,15 @@ pub fn read_document(
     let TextSource { reader, head } = src;
     let mut summary = DocSummary::default();
     let mut de = serde_json::Deserializer::from_reader(reader);
+    let before = intake.repeated();
     let seed = DocSeed {
-        intake,
+        intake: &mut *intake,
         file,
         hint,
         summary: &mut summary,
     };
     let outcome = seed.deserialize(&mut de).and_then(|()| de.end());
+    summary.repeated = intake.repeated() - before;
     match outcome {
         Ok(()) => Ok(summary),
         Err(e) if is_own(&e) => {
