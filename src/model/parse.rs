@@ -56,11 +56,16 @@ pub fn read_active(v: Option<&Value>) -> ActiveForm {
             t if t.eq_ignore_ascii_case("false") || t == "0" => ActiveForm::Lenient(false),
             _ => ActiveForm::Unreadable,
         },
-        Some(Value::Number(n)) => match n.as_f64() {
-            Some(x) if x == 1.0 => ActiveForm::Lenient(true),
-            Some(x) if x == 0.0 => ActiveForm::Lenient(false),
-            _ => ActiveForm::Unreadable,
-        },
+        Some(Value::Number(n)) => {
+            let x = n.as_f64();
+            if x == Some(1.0) {
+                ActiveForm::Lenient(true)
+            } else if x == Some(0.0) {
+                ActiveForm::Lenient(false)
+            } else {
+                ActiveForm::Unreadable
+            }
+        }
         Some(_) => ActiveForm::Unreadable,
     }
 }

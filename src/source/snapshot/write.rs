@@ -100,16 +100,18 @@ fn write_resources<R: Sync>(
     Ok(())
 }
 
+/// Writes one file's content into the writer it is given.
+type WriteFile<'a> = dyn FnMut(&mut dyn Write) -> std::io::Result<()> + 'a;
+/// Receives (file name, content writer) for each snapshot file.
+type Emit<'a> = dyn FnMut(&str, &mut WriteFile) -> std::io::Result<()> + 'a;
+
 /// Writes every snapshot file through `emit(name, writer-callback)`: shared by the
 /// in-memory form (`to_files`) and the streaming directory writer (`write_dir`).
 fn emit_all(
     tenant: &Tenant,
     transcript: &[TranscriptEntry],
     meta: &SnapshotMeta,
-    emit: &mut dyn FnMut(
-        &str,
-        &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
-    ) -> std::io::Result<()>,
+    emit: &mut Emit,
 ) -> std::io::Result<()> {
     emit(META_FILE, &mut |w| w.write_all(&pretty(meta)))?;
     emit(USERS_FILE, &mut |w| {
