@@ -8,6 +8,42 @@ use super::{parse_group, parse_user, ParseIssue, Tenant};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::HashMap;
+use std::hash::BuildHasher;
+
+/// Ids already taken, by the hash of the id: 16 bytes a resource instead of a copy of every
+/// id (a million-user load would otherwise hold ~80 MB of copies). The id itself is compared
+/// in the tenant; ids whose hash is already taken by another id go to `spill`.
+#[derive(Default)]
+struct Seen {
+    by_hash: foldhash::HashMap<u64, usize>,
+    spill: HashMap<String, usize>,
+}
+
+fn hash(id: &str) -> u64 {
+    foldhash::fast::FixedState::with_seed(0x5c1d).hash_one(id)
+}
+
+impl Seen {
+    fn get<'a>(&self, id: &str, id_at: impl Fn(usize) -> &'a str) -> Option<usize> {
+        let &i = self.by_hash.get(&hash(id))?;
+        if id_at(i) == id {
+            Some(i)
+        } else {
+            self.spill.get(id).copied()
+        }
+    }
+
+    fn insert(&mut self, id: &str, i: usize) {
+        match self.by_hash.entry(hash(id)) {
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(i);
+            }
+            std::collections::hash_map::Entry::Occupied(_) => {
+                self.spill.insert(id.to_string(), i);
+            }
+        }
+    }
+}
 
 /// A resource whose id had already been read (same kind): the first copy is kept, as the
 /// live fetch keeps it.
@@ -26,8 +62,8 @@ pub struct DuplicateId {
 /// Feeds resources into a tenant, deciding each one's kind and catching repeated ids.
 pub struct Intake<'t> {
     tenant: &'t mut Tenant,
-    users: HashMap<String, usize>,
-    groups: HashMap<String, usize>,
+    users: Seen,
+    groups: Seen,
     /// Resources read whose kind came from content and contradicted the file they were in.
     pub moved: usize,
     pub users_seen: bool,
@@ -37,18 +73,14 @@ pub struct Intake<'t> {
 impl<'t> Intake<'t> {
     /// Starts on a tenant that may already hold resources (they count as seen ids).
     pub fn new(tenant: &'t mut Tenant) -> Self {
-        let users = tenant
-            .users
-            .iter()
-            .enumerate()
-            .map(|(i, u)| (u.id.clone(), i))
-            .collect();
-        let groups = tenant
-            .groups
-            .iter()
-            .enumerate()
-            .map(|(i, g)| (g.id.clone(), i))
-            .collect();
+        let mut users = Seen::default();
+        for (i, u) in tenant.users.iter().enumerate() {
+            users.insert(&u.id, i);
+        }
+        let mut groups = Seen::default();
+        for (i, g) in tenant.groups.iter().enumerate() {
+            groups.insert(&g.id, i);
+        }
         Intake {
             tenant,
             users,
@@ -109,8 +141,8 @@ impl<'t> Intake<'t> {
             Kind::User => {
                 self.users_seen = true;
                 match parse_user(value, position) {
-                    Ok(u) => match self.users.get(u.id.as_str()) {
-                        Some(&i) => {
+                    Ok(u) => match self.users.get(&u.id, |i| &self.tenant.users[i].id) {
+                        Some(i) => {
                             let differs = self.tenant.users[i] != u;
                             self.tenant.duplicates.push(DuplicateId {
                                 kind: "user".into(),
@@ -120,7 +152,7 @@ impl<'t> Intake<'t> {
                             });
                         }
                         None => {
-                            self.users.insert(u.id.clone(), self.tenant.users.len());
+                            self.users.insert(&u.id, self.tenant.users.len());
                             self.tenant.users.push(u);
                         }
                     },
@@ -130,8 +162,8 @@ impl<'t> Intake<'t> {
             Kind::Group => {
                 self.groups_seen = true;
                 match parse_group(value, position) {
-                    Ok(g) => match self.groups.get(g.id.as_str()) {
-                        Some(&i) => {
+                    Ok(g) => match self.groups.get(&g.id, |i| &self.tenant.groups[i].id) {
+                        Some(i) => {
                             let differs = self.tenant.groups[i] != g;
                             self.tenant.duplicates.push(DuplicateId {
                                 kind: "group".into(),
@@ -141,7 +173,7 @@ impl<'t> Intake<'t> {
                             });
                         }
                         None => {
-                            self.groups.insert(g.id.clone(), self.tenant.groups.len());
+                            self.groups.insert(&g.id, self.tenant.groups.len());
                             self.tenant.groups.push(g);
                         }
                     },
@@ -215,5 +247,20 @@ mod tests {
         );
         assert_eq!(t.groups.len(), 1);
         assert!(t.parse_issues[0].problem.contains("user or a group"));
+    }
+
+    /// Two ids in one hash slot are still told apart: the slot's owner is compared by id,
+    /// the other is found in the spill.
+    #[test]
+    fn ids_sharing_a_hash_slot_stay_distinct() {
+        let ids = ["a", "b"];
+        let mut seen = Seen::default();
+        seen.insert("a", 0);
+        // "b" lands in the slot "a" owns, as a hash collision would put it.
+        seen.by_hash.insert(hash("b"), 0);
+        seen.spill.insert("b".into(), 1);
+        assert_eq!(seen.get("a", |i| ids[i]), Some(0));
+        assert_eq!(seen.get("b", |i| ids[i]), Some(1));
+        assert_eq!(seen.get("z", |i| ids[i]), None);
     }
 }
