@@ -89,7 +89,11 @@ fn describe_failure(head: &[u8], e: &serde_json::Error) -> String {
             return format!("{what} ({})", position_of(e));
         }
     }
-    input::json_error(e)
+    let msg = input::json_error(e);
+    if e.to_string().starts_with("trailing characters") {
+        return format!("{msg} (several JSON documents one after another, as NDJSON? give them as one array, or as users.ndjson in a snapshot)");
+    }
+    msg
 }
 
 fn position_of(e: &serde_json::Error) -> String {
@@ -168,7 +172,8 @@ impl<'de> Visitor<'de> for DocSeed<'_, '_, '_> {
         let mut listed = false;
         while let Some(key) = map.next_key::<String>()? {
             let is = |k: &str| key.eq_ignore_ascii_case(k);
-            if (is("Resources") || is("value")) && !listed {
+            // A second `Resources` key (two pages pasted into one object) is read too.
+            if is("Resources") || (is("value") && !listed) {
                 let seed = ResourcesSeed {
                     intake: &mut *self.intake,
                     file: self.file,
@@ -178,7 +183,7 @@ impl<'de> Visitor<'de> for DocSeed<'_, '_, '_> {
                 match map.next_value_seed(seed)? {
                     Listed::Items(n) => {
                         listed = true;
-                        self.summary.resources = n;
+                        self.summary.resources += n;
                     }
                     Listed::Other(v) if is("value") => {
                         rest.insert(key, v);

@@ -144,3 +144,17 @@ fn a_newer_snapshot_version_is_refused_with_the_fix() {
     let err = from_files("x", &|n| files.get(n).cloned()).unwrap_err();
     assert!(err.to_string().contains("upgrade scim-doctor"), "{err}");
 }
+
+/// Two `Resources` keys in one object (pages pasted together): both lists are read, none
+/// is ignored.
+#[test]
+fn a_second_resources_key_is_read_not_ignored() {
+    let doc =
+        r#"{"Resources":[{"id":"1","userName":"a"}],"resources":[{"id":"2","userName":"b"}]}"#;
+    let back = from_files("x", &|n| {
+        (n == "Users.json").then(|| doc.as_bytes().to_vec())
+    })
+    .unwrap();
+    assert_eq!(back.users.len(), 2);
+    assert_eq!(back.read, 2);
+}
