@@ -101,6 +101,36 @@ pub fn input_integrity(ctx: &Ctx, _: &Params) -> CheckResult {
             subjects.push(Subject::item(SubjectKind::Item, "tenant", n.clone()));
         }
     }
+    // Other directories (--other-snapshot) are loaded by the same loader: what they dropped
+    // or lack is said too, since cross-directory checks rest on them.
+    for o in ctx.others {
+        let lost = o.parse_issues.len() + o.duplicates.len();
+        if lost > 0 {
+            fail = true;
+            problems.push(format!("{lost} not analysed in {}", o.label));
+            subjects.push(Subject::item(
+                SubjectKind::Item,
+                o.label.clone(),
+                format!(
+                    "other directory: {} dropped, {} repeated ids merged",
+                    o.parse_issues.len(),
+                    o.duplicates.len()
+                ),
+            ));
+        }
+        if !o.is_complete() {
+            fail = true;
+            problems.push(format!("{} is incomplete", o.label));
+            subjects.push(Subject::item(
+                SubjectKind::Item,
+                o.label.clone(),
+                format!(
+                    "other directory incomplete: {}",
+                    o.completeness.notes.join("; ")
+                ),
+            ));
+        }
+    }
     let counts = format!(
         "read {}: analysed {} and {}",
         plural(read, "resource", "resources"),
