@@ -137,12 +137,7 @@ pub async fn run(plan: Plan, progress: &Progress) -> anyhow::Result<Outcome> {
     let (checks, runs) = run_playbooks(&ctx, &plan.playbooks);
     let mut report = Report::new(source_info, checks, runs);
     report.warnings = warnings;
-    report.tenant = tenant.as_ref().map(|t| Tenancy {
-        users: t.users.len(),
-        groups: t.groups.len(),
-        complete: t.is_complete(),
-        notes: t.completeness.notes.clone(),
-    });
+    report.tenant = tenant.as_ref().map(Tenancy::of);
     Ok(Outcome {
         report,
         tenant,
@@ -162,7 +157,7 @@ pub fn run_playbooks(ctx: &Ctx, playbooks: &[Playbook]) -> (Vec<CheckResult>, Ve
         for step in &pb.steps {
             if !index.contains_key(&step.check) {
                 let result = match registry.iter().find(|d| d.id == step.check) {
-                    Some(def) => (def.run)(ctx, &step.params),
+                    Some(def) => checks::coverage::run(def, ctx, &step.params),
                     None => CheckResult::new(
                         &step.check,
                         Status::Error,

@@ -82,7 +82,12 @@ impl Subject {
             user_name: u.user_name.clone(),
             emails: u.email_values().into_iter().map(str::to_string).collect(),
             external_id: u.external_id.clone(),
-            active: Some(u.is_active()),
+            // An `active` the server sent in an unreadable form is unknown, not active.
+            active: if u.active.is_none() && u.active_as_sent().is_some() {
+                None
+            } else {
+                Some(u.is_active())
+            },
             display_name: u.display_name.clone(),
             group_key: None,
             detail: detail.into(),

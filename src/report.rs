@@ -77,11 +77,54 @@ pub struct PlaybookRun {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Tenancy {
+    /// Users and groups analysed.
     pub users: usize,
     pub groups: usize,
     pub complete: bool,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// Resources the source held, and what became of them: `read = users + groups +
+    /// dropped + merged` (docs/input.md).
+    #[serde(default)]
+    pub read: usize,
+    #[serde(default)]
+    pub dropped: usize,
+    #[serde(default)]
+    pub merged: usize,
+}
+
+impl Tenancy {
+    pub fn of(t: &crate::model::Tenant) -> Self {
+        let dropped = t.parse_issues.len();
+        let merged = t.duplicates.len();
+        Tenancy {
+            users: t.users.len(),
+            groups: t.groups.len(),
+            complete: t.is_complete(),
+            notes: t.completeness.notes.clone(),
+            read: t.read.max(t.analysed() + dropped + merged),
+            dropped,
+            merged,
+        }
+    }
+
+    /// "read 12 resources, analysed 10 users and 1 group (1 dropped)" for human reports.
+    pub fn counts_line(&self) -> String {
+        use crate::util::plural;
+        let mut s = format!(
+            "read {}, analysed {} and {}",
+            plural(self.read, "resource", "resources"),
+            plural(self.users, "user", "users"),
+            plural(self.groups, "group", "groups")
+        );
+        if self.dropped + self.merged > 0 {
+            s.push_str(&format!(
+                " ({} dropped, {} repeated ids merged: see input-integrity)",
+                self.dropped, self.merged
+            ));
+        }
+        s
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -31,6 +31,8 @@ const PINNED_IDS: &[&str] = &[
     "latency",
     "rate-limited",
     "fetch-complete",
+    "input-integrity",
+    "active-not-boolean",
     "missing-email",
     "invalid-email",
     "missing-required-attribute",

@@ -38,6 +38,7 @@ fn tenant(n: usize) -> Tenant {
         value: format!("u{i:04}"),
         kind: Some("User".into()),
         display: None,
+        reference: None,
     };
     t.groups = vec![
         Group {

@@ -4,9 +4,10 @@
 //! `--ldap-groups` list. Every check is one pass over groups and members with hash sets.
 
 use super::duplicates::{clusters, norm};
-use super::duplicates::{FastMap, FastSet, HashMapExt};
+use super::duplicates::{FastMap, HashMapExt};
 use super::{Ctx, Params};
 use crate::findings::{CheckResult, Status, Subject, SubjectKind};
+use crate::model::{Directory, MemberTarget};
 use crate::util::plural;
 
 pub const NESTED_GROUP: &str = "nested-group";
@@ -23,37 +24,44 @@ fn group_label(g: &crate::model::Group) -> String {
     )
 }
 
-/// nested-group: a group whose members include a group. Fail when the profile says the
-/// target does not support nesting (seeds 001, 004: members of the inner group are not
-/// provisioned through it); informational pass otherwise.
+/// nested-group: a group whose members include a group. A member is a group when its
+/// `type` or `$ref` says so, or, with neither, when its id is a group's and not a user's
+/// (`model::Directory`). Fail when the profile says the target does not support nesting
+/// (seeds 001, 004: members of the inner group are not provisioned through it);
+/// informational pass otherwise. Members whose id is both a user's and a group's, with
+/// nothing saying which, make the verdict uncertain: warn.
 pub fn nested_group(ctx: &Ctx, _: &Params) -> CheckResult {
     let id = NESTED_GROUP;
     let t = match ctx.tenant_or_skip(id) {
         Ok(t) => t,
         Err(r) => return r,
     };
-    let by_id: FastMap<&str, &crate::model::Group> =
-        t.groups.iter().map(|g| (g.id.as_str(), g)).collect();
+    let dir = Directory::of(t);
     let mut subjects = Vec::new();
+    let mut ambiguous = Vec::new();
     for g in &t.groups {
-        let inner: Vec<String> = g
-            .members
-            .iter()
-            .filter(|m| {
-                by_id.contains_key(m.value.as_str())
-                    || m.kind
-                        .as_deref()
-                        .is_some_and(|k| k.eq_ignore_ascii_case("group"))
-            })
-            .map(|m| match by_id.get(m.value.as_str()) {
-                Some(inner) => group_label(inner),
-                None => format!(
+        let mut inner = Vec::new();
+        for m in &g.members {
+            match dir.resolve(m) {
+                MemberTarget::Group(found) => inner.push(group_label(found)),
+                MemberTarget::MissingGroup => inner.push(format!(
                     "{} ({})",
                     m.display.as_deref().unwrap_or("unknown group"),
                     m.value
-                ),
-            })
-            .collect();
+                )),
+                MemberTarget::Ambiguous(_, other) => {
+                    ambiguous.push(Subject::group(
+                        g,
+                        format!(
+                            "member `{}` has no type or $ref, and both a user and the group {} have this id: nesting unknown",
+                            m.value,
+                            group_label(other)
+                        ),
+                    ));
+                }
+                _ => {}
+            }
+        }
         if !inner.is_empty() {
             subjects.push(Subject::group(
                 g,
@@ -65,8 +73,20 @@ pub fn nested_group(ctx: &Ctx, _: &Params) -> CheckResult {
             ));
         }
     }
-    if subjects.is_empty() {
+    if subjects.is_empty() && ambiguous.is_empty() {
         return CheckResult::pass(id, "no group contains another group");
+    }
+    if subjects.is_empty() {
+        return CheckResult::found(
+            id,
+            Status::Warn,
+            format!(
+                "expected members whose kind is known, got {} that could be a user or a group (user and group ids collide, and the member has no type or $ref)",
+                plural(ambiguous.len(), "member", "members")
+            ),
+            "ask the server to send each member's `type` (\"User\" or \"Group\") or `$ref` (RFC 7643 §4.2), and to give users and groups distinct ids (RFC 7643 §3.1); see input-integrity for the colliding ids",
+            ambiguous,
+        );
     }
     if ctx.profile.nested_groups_supported {
         let mut r = CheckResult::found(
@@ -83,6 +103,7 @@ pub fn nested_group(ctx: &Ctx, _: &Params) -> CheckResult {
         r.remediation = String::new();
         return r;
     }
+    subjects.extend(ambiguous);
     CheckResult::found(
         id,
         Status::Fail,
@@ -95,8 +116,11 @@ pub fn nested_group(ctx: &Ctx, _: &Params) -> CheckResult {
     )
 }
 
-/// orphan-group-member: a member id that is neither a provisioned user nor a group. The
-/// user is probably not assigned to the IdP app (seed 004 "Users/Groups Not Assigned").
+/// orphan-group-member: a member that is not a provisioned user or group of the kind it
+/// claims (`type`/`$ref`, else whatever holds its id). The user is probably not assigned
+/// to the IdP app (seed 004 "Users/Groups Not Assigned"). Skipped on incomplete data, and
+/// when no users were read at all while groups have members: then every member would
+/// look orphaned.
 pub fn orphan_group_member(ctx: &Ctx, _: &Params) -> CheckResult {
     let id = ORPHAN_GROUP_MEMBER;
     let t = match ctx.tenant_or_skip(id) {
@@ -109,23 +133,30 @@ pub fn orphan_group_member(ctx: &Ctx, _: &Params) -> CheckResult {
             "the tenant data is incomplete: a member may be on a page that was not fetched, so orphans cannot be told apart",
         );
     }
-    let known: FastSet<&str> = t
-        .users
-        .iter()
-        .map(|u| u.id.as_str())
-        .chain(t.groups.iter().map(|g| g.id.as_str()))
-        .collect();
-    // member id -> (index into `orphans`, display name, groups it appears in)
+    if t.users.is_empty() && t.groups.iter().any(|g| !g.members.is_empty()) {
+        return CheckResult::skipped(
+            id,
+            "not run: groups have members but no user was read, so every member would look orphaned; load the users too (Users.json, or a full snapshot)",
+        );
+    }
+    let dir = Directory::of(t);
+    // member id -> (index into `orphans`, display name, groups it appears in, why)
     let mut index: FastMap<&str, usize> = FastMap::new();
-    let mut orphans: Vec<(&str, Option<&str>, Vec<&crate::model::Group>)> = Vec::new();
+    let mut orphans: Vec<(&str, Option<&str>, Vec<&crate::model::Group>, &str)> = Vec::new();
     for g in &t.groups {
-        for m in g
-            .members
-            .iter()
-            .filter(|m| !known.contains(m.value.as_str()))
-        {
+        for m in &g.members {
+            let why = match dir.resolve(m) {
+                MemberTarget::Unknown => "but no user or group with this id was provisioned",
+                MemberTarget::MissingUser => {
+                    "its type or $ref says User, but no user with this id was provisioned"
+                }
+                MemberTarget::MissingGroup => {
+                    "its type or $ref says Group, but no group with this id was provisioned"
+                }
+                _ => continue,
+            };
             let i = *index.entry(m.value.as_str()).or_insert_with(|| {
-                orphans.push((m.value.as_str(), m.display.as_deref(), Vec::new()));
+                orphans.push((m.value.as_str(), m.display.as_deref(), Vec::new(), why));
                 orphans.len() - 1
             });
             orphans[i].2.push(g);
@@ -136,7 +167,7 @@ pub fn orphan_group_member(ctx: &Ctx, _: &Params) -> CheckResult {
     }
     let subjects: Vec<Subject> = orphans
         .iter()
-        .map(|(value, display, groups)| {
+        .map(|(value, display, groups, why)| {
             let mut detail = format!("member of {}", group_label(groups[0]));
             if groups.len() > 1 {
                 let more = groups.len() - 1;
@@ -145,7 +176,8 @@ pub fn orphan_group_member(ctx: &Ctx, _: &Params) -> CheckResult {
                     if more == 1 { "group" } else { "groups" }
                 ));
             }
-            detail.push_str(", but no user or group with this id was provisioned");
+            detail.push_str(", ");
+            detail.push_str(why);
             let mut s = Subject::item(SubjectKind::Item, *value, detail);
             s.display_name = display.map(str::to_string);
             s

@@ -5,9 +5,11 @@
 //! protocol) are computed while the tenant is fetched, because they *are* requests; their
 //! registry entry only reads that result back, or reports the check as skipped offline.
 
+pub mod coverage;
 pub mod duplicates;
 pub mod email;
 pub mod groups;
+pub mod integrity;
 pub mod license;
 pub mod logs;
 pub mod protocol;

@@ -15,6 +15,8 @@ pub enum Area {
     License,
     Scope,
     Logs,
+    /// The input itself: what was read, dropped, merged, and values read leniently.
+    Input,
 }
 
 impl Area {
@@ -81,8 +83,18 @@ pub fn registry() -> Vec<CheckDef> {
 
 /// Checks over the tenant data and offline inputs. Each area module adds its entries here.
 fn tenant_checks() -> Vec<CheckDef> {
-    use super::{duplicates, groups, license, users};
+    use super::{duplicates, groups, integrity, license, users};
     let mut all = vec![
+        CheckDef {
+            id: integrity::INPUT_INTEGRITY,
+            area: Area::Input,
+            run: integrity::input_integrity,
+        },
+        CheckDef {
+            id: integrity::ACTIVE_NOT_BOOLEAN,
+            area: Area::Input,
+            run: integrity::active_not_boolean,
+        },
         CheckDef {
             id: users::MISSING_EMAIL,
             area: Area::Users,

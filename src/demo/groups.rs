@@ -13,6 +13,7 @@ fn user_member(u: &User) -> Member {
         value: u.id.clone(),
         kind: Some("User".into()),
         display: u.display_name.clone(),
+        reference: None,
     }
 }
 
@@ -89,6 +90,7 @@ pub fn generate(
                 value: rng.guid(),
                 kind: Some("User".into()),
                 display: None,
+                reference: None,
             });
         }
         let g = group(rng, name, members);
@@ -112,6 +114,7 @@ pub fn generate(
             value: g.id.clone(),
             kind: Some("Group".into()),
             display: g.display_name.clone(),
+            reference: None,
         });
         groups.push(g);
     }

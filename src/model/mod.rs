@@ -3,11 +3,17 @@
 //! cannot use is counted in `Tenant::parse_issues`, never a reason to stop.
 
 mod extra;
+mod intake;
+mod kind;
 mod parse;
 
 pub use extra::Extra;
+pub use intake::{DuplicateId, Intake};
+pub use kind::{declared_kind, kind_by_shape, member_kind, Directory, Kind, MemberTarget};
 
-pub use parse::{parse_group, parse_list_or_array, parse_user, ParseIssue};
+pub use parse::{
+    parse_group, parse_list_or_array, parse_user, read_active, ActiveForm, ParseIssue,
+};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -52,6 +58,10 @@ pub struct Member {
     pub kind: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub display: Option<String>,
+    /// The member's URI as the server sent it (`.../Groups/<id>`): says the kind when `type`
+    /// is absent (RFC 7643 §4.2).
+    #[serde(rename = "$ref", default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -83,6 +93,22 @@ pub struct Completeness {
     /// One line per reason the data may be partial ("stopped after 12 pages: --max-pages").
     #[serde(default)]
     pub notes: Vec<String>,
+    /// The input held no users at all (only `Groups.json`, a groups-only search result):
+    /// checks that need users are skipped rather than run on nothing.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub users_absent: bool,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub groups_absent: bool,
+    /// How many users / groups the source says exist (`totalResults`, the snapshot
+    /// manifest), when it says so: "20 of 5,000 users".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub users_expected: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub groups_expected: Option<usize>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 #[derive(Debug, Clone, Default)]
@@ -95,12 +121,28 @@ pub struct Tenant {
     pub completeness: Completeness,
     /// Resources that could not be used (no id, not an object...).
     pub parse_issues: Vec<ParseIssue>,
+    /// Resources whose id had already been read (overlapping pages): kept once.
+    pub duplicates: Vec<DuplicateId>,
+    /// Resources the source held, whatever became of them: always
+    /// `users + groups + parse_issues + duplicates` (see `accounted`).
+    pub read: usize,
 }
 
 impl User {
     /// A missing `active` counts as active.
     pub fn is_active(&self) -> bool {
         self.active.unwrap_or(true)
+    }
+
+    /// The `active` value exactly as the server sent it, when that was not a JSON boolean
+    /// ("True", 1, "0", "yes"): kept in `extra` by the parser.
+    pub fn active_as_sent(&self) -> Option<Value> {
+        let extra = self.extra.as_ref()?;
+        // Cheap test first: the checks ask this of every user.
+        if !extra.as_json_text().contains("\"active\"") {
+            return None;
+        }
+        extra.get("active")
     }
 
     /// The primary email, else the first email with a non-blank value.
@@ -208,7 +250,7 @@ impl Tenant {
             completeness: Completeness {
                 users_complete: true,
                 groups_complete: true,
-                notes: Vec::new(),
+                ..Default::default()
             },
             ..Default::default()
         }
@@ -216,6 +258,22 @@ impl Tenant {
 
     pub fn is_complete(&self) -> bool {
         self.completeness.users_complete && self.completeness.groups_complete
+    }
+
+    /// Resources analysed: the users and groups the checks see.
+    pub fn analysed(&self) -> usize {
+        self.users.len() + self.groups.len()
+    }
+
+    /// Every resource read is analysed or reported (dropped or merged): the loader's promise.
+    pub fn accounted(&self) -> bool {
+        self.read == self.analysed() + self.parse_issues.len() + self.duplicates.len()
+    }
+
+    /// For sources that build the tenant directly (live fetch, demo): everything held counts
+    /// as read.
+    pub fn count_read(&mut self) {
+        self.read = self.analysed() + self.parse_issues.len() + self.duplicates.len();
     }
 }
 
@@ -232,6 +290,8 @@ impl User {
         if let Some(v) = &self.user_name {
             m.insert("userName".into(), Value::from(v.clone()));
         }
+        // A non-boolean form the server sent ("True", 1) stays in `extra` and is written
+        // back as sent (below), so that an offline run reports it as the live run did.
         if let Some(v) = self.active {
             m.insert("active".into(), Value::from(v));
         }
@@ -270,7 +330,7 @@ impl User {
             m.insert("phoneNumbers".into(), Value::from(phones));
         }
         for (k, v) in extra {
-            if k == "schemas" {
+            if k == "schemas" || k == "active" {
                 m.insert(k, v);
             } else {
                 m.entry(k).or_insert(v);

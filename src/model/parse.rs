@@ -15,6 +15,59 @@ pub struct ParseIssue {
     /// Position in the source (page/line/array index) when known.
     pub position: String,
     pub problem: String,
+    /// What identifies the resource to a person (userName, displayName, externalId), when
+    /// it has any: the finding names the resource, not only its position.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+impl ParseIssue {
+    pub fn new(kind: &str, position: &str, problem: impl Into<String>) -> Self {
+        ParseIssue {
+            kind: kind.to_string(),
+            position: position.to_string(),
+            problem: problem.into(),
+            name: None,
+        }
+    }
+}
+
+/// How a resource's `active` arrived. RFC 7643 §2.3.2 wants a JSON boolean; Entra sends
+/// "True"/"False" without its aadOptscim062020 flag, and some servers send 1/0 or "1"/"0".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActiveForm {
+    /// Absent or null: unassigned (RFC 7643 §2.5).
+    Missing,
+    /// A JSON boolean.
+    Boolean(bool),
+    /// Understood, but not a JSON boolean (a protocol deviation worth reporting).
+    Lenient(bool),
+    /// Not a value that says true or false ("yes", 2, an object): the state is unknown.
+    Unreadable,
+}
+
+/// Reads one `active` value.
+pub fn read_active(v: Option<&Value>) -> ActiveForm {
+    match v {
+        None | Some(Value::Null) => ActiveForm::Missing,
+        Some(Value::Bool(b)) => ActiveForm::Boolean(*b),
+        Some(Value::String(s)) => match s.trim() {
+            t if t.eq_ignore_ascii_case("true") || t == "1" => ActiveForm::Lenient(true),
+            t if t.eq_ignore_ascii_case("false") || t == "0" => ActiveForm::Lenient(false),
+            _ => ActiveForm::Unreadable,
+        },
+        Some(Value::Number(n)) => {
+            let x = n.as_f64();
+            if x == Some(1.0) {
+                ActiveForm::Lenient(true)
+            } else if x == Some(0.0) {
+                ActiveForm::Lenient(false)
+            } else {
+                ActiveForm::Unreadable
+            }
+        }
+        Some(_) => ActiveForm::Unreadable,
+    }
 }
 
 fn take_string(map: &mut Map<String, Value>, key: &str) -> Option<String> {
@@ -33,12 +86,28 @@ fn take(map: &mut Map<String, Value>, key: &str) -> Option<Value> {
 }
 
 fn as_bool(v: &Value) -> Option<bool> {
-    match v {
-        Value::Bool(b) => Some(*b),
-        Value::String(s) if s.eq_ignore_ascii_case("true") => Some(true),
-        Value::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
-        _ => None,
+    match read_active(Some(v)) {
+        ActiveForm::Boolean(b) | ActiveForm::Lenient(b) => Some(b),
+        ActiveForm::Missing | ActiveForm::Unreadable => None,
     }
+}
+
+/// A short label a person recognises the resource by.
+fn name_of(map: &Map<String, Value>) -> Option<String> {
+    ["userName", "displayName", "externalId"]
+        .iter()
+        .find_map(|k| {
+            let (_, v) = map.iter().find(|(key, _)| key.eq_ignore_ascii_case(k))?;
+            let text = match v {
+                Value::String(s) if !s.trim().is_empty() => s.clone(),
+                Value::Number(n) => n.to_string(),
+                _ => return None,
+            };
+            Some(format!(
+                "{k} `{}`",
+                crate::connection::probe::quote(&text, 120)
+            ))
+        })
 }
 
 fn finish_extra(map: Map<String, Value>) -> Option<Box<Map<String, Value>>> {
@@ -75,17 +144,34 @@ fn object_with_id(
     kind: &str,
     position: &str,
 ) -> Result<(Map<String, Value>, String), ParseIssue> {
-    let issue = |problem: &str| ParseIssue {
-        kind: kind.into(),
-        position: position.to_string(),
-        problem: problem.to_string(),
-    };
     let Value::Object(mut map) = value else {
-        return Err(issue("resource is not a JSON object"));
+        let found = match value {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Number(_) => "a number",
+            Value::String(_) => "a string",
+            Value::Array(_) => "an array",
+            Value::Object(_) => "an object",
+        };
+        return Err(ParseIssue::new(
+            kind,
+            position,
+            format!("expected a JSON object, found {found}"),
+        ));
     };
-    let id = take_string(&mut map, "id").unwrap_or_default();
+    let id = match take(&mut map, "id") {
+        Some(Value::String(s)) => s,
+        Some(Value::Number(n)) => n.to_string(),
+        _ => String::new(),
+    };
     if id.trim().is_empty() {
-        return Err(issue("resource has no id"));
+        let mut issue = ParseIssue::new(
+            kind,
+            position,
+            "resource has no id (an IdP's request body saved as a resource? servers assign ids)",
+        );
+        issue.name = name_of(&map);
+        return Err(issue);
     }
     Ok((map, id))
 }
@@ -120,7 +206,20 @@ pub fn parse_user(value: Value, position: &str) -> Result<User, ParseIssue> {
         display_name: take_string(&mut map, "displayName"),
         ..Default::default()
     };
-    user.active = take(&mut map, "active").as_ref().and_then(as_bool);
+    let active = take(&mut map, "active");
+    user.active = match read_active(active.as_ref()) {
+        ActiveForm::Boolean(b) => Some(b),
+        ActiveForm::Missing => None,
+        // Kept as sent, so that the `active-not-boolean` check (live and offline) sees it.
+        ActiveForm::Lenient(b) => {
+            map.insert("active".into(), active.unwrap_or(Value::Null));
+            Some(b)
+        }
+        ActiveForm::Unreadable => {
+            map.insert("active".into(), active.unwrap_or(Value::Null));
+            None
+        }
+    };
     if let Some(Value::Object(mut name)) = take(&mut map, "name") {
         user.given_name = take_string(&mut name, "givenName");
         user.family_name = take_string(&mut name, "familyName");
@@ -203,6 +302,7 @@ pub fn parse_group(value: Value, position: &str) -> Result<Group, ParseIssue> {
                         value,
                         kind: take_string(&mut m, "type"),
                         display: take_string(&mut m, "display"),
+                        reference: take_string(&mut m, "$ref"),
                     });
                 }
             }
@@ -260,8 +360,9 @@ mod tests {
     #[test]
     fn a_resource_without_id_is_an_issue_not_a_user() {
         let err = parse_user(json!({"userName": "a@x"}), "page 1 item 3").unwrap_err();
-        assert_eq!(err.problem, "resource has no id");
+        assert!(err.problem.starts_with("resource has no id"), "{err:?}");
         assert_eq!(err.position, "page 1 item 3");
+        assert_eq!(err.name.as_deref(), Some("userName `a@x`"));
     }
 
     #[test]
@@ -306,6 +407,43 @@ mod tests {
         let u = parse_user(src, "0").unwrap();
         let back = parse_user(u.to_scim(), "0").unwrap();
         assert_eq!(u, back);
+    }
+}
+
+#[cfg(test)]
+mod active_tests {
+    use super::*;
+    use serde_json::json;
+
+    /// Every documented boolean form is understood; only a JSON boolean is left unmarked.
+    #[test]
+    fn active_in_every_real_form_is_understood_and_non_booleans_are_kept_as_sent() {
+        for (sent, want) in [
+            (json!(true), Some(true)),
+            (json!("False"), Some(false)),
+            (json!("TRUE"), Some(true)),
+            (json!(1), Some(true)),
+            (json!(0), Some(false)),
+            (json!("1"), Some(true)),
+            (json!("0"), Some(false)),
+        ] {
+            let u = parse_user(json!({"id": "1", "active": sent.clone()}), "0").unwrap();
+            assert_eq!(u.active, want, "{sent}");
+            let kept = u.active_as_sent();
+            assert_eq!(kept.is_some(), !sent.is_boolean(), "{sent}");
+            // Round trip: the snapshot writes the form as sent, and reads it back the same.
+            assert_eq!(parse_user(u.to_scim(), "0").unwrap(), u);
+        }
+    }
+
+    /// "yes" is neither missing nor active: the state is unknown and kept for the report.
+    #[test]
+    fn an_unreadable_active_is_unknown_not_missing_and_active() {
+        let u = parse_user(json!({"id": "1", "active": "yes"}), "0").unwrap();
+        assert_eq!(u.active, None);
+        assert_eq!(u.active_as_sent(), Some(json!("yes")));
+        let u = parse_user(json!({"id": "1", "active": null}), "0").unwrap();
+        assert_eq!((u.active, u.active_as_sent()), (None, None));
     }
 }
 

@@ -130,9 +130,8 @@ fn header(out: &mut String, report: &Report, opts: &RenderOptions) {
         Some(t) => {
             let _ = writeln!(
                 out,
-                "tenant: {}, {} ({})",
-                crate::util::plural(t.users, "user", "users"),
-                crate::util::plural(t.groups, "group", "groups"),
+                "tenant: {} ({})",
+                t.counts_line(),
                 if t.complete { "complete" } else { "INCOMPLETE" }
             );
         }

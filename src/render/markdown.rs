@@ -49,9 +49,8 @@ pub fn render(report: &Report, opts: &RenderOptions) -> String {
     if let Some(t) = &report.tenant {
         let _ = writeln!(
             out,
-            "- Tenant: {}, {} ({})",
-            crate::util::plural(t.users, "user", "users"),
-            crate::util::plural(t.groups, "group", "groups"),
+            "- Tenant: {} ({})",
+            t.counts_line(),
             if t.complete {
                 "complete"
             } else {

@@ -248,6 +248,23 @@ pub async fn fetch_with_report(
     tenant.parse_issues.extend(groups.issues);
     tenant.users = users.items;
     tenant.groups = groups.items;
+    // Ids received twice were kept once: the tenant records them, as an offline load does,
+    // so that `input-integrity` reports them the same way live and offline.
+    for (kind, rep) in [("user", &users.report), ("group", &groups.report)] {
+        tenant.duplicates.extend(
+            rep.duplicates
+                .iter()
+                .map(|(id, at)| crate::model::DuplicateId {
+                    kind: kind.into(),
+                    id: id.clone(),
+                    position: format!("/{} {at}", rep.resource),
+                    differs: false,
+                }),
+        );
+    }
+    tenant.completeness.users_expected = users.report.total_results;
+    tenant.completeness.groups_expected = groups.report.total_results;
+    tenant.count_read();
     report.users = users.report;
     report.groups = groups.report;
 

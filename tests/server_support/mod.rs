@@ -33,6 +33,7 @@ pub fn tenant() -> Tenant {
         value: v.into(),
         kind: Some("User".into()),
         display: None,
+        reference: None,
     };
     t.groups = vec![
         Group {
