@@ -201,6 +201,10 @@ pub struct AuditArgs {
     /// Entra provisioning logs: portal CSV (the three files) or JSON, or Graph JSON (repeatable)
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub provisioning_logs: Vec<PathBuf>,
+    /// IdP configuration, recognised by shape (repeatable): Entra synchronization schema or
+    /// job JSON, Okta System Log (JSON or CSV), Okta app users / groups / group push mappings
+    #[arg(long = "idp-config", value_name = "FILE")]
+    pub idp_config: Vec<PathBuf>,
 }
 
 /// Support-ticket bundle options.
@@ -257,6 +261,7 @@ Exit codes: 0 passed, 1 a step failed (per --fail-on), 2 bad arguments.")]
   scim-doctor check --snapshot ./snap --playbook duplicate-users
   scim-doctor check --snapshot ./snap --licenses 250 --license-mode groups --license-groups VPN
   scim-doctor check --snapshot ./snap --scope-filter scope.json --idp-users users.csv
+  scim-doctor check --snapshot ./snap --idp-config schema.json --idp-config job.json
   scim-doctor check --snapshot ./snap --format json > report.json
   scim-doctor check --snapshot ./snap --bundle --case-id 01234 --redact-pii
 

@@ -175,5 +175,6 @@ fn plan(
         )
         .map_err(ToolError)?,
         logs: crate::commands::plan::provisioning_logs(&audit, out)?,
+        idp: None,
     })
 }

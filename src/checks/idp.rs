@@ -1,0 +1,342 @@
+//! IdP-state checks from `--idp-config`: `provisioning-job` (the Entra synchronization job's
+//! state: quarantine with its reason and Microsoft's documented behaviour, paused, never run,
+//! entry-level errors) and `okta-app-assignment` (Okta app users in ERROR / OUT_OF_SYNC /
+//! STAGED, group push mappings in ERROR, and assignments compared with the target).
+//! Reference idp-configuration-artifacts A2 and B2.
+
+use super::{Ctx, Params};
+use crate::findings::{CheckResult, Status, Subject, SubjectKind};
+use crate::idpconfig::job::Job;
+use crate::util::plural;
+
+pub const PROVISIONING_JOB: &str = "provisioning-job";
+pub const OKTA_APP_ASSIGNMENT: &str = "okta-app-assignment";
+
+/// Meaning and fix of a quarantine reason (Graph quarantineReason; Entra's quarantine page).
+fn reason_text(reason: &str) -> (&'static str, &'static str) {
+    match reason.to_ascii_lowercase().as_str() {
+        "encounteredquarantineexception" => (
+            "a critical error, typically invalid or expired admin credentials",
+            "open Provisioning > Admin Credentials, generate a new token in the target, paste it, Test Connection, save, then Restart provisioning",
+        ),
+        "encounteredescrowproportionthreshold" => (
+            "more than 40% of provisioning events failed (evaluated once there are 5,000 failures)",
+            "download the provisioning logs, fix the most frequent error code (provisioning-failures groups them), then Restart provisioning",
+        ),
+        "encounteredtotalescrowthreshold" => (
+            "more than 40,000 failures (60,000 counting reference failures)",
+            "download the provisioning logs, fix the most frequent error code, then Restart provisioning",
+        ),
+        "encounteredbaseescrowthreshold" => (
+            "the failure count passed the base threshold at which quarantine is evaluated (5,000 failures)",
+            "download the provisioning logs, fix the most frequent error code, then Restart provisioning",
+        ),
+        "toomanydeletes" => (
+            "a cycle would delete or disable more objects than the accidental-deletion threshold allows",
+            "review the StagedDelete entries in the provisioning logs; if the deletions are intended, allow them (or raise the threshold) and restart, otherwise fix the scoping or assignment change that caused them",
+        ),
+        "quarantinedondemand" | "quarantineondemand" => (
+            "an administrator put the job in quarantine",
+            "find who quarantined it in the audit logs (Activity \"Quarantine\"); Restart provisioning when the reason is resolved",
+        ),
+        "ingestioninterrupted" => (
+            "ingestion from the source was interrupted",
+            "check the source system's connectivity and restart the job",
+        ),
+        _ => (
+            "no documented reason",
+            "read the quarantine error below and the provisioning logs; Restart provisioning once fixed",
+        ),
+    }
+}
+
+fn four_weeks_passed(began: &Option<String>, next: &Option<String>) -> bool {
+    let parse = |s: &Option<String>| s.as_deref().and_then(crate::logs::when::parse);
+    match (parse(began), parse(next)) {
+        (Some(b), Some(n)) => n - b > time::Duration::days(28),
+        _ => false,
+    }
+}
+
+/// (status, what, fix) for one job.
+fn judge(j: &Job) -> (Status, String, String) {
+    let mut notes: Vec<String> = Vec::new();
+    if let Some(q) = j.quarantine.as_ref().filter(|_| j.code_is("Quarantine")) {
+        let reason = q.reason.clone().unwrap_or_default();
+        let (meaning, fix) = reason_text(&reason);
+        let mut what = format!(
+            "in quarantine ({}: {meaning})",
+            if reason.is_empty() {
+                "reason not given"
+            } else {
+                reason.as_str()
+            }
+        );
+        if let Some(c) = &q.error_code {
+            what.push_str(&format!(", error {c}"));
+            if let Some(m) = &q.error_message {
+                what.push_str(&format!(" \"{}\"", crate::connection::probe::quote(m, 200)));
+            }
+        }
+        if let Some(b) = q.series_began.as_ref().or(q.current_began.as_ref()) {
+            what.push_str(&format!(", since {b}"));
+        }
+        if let Some(n) = &q.next_attempt {
+            what.push_str(&format!(", next attempt {n}"));
+        }
+        if four_weeks_passed(&q.series_began, &q.next_attempt) {
+            what.push_str(", past the four-week limit after which Entra disables the job");
+        }
+        let fix = format!(
+            "{fix}. While quarantined, Entra retries after 6, 12 and 24 hours and then once a day, and disables the job after four weeks in quarantine"
+        );
+        return (Status::Fail, what, fix);
+    }
+    let code = j.code.clone().unwrap_or_else(|| "unknown".into());
+    let exec = j.last_execution.as_ref();
+    let state = exec.and_then(|e| e.state.clone()).unwrap_or_default();
+    if j.code_is("NotConfigured") {
+        return (Status::Fail, "not configured: it has never run (no authorization saved)".into(),
+            "enter the Tenant URL and Secret Token under Provisioning > Admin Credentials, Test Connection, save, and set Provisioning Status On".into());
+    }
+    if j.code_is("Paused")
+        || j.schedule_state
+            .as_deref()
+            .is_some_and(|s| !s.eq_ignore_ascii_case("Active"))
+    {
+        return (Status::Warn, format!("paused (status {code}, schedule {}): no provisioning cycle runs", j.schedule_state.as_deref().unwrap_or("unknown")),
+            "set Provisioning Status to On (Provisioning > Edit provisioning) or POST .../jobs/{jobId}/start".into());
+    }
+    if state.eq_ignore_ascii_case("Failed") {
+        let e = exec
+            .and_then(|e| e.error_code.clone())
+            .unwrap_or_else(|| "no error code".into());
+        let m = exec
+            .and_then(|e| e.error_message.clone())
+            .map(|m| format!(" \"{}\"", crate::connection::probe::quote(&m, 200)))
+            .unwrap_or_default();
+        return (
+            Status::Fail,
+            format!("the last cycle failed ({e}{m})"),
+            "fix the error the last cycle reports, then Restart provisioning".into(),
+        );
+    }
+    if j.code_is("NotRun") {
+        notes.push("the first cycle has not completed yet".into());
+    }
+    if state.eq_ignore_ascii_case("EntryLevelErrors") {
+        let esc = exec
+            .and_then(|e| e.count_escrowed)
+            .map(|n| format!(" ({n} escrowed)"))
+            .unwrap_or_default();
+        notes.push(format!(
+            "the last cycle finished with entry-level errors{esc}"
+        ));
+    }
+    if let Some(n) = j.successive_failures.filter(|n| *n > 0) {
+        notes.push(format!("{} complete failures in a row", n));
+    }
+    if !code.eq_ignore_ascii_case("Active") && !j.code_is("NotRun") {
+        notes.push(format!("unrecognised status code {code:?}"));
+    }
+    if notes.is_empty() {
+        let steady = j
+            .steady_state_last
+            .as_deref()
+            .map(|t| format!(", steady state reached {t}"))
+            .unwrap_or_else(|| ", steady state never reached".into());
+        return (Status::Pass, format!("active{steady}"), String::new());
+    }
+    (Status::Warn, notes.join("; "),
+        "read the provisioning logs for the failed entries (give them with --provisioning-logs) and fix the most frequent error code".into())
+}
+
+pub fn provisioning_job(ctx: &Ctx, _: &Params) -> CheckResult {
+    let id = PROVISIONING_JOB;
+    let jobs = ctx.idp.map(|c| c.jobs.as_slice()).unwrap_or(&[]);
+    if jobs.is_empty() {
+        return CheckResult::skipped(id, "not run: give --idp-config with the Entra synchronization job (Graph GET /servicePrincipals/{id}/synchronization/jobs)");
+    }
+    let mut worst = Status::Pass;
+    let mut subjects = Vec::new();
+    let mut fixes = Vec::new();
+    for j in jobs {
+        let (s, what, fix) = judge(j);
+        if s.rank() > worst.rank() {
+            worst = s;
+        }
+        let label = match &j.template_id {
+            Some(t) => format!("{} ({t})", j.id),
+            None => j.id.clone(),
+        };
+        if s != Status::Pass {
+            fixes.push(format!("{label}: {fix}."));
+        }
+        subjects.push((s, Subject::item(SubjectKind::Item, label, what)));
+    }
+    let summary = subjects
+        .iter()
+        .map(|(_, s)| format!("{}: {}", s.id, s.detail))
+        .collect::<Vec<_>>()
+        .join("; ");
+    if worst == Status::Pass {
+        return CheckResult::pass(
+            id,
+            format!("{}: {summary}", plural(jobs.len(), "job", "jobs")),
+        );
+    }
+    let subjects: Vec<Subject> = subjects
+        .into_iter()
+        .filter(|(s, _)| *s != Status::Pass)
+        .map(|(_, s)| s)
+        .collect();
+    CheckResult::found(
+        id,
+        worst,
+        format!("expected the provisioning job to be active and its last cycle to succeed, got {summary}"),
+        fixes.join("\n"),
+        subjects,
+    )
+}
+
+const UNASSIGNED: &[&str] = &[
+    "DEPROVISIONED",
+    "INACTIVE",
+    "UNASSIGNED",
+    "REVOKED",
+    "SUSPENDED",
+];
+
+pub fn okta_app_assignment(ctx: &Ctx, _: &Params) -> CheckResult {
+    let id = OKTA_APP_ASSIGNMENT;
+    let cfg = ctx.idp;
+    let users = cfg.and_then(|c| c.app_users.as_ref());
+    let pushes = cfg.and_then(|c| c.push_mappings.as_ref());
+    if users.is_none() && pushes.is_none() {
+        return CheckResult::skipped(id, "not run: give --idp-config with Okta app users (GET /api/v1/apps/{appId}/users) and/or group push mappings (GET /api/v1/apps/{appId}/group-push/mappings)");
+    }
+    let mut subjects = Vec::new();
+    let mut worst = Status::Pass;
+    let mut fixes: Vec<&str> = Vec::new();
+    let mut flag = |s: Status, subj: Subject, fix: &'static str, subjects: &mut Vec<Subject>| {
+        if s.rank() > worst.rank() {
+            worst = s;
+        }
+        if !fixes.contains(&fix) {
+            fixes.push(fix);
+        }
+        subjects.push(subj);
+    };
+    let mut counts = (0, 0, 0, 0, 0); // error, out of sync, staged, absent, unknown to Okta
+    for u in users.into_iter().flatten() {
+        let item = |d: String| {
+            let mut s = Subject::item(SubjectKind::User, u.id.clone(), d);
+            s.user_name = u.user_name.clone();
+            s.external_id = u.external_id.clone();
+            s
+        };
+        match u.sync_state.as_deref() {
+            Some("ERROR") => {
+                counts.0 += 1;
+                flag(Status::Fail, item("syncState ERROR: the last provisioning operation failed".into()),
+                    "for users in ERROR: open the app's Assignments tab (or Dashboard > Tasks), read the error, fix it and Retry", &mut subjects)
+            }
+            Some("OUT_OF_SYNC") => {
+                counts.1 += 1;
+                flag(Status::Warn, item("syncState OUT_OF_SYNC: Okta's profile differs from the app's".into()),
+                    "for OUT_OF_SYNC users: push the profile again (app > Provisioning > To App > Force Sync) and watch the System Log for push_profile failures", &mut subjects)
+            }
+            _ => {}
+        }
+        if u.status.as_deref() == Some("STAGED") {
+            counts.2 += 1;
+            flag(Status::Warn, item("status STAGED: provisioning is queued and the user has no externalId yet".into()),
+                "for STAGED users: check that Create Users is enabled under Provisioning > To App and that the System Log shows no application.provision.user.push failure", &mut subjects);
+        }
+    }
+    for m in pushes
+        .into_iter()
+        .flatten()
+        .filter(|m| m.status.as_deref() == Some("ERROR"))
+    {
+        let d = format!(
+            "group push mapping in ERROR (source group {}): {}",
+            m.source_group_id.as_deref().unwrap_or("?"),
+            m.error_summary.as_deref().unwrap_or("no errorSummary")
+        );
+        flag(Status::Fail, Subject::item(SubjectKind::Group, m.id.clone(), d),
+            "for group push errors: Push Groups > Errors shows the cause; fix it (a group deleted in the target: unlink, import, push again; members not assigned to the app: assign them) and Retry All Groups", &mut subjects);
+    }
+    if let (Some(users), Some(t)) = (users, ctx.tenant) {
+        let lower = |s: &Option<String>| s.as_deref().map(str::to_lowercase);
+        for u in users
+            .iter()
+            .filter(|u| !u.status.as_deref().is_some_and(|s| UNASSIGNED.contains(&s)))
+        {
+            let found = t.users.iter().any(|tu| {
+                u.external_id.as_deref() == Some(tu.id.as_str())
+                    || (u.user_name.is_some() && lower(&u.user_name) == lower(&tu.user_name))
+                    || tu.external_id.as_deref() == Some(u.id.as_str())
+            });
+            if !found && u.status.as_deref() != Some("STAGED") {
+                counts.3 += 1;
+                let mut s = Subject::item(
+                    SubjectKind::User,
+                    u.id.clone(),
+                    format!(
+                        "assigned in Okta (status {}), absent from the target",
+                        u.status.as_deref().unwrap_or("?")
+                    ),
+                );
+                s.user_name = u.user_name.clone();
+                flag(Status::Fail, s, "for users assigned in Okta but absent from the target: check the System Log for their push events (give it with --idp-config), then unassign and reassign them to retry", &mut subjects);
+            }
+        }
+        for tu in &t.users {
+            let Some(ext) = tu.external_id.as_deref() else {
+                continue;
+            };
+            let known = users
+                .iter()
+                .any(|u| u.id == ext || u.external_id.as_deref() == Some(tu.id.as_str()));
+            if !known {
+                counts.4 += 1;
+                flag(Status::Warn, Subject::user(tu, format!("externalId {ext} matches no Okta app user")),
+                    "for target users Okta does not know: they were created by another source or their assignment was removed; if they should not exist, deactivate them in the target, otherwise assign them in Okta", &mut subjects);
+            }
+        }
+    }
+    let n_users = users.map(Vec::len).unwrap_or(0);
+    let n_push = pushes.map(Vec::len).unwrap_or(0);
+    if subjects.is_empty() {
+        return CheckResult::pass(
+            id,
+            format!(
+                "{} and {}: none in error, out of sync or staged{}",
+                plural(n_users, "app user", "app users"),
+                plural(n_push, "group push mapping", "group push mappings"),
+                if ctx.tenant.is_some() && users.is_some() {
+                    ", and assignments agree with the target"
+                } else {
+                    ""
+                }
+            ),
+        );
+    }
+    let errors = subjects
+        .iter()
+        .filter(|s| s.kind == SubjectKind::Group)
+        .count();
+    CheckResult::found(
+        id,
+        worst,
+        format!(
+            "expected every Okta app user synchronized and every group push active, got {} in ERROR, {} OUT_OF_SYNC, {} STAGED, {} in ERROR, {} assigned but absent from the target, {} unknown to Okta",
+            plural(counts.0, "user", "users"), counts.1, counts.2,
+            plural(errors, "group push mapping", "group push mappings"), counts.3,
+            plural(counts.4, "target user", "target users")
+        ),
+        fixes.iter().map(|f| format!("{f}.")).collect::<Vec<_>>().join("\n"),
+        subjects,
+    )
+}
