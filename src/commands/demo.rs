@@ -42,7 +42,7 @@ pub async fn run(a: DemoArgs, out: &Output) -> CmdResult {
     ));
     let result = async {
         let plan = plan(server.base_url(), token, &inputs, out)?;
-        let (scope, logs) = (plan.scope.clone(), plan.logs.clone());
+        let (scope, logs, idp) = (plan.scope.clone(), plan.logs.clone(), plan.idp.clone());
         let client = match &plan.source {
             Source::Live(c) => Some(c.clone()),
             Source::Snapshot(_) => None,
@@ -63,6 +63,7 @@ pub async fn run(a: DemoArgs, out: &Output) -> CmdResult {
                     &outcome.report.checks,
                     scope.as_ref(),
                     logs.as_ref(),
+                    idp.as_ref(),
                     client.as_ref(),
                     format!("demo server {}", server.base_url()),
                     outcome.report.warnings.clone(),
