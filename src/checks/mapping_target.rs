@@ -305,8 +305,8 @@ pub fn mapping_required(ctx: &Ctx, _: &Params) -> CheckResult {
         id,
         status,
         format!(
-            "expected every required attribute to be mapped and every mapping to name a target attribute, got {} unmapped and {} undefined{against}",
-            crate::util::plural(missing, "required attribute", "required attributes"),
+            "expected every required attribute to be mapped and every mapping to name a target attribute, got {} and {}{against}",
+            crate::util::plural(missing, "unmapped required attribute", "unmapped required attributes"),
             crate::util::plural(undefined, "mapping to an attribute the target does not define", "mappings to attributes the target does not define")
         ),
         "add a mapping for each unmapped required attribute (Provisioning > Mappings > Add New Mapping), and delete or correct mappings whose target attribute the target does not define (Entra's exports then fail with SchemaAttributeNotFound)",

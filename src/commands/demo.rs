@@ -155,6 +155,7 @@ fn plan(
         scope_filter: Some(inputs.scope_filter.clone()),
         idp_users: Some(inputs.idp_users.clone()),
         provisioning_logs: vec![inputs.provisioning_logs.clone()],
+        idp_config: inputs.idp_config.clone(),
         ..Default::default()
     };
     Ok(Plan {
@@ -176,6 +177,6 @@ fn plan(
         )
         .map_err(ToolError)?,
         logs: crate::commands::plan::provisioning_logs(&audit, out)?,
-        idp: None,
+        idp: crate::commands::plan::idp_config(&audit, out)?,
     })
 }
