@@ -338,3 +338,41 @@ fn job_never_timestamps_and_null_quarantine() {
     assert!(j.quarantine.is_none());
     assert_eq!(j.last_execution.as_ref().unwrap().time_began, None);
 }
+
+/// Proves the fuzz entry survives thousands of deterministic mutations of its seed corpus
+/// (a cheap stand-in for the coverage-guided run, which needs cargo-fuzz and nightly).
+#[test]
+fn mutated_seeds_never_panic() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/idp_config");
+    let mut seeds: Vec<Vec<u8>> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| std::fs::read(e.ok()?.path()).ok())
+        .collect();
+    seeds.sort();
+    assert!(seeds.len() >= 5);
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let alphabet = b"[](),\"\\{}:0123456789-&H =<>@aZ\n";
+    for i in 0..3000 {
+        let mut d = seeds[i % seeds.len()].clone();
+        for _ in 0..1 + next() % 4 {
+            if d.is_empty() {
+                break;
+            }
+            let at = (next() as usize) % d.len();
+            match next() % 3 {
+                0 => d[at] = alphabet[(next() as usize) % alphabet.len()],
+                1 => {
+                    d.remove(at);
+                }
+                _ => d.truncate(at),
+            }
+        }
+        crate::fuzz_entry::idp_config(&d);
+    }
+}
