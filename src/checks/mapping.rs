@@ -13,14 +13,17 @@ pub const MAPPING_EMAIL: &str = "mapping-email";
 pub const MAPPING_USERNAME: &str = "mapping-username";
 pub const MAPPING_ACTIVE: &str = "mapping-active";
 
-/// The schema, or the skipped result naming the missing input.
-pub fn schema_or_skip<'a>(ctx: &Ctx<'a>, id: &str) -> Result<&'a Schema, CheckResult> {
-    ctx.idp.and_then(|c| c.schema.as_ref()).ok_or_else(|| {
-        CheckResult::skipped(
-            id,
-            "not run: give --idp-config with the Entra synchronization schema (Provisioning > Attribute mappings > Show advanced options > Review your schema > Download, or Graph GET .../synchronization/jobs/{jobId}/schema)",
-        )
-    })
+/// The schema given with `--idp-config`, if any.
+pub fn schema<'a>(ctx: &Ctx<'a>) -> Option<&'a Schema> {
+    ctx.idp.and_then(|c| c.schema.as_ref())
+}
+
+/// The skipped result naming the missing input.
+pub fn no_schema(id: &str) -> CheckResult {
+    CheckResult::skipped(
+        id,
+        "not run: give --idp-config with the Entra synchronization schema (Provisioning > Attribute mappings > Show advanced options > Review your schema > Download, or Graph GET .../synchronization/jobs/{jobId}/schema)",
+    )
 }
 
 /// Source attributes whose value is an email address in Entra (UPN is user@domain).
@@ -72,9 +75,8 @@ enum Judgement {
 
 pub fn mapping_email(ctx: &Ctx, _: &Params) -> CheckResult {
     let id = MAPPING_EMAIL;
-    let schema = match schema_or_skip(ctx, id) {
-        Ok(s) => s,
-        Err(r) => return r,
+    let Some(schema) = schema(ctx) else {
+        return no_schema(id);
     };
     let work: Vec<&AttributeMapping> = schema
         .mappings
@@ -181,9 +183,8 @@ fn judge_email(m: &AttributeMapping) -> Vec<(Status, String)> {
 
 pub fn mapping_username(ctx: &Ctx, _: &Params) -> CheckResult {
     let id = MAPPING_USERNAME;
-    let schema = match schema_or_skip(ctx, id) {
-        Ok(s) => s,
-        Err(r) => return r,
+    let Some(schema) = schema(ctx) else {
+        return no_schema(id);
     };
     let maps = schema.targeting("userName");
     let Some(m) = maps.first() else {
@@ -264,9 +265,8 @@ fn is_true(v: &Val) -> Option<bool> {
 
 pub fn mapping_active(ctx: &Ctx, _: &Params) -> CheckResult {
     let id = MAPPING_ACTIVE;
-    let schema = match schema_or_skip(ctx, id) {
-        Ok(s) => s,
-        Err(r) => return r,
+    let Some(schema) = schema(ctx) else {
+        return no_schema(id);
     };
     let Some(m) = schema.targeting("active").into_iter().next() else {
         return CheckResult::new(

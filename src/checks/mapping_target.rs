@@ -3,7 +3,7 @@
 //! unique in the tenant) and `mapping-required` (every required attribute is mapped; mappings
 //! to attributes the target does not define). Reference A1 (matchingPriority) and A3.
 
-use super::mapping::{schema_or_skip, source_label};
+use super::mapping::{no_schema, schema, source_label};
 use super::{Ctx, Params};
 use crate::findings::{CheckResult, Status, Subject, SubjectKind};
 use crate::idpconfig::schema::{target_root, AttributeMapping};
@@ -94,9 +94,8 @@ fn duplicates(t: &Tenant, root: &str, case_exact: bool) -> Vec<(String, usize)> 
 
 pub fn mapping_matching(ctx: &Ctx, _: &Params) -> CheckResult {
     let id = MAPPING_MATCHING;
-    let schema = match schema_or_skip(ctx, id) {
-        Ok(s) => s,
-        Err(r) => return r,
+    let Some(schema) = schema(ctx) else {
+        return no_schema(id);
     };
     let matching = schema.matching();
     if matching.is_empty() {
@@ -148,7 +147,7 @@ pub fn mapping_matching(ctx: &Ctx, _: &Params) -> CheckResult {
             );
         }
         match &defined {
-            Some((names, _)) if !names.iter().any(|n| *n == lower) => bump(
+            Some((names, _)) if !names.contains(&lower) => bump(
                 Status::Fail,
                 m,
                 format!("the target's /Schemas does not define {root}, so `{root} eq` cannot find anyone"),
@@ -206,9 +205,8 @@ pub fn mapping_matching(ctx: &Ctx, _: &Params) -> CheckResult {
 
 pub fn mapping_required(ctx: &Ctx, _: &Params) -> CheckResult {
     let id = MAPPING_REQUIRED;
-    let schema = match schema_or_skip(ctx, id) {
-        Ok(s) => s,
-        Err(r) => return r,
+    let Some(schema) = schema(ctx) else {
+        return no_schema(id);
     };
     let defined = ctx.tenant.and_then(defined_attributes);
     let mut required: Vec<(String, &str)> = Vec::new();

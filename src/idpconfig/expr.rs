@@ -341,10 +341,8 @@ fn eval_at(e: &Expr, attr: &dyn Fn(&str) -> Val, depth: usize) -> Result<Val, No
 pub fn attributes(e: &Expr) -> Vec<String> {
     fn walk(e: &Expr, out: &mut Vec<String>) {
         match e {
-            Expr::Attr(a) => {
-                if !out.iter().any(|o| o.eq_ignore_ascii_case(a)) {
-                    out.push(a.clone());
-                }
+            Expr::Attr(a) if !out.iter().any(|o| o.eq_ignore_ascii_case(a)) => {
+                out.push(a.clone());
             }
             Expr::Call(_, args) => args.iter().for_each(|a| walk(a, out)),
             Expr::Cmp(_, l, r) => {
