@@ -340,3 +340,86 @@ pub fn okta_app_assignment(ctx: &Ctx, _: &Params) -> CheckResult {
         subjects,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::idpconfig::parse_files;
+
+    fn job(status: &str) -> Job {
+        let text = format!(
+            r#"{{"id":"scim.1","templateId":"scim","schedule":{{"state":"Active"}},"status":{status},"synchronizationJobSettings":[]}}"#
+        );
+        parse_files(&[("job.json".into(), text.into_bytes())])
+            .unwrap()
+            .jobs
+            .remove(0)
+    }
+
+    /// Proves each documented job state gets its own verdict and explanation.
+    #[test]
+    fn job_states_are_explained() {
+        let cases = [
+            (
+                r#"{"code":"Active","quarantine":null,"lastExecution":{"state":"Succeeded"},"steadyStateLastAchievedTime":"0001-01-01T00:00:00Z"}"#,
+                Status::Pass,
+                "steady state never reached",
+            ),
+            (
+                r#"{"code":"Paused","quarantine":null}"#,
+                Status::Warn,
+                "paused",
+            ),
+            (r#"{"code":"NotConfigured"}"#, Status::Fail, "never run"),
+            (
+                r#"{"code":"NotRun","quarantine":null}"#,
+                Status::Warn,
+                "first cycle",
+            ),
+            (
+                r#"{"code":"Active","lastExecution":{"state":"EntryLevelErrors","countEscrowed":12}}"#,
+                Status::Warn,
+                "12 escrowed",
+            ),
+            (
+                r#"{"code":"Active","lastExecution":{"state":"Failed","error":{"code":"HybridSynchronizationActiveDirectoryInternalError"}}}"#,
+                Status::Fail,
+                "HybridSynchronizationActiveDirectoryInternalError",
+            ),
+            (
+                r#"{"code":"Quarantine","quarantine":{"reason":"TooManyDeletes","currentBegan":"","nextAttempt":""}}"#,
+                Status::Fail,
+                "accidental-deletion threshold",
+            ),
+            (
+                r#"{"code":"Quarantine","quarantine":{"reason":"QuarantineOnDemand"}}"#,
+                Status::Fail,
+                "an administrator",
+            ),
+            (
+                r#"{"code":"Quarantine","quarantine":{"reason":"EncounteredEscrowProportionThreshold","seriesBegan":"2026-10-01T00:00:00Z","nextAttempt":"2026-11-02T00:00:00Z"}}"#,
+                Status::Fail,
+                "four-week limit",
+            ),
+        ];
+        for (status, want, text) in cases {
+            let (got, what, fix) = judge(&job(status));
+            assert_eq!(got, want, "{status}: {what}");
+            assert!(what.contains(text), "{status}: {what}");
+            assert!(want == Status::Pass || !fix.is_empty(), "{status}: no fix");
+        }
+    }
+
+    /// Proves a quarantine remediation carries Microsoft's retry schedule and the disable rule.
+    #[test]
+    fn quarantine_fix_states_the_documented_behaviour() {
+        let (_, _, fix) = judge(&job(
+            r#"{"code":"Quarantine","quarantine":{"reason":"EncounteredQuarantineException"}}"#,
+        ));
+        assert!(
+            fix.contains("Admin Credentials")
+                && fix.contains("6, 12 and 24 hours")
+                && fix.contains("four weeks")
+        );
+    }
+}

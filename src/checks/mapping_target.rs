@@ -311,3 +311,73 @@ pub fn mapping_required(ctx: &Ctx, _: &Params) -> CheckResult {
         subjects,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::LicenseOptions;
+    use crate::findings::CheckResult;
+    use std::collections::HashMap;
+
+    fn config(file: &str) -> crate::idpconfig::IdpConfig {
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/idp-config")
+            .join(file);
+        crate::idpconfig::load(&[p]).unwrap()
+    }
+
+    fn run(live: &HashMap<String, CheckResult>, tenant: &Tenant) -> CheckResult {
+        let profile = crate::profile::load("default", None).unwrap();
+        let idp = config("schema-scim-default.json");
+        let ctx = Ctx {
+            tenant: Some(tenant),
+            others: &[],
+            profile: &profile,
+            license: &LicenseOptions::default(),
+            ldap_groups: None,
+            live,
+            offline_reason: None,
+            no_tenant_reason: None,
+            scope: None,
+            logs: None,
+            idp: Some(&idp),
+        };
+        mapping_matching(&ctx, &Default::default())
+    }
+
+    /// Proves a failed live `userName eq` probe fails the userName matching attribute.
+    #[test]
+    fn a_failed_live_username_filter_fails_matching() {
+        let tenant = Tenant::new("t");
+        let mut live = HashMap::new();
+        live.insert(
+            "filter-username-eq".to_string(),
+            CheckResult::new("filter-username-eq", Status::Fail, "expected 1 user, got 0"),
+        );
+        let r = run(&live, &tenant);
+        assert_eq!(r.status, Status::Fail);
+        assert!(
+            r.message.contains("does not filter on userName"),
+            "{}",
+            r.message
+        );
+        let ok = run(&HashMap::new(), &tenant);
+        assert_eq!(ok.status, Status::Pass, "{}", ok.message);
+    }
+
+    /// Proves a matching attribute the target's /Schemas does not define fails.
+    #[test]
+    fn a_matching_attribute_missing_from_schemas_fails() {
+        let mut tenant = Tenant::new("t");
+        tenant.discovery.schemas = Some(serde_json::json!({"Resources": [
+            {"id": USER_SCHEMA, "attributes": [{"name": "externalId"}, {"name": "active"}]}
+        ]}));
+        let r = run(&HashMap::new(), &tenant);
+        assert_eq!(r.status, Status::Fail);
+        assert!(
+            r.message.contains("/Schemas does not define userName"),
+            "{}",
+            r.message
+        );
+    }
+}

@@ -262,3 +262,112 @@ pub fn merge(entra: CheckResult, okta: CheckResult) -> CheckResult {
     }
     r
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(kind: &str, result: Option<&str>, reason: Option<&str>) -> OktaEvent {
+        OktaEvent {
+            published: Some("2026-11-20T09:00:00.000Z".into()),
+            event_type: kind.into(),
+            legacy_event_type: None,
+            result: result.map(str::to_string),
+            reason: reason.map(str::to_string),
+            display_message: None,
+            severity: None,
+            user: Some("a@example.com".into()),
+        }
+    }
+
+    /// Proves failures are told from successes and grouped under the documented causes.
+    #[test]
+    fn causes_follow_okta_messages_and_event_types() {
+        let cases = [
+            (
+                ev(
+                    "application.provision.user.push",
+                    Some("FAILURE"),
+                    Some("... failed: Matching user not found."),
+                ),
+                "matching-user-not-found",
+            ),
+            (
+                ev(
+                    "application.provision.user.push",
+                    Some("FAILURE"),
+                    Some("The credentials used to connect to the API were invalid"),
+                ),
+                "invalid-credentials",
+            ),
+            (
+                ev("application.integration.authentication_failure", None, None),
+                "invalid-credentials",
+            ),
+            (
+                ev("application.integration.rate_limit_exceeded", None, None),
+                "rate-limited",
+            ),
+            (
+                ev(
+                    "application.provision.user.push_profile",
+                    Some("FAILURE"),
+                    Some("Operation failed because user profile is mastered under another system"),
+                ),
+                "push-profile-failed",
+            ),
+            (
+                ev(
+                    "application.provision.group_push.mapping.update.or.delete.failed.with.error",
+                    None,
+                    None,
+                ),
+                "group-push-failed",
+            ),
+            (
+                ev(
+                    "application.provision.user.push",
+                    Some("FAILURE"),
+                    Some("Create new user returned empty user."),
+                ),
+                "empty-create-response",
+            ),
+            (
+                ev(
+                    "application.provision.user.deactivate",
+                    Some("FAILURE"),
+                    None,
+                ),
+                "deactivation-failed",
+            ),
+            (
+                ev("application.provision.user.sync", Some("FAILURE"), None),
+                "other",
+            ),
+        ];
+        for (e, want) in &cases {
+            assert!(is_provisioning(e) && is_failure(e), "{}", e.event_type);
+            assert_eq!(cause(e).key, *want, "{:?}", e.reason);
+        }
+        assert!(!is_failure(&ev(
+            "application.provision.user.push",
+            Some("SUCCESS"),
+            None
+        )));
+        assert!(!is_provisioning(&ev(
+            "user.session.start",
+            Some("FAILURE"),
+            None
+        )));
+    }
+
+    /// Proves a log without provisioning events warns instead of passing quietly.
+    #[test]
+    fn a_log_without_provisioning_events_warns() {
+        let r = check(
+            "provisioning-failures",
+            &[ev("user.session.start", Some("SUCCESS"), None)],
+        );
+        assert_eq!(r.status, Status::Warn);
+    }
+}
