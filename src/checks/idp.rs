@@ -327,16 +327,50 @@ pub fn okta_app_assignment(ctx: &Ctx, _: &Params) -> CheckResult {
         .iter()
         .filter(|s| s.kind == SubjectKind::Group)
         .count();
+    let parts: Vec<String> = [
+        (
+            counts.0,
+            plural(counts.0, "app user in ERROR", "app users in ERROR"),
+        ),
+        (counts.1, format!("{} OUT_OF_SYNC", counts.1)),
+        (counts.2, format!("{} STAGED", counts.2)),
+        (
+            errors,
+            plural(
+                errors,
+                "group push mapping in ERROR",
+                "group push mappings in ERROR",
+            ),
+        ),
+        (
+            counts.3,
+            format!("{} assigned in Okta but absent from the target", counts.3),
+        ),
+        (
+            counts.4,
+            plural(
+                counts.4,
+                "target user unknown to Okta",
+                "target users unknown to Okta",
+            ),
+        ),
+    ]
+    .into_iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(_, t)| t)
+    .collect();
     CheckResult::found(
         id,
         worst,
         format!(
-            "expected every Okta app user synchronized and every group push active, got {} in ERROR, {} OUT_OF_SYNC, {} STAGED, {} in ERROR, {} assigned but absent from the target, {} unknown to Okta",
-            plural(counts.0, "user", "users"), counts.1, counts.2,
-            plural(errors, "group push mapping", "group push mappings"), counts.3,
-            plural(counts.4, "target user", "target users")
+            "expected every Okta app user synchronized and every group push active, got {}",
+            parts.join(", ")
         ),
-        fixes.iter().map(|f| format!("{f}.")).collect::<Vec<_>>().join("\n"),
+        fixes
+            .iter()
+            .map(|f| format!("{f}."))
+            .collect::<Vec<_>>()
+            .join("\n"),
         subjects,
     )
 }

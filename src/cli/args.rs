@@ -301,6 +301,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 the to
         after_help = "Examples:
   scim-doctor explain-user alice@example.com --snapshot ./snap
   scim-doctor explain-user alice@example.com --snapshot ./snap --idp-users users.csv --scope-filter scope.json
+  scim-doctor explain-user alice@example.com --snapshot ./snap --idp-users users.csv --idp-config schema.json
   SCIM_TOKEN=... scim-doctor explain-user 4f1c... --base-url https://host/scim/v2"
     )]
     ExplainUser(ExplainUserArgs),
