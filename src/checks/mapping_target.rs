@@ -6,6 +6,7 @@
 use super::mapping::{no_schema, schema, source_label};
 use super::{Ctx, Params};
 use crate::findings::{CheckResult, Status, Subject, SubjectKind};
+use crate::idpconfig::expr::Val;
 use crate::idpconfig::schema::{target_root, AttributeMapping};
 use crate::model::{Tenant, User, USER_SCHEMA};
 use serde_json::{json, Value};
@@ -183,6 +184,38 @@ pub fn mapping_matching(ctx: &Ctx, _: &Params) -> CheckResult {
             }
         }
     }
+    // "All users must have a value for at least one matching attribute" (else ImportSkipped).
+    let mut blank_count = 0;
+    if let Some(users) = ctx.scope.and_then(|s| s.idp_users.as_deref()) {
+        let exprs: Vec<_> = matching.iter().filter_map(|m| m.expr()).collect();
+        let blank: Vec<&crate::scope::IdpUser> = users
+            .iter()
+            .filter(|u| {
+                !exprs.is_empty()
+                    && exprs.iter().all(|e| {
+                        let v = crate::idpconfig::expr::eval(e, &|a: &str| match u.get(a) {
+                            Some(crate::scope::AttrValue::Text(t)) => Val::Str(t.clone()),
+                            Some(crate::scope::AttrValue::Many(m)) => Val::Many(m.clone()),
+                            None => Val::Null,
+                        });
+                        matches!(v, Ok(Val::Null))
+                    })
+            })
+            .collect();
+        if !blank.is_empty() {
+            blank_count = blank.len();
+            if worst.rank() < Status::Warn.rank() {
+                worst = Status::Warn;
+            }
+            for u in blank.iter().take(50) {
+                subjects.push(Subject::item(
+                    SubjectKind::User,
+                    u.label().to_string(),
+                    "no value for any matching attribute: Entra skips this user (ImportSkipped)",
+                ));
+            }
+        }
+    }
     let data = json!({
         "order": matching.iter().map(|m| json!({"target": m.target, "source": source_label(m), "priority": m.matching_priority})).collect::<Vec<_>>(),
     });
@@ -191,7 +224,16 @@ pub fn mapping_matching(ctx: &Ctx, _: &Params) -> CheckResult {
     }
     let msg = format!(
         "expected matching attributes the target can filter on and that are unique in it, got {order}: {}",
-        subjects.iter().map(|s| s.detail.as_str()).collect::<Vec<_>>().join("; ")
+        subjects
+            .iter()
+            .filter(|s| s.kind == SubjectKind::Item)
+            .map(|s| s.detail.clone())
+            .chain((blank_count > 0).then(|| format!(
+                "{} no value for any matching attribute (Entra skips them: ImportSkipped)",
+                crate::util::plural(blank_count, "IdP user has", "IdP users have")
+            )))
+            .collect::<Vec<_>>()
+            .join("; ")
     );
     CheckResult::found(
         id,
@@ -327,6 +369,14 @@ mod tests {
     }
 
     fn run(live: &HashMap<String, CheckResult>, tenant: &Tenant) -> CheckResult {
+        run_with(live, tenant, None)
+    }
+
+    fn run_with(
+        live: &HashMap<String, CheckResult>,
+        tenant: &Tenant,
+        scope: Option<&crate::scope::ScopeInputs>,
+    ) -> CheckResult {
         let profile = crate::profile::load("default", None).unwrap();
         let idp = config("schema-scim-default.json");
         let ctx = Ctx {
@@ -338,7 +388,7 @@ mod tests {
             live,
             offline_reason: None,
             no_tenant_reason: None,
-            scope: None,
+            scope,
             logs: None,
             idp: Some(&idp),
         };
@@ -378,6 +428,33 @@ mod tests {
             r.message.contains("/Schemas does not define userName"),
             "{}",
             r.message
+        );
+    }
+
+    /// Proves IdP users with no value for any matching attribute are warned (ImportSkipped).
+    #[test]
+    fn idp_users_without_a_matching_value_warn() {
+        let mut ok = crate::scope::IdpUser::new("t");
+        ok.set_text("userPrincipalName", "a@contoso.example");
+        let mut blank = crate::scope::IdpUser::new("t");
+        blank.set_text("displayName", "No Upn");
+        let scope = crate::scope::ScopeInputs {
+            idp_users: Some(vec![ok.clone(), blank]),
+            ..Default::default()
+        };
+        let r = run_with(&HashMap::new(), &Tenant::new("t"), Some(&scope));
+        assert_eq!(r.status, Status::Warn, "{}", r.message);
+        assert!(r
+            .subjects
+            .iter()
+            .any(|s| s.detail.contains("ImportSkipped")));
+        let scope = crate::scope::ScopeInputs {
+            idp_users: Some(vec![ok]),
+            ..Default::default()
+        };
+        assert_eq!(
+            run_with(&HashMap::new(), &Tenant::new("t"), Some(&scope)).status,
+            Status::Pass
         );
     }
 }
