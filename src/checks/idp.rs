@@ -154,6 +154,18 @@ fn judge(j: &Job) -> (Status, String, String) {
 pub fn provisioning_job(ctx: &Ctx, _: &Params) -> CheckResult {
     let id = PROVISIONING_JOB;
     let jobs = ctx.idp.map(|c| c.jobs.as_slice()).unwrap_or(&[]);
+    if jobs.is_empty()
+        && ctx
+            .idp
+            .is_some_and(|c| c.has(crate::idpconfig::Kind::EntraJob))
+    {
+        return CheckResult::new(
+            id,
+            Status::Warn,
+            "expected a synchronization job in the Graph job list, got an empty list: provisioning was never set up for this application (or the list came from another service principal)",
+        )
+        .with_remediation("open the enterprise application > Provisioning, choose Automatic, enter the Tenant URL and Secret Token, Test Connection and save; or list the jobs of the right service principal");
+    }
     if jobs.is_empty() {
         return CheckResult::skipped(id, "not run: give --idp-config with the Entra synchronization job (Graph GET /servicePrincipals/{id}/synchronization/jobs)");
     }

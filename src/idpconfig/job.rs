@@ -60,7 +60,11 @@ fn is_job(v: &Value) -> bool {
 
 /// A single job, the Graph list (`{"value": [...]}`), or a bare array of jobs.
 pub fn looks_like(v: &Value) -> bool {
+    let empty_graph_list = arr(v, "value").is_empty()
+        && get(v, "value").is_some_and(Value::is_array)
+        && text(v, "@odata.context").is_some_and(|c| c.contains("synchronization/jobs"));
     is_job(v)
+        || empty_graph_list
         || arr(v, "value").first().is_some_and(is_job)
         || v.as_array().and_then(|a| a.first()).is_some_and(is_job)
 }

@@ -376,3 +376,14 @@ fn mutated_seeds_never_panic() {
         crate::fuzz_entry::idp_config(&d);
     }
 }
+
+/// Proves an empty Graph job list is recognised as a job list, not refused or ignored.
+#[test]
+fn an_empty_graph_job_list_is_a_job_file() {
+    let cfg = parse(
+        "jobs.json",
+        r#"{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#servicePrincipals('x')/synchronization/jobs","value":[]}"#,
+    )
+    .unwrap();
+    assert!(cfg.has(Kind::EntraJob) && cfg.jobs.is_empty());
+}
