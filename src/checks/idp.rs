@@ -104,7 +104,20 @@ fn judge(j: &Job) -> (Status, String, String) {
             .as_deref()
             .is_some_and(|s| !s.eq_ignore_ascii_case("Active"))
     {
-        return (Status::Warn, format!("paused (status {code}, schedule {}): no provisioning cycle runs", j.schedule_state.as_deref().unwrap_or("unknown")),
+        // Graph's own example: Paused, with the quarantine object still holding the last error.
+        let last = j
+            .quarantine
+            .as_ref()
+            .and_then(|q| q.error_code.as_ref().map(|c| (c, &q.error_message)))
+            .map(|(c, m)| {
+                let m = m
+                    .as_deref()
+                    .map(|m| format!(" \"{}\"", crate::connection::probe::quote(m, 200)))
+                    .unwrap_or_default();
+                format!("; last error {c}{m}")
+            })
+            .unwrap_or_default();
+        return (Status::Warn, format!("paused (status {code}, schedule {}): no provisioning cycle runs{last}", j.schedule_state.as_deref().unwrap_or("unknown")),
             "set Provisioning Status to On (Provisioning > Edit provisioning) or POST .../jobs/{jobId}/start".into());
     }
     if state.eq_ignore_ascii_case("Failed") {
@@ -415,6 +428,11 @@ mod tests {
                 r#"{"code":"Paused","quarantine":null}"#,
                 Status::Warn,
                 "paused",
+            ),
+            (
+                r#"{"code":"Paused","quarantine":{"currentBegan":"","reason":"","seriesCount":2,"error":{"code":"SalesforceInvalidCredentials","message":"Your credentials are invalid."}}}"#,
+                Status::Warn,
+                "last error SalesforceInvalidCredentials",
             ),
             (r#"{"code":"NotConfigured"}"#, Status::Fail, "never run"),
             (
