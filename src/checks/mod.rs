@@ -12,6 +12,7 @@ pub mod license;
 pub mod logs;
 pub mod mapping;
 pub mod mapping_target;
+pub mod okta_assignment;
 pub mod okta_logs;
 pub mod protocol;
 pub mod registry;

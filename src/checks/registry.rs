@@ -86,7 +86,7 @@ pub fn registry() -> Vec<CheckDef> {
 
 /// Checks over the IdP's own configuration (`--idp-config`).
 fn idp_checks() -> Vec<CheckDef> {
-    use super::{idp, mapping, mapping_target};
+    use super::{idp, mapping, mapping_target, okta_assignment};
     let def = |id, area, run| CheckDef { id, area, run };
     vec![
         def(
@@ -116,9 +116,9 @@ fn idp_checks() -> Vec<CheckDef> {
         ),
         def(idp::PROVISIONING_JOB, Area::Idp, idp::provisioning_job),
         def(
-            idp::OKTA_APP_ASSIGNMENT,
+            okta_assignment::OKTA_APP_ASSIGNMENT,
             Area::Idp,
-            idp::okta_app_assignment,
+            okta_assignment::okta_app_assignment,
         ),
     ]
 }
