@@ -30,6 +30,7 @@ pub struct Plan {
     pub ldap_groups: Option<Vec<String>>,
     pub scope: Option<crate::scope::ScopeInputs>,
     pub logs: Option<crate::logs::LogInputs>,
+    pub idp: Option<crate::idpconfig::IdpConfig>,
 }
 
 /// What a run leaves behind for renderers and the bundle.
@@ -133,9 +134,13 @@ pub async fn run(plan: Plan, progress: &Progress) -> anyhow::Result<Outcome> {
         no_tenant_reason: no_tenant_reason.as_deref(),
         scope: plan.scope.as_ref(),
         logs: plan.logs.as_ref(),
+        idp: plan.idp.as_ref(),
     };
     let (checks, runs) = run_playbooks(&ctx, &plan.playbooks);
     let mut report = Report::new(source_info, checks, runs);
+    if let Some(idp) = &plan.idp {
+        warnings.extend(idp.notes.iter().cloned());
+    }
     report.warnings = warnings;
     report.tenant = tenant.as_ref().map(Tenancy::of);
     Ok(Outcome {

@@ -15,6 +15,7 @@ pub const TARGETS: &[&str] = &[
     "provisioning_logs",
     "idp_import",
     "bundle_zip",
+    "idp_config",
 ];
 
 /// Runs target `name` on `data`; false for an unknown name.
@@ -25,6 +26,7 @@ pub fn run(name: &str, data: &[u8]) -> bool {
         "provisioning_logs" => provisioning_logs(data),
         "idp_import" => idp_import(data),
         "bundle_zip" => bundle_zip(data),
+        "idp_config" => idp_config(data),
         _ => return false,
     }
     true
@@ -133,5 +135,37 @@ pub fn bundle_zip(data: &[u8]) {
             })
             .collect();
         let _ = crate::source::snapshot::from_files("fuzz", &|n| files.get(n).cloned());
+    }
+}
+
+/// `--idp-config` files (Entra schema and job, Okta System Log JSON/CSV, app exports) read by
+/// shape, every schema mapping evaluated on a sample user, and the bytes themselves as an
+/// attribute-mapping expression, parsed and evaluated.
+pub fn idp_config(data: &[u8]) {
+    use crate::idpconfig::expr::{self, Val};
+    let user = |a: &str| match a {
+        "userPrincipalName" | "mail" => Val::Str("alice@contoso.com".into()),
+        "IsSoftDeleted" => Val::Str("False".into()),
+        "proxyAddresses" => Val::Many(vec!["smtp:a@x".into(), String::new()]),
+        _ => Val::Null,
+    };
+    if let Ok(cfg) = crate::idpconfig::parse_files(&[("idp.json".to_string(), data.to_vec())]) {
+        let _ = cfg.summary();
+        if let Some(s) = &cfg.schema {
+            let _ = s.matching();
+            for m in &s.mappings {
+                if let Some(e) = m.expr() {
+                    let _ = expr::eval(&e, &user);
+                    let _ = expr::shape(&e);
+                }
+            }
+            let _ = crate::scope::parse::from_json(&s.file, &s.document);
+        }
+    }
+    if let Ok(text) = std::str::from_utf8(data) {
+        if let Ok(e) = expr::parse(text) {
+            let _ = expr::eval(&e, &user);
+            let _ = e.to_string();
+        }
     }
 }

@@ -17,6 +17,7 @@ pub mod explain;
 pub mod findings;
 #[doc(hidden)]
 pub mod fuzz_entry;
+pub mod idpconfig;
 pub mod input;
 pub mod input_file;
 pub mod logs;

@@ -54,6 +54,13 @@ const PINNED_IDS: &[&str] = &[
     "not-provisioned",
     "stale-in-target",
     "provisioning-failures",
+    "mapping-email",
+    "mapping-username",
+    "mapping-matching",
+    "mapping-required",
+    "mapping-active",
+    "provisioning-job",
+    "okta-app-assignment",
 ];
 
 /// Registered checks whose documentation or convention-named tests belong to another

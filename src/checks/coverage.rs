@@ -42,10 +42,14 @@ pub fn needs(ctx: &Ctx, def: &CheckDef) -> Needs {
         "input-integrity" | "scope-filter-invalid" | "out-of-scope" | "provisioning-failures" => {
             Needs::default()
         }
+        // These compare the IdP's side with the target's users (uniqueness, presence).
+        "mapping-matching" | "okta-app-assignment" => users,
         _ => match def.area {
             Area::Users | Area::Duplicates | Area::License | Area::Scope | Area::Input => users,
             Area::Groups => groups,
-            Area::Connection | Area::Protocol | Area::Logs => Needs::default(),
+            Area::Connection | Area::Protocol | Area::Logs | Area::Mapping | Area::Idp => {
+                Needs::default()
+            }
         },
     }
 }

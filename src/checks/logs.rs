@@ -9,15 +9,26 @@ use serde_json::json;
 
 pub const PROVISIONING_FAILURES: &str = "provisioning-failures";
 
-/// Groups failed and skipped log entries by error code / skip reason.
+/// Groups failed and skipped log entries by error code / skip reason, from the Entra
+/// provisioning logs and the Okta System Log (`--idp-config`), whichever were given.
 pub fn provisioning_failures(ctx: &Ctx, _params: &Params) -> CheckResult {
     let id = PROVISIONING_FAILURES;
-    let Some(logs) = ctx.logs else {
-        return CheckResult::skipped(
+    let okta = ctx.idp.and_then(|c| c.okta_events.as_deref());
+    match (ctx.logs, okta) {
+        (None, None) => CheckResult::skipped(
             id,
-            "not run: give --provisioning-logs FILE... (the Entra portal download, CSV or JSON, or Graph provisioningObjectSummary JSON)",
-        );
-    };
+            "not run: give --provisioning-logs FILE... (the Entra portal download, CSV or JSON, or Graph provisioningObjectSummary JSON) or an Okta System Log with --idp-config",
+        ),
+        (None, Some(ev)) => super::okta_logs::check(id, ev),
+        (Some(logs), None) => entra(logs),
+        (Some(logs), Some(ev)) => {
+            super::okta_logs::merge(entra(logs), super::okta_logs::check(id, ev))
+        }
+    }
+}
+
+fn entra(logs: &crate::logs::LogInputs) -> CheckResult {
+    let id = PROVISIONING_FAILURES;
     let a = analysis::analyse(&logs.entries);
     let data = data(&a, logs);
     if logs.entries.is_empty() {

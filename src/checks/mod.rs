@@ -10,8 +10,13 @@ pub mod duplicates;
 pub mod email;
 pub mod groups;
 pub mod integrity;
+pub mod idp;
 pub mod license;
 pub mod logs;
+pub mod mapping;
+pub mod mapping_target;
+pub mod okta_assignment;
+pub mod okta_logs;
 pub mod protocol;
 pub mod registry;
 pub mod scope;
@@ -55,6 +60,8 @@ pub struct Ctx<'a> {
     pub scope: Option<&'a crate::scope::ScopeInputs>,
     /// Provisioning logs (`--provisioning-logs`).
     pub logs: Option<&'a crate::logs::LogInputs>,
+    /// The IdP's own configuration (`--idp-config`).
+    pub idp: Option<&'a crate::idpconfig::IdpConfig>,
 }
 
 impl Ctx<'_> {

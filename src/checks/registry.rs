@@ -17,6 +17,10 @@ pub enum Area {
     Logs,
     /// The input itself: what was read, dropped, merged, and values read leniently.
     Input,
+    /// The IdP's attribute mappings (Entra synchronization schema).
+    Mapping,
+    /// The IdP's provisioning state (Entra job, Okta app assignments).
+    Idp,
 }
 
 impl Area {
@@ -78,7 +82,47 @@ pub fn registry() -> Vec<CheckDef> {
         area: Area::Logs,
         run: super::logs::provisioning_failures,
     });
+    all.extend(idp_checks());
     all
+}
+
+/// Checks over the IdP's own configuration (`--idp-config`).
+fn idp_checks() -> Vec<CheckDef> {
+    use super::{idp, mapping, mapping_target, okta_assignment};
+    let def = |id, area, run| CheckDef { id, area, run };
+    vec![
+        def(
+            mapping::MAPPING_EMAIL,
+            Area::Mapping,
+            mapping::mapping_email,
+        ),
+        def(
+            mapping::MAPPING_USERNAME,
+            Area::Mapping,
+            mapping::mapping_username,
+        ),
+        def(
+            mapping_target::MAPPING_MATCHING,
+            Area::Mapping,
+            mapping_target::mapping_matching,
+        ),
+        def(
+            mapping_target::MAPPING_REQUIRED,
+            Area::Mapping,
+            mapping_target::mapping_required,
+        ),
+        def(
+            mapping::MAPPING_ACTIVE,
+            Area::Mapping,
+            mapping::mapping_active,
+        ),
+        def(idp::PROVISIONING_JOB, Area::Idp, idp::provisioning_job),
+        def(
+            okta_assignment::OKTA_APP_ASSIGNMENT,
+            Area::Idp,
+            okta_assignment::okta_app_assignment,
+        ),
+    ]
 }
 
 /// Checks over the tenant data and offline inputs. Each area module adds its entries here.

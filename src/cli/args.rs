@@ -279,6 +279,10 @@ pub struct AuditArgs {
     /// several files, so give it after any positional argument (or end the list with --)
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub provisioning_logs: Vec<PathBuf>,
+    /// IdP configuration, recognised by shape (repeatable): Entra synchronization schema or
+    /// job JSON, Okta System Log (JSON or CSV), Okta app users / groups / group push mappings
+    #[arg(long = "idp-config", value_name = "FILE")]
+    pub idp_config: Vec<PathBuf>,
 }
 
 /// Support-ticket bundle options.
@@ -340,6 +344,8 @@ Exit codes: 0 passed, 1 a step failed (per --fail-on), 2 bad arguments.")]
       --license-mode groups --license-groups VPN
   scim-doctor check --snapshot ./snap --scope-filter scope.json \\
       --idp-users users.csv
+  scim-doctor check --snapshot ./snap --idp-config schema.json \\
+      --idp-config job.json
   scim-doctor check --snapshot ./snap --format json > report.json
   scim-doctor check --snapshot ./snap --bundle --case-id 01234 --redact-pii
 
@@ -394,6 +400,8 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
       --idp-users users.csv --scope-filter scope.json
   scim-doctor explain-user alice@example.com --snapshot ./snap \\
       --provisioning-logs ProvisioningLogs*.csv
+  scim-doctor explain-user alice@example.com --snapshot ./snap \\
+      --idp-users users.csv --idp-config schema.json
   SCIM_TOKEN=... scim-doctor explain-user 4f1c... \\
       --base-url https://host/scim/v2
 

@@ -42,7 +42,7 @@ pub async fn run(a: DemoArgs, out: &Output) -> CmdResult {
     ));
     let result = async {
         let plan = plan(server.base_url(), token, &inputs, out)?;
-        let (scope, logs) = (plan.scope.clone(), plan.logs.clone());
+        let (scope, logs, idp) = (plan.scope.clone(), plan.logs.clone(), plan.idp.clone());
         let client = match &plan.source {
             Source::Live(c) => Some(c.clone()),
             Source::Snapshot(_) => None,
@@ -63,6 +63,7 @@ pub async fn run(a: DemoArgs, out: &Output) -> CmdResult {
                     &outcome.report.checks,
                     scope.as_ref(),
                     logs.as_ref(),
+                    idp.as_ref(),
                     client.as_ref(),
                     format!("demo server {}", server.base_url()),
                     outcome.report.warnings.clone(),
@@ -154,6 +155,7 @@ fn plan(
         scope_filter: Some(inputs.scope_filter.clone()),
         idp_users: Some(inputs.idp_users.clone()),
         provisioning_logs: vec![inputs.provisioning_logs.clone()],
+        idp_config: inputs.idp_config.clone(),
         ..Default::default()
     };
     Ok(Plan {
@@ -175,5 +177,6 @@ fn plan(
         )
         .map_err(ToolError)?,
         logs: crate::commands::plan::provisioning_logs(&audit, out)?,
+        idp: crate::commands::plan::idp_config(&audit, out)?,
     })
 }

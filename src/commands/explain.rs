@@ -30,6 +30,7 @@ pub async fn run(a: ExplainUserArgs, out: &Output) -> CmdResult {
     )?;
     let logs = plan.logs.clone();
     let scope = plan.scope.clone();
+    let idp = plan.idp.clone();
     let (client, source) = match &plan.source {
         Source::Live(c) => (Some(c.clone()), format!("live {}", c.endpoint.host())),
         Source::Snapshot(p) => (None, format!("snapshot {}", p.display())),
@@ -56,6 +57,7 @@ pub async fn run(a: ExplainUserArgs, out: &Output) -> CmdResult {
         &outcome.report.checks,
         scope.as_ref(),
         logs.as_ref(),
+        idp.as_ref(),
         client.as_ref(),
         source,
         outcome.report.warnings.clone(),

@@ -112,8 +112,11 @@ pub fn build(
     let playbooks = playbooks(a, default_playbook)?;
     let profile = crate::profile::load(&a.profile, a.playbooks_dir.as_deref())?;
     let fetch = fetch_options(f)?;
-    let scope = crate::scope::ScopeInputs::load(a.scope_filter.as_deref(), a.idp_users.as_deref())
-        .map_err(ToolError)?;
+    let mut scope =
+        crate::scope::ScopeInputs::load(a.scope_filter.as_deref(), a.idp_users.as_deref())
+            .map_err(ToolError)?;
+    let idp = idp_config(a, out)?;
+    scope_from_schema(&mut scope, idp.as_ref(), out)?;
     let source = source(e, s, f, out)?;
     if a.license_mode == crate::cli::args::LicenseMode::Groups && a.license_groups.is_empty() {
         return Err(ToolError(
@@ -136,7 +139,43 @@ pub fn build(
         ldap_groups,
         scope,
         logs: provisioning_logs(a, out)?,
+        idp,
     })
+}
+
+/// `--idp-config`: read before any request, so an unreadable file is exit code 2.
+pub fn idp_config(
+    a: &AuditArgs,
+    out: &Output,
+) -> Result<Option<crate::idpconfig::IdpConfig>, ToolError> {
+    if a.idp_config.is_empty() {
+        return Ok(None);
+    }
+    let cfg = crate::idpconfig::load(&a.idp_config).map_err(ToolError)?;
+    out.note(&cfg.summary());
+    Ok(Some(cfg))
+}
+
+/// Without `--scope-filter`, the scoping checks read the scope of the schema's User mapping.
+pub fn scope_from_schema(
+    scope: &mut Option<crate::scope::ScopeInputs>,
+    idp: Option<&crate::idpconfig::IdpConfig>,
+    out: &Output,
+) -> Result<(), ToolError> {
+    let Some(schema) = idp.and_then(|c| c.schema.as_ref()) else {
+        return Ok(());
+    };
+    if scope.as_ref().is_some_and(|s| s.filter.is_some()) {
+        return Ok(());
+    }
+    let filter = crate::scope::parse::from_json(&schema.file, &schema.document)
+        .map_err(|e| ToolError(format!("--idp-config {e}")))?;
+    out.note(&format!(
+        "scoping filter taken from the synchronization schema {} (no --scope-filter given)",
+        schema.file
+    ));
+    scope.get_or_insert_with(Default::default).filter = Some(filter);
+    Ok(())
 }
 
 /// `--provisioning-logs`: read before any request, so an unreadable file is exit code 2.

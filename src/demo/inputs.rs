@@ -10,7 +10,8 @@
 //!   the filter keeps out, and log entries saying why the others failed;
 //! - every 150th active user is a guest in the IdP (`out-of-scope`, and so also stale);
 //! - three LDAP group names equal demo group names (`ldap-group-collision`);
-//! - licences for all active users but 40 (`license-capacity`).
+//! - licences for all active users but 40 (`license-capacity`);
+//! - the IdP's configuration with its own planted problems (`demo::idp_inputs`).
 
 use crate::model::{Tenant, User, ENTERPRISE_SCHEMA};
 use serde_json::{json, Value};
@@ -24,6 +25,8 @@ pub struct DemoInputs {
     pub provisioning_logs: PathBuf,
     pub ldap_groups: PathBuf,
     pub licenses: u64,
+    /// The IdP configuration files (`--idp-config`, `demo::idp_inputs`).
+    pub idp_config: Vec<PathBuf>,
     /// A user worth explaining: an active user whose email a soft-deleted copy shares.
     pub explain_user: Option<String>,
 }
@@ -263,11 +266,19 @@ pub fn write(tenant: &Tenant, dir: &Path) -> std::io::Result<DemoInputs> {
         ldap_groups: dir.join("ldap-groups.txt"),
         licenses: (tenant.users.iter().filter(|u| u.is_active()).count() as u64).saturating_sub(40),
         explain_user: explain_candidate(tenant),
+        idp_config: Vec::new(),
     };
     std::fs::write(&inputs.idp_users, entra_csv(&rows))?;
     std::fs::write(&inputs.scope_filter, SCOPE_TOML)?;
     std::fs::write(&inputs.provisioning_logs, graph_logs(&rows))?;
     std::fs::write(&inputs.ldap_groups, ldap_list(tenant))?;
+    let group = tenant
+        .groups
+        .first()
+        .map(|g| g.name().to_string())
+        .unwrap_or_default();
+    let mut inputs = inputs;
+    inputs.idp_config = super::idp_inputs::write(dir, &group)?;
     Ok(inputs)
 }
 

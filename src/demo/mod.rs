@@ -8,6 +8,7 @@
 
 pub mod fixture;
 mod groups;
+pub mod idp_inputs;
 pub mod inputs;
 mod names;
 mod rng;

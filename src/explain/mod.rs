@@ -9,6 +9,7 @@
 //! and this module picks the findings whose subjects are this user.
 
 pub mod identity;
+pub mod mapping;
 pub mod matching;
 pub mod render;
 mod run;
@@ -167,6 +168,8 @@ pub struct Trace {
     pub matching: MatchStage,
     pub target: TargetStage,
     pub logs: LogStage,
+    /// What the schema's mappings give for this user and whom Entra would match.
+    pub mapping: mapping::MappingStage,
     pub verdict: Verdict,
     /// Known names closest to the query, when the user was not found.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -187,6 +190,7 @@ pub struct Inputs<'a> {
     pub live: bool,
     pub import: ImportStage,
     pub scope: ScopeStage,
+    pub mapping: mapping::MappingStage,
     /// Names to suggest when the user is not found (userNames, emails, IdP UPNs).
     pub candidates: Vec<String>,
     pub warnings: Vec<String>,
@@ -226,6 +230,7 @@ pub fn build(i: Inputs) -> Trace {
         matching,
         target,
         logs,
+        mapping: i.mapping,
         verdict: Verdict {
             status: Status::Pass,
             code: "provisioned",

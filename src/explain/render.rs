@@ -177,6 +177,43 @@ pub fn human(t: &Trace) -> String {
         }
     }
 
+    let _ = writeln!(
+        s,
+        "6. Mapping       {} {}",
+        tag(t.mapping.status),
+        t.mapping.summary
+    );
+    for v in &t.mapping.values {
+        let value = v
+            .value
+            .as_deref()
+            .map(|x| format!("{x:?}"))
+            .unwrap_or_else(|| "null".into());
+        let note = v
+            .note
+            .as_deref()
+            .map(|n| format!(" ({n})"))
+            .unwrap_or_default();
+        let _ = writeln!(s, "     {} = {value} <- {}{note}", v.target, v.source);
+    }
+    for m in &t.mapping.matching {
+        let _ = writeln!(
+            s,
+            "     match {} ({}) {} -> {}",
+            m.priority,
+            m.target,
+            m.value
+                .as_deref()
+                .map(|x| format!("eq {x:?}"))
+                .unwrap_or_else(|| "no value, skipped".into()),
+            if m.matches.is_empty() {
+                "no user".to_string()
+            } else {
+                m.matches.join(", ")
+            }
+        );
+    }
+
     let _ = writeln!(s);
     let verdict = format!("{} ({})", t.verdict.code, t.verdict.status.as_str());
     let verdict = match t.verdict.status.rank() {

@@ -19,6 +19,7 @@ pub async fn trace(
     checks: &[CheckResult],
     scope: Option<&ScopeInputs>,
     logs: Option<&LogInputs>,
+    idp: Option<&crate::idpconfig::IdpConfig>,
     client: Option<&HttpClient>,
     source: String,
     warnings: Vec<String>,
@@ -54,6 +55,8 @@ pub async fn trace(
         .map(crate::scope::IdpUser::from_scim);
     let import = stages::import_stage(scope, idp_user);
     let scope_stage = stages::scope_stage(scope, idp_user, target_view);
+    let required: Vec<String> = vec!["userName".into(), "emails".into()];
+    let mapping = super::mapping::stage(idp, idp_user, scope_stage.in_scope, tenant, &required);
     let mut candidates: Vec<String> = Vec::new();
     for u in &tenant.users {
         candidates.extend(u.user_name.clone());
@@ -75,6 +78,7 @@ pub async fn trace(
         live: client.is_some(),
         import,
         scope: scope_stage,
+        mapping,
         candidates,
         // Incomplete data or disabled TLS verification change how the trace must be read.
         warnings,

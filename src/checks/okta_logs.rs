@@ -1,0 +1,373 @@
+//! The Okta half of `provisioning-failures`: System Log events about app provisioning
+//! (`application.provision.*`, `application.integration.*`, group push, `app.user_management`)
+//! that failed, grouped by cause with the affected users and the time window. Causes and
+//! fixes come from Okta's provisioning troubleshooting pages (reference B1).
+
+use crate::findings::{CheckResult, Status, Subject, SubjectKind};
+use crate::idpconfig::okta::OktaEvent;
+use crate::util::plural;
+use serde::Serialize;
+use serde_json::json;
+use std::collections::BTreeMap;
+
+struct Cause {
+    key: &'static str,
+    fix: &'static str,
+}
+
+const CREDENTIALS: Cause = Cause { key: "invalid-credentials", fix: "the app's API credentials are invalid or expired: generate a new token in the target, update it under the app's Provisioning > Integration, Test API Credentials, then retry the failed tasks" };
+const NOT_FOUND: Cause = Cause { key: "matching-user-not-found", fix: "Okta looked the user up by userName and found nobody while Create Users is off, or the account was deleted directly in the target: enable Create Users (Provisioning > To App) or unassign and reassign the user" };
+const EXISTS: Cause = Cause { key: "user-already-exists", fix: "the target answered 409 for a user Okta could not find with `userName eq`: make the target's userName filter case-insensitive and exact, or remove the conflicting target user, then retry" };
+const RATE: Cause = Cause { key: "rate-limited", fix: "the target (or Okta) throttled the requests: lower the import/push rate, raise the target's limits, and retry the failed tasks" };
+const PROFILE: Cause = Cause { key: "push-profile-failed", fix: "a profile update was refused: read the target's reason in the event, fix the attribute mapping or the target's validation (check with explain-user), then Force Sync" };
+const GROUP_PUSH: Cause = Cause { key: "group-push-failed", fix: "open Push Groups > Errors: a group deleted in the target must be unlinked, imported and pushed again; members must be assigned to the app first" };
+const EMPTY: Cause = Cause { key: "empty-create-response", fix: "the target answered a create with an empty body: it must return the created user with its id (RFC 7644 3.3)" };
+const DEACTIVATE: Cause = Cause { key: "deactivation-failed", fix: "Okta could not deactivate the user in the target: check the target accepts PATCH/PUT active=false, then retry" };
+const OTHER: Cause = Cause { key: "other", fix: "open one failing event in the Okta System Log and send its time and transaction id with the target's own logs (Okta does not log SCIM bodies) to the target vendor" };
+
+fn is_provisioning(e: &OktaEvent) -> bool {
+    let t = e.event_type.to_ascii_lowercase();
+    [
+        "application.provision.",
+        "application.integration.",
+        "app.user_management",
+        "app.app_instance.provision_sync_job",
+    ]
+    .iter()
+    .any(|p| t.starts_with(p))
+}
+
+fn is_failure(e: &OktaEvent) -> bool {
+    let t = e.event_type.to_ascii_lowercase();
+    match e.result.as_deref() {
+        Some("FAILURE") | Some("RATE_LIMIT") | Some("DENY") => true,
+        Some("SUCCESS") | Some("ALLOW") | Some("SKIPPED") => false,
+        _ => {
+            e.severity
+                .as_deref()
+                .is_some_and(|s| s.eq_ignore_ascii_case("ERROR"))
+                || t.ends_with("authentication_failure")
+                || t.ends_with("rate_limit_exceeded")
+                || t.ends_with("general_failure")
+                || t.contains(".failed")
+        }
+    }
+}
+
+fn cause(e: &OktaEvent) -> &'static Cause {
+    let t = e.event_type.to_ascii_lowercase();
+    let legacy = e
+        .legacy_event_type
+        .as_deref()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let text = format!(
+        "{} {}",
+        e.reason.as_deref().unwrap_or(""),
+        e.display_message.as_deref().unwrap_or("")
+    )
+    .to_ascii_lowercase();
+    if t.ends_with("authentication_failure")
+        || legacy == "app.api.error.auth"
+        || text.contains("credentials")
+    {
+        &CREDENTIALS
+    } else if t.ends_with("rate_limit_exceeded")
+        || e.result.as_deref() == Some("RATE_LIMIT")
+        || text.contains("rate limit")
+        || text.contains("429")
+    {
+        &RATE
+    } else if text.contains("matching user not found") {
+        &NOT_FOUND
+    } else if text.contains("already exists") || text.contains("409") {
+        &EXISTS
+    } else if text.contains("empty user") {
+        &EMPTY
+    } else if t.contains("group_push")
+        || t.contains("grouppush")
+        || t.starts_with("application.provision.group")
+    {
+        &GROUP_PUSH
+    } else if t.ends_with("push_profile")
+        || legacy.contains("push_profile")
+        || text.contains("push profile")
+    {
+        &PROFILE
+    } else if t.ends_with(".deactivate") {
+        &DEACTIVATE
+    } else {
+        &OTHER
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct Group {
+    cause: &'static str,
+    count: usize,
+    users: BTreeMap<String, usize>,
+    first: Option<String>,
+    last: Option<String>,
+    example: Option<String>,
+    event_types: Vec<String>,
+    #[serde(skip)]
+    fix: &'static str,
+}
+
+pub fn check(id: &str, events: &[OktaEvent]) -> CheckResult {
+    let prov: Vec<&OktaEvent> = events.iter().filter(|e| is_provisioning(e)).collect();
+    let mut groups: Vec<Group> = Vec::new();
+    for e in prov.iter().filter(|e| is_failure(e)) {
+        let c = cause(e);
+        let i = match groups.iter().position(|g| g.cause == c.key) {
+            Some(i) => i,
+            None => {
+                groups.push(Group {
+                    cause: c.key,
+                    count: 0,
+                    users: BTreeMap::new(),
+                    first: None,
+                    last: None,
+                    example: None,
+                    event_types: Vec::new(),
+                    fix: c.fix,
+                });
+                groups.len() - 1
+            }
+        };
+        let g = &mut groups[i];
+        g.count += 1;
+        *g.users
+            .entry(
+                e.user
+                    .clone()
+                    .unwrap_or_else(|| "(no user in the event)".into()),
+            )
+            .or_default() += 1;
+        if let Some(p) = &e.published {
+            if g.first.as_ref().map_or(true, |f| p < f) {
+                g.first = Some(p.clone());
+            }
+            if g.last.as_ref().map_or(true, |l| p > l) {
+                g.last = Some(p.clone());
+            }
+        }
+        if g.example.is_none() {
+            g.example = e.reason.clone().or_else(|| e.display_message.clone());
+        }
+        if !g.event_types.contains(&e.event_type) {
+            g.event_types.push(e.event_type.clone());
+        }
+    }
+    groups.sort_by(|a, b| b.count.cmp(&a.count).then(a.cause.cmp(b.cause)));
+    let failures: usize = groups.iter().map(|g| g.count).sum();
+    let data = json!({"events": events.len(), "provisioning_events": prov.len(), "failures": failures, "groups": groups});
+    if prov.is_empty() {
+        return CheckResult::new(id, Status::Warn, format!("expected provisioning events in the Okta System Log, got none among {}", plural(events.len(), "event", "events")))
+            .with_remediation("export the System Log again filtered on the app (eventType sw \"application.provision\") for a window that includes the failing users")
+            .with_data(data);
+    }
+    if groups.is_empty() {
+        return CheckResult::pass(
+            id,
+            format!(
+                "Okta System Log: {} read, none failed",
+                plural(prov.len(), "provisioning event", "provisioning events")
+            ),
+        )
+        .with_data(data);
+    }
+    let mut subjects = Vec::new();
+    for g in &groups {
+        for (u, n) in &g.users {
+            let mut s = Subject::item(
+                SubjectKind::Entry,
+                u.clone(),
+                plural(*n, "failed event", "failed events"),
+            );
+            s.user_name = Some(u.clone());
+            subjects.push(s.in_group(g.cause));
+        }
+    }
+    let summary = groups
+        .iter()
+        .map(|g| format!("{} {}", g.cause, g.count))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let remediation = groups
+        .iter()
+        .map(|g| {
+            let when = match (&g.first, &g.last) {
+                (Some(f), Some(l)) if f != l => format!(", {f} to {l}"),
+                (Some(f), _) => format!(", at {f}"),
+                _ => String::new(),
+            };
+            let quote = g
+                .example
+                .as_deref()
+                .map(|x| {
+                    format!(
+                        " Okta says: \"{}\".",
+                        crate::connection::probe::quote(x, 200)
+                    )
+                })
+                .unwrap_or_default();
+            format!(
+                "{} ({}, {}{when}):{quote} Fix: {}.",
+                g.cause,
+                plural(g.count, "event", "events"),
+                plural(g.users.len(), "user", "users"),
+                g.fix
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let users: std::collections::BTreeSet<&String> =
+        groups.iter().flat_map(|g| g.users.keys()).collect();
+    let mut r = CheckResult::found(
+        id,
+        Status::Fail,
+        format!(
+            "expected every Okta provisioning event to succeed, got {} ({summary}) for {} in {}",
+            plural(failures, "failure", "failures"),
+            plural(users.len(), "user", "users"),
+            plural(prov.len(), "provisioning event", "provisioning events")
+        ),
+        remediation,
+        subjects,
+    )
+    .with_data(data);
+    r.count = users.len();
+    r
+}
+
+/// One result from the Entra and the Okta halves.
+pub fn merge(entra: CheckResult, okta: CheckResult) -> CheckResult {
+    let mut r = entra;
+    if okta.status.rank() > r.status.rank() {
+        r.status = okta.status;
+    }
+    r.message = format!("{}; Okta System Log: {}", r.message, okta.message);
+    if !okta.remediation.is_empty() {
+        r.remediation = if r.remediation.is_empty() {
+            okta.remediation
+        } else {
+            format!("{}\n{}", r.remediation, okta.remediation)
+        };
+    }
+    r.count += okta.count;
+    r.subjects.extend(okta.subjects);
+    if let (Some(serde_json::Value::Object(m)), Some(o)) = (r.data.as_mut(), okta.data) {
+        m.insert("okta".into(), o);
+    }
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(kind: &str, result: Option<&str>, reason: Option<&str>) -> OktaEvent {
+        OktaEvent {
+            published: Some("2026-11-20T09:00:00.000Z".into()),
+            event_type: kind.into(),
+            legacy_event_type: None,
+            result: result.map(str::to_string),
+            reason: reason.map(str::to_string),
+            display_message: None,
+            severity: None,
+            user: Some("a@example.com".into()),
+        }
+    }
+
+    /// Proves failures are told from successes and grouped under the documented causes.
+    #[test]
+    fn causes_follow_okta_messages_and_event_types() {
+        let cases = [
+            (
+                ev(
+                    "application.provision.user.push",
+                    Some("FAILURE"),
+                    Some("... failed: Matching user not found."),
+                ),
+                "matching-user-not-found",
+            ),
+            (
+                ev(
+                    "application.provision.user.push",
+                    Some("FAILURE"),
+                    Some("The credentials used to connect to the API were invalid"),
+                ),
+                "invalid-credentials",
+            ),
+            (
+                ev("application.integration.authentication_failure", None, None),
+                "invalid-credentials",
+            ),
+            (
+                ev("application.integration.rate_limit_exceeded", None, None),
+                "rate-limited",
+            ),
+            (
+                ev(
+                    "application.provision.user.push_profile",
+                    Some("FAILURE"),
+                    Some("Operation failed because user profile is mastered under another system"),
+                ),
+                "push-profile-failed",
+            ),
+            (
+                ev(
+                    "application.provision.group_push.mapping.update.or.delete.failed.with.error",
+                    None,
+                    None,
+                ),
+                "group-push-failed",
+            ),
+            (
+                ev(
+                    "application.provision.user.push",
+                    Some("FAILURE"),
+                    Some("Create new user returned empty user."),
+                ),
+                "empty-create-response",
+            ),
+            (
+                ev(
+                    "application.provision.user.deactivate",
+                    Some("FAILURE"),
+                    None,
+                ),
+                "deactivation-failed",
+            ),
+            (
+                ev("application.provision.user.sync", Some("FAILURE"), None),
+                "other",
+            ),
+        ];
+        for (e, want) in &cases {
+            assert!(is_provisioning(e) && is_failure(e), "{}", e.event_type);
+            assert_eq!(cause(e).key, *want, "{:?}", e.reason);
+        }
+        assert!(!is_failure(&ev(
+            "application.provision.user.push",
+            Some("SUCCESS"),
+            None
+        )));
+        assert!(!is_provisioning(&ev(
+            "user.session.start",
+            Some("FAILURE"),
+            None
+        )));
+    }
+
+    /// Proves a log without provisioning events warns instead of passing quietly.
+    #[test]
+    fn a_log_without_provisioning_events_warns() {
+        let r = check(
+            "provisioning-failures",
+            &[ev("user.session.start", Some("SUCCESS"), None)],
+        );
+        assert_eq!(r.status, Status::Warn);
+    }
+}

@@ -1,0 +1,294 @@
+//! The explain-user "Mapping" stage: with the Entra synchronization schema (`--idp-config`)
+//! and the user's row in the IdP export (`--idp-users`), what each mapped target attribute
+//! would be for this user (the expression evaluator, `idpconfig::expr`), and which target
+//! user Entra would match, trying the matching attributes in precedence order and stopping
+//! at the first hit, as Entra does.
+
+use super::StageStatus;
+use crate::idpconfig::expr::{self, Val};
+use crate::idpconfig::schema::{target_root, Schema};
+use crate::idpconfig::IdpConfig;
+use crate::model::{Tenant, User};
+use crate::scope::{AttrValue, IdpUser};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MappedValue {
+    pub target: String,
+    pub source: String,
+    /// The value Entra would send; `None` when the expression gives null (nothing flows).
+    pub value: Option<String>,
+    /// Why the value is absent or approximate (not evaluated, missing attribute, default).
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MatchStep {
+    pub priority: i64,
+    pub target: String,
+    pub value: Option<String>,
+    /// Target users whose attribute equals the value.
+    pub matches: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MappingStage {
+    pub status: StageStatus,
+    pub summary: String,
+    pub values: Vec<MappedValue>,
+    pub matching: Vec<MatchStep>,
+    /// The target user Entra would update, when one matches.
+    pub would_match: Option<String>,
+}
+
+impl MappingStage {
+    pub fn skipped(why: &str) -> Self {
+        MappingStage {
+            status: StageStatus::Skipped,
+            summary: why.into(),
+            values: Vec::new(),
+            matching: Vec::new(),
+            would_match: None,
+        }
+    }
+}
+
+/// An attribute of the export row; `IsSoftDeleted`, which Entra computes and exports do not
+/// hold, is derived from accountEnabled and the scope verdict.
+fn lookup(u: &IdpUser, in_scope: Option<bool>, name: &str) -> (Val, Option<String>) {
+    match u.get(name) {
+        Some(AttrValue::Text(t)) => (Val::Str(t.clone()), None),
+        Some(AttrValue::Many(m)) => (Val::Many(m.clone()), None),
+        None if name.eq_ignore_ascii_case("IsSoftDeleted") => {
+            let deleted = u.account_enabled() == Some(false) || in_scope == Some(false);
+            let known = u.account_enabled().is_some() || in_scope.is_some();
+            (
+                Val::Str(if deleted { "True" } else { "False" }.into()),
+                Some(if known {
+                    "IsSoftDeleted derived from accountEnabled and the scope stage (assignment not known)".into()
+                } else {
+                    "IsSoftDeleted assumed False (accountEnabled and scope unknown)".into()
+                }),
+            )
+        }
+        None => (
+            Val::Null,
+            Some(format!("[{name}] is not in the export: read as null")),
+        ),
+    }
+}
+
+fn matches(t: &Tenant, target: &str, value: &str, case_exact: bool) -> Vec<String> {
+    let eq = |v: Option<&str>| {
+        v.is_some_and(|v| {
+            if case_exact {
+                v == value
+            } else {
+                v.eq_ignore_ascii_case(value)
+            }
+        })
+    };
+    let root = target_root(target).to_ascii_lowercase();
+    t.users
+        .iter()
+        .filter(|u: &&User| match root.as_str() {
+            "username" => eq(u.user_name.as_deref()),
+            "externalid" => eq(u.external_id.as_deref()),
+            "displayname" => eq(u.display_name.as_deref()),
+            "emails" => u.email_values().into_iter().any(|e| eq(Some(e))),
+            _ => false,
+        })
+        .map(|u| u.id.clone())
+        .collect()
+}
+
+pub fn stage(
+    idp: Option<&IdpConfig>,
+    user: Option<&IdpUser>,
+    in_scope: Option<bool>,
+    tenant: &Tenant,
+    required: &[String],
+) -> MappingStage {
+    let Some(schema) = idp.and_then(|c| c.schema.as_ref()) else {
+        return MappingStage::skipped(
+            "no synchronization schema given with --idp-config: mappings are not evaluated",
+        );
+    };
+    let Some(user) = user else {
+        return MappingStage::skipped("the user has no row in an --idp-users export, so the mappings have nothing to evaluate");
+    };
+    evaluate(schema, user, in_scope, tenant, required)
+}
+
+fn evaluate(
+    schema: &Schema,
+    user: &IdpUser,
+    in_scope: Option<bool>,
+    tenant: &Tenant,
+    required: &[String],
+) -> MappingStage {
+    let mut values = Vec::new();
+    let mut problems = 0;
+    let mut missing_required = Vec::new();
+    for m in &schema.mappings {
+        let source = crate::checks::mapping::source_label(m);
+        let (value, mut note) = match m.expr() {
+            None => (
+                None,
+                Some(
+                    m.source_error
+                        .clone()
+                        .map(|e| format!("cannot be parsed: {e}"))
+                        .unwrap_or_else(|| "no source".into()),
+                ),
+            ),
+            Some(e) => {
+                let notes = std::cell::RefCell::new(Vec::new());
+                let r = expr::eval(&e, &|a: &str| {
+                    let (v, n) = lookup(user, in_scope, a);
+                    if let Some(n) = n {
+                        notes.borrow_mut().push(n);
+                    }
+                    v
+                });
+                let mut notes = notes.into_inner();
+                notes.dedup();
+                match r {
+                    Ok(v) => (
+                        v.text(),
+                        if notes.is_empty() {
+                            None
+                        } else {
+                            Some(notes.join("; "))
+                        },
+                    ),
+                    Err(why) => (None, Some(format!("not evaluated: {why}"))),
+                }
+            }
+        };
+        if value.is_none() {
+            if let Some(d) = &m.default_value {
+                note = Some(format!(
+                    "null: the default {d:?} is sent only when the user is created"
+                ));
+            }
+            if required
+                .iter()
+                .any(|r| r.eq_ignore_ascii_case(target_root(&m.target)))
+            {
+                missing_required.push(m.target.clone());
+            }
+        }
+        if note
+            .as_deref()
+            .is_some_and(|n| n.starts_with("not evaluated") || n.starts_with("cannot"))
+        {
+            problems += 1;
+        }
+        values.push(MappedValue {
+            target: m.target.clone(),
+            source,
+            value,
+            note,
+        });
+    }
+    let mut steps = Vec::new();
+    let mut would_match = None;
+    let mut ambiguous = false;
+    for m in schema.matching() {
+        let value = values
+            .iter()
+            .find(|v| v.target == m.target)
+            .and_then(|v| v.value.clone());
+        let case_exact = schema
+            .target_attributes
+            .iter()
+            .any(|a| a.case_exact && a.name.eq_ignore_ascii_case(&m.target));
+        let found = value
+            .as_deref()
+            .map(|v| matches(tenant, &m.target, v, case_exact))
+            .unwrap_or_default();
+        let hit = !found.is_empty();
+        if found.len() > 1 {
+            ambiguous = true;
+        } else if hit {
+            would_match = found.first().cloned();
+        }
+        steps.push(MatchStep {
+            priority: m.matching_priority,
+            target: m.target.clone(),
+            value,
+            matches: found,
+        });
+        if hit {
+            break;
+        }
+    }
+    let all_null = !steps.is_empty() && steps.iter().all(|s| s.value.is_none());
+    let (status, summary) = if !missing_required.is_empty() {
+        (
+            StageStatus::Fail,
+            format!(
+                "{} would be null for this user: Entra sends the user without it",
+                missing_required.join(", ")
+            ),
+        )
+    } else if all_null {
+        (
+            StageStatus::Fail,
+            "every matching attribute is null for this user: Entra skips it (ImportSkipped)".into(),
+        )
+    } else if ambiguous {
+        (StageStatus::Fail, "a matching attribute's value is held by several target users: Entra stops with DuplicateTargetEntries".into())
+    } else if steps.is_empty() {
+        (
+            StageStatus::Warn,
+            "no matching attribute in the schema: Entra cannot match, it creates the user".into(),
+        )
+    } else {
+        let head = match &would_match {
+            Some(id) => format!(
+                "Entra would match target user {id} by {}",
+                steps.last().map(|s| s.target.as_str()).unwrap_or("?")
+            ),
+            None => "no target user holds the matching values: Entra would create the user".into(),
+        };
+        let st = if problems > 0 {
+            StageStatus::Warn
+        } else {
+            StageStatus::Ok
+        };
+        let lacking = values
+            .iter()
+            .filter(|v| {
+                v.note
+                    .as_deref()
+                    .is_some_and(|n| n.contains("is not in the export"))
+            })
+            .count();
+        let mut tail = String::new();
+        if problems > 0 {
+            tail.push_str(&format!(", {problems} not evaluated"));
+        }
+        if lacking > 0 {
+            tail.push_str(&format!(
+                ", {} an attribute the export lacks (read as null)",
+                crate::util::plural(lacking, "reads", "read")
+            ));
+        }
+        (
+            st,
+            format!(
+                "{head}; {} evaluated{tail}",
+                crate::util::plural(values.len(), "mapping", "mappings")
+            ),
+        )
+    };
+    MappingStage {
+        status,
+        summary,
+        values,
+        matching: steps,
+        would_match,
+    }
+}
