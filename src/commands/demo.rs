@@ -159,6 +159,7 @@ fn plan(
     Ok(Plan {
         source: Source::Live(client),
         others: Vec::new(),
+        other_tenants: Vec::new(),
         fetch: FetchOptions::default(),
         fetch_tenant: true,
         playbooks: crate::commands::plan::playbooks(&audit, DEMO_PLAYBOOK)?,
