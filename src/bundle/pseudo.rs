@@ -76,6 +76,15 @@ fn is_hex_run(lower: &str) -> bool {
         && lower.chars().any(|c| c.is_ascii_digit())
 }
 
+/// A whole value made of hex digits and id punctuation (`-{}:`), with at least 8 hex
+/// digits and one decimal digit: a GUID or object id, whose every part stays hexadecimal.
+fn looks_hex(v: &str) -> bool {
+    v.chars()
+        .all(|c| c.is_ascii_hexdigit() || matches!(c, '-' | '{' | '}' | ':'))
+        && v.chars().filter(char::is_ascii_hexdigit).count() >= 8
+        && v.chars().any(|c| c.is_ascii_digit())
+}
+
 /// Puts the letter case of `original` on `pseudo` (same number of characters).
 fn with_case(original: &str, pseudo: &str) -> String {
     original
@@ -102,8 +111,8 @@ impl RunMap {
         m
     }
 
-    /// The pseudonym of one run of letters and digits.
-    fn run(&mut self, run: &str) -> String {
+    /// The pseudonym of one run of letters and digits (`hex`: keep it hexadecimal).
+    fn run(&mut self, run: &str, hex: bool) -> String {
         let lower = run.to_lowercase();
         // A character whose lower case is longer (`İ`) breaks the 1:1 case transfer:
         // key such runs as spelled.
@@ -115,7 +124,7 @@ impl RunMap {
         if let Some(p) = self.runs.get(&key) {
             return with_case(run, p);
         }
-        let hex = is_hex_run(&key);
+        let hex = hex || is_hex_run(&key);
         let classes: Vec<Class> = key.chars().map(|c| class_of(c, hex)).collect();
         let mut rng = rand::rng();
         let mut pseudo = String::new();
@@ -188,24 +197,25 @@ impl RunMap {
         let mut rest = body;
         if let Some(prefix) = rest.get(..32) {
             if prefix.bytes().all(|b| b.is_ascii_hexdigit()) && rest.len() > 32 {
-                out.push_str(&self.run(prefix));
+                out.push_str(&self.run(prefix, true));
                 rest = &rest[32..];
             }
         }
+        let hex = looks_hex(rest);
         let mut run = String::new();
         for c in rest.chars() {
             if c.is_alphanumeric() {
                 run.push(c);
             } else {
                 if !run.is_empty() {
-                    out.push_str(&self.run(&run));
+                    out.push_str(&self.run(&run, hex));
                     run.clear();
                 }
                 out.push(c);
             }
         }
         if !run.is_empty() {
-            out.push_str(&self.run(&run));
+            out.push_str(&self.run(&run, hex));
         }
         if let Some(d) = domain {
             out.push_str(d);
@@ -289,6 +299,15 @@ mod tests {
         let old = m.value("0f3c9a7be21d4c55a8e6b1d2c3e4f5a6bob@corp.example", false);
         assert_eq!(soft_deleted_upn(&old), Some(live.as_str()));
         assert!(!old.starts_with("0f3c9a7be21d4c55a8e6b1d2c3e4f5a6"));
+    }
+
+    /// A GUID stays a GUID (every group hexadecimal, same layout).
+    #[test]
+    fn guids_stay_guids() {
+        let mut m = RunMap::default();
+        let g = m.value("c0ffee00-1111-4aaa-8bbb-000000000001", false);
+        assert!(uuid::Uuid::parse_str(&g).is_ok(), "{g}");
+        assert_ne!(g, "c0ffee00-1111-4aaa-8bbb-000000000001");
     }
 
     /// One-letter runs exhaust their space without two values sharing a pseudonym.

@@ -170,6 +170,20 @@ impl PiiMap {
                 }
             }
         }
+        // Kept values stand for themselves: as the longest match they shield their text
+        // from a shorter personal value inside them (`ann.lee` in a kept
+        // `ann.lee@example.com`).
+        for k in &self.keep {
+            if k.trim().chars().count() < 3 {
+                continue;
+            }
+            for form in forms(k) {
+                if seen.insert(form.clone()) {
+                    patterns.push(form.clone());
+                    targets.push(form);
+                }
+            }
+        }
         let ac = AhoCorasickBuilder::new()
             .match_kind(MatchKind::LeftmostLongest)
             .ascii_case_insensitive(true)
@@ -390,7 +404,8 @@ mod tests {
         assert!(out.contains("%20eq%20%22") && out.contains("\\\""), "{out}");
     }
 
-    /// Kept values (ids, values a filter depends on) are never replaced.
+    /// Kept values (ids, values a filter depends on) are never replaced, not even the part
+    /// of them that is another, personal, value.
     #[test]
     fn kept_values_stay_in_the_clear() {
         let mut m = PiiMap::new(false);
@@ -398,6 +413,13 @@ mod tests {
         assert_eq!(m.add("department", "sales"), "sales");
         assert_ne!(m.add("department", "Sales Ops"), "Sales Ops");
         assert_eq!(m.kept.len(), 1);
+        m.keep("ann.lee@example.com", "scoping filter");
+        let p = m.add("externalId", "ann.lee");
+        let r = m.redactor().unwrap();
+        assert_eq!(
+            r.apply("Ann.Lee@example.com and ann.lee"),
+            format!("Ann.Lee@example.com and {p}")
+        );
     }
 
     #[test]
