@@ -397,9 +397,6 @@ fn provisioning(out: &mut String, r: &Report, tenant: Option<&Tenant>) {
             out.push_str("- No tenant data could be read, so provisioning status is unknown.\n")
         }
     }
-    out.push_str(
-        "- For users missing from the target: check the IdP provisioning logs and run on-demand provisioning for one affected user; attach the result and its exact UTC timestamp.\n",
-    );
 }
 
 fn connectivity(out: &mut String, r: &Report) {
