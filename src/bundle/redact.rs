@@ -374,6 +374,21 @@ mod tests {
         assert!(out.contains(&p.to_uppercase()), "{out}");
     }
 
+    /// Two requests that differ only in the letter case of a value stay two different
+    /// requests in the transcript.
+    #[test]
+    fn requests_differing_only_in_case_stay_apart() {
+        let mut m = PiiMap::new(false);
+        m.add("userName", "Ann.Lee@Example.com");
+        m.add("emails.value", "ann.lee@example.com");
+        let r = m.redactor().unwrap();
+        let a = r.apply("GET /Users?filter=userName%20eq%20%22Ann.Lee%40Example.com%22");
+        let b = r.apply("GET /Users?filter=userName%20eq%20%22ann.lee%40example.com%22");
+        assert_ne!(a, b);
+        assert_eq!(a.to_lowercase(), b.to_lowercase());
+        assert!(!a.to_lowercase().contains("ann.lee"), "{a}");
+    }
+
     /// Short values do not rewrite other words; URNs and JSON keys are left alone.
     #[test]
     fn words_urns_and_keys_are_not_rewritten() {
