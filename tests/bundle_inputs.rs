@@ -174,3 +174,44 @@ fn the_command_line_wins_over_the_bundled_inputs() {
     assert_eq!(status(&[]), "fail");
     assert_eq!(status(&["--licenses", "1000"]), "pass");
 }
+
+/// A bundle made from a bundle carries the first one's inputs along.
+#[test]
+fn a_bundle_made_from_a_bundle_keeps_its_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = fixtures().join("checks/out-of-scope/positive-scim-users-department-case");
+    let first = dir.path().join("first.zip");
+    let second = dir.path().join("second.zip");
+    bin()
+        .args(["check", "--snapshot"])
+        .arg(&case)
+        .arg("--scope-filter")
+        .arg(case.join("scope.toml"))
+        .arg("--bundle")
+        .arg(&first)
+        .output()
+        .unwrap();
+    bin()
+        .args(["-q", "bundle", "--snapshot"])
+        .arg(&first)
+        .arg("--out")
+        .arg(&second)
+        .output()
+        .unwrap();
+    let out_of_scope = |zip: &Path| {
+        let (r, _) = run(&[
+            "check".into(),
+            "--format".into(),
+            "json".into(),
+            "--snapshot".into(),
+            zip.display().to_string(),
+        ]);
+        findings(&r)
+            .into_iter()
+            .find(|f| f.0 == "out-of-scope")
+            .unwrap()
+    };
+    let a = out_of_scope(&first);
+    assert!(a.1 != "skipped" && a.2 > 0, "{a:?}");
+    assert_eq!(a, out_of_scope(&second));
+}

@@ -532,3 +532,62 @@ pub fn apply_to_plan(
     }
     Ok(())
 }
+
+/// The raw inputs recorded in a bundle zip (to carry them into a bundle made from it).
+pub fn raw_from_bundle(zip: &Path) -> Result<Option<RunInputs>, String> {
+    let entries = super::archive::read_file(zip, super::archive::ReadLimits::default(), &|n| {
+        n.starts_with(DIR)
+    })?;
+    let mut files = std::collections::HashMap::new();
+    for e in entries {
+        if let Ok(d) = e.data {
+            files.insert(e.name, d);
+        }
+    }
+    let Some(m) = files
+        .get(MANIFEST)
+        .and_then(|b| serde_json::from_slice::<Manifest>(b).ok())
+    else {
+        return Ok(None);
+    };
+    let file = |n: &str| {
+        files.get(n).map(|b| InputFile {
+            given_as: n.to_string(),
+            bytes: b.clone(),
+        })
+    };
+    let mut others = Vec::new();
+    for prefix in &m.other_snapshots {
+        if let Ok(t) = crate::source::snapshot::from_files(prefix, &|name| {
+            files.get(&format!("{prefix}{name}")).cloned()
+        }) {
+            others.push(t);
+        }
+    }
+    Ok(Some(RunInputs {
+        playbooks: m.playbooks.clone(),
+        profile: m.profile.clone(),
+        license: LicenseOptions {
+            seats: m.licenses,
+            mode: if m.license_mode == "groups" {
+                LicenseMode::Groups
+            } else {
+                LicenseMode::All
+            },
+            groups: m.license_groups.clone(),
+        },
+        idp_users: m.idp_users.as_deref().and_then(file),
+        scope_filter: m.scope_filter.as_deref().and_then(file),
+        provisioning_logs: m.provisioning_logs.iter().filter_map(|n| file(n)).collect(),
+        ldap_groups: m.ldap_groups.as_deref().and_then(file),
+        other_snapshots: others,
+        overrides: m
+            .overrides
+            .iter()
+            .filter_map(|n| {
+                let rel = n.strip_prefix(&format!("{DIR}playbooks/"))?.to_string();
+                Some((rel, files.get(n)?.clone()))
+            })
+            .collect(),
+    }))
+}

@@ -29,9 +29,11 @@ pub fn options(a: &BundleArgs) -> Result<BundleOptions, ToolError> {
                     p.display()
                 )));
             }
-            let text = std::fs::read(p)
+            let bytes = std::fs::read(p)
                 .map_err(|e| format!("cannot read --description-file {}: {e}", p.display()))?;
-            Some(String::from_utf8_lossy(&text).into_owned())
+            let text = crate::input::decode(&bytes)
+                .map_err(|e| format!("--description-file {}: {e}", p.display()))?;
+            Some(text.into_owned())
         }
         (None, None) => None,
     };
@@ -65,7 +67,7 @@ pub fn run_inputs(a: &AuditArgs, s: &SourceArgs) -> Result<inputs::RunInputs, To
                 .map_err(|e| ToolError(format!("--other-snapshot {}: {e:#}", p.display())))?,
         );
     }
-    Ok(inputs::RunInputs {
+    let mut given = inputs::RunInputs {
         playbooks: a.playbooks.clone(),
         profile: a.profile.clone(),
         license: crate::checks::LicenseOptions {
@@ -86,7 +88,37 @@ pub fn run_inputs(a: &AuditArgs, s: &SourceArgs) -> Result<inputs::RunInputs, To
             Some(d) => inputs::read_overrides(d).map_err(ToolError)?,
             None => Vec::new(),
         },
-    })
+    };
+    // A bundle made from a bundle carries the first one's inputs (what the command line
+    // gives wins, as when the run reads them).
+    if let Some(zip) = s.snapshot.as_deref().filter(|p| p.is_file()) {
+        if let Ok(Some(old)) = inputs::raw_from_bundle(zip) {
+            inherit(&mut given, old, a);
+        }
+    }
+    Ok(given)
+}
+
+fn inherit(given: &mut inputs::RunInputs, old: inputs::RunInputs, a: &AuditArgs) {
+    if a.playbooks.is_empty() && a.playbooks_dir.is_none() {
+        given.playbooks = old.playbooks;
+        given.overrides = old.overrides;
+    }
+    if a.profile == "default" && a.playbooks_dir.is_none() && !old.profile.is_empty() {
+        given.profile = old.profile;
+    }
+    if a.licenses.is_none() && a.license_groups.is_empty() {
+        given.license = old.license;
+    }
+    given.idp_users = given.idp_users.take().or(old.idp_users);
+    given.scope_filter = given.scope_filter.take().or(old.scope_filter);
+    given.ldap_groups = given.ldap_groups.take().or(old.ldap_groups);
+    if given.provisioning_logs.is_empty() {
+        given.provisioning_logs = old.provisioning_logs;
+    }
+    if given.other_snapshots.is_empty() {
+        given.other_snapshots = old.other_snapshots;
+    }
 }
 
 /// Prints the report; with a bundle, its path and SHA-256 too: inside the JSON report as
