@@ -66,7 +66,7 @@ fn scenarios() -> Vec<(String, PathBuf, Vec<String>)> {
                 }
             })
             .collect();
-        let name = dir.strip_prefix(&root()).unwrap().display().to_string();
+        let name = dir.strip_prefix(root()).unwrap().display().to_string();
         out.push((name, dir, args));
     }
     out

@@ -91,10 +91,8 @@ fn walk(map: &mut PiiMap, v: &mut Value, path: &str) {
                 walk(map, child, path);
             }
         }
-        Value::String(s) => {
-            if !is_boolean_text(s) {
-                *s = map.add(path, s);
-            }
+        Value::String(s) if !is_boolean_text(s) => {
+            *s = map.add(path, s);
         }
         _ => {}
     }
