@@ -192,6 +192,38 @@ fn redacted_bundles_with_kept_domains_reproduce_every_finding() {
     assert!(diffs.is_empty(), "{}", diffs.join("\n"));
 }
 
+/// The demo tenant with every demo input at once (scoping filter, IdP export, provisioning
+/// logs, LDAP groups, licences), with and without --keep-domains.
+#[test]
+fn a_redacted_demo_bundle_with_every_input_reproduces_every_finding() {
+    let work = tempfile::tempdir().unwrap();
+    let tenant = scim_doctor::source::snapshot::load(&root().join("demo-tenant")).unwrap();
+    let inputs = scim_doctor::demo::inputs::write(&tenant, work.path()).unwrap();
+    let p = |p: &Path| p.display().to_string();
+    let args = vec![
+        "--idp-users".to_string(),
+        p(&inputs.idp_users),
+        "--scope-filter".into(),
+        p(&inputs.scope_filter),
+        "--provisioning-logs".into(),
+        p(&inputs.provisioning_logs),
+        "--ldap-groups".into(),
+        p(&inputs.ldap_groups),
+        "--licenses".into(),
+        inputs.licenses.to_string(),
+    ];
+    let mut diffs = Vec::new();
+    for keep in [false, true] {
+        diffs.extend(check_scenario(
+            "demo+inputs",
+            &root().join("demo-tenant"),
+            &args,
+            keep,
+        ));
+    }
+    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+}
+
 /// The comparison can fail: a bundle made WITHOUT the run's inputs loses the scope findings.
 #[test]
 fn the_invariant_notices_a_lost_finding() {

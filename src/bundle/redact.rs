@@ -56,6 +56,11 @@ fn lower(v: &str) -> String {
     v.to_lowercase()
 }
 
+/// How kept values are compared: as the checks compare values (trimmed, ignoring case).
+fn keep_key(v: &str) -> String {
+    v.trim().to_lowercase()
+}
+
 impl PiiMap {
     pub fn new(keep_domains: bool) -> Self {
         PiiMap {
@@ -109,7 +114,7 @@ impl PiiMap {
 
     /// Leaves `value` (any letter case) in the clear wherever it appears, for `reason`.
     pub fn keep(&mut self, value: &str, reason: &str) {
-        if value.trim().is_empty() || !self.keep.insert(lower(value)) {
+        if value.trim().is_empty() || !self.keep.insert(keep_key(value)) {
             return;
         }
         if !reason.is_empty() {
@@ -121,7 +126,7 @@ impl PiiMap {
     }
 
     pub fn is_kept(&self, value: &str) -> bool {
-        self.keep.contains(&lower(value))
+        self.keep.contains(&keep_key(value))
     }
 
     /// The pseudonym of `value` (recorded on first sight, found in `field`). Values without
@@ -134,7 +139,17 @@ impl PiiMap {
             return p.to_string();
         }
         let keep_domain = self.keep_domains && value.contains('@');
-        let pseudonym = self.run_map.value(value, keep_domain);
+        let pseudonym = match value.get(32..).filter(|_| value.is_char_boundary(32)) {
+            // An Entra soft-delete name whose UPN stays in the clear keeps it in the clear
+            // too, so that the leftover still names the live user.
+            Some(rest)
+                if value.as_bytes()[..32].iter().all(u8::is_ascii_hexdigit)
+                    && self.is_kept(rest) =>
+            {
+                format!("{}{rest}", self.run_map.value(&value[..32], false))
+            }
+            _ => self.run_map.value(value, keep_domain),
+        };
         self.index.insert(value.to_string(), self.entries.len());
         self.entries.push(MapEntry {
             field: field.to_string(),
@@ -417,6 +432,21 @@ mod tests {
         );
         assert!(!out.contains("neil") && !out.contains("carla"), "{out}");
         assert!(out.contains("%20eq%20%22") && out.contains("\\\""), "{out}");
+    }
+
+    /// A kept value with extra whitespace is the same value for the checks (and so kept);
+    /// a soft-delete leftover of a kept UPN keeps the UPN.
+    #[test]
+    fn kept_values_match_as_the_checks_compare() {
+        let mut m = PiiMap::new(false);
+        m.keep("bob@x.example", "scoping filter");
+        assert_eq!(m.add("emails.value", " BOB@x.example "), " BOB@x.example ");
+        let old = m.add("userName", "0f3c9a7be21d4c55a8e6b1d2c3e4f5a6bob@x.example");
+        assert!(
+            old.ends_with("bob@x.example") && !old.starts_with("0f3c9a7b"),
+            "{old}"
+        );
+        assert!(old[..32].bytes().all(|b| b.is_ascii_hexdigit()), "{old}");
     }
 
     /// Kept values (ids, values a filter depends on) are never replaced, not even the part
