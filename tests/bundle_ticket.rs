@@ -170,6 +170,10 @@ fn help_documents_out_and_exit_codes() {
         "{help}"
     );
     assert!(help.contains("--idp") && help.contains("--contact") && help.contains("--steps-taken"));
+    assert!(
+        !help.contains("--bundle ["),
+        "the shared --bundle flag is hidden here: {help}"
+    );
     let out = bin().args(["bundle", "verify", "--help"]).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("Exit codes: 0"));
 }

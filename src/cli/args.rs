@@ -222,7 +222,8 @@ pub struct BundleArgs {
     /// Read the issue description from a file
     #[arg(long, value_name = "FILE")]
     pub description_file: Option<PathBuf>,
-    /// Pseudonymise emails, userNames, names, externalIds and phone numbers consistently
+    /// Pseudonymise every personal string (all but ids, schemas, meta, types and flags)
+    /// consistently, keeping what the checks read; the map is written beside the zip
     #[arg(long)]
     pub redact_pii: bool,
     /// With --redact-pii: keep email domains readable
@@ -324,6 +325,8 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 the to
     /// Write a support-ticket bundle (check with every playbook), or verify one
     #[command(
         args_conflicts_with_subcommands = true,
+        // `bundle` writes to --out; the shared --bundle flag still works but is not shown.
+        mut_arg("bundle", |a| a.hide(true)),
         after_help = "Examples:
   scim-doctor bundle --snapshot ./snap --case-id 01234 --description 'users not provisioned'
   SCIM_TOKEN=... scim-doctor bundle --base-url https://host/scim/v2 --redact-pii --keep-domains
