@@ -184,3 +184,50 @@ fn the_scan_finds_the_values_in_a_plain_bundle() {
         assert!(found.iter().any(|f| f.contains(v)), "{v} not found");
     }
 }
+
+/// A live run (every request recorded, filter probes with values in their URLs): the
+/// transcript and the snapshot of a redacted bundle hold no planted value either.
+#[test]
+fn a_redacted_live_bundle_holds_no_planted_personal_value() {
+    use scim_doctor::server::{ServerConfig, TestServer};
+    let tenant = scim_doctor::source::snapshot::load(&fixture("")).unwrap();
+    let server = TestServer::start(tenant, ServerConfig::with_token("tok-pii-scan-1")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let zip = dir.path().join("live.zip");
+    let out = Command::cargo_bin("scim-doctor")
+        .unwrap()
+        .env("SCIM_DOCTOR_FIXED_TIME", "2026-11-26T08:00:00Z")
+        .env("SCIM_TOKEN", "tok-pii-scan-1")
+        .env("NO_COLOR", "1")
+        .args([
+            "-q",
+            "bundle",
+            "--format",
+            "json",
+            "--redact-pii",
+            "--base-url",
+        ])
+        .arg(server.base_url())
+        .arg("--out")
+        .arg(&zip)
+        .output()
+        .unwrap();
+    assert!(zip.is_file(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut z = zip::ZipArchive::new(std::fs::File::open(&zip).unwrap()).unwrap();
+    let mut files = BTreeMap::new();
+    for i in 0..z.len() {
+        let mut e = z.by_index(i).unwrap();
+        let mut b = Vec::new();
+        e.read_to_end(&mut b).unwrap();
+        files.insert(
+            e.name().to_string(),
+            String::from_utf8_lossy(&b).into_owned(),
+        );
+    }
+    assert!(
+        files["requests.jsonl"].lines().count() > 3,
+        "the run was recorded"
+    );
+    let found = leaks(&files);
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}
