@@ -9,6 +9,7 @@ pub mod environment;
 pub mod inputs;
 pub mod pseudo;
 pub mod redact;
+pub mod reload;
 pub mod structural;
 pub mod summary;
 

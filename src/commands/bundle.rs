@@ -92,7 +92,7 @@ pub fn run_inputs(a: &AuditArgs, s: &SourceArgs) -> Result<inputs::RunInputs, To
     // A bundle made from a bundle carries the first one's inputs (what the command line
     // gives wins, as when the run reads them).
     if let Some(zip) = s.snapshot.as_deref().filter(|p| p.is_file()) {
-        if let Ok(Some(old)) = inputs::raw_from_bundle(zip) {
+        if let Ok(Some(old)) = crate::bundle::reload::raw_from_bundle(zip) {
             inherit(&mut given, old, a);
         }
     }

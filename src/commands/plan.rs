@@ -131,7 +131,7 @@ pub fn build(
     };
     // Bundle (issue 12): a bundle zip brings back the inputs of the run that wrote it.
     if let Some(zip) = s.snapshot.as_deref().filter(|p| p.is_file()) {
-        crate::bundle::inputs::apply_to_plan(zip, &mut plan, a, out)?;
+        crate::bundle::reload::apply_to_plan(zip, &mut plan, a, out)?;
     }
     Ok(plan)
 }
