@@ -21,6 +21,8 @@ pub enum Source {
 pub struct Plan {
     pub source: Source,
     pub others: Vec<PathBuf>,
+    /// Other directories already loaded (from a bundle's `inputs/`), compared like `others`.
+    pub other_tenants: Vec<Tenant>,
     pub fetch: FetchOptions,
     /// False for `test-connection`: probe the connection only, fetch nothing.
     pub fetch_tenant: bool,
@@ -106,7 +108,7 @@ pub async fn run(plan: Plan, progress: &Progress) -> anyhow::Result<Outcome> {
             )
         }
     };
-    let mut others = Vec::new();
+    let mut others = plan.other_tenants.clone();
     for p in &plan.others {
         others.push(crate::source::snapshot::load(p)?);
     }

@@ -61,7 +61,6 @@ fn time_zone() -> String {
 
 pub struct Notable {
     pub insecure: bool,
-    pub allow_writes: bool,
     pub redact_pii: bool,
     pub keep_domains: bool,
     pub no_snapshot: bool,
@@ -75,7 +74,6 @@ pub fn build(command_line: &[String], notable: &Notable, report: &crate::report:
         "command_line": mask_command_line(command_line),
         "flags": {
             "insecure": notable.insecure,
-            "allow_writes": notable.allow_writes,
             "redact_pii": notable.redact_pii,
             "keep_domains": notable.keep_domains,
             "no_snapshot": notable.no_snapshot,

@@ -6,7 +6,11 @@
 
 pub mod archive;
 pub mod environment;
+pub mod inputs;
+pub mod pseudo;
 pub mod redact;
+pub mod reload;
+pub mod structural;
 pub mod summary;
 
 use crate::engine::Outcome;
@@ -25,6 +29,14 @@ pub struct BundleOptions {
     pub keep_domains: bool,
     pub map_file: Option<PathBuf>,
     pub no_snapshot: bool,
+    /// The IdP (`--idp`), else detected from the inputs.
+    pub idp: Option<String>,
+    /// Who the support engineer should answer (`--contact`); kept as typed.
+    pub contact: Option<String>,
+    /// What the admin already tried (`--steps-taken`).
+    pub steps_taken: Option<String>,
+    /// The run's inputs, put under `inputs/` so the bundle reproduces the run.
+    pub inputs: Option<inputs::RunInputs>,
 }
 
 #[derive(Debug, Clone)]
@@ -114,9 +126,51 @@ const DESCRIPTIONS: &[(&str, &str)] = &[
     ("checks/", "one CSV per check with its subjects (`<check-id>.csv`)"),
     ("requests.jsonl", "every HTTP exchange of the run: method, URL, status, timings, headers, body excerpt; credentials removed"),
     ("snapshot/", "the tenant as read (users.ndjson, groups.ndjson, discovery), reloadable with --snapshot"),
+    ("inputs/", "the run's other inputs (IdP export, scoping filter, provisioning logs, LDAP groups, other directories, licence options, profile, playbooks: `inputs/inputs.json`), read back by `check --snapshot <zip>`"),
     ("environment.json", "tool version, OS, command line with secrets masked, notable flags, time zone"),
     ("manifest.json", "size and SHA-256 of every file"),
 ];
+
+/// Stands in for `--contact` while the summary goes through the pseudonymiser: the contact
+/// is given to be reached, so it stays as typed.
+const CONTACT_SLOT: &str = "\u{1}scim-doctor-contact\u{1}";
+
+/// The IdP: as given, else what the inputs show (Entra logs, filters and exports; Okta
+/// exports), else `None`.
+pub fn detect_idp(opts: &BundleOptions) -> (Option<String>, &'static str) {
+    if let Some(i) = &opts.idp {
+        return (Some(i.clone()), "given with --idp");
+    }
+    let Some(inp) = &opts.inputs else {
+        return (None, "");
+    };
+    if let Some(f) = &inp.idp_users {
+        let text = String::from_utf8_lossy(&f.bytes);
+        if let Ok(e) =
+            crate::scope::export::parse_users(&f.given_as, text.trim_start_matches('\u{feff}'))
+        {
+            return match e.format {
+                crate::scope::ExportFormat::OktaCsv => {
+                    (Some("okta".into()), "detected from the Okta users export")
+                }
+                _ => (Some("entra".into()), "detected from the Entra users export"),
+            };
+        }
+    }
+    if !inp.provisioning_logs.is_empty() {
+        return (
+            Some("entra".into()),
+            "detected from the Entra provisioning logs",
+        );
+    }
+    if inp.scope_filter.is_some() {
+        return (
+            Some("entra".into()),
+            "detected from the Entra scoping filter",
+        );
+    }
+    (None, "")
+}
 
 pub fn prepare(
     outcome: &Outcome,
@@ -125,13 +179,72 @@ pub fn prepare(
 ) -> Result<Prepared, String> {
     let report = &outcome.report;
     let path = destination(outcome, opts);
+    let mut run_inputs = opts.inputs.clone().unwrap_or_default();
+    if run_inputs.playbooks.is_empty() {
+        run_inputs.playbooks = report.playbooks.iter().map(|p| p.id.clone()).collect();
+    }
+
+    // Pseudonymisation first: the map must know every value (and what stays in the clear)
+    // before any file is written.
+    let mut pii = None;
+    let mut redacted_tenant = None;
+    if opts.redact_pii {
+        let mut map = match &opts.map_file {
+            Some(p) if p.exists() => redact::PiiMap::load(p, opts.keep_domains)?,
+            _ => redact::PiiMap::new(opts.keep_domains),
+        };
+        inputs::prepare_map(&mut map, &run_inputs, outcome.tenant.as_ref());
+        run_inputs.license.groups = run_inputs
+            .license
+            .groups
+            .iter()
+            .map(|g| map.add("license-group", g))
+            .collect();
+        redacted_tenant = outcome
+            .tenant
+            .as_ref()
+            .map(|t| structural::redact_tenant(&mut map, t));
+        run_inputs.other_snapshots = run_inputs
+            .other_snapshots
+            .iter()
+            .map(|t| structural::redact_tenant(&mut map, t))
+            .collect();
+        // A safety net for values a check found somewhere else.
+        for c in &report.checks {
+            for s in &c.subjects {
+                for v in s
+                    .user_name
+                    .iter()
+                    .chain(&s.emails)
+                    .chain(&s.external_id)
+                    .chain(&s.display_name)
+                {
+                    if *v != s.id {
+                        map.add("report", v);
+                    }
+                }
+            }
+        }
+        pii = Some(map);
+    }
+    let redactor = pii.as_ref().map(|m| m.redactor()).transpose()?;
+    let apply = |text: &str| -> Vec<u8> {
+        match &redactor {
+            Some(r) => r.apply(text).into_bytes(),
+            None => text.as_bytes().to_vec(),
+        }
+    };
+
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     files.push((
         "report.json".into(),
-        crate::render::json::render(report).into_bytes(),
+        apply(&crate::render::json::render(report)),
     ));
     for (name, bytes) in crate::render::csv::per_check_files(report) {
-        files.push((format!("checks/{name}"), bytes));
+        files.push((
+            format!("checks/{name}"),
+            apply(&String::from_utf8_lossy(&bytes)),
+        ));
     }
     let mut transcript = outcome.transcript.entries();
     if opts.redact_pii {
@@ -146,16 +259,25 @@ pub fn prepare(
             requests.push('\n');
         }
     }
-    files.push(("requests.jsonl".into(), requests.into_bytes()));
+    files.push(("requests.jsonl".into(), apply(&requests)));
     let with_snapshot = !opts.no_snapshot && outcome.tenant.is_some();
-    if let (true, Some(t)) = (with_snapshot, &outcome.tenant) {
+    let tenant = redacted_tenant.as_ref().or(outcome.tenant.as_ref());
+    if let (true, Some(t)) = (with_snapshot, tenant) {
         for (name, bytes) in crate::source::snapshot::to_files(t, &transcript) {
+            // Resources were pseudonymised field by field; the transcript is free text.
+            let bytes = if name.ends_with(".jsonl") {
+                apply(&String::from_utf8_lossy(&bytes))
+            } else {
+                bytes
+            };
             files.push((format!("snapshot/{name}"), bytes));
         }
     }
+    let inputs_files = inputs::files(&run_inputs, redactor.as_ref());
+    let used_inputs = inputs::describe(&run_inputs);
+    files.extend(inputs_files);
     let notable = environment::Notable {
         insecure: report.source.insecure,
-        allow_writes: command_line.iter().any(|a| a == "--allow-writes"),
         redact_pii: opts.redact_pii,
         keep_domains: opts.keep_domains,
         no_snapshot: opts.no_snapshot,
@@ -163,7 +285,7 @@ pub fn prepare(
     let env = environment::build(command_line, &notable, report);
     files.push((
         "environment.json".into(),
-        serde_json::to_vec_pretty(&env).unwrap_or_default(),
+        apply(&serde_json::to_string_pretty(&env).unwrap_or_default()),
     ));
 
     let contents: Vec<(String, String)> = DESCRIPTIONS
@@ -171,6 +293,7 @@ pub fn prepare(
         .filter(|(p, _)| with_snapshot || *p != "snapshot/")
         .map(|(p, d)| (p.to_string(), d.to_string()))
         .collect();
+    let (idp, idp_how) = detect_idp(opts);
     let summary = summary::render(&summary::SummaryInput {
         report,
         tenant: outcome.tenant.as_ref(),
@@ -179,27 +302,26 @@ pub fn prepare(
         description: opts.description.as_deref(),
         contents: &contents,
         redacted: opts.redact_pii,
+        keep_domains: opts.keep_domains,
+        kept: pii.as_ref().map(|m| m.kept.as_slice()).unwrap_or_default(),
+        idp: idp.as_deref(),
+        idp_how,
+        contact: opts.contact.as_ref().map(|_| CONTACT_SLOT),
+        steps_taken: opts.steps_taken.as_deref(),
+        inputs: &used_inputs,
+        reanalyse: with_snapshot,
     });
+    let summary = String::from_utf8_lossy(&apply(&summary))
+        .replace(CONTACT_SLOT, opts.contact.as_deref().unwrap_or(""));
     files.insert(0, ("summary.md".into(), summary.into_bytes()));
 
-    let mut map = None;
-    if opts.redact_pii {
+    let map = pii.map(|pii| {
         let map_path = opts
             .map_file
             .clone()
             .unwrap_or_else(|| archive::sidecar(&path, "map.json"));
-        let mut pii = match &opts.map_file {
-            Some(p) if p.exists() => redact::PiiMap::load(p, opts.keep_domains)?,
-            _ => redact::PiiMap::new(opts.keep_domains),
-        };
-        pii.collect(outcome.tenant.as_ref(), report);
-        let redactor = pii.redactor()?;
-        for (_, bytes) in files.iter_mut() {
-            let text = redactor.apply(&String::from_utf8_lossy(bytes));
-            *bytes = text.into_bytes();
-        }
-        map = Some((pii, map_path));
-    }
+        (pii, map_path)
+    });
     // Last line of defence: no registered secret leaves in any file, whatever its origin.
     for (_, bytes) in files.iter_mut() {
         let text = String::from_utf8_lossy(bytes);

@@ -1,41 +1,35 @@
-//! `--redact-pii`: consistent pseudonymisation of personal data in every file of a bundle.
+//! `--redact-pii`: the pseudonym map and the text rewriter.
 //!
-//! Values are collected from the tenant (userNames, emails, display/given/family/formatted
-//! names, nick names, externalIds, phone numbers, group members' display names) and from the
-//! report subjects, each mapped once to a pseudonym (`user7@example.invalid`, `Person 7`,
-//! `ext-7`...), keyed case-insensitively so that `Ann@X.com` and `ann@x.com` stay one person
-//! and duplicates still line up. Every text is then rewritten in one pass (Aho-Corasick,
-//! longest match first, only at word boundaries so that a short name does not mangle other
-//! words). Entra soft-delete leftovers keep their 32-hex prefix; the UPN after it gets the
-//! same pseudonym as the live user. The mapping lives outside the zip (mode 0600).
+//! `PiiMap` remembers every value replaced (original -> pseudonym, with the field it was
+//! found in) and the run map of `pseudo` that makes the pseudonyms keep the shape of the
+//! values. The structural pass (`structural`) decides WHICH values are personal and records
+//! them here; `Redactor` then rewrites every free-text file (summary, report, CSVs,
+//! transcript, environment, the inputs) in one pass: every known value, in any letter case,
+//! as it is, JSON-escaped, CSV-quoted, Markdown-escaped or percent-encoded, only where it is
+//! not glued to other letters or digits, never inside a `urn:` and never as a JSON key.
+//! The map is written outside the zip (mode 0600).
 
-use crate::findings::SubjectKind;
-use crate::model::Tenant;
-use crate::report::Report;
+use super::pseudo::RunMap;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
-pub const MAP_FORMAT: &str = "scim-doctor-pii-map/1";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum PiiKind {
-    Email,
-    UserName,
-    DisplayName,
-    GivenName,
-    FamilyName,
-    ExternalId,
-    Phone,
-}
+pub const MAP_FORMAT: &str = "scim-doctor-pii-map/2";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MapEntry {
-    pub kind: PiiKind,
+    /// Where the value was first seen (`userName`, `addresses.streetAddress`, `idp:department`).
+    pub field: String,
     pub original: String,
     pub pseudonym: String,
+}
+
+/// A value left in the clear on purpose, and why (listed in summary.md).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Kept {
+    pub reason: String,
+    pub value: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -43,21 +37,28 @@ pub struct PiiMap {
     pub format: String,
     pub keep_domains: bool,
     pub entries: Vec<MapEntry>,
+    /// Lower-cased run -> lower-cased pseudonym run (so a reloaded map extends consistently).
+    #[serde(default)]
+    pub runs: BTreeMap<String, String>,
     #[serde(skip)]
     index: HashMap<String, usize>,
     #[serde(skip)]
-    counters: HashMap<PiiKind, usize>,
+    run_map: RunMap,
+    /// Values never replaced: resource ids the target generated, and values a scoping
+    /// filter depends on (lower-cased).
+    #[serde(skip)]
+    keep: HashSet<String>,
+    #[serde(skip)]
+    pub kept: Vec<Kept>,
 }
 
-fn key(v: &str) -> String {
+fn lower(v: &str) -> String {
+    v.to_lowercase()
+}
+
+/// How kept values are compared: as the checks compare values (trimmed, ignoring case).
+fn keep_key(v: &str) -> String {
     v.trim().to_lowercase()
-}
-
-/// An Entra soft-delete leftover userName: 32 hex characters glued to the old UPN.
-fn soft_delete_split(v: &str) -> Option<(&str, &str)> {
-    let prefix = v.get(..32)?;
-    let rest = &v[32..];
-    (prefix.bytes().all(|b| b.is_ascii_hexdigit()) && !rest.is_empty()).then_some((prefix, rest))
 }
 
 impl PiiMap {
@@ -71,23 +72,28 @@ impl PiiMap {
 
     /// Loads a map written by an earlier run (to extend it).
     pub fn load(path: &Path, keep_domains: bool) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path)
+        let bytes = std::fs::read(path)
             .map_err(|e| format!("cannot read the map file {}: {e}", path.display()))?;
-        let mut map: PiiMap = serde_json::from_str(&text)
-            .map_err(|e| format!("{} is not a scim-doctor pseudonym map: {e}", path.display()))?;
+        let text = crate::input::decode(&bytes)
+            .map_err(|e| format!("the map file {}: {e}", path.display()))?;
+        let mut map: PiiMap = serde_json::from_str(&text).map_err(|e| {
+            format!(
+                "{} is not a scim-doctor pseudonym map: {}",
+                path.display(),
+                crate::input::json_error(&e)
+            )
+        })?;
         if map.format != MAP_FORMAT {
             return Err(format!(
-                "{} has format `{}`, expected `{MAP_FORMAT}`",
+                "{} has format `{}`, expected `{MAP_FORMAT}` (maps of older versions cannot be extended: start a new one)",
                 path.display(),
                 map.format
             ));
         }
         map.keep_domains = keep_domains;
-        let entries = std::mem::take(&mut map.entries);
-        for e in entries {
-            *map.counters.entry(e.kind).or_default() += 1;
-            map.index.insert(key(&e.original), map.entries.len());
-            map.entries.push(e);
+        map.run_map = RunMap::from_pairs(map.runs.clone());
+        for (i, e) in map.entries.iter().enumerate() {
+            map.index.insert(e.original.clone(), i);
         }
         Ok(map)
     }
@@ -102,166 +108,95 @@ impl PiiMap {
 
     pub fn pseudonym(&self, original: &str) -> Option<&str> {
         self.index
-            .get(&key(original))
+            .get(original)
             .map(|&i| self.entries[i].pseudonym.as_str())
     }
 
-    fn next(&mut self, kind: PiiKind) -> usize {
-        let n = self.counters.entry(kind).or_default();
-        *n += 1;
-        *n
+    /// Leaves `value` (any letter case) in the clear wherever it appears, for `reason`.
+    pub fn keep(&mut self, value: &str, reason: &str) {
+        if value.trim().is_empty() || !self.keep.insert(keep_key(value)) {
+            return;
+        }
+        if !reason.is_empty() {
+            self.kept.push(Kept {
+                reason: reason.to_string(),
+                value: value.to_string(),
+            });
+        }
     }
 
-    fn insert(&mut self, kind: PiiKind, original: &str, pseudonym: String) -> String {
-        self.index.insert(key(original), self.entries.len());
+    pub fn is_kept(&self, value: &str) -> bool {
+        self.keep.contains(&keep_key(value))
+    }
+
+    /// The pseudonym of `value` (recorded on first sight, found in `field`). Values without
+    /// a letter or digit, and kept values, come back unchanged.
+    pub fn add(&mut self, field: &str, value: &str) -> String {
+        if !value.chars().any(char::is_alphanumeric) || self.is_kept(value) {
+            return value.to_string();
+        }
+        if let Some(p) = self.pseudonym(value) {
+            return p.to_string();
+        }
+        let keep_domain = self.keep_domains && value.contains('@');
+        let pseudonym = match value.get(32..).filter(|_| value.is_char_boundary(32)) {
+            // An Entra soft-delete name whose UPN stays in the clear keeps it in the clear
+            // too, so that the leftover still names the live user.
+            Some(rest)
+                if value.as_bytes()[..32].iter().all(u8::is_ascii_hexdigit)
+                    && self.is_kept(rest) =>
+            {
+                format!("{}{rest}", self.run_map.value(&value[..32], false))
+            }
+            _ => self.run_map.value(value, keep_domain),
+        };
+        self.index.insert(value.to_string(), self.entries.len());
         self.entries.push(MapEntry {
-            kind,
-            original: original.trim().to_string(),
+            field: field.to_string(),
+            original: value.to_string(),
             pseudonym: pseudonym.clone(),
         });
         pseudonym
     }
 
-    /// Adds `value` (if new) and returns its pseudonym. Values under two characters are
-    /// left alone: replacing them would rewrite ordinary text.
-    pub fn add(&mut self, kind: PiiKind, value: &str) -> Option<String> {
-        let v = value.trim();
-        if v.chars().count() < 2 {
-            return None;
-        }
-        if let Some(p) = self.pseudonym(v) {
-            return Some(p.to_string());
-        }
-        if matches!(kind, PiiKind::UserName | PiiKind::Email) {
-            if let Some((prefix, rest)) = soft_delete_split(v) {
-                let inner = self.add(kind, rest)?;
-                return Some(self.insert(kind, v, format!("{prefix}{inner}")));
-            }
-        }
-        let pseudonym = match kind {
-            PiiKind::Email | PiiKind::UserName if v.contains('@') => {
-                let n = self.next(PiiKind::Email);
-                let domain = v
-                    .rsplit_once('@')
-                    .map(|(_, d)| d.to_lowercase())
-                    .unwrap_or_default();
-                if self.keep_domains && !domain.is_empty() {
-                    format!("user{n}@{domain}")
-                } else {
-                    format!("user{n}@example.invalid")
-                }
-            }
-            PiiKind::Email | PiiKind::UserName => format!("user{}", self.next(PiiKind::UserName)),
-            PiiKind::DisplayName => format!("Person {}", self.next(kind)),
-            PiiKind::GivenName => format!("Given{}", self.next(kind)),
-            PiiKind::FamilyName => format!("Family{}", self.next(kind)),
-            PiiKind::ExternalId => format!("ext-{}", self.next(kind)),
-            PiiKind::Phone => format!("phone-{}", self.next(kind)),
-        };
-        Some(self.insert(kind, v, pseudonym))
-    }
-
-    /// Collects every personal value of the tenant and the report.
-    pub fn collect(&mut self, tenant: Option<&Tenant>, report: &Report) {
-        if let Some(t) = tenant {
-            for u in &t.users {
-                for v in [&u.user_name].into_iter().flatten() {
-                    self.add(PiiKind::UserName, v);
-                }
-                for e in &u.emails {
-                    self.add(PiiKind::Email, &e.value);
-                }
-                for (kind, v) in [
-                    (PiiKind::ExternalId, &u.external_id),
-                    (PiiKind::DisplayName, &u.display_name),
-                    (PiiKind::GivenName, &u.given_name),
-                    (PiiKind::FamilyName, &u.family_name),
-                ] {
-                    if let Some(v) = v {
-                        self.add(kind, v);
-                    }
-                }
-                for p in &u.phone_numbers {
-                    self.add(PiiKind::Phone, p);
-                }
-                if let Some(extra) = &u.extra {
-                    self.collect_extra(&extra.map());
-                }
-            }
-            for g in &t.groups {
-                for m in &g.members {
-                    if let Some(d) = &m.display {
-                        self.add(PiiKind::DisplayName, d);
-                    }
-                }
-            }
-        }
-        for c in &report.checks {
-            for s in &c.subjects {
-                if let Some(v) = &s.user_name {
-                    self.add(PiiKind::UserName, v);
-                }
-                for e in &s.emails {
-                    self.add(PiiKind::Email, e);
-                }
-                if s.kind != SubjectKind::Group {
-                    if let Some(v) = &s.external_id {
-                        self.add(PiiKind::ExternalId, v);
-                    }
-                    if let Some(v) = &s.display_name {
-                        self.add(PiiKind::DisplayName, v);
-                    }
-                }
-            }
-        }
-    }
-
-    /// Personal values the model keeps in `extra`: name.formatted/middleName, nickName,
-    /// the enterprise manager's displayName, any other email-like string.
-    fn collect_extra(&mut self, extra: &serde_json::Map<String, serde_json::Value>) {
-        fn walk(map: &mut PiiMap, v: &serde_json::Value, key_name: &str) {
-            match v {
-                serde_json::Value::Object(o) => {
-                    for (k, v) in o {
-                        walk(map, v, k);
-                    }
-                }
-                serde_json::Value::Array(a) => {
-                    for v in a {
-                        walk(map, v, key_name);
-                    }
-                }
-                serde_json::Value::String(s) => {
-                    let k = key_name.to_ascii_lowercase();
-                    if matches!(
-                        k.as_str(),
-                        "formatted" | "middlename" | "nickname" | "displayname"
-                    ) {
-                        map.add(PiiKind::DisplayName, s);
-                    } else if s.contains('@')
-                        && s.contains('.')
-                        && !s.contains(' ')
-                        && !s.starts_with("urn:")
-                    {
-                        map.add(PiiKind::Email, s);
-                    }
-                }
-                _ => {}
-            }
-        }
-        for (k, v) in extra {
-            walk(self, v, k);
-        }
-    }
-
     /// Builds the rewriter for the current map.
     pub fn redactor(&self) -> Result<Redactor, String> {
-        let mut patterns = Vec::new();
-        let mut targets = Vec::new();
+        let mut patterns: Vec<String> = Vec::new();
+        let mut targets: Vec<String> = Vec::new();
+        let mut seen: HashSet<String> = HashSet::new();
         for e in &self.entries {
-            for form in forms(&e.original, e.kind) {
-                patterns.push(form);
-                targets.push(e.pseudonym.clone());
+            // Values of one or two characters would rewrite ordinary words.
+            if e.original.trim().chars().count() < 3 {
+                continue;
+            }
+            for (o, p) in [
+                (e.original.clone(), e.pseudonym.clone()),
+                (lower(&e.original), lower(&e.pseudonym)),
+                (
+                    e.original.trim().to_string(),
+                    e.pseudonym.trim().to_string(),
+                ),
+            ] {
+                for (form_o, form_p) in forms(&o).into_iter().zip(forms(&p)) {
+                    if seen.insert(form_o.clone()) {
+                        patterns.push(form_o);
+                        targets.push(form_p);
+                    }
+                }
+            }
+        }
+        // Kept values stand for themselves: as the longest match they shield their text
+        // from a shorter personal value inside them (`ann.lee` in a kept
+        // `ann.lee@example.com`).
+        for k in &self.keep {
+            if k.trim().chars().count() < 3 {
+                continue;
+            }
+            for form in forms(k) {
+                if seen.insert(form.clone()) {
+                    patterns.push(form.clone());
+                    targets.push(form);
+                }
             }
         }
         let ac = AhoCorasickBuilder::new()
@@ -269,42 +204,45 @@ impl PiiMap {
             .ascii_case_insensitive(true)
             .build(&patterns)
             .map_err(|e| format!("cannot build the pseudonymiser: {e}"))?;
-        Ok(Redactor { ac, targets })
+        Ok(Redactor {
+            ac,
+            patterns,
+            targets,
+        })
     }
 
     /// Writes the map with mode 0600 (it holds the real values).
     pub fn save(&self, path: &Path) -> Result<(), String> {
-        let text = serde_json::to_string_pretty(self).map_err(|e| e.to_string())?;
+        let mut copy = self.clone();
+        copy.runs = self
+            .run_map
+            .runs
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let text = serde_json::to_string_pretty(&copy).map_err(|e| e.to_string())?;
         let text = crate::secret::scrub(&text);
         write_private(path, text.as_bytes())
             .map_err(|e| format!("cannot write the map file {}: {e}", path.display()))
     }
 }
 
-/// The forms a value takes in the bundle's files: as is, JSON-escaped, CSV-quoted, Markdown
-/// cell-escaped, and for identifiers percent-encoded (filter queries in request URLs; names
-/// do not travel in URLs, and skipping them keeps the automaton small on large tenants).
-fn forms(v: &str, kind: PiiKind) -> Vec<String> {
-    let mut out = vec![v.to_string()];
-    let mut push = |s: String| {
-        if !out.contains(&s) {
-            out.push(s);
-        }
-    };
-    if let Ok(j) = serde_json::to_string(v) {
-        push(j[1..j.len() - 1].to_string());
-    }
-    push(v.replace('"', "\"\""));
-    push(v.replace('|', "\\|"));
-    if matches!(
-        kind,
-        PiiKind::Email | PiiKind::UserName | PiiKind::ExternalId
-    ) {
-        let encoded: String = url::form_urlencoded::byte_serialize(v.as_bytes()).collect();
-        push(encoded.replace('+', "%20"));
-        push(encoded);
-    }
-    out
+/// The forms a value takes in the bundle's files, always in the same order (so the forms of
+/// an original and of its pseudonym pair up): as is, JSON-escaped, CSV-quoted, Markdown
+/// cell-escaped, percent-encoded (`%20` and `+` for spaces).
+fn forms(v: &str) -> Vec<String> {
+    let json = serde_json::to_string(v)
+        .map(|j| j[1..j.len() - 1].to_string())
+        .unwrap_or_else(|_| v.to_string());
+    let encoded: String = url::form_urlencoded::byte_serialize(v.as_bytes()).collect();
+    vec![
+        v.to_string(),
+        json,
+        v.replace('"', "\"\""),
+        v.replace('|', "\\|"),
+        encoded.replace('+', "%20"),
+        encoded,
+    ]
 }
 
 /// A body excerpt cut mid-value (`..."userName":"bjens…`) would keep a fragment no
@@ -346,6 +284,7 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 
 pub struct Redactor {
     ac: AhoCorasick,
+    patterns: Vec<String>,
     targets: Vec<String>,
 }
 
@@ -373,16 +312,59 @@ fn boundary_after(text: &str, end: usize) -> bool {
     !text[end..].chars().next().is_some_and(is_word)
 }
 
+/// Structure the rewriter must not touch: a part of a `urn:` (a department called "Core"
+/// must not change `urn:...:core:2.0:User`) and a JSON object key.
+fn structural(text: &str, start: usize, end: usize) -> bool {
+    if text[end..].starts_with("\":") || text[end..].starts_with("\": ") {
+        return true;
+    }
+    let token_start = text[..start]
+        .rfind(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | '(' | '`'))
+        .map(|i| i + 1)
+        .unwrap_or(0);
+    let token = &text[token_start..start];
+    token.len() >= 4 && token[..4].eq_ignore_ascii_case("urn:")
+}
+
+/// `target` with the letter case of `matched` where the two differ only in case.
+fn follow_case(matched: &str, target: &str) -> String {
+    if matched.chars().count() != target.chars().count() {
+        return target.to_string();
+    }
+    matched
+        .chars()
+        .zip(target.chars())
+        .map(|(m, t)| {
+            if m.is_uppercase() {
+                t.to_uppercase().next().unwrap_or(t)
+            } else if m.is_lowercase() {
+                t.to_lowercase().next().unwrap_or(t)
+            } else {
+                t
+            }
+        })
+        .collect()
+}
+
 impl Redactor {
     pub fn apply(&self, text: &str) -> String {
         let mut out = String::with_capacity(text.len());
         let mut last = 0;
         for m in self.ac.find_iter(text) {
-            if !boundary_before(text, m.start()) || !boundary_after(text, m.end()) {
+            if !boundary_before(text, m.start())
+                || !boundary_after(text, m.end())
+                || structural(text, m.start(), m.end())
+            {
                 continue;
             }
+            let matched = &text[m.start()..m.end()];
+            let i = m.pattern().as_usize();
             out.push_str(&text[last..m.start()]);
-            out.push_str(&self.targets[m.pattern().as_usize()]);
+            if matched == self.patterns[i] {
+                out.push_str(&self.targets[i]);
+            } else {
+                out.push_str(&follow_case(matched, &self.targets[i]));
+            }
             last = m.end();
         }
         out.push_str(&text[last..]);
@@ -394,55 +376,95 @@ impl Redactor {
 mod tests {
     use super::*;
 
+    /// Every spelling of a value in free text gets its pseudonym in the same letter case.
     #[test]
-    fn same_person_gets_one_pseudonym_case_insensitively() {
+    fn text_spellings_follow_the_pseudonym_in_their_own_case() {
         let mut m = PiiMap::new(false);
-        let a = m.add(PiiKind::UserName, "Ann@Example.com").unwrap();
-        let b = m.add(PiiKind::Email, "ann@example.COM").unwrap();
-        assert_eq!(a, b);
-        assert_eq!(a, "user1@example.invalid");
-    }
-
-    #[test]
-    fn soft_delete_prefix_is_kept_and_upn_pseudonymised_like_the_live_user() {
-        let mut m = PiiMap::new(true);
-        let live = m.add(PiiKind::Email, "bob@corp.example").unwrap();
-        let old = m
-            .add(
-                PiiKind::UserName,
-                "0f3c9a7be21d4c55a8e6b1d2c3e4f5a6bob@corp.example",
-            )
-            .unwrap();
-        assert_eq!(old, format!("0f3c9a7be21d4c55a8e6b1d2c3e4f5a6{live}"));
-        assert_eq!(live, "user1@corp.example");
+        let p = m.add("emails.value", "Ann@Example.com");
         let r = m.redactor().unwrap();
-        assert_eq!(
-            r.apply("x 0f3c9a7be21d4c55a8e6b1d2c3e4f5a6BOB@corp.example y"),
-            format!("x {old} y")
-        );
+        let out = r.apply("to Ann@Example.com and ann@example.com and ANN@EXAMPLE.COM");
+        assert!(!out.to_lowercase().contains("ann@example.com"), "{out}");
+        assert!(out.contains(&p), "{out}");
+        assert!(out.contains(&p.to_lowercase()), "{out}");
+        assert!(out.contains(&p.to_uppercase()), "{out}");
     }
 
+    /// Two requests that differ only in the letter case of a value stay two different
+    /// requests in the transcript.
     #[test]
-    fn short_names_do_not_mangle_other_words() {
+    fn requests_differing_only_in_case_stay_apart() {
         let mut m = PiiMap::new(false);
-        m.add(PiiKind::GivenName, "Ann").unwrap();
+        m.add("userName", "Ann.Lee@Example.com");
+        m.add("emails.value", "ann.lee@example.com");
+        let r = m.redactor().unwrap();
+        let a = r.apply("GET /Users?filter=userName%20eq%20%22Ann.Lee%40Example.com%22");
+        let b = r.apply("GET /Users?filter=userName%20eq%20%22ann.lee%40example.com%22");
+        assert_ne!(a, b);
+        assert_eq!(a.to_lowercase(), b.to_lowercase());
+        assert!(!a.to_lowercase().contains("ann.lee"), "{a}");
+    }
+
+    /// Short values do not rewrite other words; URNs and JSON keys are left alone.
+    #[test]
+    fn words_urns_and_keys_are_not_rewritten() {
+        let mut m = PiiMap::new(false);
+        let p = m.add("name.givenName", "Ann");
+        m.add("department", "Core");
+        m.add("title", "active");
         let r = m.redactor().unwrap();
         assert_eq!(
             r.apply("Annual report by Ann, planned."),
-            "Annual report by Given1, planned."
+            format!("Annual report by {p}, planned.")
         );
+        let json = r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"active":true}"#;
+        assert_eq!(r.apply(json), json);
     }
 
+    /// Escaped and encoded forms are found and replaced by the same form of the pseudonym.
     #[test]
     fn encoded_forms_are_replaced_too() {
         let mut m = PiiMap::new(false);
-        m.add(PiiKind::Email, "o\"neil@x.example").unwrap();
-        m.add(PiiKind::UserName, "carla@x.example").unwrap();
+        m.add("emails.value", "o\"neil@x.example");
+        m.add("userName", "carla@x.example");
         let r = m.redactor().unwrap();
         let out = r.apply(
             r#"{"v":"o\"neil@x.example"} /Users?filter=userName%20eq%20%22carla%40x.example%22"#,
         );
         assert!(!out.contains("neil") && !out.contains("carla"), "{out}");
+        assert!(out.contains("%20eq%20%22") && out.contains("\\\""), "{out}");
+    }
+
+    /// A kept value with extra whitespace is the same value for the checks (and so kept);
+    /// a soft-delete leftover of a kept UPN keeps the UPN.
+    #[test]
+    fn kept_values_match_as_the_checks_compare() {
+        let mut m = PiiMap::new(false);
+        m.keep("bob@x.example", "scoping filter");
+        assert_eq!(m.add("emails.value", " BOB@x.example "), " BOB@x.example ");
+        let old = m.add("userName", "0f3c9a7be21d4c55a8e6b1d2c3e4f5a6bob@x.example");
+        assert!(
+            old.ends_with("bob@x.example") && !old.starts_with("0f3c9a7b"),
+            "{old}"
+        );
+        assert!(old[..32].bytes().all(|b| b.is_ascii_hexdigit()), "{old}");
+    }
+
+    /// Kept values (ids, values a filter depends on) are never replaced, not even the part
+    /// of them that is another, personal, value.
+    #[test]
+    fn kept_values_stay_in_the_clear() {
+        let mut m = PiiMap::new(false);
+        m.keep("Sales", "scoping filter");
+        assert_eq!(m.add("department", "sales"), "sales");
+        assert_ne!(m.add("department", "Sales Ops"), "Sales Ops");
+        assert_eq!(m.kept.len(), 1);
+        m.keep("ann.lee@example.com", "scoping filter");
+        let p = m.add("externalId", "ann.lee");
+        let r = m.redactor().unwrap();
+        assert_eq!(
+            r.apply("Ann.Lee@example.com and ann.lee"),
+            format!("Ann.Lee@example.com and {p}")
+        );
     }
 
     #[test]
@@ -456,22 +478,18 @@ mod tests {
         assert_eq!(trim_cut_value("名前\u{3000}山田…"), "名前\u{3000}…");
     }
 
+    /// A reloaded map keeps old pseudonyms, and new values reuse its runs.
     #[test]
-    fn a_reloaded_map_extends_numbering_and_keeps_old_pseudonyms() {
+    fn a_reloaded_map_keeps_old_pseudonyms_and_runs() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("map.json");
         let mut m = PiiMap::new(false);
-        m.add(PiiKind::Email, "a@x.example");
+        let a = m.add("emails.value", "ann@x.example");
         m.save(&path).unwrap();
         let mut again = PiiMap::load(&path, false).unwrap();
-        assert_eq!(
-            again.pseudonym("A@x.example"),
-            Some("user1@example.invalid")
-        );
-        assert_eq!(
-            again.add(PiiKind::Email, "b@x.example").unwrap(),
-            "user2@example.invalid"
-        );
+        assert_eq!(again.pseudonym("ann@x.example"), Some(a.as_str()));
+        let b = again.add("emails.value", "bob@x.example");
+        assert_eq!(a.split('@').nth(1), b.split('@').nth(1));
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

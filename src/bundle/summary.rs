@@ -1,9 +1,14 @@
 //! `summary.md`: the ticket text, in the order seed 004 ("Raising cases to Cato Support")
-//! asks for: issue description and user impact, provisioning status, connectivity with
-//! exact UTC timestamps per step, findings with remediation, affected users, and what the
-//! bundle holds.
+//! asks for: 1. issue description and user impact (affected users per symptom);
+//! 2. provisioning status (which affected users are or are not in the target, what the
+//! provisioning logs say, the time of the run); 3. connectivity (licence and email state of
+//! the affected users, and the connection steps with their UTC timestamps); 4. the IdP, the
+//! contact and the steps already taken; then findings with remediation, the affected users,
+//! the inputs used, what was kept in the clear, and what each attachment is.
 
-use crate::findings::{CheckResult, Status, SubjectKind};
+use super::redact::Kept;
+use crate::checks::duplicates::norm;
+use crate::findings::{CheckResult, Status, Subject, SubjectKind};
 use crate::model::Tenant;
 use crate::render::markdown::{cell, code};
 use crate::report::{Report, SourceKind};
@@ -22,35 +27,113 @@ pub struct SummaryInput<'a> {
     /// (path in the zip, what it is), for the last section.
     pub contents: &'a [(String, String)],
     pub redacted: bool,
+    pub keep_domains: bool,
+    /// Values left in the clear on purpose (with --redact-pii).
+    pub kept: &'a [Kept],
+    pub idp: Option<&'a str>,
+    /// How the IdP was known ("given with --idp", "detected from ...").
+    pub idp_how: &'a str,
+    pub contact: Option<&'a str>,
+    pub steps_taken: Option<&'a str>,
+    /// (what, given as) per input of the run.
+    pub inputs: &'a [(String, String)],
+    /// Whether `check --snapshot <zip>` can re-analyse this bundle (it holds the snapshot).
+    pub reanalyse: bool,
 }
 
+/// A user named by a finding: a SCIM user of the target, or an IdP user (export, logs).
 struct Affected<'a> {
     label: &'a str,
-    email: Option<&'a str>,
-    active: Option<bool>,
+    in_target: bool,
+    email: String,
+    licence: String,
+    logs: String,
     checks: Vec<&'a str>,
 }
 
-fn affected_users(report: &Report) -> BTreeMap<&str, Affected<'_>> {
-    let mut users: BTreeMap<&str, Affected> = BTreeMap::new();
-    for c in report
+const LICENCE_CHECKS: &[&str] = &["unlicensable-user"];
+const LOG_CHECK: &str = "provisioning-failures";
+
+fn is_user(s: &Subject) -> bool {
+    matches!(s.kind, SubjectKind::User | SubjectKind::Entry)
+}
+
+fn email_state(s: &Subject, tenant: Option<&Tenant>) -> String {
+    let emails: Vec<&str> = match (s.kind, tenant) {
+        (SubjectKind::User, Some(t)) => t
+            .users
+            .iter()
+            .find(|u| u.id == s.id)
+            .map(|u| u.email_values())
+            .unwrap_or_default(),
+        _ => s.emails.iter().map(String::as_str).collect(),
+    };
+    match emails.first() {
+        None => "no email".into(),
+        Some(e) => match crate::checks::users::email_problem(e) {
+            None => "usable".into(),
+            Some(p) => format!("invalid: {p}"),
+        },
+    }
+}
+
+fn names(s: &Subject) -> Vec<String> {
+    let mut v = vec![norm(&s.id).into_owned()];
+    v.extend(s.user_name.iter().map(|n| norm(n).into_owned()));
+    v.extend(s.emails.iter().map(|n| norm(n).into_owned()));
+    v
+}
+
+fn affected_users<'a>(
+    r: &'a Report,
+    tenant: Option<&Tenant>,
+) -> BTreeMap<(bool, &'a str), Affected<'a>> {
+    let logs: Vec<&Subject> = r
+        .checks
+        .iter()
+        .filter(|c| c.id == LOG_CHECK)
+        .flat_map(|c| c.subjects.iter())
+        .collect();
+    let mut users: BTreeMap<(bool, &str), Affected> = BTreeMap::new();
+    for c in r
         .checks
         .iter()
         .filter(|c| matches!(c.status, Status::Fail | Status::Error | Status::Warn))
     {
-        for s in c.subjects.iter().filter(|s| s.kind == SubjectKind::User) {
-            let a = users.entry(s.id.as_str()).or_insert_with(|| Affected {
-                label: s.label(),
-                email: s.emails.first().map(String::as_str),
-                active: s.active,
-                checks: Vec::new(),
+        for s in c.subjects.iter().filter(|s| is_user(s)) {
+            let in_target = s.kind == SubjectKind::User;
+            let a = users.entry((!in_target, s.id.as_str())).or_insert_with(|| {
+                let mine = names(s);
+                let log = logs
+                    .iter()
+                    .find(|l| names(l).iter().any(|n| mine.contains(n)))
+                    .map(|l| l.detail.clone())
+                    .unwrap_or_default();
+                Affected {
+                    label: s.label(),
+                    in_target,
+                    email: email_state(s, tenant),
+                    licence: String::new(),
+                    logs: log,
+                    checks: Vec::new(),
+                }
             });
+            if LICENCE_CHECKS.contains(&c.id.as_str()) {
+                a.licence = s.detail.clone();
+            }
             if !a.checks.contains(&c.id.as_str()) {
                 a.checks.push(&c.id);
             }
         }
     }
     users
+}
+
+fn quote(out: &mut String, text: &str) {
+    for line in text.trim().lines() {
+        let _ = writeln!(out, "> {line}");
+    }
+    out.push('\n');
 }
 
 pub fn render(i: &SummaryInput) -> String {
@@ -70,7 +153,7 @@ pub fn render(i: &SummaryInput) -> String {
     );
     let _ = writeln!(
         out,
-        "- Generated (UTC): {} by scim-doctor {}",
+        "- Run at (UTC): {} by scim-doctor {}",
         r.generated_at, r.tool.version
     );
     let kind = match r.source.kind {
@@ -82,64 +165,152 @@ pub fn render(i: &SummaryInput) -> String {
         let _ = writeln!(out, "- SCIM base URL: {}", code(url));
     }
     if i.redacted {
-        out.push_str("- Personal data in this bundle is pseudonymised (--redact-pii); the customer keeps the map\n");
+        out.push_str("- Personal data in this bundle is pseudonymised (--redact-pii); the customer keeps the map. What stayed in the clear is listed under \"Kept in the clear\"\n");
     }
     for w in &r.warnings {
         let _ = writeln!(out, "\n> **Warning:** {}", w.replace('\n', " "));
     }
 
-    let affected = affected_users(r);
+    let affected = affected_users(r, i.tenant);
     out.push_str("\n## 1. Issue description and user impact\n\n");
     match i.description {
-        Some(d) if !d.trim().is_empty() => {
-            for line in d.trim().lines() {
-                let _ = writeln!(out, "> {line}");
-            }
-            out.push('\n');
-        }
+        Some(d) if !d.trim().is_empty() => quote(&mut out, d),
         _ => out.push_str("_No description given (use --description or --description-file): describe what fails, since when, and the error the admin sees._\n\n"),
     }
-    let failed: Vec<String> = r
-        .playbooks
-        .iter()
-        .filter(|p| p.status.rank() >= Status::Warn.rank())
-        .map(|p| format!("{} ({})", p.title, p.status.as_str()))
-        .collect();
     let _ = writeln!(
         out,
-        "- Users affected by at least one finding: {}",
-        affected.len()
+        "- Users affected by at least one finding: {} ({} in the target, {} only in the IdP)",
+        affected.len(),
+        affected.values().filter(|a| a.in_target).count(),
+        affected.values().filter(|a| !a.in_target).count()
     );
     let _ = writeln!(out, "- Checks: {}", crate::render::summary_line(r));
-    if failed.is_empty() {
-        out.push_str("- Playbooks with findings: none\n");
+    let symptoms: Vec<&CheckResult> = r
+        .checks
+        .iter()
+        .filter(|c| c.status.rank() >= Status::Warn.rank())
+        .collect();
+    if symptoms.is_empty() {
+        out.push_str("- Symptoms: none found\n");
     } else {
-        let _ = writeln!(out, "- Playbooks with findings: {}", failed.join("; "));
+        out.push_str("\n| Symptom (check) | Status | Affected users | Other subjects | Message |\n|---|---|---|---|---|\n");
+        for c in &symptoms {
+            let users = c.subjects.iter().filter(|s| is_user(s)).count();
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} |",
+                code(&c.id),
+                c.status.as_str(),
+                users,
+                c.subjects.len() - users,
+                cell(&c.message)
+            );
+        }
     }
 
     out.push_str("\n## 2. Provisioning status\n\n");
+    let _ = writeln!(out, "- Time of this run (UTC): {}", r.generated_at);
     provisioning(&mut out, r, i.tenant);
+    let missing: Vec<&Affected> = affected.values().filter(|a| !a.in_target).collect();
+    let _ = writeln!(
+        out,
+        "- Affected users in the target: {}; affected users NOT in the target: {}{}",
+        affected.len() - missing.len(),
+        missing.len(),
+        if missing.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " ({})",
+                missing
+                    .iter()
+                    .take(10)
+                    .map(|a| a.label)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+    );
+    match r.checks.iter().find(|c| c.id == LOG_CHECK) {
+        Some(c) if c.status != Status::Skipped => {
+            let _ = writeln!(out, "- Provisioning logs: {} ({})", c.message, c.status.as_str());
+        }
+        _ => out.push_str("- Provisioning logs: none given (export them from the IdP and pass --provisioning-logs)\n"),
+    }
+    out.push_str(
+        "- For users missing from the target: run on-demand provisioning for one affected user; attach the result and its exact UTC timestamp.\n",
+    );
 
-    out.push_str("\n## 3. Connectivity (UTC timestamps per step)\n\n");
+    out.push_str("\n## 3. Connectivity of the affected users\n\n");
+    let no_email = affected.values().filter(|a| a.email != "usable").count();
+    let unlicensed = affected.values().filter(|a| !a.licence.is_empty()).count();
+    let _ = writeln!(
+        out,
+        "- Email: {} of {} affected users have no usable email",
+        no_email,
+        affected.len()
+    );
+    for c in r
+        .checks
+        .iter()
+        .filter(|c| c.id.starts_with("license") || c.id == "unlicensable-user")
+    {
+        let _ = writeln!(
+            out,
+            "- Licence ({}): {} ({})",
+            code(&c.id),
+            c.message,
+            c.status.as_str()
+        );
+    }
+    let _ = writeln!(out, "- Affected users who cannot be licensed: {unlicensed}");
+    out.push_str("\n### Connection to the SCIM endpoint (UTC timestamps per step)\n\n");
     connectivity(&mut out, r);
 
-    out.push_str("\n## 4. Findings and remediation\n\n");
+    out.push_str("\n## 4. Identity provider, contact, steps already taken\n\n");
+    match i.idp {
+        Some(idp) => {
+            let _ = writeln!(out, "- IdP: {idp} ({})", i.idp_how);
+        }
+        None => {
+            out.push_str("- IdP: not stated (use --idp entra|okta|onelogin|dts|safous|other)\n")
+        }
+    }
+    match i.contact {
+        Some(c) if !c.trim().is_empty() => {
+            let _ = writeln!(out, "- Contact: {}", c.trim().replace('\n', " "));
+        }
+        _ => out.push_str("- Contact: not given (use --contact)\n"),
+    }
+    match i.steps_taken {
+        Some(s) if !s.trim().is_empty() => {
+            out.push_str("- Steps already taken:\n\n");
+            quote(&mut out, s);
+        }
+        _ => out.push_str("- Steps already taken: not given (use --steps-taken)\n"),
+    }
+
+    out.push_str("\n## 5. Findings and remediation\n\n");
     crate::render::markdown::findings_table(&mut out, r);
 
-    let _ = writeln!(out, "\n## 5. Affected users (first {AFFECTED_SHOWN})\n");
+    let _ = writeln!(out, "\n## 6. Affected users (first {AFFECTED_SHOWN})\n");
     if affected.is_empty() {
         out.push_str("No user is named by a finding.\n");
     } else {
-        out.push_str("| User | Email | Active | Checks |\n|---|---|---|---|\n");
+        out.push_str("| User | In target | Email | Licence | Provisioning logs | Checks |\n|---|---|---|---|---|---|\n");
         for a in affected.values().take(AFFECTED_SHOWN) {
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} |",
                 cell(a.label),
-                cell(a.email.unwrap_or("")),
-                a.active
-                    .map(|b| if b { "yes" } else { "no" })
-                    .unwrap_or("unknown"),
+                if a.in_target { "yes" } else { "no" },
+                cell(&a.email),
+                cell(if a.licence.is_empty() {
+                    "-"
+                } else {
+                    &a.licence
+                }),
+                cell(if a.logs.is_empty() { "-" } else { &a.logs }),
                 cell(&a.checks.join(", "))
             );
         }
@@ -152,11 +323,44 @@ pub fn render(i: &SummaryInput) -> String {
         }
     }
 
-    out.push_str("\n## 6. What is in this bundle\n\n");
+    out.push_str("\n## 7. Inputs used\n\n");
+    for (what, given) in i.inputs {
+        let _ = writeln!(out, "- {what}: {}", code(given));
+    }
+
+    if i.redacted {
+        out.push_str("\n## 8. Kept in the clear\n\n");
+        out.push_str("- Structural fields: resource ids the target generated (`id`, member, group and manager `value`), `schemas`, `meta`, `type`, `primary`, `active`, `$ref`, `resourceType`, `userType`, `preferredLanguage`, `locale`, `timezone`, booleans and numbers; IdP export flags and enumerations (accountEnabled, userType, usageLocation, createdDateTime...)\n");
+        out.push_str("- Punctuation and the length and kind of every character of a value (so malformed values stay malformed in the same way)\n");
+        if i.keep_domains {
+            out.push_str("- Email domains (--keep-domains)\n");
+        }
+        out.push_str("- The contact (--contact) and the scoping filter file, as given\n");
+        let mut by_reason: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for k in i.kept {
+            by_reason.entry(&k.reason).or_default().push(&k.value);
+        }
+        for (reason, values) in by_reason {
+            let shown: Vec<String> = values.iter().take(20).map(|v| code(v)).collect();
+            let _ = writeln!(
+                out,
+                "- {} value(s), because {reason}: {}{}",
+                values.len(),
+                shown.join(", "),
+                if values.len() > 20 { ", ..." } else { "" }
+            );
+        }
+    }
+
+    out.push_str("\n## Attachments: what is in this bundle\n\n");
     for (path, what) in i.contents {
         let _ = writeln!(out, "- {}: {}", code(path), what);
     }
-    out.push_str("\nCheck integrity with `scim-doctor bundle verify <zip>`; re-analyse offline with `scim-doctor check --snapshot <zip>`.\n");
+    out.push_str("\nCheck integrity with `scim-doctor bundle verify <zip>`.");
+    if i.reanalyse {
+        out.push_str(" Re-analyse offline with `scim-doctor check --snapshot <zip>` (the run's inputs come back from `inputs/`).");
+    }
+    out.push('\n');
     out
 }
 
@@ -193,9 +397,6 @@ fn provisioning(out: &mut String, r: &Report, tenant: Option<&Tenant>) {
             out.push_str("- No tenant data could be read, so provisioning status is unknown.\n")
         }
     }
-    out.push_str(
-        "- For users missing from the target: check the IdP provisioning logs and run on-demand provisioning for one affected user; attach the result and its exact UTC timestamp.\n",
-    );
 }
 
 fn connectivity(out: &mut String, r: &Report) {

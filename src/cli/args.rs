@@ -304,7 +304,8 @@ pub struct BundleArgs {
     /// Read the issue description from a file
     #[arg(long, value_name = "FILE")]
     pub description_file: Option<PathBuf>,
-    /// Pseudonymise emails, userNames, names, externalIds and phone numbers consistently
+    /// Pseudonymise every personal string (all but ids, schemas, meta, types and flags)
+    /// consistently, keeping what the checks read; the map is written beside the zip
     #[arg(long)]
     pub redact_pii: bool,
     /// With --redact-pii: keep email domains readable
@@ -316,6 +317,27 @@ pub struct BundleArgs {
     /// Leave the tenant snapshot out of the bundle
     #[arg(long)]
     pub no_snapshot: bool,
+    // Bundle ticket fields (issue 12): the IdP, who to answer, what was already tried.
+    /// The identity provider [default: detected from the inputs, e.g. Entra logs or exports]
+    #[arg(long, value_enum, value_name = "IDP")]
+    pub idp: Option<IdpKind>,
+    /// Who support should answer (name, email or phone), written in the summary as typed
+    #[arg(long, value_name = "TEXT")]
+    pub contact: Option<String>,
+    /// What was already tried (on-demand provisioning, restarts...), for the summary
+    #[arg(long, value_name = "TEXT")]
+    pub steps_taken: Option<String>,
+}
+
+/// `--idp` values (seed 004 lists the IdPs the target supports).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum IdpKind {
+    Entra,
+    Okta,
+    Onelogin,
+    Dts,
+    Safous,
+    Other,
 }
 
 #[derive(Debug, Subcommand)]
@@ -416,12 +438,22 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
     /// Write a support-ticket bundle (check with every playbook), or verify one
     #[command(
         args_conflicts_with_subcommands = true,
+        // `bundle` writes to --out; the shared --bundle flag still works but is not shown.
+        mut_arg("bundle", |a| a.hide(true)),
         after_help = "Examples:
   scim-doctor bundle --snapshot ./snap --case-id 01234 \\
       --description 'users not provisioned'
   SCIM_TOKEN=... scim-doctor bundle --base-url https://host/scim/v2 \\
       --redact-pii --keep-domains
-  scim-doctor bundle verify scim-doctor-host-20261126T073800Z.zip"
+  scim-doctor bundle --snapshot ./snap --idp-users users.csv \\
+      --scope-filter scope.json --out ticket.zip
+  scim-doctor bundle verify scim-doctor-host-20261126T073800Z.zip
+
+The zip's path and SHA-256 are printed on stdout after the report (also with -q).
+Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
+2 the tool could not run.
+bundle verify: 0 every file matches, 1 a mismatch (each named), 2 not a
+readable bundle."
     )]
     Bundle(BundleCommandArgs),
 
@@ -634,13 +666,19 @@ pub struct BundleCommandArgs {
     pub bundle: BundleArgs,
     #[command(flatten)]
     pub report: ReportArgs,
+    /// Where to write the zip: a file path, or an existing directory for a generated name
+    /// [default: the current directory]
+    #[arg(long, value_name = "PATH", conflicts_with = "bundle")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum BundleAction {
-    /// Check a bundle's manifest and hashes
+    /// Check a bundle zip against its .sha256 file (when beside it), then its manifest
     #[command(after_help = "Examples:
-  scim-doctor bundle verify scim-doctor-host-20261126T073800Z.zip")]
+  scim-doctor bundle verify scim-doctor-host-20261126T073800Z.zip
+
+Exit codes: 0 every file matches, 1 a mismatch (each named), 2 not a readable bundle zip.")]
     Verify {
         /// The bundle zip
         path: PathBuf,

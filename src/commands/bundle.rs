@@ -2,8 +2,10 @@
 //! and the bundle step shared with `check --bundle`: option resolution, writing with
 //! Ctrl-C handling, and the notes that tell the user where the files went.
 
-use crate::bundle::{self, archive, BundleOptions};
-use crate::cli::args::{BundleAction, BundleArgs, BundleCommandArgs};
+use crate::bundle::{self, archive, inputs, BundleOptions};
+use crate::cli::args::{
+    AuditArgs, BundleAction, BundleArgs, BundleCommandArgs, Format, SourceArgs,
+};
 use crate::cli::output::Output;
 use crate::cli::{CmdResult, ToolError};
 use crate::engine::Outcome;
@@ -27,9 +29,11 @@ pub fn options(a: &BundleArgs) -> Result<BundleOptions, ToolError> {
                     p.display()
                 )));
             }
-            let text = std::fs::read(p)
+            let bytes = std::fs::read(p)
                 .map_err(|e| format!("cannot read --description-file {}: {e}", p.display()))?;
-            Some(String::from_utf8_lossy(&text).into_owned())
+            let text = crate::input::decode(&bytes)
+                .map_err(|e| format!("--description-file {}: {e}", p.display()))?;
+            Some(text.into_owned())
         }
         (None, None) => None,
     };
@@ -42,7 +46,144 @@ pub fn options(a: &BundleArgs) -> Result<BundleOptions, ToolError> {
         keep_domains: a.keep_domains,
         map_file: a.map_file.clone(),
         no_snapshot: a.no_snapshot,
+        idp: a.idp.map(|i| {
+            clap::ValueEnum::to_possible_value(&i)
+                .map(|v| v.get_name().to_string())
+                .unwrap_or_default()
+        }),
+        contact: a.contact.clone(),
+        steps_taken: a.steps_taken.clone(),
+        inputs: None,
     })
+}
+
+/// The run's inputs, read from the files the flags name, for `inputs/` in the bundle.
+pub fn run_inputs(a: &AuditArgs, s: &SourceArgs) -> Result<inputs::RunInputs, ToolError> {
+    let read = |p: &std::path::Path| inputs::read_input(p).map_err(ToolError);
+    let mut others = Vec::new();
+    for p in &s.other_snapshot {
+        others.push(
+            crate::source::snapshot::load(p)
+                .map_err(|e| ToolError(format!("--other-snapshot {}: {e:#}", p.display())))?,
+        );
+    }
+    let mut given = inputs::RunInputs {
+        playbooks: a.playbooks.clone(),
+        profile: a.profile.clone(),
+        license: crate::checks::LicenseOptions {
+            seats: a.licenses,
+            mode: a.license_mode,
+            groups: a.license_groups.clone(),
+        },
+        idp_users: a.idp_users.as_deref().map(read).transpose()?,
+        scope_filter: a.scope_filter.as_deref().map(read).transpose()?,
+        provisioning_logs: a
+            .provisioning_logs
+            .iter()
+            .map(|p| read(p))
+            .collect::<Result<_, _>>()?,
+        ldap_groups: a.ldap_groups.as_deref().map(read).transpose()?,
+        other_snapshots: others,
+        overrides: match &a.playbooks_dir {
+            Some(d) => inputs::read_overrides(d).map_err(ToolError)?,
+            None => Vec::new(),
+        },
+    };
+    // A bundle made from a bundle carries the first one's inputs (what the command line
+    // gives wins, as when the run reads them).
+    if let Some(zip) = s.snapshot.as_deref().filter(|p| p.is_file()) {
+        if let Ok(Some(old)) = crate::bundle::reload::raw_from_bundle(zip) {
+            inherit(&mut given, old, a);
+        }
+    }
+    Ok(given)
+}
+
+fn inherit(given: &mut inputs::RunInputs, old: inputs::RunInputs, a: &AuditArgs) {
+    if a.playbooks.is_empty() && a.playbooks_dir.is_none() {
+        given.playbooks = old.playbooks;
+        given.overrides = old.overrides;
+    }
+    if a.profile == "default" && a.playbooks_dir.is_none() && !old.profile.is_empty() {
+        given.profile = old.profile;
+    }
+    if a.licenses.is_none() && a.license_groups.is_empty() {
+        given.license = old.license;
+    }
+    given.idp_users = given.idp_users.take().or(old.idp_users);
+    given.scope_filter = given.scope_filter.take().or(old.scope_filter);
+    given.ldap_groups = given.ldap_groups.take().or(old.ldap_groups);
+    if given.provisioning_logs.is_empty() {
+        given.provisioning_logs = old.provisioning_logs;
+    }
+    if given.other_snapshots.is_empty() {
+        given.other_snapshots = old.other_snapshots;
+    }
+}
+
+/// Prints the report; with a bundle, its path and SHA-256 too: inside the JSON report as
+/// `bundle`, else after the report on stdout (`on_stdout`, when the bundle is the
+/// command's product) or as notes on stderr.
+pub fn report_with_bundle(
+    out: &Output,
+    report: &crate::report::Report,
+    written: Option<&bundle::BundleWritten>,
+    on_stdout: bool,
+) -> Result<i32, ToolError> {
+    let Some(w) = written else {
+        return Ok(out.report(report)?);
+    };
+    if out.format == Format::Json {
+        let text = crate::render::render(report, out.format, &out.render_options());
+        let mut v: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| format!("cannot add the bundle to the JSON report: {e}"))?;
+        if let Some(o) = v.as_object_mut() {
+            o.insert("bundle".into(), bundle_json(w));
+        }
+        let mut text = serde_json::to_string_pretty(&v).unwrap_or(text);
+        text.push('\n');
+        out.print(&text)?;
+        return Ok(report.exit_code(out.fail_on));
+    }
+    let code = out.report(report)?;
+    let lines = bundle_lines(w);
+    if on_stdout && matches!(out.format, Format::Human | Format::Markdown) {
+        out.print(&format!("\n{lines}"))?;
+    } else if on_stdout {
+        // CSV and JUnit on stdout must stay parseable: the product's location goes to stderr,
+        // even with -q.
+        eprint!("{}", crate::secret::scrub(&lines));
+    } else {
+        for l in lines.lines() {
+            out.note(l);
+        }
+    }
+    Ok(code)
+}
+
+fn bundle_json(w: &bundle::BundleWritten) -> serde_json::Value {
+    serde_json::json!({
+        "path": w.path.display().to_string(),
+        "sha256": w.sha256,
+        "sha256_file": archive::sidecar(&w.path, "sha256").display().to_string(),
+        "map": w.map_path.as_ref().map(|p| p.display().to_string()),
+    })
+}
+
+pub fn bundle_lines(w: &bundle::BundleWritten) -> String {
+    let mut s = format!(
+        "bundle written: {}\nsha256: {}  (also in {})\n",
+        w.path.display(),
+        w.sha256,
+        archive::sidecar(&w.path, "sha256").display()
+    );
+    if let Some(m) = &w.map_path {
+        s.push_str(&format!(
+            "pseudonym map (keep it private, it is not in the zip): {}\n",
+            m.display()
+        ));
+    }
+    s
 }
 
 /// Writes the bundle; Ctrl-C while writing removes the partial file. Prints where the
@@ -51,6 +192,18 @@ pub async fn write_and_announce(
     outcome: &Outcome,
     opts: &BundleOptions,
     out: &Output,
+) -> Result<bundle::BundleWritten, ToolError> {
+    let written = write(outcome, opts).await?;
+    for l in bundle_lines(&written).lines() {
+        out.note(l);
+    }
+    Ok(written)
+}
+
+/// Writes the bundle; Ctrl-C while writing removes the partial file.
+pub async fn write(
+    outcome: &Outcome,
+    opts: &BundleOptions,
 ) -> Result<bundle::BundleWritten, ToolError> {
     let args: Vec<String> = std::env::args().collect();
     let prepared = bundle::prepare(outcome, opts, &args)?;
@@ -66,18 +219,6 @@ pub async fn write_and_announce(
         }
     };
     let written = result.map_err(|e| format!("the bundle writer stopped unexpectedly: {e}"))??;
-    out.note(&format!("bundle written: {}", written.path.display()));
-    out.note(&format!(
-        "sha256: {}  (also in {})",
-        written.sha256,
-        archive::sidecar(&written.path, "sha256").display()
-    ));
-    if let Some(m) = &written.map_path {
-        out.note(&format!(
-            "pseudonym map (keep it private, it is not in the zip): {}",
-            m.display()
-        ));
-    }
     Ok(written)
 }
 
@@ -86,6 +227,9 @@ pub async fn run(a: BundleCommandArgs, out: &Output) -> CmdResult {
         return verify(path, out);
     }
     let mut opts = options(&a.bundle)?;
+    if a.out.is_some() {
+        opts.path = a.out.clone();
+    }
     if opts.path.is_none() {
         opts.path = Some(std::path::PathBuf::from("."));
     }
@@ -112,9 +256,9 @@ pub async fn run(a: BundleCommandArgs, out: &Output) -> CmdResult {
         },
     )
     .await?;
-    let code = out.report(&outcome.report)?;
-    write_and_announce(&outcome, &opts, out).await?;
-    Ok(code)
+    opts.inputs = Some(run_inputs(&audit, &a.source)?);
+    let written = write(&outcome, &opts).await?;
+    report_with_bundle(out, &outcome.report, Some(&written), true)
 }
 
 /// Exit 0 when every file matches, 1 on any mismatch (each named), 2 when unreadable.

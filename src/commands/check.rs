@@ -33,7 +33,11 @@ pub async fn check(a: CheckArgs, out: &Output) -> CmdResult {
         ));
     }
     let bundle_opts = match &a.bundle.bundle {
-        Some(_) => Some(super::bundle::options(&a.bundle)?),
+        Some(_) => {
+            let mut o = super::bundle::options(&a.bundle)?;
+            o.inputs = Some(super::bundle::run_inputs(&a.audit, &a.source)?);
+            Some(o)
+        }
         None => None,
     };
     let plan = super::plan::build(
@@ -48,16 +52,23 @@ pub async fn check(a: CheckArgs, out: &Output) -> CmdResult {
         enabled: out.progress,
     };
     let outcome = crate::engine::run(plan, &progress).await?;
+    // Bundle first (issue 12): the JSON report then says where it went (`bundle`).
+    let written = match &bundle_opts {
+        Some(opts) => Some(super::bundle::write(&outcome, opts).await?),
+        None => None,
+    };
     let code = match &a.out {
         Some(dir) => {
             let n = crate::render::csv::write_dir(&outcome.report, dir)?;
             out.note(&format!("wrote {n} CSV files into {}", dir.display()));
+            if let Some(w) = &written {
+                for l in super::bundle::bundle_lines(w).lines() {
+                    out.note(l);
+                }
+            }
             outcome.report.exit_code(out.fail_on)
         }
-        None => out.report(&outcome.report)?,
+        None => super::bundle::report_with_bundle(out, &outcome.report, written.as_ref(), false)?,
     };
-    if let Some(opts) = bundle_opts {
-        super::bundle::write_and_announce(&outcome, &opts, out).await?;
-    }
     Ok(code)
 }

@@ -86,6 +86,19 @@ pub async fn run(a: DemoArgs, out: &Output) -> CmdResult {
                 "Demo run against the built-in sample tenant: the findings are planted on purpose."
                     .into(),
             ),
+            // Bundle (issue 12): the demo's inputs go into the bundle like any run's.
+            inputs: Some(super::bundle::run_inputs(
+                &crate::cli::args::AuditArgs {
+                    profile: "default".into(),
+                    licenses: Some(inputs.licenses),
+                    ldap_groups: Some(inputs.ldap_groups.clone()),
+                    scope_filter: Some(inputs.scope_filter.clone()),
+                    idp_users: Some(inputs.idp_users.clone()),
+                    provisioning_logs: vec![inputs.provisioning_logs.clone()],
+                    ..Default::default()
+                },
+                &crate::cli::args::SourceArgs::default(),
+            )?),
             ..Default::default()
         };
         super::bundle::write_and_announce(&outcome, &opts, out).await?;
@@ -161,6 +174,7 @@ fn plan(
     Ok(Plan {
         source: Source::Live(client),
         others: Vec::new(),
+        other_tenants: Vec::new(),
         fetch: FetchOptions::default(),
         fetch_tenant: true,
         playbooks: crate::commands::plan::playbooks(&audit, DEMO_PLAYBOOK)?,

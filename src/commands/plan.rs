@@ -124,9 +124,10 @@ pub fn build(
         ));
     }
     let ldap_groups = a.ldap_groups.as_deref().map(ldap_groups).transpose()?;
-    Ok(Plan {
+    let mut plan = Plan {
         source,
         others: s.other_snapshot.clone(),
+        other_tenants: Vec::new(),
         fetch,
         fetch_tenant: true,
         playbooks,
@@ -140,7 +141,12 @@ pub fn build(
         scope,
         logs: provisioning_logs(a, out)?,
         idp,
-    })
+    };
+    // Bundle (issue 12): a bundle zip brings back the inputs of the run that wrote it.
+    if let Some(zip) = s.snapshot.as_deref().filter(|p| p.is_file()) {
+        crate::bundle::reload::apply_to_plan(zip, &mut plan, a, out)?;
+    }
+    Ok(plan)
 }
 
 /// `--idp-config`: read before any request, so an unreadable file is exit code 2.
