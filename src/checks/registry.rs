@@ -15,12 +15,14 @@ pub enum Area {
     License,
     Scope,
     Logs,
+    /// The opt-in write probe (`scim-doctor replay`): results exist only in its own runs.
+    Replay,
 }
 
 impl Area {
     /// Connection and protocol checks need a live endpoint.
     pub fn is_live(self) -> bool {
-        matches!(self, Area::Connection | Area::Protocol)
+        matches!(self, Area::Connection | Area::Protocol | Area::Replay)
     }
 }
 
@@ -50,6 +52,12 @@ macro_rules! live_checks {
     };
 }
 
+macro_rules! replay_checks {
+    ($($id:literal),* $(,)?) => {
+        vec![$(CheckDef { id: $id, area: Area::Replay, run: |ctx, _| replay_result(ctx, $id) }),*]
+    };
+}
+
 /// Every check, in the order reports list them when no playbook orders them.
 pub fn registry() -> Vec<CheckDef> {
     let mut all = live_checks![
@@ -76,7 +84,35 @@ pub fn registry() -> Vec<CheckDef> {
         area: Area::Logs,
         run: super::logs::provisioning_failures,
     });
+    all.extend(replay_checks![
+        "replay-user-lookup",
+        "replay-user-create",
+        "replay-duplicate-user",
+        "replay-user-update",
+        "replay-email-update",
+        "replay-user-disable",
+        "replay-user-delete",
+        "replay-group-lookup",
+        "replay-group-create",
+        "replay-member-add",
+        "replay-member-remove",
+        "replay-members-replace",
+        "replay-group-rename",
+        "replay-response-format",
+        "replay-cleanup",
+    ]);
     all
+}
+
+/// `check` never writes: a `replay-*` result exists only in a `scim-doctor replay` run.
+fn replay_result(ctx: &Ctx, id: &str) -> CheckResult {
+    if let Some(r) = ctx.live.get(id) {
+        return r.clone();
+    }
+    CheckResult::skipped(
+        id,
+        "not run: this is a write probe; run `scim-doctor replay --idp entra|okta --allow-writes` (docs/replay.md)",
+    )
 }
 
 /// Checks over the tenant data and offline inputs. Each area module adds its entries here.
@@ -170,4 +206,20 @@ fn tenant_checks() -> Vec<CheckDef> {
 
 pub fn find(id: &str) -> Option<CheckDef> {
     registry().into_iter().find(|c| c.id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    /// Proves the registry lists exactly the replay module's check ids, in its order.
+    #[test]
+    fn replay_ids_match_the_replay_module() {
+        let registered: Vec<&str> = super::registry()
+            .iter()
+            .filter(|d| d.area == super::Area::Replay)
+            .map(|d| d.id)
+            .collect();
+        let mut wanted = crate::replay::ids::STEP_CHECKS.to_vec();
+        wanted.push(crate::replay::ids::CLEANUP);
+        assert_eq!(registered, wanted);
+    }
 }
