@@ -75,7 +75,11 @@ pub async fn run(a: ServeArgs, out: &Output) -> CmdResult {
     } else {
         None
     };
-    let mode = if writable.is_some() { "writable" } else { "read-only" };
+    let mode = if writable.is_some() {
+        "writable"
+    } else {
+        "read-only"
+    };
     let config = ServerConfig {
         writable,
         token,

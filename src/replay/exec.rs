@@ -51,6 +51,8 @@ pub struct Runner<'a> {
     pub created: CreatedLog,
     pub facts: Arc<Mutex<Vec<Fact>>>,
     ids: HashMap<Slot, String>,
+    /// Members seen just before a step that must keep them.
+    kept: Option<Vec<String>>,
 }
 
 impl<'a> Runner<'a> {
@@ -60,6 +62,7 @@ impl<'a> Runner<'a> {
             created,
             facts,
             ids: HashMap::new(),
+            kept: None,
         }
     }
 
@@ -97,7 +100,7 @@ impl<'a> Runner<'a> {
                 what: step.what.clone(),
                 request,
                 verdict: Verdict::Skipped(format!(
-                    "not sent: an earlier step did not create {}",
+                    "an earlier step did not create {}",
                     missing.join(", ")
                 )),
                 exchange: None,
@@ -109,6 +112,19 @@ impl<'a> Runner<'a> {
             .body
             .as_ref()
             .and_then(|b| serde_json::from_str::<Value>(&self.fill(&b.to_string())).ok());
+        self.kept = None;
+        for v in &step.verify {
+            if let (Verify::MembersKept(slot), Some(id)) = (v, self.ids.get(&slot_of(v))) {
+                let before = self
+                    .client
+                    .send("GET", &resource_path(*slot, id), None)
+                    .await;
+                self.kept = before
+                    .json()
+                    .filter(|_| before.status == Some(200))
+                    .map(|j| member_ids(&j));
+            }
+        }
         let sent = self.client.send(step.method, &path, body.as_ref()).await;
         self.format_fact(step.mode, &request, &sent);
         let id = sent
@@ -162,15 +178,9 @@ impl<'a> Runner<'a> {
 
     /// GETs the resource back; `Some(problem)` when it does not show the step's effect.
     async fn verify(&self, step: &Step, v: &Verify) -> Option<String> {
-        let slot = match v {
-            Verify::Attrs(s, _)
-            | Verify::Active(s, _)
-            | Verify::WorkEmail(s, _)
-            | Verify::Members(s, _)
-            | Verify::Gone(s) => *s,
-        };
+        let slot = slot_of(v);
         let id = self.ids.get(&slot)?;
-        let path = format!("/{}/{id}", if slot.is_group() { "Groups" } else { "Users" });
+        let path = resource_path(slot, id);
         let got = self.client.send("GET", &path, None).await;
         self.format_fact(step.mode, &format!("GET {path}"), &got);
         if let Verify::Gone(_) = v {
@@ -218,6 +228,19 @@ impl<'a> Runner<'a> {
                 } else {
                     Some(format!("GET shows members {have:?}, expected {want:?}"))
                 }
+            }
+            Verify::MembersKept(_) => {
+                let mut have = member_ids(&res);
+                let mut want = self.kept.clone()?;
+                have.sort();
+                want.sort();
+                (have != want).then(|| {
+                    if have.is_empty() {
+                        format!("GET shows no member left, expected the {} it had: the group was wiped", want.len())
+                    } else {
+                        format!("GET shows members {have:?}, expected the unchanged {want:?}")
+                    }
+                })
             }
             Verify::Gone(_) => None,
         }
@@ -361,4 +384,19 @@ pub fn member_ids(res: &Value) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+fn slot_of(v: &Verify) -> Slot {
+    match v {
+        Verify::Attrs(s, _)
+        | Verify::Active(s, _)
+        | Verify::WorkEmail(s, _)
+        | Verify::Members(s, _)
+        | Verify::MembersKept(s)
+        | Verify::Gone(s) => *s,
+    }
+}
+
+fn resource_path(slot: Slot, id: &str) -> String {
+    format!("/{}/{id}", if slot.is_group() { "Groups" } else { "Users" })
 }

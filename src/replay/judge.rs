@@ -167,7 +167,7 @@ fn result(id: &'static str, idp: Idp, facts: &[Fact], writes: &[WriteEntry]) -> 
             subjects,
         )
     } else if sent == 0 {
-        CheckResult::skipped(id, text(skipped[0]))
+        CheckResult::skipped(id, format!("not sent: {}", text(skipped[0])))
     } else {
         let modes: Vec<&str> = mine
             .iter()
@@ -277,13 +277,13 @@ pub fn cleanup(
         .with_remediation("Compare the tenant with a snapshot; run the probe again outside a provisioning cycle.");
     }
     if before.users.is_none() || before.groups.is_none() {
-        return CheckResult::new(id, Status::Warn, format!("every canary is gone ({} removed), but the server did not report totalResults, so the counts could not be compared", removals.len()))
+        return CheckResult::new(id, Status::Warn, format!("every canary is gone ({} created, none left), but the server did not report totalResults, so the counts could not be compared", removals.len()))
             .with_remediation("Make list responses carry totalResults (RFC 7644 §3.4.2).");
     }
     CheckResult::pass(
         id,
         format!(
-            "every canary is gone ({} removed) and the tenant holds what it held before: {}",
+            "every canary is gone ({} created, none left) and the tenant holds what it held before: {}",
             removals.len(),
             show(after)
         ),

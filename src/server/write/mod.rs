@@ -6,8 +6,10 @@
 //! Everything here is pure: a request in, a `WriteReply` out.
 
 use super::filter;
+mod patch;
 use super::scim::{error, Query, Reply};
 use crate::model::{Tenant, LIST_RESPONSE_SCHEMA};
+use patch::patch;
 use serde_json::{json, Map, Value};
 
 /// Largest request body the writable server reads.
@@ -32,6 +34,18 @@ pub struct Quirks {
     pub plain_text_errors: bool,
     /// Every answer is labelled `text/plain` although the body is JSON.
     pub wrong_content_type: bool,
+    /// List requests ignore `filter` and return everything (the IdP then matches "someone").
+    pub ignore_filter: bool,
+    /// A create naming a schema URN the server does not know (Entra's ADSCIM Group) answers 400.
+    pub reject_unknown_schema: bool,
+    /// A create answers 201 with an empty body (Okta: "Create new user returned empty user").
+    pub create_empty_body: bool,
+    /// DELETE answers 405.
+    pub no_delete: bool,
+    /// `replace` on `members` answers 501 ("patch-REPLACE-operation not supported for group.members").
+    pub no_members_replace: bool,
+    /// A pathless replace on a group that does not name `members` clears them.
+    pub rename_wipes_members: bool,
 }
 
 /// Quirk names for `serve --writable --quirk NAME`, in the order of the fields above.
@@ -44,6 +58,12 @@ pub const QUIRK_NAMES: &[&str] = &[
     "conflict-500",
     "plain-text-errors",
     "wrong-content-type",
+    "ignore-filter",
+    "reject-unknown-schema",
+    "create-empty-body",
+    "no-delete",
+    "no-members-replace",
+    "rename-wipes-members",
 ];
 
 impl Quirks {
@@ -58,6 +78,12 @@ impl Quirks {
             "conflict-500" => &mut self.conflict_500,
             "plain-text-errors" => &mut self.plain_text_errors,
             "wrong-content-type" => &mut self.wrong_content_type,
+            "ignore-filter" => &mut self.ignore_filter,
+            "reject-unknown-schema" => &mut self.reject_unknown_schema,
+            "create-empty-body" => &mut self.create_empty_body,
+            "no-delete" => &mut self.no_delete,
+            "no-members-replace" => &mut self.no_members_replace,
+            "rename-wipes-members" => &mut self.rename_wipes_members,
             other => {
                 return Err(format!(
                     "unknown quirk `{other}`; known: {}",
@@ -157,7 +183,7 @@ fn route(
         Err(e) => return error(400, Some("invalidSyntax"), format!("body is not JSON: {e}")),
     };
     match (method, id) {
-        ("GET", None) => list(store, kind, &Query::parse(query)),
+        ("GET", None) => list(store, kind, &Query::parse(query), quirks.ignore_filter),
         ("GET", Some(id)) => match find(store.list(kind), &id) {
             Some(i) => Reply::ok(shaped(&store.list(kind)[i], &Query::parse(query))),
             None => not_found(kind, &id),
@@ -169,6 +195,12 @@ fn route(
         }
         ("PUT", Some(id)) => put(store, quirks, kind, &id, body),
         ("PATCH", Some(id)) => patch(store, quirks, kind, &id, &body),
+        ("DELETE", Some(id)) if quirks.no_delete => error(
+            405,
+            None,
+            format!("DELETE is not supported (resource {id})"),
+        )
+        .header("allow", "GET, POST, PUT, PATCH"),
         ("DELETE", Some(id)) => {
             let items = store.list(kind);
             match find(items, &id) {
@@ -206,8 +238,8 @@ fn get_ci<'a>(v: &'a Value, name: &str) -> Option<&'a Value> {
     key_of(m, name).and_then(|k| m.get(&k))
 }
 
-fn list(store: &mut Store, kind: Kind, q: &Query) -> Reply {
-    let filter = match q.get("filter") {
+fn list(store: &mut Store, kind: Kind, q: &Query, ignore_filter: bool) -> Reply {
+    let filter = match q.get("filter").filter(|_| !ignore_filter) {
         Some(f) => match filter::parse(f) {
             Ok(f) => Some(f),
             Err(e) => return error(400, Some("invalidFilter"), e),
@@ -310,6 +342,27 @@ fn create(store: &mut Store, quirks: &Quirks, base: &str, kind: Kind, body: Valu
     if let Err(r) = coerce_booleans(&mut m, quirks) {
         return r;
     }
+    if quirks.reject_unknown_schema {
+        let known = [
+            crate::model::USER_SCHEMA,
+            crate::model::GROUP_SCHEMA,
+            crate::model::ENTERPRISE_SCHEMA,
+        ];
+        let schemas = key_of(&m, "schemas")
+            .and_then(|k| m[&k].as_array().cloned())
+            .unwrap_or_default();
+        if let Some(u) = schemas
+            .iter()
+            .filter_map(Value::as_str)
+            .find(|s| !known.contains(s))
+        {
+            return error(
+                400,
+                Some("invalidSyntax"),
+                format!("Unknown extension schemas: {u}"),
+            );
+        }
+    }
     store.next += 1;
     let id = format!("w{:06}-{}", store.next, uuid::Uuid::new_v4().simple());
     for k in ["id", "password", "meta"] {
@@ -332,7 +385,11 @@ fn create(store: &mut Store, quirks: &Quirks, base: &str, kind: Kind, body: Valu
     Reply {
         status: 201,
         headers: vec![("location", location)],
-        body: v,
+        body: if quirks.create_empty_body {
+            Value::Null
+        } else {
+            v
+        },
     }
 }
 
@@ -397,296 +454,11 @@ fn boolean(attr: &str, v: Value, quirks: &Quirks) -> Result<Value, Reply> {
     }
 }
 
-fn patch(store: &mut Store, quirks: &Quirks, kind: Kind, id: &str, body: &Value) -> Reply {
-    let Some(i) = find(store.list(kind), id) else {
-        return not_found(kind, id);
-    };
-    let Some(ops) = get_ci(body, "Operations").and_then(Value::as_array) else {
-        return error(
-            400,
-            Some("invalidSyntax"),
-            "a PatchOp needs an Operations array",
-        );
-    };
-    let mut target = store.list(kind)[i].clone();
-    for op in ops {
-        if let Err(r) = apply(&mut target, op, quirks) {
-            return r;
-        }
+impl super::ServerView {
+    /// The writable store's users and groups as SCIM JSON (None on a read-only server): lets a
+    /// test compare the tenant before and after a write probe.
+    pub fn written(&self) -> Option<(Vec<Value>, Vec<Value>)> {
+        let store = self.shared.store.as_ref()?.lock().ok()?;
+        Some((store.users.clone(), store.groups.clone()))
     }
-    if kind == Kind::Users {
-        if let Some(name) = get_ci(&target, "userName").and_then(Value::as_str) {
-            if taken(&store.users, name, Some(id)) {
-                return conflict(quirks, name);
-            }
-        }
-    }
-    store.list(kind)[i] = target.clone();
-    Reply::ok(target)
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Op {
-    Add,
-    Replace,
-    Remove,
-}
-
-fn apply(target: &mut Value, op: &Value, quirks: &Quirks) -> Result<(), Reply> {
-    let name = get_ci(op, "op").and_then(Value::as_str).unwrap_or("");
-    let lowered = if quirks.case_sensitive_op {
-        name.to_string()
-    } else {
-        name.to_ascii_lowercase()
-    };
-    let kind = match lowered.as_str() {
-        "add" => Op::Add,
-        "replace" => Op::Replace,
-        "remove" => Op::Remove,
-        _ => {
-            return Err(error(
-                400,
-                Some("invalidSyntax"),
-                format!("\"{name}\" is not a valid choice"),
-            ))
-        }
-    };
-    let value = get_ci(op, "value").cloned();
-    match get_ci(op, "path").and_then(Value::as_str) {
-        Some(path) => apply_path(target, kind, path, value, quirks),
-        None => {
-            let Some(Value::Object(m)) = value else {
-                return Err(error(
-                    400,
-                    Some("invalidValue"),
-                    "a PATCH op without path needs an object value",
-                ));
-            };
-            for (k, v) in m {
-                if k.eq_ignore_ascii_case("id") || k.eq_ignore_ascii_case("schemas") {
-                    continue;
-                }
-                apply_path(target, kind, &k, Some(v), quirks)?;
-            }
-            Ok(())
-        }
-    }
-}
-
-/// A parsed PATCH path: `urn:...:ext:` prefix, attribute, optional `[filter]`, optional `.sub`.
-struct Path {
-    urn: Option<String>,
-    attr: String,
-    filter: Option<filter::Filter>,
-    sub: Option<String>,
-}
-
-fn parse_path(path: &str, target: &Value) -> Result<Path, Reply> {
-    let invalid = |why: String| error(400, Some("invalidPath"), why);
-    let (urn, rest) = if path.to_ascii_lowercase().starts_with("urn:") {
-        let whole_ext =
-            get_ci(target, path).is_some() || path.to_ascii_lowercase().ends_with(":user");
-        if whole_ext {
-            (None, path.to_string())
-        } else {
-            let cut = path.rfind(':').unwrap_or(0);
-            let urn = &path[..cut];
-            let core = urn.eq_ignore_ascii_case(crate::model::USER_SCHEMA)
-                || urn.eq_ignore_ascii_case(crate::model::GROUP_SCHEMA);
-            (
-                if core { None } else { Some(urn.to_string()) },
-                path[cut + 1..].to_string(),
-            )
-        }
-    } else {
-        (None, path.to_string())
-    };
-    if let Some(open) = rest.find('[') {
-        let close = rest
-            .rfind(']')
-            .ok_or_else(|| invalid(format!("unclosed `[` in {path}")))?;
-        let f =
-            filter::parse(&rest[open + 1..close]).map_err(|e| invalid(format!("{path}: {e}")))?;
-        let sub = rest[close + 1..].strip_prefix('.').map(str::to_string);
-        return Ok(Path {
-            urn,
-            attr: rest[..open].to_string(),
-            filter: Some(f),
-            sub,
-        });
-    }
-    let (attr, sub) = match rest.split_once('.') {
-        Some((a, s)) if !rest.to_ascii_lowercase().starts_with("urn:") => {
-            (a.to_string(), Some(s.to_string()))
-        }
-        _ => (rest.clone(), None),
-    };
-    Ok(Path {
-        urn,
-        attr,
-        filter: None,
-        sub,
-    })
-}
-
-fn container<'a>(target: &'a mut Value, urn: &Option<String>) -> &'a mut Map<String, Value> {
-    if !target.is_object() {
-        *target = json!({});
-    }
-    let root = target.as_object_mut().expect("object");
-    let Some(urn) = urn else { return root };
-    let key = key_of(root, urn).unwrap_or_else(|| urn.clone());
-    let slot = root.entry(key).or_insert_with(|| json!({}));
-    if !slot.is_object() {
-        *slot = json!({});
-    }
-    slot.as_object_mut().expect("object")
-}
-
-fn apply_path(
-    target: &mut Value,
-    op: Op,
-    path: &str,
-    value: Option<Value>,
-    quirks: &Quirks,
-) -> Result<(), Reply> {
-    if quirks.no_filtered_path && path.contains('[') {
-        return Err(error(
-            400,
-            Some("invalidPath"),
-            format!("filtered paths are not supported: {path}"),
-        ));
-    }
-    let p = parse_path(path, target)?;
-    let value = match (&value, p.attr.eq_ignore_ascii_case("active")) {
-        (Some(v), true) => Some(boolean("active", v.clone(), quirks)?),
-        _ => value,
-    };
-    let m = container(target, &p.urn);
-    let key = key_of(m, &p.attr).unwrap_or_else(|| p.attr.clone());
-    if let Some(f) = &p.filter {
-        let items = m.entry(key).or_insert_with(|| json!([]));
-        if !items.is_array() {
-            *items = json!([]);
-        }
-        let arr = items.as_array_mut().expect("array");
-        let hit = |v: &Value| matches(f, v);
-        match (op, &p.sub) {
-            (Op::Remove, None) => arr.retain(|v| !hit(v)),
-            (Op::Remove, Some(sub)) => {
-                for v in arr.iter_mut().filter(|v| hit(v)) {
-                    if let Some(obj) = v.as_object_mut() {
-                        if let Some(k) = key_of(obj, sub) {
-                            obj.remove(&k);
-                        }
-                    }
-                }
-                arr.retain(|v| !hit(v) || get_ci(v, "value").is_some());
-            }
-            (_, sub) => {
-                let Some(value) = value else {
-                    return Err(error(
-                        400,
-                        Some("invalidValue"),
-                        format!("{path} needs a value"),
-                    ));
-                };
-                if !arr.iter().any(hit) {
-                    // Add (and Entra's replace) on a filter that matches nothing creates the element.
-                    let mut new = Map::new();
-                    for c in f.any_of.first().into_iter().flatten() {
-                        new.insert(c.attr.clone(), Value::from(c.value.clone()));
-                    }
-                    arr.push(Value::Object(new));
-                }
-                for v in arr.iter_mut().filter(|v| hit(v)) {
-                    match (sub, v.as_object_mut()) {
-                        (Some(sub), Some(obj)) => {
-                            let k = key_of(obj, sub).unwrap_or_else(|| sub.clone());
-                            obj.insert(k, value.clone());
-                        }
-                        _ => *v = value.clone(),
-                    }
-                }
-            }
-        }
-        return Ok(());
-    }
-    if let Some(sub) = &p.sub {
-        let slot = m.entry(key).or_insert_with(|| json!({}));
-        if !slot.is_object() {
-            *slot = json!({});
-        }
-        let obj = slot.as_object_mut().expect("object");
-        let k = key_of(obj, sub).unwrap_or_else(|| sub.clone());
-        match (op, value) {
-            (Op::Remove, _) => {
-                obj.remove(&k);
-            }
-            (_, Some(v)) => {
-                obj.insert(k, v);
-            }
-            (_, None) => {
-                return Err(error(
-                    400,
-                    Some("invalidValue"),
-                    format!("{path} needs a value"),
-                ))
-            }
-        }
-        return Ok(());
-    }
-    match (op, value) {
-        (Op::Remove, Some(Value::Array(gone))) if !quirks.remove_value_array_clears_all => {
-            if let Some(Value::Array(arr)) = m.get_mut(&key) {
-                arr.retain(|v| !gone.iter().any(|g| g.get("value") == v.get("value")));
-            }
-        }
-        (Op::Remove, _) => {
-            if matches!(m.get(&key), Some(Value::Array(_))) {
-                m.insert(key, json!([]));
-            } else {
-                m.remove(&key);
-            }
-        }
-        (Op::Add, Some(Value::Array(new))) => {
-            let slot = m.entry(key).or_insert_with(|| json!([]));
-            match slot.as_array_mut() {
-                Some(arr) => {
-                    for v in new {
-                        if !arr
-                            .iter()
-                            .any(|a| a.get("value").is_some() && a.get("value") == v.get("value"))
-                        {
-                            arr.push(v);
-                        }
-                    }
-                }
-                None => *slot = Value::Array(new),
-            }
-        }
-        (Op::Add | Op::Replace, Some(Value::Object(new)))
-            if m.get(&key).is_some_and(Value::is_object) =>
-        {
-            let obj = m
-                .get_mut(&key)
-                .and_then(Value::as_object_mut)
-                .expect("object");
-            for (k, v) in new {
-                let k = key_of(obj, &k).unwrap_or(k);
-                obj.insert(k, v);
-            }
-        }
-        (_, Some(v)) => {
-            m.insert(key, v);
-        }
-        (_, None) => {
-            return Err(error(
-                400,
-                Some("invalidValue"),
-                format!("{path} needs a value"),
-            ))
-        }
-    }
-    Ok(())
 }
