@@ -448,7 +448,12 @@ fn scim2_server_replay_entra_and_okta_leave_the_tenant_identical() {
             "replay-user-disable",
             "replay-cleanup",
         ] {
-            assert_eq!(check(&report, id)["status"], "pass", "{idp}: {}", check(&report, id));
+            assert_eq!(
+                check(&report, id)["status"],
+                "pass",
+                "{idp}: {}",
+                check(&report, id)
+            );
         }
         assert_eq!(
             scim2_state(&server.base_url),

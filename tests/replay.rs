@@ -646,3 +646,69 @@ fn transcript_file_holds_every_write_without_the_token() {
         .iter()
         .any(|l| l["method"] == "PUT" && l["request_body"]["active"] == false));
 }
+
+/// Proves Ctrl-C (SIGINT) mid-run stops the sequence, and the same run's handler removes
+/// every canary before it reports (the tenant ends identical, the report says it was interrupted).
+#[test]
+fn interrupted_run_cleans_up_in_its_signal_handler() {
+    let tenant = scim_doctor::source::snapshot::load(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/bundle/tenant-small"),
+    )
+    .expect("fixture tenant");
+    let mut config = ServerConfig {
+        writable: Some(Quirks::default()),
+        ..ServerConfig::with_token(TOKEN)
+    };
+    config.faults.latency = Duration::from_millis(150);
+    let srv = TestServer::start(tenant, config).expect("server");
+    let before = srv.written().expect("writable");
+    let bin = assert_cmd::cargo::cargo_bin("scim-doctor");
+    let child = std::process::Command::new(bin)
+        .args([
+            "replay",
+            "--idp",
+            "entra",
+            "--allow-writes",
+            "--format",
+            "json",
+            "--base-url",
+            srv.base_url(),
+        ])
+        .env("SCIM_TOKEN", TOKEN)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let started = Instant::now();
+    while !srv
+        .requests()
+        .iter()
+        .any(|r| r.method == "POST" && r.status == 201)
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no canary was created"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill -INT");
+    assert!(sent.success());
+    let out = child.wait_with_output().expect("wait");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("a report after Ctrl-C");
+    assert!(
+        report["warnings"]
+            .to_string()
+            .contains("interrupted by Ctrl-C"),
+        "{report}"
+    );
+    assert_eq!(
+        status(&report, "replay-cleanup"),
+        "pass",
+        "{}",
+        check(&report, "replay-cleanup")
+    );
+    assert_eq!(srv.written().expect("writable"), before);
+}
