@@ -83,10 +83,15 @@ fn doc(id: &str) -> &'static Doc {
 }
 
 fn subject(f: &Fact, detail: &str) -> Subject {
+    let what = if f.what.contains(f.mode.label()) {
+        f.what.clone()
+    } else {
+        format!("{} ({})", f.what, f.mode.label())
+    };
     Subject::item(
         SubjectKind::Request,
         f.request.clone(),
-        format!("{} [{}]: {detail}", f.what, f.mode.label()),
+        format!("{what}: {detail}"),
     )
 }
 
@@ -195,11 +200,22 @@ fn result(id: &'static str, idp: Idp, facts: &[Fact], writes: &[WriteEntry]) -> 
             text(skipped[0])
         ));
     }
-    r.evidence = mine
+    // Evidence: the requests that went wrong, else the first few that went right.
+    let bad: Vec<&&Fact> = mine
         .iter()
-        .filter_map(|f| f.exchange.clone())
-        .take(20)
+        .filter(|f| matches!(f.verdict, Verdict::Fail(_) | Verdict::Warn(_)))
         .collect();
+    r.evidence = if bad.is_empty() {
+        mine.iter()
+            .filter_map(|f| f.exchange.clone())
+            .take(3)
+            .collect()
+    } else {
+        bad.iter()
+            .filter_map(|f| f.exchange.clone())
+            .take(20)
+            .collect()
+    };
     if id != RESPONSE_FORMAT {
         // The write transcript of the check's own requests (bodies included), in the report.
         let sent: Vec<&WriteEntry> = mine
