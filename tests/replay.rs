@@ -354,7 +354,7 @@ fn replay_cleanup_positive_leftover_named_with_its_removal_command() {
         .find(|v| v.to_string().contains("scim-doctor-canary-"))
         .expect("a canary is left");
     let id = leftover["id"].as_str().expect("id");
-    assert!(c.to_string().contains(&format!("curl -X DELETE")), "{c}");
+    assert!(c.to_string().contains("curl -X DELETE"), "{c}");
     assert!(
         c.to_string().contains(id),
         "the leftover id {id} is not named: {c}"
