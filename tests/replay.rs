@@ -193,7 +193,13 @@ fn replay_user_create_negative_201_with_the_user() {
 fn replay_user_create_positive_empty_create_body() {
     let (r, srv) = replay(quirk("create-empty-body"), "okta");
     assert_fails(&r, "replay-user-create", "with its id");
-    // The canaries could not be named from the answers, but --cleanup finds them by prefix.
+    // The canaries could not be named from the answers: the run finds them by its tag.
+    assert_eq!(
+        status(&r, "replay-cleanup"),
+        "pass",
+        "{}",
+        check(&r, "replay-cleanup")
+    );
     let out = doctor(
         &srv,
         &["replay", "--cleanup", "--allow-writes", "--format", "json"],
@@ -711,4 +717,17 @@ fn interrupted_run_cleans_up_in_its_signal_handler() {
         check(&report, "replay-cleanup")
     );
     assert_eq!(srv.written().expect("writable"), before);
+}
+
+/// Proves a wrong token stops the probe before any write: exit 2, only the one GET sent.
+#[test]
+fn unreadable_endpoint_gets_no_write_and_exit_2() {
+    let srv = server(Quirks::default());
+    let out = doctor(&srv, &["replay", "--idp", "okta", "--allow-writes"])
+        .env("SCIM_TOKEN", "wrong-token")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing was written"));
+    assert_eq!(srv.non_get_count(), 0);
 }

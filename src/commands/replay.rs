@@ -60,7 +60,7 @@ pub async fn run(a: ReplayArgs, out: &Output) -> CmdResult {
             compat,
             deadline: Duration::from_secs(a.deadline.max(1)),
         };
-        let outcome = replay::run(client, &opts).await;
+        let outcome = replay::run(client, &opts).await.map_err(ToolError)?;
         if let Some(why) = &outcome.interrupted {
             warnings.push(format!(
                 "the sequence {why}; the canaries it had created were removed (see replay-cleanup)"

@@ -132,7 +132,18 @@ pub struct Outcome {
 }
 
 /// Runs the sequences, then the cleanup and the closing proof, whatever happened before.
-pub async fn run(client: WriteClient, opts: &Options) -> Outcome {
+/// `Err` (nothing written) when the endpoint cannot even be read: no write is sent to an
+/// endpoint whose GET /Users fails.
+pub async fn run(client: WriteClient, opts: &Options) -> Result<Outcome, String> {
+    let probe = client
+        .send("GET", "/Users?startIndex=1&count=1", None)
+        .await;
+    if probe.status != Some(200) {
+        return Err(format!(
+            "nothing was written: GET /Users answered {} before the first write; diagnose the connection with `scim-doctor test-connection`",
+            probe.describe()
+        ));
+    }
     let before = cleanup::counts(&client).await;
     let created: Arc<Mutex<Vec<Created>>> = Arc::default();
     let facts: Arc<Mutex<Vec<Fact>>> = Arc::default();
@@ -154,12 +165,21 @@ pub async fn run(client: WriteClient, opts: &Options) -> Outcome {
     let created = created.lock().map(|c| c.clone()).unwrap_or_default();
     let removals = cleanup::remove(&client, &created, opts.idp == Idp::Okta).await;
     let tags: Vec<&str> = canaries.iter().map(|(_, c)| c.tag.as_str()).collect();
-    let still: Vec<Created> = cleanup::find(&client)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|c| tags.iter().any(|t| c.name.contains(t)))
-        .collect();
+    let ours = |found: Result<Vec<Created>, String>| -> Vec<Created> {
+        found
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|c| tags.iter().any(|t| c.name.contains(t)))
+            .collect()
+    };
+    // Canaries the server created without telling us their id (a create answered with an
+    // empty body, a timed-out POST): found by this run's tag, removed as well.
+    let mut removals = removals;
+    let missed = ours(cleanup::find(&client).await);
+    if !missed.is_empty() {
+        removals.extend(cleanup::remove(&client, &missed, opts.idp == Idp::Okta).await);
+    }
+    let still = ours(cleanup::find(&client).await);
     let after = cleanup::counts(&client).await;
     let writes = client.entries();
     let facts = facts.lock().map(|f| f.clone()).unwrap_or_default();
@@ -172,11 +192,11 @@ pub async fn run(client: WriteClient, opts: &Options) -> Outcome {
         &still,
         base.trim_end_matches('/'),
     ));
-    Outcome {
+    Ok(Outcome {
         results,
         writes,
         interrupted,
-    }
+    })
 }
 
 /// `replay --cleanup`: finds canaries by name prefix and, with `remove`, deletes them.
