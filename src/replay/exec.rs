@@ -400,3 +400,53 @@ fn slot_of(v: &Verify) -> Slot {
 fn resource_path(slot: Slot, id: &str) -> String {
     format!("/{}/{id}", if slot.is_group() { "Groups" } else { "Users" })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Proves a plain-text error and a non-JSON content type fail, application/json warns.
+    #[test]
+    fn response_format_follows_rfc7644_media_type_and_error_shape() {
+        let scim_err = br#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"409","detail":"x"}"#;
+        assert_eq!(
+            format_verdict(409, "application/scim+json", scim_err),
+            Verdict::Pass
+        );
+        assert!(matches!(
+            format_verdict(409, "text/plain", b"Error: taken"),
+            Verdict::Fail(_)
+        ));
+        let numeric =
+            br#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":409}"#;
+        assert!(matches!(
+            format_verdict(409, "application/scim+json", numeric),
+            Verdict::Fail(_)
+        ));
+        assert!(matches!(
+            format_verdict(200, "application/json", b"{}"),
+            Verdict::Warn(_)
+        ));
+        assert!(matches!(
+            format_verdict(200, "text/html", b"{}"),
+            Verdict::Fail(_)
+        ));
+        assert_eq!(format_verdict(204, "", b""), Verdict::Pass);
+    }
+
+    /// Proves attribute lookup resolves URN-qualified and dotted paths case-insensitively.
+    #[test]
+    fn lookup_resolves_urn_and_dotted_paths() {
+        let urn = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+        let res = serde_json::json!({"Name": {"givenName": "A"}, urn: {"employeeNumber": "7"}});
+        assert_eq!(
+            lookup(&res, "name.givenname"),
+            Some(&serde_json::json!("A"))
+        );
+        assert_eq!(
+            lookup(&res, &format!("{urn}:employeeNumber")),
+            Some(&serde_json::json!("7"))
+        );
+        assert_eq!(lookup(&res, "title"), None);
+    }
+}

@@ -321,3 +321,80 @@ fn apply_path(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(target: &mut Value, ops: Value, quirks: &Quirks) -> Result<(), u16> {
+        for op in ops.as_array().expect("ops") {
+            apply(target, op, quirks).map_err(|r| r.status)?;
+        }
+        Ok(())
+    }
+
+    /// Proves the URN-qualified path writes into the extension object, not a literal key.
+    #[test]
+    fn urn_qualified_path_sets_the_extension_attribute() {
+        let mut u = json!({"userName": "a"});
+        let urn = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+        let ops =
+            json!([{"op": "Replace", "path": format!("{urn}:employeeNumber"), "value": "42"}]);
+        run(&mut u, ops, &Quirks::default()).expect("applied");
+        assert_eq!(u[urn]["employeeNumber"], "42");
+    }
+
+    /// Proves a pathless replace expands dotted keys (Entra with aadOptscim062020).
+    #[test]
+    fn pathless_replace_expands_dotted_keys() {
+        let mut u = json!({"name": {"givenName": "A", "familyName": "F"}});
+        let ops = json!([{"op": "replace", "value": {"name.givenName": "B"}}]);
+        run(&mut u, ops, &Quirks::default()).expect("applied");
+        assert_eq!(u["name"], json!({"givenName": "B", "familyName": "F"}));
+    }
+
+    /// Proves an add on a filter that matches nothing creates the element.
+    #[test]
+    fn filtered_add_creates_the_missing_work_email() {
+        let mut u = json!({"emails": []});
+        let ops = json!([{"op": "Add", "path": "emails[type eq \"work\"].value", "value": "x@y"}]);
+        run(&mut u, ops, &Quirks::default()).expect("applied");
+        assert_eq!(u["emails"], json!([{"type": "work", "value": "x@y"}]));
+    }
+
+    /// Proves the value-array remove removes only the listed member, and wipes all with the quirk.
+    #[test]
+    fn value_array_remove_is_selective_unless_the_quirk_is_on() {
+        let group = json!({"members": [{"value": "1"}, {"value": "2"}]});
+        let ops = json!([{"op": "Remove", "path": "members", "value": [{"value": "2"}]}]);
+        let mut g = group.clone();
+        run(&mut g, ops.clone(), &Quirks::default()).expect("applied");
+        assert_eq!(g["members"], json!([{"value": "1"}]));
+        let mut g = group;
+        let q = Quirks {
+            remove_value_array_clears_all: true,
+            ..Default::default()
+        };
+        run(&mut g, ops, &q).expect("applied");
+        assert_eq!(g["members"], json!([]));
+    }
+
+    /// Proves the op-case and string-boolean quirks refuse Entra's legacy shapes with 400.
+    #[test]
+    fn legacy_shapes_refused_only_with_their_quirks() {
+        let ops = json!([{"op": "Replace", "path": "active", "value": "False"}]);
+        let mut u = json!({"active": true});
+        run(&mut u, ops.clone(), &Quirks::default()).expect("tolerant server");
+        assert_eq!(u["active"], false);
+        let strict_op = Quirks {
+            case_sensitive_op: true,
+            ..Default::default()
+        };
+        assert_eq!(run(&mut json!({}), ops.clone(), &strict_op), Err(400));
+        let typed = Quirks {
+            reject_string_bool: true,
+            ..Default::default()
+        };
+        assert_eq!(run(&mut json!({}), ops, &typed), Err(400));
+    }
+}
