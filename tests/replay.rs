@@ -571,6 +571,7 @@ fn killed_run_is_cleaned_up_by_replay_cleanup() {
         "the killed run left no canary to clean up"
     );
 
+    let writes_before_listing = srv.non_get_count();
     let list = doctor(&srv, &["replay", "--cleanup", "--format", "json"])
         .output()
         .expect("run");
@@ -587,6 +588,7 @@ fn killed_run_is_cleaned_up_by_replay_cleanup() {
         "listing deleted something"
     );
 
+    assert_eq!(srv.non_get_count(), writes_before_listing, "--cleanup without --allow-writes wrote");
     let non_get_before = srv.non_get_count();
     let clean = doctor(
         &srv,
