@@ -588,7 +588,11 @@ fn killed_run_is_cleaned_up_by_replay_cleanup() {
         "listing deleted something"
     );
 
-    assert_eq!(srv.non_get_count(), writes_before_listing, "--cleanup without --allow-writes wrote");
+    assert_eq!(
+        srv.non_get_count(),
+        writes_before_listing,
+        "--cleanup without --allow-writes wrote"
+    );
     let non_get_before = srv.non_get_count();
     let clean = doctor(
         &srv,
@@ -732,4 +736,23 @@ fn unreadable_endpoint_gets_no_write_and_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("nothing was written"));
     assert_eq!(srv.non_get_count(), 0);
+}
+
+/// Proves a server that never shows a group's members gets a warning that the membership
+/// steps could not be verified, never a false "the group was wiped".
+#[test]
+fn members_a_server_never_shows_are_unverifiable_not_wiped() {
+    let (r, _) = replay(quirk("omit-members"), "okta");
+    for id in ["replay-member-add", "replay-member-remove"] {
+        let c = check(&r, id);
+        assert_eq!(c["status"], "warn", "{c}");
+        assert!(
+            c["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("could not be verified"),
+            "{c}"
+        );
+        assert!(!c.to_string().contains("wiped"), "{c}");
+    }
 }

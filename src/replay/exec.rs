@@ -155,13 +155,22 @@ impl<'a> Runner<'a> {
         }
         if matches!(verdict, Verdict::Pass | Verdict::Warn(_)) {
             for v in &step.verify {
-                if let Some(problem) = self.verify(step, v).await {
-                    verdict = Verdict::Fail(format!(
-                        "{} answered {}, but {problem}",
-                        step.method,
-                        sent.status.map(|s| s.to_string()).unwrap_or_default()
-                    ));
-                    break;
+                let answered = sent.status.map(|s| s.to_string()).unwrap_or_default();
+                match self.verify(step, v).await {
+                    Some(Verdict::Fail(problem)) => {
+                        verdict = Verdict::Fail(format!(
+                            "{} answered {answered}, but {problem}",
+                            step.method
+                        ));
+                        break;
+                    }
+                    Some(Verdict::Warn(problem)) => {
+                        verdict = Verdict::Warn(format!(
+                            "{} answered {answered}, but {problem}",
+                            step.method
+                        ));
+                    }
+                    _ => {}
                 }
             }
         }
@@ -177,7 +186,7 @@ impl<'a> Runner<'a> {
     }
 
     /// GETs the resource back; `Some(problem)` when it does not show the step's effect.
-    async fn verify(&self, step: &Step, v: &Verify) -> Option<String> {
+    async fn verify(&self, step: &Step, v: &Verify) -> Option<Verdict> {
         let slot = slot_of(v);
         let id = self.ids.get(&slot)?;
         let path = resource_path(slot, id);
@@ -188,11 +197,42 @@ impl<'a> Runner<'a> {
                 Some(404) => None,
                 Some(s) => Some(format!("GET {path} still answers {s} (expected 404)")),
                 None => Some(format!("GET {path}: {}", got.describe())),
-            };
+            }
+            .map(Verdict::Fail);
         }
-        let Some(res) = got.json().filter(|_| got.status == Some(200)) else {
-            return Some(format!("GET {path} answered {}", got.describe()));
+        let Some(mut res) = got.json().filter(|_| got.status == Some(200)) else {
+            return Some(Verdict::Fail(format!(
+                "GET {path} answered {}",
+                got.describe()
+            )));
         };
+        let wants_members = match v {
+            Verify::Members(_, want) => Some(!want.is_empty()),
+            Verify::MembersKept(_) => Some(self.kept.as_ref().is_some_and(|k| !k.is_empty())),
+            _ => None,
+        };
+        if let (Some(non_empty), None) = (wants_members, lookup(&res, "members")) {
+            // Some servers leave members out of GET by id: ask for them before judging, and
+            // never call a group wiped when the server simply did not show its members.
+            let again_path = format!("{path}?attributes=members");
+            let again = self.client.send("GET", &again_path, None).await;
+            self.format_fact(step.mode, &format!("GET {again_path}"), &again);
+            match again.json().filter(|j| again.status == Some(200) && lookup(j, "members").is_some()) {
+                Some(j) => res = j,
+                None if non_empty => {
+                    return Some(Verdict::Warn(format!(
+                        "GET {path} does not return members (not even with attributes=members): the effect could not be verified"
+                    )))
+                }
+                None => {}
+            }
+        }
+        self.effect(v, &res).map(Verdict::Fail)
+    }
+
+    /// What the resource shows against what the step should have done.
+    fn effect(&self, v: &Verify, res: &Value) -> Option<String> {
+        let res = res.clone();
         match v {
             Verify::Attrs(_, pairs) => pairs.iter().find_map(|(p, want)| {
                 let have = lookup(&res, p).cloned().unwrap_or(Value::Null);

@@ -46,6 +46,8 @@ pub struct Quirks {
     pub no_members_replace: bool,
     /// A pathless replace on a group that does not name `members` clears them.
     pub rename_wipes_members: bool,
+    /// GET by id never shows a group's `members` (not even with `attributes=members`).
+    pub omit_members: bool,
 }
 
 /// Quirk names for `serve --writable --quirk NAME`, in the order of the fields above.
@@ -64,6 +66,7 @@ pub const QUIRK_NAMES: &[&str] = &[
     "no-delete",
     "no-members-replace",
     "rename-wipes-members",
+    "omit-members",
 ];
 
 impl Quirks {
@@ -84,6 +87,7 @@ impl Quirks {
             "no-delete" => &mut self.no_delete,
             "no-members-replace" => &mut self.no_members_replace,
             "rename-wipes-members" => &mut self.rename_wipes_members,
+            "omit-members" => &mut self.omit_members,
             other => {
                 return Err(format!(
                     "unknown quirk `{other}`; known: {}",
@@ -185,7 +189,15 @@ fn route(
     match (method, id) {
         ("GET", None) => list(store, kind, &Query::parse(query), quirks.ignore_filter),
         ("GET", Some(id)) => match find(store.list(kind), &id) {
-            Some(i) => Reply::ok(shaped(&store.list(kind)[i], &Query::parse(query))),
+            Some(i) => {
+                let mut v = shaped(&store.list(kind)[i], &Query::parse(query));
+                if quirks.omit_members {
+                    if let Some(m) = v.as_object_mut() {
+                        m.remove("members");
+                    }
+                }
+                Reply::ok(v)
+            }
             None => not_found(kind, &id),
         },
         ("POST", None) => create(store, quirks, base, kind, body),
