@@ -227,6 +227,11 @@ impl<'a> Runner<'a> {
                 None => {}
             }
         }
+        if matches!(v, Verify::Active(..)) && lookup(&res, "active").is_none() {
+            return Some(Verdict::Warn(format!(
+                "GET {path} does not return active: the deactivation could not be verified"
+            )));
+        }
         self.effect(v, &res).map(Verdict::Fail)
     }
 
