@@ -756,3 +756,49 @@ fn members_a_server_never_shows_are_unverifiable_not_wiped() {
         assert!(!c.to_string().contains("wiped"), "{c}");
     }
 }
+
+/// Proves `--bundle` writes a verifiable bundle whose report holds the write transcript
+/// (request bodies) and whose requests.jsonl holds the writes, without the token.
+#[test]
+fn bundle_holds_the_write_transcript_without_the_token() {
+    let srv = server(Quirks::default());
+    let dir = tempfile::tempdir().expect("tmp");
+    let zip = dir.path().join("replay.zip");
+    let zip_s = zip.display().to_string();
+    let out = doctor(
+        &srv,
+        &[
+            "replay",
+            "--idp",
+            "okta",
+            "--allow-writes",
+            "--format",
+            "json",
+            "--bundle",
+            &zip_s,
+        ],
+    )
+    .output()
+    .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let file = std::fs::File::open(&zip).expect("bundle written");
+    let mut archive = zip::ZipArchive::new(file).expect("zip");
+    let mut all = String::new();
+    for i in 0..archive.len() {
+        let mut f = archive.by_index(i).expect("entry");
+        let mut text = String::new();
+        let _ = std::io::Read::read_to_string(&mut f, &mut text);
+        all.push_str(&text);
+    }
+    assert!(!all.contains(TOKEN), "the token is in the bundle");
+    assert!(
+        all.contains("\"request_body\""),
+        "no request bodies in the bundle"
+    );
+    assert!(all.contains("\"method\":\"PUT\""), "no write in the bundle");
+}

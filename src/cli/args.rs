@@ -318,6 +318,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 the to
   scim-doctor replay --idp entra --dry-run                  # every request, nothing sent
   SCIM_TOKEN=... scim-doctor replay --idp entra --entra-compat both --allow-writes --base-url https://host/scim/v2
   SCIM_TOKEN=... scim-doctor replay --idp okta --allow-writes --base-url https://host/scim/v2 --transcript writes.jsonl
+  SCIM_TOKEN=... scim-doctor replay --idp entra --allow-writes --base-url https://host/scim/v2 --bundle --case-id 01234
   SCIM_TOKEN=... scim-doctor replay --cleanup --base-url https://host/scim/v2                 # list leftovers (GET only)
   SCIM_TOKEN=... scim-doctor replay --cleanup --allow-writes --base-url https://host/scim/v2  # and delete them
 
@@ -548,4 +549,6 @@ pub struct ReplayArgs {
     /// Also write every request and answer (bodies included, secrets scrubbed) as JSON lines
     #[arg(long, value_name = "PATH")]
     pub transcript: Option<PathBuf>,
+    #[command(flatten)]
+    pub bundle: BundleArgs,
 }

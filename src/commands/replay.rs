@@ -30,7 +30,12 @@ pub async fn run(a: ReplayArgs, out: &Output) -> CmdResult {
     if !a.allow_writes && !a.cleanup {
         return Err(ToolError(REFUSAL.into()));
     }
+    let bundle_opts = match &a.bundle.bundle {
+        Some(_) => Some(super::bundle::options(&a.bundle)?),
+        None => None,
+    };
     let http = super::plan::live_client(&a.endpoint, &FetchArgs::default(), out)?;
+    let transcript = http.transcript.clone();
     let insecure = http.endpoint.insecure;
     let source = SourceInfo {
         kind: SourceKind::Live,
@@ -96,7 +101,18 @@ pub async fn run(a: ReplayArgs, out: &Output) -> CmdResult {
     };
     let mut report = Report::new(source, results, vec![run]);
     report.warnings = warnings;
-    Ok(out.report(&report)?)
+    let code = out.report(&report)?;
+    if let Some(opts) = bundle_opts {
+        // The bundle's report.json carries each check's requests with their bodies, and its
+        // requests.jsonl every exchange of the run (writes included), secrets scrubbed.
+        let outcome = crate::engine::Outcome {
+            report,
+            tenant: None,
+            transcript,
+        };
+        super::bundle::write_and_announce(&outcome, &opts, out).await?;
+    }
+    Ok(code)
 }
 
 async fn cleanup(client: &WriteClient, remove: bool, base: &str) -> Result<CheckResult, ToolError> {

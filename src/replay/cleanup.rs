@@ -161,3 +161,41 @@ async fn scan(client: &WriteClient, kind: &str, extra: &str) -> Result<Vec<Value
     }
     Ok(all)
 }
+
+/// This run's canaries by their exact names (`userName eq` / `displayName eq`: the lookups
+/// the IdPs need anyway, cheap on any tenant size).
+pub async fn find_named(client: &WriteClient, users: &[String], groups: &[String]) -> Vec<Created> {
+    let mut found = Vec::new();
+    for (group, attr, names) in [(false, "userName", users), (true, "displayName", groups)] {
+        let kind = if group { "Groups" } else { "Users" };
+        let extra = if group {
+            "excludedAttributes=members&"
+        } else {
+            ""
+        };
+        for name in names {
+            let path = format!(
+                "/{kind}?{extra}filter={}",
+                filter_query(&format!("{attr} eq \"{name}\""))
+            );
+            let r = client.send("GET", &path, None).await;
+            let Some(j) = r.json().filter(|_| r.status == Some(200)) else {
+                continue;
+            };
+            for res in resources(&j) {
+                let same = res
+                    .get(attr)
+                    .and_then(Value::as_str)
+                    .is_some_and(|n| n.eq_ignore_ascii_case(name));
+                if let (true, Some(id)) = (same, res.get("id").and_then(Value::as_str)) {
+                    found.push(Created {
+                        group,
+                        id: id.to_string(),
+                        name: name.clone(),
+                    });
+                }
+            }
+        }
+    }
+    found
+}

@@ -164,22 +164,30 @@ pub async fn run(client: WriteClient, opts: &Options) -> Result<Outcome, String>
     };
     let created = created.lock().map(|c| c.clone()).unwrap_or_default();
     let removals = cleanup::remove(&client, &created, opts.idp == Idp::Okta).await;
-    let tags: Vec<&str> = canaries.iter().map(|(_, c)| c.tag.as_str()).collect();
-    let ours = |found: Result<Vec<Created>, String>| -> Vec<Created> {
-        found
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|c| tags.iter().any(|t| c.name.contains(t)))
-            .collect()
-    };
+    let users: Vec<String> = canaries
+        .iter()
+        .flat_map(|(_, c)| [c.user_name('a'), c.user_name('b')])
+        .collect();
+    let groups: Vec<String> = canaries
+        .iter()
+        .flat_map(|(_, c)| [c.group(), c.renamed_group()])
+        .collect();
     // Canaries the server created without telling us their id (a create answered with an
-    // empty body, a timed-out POST): found by this run's tag, removed as well.
+    // empty body, a timed-out POST): found by their exact names, removed as well.
     let mut removals = removals;
-    let missed = ours(cleanup::find(&client).await);
+    let missed: Vec<Created> = cleanup::find_named(&client, &users, &groups)
+        .await
+        .into_iter()
+        .filter(|c| {
+            !removals
+                .iter()
+                .any(|r| r.res.id == c.id && r.left.is_none())
+        })
+        .collect();
     if !missed.is_empty() {
         removals.extend(cleanup::remove(&client, &missed, opts.idp == Idp::Okta).await);
     }
-    let still = ours(cleanup::find(&client).await);
+    let still = cleanup::find_named(&client, &users, &groups).await;
     let after = cleanup::counts(&client).await;
     let writes = client.entries();
     let facts = facts.lock().map(|f| f.clone()).unwrap_or_default();

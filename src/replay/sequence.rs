@@ -157,6 +157,9 @@ impl Canary {
     pub fn group(&self) -> String {
         format!("{CANARY_PREFIX}{}-group", self.tag)
     }
+    pub fn renamed_group(&self) -> String {
+        format!("{}-renamed", self.group())
+    }
     pub fn email(&self, n: &str) -> String {
         format!("{CANARY_PREFIX}{}-{n}@example.com", self.tag)
     }
@@ -377,7 +380,7 @@ pub fn entra(c: &Canary, mode: Mode) -> Vec<Step> {
 pub fn okta(c: &Canary) -> Vec<Step> {
     let mode = Mode::Okta;
     let (ua, ub, group) = (c.user_name('a'), c.user_name('b'), c.group());
-    let renamed = format!("{group}-renamed");
+    let renamed = c.renamed_group();
     let mut updated = okta_user(c, 'a', "AlphaUpdated", true);
     updated["displayName"] = json!("Alpha Updated");
     updated["title"] = json!("Canary Engineer");
