@@ -300,6 +300,15 @@ fn replay_email_update_positive_filtered_path_unsupported() {
         "replay-email-update",
         "filtered paths are not supported",
     );
+    // Both compat modes use the filtered path: the flag is no fix, so it is not offered.
+    let c = check(&r, "replay-email-update");
+    assert!(
+        !c["remediation"]
+            .as_str()
+            .unwrap_or("")
+            .contains("append ?aadOptscim062020"),
+        "{c}"
+    );
 }
 
 #[test]
