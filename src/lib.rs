@@ -25,6 +25,7 @@ pub mod model;
 pub mod playbook;
 pub mod profile;
 pub mod render;
+pub mod replay;
 pub mod report;
 pub mod scope;
 pub mod secret;

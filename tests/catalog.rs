@@ -61,6 +61,21 @@ const PINNED_IDS: &[&str] = &[
     "mapping-active",
     "provisioning-job",
     "okta-app-assignment",
+    "replay-user-lookup",
+    "replay-user-create",
+    "replay-duplicate-user",
+    "replay-user-update",
+    "replay-email-update",
+    "replay-user-disable",
+    "replay-user-delete",
+    "replay-group-lookup",
+    "replay-group-create",
+    "replay-member-add",
+    "replay-member-remove",
+    "replay-members-replace",
+    "replay-group-rename",
+    "replay-response-format",
+    "replay-cleanup",
 ];
 
 /// Registered checks whose documentation or convention-named tests belong to another

@@ -47,9 +47,12 @@ pub fn needs(ctx: &Ctx, def: &CheckDef) -> Needs {
         _ => match def.area {
             Area::Users | Area::Duplicates | Area::License | Area::Scope | Area::Input => users,
             Area::Groups => groups,
-            Area::Connection | Area::Protocol | Area::Logs | Area::Mapping | Area::Idp => {
-                Needs::default()
-            }
+            Area::Connection
+            | Area::Protocol
+            | Area::Logs
+            | Area::Mapping
+            | Area::Idp
+            | Area::Replay => Needs::default(),
         },
     }
 }

@@ -21,12 +21,14 @@ pub enum Area {
     Mapping,
     /// The IdP's provisioning state (Entra job, Okta app assignments).
     Idp,
+    /// The opt-in write probe (`scim-doctor replay`): results exist only in its own runs.
+    Replay,
 }
 
 impl Area {
     /// Connection and protocol checks need a live endpoint.
     pub fn is_live(self) -> bool {
-        matches!(self, Area::Connection | Area::Protocol)
+        matches!(self, Area::Connection | Area::Protocol | Area::Replay)
     }
 }
 
@@ -53,6 +55,12 @@ fn live(ctx: &Ctx, id: &str) -> CheckResult {
 macro_rules! live_checks {
     ($($id:literal => $area:expr),* $(,)?) => {
         vec![$(CheckDef { id: $id, area: $area, run: |ctx, _| live(ctx, $id) }),*]
+    };
+}
+
+macro_rules! replay_checks {
+    ($($id:literal),* $(,)?) => {
+        vec![$(CheckDef { id: $id, area: Area::Replay, run: |ctx, _| replay_result(ctx, $id) }),*]
     };
 }
 
@@ -83,6 +91,23 @@ pub fn registry() -> Vec<CheckDef> {
         run: super::logs::provisioning_failures,
     });
     all.extend(idp_checks());
+    all.extend(replay_checks![
+        "replay-user-lookup",
+        "replay-user-create",
+        "replay-duplicate-user",
+        "replay-user-update",
+        "replay-email-update",
+        "replay-user-disable",
+        "replay-user-delete",
+        "replay-group-lookup",
+        "replay-group-create",
+        "replay-member-add",
+        "replay-member-remove",
+        "replay-members-replace",
+        "replay-group-rename",
+        "replay-response-format",
+        "replay-cleanup",
+    ]);
     all
 }
 
@@ -123,6 +148,17 @@ fn idp_checks() -> Vec<CheckDef> {
             okta_assignment::okta_app_assignment,
         ),
     ]
+}
+
+/// `check` never writes: a `replay-*` result exists only in a `scim-doctor replay` run.
+fn replay_result(ctx: &Ctx, id: &str) -> CheckResult {
+    if let Some(r) = ctx.live.get(id) {
+        return r.clone();
+    }
+    CheckResult::skipped(
+        id,
+        "not run: this is a write probe; run `scim-doctor replay --idp entra|okta --allow-writes` (docs/replay.md)",
+    )
 }
 
 /// Checks over the tenant data and offline inputs. Each area module adds its entries here.
@@ -226,4 +262,20 @@ fn tenant_checks() -> Vec<CheckDef> {
 
 pub fn find(id: &str) -> Option<CheckDef> {
     registry().into_iter().find(|c| c.id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    /// Proves the registry lists exactly the replay module's check ids, in its order.
+    #[test]
+    fn replay_ids_match_the_replay_module() {
+        let registered: Vec<&str> = super::registry()
+            .iter()
+            .filter(|d| d.area == super::Area::Replay)
+            .map(|d| d.id)
+            .collect();
+        let mut wanted = crate::replay::ids::STEP_CHECKS.to_vec();
+        wanted.push(crate::replay::ids::CLEANUP);
+        assert_eq!(registered, wanted);
+    }
 }

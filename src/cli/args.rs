@@ -389,11 +389,12 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
   scim-doctor demo --no-bundle")]
     Demo(DemoArgs),
 
-    /// Serve a tenant read-only over SCIM on 127.0.0.1 (for trials, tests and benchmarks)
+    /// Serve a tenant over SCIM on 127.0.0.1, read-only unless --writable (trials, tests, benchmarks)
     #[command(after_help = "Examples:
   scim-doctor serve --demo --token secret
   scim-doctor serve --snapshot ./snap --port 8080 --max-page-size 100 \\
-      --latency-ms 50")]
+      --latency-ms 50
+  scim-doctor serve --demo --writable --quirk case-sensitive-op")]
     Serve(ServeArgs),
 
     /// List or document the playbooks and checks
@@ -457,6 +458,24 @@ readable bundle."
     )]
     Bundle(BundleCommandArgs),
 
+    // Opt-in write probe (issue 16): the one command that may send anything but GET, and
+    // only with --allow-writes. Owned by src/replay/ and src/commands/replay.rs.
+    /// Replay what Entra ID or Okta sends, on canary resources (writes: needs --allow-writes)
+    #[command(after_help = "Examples:
+  scim-doctor replay --idp entra --dry-run                  # every request, nothing sent
+  SCIM_TOKEN=... scim-doctor replay --idp entra --entra-compat both --allow-writes --base-url https://host/scim/v2
+  SCIM_TOKEN=... scim-doctor replay --idp okta --allow-writes --base-url https://host/scim/v2 --transcript writes.jsonl
+  SCIM_TOKEN=... scim-doctor replay --idp entra --allow-writes --base-url https://host/scim/v2 --bundle --case-id 01234
+  SCIM_TOKEN=... scim-doctor replay --cleanup --base-url https://host/scim/v2                 # list leftovers (GET only)
+  SCIM_TOKEN=... scim-doctor replay --cleanup --allow-writes --base-url https://host/scim/v2  # and delete them
+
+Creates only canaries named scim-doctor-canary-<random>, verifies every step with a GET,
+removes them at the end (also after a failure, Ctrl-C or --deadline) and proves it with GETs.
+
+Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 refused (no
+--allow-writes) or the tool could not run.")]
+    Replay(ReplayArgs),
+
     /// Print shell completions
     #[command(after_help = "Examples:
   scim-doctor completions bash > /etc/bash_completion.d/scim-doctor
@@ -491,6 +510,7 @@ impl Command {
             Command::Demo(a) => a.report.clone(),
             Command::ExplainUser(a) => a.report.clone(),
             Command::Bundle(a) => a.report.clone(),
+            Command::Replay(a) => a.report.clone(),
             Command::Playbooks(PlaybooksCommand::List { format, .. })
             | Command::Playbooks(PlaybooksCommand::Show { format, .. }) => format_only(format),
             Command::Scope(ScopeCommand::Simulate(a)) => format_only(&a.format),
@@ -580,6 +600,14 @@ pub struct ServeArgs {
     /// Latency added to every response, in milliseconds
     #[arg(long, default_value_t = 0, value_name = "MS")]
     pub latency_ms: u64,
+    /// Accept writes to /Users and /Groups (in memory), for trying `replay`
+    #[arg(long)]
+    pub writable: bool,
+    /// With --writable: a write bug to reproduce (repeatable): case-sensitive-op,
+    /// reject-string-bool, remove-value-array-clears-all, no-put, no-filtered-path,
+    /// conflict-500, plain-text-errors, wrong-content-type
+    #[arg(long = "quirk", value_name = "NAME")]
+    pub quirks: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -683,4 +711,45 @@ Exit codes: 0 every file matches, 1 a mismatch (each named), 2 not a readable bu
         /// The bundle zip
         path: PathBuf,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EntraCompat {
+    /// What Entra sends without the flag: "Replace", "active":"False", value-array removal
+    Legacy,
+    /// What Entra sends with ?aadOptscim062020 on the Tenant URL
+    #[value(name = "aadOptscim062020")]
+    Flag,
+    /// Legacy first, then aadOptscim062020 (tells whether the flag is the fix)
+    Both,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    #[command(flatten)]
+    pub endpoint: EndpointArgs,
+    // `--idp entra|okta` (whose request sequence to replay) is the bundle's `--idp` flag
+    // below: one flag names the IdP for the sequence and for the ticket.
+    /// Entra's request shapes (with --idp entra)
+    #[arg(long, value_enum, default_value_t = EntraCompat::Both)]
+    pub entra_compat: EntraCompat,
+    /// Send the writes (without it nothing is sent and the exit code is 2)
+    #[arg(long)]
+    pub allow_writes: bool,
+    /// Print every request the run would send (method, path, body) and send none
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Find canaries left by an interrupted run by their name prefix; delete them with --allow-writes
+    #[arg(long, conflicts_with = "dry_run")]
+    pub cleanup: bool,
+    /// Stop the sequence after this many seconds (the cleanup still runs)
+    #[arg(long, default_value_t = 300, value_name = "SECS")]
+    pub deadline: u64,
+    /// Also write every request and answer (bodies included, secrets scrubbed) as JSON lines
+    #[arg(long, value_name = "PATH")]
+    pub transcript: Option<PathBuf>,
+    #[command(flatten)]
+    pub bundle: BundleArgs,
+    #[command(flatten)]
+    pub report: ReportArgs,
 }

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod explain;
 pub mod plan;
 pub mod playbooks;
+pub mod replay;
 pub mod scope;
 pub mod serve;
 pub mod snapshot;

@@ -66,7 +66,22 @@ pub async fn run(a: ServeArgs, out: &Output) -> CmdResult {
         .filter(|t| !t.is_empty())
         .map(SecretString::new);
     let open = token.is_none();
+    let writable = if a.writable || !a.quirks.is_empty() {
+        let mut q = server::Quirks::default();
+        for name in &a.quirks {
+            q.enable(name).map_err(ToolError)?;
+        }
+        Some(q)
+    } else {
+        None
+    };
+    let mode = if writable.is_some() {
+        "writable"
+    } else {
+        "read-only"
+    };
     let config = ServerConfig {
+        writable,
         token,
         max_page_size: a.max_page_size,
         port: a.port,
@@ -82,7 +97,7 @@ pub async fn run(a: ServeArgs, out: &Output) -> CmdResult {
         .map_err(|e| ToolError(format!("cannot listen on 127.0.0.1:{}: {e}", a.port)))?;
     out.print(&format!("{}\n", server.base_url()))?;
     out.note(&format!(
-        "serving {users} users and {groups} groups read-only on {} ({}); Ctrl-C to stop",
+        "serving {users} users and {groups} groups {mode} on {} ({}); Ctrl-C to stop",
         server.base_url(),
         if open {
             "no --token: every request is accepted"

@@ -36,15 +36,24 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> R
         .path_and_query()
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "/".into());
-    let path = req.uri().path();
-    let query = req.uri().query().unwrap_or("");
+    let path = req.uri().path().to_string();
+    let query = req.uri().query().unwrap_or("").to_string();
+    let (path, query) = (path.as_str(), query.as_str());
     let rel = strip_base(path);
     let rel_pq = match (rel, query.is_empty()) {
         (Some(r), true) => r.to_string(),
         (Some(r), false) => format!("{r}?{query}"),
         (None, _) => String::new(),
     };
+    let gzip_ok = accepts_gzip(req.headers());
     let answer = match rel {
+        Some(rel) if shared.store.is_some() && super::write::owns(rel) => {
+            let headers = req.headers().clone();
+            let body = axum::body::to_bytes(req.into_body(), super::write::MAX_BODY)
+                .await
+                .unwrap_or_default();
+            writable(&shared, &headers, &method, rel, query, &body)
+        }
         _ if method != "GET" => Answer::Json(
             scim::error(
                 405,
@@ -60,7 +69,6 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> R
         )),
         Some(rel) => decide(&shared, req.headers(), rel, &rel_pq, &full, query),
     };
-    let gzip_ok = accepts_gzip(req.headers());
     let (response, status) = match answer {
         Answer::Raw(raw) => {
             let status = raw.status;
@@ -151,6 +159,51 @@ fn decide(
         return Answer::Json(reply);
     }
     Answer::Json(scim::route(shared, rel, &Query::parse(query)))
+}
+
+/// The writable mode (`ServerConfig::writable`): authentication, then the store.
+fn writable(
+    shared: &Shared,
+    headers: &HeaderMap,
+    method: &str,
+    rel: &str,
+    query: &str,
+    body: &[u8],
+) -> Answer {
+    let cfg = &shared.config;
+    if !authorized(cfg, headers) {
+        return Answer::Json(unauthorized(cfg));
+    }
+    let quirks = cfg.writable.clone().unwrap_or_default();
+    let Some(store) = &shared.store else {
+        return Answer::Json(scim::error(500, None, "no writable store"));
+    };
+    let reply = match store.lock() {
+        Ok(mut s) => {
+            super::write::handle(&mut s, &quirks, &shared.base_path, method, rel, query, body)
+        }
+        Err(_) => super::write::WriteReply::Json(scim::error(500, None, "store poisoned")),
+    };
+    let text = |status, body: Vec<u8>, headers| {
+        Answer::Raw(Raw {
+            status,
+            headers,
+            content_type: "text/plain; charset=utf-8",
+            body,
+        })
+    };
+    match reply {
+        super::write::WriteReply::Text(status, t) => text(status, t.into_bytes(), Vec::new()),
+        super::write::WriteReply::Json(r) if quirks.wrong_content_type => {
+            let body = if r.body.is_null() {
+                Vec::new()
+            } else {
+                serde_json::to_vec(&r.body).unwrap_or_default()
+            };
+            text(r.status, body, r.headers)
+        }
+        super::write::WriteReply::Json(r) => Answer::Json(r),
+    }
 }
 
 fn is_discovery(rel: &str) -> bool {
@@ -251,7 +304,11 @@ fn accepts_gzip(headers: &HeaderMap) -> bool {
 /// Serialises a SCIM reply and applies the body-level faults.
 fn json_response(shared: &Shared, reply: Reply, rel_pq: &str, gzip_ok: bool) -> (Response, u16) {
     let faults = &shared.config.faults;
-    let mut body = serde_json::to_vec(&reply.body).unwrap_or_default();
+    let mut body = if reply.body.is_null() {
+        Vec::new() // 204 No Content (writable mode's DELETE)
+    } else {
+        serde_json::to_vec(&reply.body).unwrap_or_default()
+    };
     if under(&faults.malformed_json, rel_pq) {
         faults::malform(&mut body);
     }

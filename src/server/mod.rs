@@ -1,7 +1,7 @@
 //! The embedded read-only SCIM 2.0 server: serves a `Tenant` on 127.0.0.1 (random port by
 //! default) for `serve`, `demo` and the integration tests, with fault injection so tests can
-//! reproduce what broken targets do. It never accepts writes: every non-GET request is
-//! counted and answered 405.
+//! reproduce what broken targets do. It never accepts writes (every non-GET request is
+//! counted and answered 405) unless `ServerConfig::writable` switches on `write`.
 //!
 //! - `scim`: endpoints, filters, paging (pure: request in, `Reply` out)
 //! - `http`: the request pipeline (auth, faults, logging) and the body-level faults
@@ -15,10 +15,12 @@ mod http;
 mod net;
 mod scim;
 mod test_server;
+pub mod write;
 
 pub use faults::{Drip, EveryNth, Faults, RateLimit, Redirect, RetryAfter};
 pub use net::{start, RunningServer};
 pub use test_server::TestServer;
+pub use write::Quirks;
 
 use crate::model::Tenant;
 use crate::secret::SecretString;
@@ -63,6 +65,8 @@ pub struct ServerConfig {
     pub faults: Faults,
     /// Serve HTTPS with this certificate instead of plain HTTP.
     pub tls: Option<TlsPem>,
+    /// Accept writes to /Users and /Groups (`write.rs`), with these quirks. Off: read-only.
+    pub writable: Option<Quirks>,
 }
 
 impl ServerConfig {
@@ -119,6 +123,8 @@ pub(crate) struct Shared {
     pub stats: Mutex<Stats>,
     /// List requests answered so far (drives the `unstable_order` fault).
     pub list_requests: std::sync::atomic::AtomicU64,
+    /// The writable store (only with `ServerConfig::writable`).
+    pub store: Option<Mutex<write::Store>>,
 }
 
 impl Shared {
@@ -145,7 +151,12 @@ impl Shared {
             .enumerate()
             .map(|(i, g)| (g.id.clone(), i))
             .collect();
+        let store = config
+            .writable
+            .as_ref()
+            .map(|_| Mutex::new(write::Store::seeded(&tenant)));
         Shared {
+            store,
             tenant,
             user_index,
             group_index,

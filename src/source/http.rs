@@ -1,6 +1,7 @@
 //! The one HTTP client every live command uses: authentication, extra headers, TLS options,
 //! a per-response size cap, and a transcript of every exchange with secrets scrubbed where
-//! they are collected. Only GET is offered: the tool is read-only by construction.
+//! they are collected. Only GET is offered publicly: the tool is read-only by construction;
+//! the opt-in write probe (`replay`, behind `--allow-writes`) alone uses `send_method`.
 
 use crate::findings::Exchange;
 use crate::secret::{self, SecretString};
@@ -261,6 +262,14 @@ impl HttpClient {
     pub async fn get_url(&self, url: &str, mode: AuthMode) -> Result<Response, TransportError> {
         let at = crate::util::now_rfc3339();
         let started = Instant::now();
+        let headers = self.base_headers(mode);
+        let request_headers = redact_headers(&headers);
+        let result = self.send(url, headers).await;
+        self.finish("GET", url, at, started, request_headers, result)
+    }
+
+    /// User-Agent, Accept, and with `Configured` the credentials and extra headers.
+    pub(crate) fn base_headers(&self, mode: AuthMode) -> HeaderMap {
         let mut headers = HeaderMap::new();
         headers.insert(USER_AGENT, HeaderValue::from_static(TOOL_USER_AGENT));
         headers.insert(
@@ -281,14 +290,25 @@ impl HttpClient {
                 }
             }
         }
-        let request_headers = redact_headers(&headers);
-        let result = self.send(url, headers).await;
+        headers
+    }
+
+    /// Records an exchange in the transcript and turns it into a `Response`.
+    pub(crate) fn finish(
+        &self,
+        method: &str,
+        url: &str,
+        at: String,
+        started: Instant,
+        request_headers: Vec<(String, String)>,
+        result: Result<(u16, HeaderMap, Vec<u8>), TransportError>,
+    ) -> Result<Response, TransportError> {
         let elapsed = started.elapsed();
         let scrubbed_url = secret::scrub(url);
         match result {
             Ok((status, resp_headers, body)) => {
                 let exchange = Exchange {
-                    method: "GET".into(),
+                    method: method.into(),
                     url: scrubbed_url.clone(),
                     status: Some(status),
                     elapsed_ms: elapsed.as_millis() as u64,
@@ -297,7 +317,7 @@ impl HttpClient {
                 };
                 self.transcript.push(TranscriptEntry {
                     at,
-                    method: "GET".into(),
+                    method: method.into(),
                     url: scrubbed_url,
                     status: Some(status),
                     elapsed_ms: exchange.elapsed_ms,
@@ -318,7 +338,7 @@ impl HttpClient {
             Err(e) => {
                 self.transcript.push(TranscriptEntry {
                     at,
-                    method: "GET".into(),
+                    method: method.into(),
                     url: scrubbed_url,
                     status: None,
                     elapsed_ms: elapsed.as_millis() as u64,
@@ -338,15 +358,29 @@ impl HttpClient {
         url: &str,
         headers: HeaderMap,
     ) -> Result<(u16, HeaderMap, Vec<u8>), TransportError> {
+        self.send_method(reqwest::Method::GET, url, headers, None)
+            .await
+    }
+
+    /// Any method, with an optional body: only `replay` (behind `--allow-writes`) sends
+    /// anything but GET, through `crate::replay::client`.
+    pub(crate) async fn send_method(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        headers: HeaderMap,
+        body: Option<Vec<u8>>,
+    ) -> Result<(u16, HeaderMap, Vec<u8>), TransportError> {
         let timeout_secs = self.endpoint.timeout.as_secs();
         let host = Url::parse(url)
             .ok()
             .and_then(|u| u.host_str().map(str::to_string))
             .unwrap_or_default();
-        let mut resp = self
-            .inner
-            .get(url)
-            .headers(headers)
+        let mut req = self.inner.request(method, url).headers(headers);
+        if let Some(b) = body {
+            req = req.body(b);
+        }
+        let mut resp = req
             .send()
             .await
             .map_err(|e| classify(&e, timeout_secs, &host))?;

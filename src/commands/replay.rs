@@ -1,0 +1,217 @@
+//! `replay`: the opt-in write probe. Refuses without `--allow-writes` (exit 2, nothing sent),
+//! prints the plan with `--dry-run`, finds and removes leftovers with `--cleanup`, else runs
+//! the sequence and renders the `replay-*` findings like any report.
+
+use crate::cli::args::{EntraCompat, FetchArgs, Format, IdpKind, ReplayArgs};
+use crate::cli::output::Output;
+use crate::cli::{CmdResult, ToolError};
+use crate::findings::{CheckResult, Status};
+use crate::replay::{self, client::WriteClient, sequence, Compat, Idp, Options};
+use crate::report::{PlaybookRun, Report, SourceInfo, SourceKind};
+use serde_json::json;
+use std::time::Duration;
+
+pub const REFUSAL: &str = "replay writes to the endpoint (canary users and a canary group, removed at the end): add --allow-writes to run it, or --dry-run to see every request first; nothing was sent";
+
+pub async fn run(a: ReplayArgs, out: &Output) -> CmdResult {
+    let idp = match a.bundle.idp {
+        Some(IdpKind::Okta) => Idp::Okta,
+        Some(IdpKind::Entra) => Idp::Entra,
+        None if a.cleanup => Idp::Entra,
+        None => {
+            return Err(ToolError(
+                "replay needs --idp entra or --idp okta: whose request sequence to send".into(),
+            ))
+        }
+        Some(other) => {
+            return Err(ToolError(format!(
+                "replay knows the request sequences of Entra ID and Okta, not {other:?}: use --idp entra or --idp okta"
+            )))
+        }
+    };
+    let compat = match a.entra_compat {
+        EntraCompat::Legacy => Compat::Legacy,
+        EntraCompat::Flag => Compat::Flag,
+        EntraCompat::Both => Compat::Both,
+    };
+    if a.dry_run {
+        out.print(&dry_run(idp, compat, out.format))?;
+        return Ok(0);
+    }
+    if !a.allow_writes && !a.cleanup {
+        return Err(ToolError(REFUSAL.into()));
+    }
+    let bundle_opts = match &a.bundle.bundle {
+        Some(_) => Some(super::bundle::options(&a.bundle)?),
+        None => None,
+    };
+    let http = super::plan::live_client(&a.endpoint, &FetchArgs::default(), out)?;
+    let transcript = http.transcript.clone();
+    let insecure = http.endpoint.insecure;
+    let source = SourceInfo {
+        kind: SourceKind::Live,
+        label: http.endpoint.host(),
+        base_url: Some(crate::secret::scrub(http.endpoint.base_url.as_str())),
+        insecure,
+    };
+    let base = source.base_url.clone().unwrap_or_default();
+    let client = WriteClient::new(http, idp);
+    let mut warnings = Vec::new();
+    if insecure {
+        warnings.push("TLS certificate verification was disabled with --insecure".to_string());
+    }
+    let results = if a.cleanup {
+        if !a.allow_writes {
+            out.note("replay --cleanup without --allow-writes: listing canaries only (GET); nothing is deleted");
+        }
+        vec![cleanup(&client, a.allow_writes, base.trim_end_matches('/')).await?]
+    } else {
+        out.note(&format!(
+            "replay: sending {}'s write sequence to {} on canary resources (scim-doctor-canary-*); they are removed at the end",
+            idp.label(),
+            base
+        ));
+        let opts = Options {
+            idp,
+            compat,
+            deadline: Duration::from_secs(a.deadline.max(1)),
+        };
+        let outcome = replay::run(client, &opts).await.map_err(ToolError)?;
+        if let Some(why) = &outcome.interrupted {
+            warnings.push(format!(
+                "the sequence {why}; the canaries it had created were removed (see replay-cleanup)"
+            ));
+        }
+        if let Some(path) = &a.transcript {
+            let text: String = outcome
+                .writes
+                .iter()
+                .filter_map(|e| serde_json::to_string(e).ok())
+                .map(|l| crate::secret::scrub(&l) + "\n")
+                .collect();
+            std::fs::write(path, text)
+                .map_err(|e| format!("cannot write the transcript {}: {e}", path.display()))?;
+            out.note(&format!(
+                "write transcript: {} requests in {}",
+                outcome.writes.len(),
+                path.display()
+            ));
+        }
+        outcome.results
+    };
+    let status = results
+        .iter()
+        .map(|r| r.status)
+        .max_by_key(|s| s.rank())
+        .unwrap_or(Status::Pass);
+    let run = PlaybookRun {
+        id: "replay".into(),
+        title: format!("Write probe: {}'s requests on canaries", idp.label()),
+        status,
+        checks: results.iter().map(|r| r.id.clone()).collect(),
+    };
+    let mut report = Report::new(source, results, vec![run]);
+    report.warnings = warnings;
+    let code = out.report(&report)?;
+    if let Some(opts) = bundle_opts {
+        // The bundle's report.json carries each check's requests with their bodies, and its
+        // requests.jsonl every exchange of the run (writes included), secrets scrubbed.
+        let outcome = crate::engine::Outcome {
+            report,
+            tenant: None,
+            transcript,
+        };
+        super::bundle::write_and_announce(&outcome, &opts, out).await?;
+    }
+    Ok(code)
+}
+
+async fn cleanup(client: &WriteClient, remove: bool, base: &str) -> Result<CheckResult, ToolError> {
+    let (found, removals) = replay::cleanup_only(client, remove)
+        .await
+        .map_err(ToolError)?;
+    if !remove {
+        if found.is_empty() {
+            return Ok(CheckResult::pass(
+                replay::ids::CLEANUP,
+                "no canary (name prefix scim-doctor-canary-) in the tenant",
+            ));
+        }
+        let removals: Vec<_> = found
+            .iter()
+            .map(|c| replay::cleanup::Removal {
+                res: c.clone(),
+                left: Some("found by its name prefix".into()),
+            })
+            .collect();
+        return Ok(replay::judge::cleanup(
+            Default::default(),
+            Default::default(),
+            &removals,
+            &[],
+            base,
+        ));
+    }
+    let after = replay::cleanup::find(client).await.map_err(ToolError)?;
+    let counts = replay::cleanup::counts(client).await;
+    let mut r = replay::judge::cleanup(counts, counts, &removals, &after, base);
+    if r.status == Status::Pass {
+        r.message = format!(
+            "{} canaries found by name prefix and removed; none left",
+            found.len()
+        );
+    }
+    Ok(r)
+}
+
+/// Every request of the run, with placeholders for the ids the server will assign.
+fn dry_run(idp: Idp, compat: Compat, format: Format) -> String {
+    let mut plan = Vec::new();
+    for mode in replay::modes(idp, compat) {
+        let canary = sequence::Canary::random();
+        for s in replay::steps(mode, &canary) {
+            plan.push(json!({
+                "mode": mode.label(), "check": s.check, "what": s.what,
+                "method": s.method, "path": s.path, "body": s.body,
+            }));
+        }
+    }
+    if format == Format::Json {
+        return serde_json::to_string_pretty(
+            &json!({"dry_run": true, "idp": idp.label(), "requests": plan}),
+        )
+        .unwrap_or_default()
+            + "\n";
+    }
+    let mut t = format!(
+        "scim-doctor replay --dry-run: {} (nothing is sent)\n{{user}}, {{user2}} and {{group}} stand for the ids the server assigns.\n\n\
+         before: GET /Users?startIndex=1&count=1 and GET /Groups?excludedAttributes=members&startIndex=1&count=1 (counts)\n",
+        idp.label()
+    );
+    for (i, p) in plan.iter().enumerate() {
+        t.push_str(&format!(
+            "\n{}. [{}] {} ({})\n   {} {}\n",
+            i + 1,
+            p["mode"].as_str().unwrap_or(""),
+            p["what"].as_str().unwrap_or(""),
+            p["check"].as_str().unwrap_or(""),
+            p["method"].as_str().unwrap_or(""),
+            p["path"].as_str().unwrap_or("")
+        ));
+        if !p["body"].is_null() {
+            for line in serde_json::to_string_pretty(&p["body"])
+                .unwrap_or_default()
+                .lines()
+            {
+                t.push_str(&format!("   {line}\n"));
+            }
+        }
+    }
+    t.push_str(
+        "\nafter every write: GET /Users/{id} or /Groups/{id} to verify the effect\n\
+         cleanup (always, also after a failure, Ctrl-C or --deadline): for every canary still present, \
+         groups first: (Okta: PATCH active false), DELETE, then GET expecting 404\n\
+         proof: GET /Users?filter=userName sw \"scim-doctor-canary-\" (or a scan of the listing) and the counts again\n",
+    );
+    t
+}

@@ -1,0 +1,181 @@
+//! The request sequences, as data: what Entra ID (legacy shapes, or with `aadOptscim062020`)
+//! and Okta send, in their order, with their bodies (reference: idp-and-scim-behaviour.md
+//! sections 2-3, scim-failure-modes.md #1-#3, #9, #10). Ids the server assigns are
+//! placeholders (`{user}`, `{user2}`, `{group}`) that the executor fills in; `--dry-run`
+//! prints them as they are.
+
+mod entra;
+mod okta;
+
+pub use entra::entra;
+pub use okta::okta;
+
+use super::Mode;
+use serde_json::{json, Value};
+
+pub const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+/// The schema URN Entra adds to every group it creates (non-RFC, a known stumbling block).
+pub const ADSCIM_GROUP: &str =
+    "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group";
+/// Every canary's name starts with this; `replay --cleanup` finds them by it.
+pub const CANARY_PREFIX: &str = "scim-doctor-canary-";
+
+/// A resource the run creates, referenced by placeholder until the server names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Slot {
+    User,
+    User2,
+    Group,
+}
+
+impl Slot {
+    pub fn placeholder(self) -> &'static str {
+        match self {
+            Slot::User => "{user}",
+            Slot::User2 => "{user2}",
+            Slot::Group => "{group}",
+        }
+    }
+
+    pub fn is_group(self) -> bool {
+        self == Slot::Group
+    }
+}
+
+/// What status (and body) a step must get back (RFC 7644 and what the IdPs need).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// 200 with an empty ListResponse (Okta also accepts 404).
+    EmptyList,
+    /// 201 with the resource and its `id`.
+    Created,
+    /// 200 with the resource.
+    Found,
+    /// 200 with the resource, or 204 (PATCH).
+    Patched,
+    /// 200 with the resource (PUT).
+    Replaced,
+    /// 409 (a duplicate userName).
+    Conflict,
+    /// 204 (DELETE).
+    Deleted,
+}
+
+/// What a GET of the resource must show after the step.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verify {
+    /// Attribute paths (`name.givenName`, `urn:...:User:employeeNumber`) and their values.
+    Attrs(Slot, Vec<(String, Value)>),
+    Active(Slot, bool),
+    WorkEmail(Slot, Option<String>),
+    /// Exactly these members.
+    Members(Slot, Vec<Slot>),
+    /// The same members as just before the step (a rename must not touch them).
+    MembersKept(Slot),
+    /// GET answers 404 with a SCIM error body.
+    Gone(Slot),
+}
+
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub check: &'static str,
+    pub mode: Mode,
+    pub what: String,
+    pub method: &'static str,
+    pub path: String,
+    pub body: Option<Value>,
+    pub expect: Expect,
+    pub creates: Option<Slot>,
+    pub verify: Vec<Verify>,
+}
+
+impl Step {
+    fn new(
+        check: &'static str,
+        mode: Mode,
+        what: &str,
+        method: &'static str,
+        path: String,
+    ) -> Self {
+        Step {
+            check,
+            mode,
+            what: what.to_string(),
+            method,
+            path,
+            body: None,
+            expect: Expect::Found,
+            creates: None,
+            verify: Vec::new(),
+        }
+    }
+    pub(super) fn body(mut self, b: Value) -> Self {
+        self.body = Some(b);
+        self
+    }
+    pub(super) fn expect(mut self, e: Expect) -> Self {
+        self.expect = e;
+        self
+    }
+    pub(super) fn creates(mut self, s: Slot) -> Self {
+        self.creates = Some(s);
+        self
+    }
+    pub(super) fn verify(mut self, v: Verify) -> Self {
+        self.verify.push(v);
+        self
+    }
+
+    /// The placeholders this step needs filled.
+    pub fn needs(&self) -> Vec<Slot> {
+        let text = format!(
+            "{} {}",
+            self.path,
+            self.body.as_ref().map(Value::to_string).unwrap_or_default()
+        );
+        [Slot::User, Slot::User2, Slot::Group]
+            .into_iter()
+            .filter(|s| text.contains(s.placeholder()))
+            .collect()
+    }
+}
+
+/// The names of one run's canaries (`scim-doctor-canary-<tag>-...`).
+#[derive(Debug, Clone)]
+pub struct Canary {
+    pub tag: String,
+}
+
+impl Canary {
+    pub fn random() -> Self {
+        Canary {
+            tag: uuid::Uuid::new_v4().simple().to_string()[..10].to_string(),
+        }
+    }
+    pub fn user_name(&self, n: char) -> String {
+        format!("{CANARY_PREFIX}{}-{n}@example.com", self.tag)
+    }
+    pub fn external_id(&self, n: char) -> String {
+        format!("{CANARY_PREFIX}{}-{n}", self.tag)
+    }
+    pub fn group(&self) -> String {
+        format!("{CANARY_PREFIX}{}-group", self.tag)
+    }
+    pub fn renamed_group(&self) -> String {
+        format!("{}-renamed", self.group())
+    }
+    pub fn email(&self, n: &str) -> String {
+        format!("{CANARY_PREFIX}{}-{n}@example.com", self.tag)
+    }
+}
+
+/// `filter=...` value, percent-encoded (spaces as %20, quotes as %22).
+pub fn filter_query(filter: &str) -> String {
+    url::form_urlencoded::byte_serialize(filter.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
+}
+
+pub(super) fn patch(ops: Value) -> Value {
+    json!({"schemas": [PATCH_OP], "Operations": ops})
+}

@@ -1,0 +1,813 @@
+//! The write probe (`scim-doctor replay`) against the embedded server's writable mode: a
+//! conformant server passes every `replay-*` check and ends identical; each switchable quirk
+//! makes the right check fail; without --allow-writes nothing is sent; --dry-run sends
+//! nothing; a run killed mid-way is cleaned up by `replay --cleanup`.
+//!
+//! Naming: `<check>_positive_*` proves the check fires on the broken server, `<check>_negative_*`
+//! proves it passes on a conformant one (tests/catalog.rs looks for both).
+
+use assert_cmd::Command;
+use scim_doctor::server::{Quirks, ServerConfig, TestServer};
+use serde_json::Value;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+const TOKEN: &str = "replay-token-5d2c81aa";
+
+fn server(quirks: Quirks) -> TestServer {
+    let tenant = scim_doctor::source::snapshot::load(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/bundle/tenant-small"),
+    )
+    .expect("fixture tenant");
+    let config = ServerConfig {
+        writable: Some(quirks),
+        ..ServerConfig::with_token(TOKEN)
+    };
+    TestServer::start(tenant, config).expect("embedded server")
+}
+
+/// `scim-doctor ARGS --base-url <srv>` with the token in the environment.
+fn doctor(srv: &TestServer, args: &[&str]) -> Command {
+    let mut c = Command::cargo_bin("scim-doctor").expect("binary");
+    c.env("SCIM_TOKEN", TOKEN)
+        .env_remove("SCIM_BASE_URL")
+        .args(args)
+        .args(["--base-url", srv.base_url()])
+        .timeout(Duration::from_secs(120));
+    c
+}
+
+/// Runs `replay` on a server with these quirks; returns the JSON report and the server
+/// (for its request log and store), after asserting the tenant ends as it began.
+fn replay(quirks: Quirks, idp: &str) -> (Value, TestServer) {
+    let srv = server(quirks);
+    let before = srv.written().expect("writable");
+    let out = doctor(
+        &srv,
+        &["replay", "--idp", idp, "--allow-writes", "--format", "json"],
+    )
+    .output()
+    .expect("run");
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "exit {:?}: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!text.contains(TOKEN), "the token leaked into the output");
+    if status(&report, "replay-cleanup") == "pass" {
+        assert_eq!(
+            srv.written().expect("writable"),
+            before,
+            "cleanup passed but the tenant changed"
+        );
+    }
+    (report, srv)
+}
+
+fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["checks"]
+        .as_array()
+        .and_then(|a| a.iter().find(|c| c["id"] == id))
+        .unwrap_or_else(|| panic!("no {id} in the report"))
+}
+
+fn status(report: &Value, id: &str) -> String {
+    check(report, id)["status"]
+        .as_str()
+        .unwrap_or("")
+        .to_string()
+}
+
+fn quirk(name: &str) -> Quirks {
+    let mut q = Quirks::default();
+    q.enable(name).expect("known quirk");
+    q
+}
+
+fn clean_entra() -> &'static Value {
+    static R: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    R.get_or_init(|| replay(Quirks::default(), "entra").0)
+}
+
+fn clean_okta() -> &'static Value {
+    static R: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    R.get_or_init(|| replay(Quirks::default(), "okta").0)
+}
+
+/// Asserts `id` failed and its message or subjects mention `needle`.
+fn assert_fails(report: &Value, id: &str, needle: &str) {
+    let c = check(report, id);
+    assert_eq!(c["status"], "fail", "{id}: {c}");
+    assert!(
+        c.to_string().contains(needle),
+        "{id} does not mention {needle:?}: {c}"
+    );
+}
+
+// ---------- a conformant server: every step passes, nothing left behind ----------
+
+/// Proves a conformant writable server passes every Entra check, in both compat modes.
+#[test]
+fn conformant_server_passes_the_whole_entra_sequence_and_ends_identical() {
+    let r = clean_entra();
+    for c in r["checks"].as_array().expect("checks") {
+        let id = c["id"].as_str().unwrap_or("");
+        let want = if ["replay-members-replace", "replay-group-rename"].contains(&id) {
+            "skipped" // Okta-only steps
+        } else {
+            "pass"
+        };
+        assert_eq!(c["status"], want, "{c}");
+    }
+    assert_eq!(r["playbooks"][0]["id"], "replay");
+}
+
+/// Proves Okta's sequence passes on a conformant server, and that it never DELETEs in the
+/// sequence itself (deletes come only from the cleanup, after the deactivating PUT).
+#[test]
+fn conformant_server_passes_the_whole_okta_sequence() {
+    let (r, srv) = replay(Quirks::default(), "okta");
+    for c in r["checks"].as_array().expect("checks") {
+        let id = c["id"].as_str().unwrap_or("");
+        let want = if ["replay-email-update", "replay-user-delete"].contains(&id) {
+            "skipped"
+        } else {
+            "pass"
+        };
+        assert_eq!(c["status"], want, "{c}");
+    }
+    let log = srv.requests();
+    let first_delete = log
+        .iter()
+        .position(|r| r.method == "DELETE")
+        .expect("cleanup deletes");
+    let last_put = log
+        .iter()
+        .rposition(|r| r.method == "PUT")
+        .expect("PUT updates");
+    assert!(
+        last_put < first_delete,
+        "a DELETE came before Okta's deactivating PUT"
+    );
+    assert!(log
+        .iter()
+        .any(|r| r.path.contains("startIndex=1&count=100")));
+}
+
+#[test]
+fn replay_user_lookup_negative_empty_list_for_a_new_user() {
+    assert_eq!(status(clean_entra(), "replay-user-lookup"), "pass");
+}
+
+#[test]
+fn replay_user_lookup_positive_filter_ignored() {
+    let (r, _) = replay(quirk("ignore-filter"), "entra");
+    assert_fails(&r, "replay-user-lookup", "the filter is ignored");
+    assert_fails(&r, "replay-group-lookup", "the filter is ignored");
+}
+
+#[test]
+fn replay_group_lookup_negative_empty_list_for_a_new_group() {
+    assert_eq!(status(clean_entra(), "replay-group-lookup"), "pass");
+}
+
+#[test]
+fn replay_group_lookup_positive_filter_ignored() {
+    let (r, _) = replay(quirk("ignore-filter"), "okta");
+    assert_fails(&r, "replay-group-lookup", "returned");
+}
+
+#[test]
+fn replay_user_create_negative_201_with_the_user() {
+    assert_eq!(status(clean_okta(), "replay-user-create"), "pass");
+}
+
+#[test]
+fn replay_user_create_positive_empty_create_body() {
+    let (r, srv) = replay(quirk("create-empty-body"), "okta");
+    assert_fails(&r, "replay-user-create", "with its id");
+    // The canaries could not be named from the answers: the run finds them by its tag.
+    assert_eq!(
+        status(&r, "replay-cleanup"),
+        "pass",
+        "{}",
+        check(&r, "replay-cleanup")
+    );
+    let out = doctor(
+        &srv,
+        &["replay", "--cleanup", "--allow-writes", "--format", "json"],
+    )
+    .output()
+    .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (users, _) = srv.written().expect("writable");
+    assert!(users.iter().all(|u| !u["userName"]
+        .as_str()
+        .unwrap_or("")
+        .starts_with("scim-doctor-canary-")));
+}
+
+#[test]
+fn replay_duplicate_user_negative_409() {
+    assert_eq!(status(clean_entra(), "replay-duplicate-user"), "pass");
+}
+
+#[test]
+fn replay_duplicate_user_positive_500_on_conflict() {
+    let (r, _) = replay(quirk("conflict-500"), "entra");
+    assert_fails(&r, "replay-duplicate-user", "got 500");
+    assert!(check(&r, "replay-duplicate-user")["remediation"]
+        .as_str()
+        .unwrap_or("")
+        .contains("retries forever"));
+}
+
+#[test]
+fn replay_user_update_negative_values_changed() {
+    assert_eq!(status(clean_entra(), "replay-user-update"), "pass");
+    assert_eq!(status(clean_okta(), "replay-user-update"), "pass");
+}
+
+/// Proves a case-sensitive `op` fails only Entra's legacy shapes, and the fix offered to the
+/// admin is the aadOptscim062020 flag.
+#[test]
+fn replay_user_update_positive_case_sensitive_op() {
+    let (r, _) = replay(quirk("case-sensitive-op"), "entra");
+    assert_fails(&r, "replay-user-update", "is not a valid choice");
+    let c = check(&r, "replay-user-update");
+    assert!(
+        c["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("[Entra legacy]"),
+        "{c}"
+    );
+    assert!(
+        c["remediation"]
+            .as_str()
+            .unwrap_or("")
+            .contains("append ?aadOptscim062020"),
+        "{c}"
+    );
+    assert!(
+        c["remediation"]
+            .as_str()
+            .unwrap_or("")
+            .contains("SystemForCrossDomainIdentityManagementServiceIncompatible"),
+        "{c}"
+    );
+    assert_fails(&r, "replay-member-add", "is not a valid choice");
+    assert!(check(&r, "replay-member-add")["data"]
+        .to_string()
+        .contains("\"op\":\"Add\""));
+    // The request body with the capitalised op is in the report's write transcript.
+    let requests = c["data"]["requests"].to_string();
+    assert!(requests.contains("\"op\":\"Replace\""), "{requests}");
+}
+
+#[test]
+fn replay_user_update_positive_put_unsupported() {
+    let (r, _) = replay(quirk("no-put"), "okta");
+    assert_fails(&r, "replay-user-update", "got 405");
+    assert!(check(&r, "replay-user-update")["remediation"]
+        .as_str()
+        .unwrap_or("")
+        .contains("Okta"));
+}
+
+#[test]
+fn replay_email_update_negative_work_email_follows() {
+    assert_eq!(status(clean_entra(), "replay-email-update"), "pass");
+}
+
+#[test]
+fn replay_email_update_positive_filtered_path_unsupported() {
+    let (r, _) = replay(quirk("no-filtered-path"), "entra");
+    assert_fails(
+        &r,
+        "replay-email-update",
+        "filtered paths are not supported",
+    );
+    // Both compat modes use the filtered path: the flag is no fix, so it is not offered.
+    let c = check(&r, "replay-email-update");
+    assert!(
+        !c["remediation"]
+            .as_str()
+            .unwrap_or("")
+            .contains("append ?aadOptscim062020"),
+        "{c}"
+    );
+}
+
+#[test]
+fn replay_user_disable_negative_active_false() {
+    assert_eq!(status(clean_entra(), "replay-user-disable"), "pass");
+    assert_eq!(status(clean_okta(), "replay-user-disable"), "pass");
+}
+
+/// Proves the legacy string "False" refused by a typed server is a fail whose admin fix is
+/// the flag (the boolean form of the flag mode passed).
+#[test]
+fn replay_user_disable_positive_string_boolean_rejected() {
+    let (r, _) = replay(quirk("reject-string-bool"), "entra");
+    assert_fails(&r, "replay-user-disable", "expected value type 'boolean'");
+    let c = check(&r, "replay-user-disable");
+    assert!(
+        c["remediation"]
+            .as_str()
+            .unwrap_or("")
+            .contains("append ?aadOptscim062020"),
+        "{c}"
+    );
+    assert_eq!(
+        c["subjects"].as_array().map(Vec::len),
+        Some(1),
+        "only the legacy step fails: {c}"
+    );
+}
+
+#[test]
+fn replay_user_disable_positive_put_deactivation_unsupported() {
+    let (r, _) = replay(quirk("no-put"), "okta");
+    assert_fails(&r, "replay-user-disable", "got 405");
+}
+
+#[test]
+fn replay_user_delete_negative_204_then_404() {
+    assert_eq!(status(clean_entra(), "replay-user-delete"), "pass");
+}
+
+/// Proves a server that refuses DELETE fails the delete step and leaves canaries that the
+/// cleanup check names with their id and the command to remove them.
+#[test]
+fn replay_user_delete_positive_delete_refused() {
+    let (r, _) = replay(quirk("no-delete"), "entra");
+    assert_fails(&r, "replay-user-delete", "got 405");
+}
+
+#[test]
+fn replay_cleanup_positive_leftover_named_with_its_removal_command() {
+    let (r, srv) = replay(quirk("no-delete"), "entra");
+    assert_fails(&r, "replay-cleanup", "left in the tenant");
+    let c = check(&r, "replay-cleanup");
+    let (users, groups) = srv.written().expect("writable");
+    let leftover = users
+        .iter()
+        .chain(groups.iter())
+        .find(|v| v.to_string().contains("scim-doctor-canary-"))
+        .expect("a canary is left");
+    let id = leftover["id"].as_str().expect("id");
+    assert!(c.to_string().contains("curl -X DELETE"), "{c}");
+    assert!(
+        c.to_string().contains(id),
+        "the leftover id {id} is not named: {c}"
+    );
+}
+
+#[test]
+fn replay_cleanup_negative_tenant_identical() {
+    let c = check(clean_entra(), "replay-cleanup");
+    assert_eq!(c["status"], "pass", "{c}");
+    assert!(c["message"]
+        .as_str()
+        .unwrap_or("")
+        .contains("holds what it held before"));
+}
+
+#[test]
+fn replay_group_create_negative_201() {
+    assert_eq!(status(clean_entra(), "replay-group-create"), "pass");
+}
+
+/// Proves Entra's ADSCIM schema URN refused on create is a group-create fail (what
+/// scim2-server does), and the membership steps that depend on it are skipped, not passed.
+#[test]
+fn replay_group_create_positive_unknown_schema_refused() {
+    let (r, _) = replay(quirk("reject-unknown-schema"), "entra");
+    assert_fails(&r, "replay-group-create", "Unknown extension schemas");
+    assert_eq!(status(&r, "replay-member-add"), "skipped");
+    assert_eq!(status(&r, "replay-member-remove"), "skipped");
+}
+
+#[test]
+fn replay_member_add_negative_both_members() {
+    assert_eq!(status(clean_okta(), "replay-member-add"), "pass");
+}
+
+#[test]
+fn replay_member_add_positive_capitalised_add_refused() {
+    let (r, _) = replay(quirk("case-sensitive-op"), "entra");
+    assert_fails(&r, "replay-member-add", "not a valid choice");
+}
+
+#[test]
+fn replay_member_remove_negative_one_member_left() {
+    assert_eq!(status(clean_entra(), "replay-member-remove"), "pass");
+    assert_eq!(status(clean_okta(), "replay-member-remove"), "pass");
+}
+
+/// Proves the legacy value-array removal that wipes the group is a fail even though it
+/// answered 200.
+#[test]
+fn replay_member_remove_positive_value_array_wipes_group() {
+    let (r, _) = replay(quirk("remove-value-array-clears-all"), "entra");
+    assert_fails(&r, "replay-member-remove", "the group was wiped");
+    assert!(check(&r, "replay-member-remove")["remediation"]
+        .as_str()
+        .unwrap_or("")
+        .contains("aadOptscim062020"));
+}
+
+#[test]
+fn replay_member_remove_positive_filtered_remove_unsupported() {
+    let (r, _) = replay(quirk("no-filtered-path"), "okta");
+    assert_fails(
+        &r,
+        "replay-member-remove",
+        "filtered paths are not supported",
+    );
+    // The rename after it is judged on its own: members unchanged by the rename.
+    assert_eq!(status(&r, "replay-group-rename"), "pass");
+}
+
+#[test]
+fn replay_members_replace_negative_group_emptied() {
+    assert_eq!(status(clean_okta(), "replay-members-replace"), "pass");
+}
+
+#[test]
+fn replay_members_replace_positive_replace_not_implemented() {
+    let (r, _) = replay(quirk("no-members-replace"), "okta");
+    assert_fails(&r, "replay-members-replace", "got 501");
+}
+
+#[test]
+fn replay_group_rename_negative_members_kept() {
+    assert_eq!(status(clean_okta(), "replay-group-rename"), "pass");
+}
+
+#[test]
+fn replay_group_rename_positive_rename_wipes_members() {
+    let (r, _) = replay(quirk("rename-wipes-members"), "okta");
+    assert_fails(&r, "replay-group-rename", "the group was wiped");
+}
+
+#[test]
+fn replay_response_format_negative_scim_json_everywhere() {
+    assert_eq!(status(clean_entra(), "replay-response-format"), "pass");
+}
+
+#[test]
+fn replay_response_format_positive_plain_text_errors() {
+    let (r, _) = replay(quirk("plain-text-errors"), "okta");
+    assert_fails(&r, "replay-response-format", "is not a SCIM error body");
+}
+
+#[test]
+fn replay_response_format_positive_wrong_content_type() {
+    let (r, _) = replay(quirk("wrong-content-type"), "entra");
+    assert_fails(
+        &r,
+        "replay-response-format",
+        "instead of application/scim+json",
+    );
+}
+
+// ---------- safety ----------
+
+/// Proves replay without --allow-writes exits 2 and sends no request at all.
+#[test]
+fn without_allow_writes_replay_refuses_with_exit_2_and_sends_nothing() {
+    let srv = server(Quirks::default());
+    let out = doctor(&srv, &["replay", "--idp", "entra"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--allow-writes"));
+    assert_eq!(srv.request_count(), 0, "{:?}", srv.requests());
+}
+
+/// Proves --dry-run prints every request with its body (Entra's legacy shapes included) and
+/// sends nothing.
+#[test]
+fn dry_run_prints_every_request_and_sends_nothing() {
+    let srv = server(Quirks::default());
+    let out = doctor(
+        &srv,
+        &["replay", "--idp", "entra", "--dry-run", "--format", "human"],
+    )
+    .output()
+    .expect("run");
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    for needle in [
+        "GET /Users?filter=userName%20eq%20%22scim-doctor-canary-",
+        "externalId%20eq",
+        "POST /Users",
+        "\"op\": \"Replace\"",
+        "\"value\": \"False\"",
+        "\"path\": \"members[value eq \\\"{user2}\\\"]\"",
+        "GET /Groups?excludedAttributes=members&filter=displayName",
+        "DELETE /Users/{user}",
+    ] {
+        assert!(text.contains(needle), "dry run lacks {needle:?}:\n{text}");
+    }
+    assert_eq!(srv.request_count(), 0);
+}
+
+/// Proves a run killed mid-way (SIGKILL, no chance to clean up) leaves canaries that
+/// `replay --cleanup` lists with GETs only (exit 1), then removes with --allow-writes,
+/// leaving the tenant exactly as it was.
+#[test]
+fn killed_run_is_cleaned_up_by_replay_cleanup() {
+    let tenant = scim_doctor::source::snapshot::load(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/bundle/tenant-small"),
+    )
+    .expect("fixture tenant");
+    let mut config = ServerConfig {
+        writable: Some(Quirks::default()),
+        ..ServerConfig::with_token(TOKEN)
+    };
+    config.faults.latency = Duration::from_millis(150);
+    let srv = TestServer::start(tenant, config).expect("server");
+    let before = srv.written().expect("writable");
+    let bin = assert_cmd::cargo::cargo_bin("scim-doctor");
+    let mut child = std::process::Command::new(bin)
+        .args([
+            "replay",
+            "--idp",
+            "entra",
+            "--allow-writes",
+            "--format",
+            "json",
+            "--base-url",
+            srv.base_url(),
+        ])
+        .env("SCIM_TOKEN", TOKEN)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let started = Instant::now();
+    while !srv
+        .requests()
+        .iter()
+        .any(|r| r.method == "POST" && r.status == 201)
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no canary was created"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().expect("kill");
+    let _ = child.wait();
+    let (users, _) = srv.written().expect("writable");
+    assert!(
+        users.len() > before.0.len(),
+        "the killed run left no canary to clean up"
+    );
+
+    let writes_before_listing = srv.non_get_count();
+    let list = doctor(&srv, &["replay", "--cleanup", "--format", "json"])
+        .output()
+        .expect("run");
+    assert_eq!(
+        list.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&list.stderr)
+    );
+    let report: Value = serde_json::from_slice(&list.stdout).expect("json");
+    assert_fails(&report, "replay-cleanup", "scim-doctor-canary-");
+    assert!(
+        srv.written().expect("writable").0.len() > before.0.len(),
+        "listing deleted something"
+    );
+
+    assert_eq!(
+        srv.non_get_count(),
+        writes_before_listing,
+        "--cleanup without --allow-writes wrote"
+    );
+    let non_get_before = srv.non_get_count();
+    let clean = doctor(
+        &srv,
+        &["replay", "--cleanup", "--allow-writes", "--format", "json"],
+    )
+    .output()
+    .expect("run");
+    assert_eq!(
+        clean.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&clean.stdout)
+    );
+    assert!(srv.non_get_count() > non_get_before);
+    assert_eq!(
+        srv.written().expect("writable"),
+        before,
+        "cleanup left the tenant changed"
+    );
+}
+
+/// Proves the --transcript file holds every write with its body and no secret.
+#[test]
+fn transcript_file_holds_every_write_without_the_token() {
+    let srv = server(Quirks::default());
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("writes.jsonl");
+    let path_s = path.display().to_string();
+    let out = doctor(
+        &srv,
+        &[
+            "replay",
+            "--idp",
+            "okta",
+            "--allow-writes",
+            "--format",
+            "json",
+            "--transcript",
+            &path_s,
+        ],
+    )
+    .output()
+    .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&path).expect("transcript");
+    assert!(!text.contains(TOKEN));
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    let writes = lines.iter().filter(|l| l["method"] != "GET").count();
+    let server_writes = srv.non_get_count() as usize;
+    assert_eq!(
+        writes, server_writes,
+        "every write the server saw is in the transcript"
+    );
+    assert!(lines
+        .iter()
+        .any(|l| l["method"] == "PUT" && l["request_body"]["active"] == false));
+}
+
+/// Proves Ctrl-C (SIGINT) mid-run stops the sequence, and the same run's handler removes
+/// every canary before it reports (the tenant ends identical, the report says it was interrupted).
+#[test]
+fn interrupted_run_cleans_up_in_its_signal_handler() {
+    let tenant = scim_doctor::source::snapshot::load(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/bundle/tenant-small"),
+    )
+    .expect("fixture tenant");
+    let mut config = ServerConfig {
+        writable: Some(Quirks::default()),
+        ..ServerConfig::with_token(TOKEN)
+    };
+    config.faults.latency = Duration::from_millis(150);
+    let srv = TestServer::start(tenant, config).expect("server");
+    let before = srv.written().expect("writable");
+    let bin = assert_cmd::cargo::cargo_bin("scim-doctor");
+    let child = std::process::Command::new(bin)
+        .args([
+            "replay",
+            "--idp",
+            "entra",
+            "--allow-writes",
+            "--format",
+            "json",
+            "--base-url",
+            srv.base_url(),
+        ])
+        .env("SCIM_TOKEN", TOKEN)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let started = Instant::now();
+    while !srv
+        .requests()
+        .iter()
+        .any(|r| r.method == "POST" && r.status == 201)
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no canary was created"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill -INT");
+    assert!(sent.success());
+    let out = child.wait_with_output().expect("wait");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("a report after Ctrl-C");
+    assert!(
+        report["warnings"]
+            .to_string()
+            .contains("interrupted by Ctrl-C"),
+        "{report}"
+    );
+    assert_eq!(
+        status(&report, "replay-cleanup"),
+        "pass",
+        "{}",
+        check(&report, "replay-cleanup")
+    );
+    assert_eq!(srv.written().expect("writable"), before);
+}
+
+/// Proves a wrong token stops the probe before any write: exit 2, only the one GET sent.
+#[test]
+fn unreadable_endpoint_gets_no_write_and_exit_2() {
+    let srv = server(Quirks::default());
+    let out = doctor(&srv, &["replay", "--idp", "okta", "--allow-writes"])
+        .env("SCIM_TOKEN", "wrong-token")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing was written"));
+    assert_eq!(srv.non_get_count(), 0);
+}
+
+/// Proves a server that never shows a group's members gets a warning that the membership
+/// steps could not be verified, never a false "the group was wiped".
+#[test]
+fn members_a_server_never_shows_are_unverifiable_not_wiped() {
+    let (r, _) = replay(quirk("omit-members"), "okta");
+    for id in ["replay-member-add", "replay-member-remove"] {
+        let c = check(&r, id);
+        assert_eq!(c["status"], "warn", "{c}");
+        assert!(
+            c["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("could not be verified"),
+            "{c}"
+        );
+        assert!(!c.to_string().contains("wiped"), "{c}");
+    }
+}
+
+/// Proves `--bundle` writes a verifiable bundle whose report holds the write transcript
+/// (request bodies) and whose requests.jsonl holds the writes, without the token.
+#[test]
+fn bundle_holds_the_write_transcript_without_the_token() {
+    let srv = server(Quirks::default());
+    let dir = tempfile::tempdir().expect("tmp");
+    let zip = dir.path().join("replay.zip");
+    let zip_s = zip.display().to_string();
+    let out = doctor(
+        &srv,
+        &[
+            "replay",
+            "--idp",
+            "okta",
+            "--allow-writes",
+            "--format",
+            "json",
+            "--bundle",
+            &zip_s,
+        ],
+    )
+    .output()
+    .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let file = std::fs::File::open(&zip).expect("bundle written");
+    let mut archive = zip::ZipArchive::new(file).expect("zip");
+    let mut all = String::new();
+    for i in 0..archive.len() {
+        let mut f = archive.by_index(i).expect("entry");
+        let mut text = String::new();
+        let _ = std::io::Read::read_to_string(&mut f, &mut text);
+        all.push_str(&text);
+    }
+    assert!(!all.contains(TOKEN), "the token is in the bundle");
+    assert!(
+        all.contains("\"request_body\""),
+        "no request bodies in the bundle"
+    );
+    assert!(all.contains("\"method\":\"PUT\""), "no write in the bundle");
+}
