@@ -25,6 +25,8 @@ pub struct BundleOptions {
     pub keep_domains: bool,
     pub map_file: Option<PathBuf>,
     pub no_snapshot: bool,
+    /// An earlier bundle to compare with (`--baseline`): adds diff.md and diff.json.
+    pub baseline: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone)]
@@ -110,6 +112,7 @@ pub struct Prepared {
 const DESCRIPTIONS: &[(&str, &str)] = &[
     ("summary.md", "this ticket text"),
     ("report.json", "the full report (JSON contract, every subject of every check)"),
+    ("report.html", "the report as one self-contained page to open in a browser (charts, filterable tables)"),
     ("checks/checks.csv", "one row per check: status, count, message, remediation"),
     ("checks/", "one CSV per check with its subjects (`<check-id>.csv`)"),
     ("requests.jsonl", "every HTTP exchange of the run: method, URL, status, timings, headers, body excerpt; credentials removed"),
@@ -130,6 +133,23 @@ pub fn prepare(
         "report.json".into(),
         crate::render::json::render(report).into_bytes(),
     ));
+    // --- issue 15 hook (html branch): the HTML report, and the diff with --baseline ---
+    files.push((
+        "report.html".into(),
+        crate::render::html::render(report, outcome.tenant.as_ref()).into_bytes(),
+    ));
+    let baseline = match &opts.baseline {
+        Some(old) => Some(
+            crate::diff::for_bundle(old, report, outcome.tenant.as_ref())
+                .map_err(|e| format!("--baseline {}: {e}", old.display()))?,
+        ),
+        None => None,
+    };
+    if let Some((md, json, _)) = &baseline {
+        files.push(("diff.md".into(), md.clone().into_bytes()));
+        files.push(("diff.json".into(), json.clone().into_bytes()));
+    }
+    // --- end of hook ---
     for (name, bytes) in crate::render::csv::per_check_files(report) {
         files.push((format!("checks/{name}"), bytes));
     }
@@ -166,11 +186,17 @@ pub fn prepare(
         serde_json::to_vec_pretty(&env).unwrap_or_default(),
     ));
 
-    let contents: Vec<(String, String)> = DESCRIPTIONS
+    let mut contents: Vec<(String, String)> = DESCRIPTIONS
         .iter()
         .filter(|(p, _)| with_snapshot || *p != "snapshot/")
         .map(|(p, d)| (p.to_string(), d.to_string()))
         .collect();
+    if let Some(old) = &opts.baseline {
+        // issue 15 hook: what the --baseline files are.
+        let what = format!("this run compared with {}", old.display());
+        contents.push(("diff.md".into(), what.clone()));
+        contents.push(("diff.json".into(), what + " (machine-readable)"));
+    }
     let summary = summary::render(&summary::SummaryInput {
         report,
         tenant: outcome.tenant.as_ref(),
@@ -180,6 +206,21 @@ pub fn prepare(
         contents: &contents,
         redacted: opts.redact_pii,
     });
+    // issue 15 hook: one line under the title with the diff headline.
+    let summary = match (&baseline, &opts.baseline) {
+        (Some((_, _, headline)), Some(old)) => {
+            let line = format!(
+                "- Compared with the baseline {}: {} (details in diff.md)\n",
+                crate::render::markdown::code(&old.display().to_string()),
+                headline.replace('\n', " ")
+            );
+            match summary.find("\n## ") {
+                Some(i) => format!("{}{}{}", &summary[..i], line, &summary[i..]),
+                None => summary + &line,
+            }
+        }
+        _ => summary,
+    };
     files.insert(0, ("summary.md".into(), summary.into_bytes()));
 
     let mut map = None;

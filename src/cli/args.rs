@@ -35,6 +35,8 @@ pub enum Format {
     Markdown,
     Junit,
     Csv,
+    /// One self-contained page to open in a browser (report, explain-user trace, diff)
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -234,6 +236,9 @@ pub struct BundleArgs {
     /// Leave the tenant snapshot out of the bundle
     #[arg(long)]
     pub no_snapshot: bool,
+    /// Compare with an earlier bundle: adds diff.md and diff.json and a line to summary.md
+    #[arg(long, value_name = "OLD.zip")]
+    pub baseline: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -309,6 +314,18 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 the to
   scim-doctor bundle verify scim-doctor-host-20261126T073800Z.zip"
     )]
     Bundle(BundleCommandArgs),
+
+    /// Compare two runs: findings resolved/new/still present, users and groups changed
+    #[command(after_help = "Examples:
+  scim-doctor diff before.zip after.zip                 # two support bundles
+  scim-doctor diff ./snap-monday ./snap-friday          # two snapshots (audited with full-audit)
+  scim-doctor diff old-report.json new-report.json      # findings only
+  scim-doctor diff before.zip after.zip --format html > diff.html
+  scim-doctor diff ./snap-yesterday ./snap-today --fail-on new   # exit 1 when anything got worse
+
+Exit codes: with --fail-on new, 1 when anything got worse; otherwise 1 when AFTER has
+findings at or above --fail-on; 2 when an input cannot be read.")]
+    Diff(DiffArgs),
 
     /// Print shell completions
     #[command(after_help = "Examples:
@@ -451,6 +468,19 @@ pub struct ExplainUserArgs {
     pub source: SourceArgs,
     #[command(flatten)]
     pub fetch: FetchArgs,
+    #[command(flatten)]
+    pub audit: AuditArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier run: a snapshot directory, a bundle zip, or a JSON report
+    pub before: PathBuf,
+    /// The later run: a snapshot directory, a bundle zip, or a JSON report
+    pub after: PathBuf,
+    /// Compare tenant data only: do not audit snapshots that come without a report
+    #[arg(long)]
+    pub no_audit: bool,
     #[command(flatten)]
     pub audit: AuditArgs,
 }

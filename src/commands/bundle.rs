@@ -42,6 +42,7 @@ pub fn options(a: &BundleArgs) -> Result<BundleOptions, ToolError> {
         keep_domains: a.keep_domains,
         map_file: a.map_file.clone(),
         no_snapshot: a.no_snapshot,
+        baseline: a.baseline.clone(),
     })
 }
 
@@ -112,7 +113,7 @@ pub async fn run(a: BundleCommandArgs, out: &Output) -> CmdResult {
         },
     )
     .await?;
-    let code = out.report(&outcome.report)?;
+    let code = out.report_with(&outcome.report, outcome.tenant.as_ref())?;
     write_and_announce(&outcome, &opts, out).await?;
     Ok(code)
 }

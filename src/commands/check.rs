@@ -23,7 +23,7 @@ pub async fn test_connection(a: TestConnectionArgs, out: &Output) -> CmdResult {
     )?;
     plan.fetch_tenant = false;
     let outcome = crate::engine::run(plan, &Progress::default()).await?;
-    Ok(out.report(&outcome.report)?)
+    Ok(out.report_with(&outcome.report, outcome.tenant.as_ref())?)
 }
 
 pub async fn check(a: CheckArgs, out: &Output) -> CmdResult {
@@ -54,7 +54,7 @@ pub async fn check(a: CheckArgs, out: &Output) -> CmdResult {
             out.note(&format!("wrote {n} CSV files into {}", dir.display()));
             outcome.report.exit_code(out.fail_on)
         }
-        None => out.report(&outcome.report)?,
+        None => out.report_with(&outcome.report, outcome.tenant.as_ref())?,
     };
     if let Some(opts) = bundle_opts {
         super::bundle::write_and_announce(&outcome, &opts, out).await?;

@@ -1,0 +1,366 @@
+//! The tenant half of a diff: users and groups added, removed and changed, with the changed
+//! attributes the checks use (active, userName, emails, externalId, group memberships; a
+//! group's displayName, externalId and members). Users are matched by id, then by
+//! case-insensitive userName when ids were regenerated; groups by id, then displayName.
+//! Linear in the tenant size: one hash map per side, no per-user allocation when equal.
+
+use crate::model::{Group, Tenant, User};
+use foldhash::{HashMap as FastMap, HashMapExt};
+use serde::Serialize;
+
+/// Members listed per changed group (the counts are always complete).
+const MEMBERS_LISTED: usize = 20;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Ref {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AttrChange {
+    pub attribute: &'static str,
+    pub before: String,
+    pub after: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Changed {
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub before_id: Option<String>,
+    pub name: String,
+    pub changes: Vec<AttrChange>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ResourceDiff {
+    pub before: usize,
+    pub after: usize,
+    pub added: Vec<Ref>,
+    pub removed: Vec<Ref>,
+    pub changed: Vec<Changed>,
+    pub unchanged: usize,
+    /// Matched by userName / displayName because the id differed.
+    pub matched_by_name: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DataDiff {
+    pub users: ResourceDiff,
+    pub groups: ResourceDiff,
+}
+
+/// Pairs `before[i]` with an index of `after`: by id, then by normalised name.
+fn pair<T>(
+    before: &[T],
+    after: &[T],
+    id: impl Fn(&T) -> &str,
+    name: impl Fn(&T) -> Option<String>,
+) -> (Vec<Option<u32>>, Vec<bool>, usize) {
+    let mut by_id: FastMap<&str, u32> = FastMap::with_capacity(after.len());
+    for (i, x) in after.iter().enumerate() {
+        by_id.entry(id(x)).or_insert(i as u32);
+    }
+    let mut map = vec![None; before.len()];
+    let mut taken = vec![false; after.len()];
+    let mut left = Vec::new();
+    for (i, x) in before.iter().enumerate() {
+        match by_id.get(id(x)) {
+            Some(&j) if !taken[j as usize] => {
+                taken[j as usize] = true;
+                map[i] = Some(j);
+            }
+            _ => left.push(i),
+        }
+    }
+    let mut by_name = 0;
+    if !left.is_empty() {
+        let mut names: FastMap<String, u32> = FastMap::new();
+        for (j, x) in after.iter().enumerate() {
+            if !taken[j] {
+                if let Some(n) = name(x) {
+                    names.entry(n).or_insert(j as u32);
+                }
+            }
+        }
+        for i in left {
+            if let Some(j) = name(&before[i]).and_then(|n| names.remove(&n)) {
+                taken[j as usize] = true;
+                map[i] = Some(j);
+                by_name += 1;
+            }
+        }
+    }
+    (map, taken, by_name)
+}
+
+fn norm(s: &Option<String>) -> Option<String> {
+    s.as_deref()
+        .map(|v| v.trim().to_lowercase())
+        .filter(|v| !v.is_empty())
+}
+
+fn user_name(u: &User) -> String {
+    u.user_name.clone().unwrap_or_else(|| u.id.clone())
+}
+
+fn emails_equal(a: &User, b: &User) -> bool {
+    let (x, y) = (a.email_values(), b.email_values());
+    x.len() == y.len() && x.iter().zip(&y).all(|(p, q)| p.eq_ignore_ascii_case(q))
+}
+
+fn opt(s: &Option<String>) -> String {
+    s.clone().unwrap_or_else(|| "(none)".into())
+}
+
+fn user_index(t: &Tenant) -> FastMap<&str, u32> {
+    let mut m: FastMap<&str, u32> = FastMap::with_capacity(t.users.len());
+    for (i, u) in t.users.iter().enumerate() {
+        m.entry(u.id.as_str()).or_insert(i as u32);
+    }
+    m
+}
+
+/// Group memberships per user index, as indices of the group list.
+fn memberships(t: &Tenant) -> Vec<Vec<u32>> {
+    let index = user_index(t);
+    let mut out = vec![Vec::new(); t.users.len()];
+    for (g, group) in t.groups.iter().enumerate() {
+        for m in &group.members {
+            if let Some(&u) = index.get(m.value.as_str()) {
+                out[u as usize].push(g as u32);
+            }
+        }
+    }
+    out
+}
+
+pub fn compare(before: &Tenant, after: &Tenant) -> DataDiff {
+    let (umap, utaken, uby_name) = pair(
+        &before.users,
+        &after.users,
+        |u| &u.id,
+        |u| norm(&u.user_name),
+    );
+    let (gmap, gtaken, gby_name) = pair(
+        &before.groups,
+        &after.groups,
+        |g| &g.id,
+        |g| norm(&g.display_name),
+    );
+    let (bm, am) = (memberships(before), memberships(after));
+    let mut users = ResourceDiff {
+        before: before.users.len(),
+        after: after.users.len(),
+        matched_by_name: uby_name,
+        ..Default::default()
+    };
+    for (i, b) in before.users.iter().enumerate() {
+        let Some(j) = umap[i] else {
+            users.removed.push(Ref {
+                id: b.id.clone(),
+                name: user_name(b),
+            });
+            continue;
+        };
+        let a = &after.users[j as usize];
+        let mut changes = Vec::new();
+        if b.is_active() != a.is_active() {
+            changes.push(AttrChange {
+                attribute: "active",
+                before: b.is_active().to_string(),
+                after: a.is_active().to_string(),
+            });
+        }
+        if b.user_name != a.user_name {
+            changes.push(AttrChange {
+                attribute: "userName",
+                before: opt(&b.user_name),
+                after: opt(&a.user_name),
+            });
+        }
+        if !emails_equal(b, a) {
+            changes.push(AttrChange {
+                attribute: "emails",
+                before: b.email_values().join(", "),
+                after: a.email_values().join(", "),
+            });
+        }
+        if b.external_id != a.external_id {
+            changes.push(AttrChange {
+                attribute: "externalId",
+                before: opt(&b.external_id),
+                after: opt(&a.external_id),
+            });
+        }
+        // Memberships compared in AFTER's group numbering; a group only BEFORE has maps to none.
+        let mut was: Vec<Option<u32>> = bm[i].iter().map(|&g| gmap[g as usize]).collect();
+        let mut now: Vec<Option<u32>> = am[j as usize].iter().map(|&g| Some(g)).collect();
+        was.sort_unstable();
+        now.sort_unstable();
+        if was != now {
+            let gone: Vec<String> = bm[i]
+                .iter()
+                .filter(|&&g| match gmap[g as usize] {
+                    None => true,
+                    Some(x) => !now.contains(&Some(x)),
+                })
+                .map(|&g| before.groups[g as usize].name().to_string())
+                .collect();
+            let came: Vec<String> = am[j as usize]
+                .iter()
+                .filter(|&&g| !was.contains(&Some(g)))
+                .map(|&g| after.groups[g as usize].name().to_string())
+                .collect();
+            changes.push(AttrChange {
+                attribute: "groups",
+                before: format!("left: {}", gone.join(", ")),
+                after: format!("joined: {}", came.join(", ")),
+            });
+        }
+        if changes.is_empty() {
+            users.unchanged += 1;
+        } else {
+            users.changed.push(Changed {
+                id: a.id.clone(),
+                before_id: (a.id != b.id).then(|| b.id.clone()),
+                name: user_name(a),
+                changes,
+            });
+        }
+    }
+    for (j, a) in after.users.iter().enumerate() {
+        if !utaken[j] {
+            users.added.push(Ref {
+                id: a.id.clone(),
+                name: user_name(a),
+            });
+        }
+    }
+    let groups = compare_groups(before, after, &gmap, &gtaken, gby_name, &umap);
+    DataDiff { users, groups }
+}
+
+/// A member as comparable across sides: the AFTER user index when it is a known user,
+/// else its raw value (nested groups, orphans).
+#[derive(PartialEq, Eq, PartialOrd, Ord, Clone)]
+enum MemberKey<'a> {
+    User(u32),
+    Raw(&'a str),
+}
+
+fn compare_groups(
+    before: &Tenant,
+    after: &Tenant,
+    gmap: &[Option<u32>],
+    gtaken: &[bool],
+    by_name: usize,
+    umap: &[Option<u32>],
+) -> ResourceDiff {
+    let (bi, ai) = (user_index(before), user_index(after));
+    let mut out = ResourceDiff {
+        before: before.groups.len(),
+        after: after.groups.len(),
+        matched_by_name: by_name,
+        ..Default::default()
+    };
+    let gref = |g: &Group| Ref {
+        id: g.id.clone(),
+        name: g.name().to_string(),
+    };
+    for (i, b) in before.groups.iter().enumerate() {
+        let Some(j) = gmap[i] else {
+            out.removed.push(gref(b));
+            continue;
+        };
+        let a = &after.groups[j as usize];
+        let mut changes = Vec::new();
+        if b.display_name != a.display_name {
+            changes.push(AttrChange {
+                attribute: "displayName",
+                before: opt(&b.display_name),
+                after: opt(&a.display_name),
+            });
+        }
+        if b.external_id != a.external_id {
+            changes.push(AttrChange {
+                attribute: "externalId",
+                before: opt(&b.external_id),
+                after: opt(&a.external_id),
+            });
+        }
+        let mut was: Vec<MemberKey> = b
+            .members
+            .iter()
+            .map(
+                |m| match bi.get(m.value.as_str()).and_then(|&u| umap[u as usize]) {
+                    Some(u) => MemberKey::User(u),
+                    None => MemberKey::Raw(m.value.as_str()),
+                },
+            )
+            .collect();
+        let mut now: Vec<MemberKey> = a
+            .members
+            .iter()
+            .map(|m| match ai.get(m.value.as_str()) {
+                Some(&u) => MemberKey::User(u),
+                None => MemberKey::Raw(m.value.as_str()),
+            })
+            .collect();
+        was.sort_unstable();
+        now.sort_unstable();
+        if was != now {
+            let label = |k: &MemberKey| match k {
+                MemberKey::User(u) => user_name(&after.users[*u as usize]),
+                MemberKey::Raw(v) => v.to_string(),
+            };
+            let gone: Vec<&MemberKey> = was
+                .iter()
+                .filter(|k| now.binary_search(k).is_err())
+                .collect();
+            let came: Vec<&MemberKey> = now
+                .iter()
+                .filter(|k| was.binary_search(k).is_err())
+                .collect();
+            let list = |v: &[&MemberKey]| {
+                let mut s: Vec<String> = v.iter().take(MEMBERS_LISTED).map(|k| label(k)).collect();
+                if v.len() > MEMBERS_LISTED {
+                    s.push(format!("and {} more", v.len() - MEMBERS_LISTED));
+                }
+                s.join(", ")
+            };
+            changes.push(AttrChange {
+                attribute: "members",
+                before: format!(
+                    "{} members; removed {}: {}",
+                    b.members.len(),
+                    gone.len(),
+                    list(&gone)
+                ),
+                after: format!(
+                    "{} members; added {}: {}",
+                    a.members.len(),
+                    came.len(),
+                    list(&came)
+                ),
+            });
+        }
+        if changes.is_empty() {
+            out.unchanged += 1;
+        } else {
+            out.changed.push(Changed {
+                id: a.id.clone(),
+                before_id: (a.id != b.id).then(|| b.id.clone()),
+                name: a.name().to_string(),
+                changes,
+            });
+        }
+    }
+    for (j, a) in after.groups.iter().enumerate() {
+        if !gtaken[j] {
+            out.added.push(gref(a));
+        }
+    }
+    out
+}
