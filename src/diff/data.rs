@@ -110,6 +110,15 @@ fn emails_equal(a: &User, b: &User) -> bool {
     x.len() == y.len() && x.iter().zip(&y).all(|(p, q)| p.eq_ignore_ascii_case(q))
 }
 
+fn emails(u: &User) -> String {
+    let v = u.email_values();
+    if v.is_empty() {
+        "(none)".into()
+    } else {
+        v.join(", ")
+    }
+}
+
 fn opt(s: &Option<String>) -> String {
     s.clone().unwrap_or_else(|| "(none)".into())
 }
@@ -183,8 +192,8 @@ pub fn compare(before: &Tenant, after: &Tenant) -> DataDiff {
         if !emails_equal(b, a) {
             changes.push(AttrChange {
                 attribute: "emails",
-                before: b.email_values().join(", "),
-                after: a.email_values().join(", "),
+                before: emails(b),
+                after: emails(a),
             });
         }
         if b.external_id != a.external_id {
@@ -200,23 +209,19 @@ pub fn compare(before: &Tenant, after: &Tenant) -> DataDiff {
         was.sort_unstable();
         now.sort_unstable();
         if was != now {
-            let gone: Vec<String> = bm[i]
-                .iter()
-                .filter(|&&g| match gmap[g as usize] {
-                    None => true,
-                    Some(x) => !now.contains(&Some(x)),
-                })
-                .map(|&g| before.groups[g as usize].name().to_string())
-                .collect();
-            let came: Vec<String> = am[j as usize]
-                .iter()
-                .filter(|&&g| !was.contains(&Some(g)))
-                .map(|&g| after.groups[g as usize].name().to_string())
-                .collect();
+            let names = |t: &Tenant, gs: &[u32]| {
+                let mut v: Vec<&str> = gs.iter().map(|&g| t.groups[g as usize].name()).collect();
+                v.sort_unstable();
+                if v.is_empty() {
+                    "(none)".to_string()
+                } else {
+                    v.join(", ")
+                }
+            };
             changes.push(AttrChange {
                 attribute: "groups",
-                before: format!("left: {}", gone.join(", ")),
-                after: format!("joined: {}", came.join(", ")),
+                before: names(before, &bm[i]),
+                after: names(after, &am[j as usize]),
             });
         }
         if changes.is_empty() {
@@ -330,20 +335,17 @@ fn compare_groups(
                 }
                 s.join(", ")
             };
+            let mut delta = Vec::new();
+            if !came.is_empty() {
+                delta.push(format!("+{}: {}", came.len(), list(&came)));
+            }
+            if !gone.is_empty() {
+                delta.push(format!("-{}: {}", gone.len(), list(&gone)));
+            }
             changes.push(AttrChange {
                 attribute: "members",
-                before: format!(
-                    "{} members; removed {}: {}",
-                    b.members.len(),
-                    gone.len(),
-                    list(&gone)
-                ),
-                after: format!(
-                    "{} members; added {}: {}",
-                    a.members.len(),
-                    came.len(),
-                    list(&came)
-                ),
+                before: format!("{} members", b.members.len()),
+                after: format!("{} members ({})", a.members.len(), delta.join("; ")),
             });
         }
         if changes.is_empty() {

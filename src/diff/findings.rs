@@ -213,6 +213,8 @@ fn one(id: &str, b: Option<&CheckResult>, a: Option<&CheckResult>) -> CheckDiff 
     };
     let (b, a) = match (b, a) {
         (Some(b), Some(a)) if b.status != Status::Skipped && a.status != Status::Skipped => (b, a),
+        // Skipped on both sides: the same (absent) answer, nothing to report.
+        (Some(_), Some(_)) if d.before == d.after => return d,
         (b, a) => {
             d.change = Change::NotCompared;
             d.note = Some(match (b, a) {
