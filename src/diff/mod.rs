@@ -159,6 +159,16 @@ pub fn compare(before: SideRef, after: SideRef) -> Diff {
             crate::util::plural(n, "user", "users")
         ));
     }
+    if let Some(n) = data
+        .as_ref()
+        .map(|d| d.groups.matched_by_name)
+        .filter(|&n| n > 0)
+    {
+        notes.push(format!(
+            "{} matched by displayName because their ids changed",
+            crate::util::plural(n, "group", "groups")
+        ));
+    }
     let worse = checks
         .iter()
         .any(|c| matches!(c.change, Change::Worse | Change::Mixed));
