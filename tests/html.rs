@@ -182,8 +182,10 @@ fn small_subject_lists_are_not_capped() {
 
 #[test]
 fn tenant_charts_are_drawn_from_the_tenant_and_absent_without_it() {
-    let mut t = Tenant::default();
-    t.users = vec![user("a", "a", true), user("b", "b", false)];
+    let t = Tenant {
+        users: vec![user("a", "a", true), user("b", "b", false)],
+        ..Default::default()
+    };
     let r = report(vec![CheckResult::pass("dns", "ok")]);
     let with = html::render(&r, Some(&t));
     assert!(with.contains("id=\"chart-composition\"") && with.contains("id=\"chart-domains\""));

@@ -118,7 +118,7 @@ pub fn findings(report: &Report) -> String {
         .filter(|c| crate::render::is_finding(c))
         .map(|c| Bar::new(&c.id, c.count, status_class(c.status), c.status.as_str()))
         .collect();
-    per.sort_by(|a, b| b.value.cmp(&a.value));
+    per.sort_by_key(|b| std::cmp::Reverse(b.value));
     out.push_str(&bars(
         "per-check",
         "Findings per check (subjects affected, with the check's status)",
