@@ -281,3 +281,6 @@ pub fn for_bundle(
         d.headline.clone(),
     ))
 }
+
+#[cfg(test)]
+mod tests;
