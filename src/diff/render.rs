@@ -26,6 +26,21 @@ fn change_word(c: Change) -> &'static str {
     }
 }
 
+/// Checks in reading order: what changed first (worse, mixed, better, not compared), then
+/// the unchanged ones; playbook order within each.
+fn by_change(d: &Diff) -> Vec<&CheckDiff> {
+    let rank = |c: &CheckDiff| match c.change {
+        Change::Worse => 0,
+        Change::Mixed => 1,
+        Change::Better => 2,
+        Change::NotCompared => 3,
+        Change::Same => 4,
+    };
+    let mut v: Vec<&CheckDiff> = d.checks.iter().collect();
+    v.sort_by_key(|c| rank(c));
+    v
+}
+
 fn interesting(d: &Diff) -> impl Iterator<Item = &CheckDiff> {
     d.checks
         .iter()
@@ -172,7 +187,7 @@ pub fn markdown(d: &Diff, max: usize) -> String {
         let _ = writeln!(s, "\n> **Note:** {}", n.replace('\n', " "));
     }
     s.push_str("\n## Findings\n\n| Check | Change | Before | After | Resolved | New | Still present |\n|---|---|---|---|---|---|---|\n");
-    for c in &d.checks {
+    for c in by_change(d) {
         let _ = writeln!(
             s,
             "| {} | {} | {} | {} | {} | {} | {} |",
@@ -258,7 +273,7 @@ pub fn html(d: &Diff, max: usize) -> String {
         let _ = write!(b, "<p class=\"alert\" role=\"note\">Note: {}</p>", esc(n));
     }
     b.push_str("<section aria-labelledby=\"f-h\"><h2 id=\"f-h\">Findings</h2><table id=\"diff-checks\"><thead><tr><th scope=\"col\">Check</th><th scope=\"col\">Change</th><th scope=\"col\">Before</th><th scope=\"col\">After</th><th scope=\"col\">Resolved</th><th scope=\"col\">New</th><th scope=\"col\">Still present</th></tr></thead><tbody>");
-    for c in &d.checks {
+    for c in by_change(d) {
         let _ = write!(
             b,
             "<tr id=\"diff-{}\" data-change=\"{}\"><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
