@@ -1,6 +1,7 @@
 //! Diff benchmark (issue 15 "Fast"): the diff of two 1,000,000-user snapshots must cost at
 //! most the two loads plus 20%. Generates BEFORE (1M users, 1,000 groups) and AFTER (1% of
-//! users removed, 1% added, 2% changed: active, email, externalId; memberships moved), writes
+//! users removed, 1% added, 2% changed: active, email, externalId; 0.5% moved to another
+//! group), writes
 //! both as snapshot directories, then in one process, best of `ROUNDS`:
 //!
 //! - loads both (`source::snapshot::load`, what `diff` does for each side);
@@ -60,20 +61,20 @@ fn tenant(n: usize, after: bool) -> Tenant {
             t.users.push(user(i)); // added
         }
     }
+    // Membership by the user's own number, so removing users does not move the others:
+    // user i is in group i % groups; in AFTER, one user in 200 moved to the next group.
     let groups = (n / 1000).max(1);
-    for g in 0..groups {
-        let shift = usize::from(after && g % 10 == 0);
-        let members = t
-            .users
-            .iter()
-            .skip(g + shift)
-            .step_by(groups)
-            .map(|u| Member {
-                value: u.id.clone(),
-                kind: Some("User".into()),
-                display: None,
-            })
-            .collect();
+    let mut members: Vec<Vec<Member>> = vec![Vec::new(); groups];
+    for u in &t.users {
+        let i = usize::from_str_radix(&u.id[..8], 16).unwrap();
+        let moved = usize::from(after && i % 200 == 5);
+        members[(i + moved) % groups].push(Member {
+            value: u.id.clone(),
+            kind: Some("User".into()),
+            display: None,
+        });
+    }
+    for (g, members) in members.into_iter().enumerate() {
         t.groups.push(Group {
             id: format!("group-{g:05}"),
             display_name: Some(format!("Group {g}")),

@@ -52,16 +52,13 @@ pub struct DataDiff {
 }
 
 /// Pairs `before[i]` with an index of `after`: by id, then by normalised name.
-fn pair<T>(
-    before: &[T],
-    after: &[T],
-    id: impl Fn(&T) -> &str,
+fn pair<'a, T>(
+    before: &'a [T],
+    after: &'a [T],
+    by_id: &FastMap<&'a str, u32>,
+    id: impl Fn(&'a T) -> &'a str,
     name: impl Fn(&T) -> Option<String>,
 ) -> (Vec<Option<u32>>, Vec<bool>, usize) {
-    let mut by_id: FastMap<&str, u32> = FastMap::with_capacity(after.len());
-    for (i, x) in after.iter().enumerate() {
-        by_id.entry(id(x)).or_insert(i as u32);
-    }
     let mut map = vec![None; before.len()];
     let mut taken = vec![false; after.len()];
     let mut left = Vec::new();
@@ -106,6 +103,15 @@ fn user_name(u: &User) -> String {
 }
 
 fn emails_equal(a: &User, b: &User) -> bool {
+    // The common case (same single email) without building lists.
+    if a.emails.len() == b.emails.len()
+        && a.emails
+            .iter()
+            .zip(&b.emails)
+            .all(|(x, y)| x.value.eq_ignore_ascii_case(&y.value))
+    {
+        return true;
+    }
     let (x, y) = (a.email_values(), b.email_values());
     x.len() == y.len() && x.iter().zip(&y).all(|(p, q)| p.eq_ignore_ascii_case(q))
 }
@@ -123,42 +129,76 @@ fn opt(s: &Option<String>) -> String {
     s.clone().unwrap_or_else(|| "(none)".into())
 }
 
-fn user_index(t: &Tenant) -> FastMap<&str, u32> {
-    let mut m: FastMap<&str, u32> = FastMap::with_capacity(t.users.len());
-    for (i, u) in t.users.iter().enumerate() {
-        m.entry(u.id.as_str()).or_insert(i as u32);
+/// Position of each id (the first, when a server repeats one).
+fn index_of<'a, T>(items: &'a [T], id: impl Fn(&'a T) -> &'a str) -> FastMap<&'a str, u32> {
+    let mut m: FastMap<&str, u32> = FastMap::with_capacity(items.len());
+    for (i, x) in items.iter().enumerate() {
+        m.entry(id(x)).or_insert(i as u32);
     }
     m
 }
 
-/// Group memberships per user index, as indices of the group list.
-fn memberships(t: &Tenant) -> Vec<Vec<u32>> {
-    let index = user_index(t);
-    let mut out = vec![Vec::new(); t.users.len()];
-    for (g, group) in t.groups.iter().enumerate() {
-        for m in &group.members {
-            if let Some(&u) = index.get(m.value.as_str()) {
-                out[u as usize].push(g as u32);
+/// Group memberships of every user, as indices of the group list, in one flat array
+/// (`groups[start[u]..start[u + 1]]`): no allocation per user.
+struct Memberships {
+    start: Vec<u32>,
+    groups: Vec<u32>,
+}
+
+impl Memberships {
+    fn of(t: &Tenant, index: &FastMap<&str, u32>) -> Self {
+        let mut count = vec![0u32; t.users.len() + 1];
+        let each = |f: &mut dyn FnMut(usize, u32)| {
+            for (g, group) in t.groups.iter().enumerate() {
+                for m in &group.members {
+                    if let Some(&u) = index.get(m.value.as_str()) {
+                        f(u as usize, g as u32);
+                    }
+                }
             }
+        };
+        each(&mut |u, _| count[u + 1] += 1);
+        for i in 1..count.len() {
+            count[i] += count[i - 1];
+        }
+        let mut fill = count.clone();
+        let mut groups = vec![0u32; count[t.users.len()] as usize];
+        each(&mut |u, g| {
+            groups[fill[u] as usize] = g;
+            fill[u] += 1;
+        });
+        Memberships {
+            start: count,
+            groups,
         }
     }
-    out
+
+    fn of_user(&self, u: usize) -> &[u32] {
+        &self.groups[self.start[u] as usize..self.start[u + 1] as usize]
+    }
 }
 
 pub fn compare(before: &Tenant, after: &Tenant) -> DataDiff {
+    let (bi, ai) = (
+        index_of(&before.users, |u| &u.id),
+        index_of(&after.users, |u| &u.id),
+    );
     let (umap, utaken, uby_name) = pair(
         &before.users,
         &after.users,
+        &ai,
         |u| &u.id,
         |u| norm(&u.user_name),
     );
+    let gi = index_of(&after.groups, |g| &g.id);
     let (gmap, gtaken, gby_name) = pair(
         &before.groups,
         &after.groups,
+        &gi,
         |g| &g.id,
         |g| norm(&g.display_name),
     );
-    let (bm, am) = (memberships(before), memberships(after));
+    let (bm, am) = (Memberships::of(before, &bi), Memberships::of(after, &ai));
     let mut users = ResourceDiff {
         before: before.users.len(),
         after: after.users.len(),
@@ -204,11 +244,12 @@ pub fn compare(before: &Tenant, after: &Tenant) -> DataDiff {
             });
         }
         // Memberships compared in AFTER's group numbering; a group only BEFORE has maps to none.
-        let mut was: Vec<Option<u32>> = bm[i].iter().map(|&g| gmap[g as usize]).collect();
-        let mut now: Vec<Option<u32>> = am[j as usize].iter().map(|&g| Some(g)).collect();
-        was.sort_unstable();
-        now.sort_unstable();
-        if was != now {
+        let (was, now) = (bm.of_user(i), am.of_user(j as usize));
+        let same_groups = was.len() == now.len()
+            && was
+                .iter()
+                .all(|&g| gmap[g as usize].is_some_and(|x| now.contains(&x)));
+        if !same_groups {
             let names = |t: &Tenant, gs: &[u32]| {
                 let mut v: Vec<&str> = gs.iter().map(|&g| t.groups[g as usize].name()).collect();
                 v.sort_unstable();
@@ -220,8 +261,8 @@ pub fn compare(before: &Tenant, after: &Tenant) -> DataDiff {
             };
             changes.push(AttrChange {
                 attribute: "groups",
-                before: names(before, &bm[i]),
-                after: names(after, &am[j as usize]),
+                before: names(before, was),
+                after: names(after, now),
             });
         }
         if changes.is_empty() {
@@ -243,7 +284,7 @@ pub fn compare(before: &Tenant, after: &Tenant) -> DataDiff {
             });
         }
     }
-    let groups = compare_groups(before, after, &gmap, &gtaken, gby_name, &umap);
+    let groups = compare_groups(before, after, &gmap, &gtaken, gby_name, &umap, (&bi, &ai));
     DataDiff { users, groups }
 }
 
@@ -262,8 +303,8 @@ fn compare_groups(
     gtaken: &[bool],
     by_name: usize,
     umap: &[Option<u32>],
+    (bi, ai): (&FastMap<&str, u32>, &FastMap<&str, u32>),
 ) -> ResourceDiff {
-    let (bi, ai) = (user_index(before), user_index(after));
     let mut out = ResourceDiff {
         before: before.groups.len(),
         after: after.groups.len(),
