@@ -265,3 +265,43 @@ fn every_bundle_holds_report_html() {
         "report.html is checksummed"
     );
 }
+
+#[test]
+fn redacted_bundles_render_report_html_from_the_redacted_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("snap");
+    std::fs::create_dir(&snap).unwrap();
+    // An apostrophe is escaped in HTML (&#39;): the page must not carry the real name anyway.
+    let users = std::fs::read_to_string("fixtures/diff/before/Users.json")
+        .unwrap()
+        .replace("carol@contoso.example", "o'brien@contoso.example");
+    std::fs::write(snap.join("Users.json"), users).unwrap();
+    std::fs::copy("fixtures/diff/before/Groups.json", snap.join("Groups.json")).unwrap();
+    let zip = dir.path().join("b.zip");
+    bin()
+        .args([
+            "check",
+            "--format",
+            "json",
+            "-q",
+            "--redact-pii",
+            "--snapshot",
+        ])
+        .arg(&snap)
+        .arg("--bundle")
+        .arg(&zip)
+        .output()
+        .unwrap();
+    let mut z = zip::ZipArchive::new(std::fs::File::open(&zip).unwrap()).unwrap();
+    let mut page = String::new();
+    std::io::Read::read_to_string(&mut z.by_name("report.html").unwrap(), &mut page).unwrap();
+    assert!(page.contains("data-check=\"missing-email\""));
+    assert!(
+        !page.contains("brien"),
+        "the real userName reached the redacted page"
+    );
+    assert!(
+        !page.contains("contoso.example"),
+        "no email domain without --keep-domains"
+    );
+}

@@ -134,10 +134,14 @@ pub fn prepare(
         crate::render::json::render(report).into_bytes(),
     ));
     // --- issue 15 hook (html branch): the HTML report, and the diff with --baseline ---
-    files.push((
-        "report.html".into(),
-        crate::render::html::render(report, outcome.tenant.as_ref()).into_bytes(),
-    ));
+    // With --redact-pii the page is rendered later, from the redacted report.json: escaping
+    // would hide values like o'brien from the text redactor.
+    if !opts.redact_pii {
+        files.push((
+            "report.html".into(),
+            crate::render::html::render(report, outcome.tenant.as_ref()).into_bytes(),
+        ));
+    }
     let baseline = match &opts.baseline {
         Some(old) => Some(
             crate::diff::for_bundle(old, report, outcome.tenant.as_ref())
@@ -240,6 +244,17 @@ pub fn prepare(
             *bytes = text.into_bytes();
         }
         map = Some((pii, map_path));
+        // issue 15 hook: report.html from the redacted report, without tenant charts (they
+        // would show unredacted email domains).
+        let redacted = files
+            .iter()
+            .find(|(n, _)| n == "report.json")
+            .and_then(|(_, b)| serde_json::from_slice::<crate::report::Report>(b).ok());
+        let page = match redacted {
+            Some(r) => crate::render::html::render(&r, None),
+            None => return Err("cannot render report.html from the redacted report".into()),
+        };
+        files.insert(2, ("report.html".into(), page.into_bytes()));
     }
     // Last line of defence: no registered secret leaves in any file, whatever its origin.
     for (_, bytes) in files.iter_mut() {
