@@ -60,7 +60,9 @@ pub enum SubjectKind {
 
 /// One thing a finding is about. Users always carry `userName`, `emails`, `externalId` and
 /// `active` (null when unknown), groups `displayName`: that is the JSON contract.
+/// Deserialised from that same contract (`SubjectWire`), so a report reads back (`diff`).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(from = "SubjectWire")]
 pub struct Subject {
     pub kind: SubjectKind,
     pub id: String,
@@ -72,6 +74,43 @@ pub struct Subject {
     /// Which cluster the subject belongs to, for checks that group subjects (duplicates).
     pub group_key: Option<String>,
     pub detail: String,
+}
+
+/// The JSON contract's field names, as `Serialize for Subject` writes them.
+#[derive(Deserialize)]
+struct SubjectWire {
+    kind: SubjectKind,
+    id: String,
+    #[serde(rename = "userName", default)]
+    user_name: Option<String>,
+    #[serde(default)]
+    emails: Vec<String>,
+    #[serde(rename = "externalId", default)]
+    external_id: Option<String>,
+    #[serde(default)]
+    active: Option<bool>,
+    #[serde(rename = "displayName", default)]
+    display_name: Option<String>,
+    #[serde(rename = "group", default)]
+    group_key: Option<String>,
+    #[serde(default)]
+    detail: String,
+}
+
+impl From<SubjectWire> for Subject {
+    fn from(w: SubjectWire) -> Self {
+        Subject {
+            kind: w.kind,
+            id: w.id,
+            user_name: w.user_name,
+            emails: w.emails,
+            external_id: w.external_id,
+            active: w.active,
+            display_name: w.display_name,
+            group_key: w.group_key,
+            detail: w.detail,
+        }
+    }
 }
 
 impl Subject {
@@ -258,5 +297,41 @@ impl CheckResult {
     pub fn with_data(mut self, data: Value) -> Self {
         self.data = Some(data);
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subjects_read_back_from_the_json_they_are_written_as() {
+        let mut s = Subject::item(SubjectKind::Entry, "k", "d");
+        s.user_name = Some("ann".into());
+        let subjects = vec![
+            Subject::user(
+                &User {
+                    id: "u1".into(),
+                    user_name: Some("ann@x".into()),
+                    external_id: Some("e".into()),
+                    active: Some(false),
+                    ..Default::default()
+                },
+                "detail",
+            )
+            .in_group("ann@x"),
+            Subject::group(
+                &Group {
+                    id: "g1".into(),
+                    display_name: Some("Sales".into()),
+                    ..Default::default()
+                },
+                "",
+            ),
+            s,
+        ];
+        let json = serde_json::to_string(&subjects).unwrap();
+        let back: Vec<Subject> = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, subjects);
     }
 }

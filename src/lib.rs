@@ -12,6 +12,7 @@ pub mod cli;
 pub mod commands;
 pub mod connection;
 pub mod demo;
+pub mod diff;
 pub mod engine;
 pub mod explain;
 pub mod findings;

@@ -177,7 +177,7 @@ impl Report {
     pub fn exit_code(&self, fail_on: FailOn) -> i32 {
         let threshold = match fail_on {
             FailOn::Warn => 1,
-            FailOn::Fail => 2,
+            FailOn::Fail | FailOn::New => 2,
         };
         if self.checks.iter().any(|c| c.status.rank() >= threshold) {
             1
@@ -192,4 +192,6 @@ pub enum FailOn {
     Warn,
     #[default]
     Fail,
+    /// `diff` only: anything got worse (elsewhere it means `fail`)
+    New,
 }

@@ -37,6 +37,8 @@ pub struct BundleOptions {
     pub steps_taken: Option<String>,
     /// The run's inputs, put under `inputs/` so the bundle reproduces the run.
     pub inputs: Option<inputs::RunInputs>,
+    /// An earlier bundle to compare with (`--baseline`): adds diff.md and diff.json.
+    pub baseline: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone)]
@@ -122,6 +124,7 @@ pub struct Prepared {
 const DESCRIPTIONS: &[(&str, &str)] = &[
     ("summary.md", "this ticket text"),
     ("report.json", "the full report (JSON contract, every subject of every check)"),
+    ("report.html", "the report as one self-contained page to open in a browser (charts, filterable tables)"),
     ("checks/checks.csv", "one row per check: status, count, message, remediation"),
     ("checks/", "one CSV per check with its subjects (`<check-id>.csv`)"),
     ("requests.jsonl", "every HTTP exchange of the run: method, URL, status, timings, headers, body excerpt; credentials removed"),
@@ -240,6 +243,33 @@ pub fn prepare(
         "report.json".into(),
         apply(&crate::render::json::render(report)),
     ));
+    // --- issue 15 hook (html branch): the HTML report, and the diff with --baseline ---
+    // With --redact-pii the page is rendered later, from the redacted report.json: escaping
+    // would hide values like o'brien from the text redactor.
+    // With --redact-pii the page is rendered from the redacted report.json and tenant: HTML
+    // escaping would hide values like o'brien from the text redactor.
+    let page = if opts.redact_pii {
+        let redacted = files
+            .last()
+            .and_then(|(_, b)| serde_json::from_slice::<crate::report::Report>(b).ok())
+            .ok_or("cannot render report.html from the redacted report")?;
+        crate::render::html::render(&redacted, redacted_tenant.as_ref())
+    } else {
+        crate::render::html::render(report, outcome.tenant.as_ref())
+    };
+    files.push(("report.html".into(), page.into_bytes()));
+    let baseline = match &opts.baseline {
+        Some(old) => Some(
+            crate::diff::for_bundle(old, report, outcome.tenant.as_ref())
+                .map_err(|e| format!("--baseline {}: {e}", old.display()))?,
+        ),
+        None => None,
+    };
+    if let Some((md, json, _)) = &baseline {
+        files.push(("diff.md".into(), apply(md)));
+        files.push(("diff.json".into(), apply(json)));
+    }
+    // --- end of hook ---
     for (name, bytes) in crate::render::csv::per_check_files(report) {
         files.push((
             format!("checks/{name}"),
@@ -288,11 +318,17 @@ pub fn prepare(
         apply(&serde_json::to_string_pretty(&env).unwrap_or_default()),
     ));
 
-    let contents: Vec<(String, String)> = DESCRIPTIONS
+    let mut contents: Vec<(String, String)> = DESCRIPTIONS
         .iter()
         .filter(|(p, _)| with_snapshot || *p != "snapshot/")
         .map(|(p, d)| (p.to_string(), d.to_string()))
         .collect();
+    if let Some(old) = &opts.baseline {
+        // issue 15 hook: what the --baseline files are.
+        let what = format!("this run compared with {}", old.display());
+        contents.push(("diff.md".into(), what.clone()));
+        contents.push(("diff.json".into(), what + " (machine-readable)"));
+    }
     let (idp, idp_how) = detect_idp(opts);
     let summary = summary::render(&summary::SummaryInput {
         report,
@@ -311,6 +347,21 @@ pub fn prepare(
         inputs: &used_inputs,
         reanalyse: with_snapshot,
     });
+    // issue 15 hook: one line under the title with the diff headline.
+    let summary = match (&baseline, &opts.baseline) {
+        (Some((_, _, headline)), Some(old)) => {
+            let line = format!(
+                "- Compared with the baseline {}: {} (details in diff.md)\n",
+                crate::render::markdown::code(&old.display().to_string()),
+                headline.replace('\n', " ")
+            );
+            match summary.find("\n## ") {
+                Some(i) => format!("{}{}{}", &summary[..i], line, &summary[i..]),
+                None => summary + &line,
+            }
+        }
+        _ => summary,
+    };
     let summary = String::from_utf8_lossy(&apply(&summary))
         .replace(CONTACT_SLOT, opts.contact.as_deref().unwrap_or(""));
     files.insert(0, ("summary.md".into(), summary.into_bytes()));

@@ -52,6 +52,8 @@ pub enum Format {
     Markdown,
     Junit,
     Csv,
+    /// One self-contained page to open in a browser (report, explain-user trace, diff)
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -327,6 +329,9 @@ pub struct BundleArgs {
     /// What was already tried (on-demand provisioning, restarts...), for the summary
     #[arg(long, value_name = "TEXT")]
     pub steps_taken: Option<String>,
+    /// Compare with an earlier bundle: adds diff.md and diff.json and a line to summary.md
+    #[arg(long, value_name = "OLD.zip")]
+    pub baseline: Option<PathBuf>,
 }
 
 /// `--idp` values (seed 004 lists the IdPs the target supports).
@@ -462,19 +467,36 @@ readable bundle."
     // only with --allow-writes. Owned by src/replay/ and src/commands/replay.rs.
     /// Replay what Entra ID or Okta sends, on canary resources (writes: needs --allow-writes)
     #[command(after_help = "Examples:
-  scim-doctor replay --idp entra --dry-run                  # every request, nothing sent
-  SCIM_TOKEN=... scim-doctor replay --idp entra --entra-compat both --allow-writes --base-url https://host/scim/v2
-  SCIM_TOKEN=... scim-doctor replay --idp okta --allow-writes --base-url https://host/scim/v2 --transcript writes.jsonl
-  SCIM_TOKEN=... scim-doctor replay --idp entra --allow-writes --base-url https://host/scim/v2 --bundle --case-id 01234
-  SCIM_TOKEN=... scim-doctor replay --cleanup --base-url https://host/scim/v2                 # list leftovers (GET only)
-  SCIM_TOKEN=... scim-doctor replay --cleanup --allow-writes --base-url https://host/scim/v2  # and delete them
+  scim-doctor replay --idp entra --dry-run     # every request, nothing sent
+  SCIM_TOKEN=... scim-doctor replay --idp entra --entra-compat both \\
+      --allow-writes --base-url https://host/scim/v2
+  SCIM_TOKEN=... scim-doctor replay --idp okta --allow-writes \\
+      --base-url https://host/scim/v2 --transcript writes.jsonl
+  SCIM_TOKEN=... scim-doctor replay --idp entra --allow-writes \\
+      --base-url https://host/scim/v2 --bundle --case-id 01234
+  SCIM_TOKEN=... scim-doctor replay --cleanup \\
+      --base-url https://host/scim/v2       # list leftovers (GET only)
+  SCIM_TOKEN=... scim-doctor replay --cleanup --allow-writes \\
+      --base-url https://host/scim/v2       # and delete them
 
-Creates only canaries named scim-doctor-canary-<random>, verifies every step with a GET,
-removes them at the end (also after a failure, Ctrl-C or --deadline) and proves it with GETs.
+Creates only canaries named scim-doctor-canary-<random>, verifies every step
+with a GET, removes them at the end (also after a failure, Ctrl-C or
+--deadline) and proves it with GETs.
 
-Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 refused (no
---allow-writes) or the tool could not run.")]
+Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
+2 refused (no --allow-writes) or the tool could not run.")]
     Replay(ReplayArgs),
+    /// Compare two runs: findings resolved/new/still present, users and groups changed
+    #[command(after_help = "Examples:
+  scim-doctor diff before.zip after.zip          # two support bundles
+  scim-doctor diff ./snap-monday ./snap-friday   # two snapshots (full-audit)
+  scim-doctor diff old-report.json new-report.json   # findings only
+  scim-doctor diff before.zip after.zip --format html > diff.html
+  scim-doctor diff ./snap-yesterday ./snap-today --fail-on new
+
+Exit codes: with --fail-on new, 1 when anything got worse; otherwise 1 when
+AFTER has findings at or above --fail-on; 2 when an input cannot be read.")]
+    Diff(DiffArgs),
 
     /// Print shell completions
     #[command(after_help = "Examples:
@@ -511,6 +533,7 @@ impl Command {
             Command::ExplainUser(a) => a.report.clone(),
             Command::Bundle(a) => a.report.clone(),
             Command::Replay(a) => a.report.clone(),
+            Command::Diff(a) => a.report.clone(),
             Command::Playbooks(PlaybooksCommand::List { format, .. })
             | Command::Playbooks(PlaybooksCommand::Show { format, .. }) => format_only(format),
             Command::Scope(ScopeCommand::Simulate(a)) => format_only(&a.format),
@@ -672,6 +695,21 @@ pub struct ExplainUserArgs {
     pub source: SourceArgs,
     #[command(flatten)]
     pub fetch: FetchArgs,
+    #[command(flatten)]
+    pub audit: AuditArgs,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier run: a snapshot directory, a bundle zip, or a JSON report
+    pub before: PathBuf,
+    /// The later run: a snapshot directory, a bundle zip, or a JSON report
+    pub after: PathBuf,
+    /// Compare tenant data only: do not audit snapshots that come without a report
+    #[arg(long)]
+    pub no_audit: bool,
     #[command(flatten)]
     pub audit: AuditArgs,
     #[command(flatten)]

@@ -68,6 +68,7 @@ async fn dispatch(command: Command, out: &Output) -> CmdResult {
         Command::ExplainUser(a) => crate::commands::explain::run(a, out).await,
         Command::Bundle(a) => crate::commands::bundle::run(a, out).await,
         Command::Replay(a) => crate::commands::replay::run(a, out).await,
+        Command::Diff(a) => crate::commands::diff::run(a, out),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             let mut buf = Vec::new();

@@ -76,7 +76,16 @@ impl Output {
 
     /// Renders the report to stdout and returns the exit code it implies.
     pub fn report(&self, report: &Report) -> Result<i32, String> {
-        let text = crate::render::render(report, self.format, &self.render_options());
+        self.report_with(report, None)
+    }
+
+    /// `report`, with the tenant for formats that draw it (HTML charts).
+    pub fn report_with(
+        &self,
+        report: &Report,
+        tenant: Option<&crate::model::Tenant>,
+    ) -> Result<i32, String> {
+        let text = crate::render::render_with(report, tenant, self.format, &self.render_options());
         self.print(&text)?;
         Ok(report.exit_code(self.fail_on))
     }

@@ -54,6 +54,7 @@ pub fn options(a: &BundleArgs) -> Result<BundleOptions, ToolError> {
         contact: a.contact.clone(),
         steps_taken: a.steps_taken.clone(),
         inputs: None,
+        baseline: a.baseline.clone(),
     })
 }
 
@@ -127,11 +128,12 @@ fn inherit(given: &mut inputs::RunInputs, old: inputs::RunInputs, a: &AuditArgs)
 pub fn report_with_bundle(
     out: &Output,
     report: &crate::report::Report,
+    tenant: Option<&crate::model::Tenant>,
     written: Option<&bundle::BundleWritten>,
     on_stdout: bool,
 ) -> Result<i32, ToolError> {
     let Some(w) = written else {
-        return Ok(out.report(report)?);
+        return Ok(out.report_with(report, tenant)?);
     };
     if out.format == Format::Json {
         let text = crate::render::render(report, out.format, &out.render_options());
@@ -145,7 +147,7 @@ pub fn report_with_bundle(
         out.print(&text)?;
         return Ok(report.exit_code(out.fail_on));
     }
-    let code = out.report(report)?;
+    let code = out.report_with(report, tenant)?;
     let lines = bundle_lines(w);
     if on_stdout && matches!(out.format, Format::Human | Format::Markdown) {
         out.print(&format!("\n{lines}"))?;
@@ -258,7 +260,13 @@ pub async fn run(a: BundleCommandArgs, out: &Output) -> CmdResult {
     .await?;
     opts.inputs = Some(run_inputs(&audit, &a.source)?);
     let written = write(&outcome, &opts).await?;
-    report_with_bundle(out, &outcome.report, Some(&written), true)
+    report_with_bundle(
+        out,
+        &outcome.report,
+        outcome.tenant.as_ref(),
+        Some(&written),
+        true,
+    )
 }
 
 /// Exit 0 when every file matches, 1 on any mismatch (each named), 2 when unreadable.

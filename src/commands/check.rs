@@ -23,7 +23,7 @@ pub async fn test_connection(a: TestConnectionArgs, out: &Output) -> CmdResult {
     )?;
     plan.fetch_tenant = false;
     let outcome = crate::engine::run(plan, &Progress::default()).await?;
-    Ok(out.report(&outcome.report)?)
+    Ok(out.report_with(&outcome.report, outcome.tenant.as_ref())?)
 }
 
 pub async fn check(a: CheckArgs, out: &Output) -> CmdResult {
@@ -68,7 +68,13 @@ pub async fn check(a: CheckArgs, out: &Output) -> CmdResult {
             }
             outcome.report.exit_code(out.fail_on)
         }
-        None => super::bundle::report_with_bundle(out, &outcome.report, written.as_ref(), false)?,
+        None => super::bundle::report_with_bundle(
+            out,
+            &outcome.report,
+            outcome.tenant.as_ref(),
+            written.as_ref(),
+            false,
+        )?,
     };
     Ok(code)
 }

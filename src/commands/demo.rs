@@ -77,7 +77,7 @@ pub async fn run(a: DemoArgs, out: &Output) -> CmdResult {
     .await;
     server.stop().await;
     let (outcome, example) = result?;
-    let code = out.report(&outcome.report)?;
+    let code = out.report_with(&outcome.report, outcome.tenant.as_ref())?;
     if !a.no_bundle {
         let opts = crate::bundle::BundleOptions {
             path: Some(a.bundle_path.clone().unwrap_or_else(std::env::temp_dir)),

@@ -69,12 +69,13 @@ pub async fn run(a: ExplainUserArgs, out: &Output) -> CmdResult {
                 .map_err(|e| ToolError(format!("cannot serialise the trace: {e}")))?
                 + "\n"
         }
+        Format::Html => crate::render::html::explain::render(&trace),
         _ => explain::render::human(&trace),
     };
     out.print(&text)?;
     let threshold = match out.fail_on {
         FailOn::Warn => 1,
-        FailOn::Fail => 2,
+        FailOn::Fail | FailOn::New => 2,
     };
     Ok(
         if !trace.found || trace.verdict.status.rank() >= threshold {

@@ -4,6 +4,7 @@
 pub mod bundle;
 pub mod check;
 pub mod demo;
+pub mod diff;
 pub mod explain;
 pub mod plan;
 pub mod playbooks;

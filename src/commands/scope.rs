@@ -69,10 +69,15 @@ fn simulate_cmd(a: ScopeSimulateArgs, out: &Output) -> CmdResult {
         Format::Csv => render_csv(&sim)?,
         Format::Human => render_table(&filter, &pop, &sim, false),
         Format::Markdown => render_table(&filter, &pop, &sim, true),
-        Format::Junit => {
-            return Err(ToolError(
-                "--format junit is not available for `scope simulate`: use human, json, csv or markdown".into(),
-            ))
+        Format::Junit | Format::Html => {
+            return Err(ToolError(format!(
+            "--format {} is not available for `scope simulate`: use human, json, csv or markdown",
+            if out.format == Format::Html {
+                "html"
+            } else {
+                "junit"
+            }
+        )))
         }
     };
     out.print(&text)?;

@@ -3,6 +3,7 @@
 //! `secret::scrub` before it leaves the process.
 
 pub mod csv;
+pub mod html;
 pub mod human;
 pub mod json;
 pub mod junit;
@@ -21,12 +22,23 @@ pub struct RenderOptions {
 /// Renders `report` for stdout. CSV into a directory (`check --format csv --out DIR`) is
 /// written by the caller with `csv::per_check_files`.
 pub fn render(report: &Report, format: Format, opts: &RenderOptions) -> String {
+    render_with(report, None, format, opts)
+}
+
+/// Like `render`, with the tenant for the formats that draw it (HTML charts).
+pub fn render_with(
+    report: &Report,
+    tenant: Option<&crate::model::Tenant>,
+    format: Format,
+    opts: &RenderOptions,
+) -> String {
     let text = match format {
         Format::Json => json::render(report),
         Format::Human => human::render(report, opts),
         Format::Markdown => markdown::render(report, opts),
         Format::Junit => junit::render(report),
         Format::Csv => csv::all_subjects(report),
+        Format::Html => html::render(report, tenant),
     };
     match crate::secret::scrub_cow(&text) {
         std::borrow::Cow::Borrowed(_) => text,

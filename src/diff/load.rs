@@ -1,0 +1,116 @@
+//! Reading one side of a diff: a JSON report (findings only), a bundle zip (its report.json
+//! and, unless written with --no-snapshot, its snapshot), or a snapshot directory (tenant
+//! data; the `diff` command audits it). Every file goes through `crate::input` so a login
+//! page or a truncated download is named as such.
+
+use super::Side;
+use crate::bundle::archive;
+use crate::report::Report;
+use std::path::Path;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Report,
+    Bundle,
+    Snapshot,
+}
+
+pub fn detect(path: &Path) -> Result<Kind, String> {
+    if path.is_dir() {
+        return Ok(Kind::Snapshot);
+    }
+    let mut head = [0u8; 4];
+    let f =
+        std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let n = std::io::Read::read(&mut &f, &mut head).unwrap_or(0);
+    if n == 4 && (head == *b"PK\x03\x04" || head == *b"PK\x05\x06") {
+        Ok(Kind::Bundle)
+    } else {
+        Ok(Kind::Report)
+    }
+}
+
+/// Parses a JSON report (the `--format json` output or a bundle's report.json).
+pub fn parse_report(bytes: &[u8], what: &str) -> Result<Report, String> {
+    let text = crate::input::decode(bytes).map_err(|e| format!("{what}: {e}"))?;
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        let why = crate::input::diagnose(&text).unwrap_or_else(|| crate::input::json_error(&e));
+        format!("{what} is not a scim-doctor JSON report: {why}")
+    })?;
+    let version = value.get("schema_version").and_then(|v| v.as_str());
+    match version {
+        None => {
+            let why = crate::input::diagnose(&text).unwrap_or_else(|| {
+                "it has no schema_version (for tenant data, give the snapshot directory or the bundle zip)".into()
+            });
+            return Err(format!("{what} is not a scim-doctor JSON report: {why}"));
+        }
+        Some(v) if v.split('.').next() != crate::report::SCHEMA_VERSION.split('.').next() => {
+            return Err(format!(
+                "{what} is a report of schema {v}, this scim-doctor reads {}: compare reports written by the same major version",
+                crate::report::SCHEMA_VERSION
+            ));
+        }
+        _ => {}
+    }
+    serde_json::from_value(value)
+        .map_err(|e| format!("{what} is not a scim-doctor JSON report: {e}"))
+}
+
+pub fn report_file(path: &Path) -> Result<Side, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let report = parse_report(&bytes, &path.display().to_string())?;
+    Ok(Side {
+        path: path.display().to_string(),
+        kind: "report",
+        report: Some(report),
+        tenant: None,
+    })
+}
+
+/// A bundle: report.json, plus the snapshot when the bundle has one.
+pub fn bundle(path: &Path) -> Result<Side, String> {
+    let entries = archive::read_file(path, archive::ReadLimits::default(), &|n| {
+        n == "report.json"
+    })?;
+    let report = match entries.into_iter().next() {
+        Some(e) => {
+            let bytes = e
+                .data
+                .map_err(|err| format!("{}: report.json: {err}", path.display()))?;
+            Some(parse_report(
+                &bytes,
+                &format!("{}: report.json", path.display()),
+            )?)
+        }
+        None => None,
+    };
+    let tenant = match crate::source::snapshot::load_zip(path) {
+        Ok(t) => Some(t),
+        Err(e) if e.to_string().contains("holds no snapshot/") => None,
+        Err(e) => return Err(format!("{e:#}")),
+    };
+    if report.is_none() && tenant.is_none() {
+        return Err(format!(
+            "{} holds neither report.json nor snapshot/: not a scim-doctor bundle",
+            path.display()
+        ));
+    }
+    Ok(Side {
+        path: path.display().to_string(),
+        kind: "bundle",
+        report,
+        tenant,
+    })
+}
+
+/// A snapshot directory without auditing it (`--no-audit`).
+pub fn snapshot(path: &Path) -> Result<Side, String> {
+    let tenant = crate::source::snapshot::load(path).map_err(|e| format!("{e:#}"))?;
+    Ok(Side {
+        path: path.display().to_string(),
+        kind: "snapshot",
+        report: None,
+        tenant: Some(tenant),
+    })
+}
