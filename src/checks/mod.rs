@@ -9,6 +9,7 @@ pub mod duplicates;
 pub mod groups;
 pub mod license;
 pub mod logs;
+pub mod probes;
 pub mod protocol;
 pub mod registry;
 pub mod scope;

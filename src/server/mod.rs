@@ -16,7 +16,7 @@ mod net;
 mod scim;
 mod test_server;
 
-pub use faults::{Drip, EveryNth, Faults, RateLimit, Redirect, RetryAfter};
+pub use faults::{Drip, EveryNth, Faults, PagingFaults, RateLimit, Redirect, RetryAfter};
 pub use net::{start, RunningServer};
 pub use test_server::TestServer;
 

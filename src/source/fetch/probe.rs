@@ -86,7 +86,7 @@ fn change_case(v: &str) -> Option<String> {
 }
 
 /// Picks up to `n` users evenly spread over the tenant (deterministic for a given tenant).
-fn sample<'a>(users: &'a [User], attr: Attr, n: usize) -> Vec<&'a User> {
+fn sample(users: &[User], attr: Attr, n: usize) -> Vec<&User> {
     let candidates: Vec<&User> = users.iter().filter(|u| attr.value(u).is_some()).collect();
     if candidates.len() <= n {
         return candidates;
