@@ -37,9 +37,18 @@ pub struct Outcome {
     pub report: Report,
     pub tenant: Option<Tenant>,
     pub transcript: Transcript,
+    /// Wall time spent getting the tenant (fetch or snapshot load) and running the checks.
+    pub timing: Timing,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Timing {
+    pub load: std::time::Duration,
+    pub checks: std::time::Duration,
 }
 
 pub async fn run(plan: Plan, progress: &Progress) -> anyhow::Result<Outcome> {
+    let started = std::time::Instant::now();
     let mut live: HashMap<String, CheckResult> = HashMap::new();
     let mut tenant: Option<Tenant> = None;
     let mut warnings = Vec::new();
@@ -116,6 +125,8 @@ pub async fn run(plan: Plan, progress: &Progress) -> anyhow::Result<Outcome> {
         }
     }
 
+    let load = started.elapsed();
+    let checks_started = std::time::Instant::now();
     let ctx = Ctx {
         tenant: tenant.as_ref(),
         others: &others,
@@ -129,6 +140,10 @@ pub async fn run(plan: Plan, progress: &Progress) -> anyhow::Result<Outcome> {
         logs: plan.logs.as_ref(),
     };
     let (checks, runs) = run_playbooks(&ctx, &plan.playbooks);
+    let timing = Timing {
+        load,
+        checks: checks_started.elapsed(),
+    };
     let mut report = Report::new(source_info, checks, runs);
     report.warnings = warnings;
     report.tenant = tenant.as_ref().map(|t| Tenancy {
@@ -141,6 +156,7 @@ pub async fn run(plan: Plan, progress: &Progress) -> anyhow::Result<Outcome> {
         report,
         tenant,
         transcript,
+        timing,
     })
 }
 

@@ -16,13 +16,18 @@ pub struct Bar(Option<MultiProgress>);
 #[derive(Clone, Default)]
 pub struct Line(Option<ProgressBar>);
 
-/// `1,494/s`: whole resources per second.
+/// `1,494/s`: whole resources per second, never `1494.1342/s`.
+fn format_rate(per_sec: f64) -> String {
+    let whole = if per_sec.is_finite() {
+        per_sec.max(0.0).round() as u64
+    } else {
+        0
+    };
+    format!("{}/s", HumanCount(whole))
+}
+
 fn rate(state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write) {
-    let _ = write!(
-        w,
-        "{}/s",
-        HumanCount(state.per_sec().max(0.0).round() as u64)
-    );
+    let _ = w.write_str(&format_rate(state.per_sec()));
 }
 
 fn counting_style() -> ProgressStyle {
@@ -99,6 +104,14 @@ impl Line {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rates_are_whole_numbers_with_thousands_separators() {
+        assert_eq!(format_rate(1494.1342), "1,494/s");
+        assert_eq!(format_rate(0.4), "0/s");
+        assert_eq!(format_rate(f64::NAN), "0/s");
+        assert_eq!(format_rate(f64::INFINITY), "0/s");
+    }
 
     #[test]
     fn disabled_lines_do_nothing() {
