@@ -30,8 +30,10 @@ if [ ! -x "$TIME" ]; then
 fi
 
 echo "bench-load: building the release binary and the floor program..." >&2
-cargo build --release --locked --quiet --bin scim-doctor --example floor \
-    --manifest-path "$ROOT/Cargo.toml"
+# Two builds, not one: building the example with the binary would unify dev-dependency
+# features into the binary's build and make scripts/bench-fetch.sh rebuild everything.
+cargo build --release --locked --quiet --bin scim-doctor --manifest-path "$ROOT/Cargo.toml"
+cargo build --release --locked --quiet --example floor --manifest-path "$ROOT/Cargo.toml"
 BIN="$ROOT/target/release/scim-doctor"
 FLOOR="$ROOT/target/release/examples/floor"
 

@@ -52,10 +52,13 @@ fn past_end_page(b: &BehaviourReport) -> CheckResult {
     }
     let mut bad = Vec::new();
     let mut good = Vec::new();
+    let mut unjudged = Vec::new();
     for pe in &b.past_end {
         let p = &pe.probe;
         let what = format!("GET /{}", p.path);
         match (p.status, p.count()) {
+            // No HTTP answer (a bound, the network): nothing learned about paging.
+            (None, _) => unjudged.push(format!("/{}: {}", pe.resource, p.describe())),
             (Some(200), Some(0)) => good.push(format!("/{} answered an empty page", pe.resource)),
             (Some(200), Some(n)) => {
                 let ids = p.ids.as_deref().unwrap_or(&[]);
@@ -84,6 +87,9 @@ fn past_end_page(b: &BehaviourReport) -> CheckResult {
             id,
             "no list was fetched, so no page past the end was asked for",
         );
+    }
+    if bad.is_empty() && good.is_empty() {
+        return CheckResult::skipped(id, format!("no answer to judge: {}", unjudged.join("; ")));
     }
     if bad.is_empty() {
         return CheckResult::pass(
@@ -115,6 +121,12 @@ fn count_parameter(b: &BehaviourReport) -> CheckResult {
     let Some(one) = &b.count_one else {
         return CheckResult::skipped(id, "the count probe was not sent");
     };
+    if one.status.is_none() {
+        return CheckResult::skipped(
+            id,
+            format!("no answer to `count=1` to judge: {}", one.describe()),
+        );
+    }
     let mut fails = Vec::new();
     let mut warns = Vec::new();
     let mut notes = Vec::new();
@@ -137,7 +149,7 @@ fn count_parameter(b: &BehaviourReport) -> CheckResult {
         )),
     }
     let mut all = vec![one];
-    if let Some((max, p)) = &b.count_over_max {
+    if let Some((max, p)) = b.count_over_max.iter().find(|(_, p)| p.status.is_some()) {
         all.push(p);
         match (p.status, p.count()) {
             (Some(200), Some(n)) if n > *max => warns.push(subject(
@@ -214,7 +226,16 @@ fn filter_invalid_rejected(b: &BehaviourReport) -> CheckResult {
     }
     let mut fails = Vec::new();
     let mut warns = Vec::new();
-    for (flt, p) in &b.bad_filters {
+    let judged: Vec<_> = b
+        .bad_filters
+        .iter()
+        .filter(|(_, p)| p.status.is_some())
+        .collect();
+    if judged.is_empty() {
+        let why: Vec<String> = b.bad_filters.iter().map(|(_, p)| p.describe()).collect();
+        return CheckResult::skipped(id, format!("no answer to judge: {}", why.join("; ")));
+    }
+    for (flt, p) in judged {
         let is_invalid_filter = p
             .scim_type
             .as_deref()
@@ -252,7 +273,10 @@ fn filter_invalid_rejected(b: &BehaviourReport) -> CheckResult {
             id,
             format!(
                 "{} malformed filters each got 400 invalidFilter",
-                b.bad_filters.len()
+                b.bad_filters
+                    .iter()
+                    .filter(|(_, p)| p.status.is_some())
+                    .count()
             ),
         );
     };
@@ -281,6 +305,12 @@ fn group_lookup(b: &BehaviourReport) -> CheckResult {
         );
     };
     let p = &g.probe;
+    if p.status.is_none() {
+        return CheckResult::skipped(
+            id,
+            format!("no answer to the lookup to judge: {}", p.describe()),
+        );
+    }
     let filter = crate::source::fetch::probe::eq_filter("displayName", &g.display_name);
     let found = p.ids.as_ref().is_some_and(|ids| ids.contains(&g.id));
     let (status, detail, fix) = if p.status != Some(200) || !found {
@@ -323,4 +353,60 @@ fn group_lookup(b: &BehaviourReport) -> CheckResult {
     );
     r.evidence = evidence([p]);
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::fetch::behaviour::PastEnd;
+
+    fn answered(status: u16, ids: &[&str]) -> ListProbe {
+        ListProbe {
+            path: "Users?startIndex=11&count=10".into(),
+            status: Some(status),
+            ids: Some(ids.iter().map(|s| s.to_string()).collect()),
+            ..Default::default()
+        }
+    }
+
+    fn no_answer() -> ListProbe {
+        ListProbe {
+            error: Some("the budget of 12 requests was spent (raise --max-requests)".into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_probe_without_an_answer_is_skipped_never_failed() {
+        let b = BehaviourReport {
+            past_end: vec![PastEnd {
+                resource: "Users".into(),
+                first_ids: vec!["a".into()],
+                probe: no_answer(),
+            }],
+            count_one: Some(no_answer()),
+            bad_filters: vec![("userName eq".into(), no_answer())],
+            ..Default::default()
+        };
+        for r in results(&b) {
+            assert_eq!(r.status, Status::Skipped, "{}: {}", r.id, r.message);
+        }
+    }
+
+    #[test]
+    fn page_one_again_past_the_end_fails_and_an_empty_page_passes() {
+        let mut b = BehaviourReport {
+            past_end: vec![PastEnd {
+                resource: "Users".into(),
+                first_ids: vec!["a".into(), "b".into()],
+                probe: answered(200, &["a", "b"]),
+            }],
+            ..Default::default()
+        };
+        let r = past_end_page(&b);
+        assert_eq!(r.status, Status::Fail);
+        assert!(r.subjects[0].detail.contains("the first page again"));
+        b.past_end[0].probe = answered(200, &[]);
+        assert_eq!(past_end_page(&b).status, Status::Pass);
+    }
 }
