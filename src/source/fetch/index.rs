@@ -3,7 +3,7 @@
 //!
 //! Page 1 gives `totalResults` and the real page size. The windows after it are planned from
 //! that count but started lazily, at most `2 x --concurrency` ahead of the last page
-//! verified: every page is checked in server order against the ids already received, and
+//! verified at first (growing to 8x as pages verify): every page is checked in server order against the ids already received, and
 //! paging stops at the first proof that going on only hammers the server: a page whose ids
 //! all came before (the server ignores `startIndex`), repeated overlaps (an unstable order),
 //! an empty page while `totalResults` promised more (a count that is too high or keeps
@@ -20,7 +20,7 @@ use super::paging::{
 use super::progress::Line;
 use super::retry::Fetcher;
 use crate::model::ParseIssue;
-use futures::stream::{self, StreamExt};
+use futures::stream::{FuturesOrdered, StreamExt};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -216,47 +216,59 @@ pub async fn list_index<T: Resource + 'static>(
     // only when it is at most `ahead` windows past the last one verified, and `stop` keeps
     // the ones started after paging stopped from sending anything.
     let stop = Arc::new(AtomicBool::new(false));
-    let ahead = f.opts.concurrency.max(1) * 2;
-    let mut pages = stream::iter((0..windows).map(|w| covered_end + w * step))
-        .map(|p| {
-            let (f, resource, label, progress, stop) = (
-                f.clone(),
-                resource.to_string(),
-                label.clone(),
-                progress.clone(),
-                stop.clone(),
-            );
-            let expected = expected_for(p);
-            let task = tokio::spawn(async move {
-                if stop.load(Ordering::SeqCst) {
-                    return Page {
-                        skipped: true,
-                        ..Page::empty(p)
-                    };
-                }
-                let page = fetch_window::<T>(&f, &resource, p, step, expected, &label).await;
-                progress.inc(page.items.len());
-                page
-            });
-            // A task that died is a lost page, reported like any other, never dropped.
-            async move {
-                task.await.unwrap_or_else(|e| Page {
-                    error: Some(format!(
-                        "page at startIndex={p}: the fetch task failed ({e})"
-                    )),
+    let start_window = |p: usize| {
+        let (f, resource, label, progress, stop) = (
+            f.clone(),
+            resource.to_string(),
+            label.clone(),
+            progress.clone(),
+            stop.clone(),
+        );
+        let expected = expected_for(p);
+        let task = tokio::spawn(async move {
+            if stop.load(Ordering::SeqCst) {
+                return Page {
+                    skipped: true,
                     ..Page::empty(p)
-                })
+                };
             }
-        })
-        .buffered(ahead);
-
+            let page = fetch_window::<T>(&f, &resource, p, step, expected, &label).await;
+            progress.inc(page.items.len());
+            page
+        });
+        // A task that died is a lost page, reported like any other, never dropped.
+        async move {
+            task.await.unwrap_or_else(|e| Page {
+                error: Some(format!(
+                    "page at startIndex={p}: the fetch task failed ({e})"
+                )),
+                ..Page::empty(p)
+            })
+        }
+    };
+    // The look-ahead grows with every page verified, from 2x to 8x --concurrency: a broken
+    // server is caught within the first few pages, a healthy one keeps every permit busy
+    // even when one page is slow (pages are verified in order).
+    let c = f.opts.concurrency.max(1);
+    let mut pages = FuturesOrdered::new();
+    let mut next_window = 0usize;
+    let mut verified = 0usize;
     let mut lost = Vec::new();
     let mut last_full = n1 > 0 && n1 >= step;
     let mut repeated = false;
     // A short window is a gap only when a later window still had resources; short windows
     // at the end just mean totalResults promised more than there was.
     let mut pending_short: Vec<String> = Vec::new();
-    while let Some(page) = pages.next().await {
+    loop {
+        let ahead = (2 * c + verified).min(8 * c);
+        while next_window < windows && pages.len() < ahead && !stop.load(Ordering::SeqCst) {
+            pages.push_back(start_window(covered_end + next_window * step));
+            next_window += 1;
+        }
+        let Some(page) = pages.next().await else {
+            break;
+        };
+        verified += 1;
         if page.skipped {
             continue;
         }
