@@ -243,9 +243,12 @@ fn pagination_consistency_positive_unstable_order_is_stopped_after_a_few_overlap
         "{report}"
     );
     assert_eq!(report["tenant"]["complete"], false);
-    // 10,025 pages announced; a few overlapping ones are proof enough.
+    // 10,025 pages announced. Overlaps stop it early; at the latest, after 25 pages of 10
+    // every one of the 250 ids has been seen and the next page is a pure repeat: 25 pages,
+    // plus at most the 32-page look-ahead (8 x --concurrency 4), plus the ~10 connection
+    // and probe requests.
     assert!(
-        list_requests(&server, "Users") <= 40,
+        list_requests(&server, "Users") <= 70,
         "{:?}",
         server.requests()
     );
