@@ -72,6 +72,7 @@ fn tenant(n: usize, after: bool) -> Tenant {
             value: u.id.clone(),
             kind: Some("User".into()),
             display: None,
+            reference: None,
         });
     }
     for (g, members) in members.into_iter().enumerate() {
@@ -171,6 +172,7 @@ fn main() {
             no_tenant_reason: None,
             scope: None,
             logs: None,
+            idp: None,
         };
         let (checks, runs) = scim_doctor::engine::run_playbooks(&ctx, &playbooks);
         scim_doctor::report::Report::new(

@@ -40,9 +40,18 @@ pub struct Outcome {
     pub report: Report,
     pub tenant: Option<Tenant>,
     pub transcript: Transcript,
+    /// Wall time spent getting the tenant (fetch or snapshot load) and running the checks.
+    pub timing: Timing,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Timing {
+    pub load: std::time::Duration,
+    pub checks: std::time::Duration,
 }
 
 pub async fn run(plan: Plan, progress: &Progress) -> anyhow::Result<Outcome> {
+    let started = std::time::Instant::now();
     let mut live: HashMap<String, CheckResult> = HashMap::new();
     let mut tenant: Option<Tenant> = None;
     let mut warnings = Vec::new();
@@ -125,6 +134,8 @@ pub async fn run(plan: Plan, progress: &Progress) -> anyhow::Result<Outcome> {
         }
     }
 
+    let load = started.elapsed();
+    let checks_started = std::time::Instant::now();
     let ctx = Ctx {
         tenant: tenant.as_ref(),
         others: &others,
@@ -139,6 +150,10 @@ pub async fn run(plan: Plan, progress: &Progress) -> anyhow::Result<Outcome> {
         idp: plan.idp.as_ref(),
     };
     let (checks, runs) = run_playbooks(&ctx, &plan.playbooks);
+    let timing = Timing {
+        load,
+        checks: checks_started.elapsed(),
+    };
     let mut report = Report::new(source_info, checks, runs);
     if let Some(idp) = &plan.idp {
         warnings.extend(idp.notes.iter().cloned());
@@ -149,6 +164,7 @@ pub async fn run(plan: Plan, progress: &Progress) -> anyhow::Result<Outcome> {
         report,
         tenant,
         transcript,
+        timing,
     })
 }
 

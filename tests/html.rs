@@ -51,6 +51,9 @@ fn report(checks: Vec<CheckResult>) -> Report {
         groups: 0,
         complete: true,
         notes: vec![],
+        read: 2,
+        dropped: 0,
+        merged: 0,
     });
     r
 }

@@ -462,3 +462,34 @@ fn scim2_server_replay_entra_and_okta_leave_the_tenant_identical() {
         );
     }
 }
+
+#[test]
+fn scim2_server_behaviour_probes_pass_against_an_independent_server() {
+    let Some(server) = start() else { return };
+    seed(&server.base_url);
+    let live = run_json(doctor().args([
+        "check",
+        "--base-url",
+        &server.base_url,
+        "--format",
+        "json",
+        "--page-size",
+        "9",
+    ]));
+    // Each probe of issue 13, against a server that behaves: past the end, count,
+    // malformed filters, Entra's group lookup, and the 401 challenge.
+    for id in [
+        "past-end-page",
+        "count-parameter",
+        "filter-invalid-rejected",
+        "group-lookup-excludes-members",
+        "http-auth",
+    ] {
+        assert_eq!(
+            check(&live, id)["status"],
+            "pass",
+            "{id}: {}",
+            check(&live, id)
+        );
+    }
+}

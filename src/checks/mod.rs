@@ -17,6 +17,7 @@ pub mod mapping;
 pub mod mapping_target;
 pub mod okta_assignment;
 pub mod okta_logs;
+pub mod probes;
 pub mod protocol;
 pub mod registry;
 pub mod scope;

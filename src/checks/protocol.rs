@@ -35,8 +35,9 @@ pub const OKTA_TIMEOUT_MS: u64 = 60_000;
 /// Evidence exchanges kept per check.
 const EVIDENCE_KEPT: usize = 5;
 
+/// The fetch's own checks, then the deliberate probes' (`checks::probes`).
 pub fn results(r: &FetchReport) -> Vec<CheckResult> {
-    vec![
+    let mut out = vec![
         pagination_consistency(r),
         page_size_cap(r),
         filter_eq(FILTER_USERNAME_EQ, "userName", &r.username),
@@ -44,7 +45,9 @@ pub fn results(r: &FetchReport) -> Vec<CheckResult> {
         latency(r),
         rate_limited(r),
         fetch_complete(r),
-    ]
+    ];
+    out.extend(super::probes::results(&r.behaviour));
+    out
 }
 
 fn listed(r: &FetchReport) -> Vec<&PagingReport> {
@@ -139,6 +142,20 @@ fn pagination_consistency(r: &FetchReport) -> CheckResult {
                 format!("page {rep}"),
             ));
         }
+        if let Some(why) = &p.stopped_early {
+            problems.push(format!("/{res} paging was stopped early"));
+            subjects.push(item(
+                format!("/{res} paging"),
+                format!("stopped after {} requests: {why}", p.pages),
+            ));
+        }
+        if let Some((first, then)) = p.total_drift {
+            problems.push(format!("/{res} totalResults changed while paging"));
+            subjects.push(item(
+                format!("/{res} totalResults"),
+                format!("page 1 said totalResults {first}, a later page said {then}: the end of the list cannot be planned"),
+            ));
+        }
         for gap in &p.gaps {
             problems.push(format!("/{res} has short pages"));
             subjects.push(item(
@@ -184,6 +201,9 @@ fn paging_data(p: &PagingReport) -> serde_json::Value {
         "requests": p.pages,
         "zero_based": p.zero_based,
         "duplicates": p.duplicates.len(),
+        "overlapping_pages": p.overlapping_pages,
+        "stopped_early": p.stopped_early,
+        "total_drift": p.total_drift.map(|(a, b)| [a, b]),
     })
 }
 
@@ -194,6 +214,22 @@ fn page_size_cap(r: &FetchReport) -> CheckResult {
         return CheckResult::skipped(
             id,
             "no list page could be fetched, so the page size could not be observed",
+        );
+    }
+    // A server that ignores `count` serves its own page size to every request: that is not
+    // a cap, and advertising a limit would not help (`count-parameter` reports it).
+    let ignores_count = r
+        .behaviour
+        .count_one
+        .as_ref()
+        .and_then(|p| p.count().filter(|_| p.status == Some(200)))
+        .filter(|&n| n > 1);
+    if let Some(n) = ignores_count {
+        return CheckResult::skipped(
+            id,
+            format!(
+                "not judged: the server ignores `count` (count=1 returned {n}), which is not a cap; see count-parameter (paging followed the pages it served)"
+            ),
         );
     }
     let mut subjects = Vec::new();
@@ -553,6 +589,11 @@ mod tests {
             .into_iter()
             .map(|r| r.id)
             .collect();
-        assert_eq!(ids, IDS.to_vec());
+        let expected: Vec<&str> = IDS
+            .iter()
+            .chain(super::super::probes::IDS.iter())
+            .copied()
+            .collect();
+        assert_eq!(ids, expected);
     }
 }

@@ -83,6 +83,10 @@ pub fn registry() -> Vec<CheckDef> {
         "latency" => Area::Protocol,
         "rate-limited" => Area::Protocol,
         "fetch-complete" => Area::Protocol,
+        "past-end-page" => Area::Protocol,
+        "count-parameter" => Area::Protocol,
+        "filter-invalid-rejected" => Area::Protocol,
+        "group-lookup-excludes-members" => Area::Protocol,
     ];
     all.extend(tenant_checks());
     all.push(CheckDef {

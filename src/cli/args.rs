@@ -181,6 +181,10 @@ pub struct FetchArgs {
     /// Stop after this many pages per resource type (the data is then marked incomplete)
     #[arg(long, default_value_t = 100_000, value_name = "N")]
     pub max_pages: usize,
+    /// Stop after this many requests in all (the data is then marked incomplete) [default:
+    /// 5x the pages the tenant needs, plus room for discovery and probes]
+    #[arg(long, value_name = "N")]
+    pub max_requests: Option<usize>,
     /// Overall deadline for the fetch, in seconds (the data is then marked incomplete)
     #[arg(long, default_value_t = 1800, value_name = "SECS")]
     pub deadline: u64,
@@ -215,6 +219,7 @@ impl Default for FetchArgs {
             concurrency: 4,
             page_size: None,
             max_pages: 100_000,
+            max_requests: None,
             deadline: 1800,
             max_body_mib: 64,
             retries: 5,

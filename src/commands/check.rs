@@ -52,6 +52,12 @@ pub async fn check(a: CheckArgs, out: &Output) -> CmdResult {
         enabled: out.progress,
     };
     let outcome = crate::engine::run(plan, &progress).await?;
+    // One line for scripts (scripts/bench-load.sh reads it): where the time went.
+    out.debug(&format!(
+        "timing: load {:.3} s, checks {:.3} s",
+        outcome.timing.load.as_secs_f64(),
+        outcome.timing.checks.as_secs_f64()
+    ));
     // Bundle first (issue 12): the JSON report then says where it went (`bundle`).
     let written = match &bundle_opts {
         Some(opts) => Some(super::bundle::write(&outcome, opts).await?),

@@ -21,10 +21,14 @@ pub fn fetch_options(f: &FetchArgs) -> Result<FetchOptions, ToolError> {
     if f.max_pages == 0 {
         return Err(ToolError("--max-pages must be at least 1".into()));
     }
+    if f.max_requests == Some(0) {
+        return Err(ToolError("--max-requests must be at least 1".into()));
+    }
     Ok(FetchOptions {
         concurrency: f.concurrency,
         page_size: f.page_size,
         max_pages: f.max_pages,
+        max_requests: f.max_requests,
         deadline: Duration::from_secs(f.deadline.max(1)),
         retries: f.retries,
         probe_sample: f.probe_sample,

@@ -120,6 +120,7 @@ pub async fn run(a: ReplayArgs, out: &Output) -> CmdResult {
             report,
             tenant: None,
             transcript,
+            timing: Default::default(),
         };
         super::bundle::write_and_announce(&outcome, &opts, out).await?;
     }

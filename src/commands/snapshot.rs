@@ -31,6 +31,36 @@ fn check_out_dir(out: &std::path::Path) -> Result<(), ToolError> {
     Ok(())
 }
 
+/// The test-connection report of the steps that ran, exactly as `test-connection` shows it.
+fn connection_report(
+    client: &crate::source::http::HttpClient,
+    results: Vec<crate::findings::CheckResult>,
+) -> crate::report::Report {
+    use crate::report::{PlaybookRun, Report, SourceInfo, SourceKind};
+    let ep = &client.endpoint;
+    let status = results
+        .iter()
+        .map(|r| r.status)
+        .max_by_key(|s| s.rank())
+        .unwrap_or(crate::findings::Status::Pass);
+    let run = PlaybookRun {
+        id: "test-connection".into(),
+        title: "Test connection fails".into(),
+        status,
+        checks: results.iter().map(|r| r.id.clone()).collect(),
+    };
+    Report::new(
+        SourceInfo {
+            kind: SourceKind::Live,
+            label: ep.host(),
+            base_url: Some(crate::secret::scrub(ep.base_url.as_str())),
+            insecure: ep.insecure,
+        },
+        results,
+        vec![run],
+    )
+}
+
 pub async fn run(a: SnapshotArgs, out: &Output) -> CmdResult {
     if a.endpoint.base_url().is_none() {
         return Err(ToolError(
@@ -44,8 +74,24 @@ pub async fn run(a: SnapshotArgs, out: &Output) -> CmdResult {
         out.warn("TLS certificate verification was disabled with --insecure");
     }
     let base_url = client.endpoint.base_url.to_string();
-    // No connection playbook here: the snapshot is about the data, and every request it
-    // saves counts on large tenants. When nothing can be fetched, test-connection says why.
+    // The connection steps first, a handful of requests: against a closed port, a wrong
+    // URL or a sign-in page they give test-connection's diagnosis at once, instead of
+    // retrying page requests that cannot succeed.
+    let conn = crate::connection::run(&client).await;
+    if !conn.proceed {
+        let failed = conn.failed_step.clone().unwrap_or_default();
+        let step = conn.results.iter().find(|r| r.id == failed);
+        let why = step.map(|r| r.message.clone()).unwrap_or_default();
+        let status = step
+            .and_then(|r| r.evidence.first())
+            .and_then(|e| e.status)
+            .map(|s| format!(" (HTTP {s})"))
+            .unwrap_or_default();
+        out.report(&connection_report(&client, conn.results))?;
+        return Err(ToolError(format!(
+            "nothing fetched: the connection failed at `{failed}`{status}: {why} (the report above is what `scim-doctor test-connection` says)"
+        )));
+    }
     let progress = Progress {
         enabled: out.progress,
     };

@@ -235,6 +235,25 @@ fn judge_auth(
                     )
                     .with_data(data),
                 )
+            } else if anon_status == Some(401)
+                && matches!(auth, Auth::Bearer(_) | Auth::Basic { .. })
+                && anonymous.and_then(Probe::response).and_then(www_authenticate).is_none()
+            {
+                // RFC 6750 §3 (bearer), RFC 7617 (basic), RFC 9110 §11.6.1: a 401 says how to
+                // authenticate. An API-key header scheme has no standard challenge.
+                StepOutcome::soft(
+                    CheckResult::new(
+                        "http-auth",
+                        Status::Warn,
+                        format!(
+                            "credentials accepted ({sent}), but the 401 to GET {url} without credentials carries no WWW-Authenticate header (expected e.g. `Bearer realm=\"...\"`, RFC 6750 §3)"
+                        ),
+                    )
+                    .with_remediation(
+                        "send `WWW-Authenticate: Bearer` (or `Basic`) with every 401: without it clients and support engineers cannot tell a wrong scheme from a wrong or expired token",
+                    )
+                    .with_data(data),
+                )
             } else {
                 StepOutcome::soft(
                     CheckResult::pass(
@@ -434,6 +453,31 @@ mod tests {
             "{}",
             out.result.remediation
         );
+    }
+
+    #[test]
+    fn a_401_without_www_authenticate_warns_for_bearer_but_not_for_an_api_key() {
+        let ok = probe(200, "application/scim+json", "{}", None);
+        let bare = probe(401, "application/scim+json", "{}", None);
+        let out = judge_auth(&bearer(), &[], &ok, Some(&bare), 30);
+        assert_eq!(out.result.status, Status::Warn, "{}", out.result.message);
+        assert!(out.result.message.contains("no WWW-Authenticate header"));
+        let challenged = probe(
+            401,
+            "application/scim+json",
+            "{}",
+            Some("Bearer realm=\"x\""),
+        );
+        let out = judge_auth(&bearer(), &[], &ok, Some(&challenged), 30);
+        assert_eq!(out.result.status, Status::Pass, "{}", out.result.message);
+        let key = judge_auth(
+            &Auth::None,
+            &["X-API-Key".to_string()],
+            &ok,
+            Some(&bare),
+            30,
+        );
+        assert_eq!(key.result.status, Status::Pass, "{}", key.result.message);
     }
 
     #[test]

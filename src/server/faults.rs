@@ -141,6 +141,26 @@ pub struct Faults {
     pub non_utf8: bool,
     /// Pad JSON bodies with this many MiB of whitespace (still valid JSON, just huge).
     pub oversized_mib: usize,
+    /// Read-only paging and query faults (issue 13), kept apart from the transport faults.
+    pub paging: PagingFaults,
+}
+
+/// How a broken server pages and queries: each knob is one real-world misbehaviour that
+/// a client must notice within a few requests instead of paging forever.
+#[derive(Debug, Clone, Default)]
+pub struct PagingFaults {
+    /// `totalResults` grows by 1,000 with every list request answered (a count that never
+    /// settles: a client re-planning from it never reaches the end).
+    pub growing_total: bool,
+    /// `nextCursor` always points at the second page, so cursor paging loops.
+    pub repeat_cursor: bool,
+    /// Serve this many resources per page whatever `count` asks (a framework that ignores
+    /// `count`; not a cap: `count=1` gets this many too).
+    pub ignore_count: Option<usize>,
+    /// A malformed filter gets 500 instead of 400 `invalidFilter`.
+    pub bad_filter_500: bool,
+    /// `excludedAttributes` is ignored (Entra's group lookup then downloads every member).
+    pub ignore_excluded_attributes: bool,
 }
 
 pub(crate) fn prefix_matches(prefix: &str, path_and_query: &str) -> bool {

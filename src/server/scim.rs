@@ -152,6 +152,11 @@ fn selection(
             Ok(Selection::Filtered(f))
         }
         Err(_) if faults.bad_filter_empty => Ok(Selection::Nothing),
+        Err(_) if faults.paging.bad_filter_500 => Err(error(
+            500,
+            None,
+            "internal server error while evaluating the filter",
+        )),
         Err(detail) => Err(error(400, Some("invalidFilter"), detail)),
     }
 }
@@ -261,12 +266,24 @@ fn page(shared: &Shared, query: &Query, total: usize, item: impl Fn(usize) -> Va
     let mut count = requested
         .map(|c| c.max(0) as usize)
         .unwrap_or(cfg.page_size());
+    // The generated ServiceProviderConfig advertises `filter.maxResults` = the page size:
+    // a well-behaved server never returns more than it advertises (RFC 7643 §5).
+    count = count.min(cfg.page_size());
     if let Some(cap) = cfg.max_page_size {
         count = count.min(cap);
     }
+    if let Some(fixed) = faults.paging.ignore_count {
+        count = fixed;
+    }
     let mut body = Map::new();
     body.insert("schemas".into(), json!([LIST_RESPONSE_SCHEMA]));
-    let reported_total = (total as i64 + faults.total_results_delta).max(0);
+    let mut reported_total = (total as i64 + faults.total_results_delta).max(0);
+    if faults.paging.growing_total {
+        let n = shared
+            .list_requests
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        reported_total += 1000 * (n as i64 + 1);
+    }
     if !faults.omit_total_results {
         body.insert("totalResults".into(), Value::from(reported_total));
     }
@@ -281,7 +298,12 @@ fn page(shared: &Shared, query: &Query, total: usize, item: impl Fn(usize) -> Va
             match offset {
                 Some(o) if o <= total => {
                     if o + count < total {
-                        body.insert("nextCursor".into(), Value::from(encode_cursor(o + count)));
+                        let next = if faults.paging.repeat_cursor {
+                            count
+                        } else {
+                            o + count
+                        };
+                        body.insert("nextCursor".into(), Value::from(encode_cursor(next)));
                     }
                     if o > 0 {
                         body.insert(
@@ -320,7 +342,11 @@ fn page(shared: &Shared, query: &Query, total: usize, item: impl Fn(usize) -> Va
         }
     };
     let end = offset.saturating_add(count).min(total);
-    let excluded = excluded(query);
+    let excluded = if faults.paging.ignore_excluded_attributes {
+        Vec::new()
+    } else {
+        excluded(query)
+    };
     // Unstable order: each list request sees the resources rotated by a different amount, so
     // pages of one walk overlap and leave gaps (what a server without a sort key does).
     let shift = if faults.unstable_order && total > 0 {

@@ -4,6 +4,8 @@
 //! filter probes (`probe`). What the fetch observed becomes the protocol checks
 //! (`checks::protocol`). Partial data is kept and marked incomplete, never dropped.
 
+pub mod behaviour;
+pub mod index;
 pub mod paging;
 pub mod probe;
 pub mod progress;
@@ -24,6 +26,9 @@ pub struct FetchOptions {
     pub concurrency: usize,
     pub page_size: Option<usize>,
     pub max_pages: usize,
+    /// `--max-requests`: a hard bound on every request of the fetch. `None` lets the budget
+    /// grow with the tenant (`retry::Budget`).
+    pub max_requests: Option<usize>,
     pub deadline: std::time::Duration,
     pub retries: u32,
     pub probe_sample: usize,
@@ -35,6 +40,7 @@ impl Default for FetchOptions {
             concurrency: 4,
             page_size: None,
             max_pages: 100_000,
+            max_requests: None,
             deadline: std::time::Duration::from_secs(1800),
             retries: 5,
             probe_sample: 5,
@@ -67,6 +73,10 @@ pub struct FetchReport {
     pub stats: RequestStats,
     pub username: ProbeOutcome,
     pub externalid: ProbeOutcome,
+    /// The deliberate paging and query probes.
+    pub behaviour: behaviour::BehaviourReport,
+    /// Requests sent and the budget they were allowed (`--max-requests` or the default).
+    pub budget: (usize, usize),
     pub concurrency: usize,
     pub elapsed: Duration,
     /// Discovery documents that could not be fetched (not fatal).
@@ -116,6 +126,21 @@ pub fn plan_page_size(opts: &FetchOptions, spc: Option<&Value>) -> (usize, Strin
         }
         _ => (DEFAULT_PAGE_SIZE, "the default".into()),
     }
+}
+
+/// The page maximum the server advertises (`pagination.maxPageSize`, else
+/// `filter.maxResults`), as it says it.
+pub fn advertised_max(spc: Option<&Value>) -> Option<usize> {
+    let spc = spc?;
+    lookup(spc, "pagination")
+        .and_then(|p| lookup(p, "maxPageSize"))
+        .and_then(as_usize)
+        .or_else(|| {
+            lookup(spc, "filter")
+                .and_then(|f| lookup(f, "maxResults"))
+                .and_then(as_usize)
+        })
+        .filter(|&n| n > 0)
 }
 
 /// Cursor paging when the server advertises it and prefers it (or offers nothing else):
@@ -178,11 +203,11 @@ async fn list<T: paging::Resource + 'static>(
     method: Method,
     size: usize,
     from: &str,
-    bar: &progress::Bar,
+    line: progress::Line,
 ) -> Listing<T> {
     match method {
-        Method::Index => paging::list_index(f, resource, size, from, bar).await,
-        Method::Cursor => paging::list_cursor(f, resource, size, from, bar).await,
+        Method::Index => index::list_index(f, resource, size, from, &line).await,
+        Method::Cursor => paging::list_cursor(f, resource, size, from, &line).await,
     }
 }
 
@@ -220,8 +245,8 @@ pub async fn fetch_with_report(
 
     // Both lists at once: the shared --concurrency bound keeps the server's load the same.
     let (users, groups): (Listing<User>, Listing<Group>) = futures::join!(
-        list(&f, "Users", method, size, &from, &bar),
-        list(&f, "Groups", method, size, &from, &bar)
+        list(&f, "Users", method, size, &from, bar.line("users")),
+        list(&f, "Groups", method, size, &from, bar.line("groups"))
     );
     bar.finish();
 
@@ -268,12 +293,26 @@ pub async fn fetch_with_report(
     report.users = users.report;
     report.groups = groups.report;
 
-    let (username, externalid) = futures::join!(
+    let listed: Vec<behaviour::Listed> = [&report.users, &report.groups]
+        .into_iter()
+        .filter(|p| p.unsupported.is_none() && p.first_page.is_some())
+        .map(|p| behaviour::Listed {
+            resource: &p.resource,
+            end: p.total_results.unwrap_or(p.received),
+            first_ids: p.first_ids.clone(),
+            page_size: size,
+            by_cursor: p.method == Method::Cursor,
+        })
+        .collect();
+    let (username, externalid, behaviour) = futures::join!(
         probe::probe(&f, &tenant.users, Attr::UserName, opts.probe_sample),
-        probe::probe(&f, &tenant.users, Attr::ExternalId, opts.probe_sample)
+        probe::probe(&f, &tenant.users, Attr::ExternalId, opts.probe_sample),
+        behaviour::probe(&f, &tenant, &listed, advertised_max(spc.as_ref()))
     );
     report.username = username;
     report.externalid = externalid;
+    report.behaviour = behaviour;
+    report.budget = f.budget();
 
     report.stats = f.stats();
     report.elapsed = f.started.elapsed();

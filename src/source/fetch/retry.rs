@@ -7,6 +7,7 @@ use super::FetchOptions;
 use crate::findings::Exchange;
 use crate::source::http::{HttpClient, Response, TransportError};
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -30,6 +31,9 @@ pub enum FetchError {
     TooLarge(u64),
     /// A failure that retrying cannot fix.
     Transport(String),
+    /// The request budget (`--max-requests`, or the default that grows with the tenant)
+    /// was spent: the number of requests allowed.
+    Budget(usize),
 }
 
 impl FetchError {
@@ -43,6 +47,9 @@ impl FetchError {
                 format!("the response was larger than {cap} bytes (raise --max-body-mib)")
             }
             FetchError::Transport(e) => e.clone(),
+            FetchError::Budget(n) => {
+                format!("the budget of {n} requests was spent (raise --max-requests)")
+            }
         }
     }
 }
@@ -80,6 +87,47 @@ pub struct Fetcher {
     pause_until: Mutex<Option<Instant>>,
     /// Requests in flight at once, across everything the fetch does (`--concurrency`).
     permits: tokio::sync::Semaphore,
+    budget: Budget,
+}
+
+/// How many requests the fetch may send. With `--max-requests N` that is N, full stop.
+/// Without it the budget starts at what discovery and the probes need and grows by
+/// `PER_PAGE_ALLOWANCE` for every page a listing's totalResults says it needs: generous
+/// for a healthy server (retries included), yet a server that never stops paging is cut
+/// off instead of being hammered.
+pub struct Budget {
+    fixed: bool,
+    limit: AtomicUsize,
+    spent: AtomicUsize,
+}
+
+/// Requests allowed per page a listing needs, when `--max-requests` is not given.
+pub const PER_PAGE_ALLOWANCE: usize = 5;
+
+impl Budget {
+    fn new(opts: &FetchOptions) -> Self {
+        let (fixed, limit) = match opts.max_requests {
+            Some(n) => (true, n),
+            // Discovery, the first pages, the 0-based and behaviour probes, the filter probes.
+            None => (false, 100 + 6 * opts.probe_sample),
+        };
+        Budget {
+            fixed,
+            limit: AtomicUsize::new(limit),
+            spent: AtomicUsize::new(0),
+        }
+    }
+
+    /// Takes one request from the budget; false when it is spent.
+    fn take(&self) -> Result<(), usize> {
+        let limit = self.limit.load(Ordering::SeqCst);
+        let spent = self.spent.fetch_add(1, Ordering::SeqCst);
+        if spent >= limit {
+            self.spent.fetch_sub(1, Ordering::SeqCst);
+            return Err(limit);
+        }
+        Ok(())
+    }
 }
 
 fn retryable_status(s: u16) -> bool {
@@ -150,8 +198,32 @@ impl Fetcher {
             stats: Mutex::new(RequestStats::default()),
             pause_until: Mutex::new(None),
             permits: tokio::sync::Semaphore::new(opts.concurrency.max(1)),
+            budget: Budget::new(&opts),
             opts,
         }
+    }
+
+    /// Grows the default budget by `PER_PAGE_ALLOWANCE` for each of `pages` pages a listing
+    /// needs (a no-op under `--max-requests`).
+    pub fn allow_pages(&self, pages: usize) {
+        if !self.budget.fixed {
+            self.budget
+                .limit
+                .fetch_add(pages.saturating_mul(PER_PAGE_ALLOWANCE), Ordering::SeqCst);
+        }
+    }
+
+    /// Requests sent so far and the current limit.
+    pub fn budget(&self) -> (usize, usize) {
+        (
+            self.budget.spent.load(Ordering::SeqCst),
+            self.budget.limit.load(Ordering::SeqCst),
+        )
+    }
+
+    pub fn budget_spent(&self) -> bool {
+        let (spent, limit) = self.budget();
+        spent >= limit
     }
 
     pub fn remaining(&self) -> Duration {
@@ -213,6 +285,7 @@ impl Fetcher {
             if remaining.is_zero() {
                 return Err(FetchError::Deadline);
             }
+            self.budget.take().map_err(FetchError::Budget)?;
             let send = async {
                 // The semaphore is never closed, so acquiring cannot fail.
                 let _permit = self.permits.acquire().await.ok();
