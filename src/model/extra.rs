@@ -27,6 +27,11 @@ impl Extra {
             .map(|s| Extra(s.into_boxed_str()))
     }
 
+    /// Keeps JSON text of an object as it is (the streaming reader builds it compact).
+    pub fn from_text(text: String) -> Extra {
+        Extra(text.into_boxed_str())
+    }
+
     /// The attributes as a JSON object (empty if the text were ever unreadable).
     pub fn map(&self) -> Map<String, Value> {
         if self.0.is_empty() {

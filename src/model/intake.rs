@@ -3,8 +3,9 @@
 //! `DuplicateId` when its id was already read). Nothing is dropped without a record, and
 //! `Tenant::read` counts everything, so `Tenant::accounted` always holds.
 
-use super::kind::{declared_kind, kind_by_shape, Kind};
-use super::{parse_group, parse_user, ParseIssue, Tenant};
+use super::kind::{declared_kind_of, Kind};
+use super::seed::Fields;
+use super::{group_from_fields, user_from_fields, ParseIssue, Tenant};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -105,24 +106,38 @@ impl<'t> Intake<'t> {
             .push(ParseIssue::new(kind, position, problem));
     }
 
-    /// Takes one resource. `hint` is the kind its file implies (`Users.json`), if any.
+    /// Takes one resource held as a `Value` (the live fetch). `hint` is the kind its file
+    /// implies (`Users.json`), if any.
     pub fn add(&mut self, value: Value, hint: Option<Kind>, position: &str) {
+        self.add_fields(Fields::from_value(value), hint, || position.to_string());
+    }
+
+    /// Takes one resource as `ResourceSeed` read it. `position` is only called when the
+    /// resource is reported (a million positions are not worth writing out).
+    pub fn add_fields(&mut self, f: Fields, hint: Option<Kind>, position: impl Fn() -> String) {
         self.tenant.read += 1;
-        let declared = match &value {
-            Value::Object(map) => {
-                declared_kind(map).map(|k| k.or(hint).or_else(|| kind_by_shape(map)))
-            }
-            _ => Ok(hint),
+        let declared = if f.not_object.is_some() {
+            Ok(hint)
+        } else {
+            declared_kind_of(f.schemas_for_kind.as_ref(), f.resource_type.as_deref()).map(|k| {
+                k.or(hint).or(if f.user_name.is_some() {
+                    Some(Kind::User)
+                } else if f.members.is_some() {
+                    Some(Kind::Group)
+                } else {
+                    None
+                })
+            })
         };
         let kind = match declared {
             Ok(Some(k)) => k,
             Ok(None) => {
                 let mut issue = ParseIssue::new(
                     "resource",
-                    position,
+                    &position(),
                     "cannot tell whether this is a user or a group: no `schemas`, no `meta.resourceType`, no `userName` or `members`, and the file name does not say",
                 );
-                issue.name = value.get("id").map(|id| format!("id {id}"));
+                issue.name = f.id.as_ref().map(|id| format!("id {id}"));
                 self.tenant.parse_issues.push(issue);
                 return;
             }
@@ -130,24 +145,26 @@ impl<'t> Intake<'t> {
                 let kind = hint.map_or("resource", Kind::as_str);
                 self.tenant
                     .parse_issues
-                    .push(ParseIssue::new(kind, position, why));
+                    .push(ParseIssue::new(kind, &position(), why));
                 return;
             }
         };
         if hint.is_some_and(|h| h != kind) {
             self.moved += 1;
         }
+        // The position names a resource only when it is reported; the parse functions take
+        // it as text, so pass a placeholder and fill it in on error.
         match kind {
             Kind::User => {
                 self.users_seen = true;
-                match parse_user(value, position) {
+                match user_from_fields(f, "") {
                     Ok(u) => match self.users.get(&u.id, |i| &self.tenant.users[i].id) {
                         Some(i) => {
                             let differs = self.tenant.users[i] != u;
                             self.tenant.duplicates.push(DuplicateId {
                                 kind: "user".into(),
                                 id: u.id,
-                                position: position.to_string(),
+                                position: position(),
                                 differs,
                             });
                         }
@@ -156,19 +173,22 @@ impl<'t> Intake<'t> {
                             self.tenant.users.push(u);
                         }
                     },
-                    Err(e) => self.tenant.parse_issues.push(e),
+                    Err(mut e) => {
+                        e.position = position();
+                        self.tenant.parse_issues.push(e)
+                    }
                 }
             }
             Kind::Group => {
                 self.groups_seen = true;
-                match parse_group(value, position) {
+                match group_from_fields(f, "") {
                     Ok(g) => match self.groups.get(&g.id, |i| &self.tenant.groups[i].id) {
                         Some(i) => {
                             let differs = self.tenant.groups[i] != g;
                             self.tenant.duplicates.push(DuplicateId {
                                 kind: "group".into(),
                                 id: g.id,
-                                position: position.to_string(),
+                                position: position(),
                                 differs,
                             });
                         }
@@ -177,7 +197,10 @@ impl<'t> Intake<'t> {
                             self.tenant.groups.push(g);
                         }
                     },
-                    Err(e) => self.tenant.parse_issues.push(e),
+                    Err(mut e) => {
+                        e.position = position();
+                        self.tenant.parse_issues.push(e)
+                    }
                 }
             }
         }

@@ -48,9 +48,21 @@ fn get<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
 /// The kind the resource declares (`Ok(None)`: it declares nothing), or why it is neither a
 /// user nor a group (an error body, another resource type).
 pub fn declared_kind(map: &Map<String, Value>) -> Result<Option<Kind>, String> {
+    let resource_type = get(map, "meta")
+        .and_then(Value::as_object)
+        .and_then(|m| get(m, "resourceType"))
+        .and_then(Value::as_str);
+    declared_kind_of(get(map, "schemas"), resource_type)
+}
+
+/// `declared_kind` from the two attributes that declare a kind: `schemas` and
+/// `meta.resourceType`.
+pub fn declared_kind_of(
+    schemas: Option<&Value>,
+    resource_type: Option<&str>,
+) -> Result<Option<Kind>, String> {
     let mut from_schemas = None;
-    let mut other_schemas = Vec::new();
-    if let Some(Value::Array(list)) = get(map, "schemas") {
+    if let Some(Value::Array(list)) = schemas {
         for s in list.iter().filter_map(Value::as_str) {
             let s = s.trim();
             if s.eq_ignore_ascii_case(USER_SCHEMA) {
@@ -66,15 +78,9 @@ pub fn declared_kind(map: &Map<String, Value>) -> Result<Option<Kind>, String> {
                 .contains(":extension:enterprise:2.0:user")
             {
                 from_schemas = from_schemas.or(Some(Kind::User));
-            } else {
-                other_schemas.push(s.to_string());
             }
         }
     }
-    let resource_type = get(map, "meta")
-        .and_then(Value::as_object)
-        .and_then(|m| get(m, "resourceType"))
-        .and_then(Value::as_str);
     if let Some(k) = from_schemas {
         return Ok(Some(k));
     }

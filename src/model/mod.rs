@@ -6,14 +6,19 @@ mod extra;
 mod intake;
 mod kind;
 mod parse;
+mod seed;
 
 pub use extra::Extra;
 pub use intake::{DuplicateId, Intake};
-pub use kind::{declared_kind, kind_by_shape, member_kind, Directory, Kind, MemberTarget};
+pub use kind::{
+    declared_kind, declared_kind_of, kind_by_shape, member_kind, Directory, Kind, MemberTarget,
+};
 
 pub use parse::{
-    parse_group, parse_list_or_array, parse_user, read_active, ActiveForm, ParseIssue,
+    group_from_fields, parse_group, parse_list_or_array, parse_user, read_active, user_from_fields,
+    ActiveForm, ParseIssue,
 };
+pub use seed::{Fields, ResourceSeed};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};

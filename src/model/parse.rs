@@ -4,7 +4,8 @@
 //! aadOptscim062020 flag), emails as bare strings, member lists as null. Each deviation the
 //! model can absorb is absorbed; a resource it cannot use becomes a `ParseIssue`.
 
-use super::{Email, Extra, Group, Member, User};
+use super::seed::Fields;
+use super::{Extra, Group, User};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -70,9 +71,10 @@ pub fn read_active(v: Option<&Value>) -> ActiveForm {
     }
 }
 
-fn take_string(map: &mut Map<String, Value>, key: &str) -> Option<String> {
-    let found = map.keys().find(|k| k.eq_ignore_ascii_case(key)).cloned()?;
-    match map.shift_remove(&found)? {
+/// A scalar as text (a number or boolean where a string belongs is still readable); `None`
+/// for null, arrays and objects.
+pub(super) fn scalar_text(v: Value) -> Option<String> {
+    match v {
         Value::String(s) => Some(s),
         Value::Number(n) => Some(n.to_string()),
         Value::Bool(b) => Some(b.to_string()),
@@ -80,12 +82,7 @@ fn take_string(map: &mut Map<String, Value>, key: &str) -> Option<String> {
     }
 }
 
-fn take(map: &mut Map<String, Value>, key: &str) -> Option<Value> {
-    let found = map.keys().find(|k| k.eq_ignore_ascii_case(key)).cloned()?;
-    map.shift_remove(&found)
-}
-
-fn as_bool(v: &Value) -> Option<bool> {
+pub(super) fn as_bool(v: &Value) -> Option<bool> {
     match read_active(Some(v)) {
         ActiveForm::Boolean(b) | ActiveForm::Lenient(b) => Some(b),
         ActiveForm::Missing | ActiveForm::Unreadable => None,
@@ -93,30 +90,32 @@ fn as_bool(v: &Value) -> Option<bool> {
 }
 
 /// A short label a person recognises the resource by.
-fn name_of(map: &Map<String, Value>) -> Option<String> {
-    ["userName", "displayName", "externalId"]
-        .iter()
-        .find_map(|k| {
-            let (_, v) = map.iter().find(|(key, _)| key.eq_ignore_ascii_case(k))?;
-            let text = match v {
-                Value::String(s) if !s.trim().is_empty() => s.clone(),
-                Value::Number(n) => n.to_string(),
-                _ => return None,
-            };
-            Some(format!(
-                "{k} `{}`",
-                crate::connection::probe::quote(&text, 120)
-            ))
-        })
+fn name_of(f: &Fields) -> Option<String> {
+    [
+        ("userName", &f.user_name),
+        ("displayName", &f.display_name),
+        ("externalId", &f.external_id),
+    ]
+    .iter()
+    .find_map(|(k, v)| {
+        let text = match v.as_ref()? {
+            Value::String(s) if !s.trim().is_empty() => s.clone(),
+            Value::Number(n) => n.to_string(),
+            _ => return None,
+        };
+        Some(format!(
+            "{k} `{}`",
+            crate::connection::probe::quote(&text, 120)
+        ))
+    })
 }
 
-fn finish_extra(map: Map<String, Value>) -> Option<Box<Map<String, Value>>> {
+fn finish_extra(text: Option<String>) -> Option<Box<Map<String, Value>>> {
+    let map: Map<String, Value> = serde_json::from_str(&text?).ok()?;
     if map.is_empty() {
         None
     } else {
-        // Rebuilt rather than kept: the parsed map still has room for every attribute the
-        // model took out, and nested maps and arrays keep their growth slack; together that
-        // doubled the memory of a million-user tenant.
+        // Rebuilt rather than kept: nested maps and arrays keep their growth slack.
         Some(Box::new(
             map.into_iter().map(|(k, v)| (k, compact(v))).collect(),
         ))
@@ -138,28 +137,16 @@ fn compact(v: Value) -> Value {
     }
 }
 
-/// The resource's attributes and its non-blank `id`, or why it cannot be used.
-fn object_with_id(
-    value: Value,
-    kind: &str,
-    position: &str,
-) -> Result<(Map<String, Value>, String), ParseIssue> {
-    let Value::Object(mut map) = value else {
-        let found = match value {
-            Value::Null => "null",
-            Value::Bool(_) => "a boolean",
-            Value::Number(_) => "a number",
-            Value::String(_) => "a string",
-            Value::Array(_) => "an array",
-            Value::Object(_) => "an object",
-        };
+/// The resource's non-blank `id`, or why it cannot be used.
+fn id_of(f: &mut Fields, kind: &str, position: &str) -> Result<String, ParseIssue> {
+    if let Some(found) = f.not_object {
         return Err(ParseIssue::new(
             kind,
             position,
             format!("expected a JSON object, found {found}"),
         ));
-    };
-    let id = match take(&mut map, "id") {
+    }
+    let id = match f.id.take() {
         Some(Value::String(s)) => s,
         Some(Value::Number(n)) => n.to_string(),
         _ => String::new(),
@@ -170,146 +157,131 @@ fn object_with_id(
             position,
             "resource has no id (an IdP's request body saved as a resource? servers assign ids)",
         );
-        issue.name = name_of(&map);
+        issue.name = name_of(f);
         return Err(issue);
     }
-    Ok((map, id))
-}
-
-/// Removes `schemas` when it lists exactly what the resource implies (the core User schema,
-/// then each extension present, in order): `User::to_scim` derives that list back, and not
-/// storing it saves ~130 bytes per user. A list that says anything else is kept verbatim.
-fn drop_implied_schemas(map: &mut Map<String, Value>) {
-    let implied = super::implied_user_schemas(map);
-    let same = match map.get("schemas") {
-        Some(Value::Array(list)) => {
-            list.len() == implied.len()
-                && list
-                    .iter()
-                    .zip(&implied)
-                    .all(|(a, b)| a.as_str() == Some(b.as_str()))
-        }
-        _ => false,
-    };
-    if same {
-        map.shift_remove("schemas");
-    }
+    Ok(id)
 }
 
 /// Converts one SCIM User resource.
 pub fn parse_user(value: Value, position: &str) -> Result<User, ParseIssue> {
-    let (mut map, id) = object_with_id(value, "user", position)?;
+    user_from_fields(Fields::from_value(value), position)
+}
+
+/// Builds a user from the fields read by `ResourceSeed`.
+pub fn user_from_fields(mut f: Fields, position: &str) -> Result<User, ParseIssue> {
+    let id = id_of(&mut f, "user", position)?;
     let mut user = User {
         id,
-        user_name: take_string(&mut map, "userName"),
-        external_id: take_string(&mut map, "externalId"),
-        display_name: take_string(&mut map, "displayName"),
+        user_name: f.user_name.take().and_then(scalar_text),
+        external_id: f.external_id.take().and_then(scalar_text),
+        display_name: f.display_name.take().and_then(scalar_text),
         ..Default::default()
     };
-    let active = take(&mut map, "active");
+    let active = f.active.take();
     user.active = match read_active(active.as_ref()) {
         ActiveForm::Boolean(b) => Some(b),
         ActiveForm::Missing => None,
         // Kept as sent, so that the `active-not-boolean` check (live and offline) sees it.
         ActiveForm::Lenient(b) => {
-            map.insert("active".into(), active.unwrap_or(Value::Null));
+            f.push_extra("active", &active.unwrap_or(Value::Null).to_string());
             Some(b)
         }
         ActiveForm::Unreadable => {
-            map.insert("active".into(), active.unwrap_or(Value::Null));
+            f.push_extra("active", &active.unwrap_or(Value::Null).to_string());
             None
         }
     };
-    if let Some(Value::Object(mut name)) = take(&mut map, "name") {
-        user.given_name = take_string(&mut name, "givenName");
-        user.family_name = take_string(&mut name, "familyName");
-        if !name.is_empty() {
-            map.insert("name".into(), Value::Object(name));
+    if let Some((given, family, mut rest)) = f.name.take() {
+        user.given_name = given.and_then(scalar_text);
+        user.family_name = family.and_then(scalar_text);
+        if !rest.is_empty() {
+            rest.push('}');
+            f.push_extra("name", &rest);
         }
     }
-    match take(&mut map, "emails") {
-        Some(Value::Array(items)) => {
-            for item in items {
-                match item {
-                    Value::String(s) => user.emails.push(Email {
-                        value: s,
-                        kind: None,
-                        primary: false,
-                    }),
-                    Value::Object(mut e) => {
-                        let primary = take(&mut e, "primary").as_ref().and_then(as_bool);
-                        user.emails.push(Email {
-                            value: take_string(&mut e, "value").unwrap_or_default(),
-                            kind: take_string(&mut e, "type"),
-                            primary: primary.unwrap_or(false),
-                        });
-                    }
-                    _ => {}
-                }
-            }
-        }
-        // A lone object or string where a list belongs: keep the value, it is still an email.
-        Some(Value::Object(mut e)) => user.emails.push(Email {
-            value: take_string(&mut e, "value").unwrap_or_default(),
-            kind: take_string(&mut e, "type"),
-            primary: take(&mut e, "primary")
-                .as_ref()
-                .and_then(as_bool)
-                .unwrap_or(false),
-        }),
-        Some(Value::String(s)) => user.emails.push(Email {
-            value: s,
-            kind: None,
-            primary: false,
-        }),
-        _ => {}
-    }
-    if let Some(Value::Array(items)) = take(&mut map, "phoneNumbers") {
+    user.emails = std::mem::take(&mut f.emails);
+    if let Some(Value::Array(items)) = f.phone_numbers.take() {
         for item in items {
             let v = match item {
                 Value::String(s) => Some(s),
-                Value::Object(mut p) => take_string(&mut p, "value"),
+                Value::Object(mut p) => p
+                    .keys()
+                    .find(|k| k.eq_ignore_ascii_case("value"))
+                    .cloned()
+                    .and_then(|k| p.shift_remove(&k))
+                    .and_then(scalar_text),
                 _ => None,
             };
             if let Some(v) = v.filter(|v| !v.trim().is_empty()) {
                 user.phone_numbers.push(v);
             }
         }
+        user.phone_numbers.shrink_to_fit();
     }
-    // A Vec grows to room for four on its first push: for the usual single email that was
-    // 168 spare bytes per user, 160 MiB on a million-user tenant.
-    user.emails.shrink_to_fit();
-    user.phone_numbers.shrink_to_fit();
-    drop_implied_schemas(&mut map);
-    user.extra = Extra::from_map(&map);
+    // `members` on a user is not the model's: kept with the rest.
+    if let Some(m) = f.members.take() {
+        f.push_extra("members", &m.to_string());
+    }
+    // `schemas` is not stored when it says only what the rest implies: `User::to_scim`
+    // derives it back (~130 bytes per user).
+    if let Some(s) = f.schemas.take() {
+        if !f.schemas_implied(&s) {
+            f.push_extra("schemas", &s.to_string());
+        }
+    }
+    let extra = f.extra_text();
+    user.extra = extra.map(Extra::from_text);
     Ok(user)
 }
 
 /// Converts one SCIM Group resource.
 pub fn parse_group(value: Value, position: &str) -> Result<Group, ParseIssue> {
-    let (mut map, id) = object_with_id(value, "group", position)?;
+    group_from_fields(Fields::from_value(value), position)
+}
+
+/// Builds a group from the fields read by `ResourceSeed`. Groups are few: what the model
+/// does not own is kept as a JSON map.
+pub fn group_from_fields(mut f: Fields, position: &str) -> Result<Group, ParseIssue> {
+    let id = id_of(&mut f, "group", position)?;
     let mut group = Group {
         id,
-        display_name: take_string(&mut map, "displayName"),
-        external_id: take_string(&mut map, "externalId"),
+        display_name: f.display_name.take().and_then(scalar_text),
+        external_id: f.external_id.take().and_then(scalar_text),
+        members: super::seed::members_of(f.members.take()),
         ..Default::default()
     };
-    if let Some(Value::Array(items)) = take(&mut map, "members") {
-        for item in items {
-            if let Value::Object(mut m) = item {
-                if let Some(value) = take_string(&mut m, "value").filter(|v| !v.is_empty()) {
-                    group.members.push(Member {
-                        value,
-                        kind: take_string(&mut m, "type"),
-                        display: take_string(&mut m, "display"),
-                        reference: take_string(&mut m, "$ref"),
-                    });
-                }
-            }
+    // Attributes a group does not have in the model stay with the rest, as sent.
+    for (key, v) in [
+        ("userName", f.user_name.take()),
+        ("active", f.active.take()),
+        ("phoneNumbers", f.phone_numbers.take()),
+        ("schemas", f.schemas.take()),
+    ] {
+        if let Some(v) = v {
+            f.push_extra(key, &v.to_string());
         }
     }
-    group.members.shrink_to_fit();
-    group.extra = finish_extra(map);
+    if let Some((given, family, rest)) = f.name.take() {
+        let mut name = Map::new();
+        if let Some(g) = given {
+            name.insert("givenName".into(), g);
+        }
+        if let Some(fam) = family {
+            name.insert("familyName".into(), fam);
+        }
+        if !rest.is_empty() {
+            let rest: Map<String, Value> =
+                serde_json::from_str(&format!("{rest}}}")).unwrap_or_default();
+            name.extend(rest);
+        }
+        f.push_extra("name", &Value::Object(name).to_string());
+    }
+    if !f.emails.is_empty() {
+        let emails = serde_json::to_string(&f.emails).unwrap_or_default();
+        f.push_extra("emails", &emails);
+    }
+    group.extra = finish_extra(f.extra_text());
     Ok(group)
 }
 

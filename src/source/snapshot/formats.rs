@@ -1,13 +1,14 @@
 //! Reading resources out of files, one resource at a time: NDJSON (scim-doctor's own
 //! snapshot, one resource per line) and JSON documents (a SCIM ListResponse as `curl`
 //! saves it, a `/.search` result, a bare array, one resource). A document is streamed
-//! through a serde visitor over its `Resources` array: no tree of the whole document is ever
-//! built. Gzip-compressed files and files with a UTF-8 or UTF-16 byte-order mark are read
+//! through a serde visitor over its `Resources` array, and each resource through
+//! `model::ResourceSeed` straight into the model's fields: no tree of the document, nor of
+//! any resource in it, is ever built. Gzip-compressed files and files with a UTF-8 or UTF-16 byte-order mark are read
 //! too. Whatever cannot be read becomes a message naming the file, the position and the
 //! cause (`crate::input` words it).
 
 use crate::input;
-use crate::model::{Intake, Kind};
+use crate::model::{Intake, Kind, ResourceSeed};
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 use std::fmt;
@@ -284,8 +285,8 @@ fn stream_items<'de, A: SeqAccess<'de>>(
     hint: Option<Kind>,
 ) -> Result<usize, A::Error> {
     let mut n = 0;
-    while let Some(v) = seq.next_element::<Value>()? {
-        intake.add(v, hint, &format!("{file} {label} {n}"));
+    while let Some(fields) = seq.next_element_seed(ResourceSeed)? {
+        intake.add_fields(fields, hint, || format!("{file} {label} {n}"));
         n += 1;
     }
     Ok(n)
@@ -377,13 +378,13 @@ pub fn read_ndjson(
             continue;
         }
         n += 1;
-        let pos = format!("{file} line {lines}");
+        let pos = || format!("{file} line {lines}");
         let text = match std::str::from_utf8(bytes) {
             Ok(t) => t,
             Err(e) => {
                 intake.unreadable(
                     Some(hint),
-                    &pos,
+                    &pos(),
                     format!(
                         "not UTF-8 text (invalid byte at offset {} of the file)",
                         start
@@ -394,8 +395,12 @@ pub fn read_ndjson(
                 continue;
             }
         };
-        match serde_json::from_str::<Value>(text) {
-            Ok(v) => intake.add(v, Some(hint), &pos),
+        let mut de = serde_json::Deserializer::from_str(text);
+        match ResourceSeed
+            .deserialize(&mut de)
+            .and_then(|f| de.end().map(|()| f))
+        {
+            Ok(f) => intake.add_fields(f, Some(hint), pos),
             Err(e) => {
                 let problem = if e.is_eof() && !ended {
                     format!(
@@ -410,7 +415,7 @@ pub fn read_ndjson(
                 } else {
                     format!("not valid JSON at column {}: {e}", e.column())
                 };
-                intake.unreadable(Some(hint), &pos, problem);
+                intake.unreadable(Some(hint), &pos(), problem);
             }
         }
     }

@@ -158,3 +158,86 @@ fn a_second_resources_key_is_read_not_ignored() {
     assert_eq!(back.users.len(), 2);
     assert_eq!(back.read, 2);
 }
+
+/// The typed streaming path (issue 13): a pretty-printed ListResponse, the same resources as
+/// NDJSON and as `Value`s (the live fetch) give identical users and groups; unowned
+/// attributes are kept as compact text, an implied `schemas` is not stored, member type and
+/// `$ref` survive.
+#[test]
+fn a_pretty_list_response_ndjson_and_values_give_the_same_model() {
+    let ent = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+    let user = json!({"schemas": [crate::model::USER_SCHEMA, ent], "id": "u1",
+        "userName": "a@x.test", "active": "True", "title": "Eng",
+        "name": {"givenName": "A", "familyName": "X", "formatted": "A X"},
+        "emails": [{"value": "a@x.test", "type": "work", "primary": true}],
+        ent: {"department": "Sales", "manager": {"value": "u9"}},
+        "meta": {"resourceType": "User", "created": "2026-01-01T00:00:00Z"}});
+    let group = json!({"schemas": [crate::model::GROUP_SCHEMA], "id": "g1", "displayName": "G",
+        "members": [{"value": "u1", "type": "User", "$ref": "https://x/scim/v2/Users/u1"},
+                    {"value": "g2", "$ref": "https://x/scim/v2/Groups/g2"}]});
+    let doc = json!({"totalResults": 2, "Resources": [user.clone(), group.clone()]});
+    let pretty = serde_json::to_string_pretty(&doc).unwrap().into_bytes();
+    let from_doc = from_files("t", &|n| (n == "search.json").then(|| pretty.clone())).unwrap();
+    let nd = format!("{user}\n").into_bytes();
+    let nd_groups = format!("{group}\n").into_bytes();
+    let meta = json!({"format": FORMAT, "version": 1, "label": "t", "fetched_at": "x",
+        "completeness": {"users_complete": true, "groups_complete": true},
+        "counts": {"users": 1, "groups": 1}})
+    .to_string()
+    .into_bytes();
+    let from_nd = from_files("t", &|n| match n {
+        META_FILE => Some(meta.clone()),
+        USERS_FILE => Some(nd.clone()),
+        GROUPS_FILE => Some(nd_groups.clone()),
+        _ => None,
+    })
+    .unwrap();
+    let mut from_values = Tenant::new("t");
+    let mut intake = Intake::new(&mut from_values);
+    intake.add(user, None, "v0");
+    intake.add(group, None, "v1");
+    drop(intake);
+    for t in [&from_doc, &from_nd, &from_values] {
+        assert_eq!(t.users, from_doc.users);
+        assert_eq!(t.groups, from_doc.groups);
+    }
+    let u = &from_doc.users[0];
+    assert_eq!((u.active, u.given_name.as_deref()), (Some(true), Some("A")));
+    assert_eq!(u.active_as_sent(), Some(json!("True")));
+    let text = u.extra.as_ref().unwrap().as_json_text();
+    assert!(!text.contains("\": ") && !text.contains('\n'), "{text}");
+    assert!(
+        !text.contains("\"schemas\""),
+        "implied schemas stored: {text}"
+    );
+    assert!(u.has_attribute(&format!("{ent}:department")));
+    assert_eq!(
+        u.to_scim()["schemas"],
+        json!([crate::model::USER_SCHEMA, ent])
+    );
+    assert_eq!(u.to_scim()["name"]["formatted"], json!("A X"));
+    let m = &from_doc.groups[0].members;
+    assert_eq!(m[0].kind.as_deref(), Some("User"));
+    assert_eq!(
+        m[1].reference.as_deref(),
+        Some("https://x/scim/v2/Groups/g2")
+    );
+}
+
+/// A `schemas` list that says something other than what the resource implies (another
+/// order, an extension without its attribute) is kept verbatim, not derived.
+#[test]
+fn a_schemas_list_that_is_not_implied_is_kept_as_sent() {
+    let ent = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+    for schemas in [
+        json!([ent, crate::model::USER_SCHEMA]),
+        json!([crate::model::USER_SCHEMA, ent]),
+    ] {
+        let doc = json!([{"schemas": schemas.clone(), "id": "1", "userName": "a"}]).to_string();
+        let t = from_files("t", &|n| {
+            (n == "Users.json").then(|| doc.clone().into_bytes())
+        })
+        .unwrap();
+        assert_eq!(t.users[0].to_scim()["schemas"], schemas);
+    }
+}

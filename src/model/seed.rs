@@ -1,0 +1,587 @@
+//! One resource read straight from JSON into the fields the model owns, by a serde
+//! `DeserializeSeed`: no `serde_json::Value` tree per resource. The attributes the model does
+//! not own (enterprise extension, title, meta...) are kept as compact JSON text, copied from
+//! the input as it is read (`RawValue`), never as a tree of maps. Every source goes through
+//! here: a streamed document, an NDJSON line, or a `Value` the live fetch already holds
+//! (`Value` is a serde `Deserializer` too), so all of them read a resource the same way.
+
+use super::{Email, Member};
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
+use serde_json::Value;
+use std::fmt;
+
+/// What one resource held, as read: the owned fields in their lenient raw forms (the model
+/// decides what they mean), the rest as JSON text.
+#[derive(Debug, Default)]
+pub struct Fields {
+    /// Set when the resource is not a JSON object: "a number", "null"...
+    pub not_object: Option<&'static str>,
+    pub id: Option<Value>,
+    pub user_name: Option<Value>,
+    pub external_id: Option<Value>,
+    pub display_name: Option<Value>,
+    pub active: Option<Value>,
+    /// `name` when it is an object: givenName, familyName and the rest as JSON text.
+    pub name: Option<(Option<Value>, Option<Value>, String)>,
+    pub emails: Vec<Email>,
+    pub phone_numbers: Option<Value>,
+    pub members: Option<Value>,
+    /// `schemas` exactly so spelled (the snapshot may drop it when implied).
+    pub schemas: Option<Value>,
+    /// `schemas` in any spelling, as the kind rules read it.
+    pub schemas_for_kind: Option<Value>,
+    /// `meta.resourceType` when `meta` is an object and it is a string.
+    pub resource_type: Option<String>,
+    /// The attributes the model does not own: `{` then `"key":value` pairs, comma-separated,
+    /// without the closing brace (see `extra_text`).
+    extra: String,
+    /// Where the keys naming a schema extension (`urn:...`) sit in `extra`, in order.
+    urn_keys: Vec<(usize, usize)>,
+}
+
+impl Fields {
+    /// Reads a resource the caller already holds as a `Value` (the live fetch).
+    pub fn from_value(v: Value) -> Fields {
+        // A `Value` deserializer cannot fail on any shape the seed accepts.
+        ResourceSeed.deserialize(v).unwrap_or_default()
+    }
+
+    /// Appends one attribute to the unowned ones.
+    pub fn push_extra(&mut self, key: &str, json: &str) {
+        if key.len() > 4 && key.as_bytes()[..4].eq_ignore_ascii_case(b"urn:") {
+            let start = self.extra.len() + 2;
+            push_pair(&mut self.extra, key, json);
+            self.urn_keys.push((start, start + key.len()));
+        } else {
+            push_pair(&mut self.extra, key, json);
+        }
+    }
+
+    /// Whether `schemas` lists exactly what the resource implies: the core User schema, then
+    /// each extension attribute present, in order (see `super::implied_user_schemas`).
+    pub fn schemas_implied(&self, schemas: &Value) -> bool {
+        let Value::Array(list) = schemas else {
+            return false;
+        };
+        list.len() == self.urn_keys.len() + 1
+            && list[0].as_str() == Some(super::USER_SCHEMA)
+            && list[1..]
+                .iter()
+                .zip(&self.urn_keys)
+                .all(|(a, &(s, e))| a.as_str() == self.extra.get(s..e))
+    }
+
+    /// The unowned attributes as one JSON object (`None` when there are none).
+    pub fn extra_text(&mut self) -> Option<String> {
+        if self.extra.is_empty() {
+            return None;
+        }
+        let mut s = std::mem::take(&mut self.extra);
+        s.push('}');
+        Some(s)
+    }
+}
+
+fn push_pair(out: &mut String, key: &str, json: &str) {
+    out.push(if out.is_empty() { '{' } else { ',' });
+    push_key(out, key);
+    out.push(':');
+    minify_into(json, out);
+}
+
+fn push_key(out: &mut String, key: &str) {
+    if key.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push('"');
+        out.push_str(key);
+        out.push('"');
+    } else {
+        out.push_str(&serde_json::to_string(key).unwrap_or_default());
+    }
+}
+
+/// Copies JSON text without the whitespace between tokens (a pretty-printed export would
+/// otherwise keep its indentation in memory for every user).
+pub fn minify_into(json: &str, out: &mut String) {
+    if !json
+        .bytes()
+        .any(|b| matches!(b, b' ' | b'\n' | b'\r' | b'\t'))
+    {
+        out.push_str(json);
+        return;
+    }
+    let (mut in_str, mut escaped) = (false, false);
+    for c in json.chars() {
+        if in_str {
+            out.push(c);
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_str = false;
+            }
+        } else if !matches!(c, ' ' | '\n' | '\r' | '\t') {
+            if c == '"' {
+                in_str = true;
+            }
+            out.push(c);
+        }
+    }
+}
+
+/// Which owned attribute a key names (case-insensitive, as SCIM attribute names are).
+#[derive(Clone, Copy)]
+enum Key {
+    Id,
+    UserName,
+    ExternalId,
+    DisplayName,
+    Active,
+    Name,
+    Emails,
+    PhoneNumbers,
+    Members,
+    Schemas { exact: bool },
+    Meta,
+    Other,
+}
+
+fn classify(k: &str) -> Key {
+    let is = |w: &str| k.eq_ignore_ascii_case(w);
+    match k.len() {
+        2 if is("id") => Key::Id,
+        4 if is("name") => Key::Name,
+        4 if is("meta") => Key::Meta,
+        6 if is("active") => Key::Active,
+        6 if is("emails") => Key::Emails,
+        7 if is("members") => Key::Members,
+        7 if is("schemas") => Key::Schemas {
+            exact: k == "schemas",
+        },
+        8 if is("userName") => Key::UserName,
+        10 if is("externalId") => Key::ExternalId,
+        11 if is("displayName") => Key::DisplayName,
+        12 if is("phoneNumbers") => Key::PhoneNumbers,
+        _ => Key::Other,
+    }
+}
+
+/// Reads one resource into `Fields`.
+#[derive(Clone, Copy)]
+pub struct ResourceSeed;
+
+impl<'de> DeserializeSeed<'de> for ResourceSeed {
+    type Value = Fields;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Fields, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+fn not_object(what: &'static str) -> Fields {
+    Fields {
+        not_object: Some(what),
+        ..Default::default()
+    }
+}
+
+impl<'de> Visitor<'de> for ResourceSeed {
+    type Value = Fields;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a SCIM resource")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Fields, A::Error> {
+        let mut f = Fields::default();
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            let (key, text) = key;
+            match key {
+                Key::Id => f.id = Some(map.next_value()?),
+                Key::UserName => f.user_name = Some(map.next_value()?),
+                Key::ExternalId => f.external_id = Some(map.next_value()?),
+                Key::DisplayName => f.display_name = Some(map.next_value()?),
+                Key::Active => f.active = Some(map.next_value()?),
+                Key::Name => f.name = map.next_value_seed(NameSeed)?,
+                Key::Emails => f.emails = map.next_value_seed(EmailsSeed)?,
+                Key::PhoneNumbers => f.phone_numbers = Some(map.next_value()?),
+                Key::Members => f.members = Some(map.next_value()?),
+                Key::Schemas { exact } => {
+                    let v: Value = map.next_value()?;
+                    if f.schemas_for_kind.is_none() {
+                        f.schemas_for_kind = Some(v.clone());
+                    }
+                    if exact {
+                        f.schemas = Some(v);
+                    } else {
+                        f.push_extra(&text, &v.to_string());
+                    }
+                }
+                Key::Meta => {
+                    let raw: Box<RawValue> = map.next_value()?;
+                    if f.resource_type.is_none() {
+                        f.resource_type = resource_type_of(raw.get());
+                    }
+                    f.push_extra(&text, raw.get());
+                }
+                Key::Other => {
+                    let raw: Box<RawValue> = map.next_value()?;
+                    f.push_extra(&text, raw.get());
+                }
+            }
+        }
+        Ok(f)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Fields, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(not_object("an array"))
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Fields, E> {
+        Ok(not_object("a string"))
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Fields, E> {
+        Ok(not_object("a boolean"))
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Fields, E> {
+        Ok(not_object("a number"))
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Fields, E> {
+        Ok(not_object("a number"))
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Fields, E> {
+        Ok(not_object("a number"))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Fields, E> {
+        Ok(not_object("null"))
+    }
+}
+
+/// A key, classified without allocating; its text is kept only for attributes that go to
+/// the unowned ones.
+struct KeySeed;
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = (Key, String);
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(Key, String), D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed {
+    type Value = (Key, String);
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an attribute name")
+    }
+    fn visit_str<E: de::Error>(self, k: &str) -> Result<(Key, String), E> {
+        let key = classify(k);
+        let keep = matches!(key, Key::Other | Key::Meta | Key::Schemas { exact: false });
+        Ok((key, if keep { k.to_string() } else { String::new() }))
+    }
+}
+
+/// A key matched against a few attribute names (case-insensitive) without allocating: the
+/// index of the name it matches, else its text when `keep` asks for it.
+struct Words {
+    names: &'static [&'static str],
+    keep: bool,
+}
+
+impl<'de> DeserializeSeed<'de> for Words {
+    type Value = (Option<usize>, String);
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Words {
+    type Value = (Option<usize>, String);
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an attribute name")
+    }
+    fn visit_str<E: de::Error>(self, k: &str) -> Result<Self::Value, E> {
+        let i = self.names.iter().position(|n| k.eq_ignore_ascii_case(n));
+        let text = if i.is_none() && self.keep {
+            k.to_string()
+        } else {
+            String::new()
+        };
+        Ok((i, text))
+    }
+}
+
+/// `meta.resourceType` out of the text of `meta` (a few hundred bytes, read once).
+fn resource_type_of(meta: &str) -> Option<String> {
+    struct Probe;
+    impl<'de> Visitor<'de> for Probe {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("meta")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<String>, A::Error> {
+            let mut found = None;
+            let words = || Words {
+                names: &["resourceType"],
+                keep: false,
+            };
+            while let Some((k, _)) = map.next_key_seed(words())? {
+                if found.is_none() && k.is_some() {
+                    if let Value::String(s) = map.next_value()? {
+                        found = Some(s);
+                    }
+                } else {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(found)
+        }
+    }
+    let mut de = serde_json::Deserializer::from_str(meta);
+    de::Deserializer::deserialize_map(&mut de, Probe)
+        .ok()
+        .flatten()
+}
+
+/// `name`: an object yields given and family name and the rest as text; anything else is
+/// not a name and is dropped (as a `Value` map would drop it).
+struct NameSeed;
+
+type NameParts = Option<(Option<Value>, Option<Value>, String)>;
+
+impl<'de> DeserializeSeed<'de> for NameSeed {
+    type Value = NameParts;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<NameParts, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for NameSeed {
+    type Value = NameParts;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a name")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<NameParts, A::Error> {
+        let (mut given, mut family, mut rest) = (None, None, String::new());
+        let words = || Words {
+            names: &["givenName", "familyName"],
+            keep: true,
+        };
+        while let Some((i, k)) = map.next_key_seed(words())? {
+            if i == Some(0) {
+                given = Some(map.next_value()?);
+            } else if i == Some(1) {
+                family = Some(map.next_value()?);
+            } else {
+                let raw: Box<RawValue> = map.next_value()?;
+                push_pair(&mut rest, &k, raw.get());
+            }
+        }
+        Ok(Some((given, family, rest)))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<NameParts, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<NameParts, E> {
+        Ok(None)
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<NameParts, E> {
+        Ok(None)
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<NameParts, E> {
+        Ok(None)
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<NameParts, E> {
+        Ok(None)
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<NameParts, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<NameParts, E> {
+        Ok(None)
+    }
+}
+
+/// `emails`: a list of objects or bare strings, or one object or string where a list
+/// belongs (it is still an email). Other items carry no address and are skipped.
+struct EmailsSeed;
+
+impl<'de> DeserializeSeed<'de> for EmailsSeed {
+    type Value = Vec<Email>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Vec<Email>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for EmailsSeed {
+    type Value = Vec<Email>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("emails")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Email>, A::Error> {
+        let mut out = Vec::with_capacity(1);
+        while let Some(e) = seq.next_element_seed(EmailSeed)? {
+            out.extend(e);
+        }
+        out.shrink_to_fit();
+        Ok(out)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Vec<Email>, A::Error> {
+        Ok(EmailSeed.visit_map(map)?.into_iter().collect())
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Vec<Email>, E> {
+        Ok(EmailSeed.visit_str(s)?.into_iter().collect())
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Vec<Email>, E> {
+        Ok(Vec::new())
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Vec<Email>, E> {
+        Ok(Vec::new())
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Vec<Email>, E> {
+        Ok(Vec::new())
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Vec<Email>, E> {
+        Ok(Vec::new())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Vec<Email>, E> {
+        Ok(Vec::new())
+    }
+}
+
+struct EmailSeed;
+
+impl<'de> DeserializeSeed<'de> for EmailSeed {
+    type Value = Option<Email>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Option<Email>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for EmailSeed {
+    type Value = Option<Email>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an email")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<Email>, A::Error> {
+        let (mut value, mut kind, mut primary) = (None, None, None);
+        let words = || Words {
+            names: &["value", "type", "primary"],
+            keep: false,
+        };
+        while let Some((i, _)) = map.next_key_seed(words())? {
+            if value.is_none() && i == Some(0) {
+                value = Some(map.next_value::<Value>()?);
+            } else if kind.is_none() && i == Some(1) {
+                kind = Some(map.next_value::<Value>()?);
+            } else if primary.is_none() && i == Some(2) {
+                primary = Some(map.next_value::<Value>()?);
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(Some(Email {
+            value: value
+                .and_then(super::parse::scalar_text)
+                .unwrap_or_default(),
+            kind: kind.and_then(super::parse::scalar_text),
+            primary: primary
+                .as_ref()
+                .and_then(super::parse::as_bool)
+                .unwrap_or(false),
+        }))
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Option<Email>, E> {
+        Ok(Some(Email {
+            value: s.to_string(),
+            kind: None,
+            primary: false,
+        }))
+    }
+    fn visit_string<E: de::Error>(self, s: String) -> Result<Option<Email>, E> {
+        Ok(Some(Email {
+            value: s,
+            kind: None,
+            primary: false,
+        }))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<Email>, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Option<Email>, E> {
+        Ok(None)
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Option<Email>, E> {
+        Ok(None)
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Option<Email>, E> {
+        Ok(None)
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Option<Email>, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Option<Email>, E> {
+        Ok(None)
+    }
+}
+
+/// The members a group lists: objects with a non-empty `value` (other items point at nothing).
+pub fn members_of(v: Option<Value>) -> Vec<Member> {
+    let Some(Value::Array(items)) = v else {
+        return Vec::new();
+    };
+    let mut out: Vec<Member> = items
+        .into_iter()
+        .filter_map(|item| {
+            let Value::Object(mut m) = item else {
+                return None;
+            };
+            let mut take = |k: &str| {
+                let found = m.keys().find(|key| key.eq_ignore_ascii_case(k)).cloned()?;
+                m.shift_remove(&found).and_then(super::parse::scalar_text)
+            };
+            let value = take("value").filter(|v| !v.is_empty())?;
+            Some(Member {
+                value,
+                kind: take("type"),
+                display: take("display"),
+                reference: take("$ref"),
+            })
+        })
+        .collect();
+    out.shrink_to_fit();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// Pretty-printed attributes are kept without their indentation; strings keep spaces.
+    #[test]
+    fn minify_drops_whitespace_between_tokens_only() {
+        let mut out = String::new();
+        minify_into("{ \"a b\" : [ 1,\n 2 ],\t\"c\": \" x \\\" y \" }", &mut out);
+        assert_eq!(out, r#"{"a b":[1,2],"c":" x \" y "}"#);
+    }
+
+    /// A document read and the same resource as a `Value` give the same fields.
+    #[test]
+    fn streamed_text_and_value_read_the_same_fields() {
+        let doc = json!({"id": "1", "UserName": "a", "title": "t",
+            "meta": {"ResourceType": "User", "created": "x"},
+            "emails": [{"value": "a@x", "primary": "true", "display": "d"}, "b@x", 3]});
+        let mut from_text = ResourceSeed
+            .deserialize(&mut serde_json::Deserializer::from_str(&doc.to_string()))
+            .unwrap();
+        let mut from_value = Fields::from_value(doc);
+        assert_eq!(from_text.resource_type.as_deref(), Some("User"));
+        assert_eq!(from_text.emails.len(), 2);
+        assert!(from_text.emails[0].primary);
+        assert_eq!(from_text.emails, from_value.emails);
+        assert_eq!(from_text.user_name, Some(json!("a")));
+        assert_eq!(from_text.extra_text(), from_value.extra_text());
+    }
+}
