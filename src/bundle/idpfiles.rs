@@ -310,6 +310,91 @@ mod tests {
         assert!(emails_in("no address here, @handle only").is_empty());
     }
 
+    fn schema_file() -> InputFile {
+        let bytes = std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("fixtures/bundle/pii-full/entra-schema.json"),
+        )
+        .unwrap();
+        // Microsoft's samples carry trailing commas: the rewrite must keep them.
+        let text = String::from_utf8(bytes).unwrap().replacen(
+            "\"type\": \"Constant\"\n",
+            "\"type\": \"Constant\",\n",
+            1,
+        );
+        InputFile {
+            given_as: "schema.json".into(),
+            bytes: text.into_bytes(),
+        }
+    }
+
+    #[test]
+    fn a_schema_loses_its_constants_and_keeps_everything_else() {
+        let f = schema_file();
+        let mut map = PiiMap::new(false);
+        map.add("title", "Chief Cartographer");
+        collect(&mut map, std::slice::from_ref(&f));
+        let out = String::from_utf8(rewrite(&f, Some(&map), &map.redactor().unwrap())).unwrap();
+        let before = String::from_utf8(f.bytes.clone()).unwrap();
+        assert!(before.contains("Lantern Quay Office") && before.contains("Harbourmaster"));
+        assert!(!out.contains("Lantern Quay Office"), "the constant stayed");
+        assert!(
+            !out.contains("Harbourmaster Annex Seven"),
+            "the default stayed"
+        );
+        // Same layout, same attribute names and expressions, trailing comma kept.
+        assert_eq!(out.lines().count(), before.lines().count());
+        assert!(out.contains("\"targetAttributeName\": \"userName\""));
+        assert!(before.contains("\"type\": \"Constant\",\n"));
+        assert!(out.contains("\"type\": \"Constant\",\n"));
+        assert_eq!(
+            kind_of(&InputFile {
+                given_as: "s.json".into(),
+                bytes: out.into_bytes()
+            }),
+            Some(Kind::EntraSchema)
+        );
+    }
+
+    #[test]
+    fn an_okta_log_names_people_but_not_the_app() {
+        let log = json!([{"eventType": "application.provision.user.push",
+            "actor": {"type": "PublicClientApp", "alternateId": "Acme SCIM", "displayName": "Acme SCIM"},
+            "client": {"ipAddress": "203.0.113.9"},
+            "outcome": {"result": "FAILURE", "reason": "Automatic provisioning of user Kim Ode to app Acme SCIM failed"},
+            "target": [{"type": "AppUser", "alternateId": "kim.ode@x.example", "displayName": "Kim Ode"},
+                       {"type": "AppInstance", "alternateId": "Acme SCIM", "displayName": "Acme SCIM"}]}]);
+        let f = InputFile {
+            given_as: "log.json".into(),
+            bytes: log.to_string().into_bytes(),
+        };
+        let mut map = PiiMap::new(false);
+        collect(&mut map, std::slice::from_ref(&f));
+        for v in ["kim.ode@x.example", "Kim Ode", "203.0.113.9"] {
+            assert!(map.pseudonym(v).is_some(), "{v} not recorded");
+        }
+        assert!(
+            map.pseudonym("Acme SCIM").is_none(),
+            "the app is configuration"
+        );
+        let out = String::from_utf8(rewrite(&f, Some(&map), &map.redactor().unwrap())).unwrap();
+        assert!(
+            !out.contains("Kim Ode") && out.contains("Acme SCIM"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn an_inputs_manifest_without_idp_config_still_reads() {
+        let m: super::super::inputs::Manifest = serde_json::from_str(
+            r#"{"format":"scim-doctor-inputs/1","playbooks":[],"profile":"default","licenses":null,
+                "license_mode":"all","license_groups":[],"idp_users":null,"scope_filter":null,
+                "provisioning_logs":[],"ldap_groups":null,"other_snapshots":[],"overrides":[]}"#,
+        )
+        .unwrap();
+        assert!(m.idp_config.is_empty());
+    }
+
     #[test]
     fn okta_messages_name_their_user() {
         let t = "x,Automatic provisioning of user Dan Wu to app SASE failed: Matching user not found.\n\
