@@ -193,14 +193,15 @@ fn redacted_bundles_with_kept_domains_reproduce_every_finding() {
 }
 
 /// The demo tenant with every demo input at once (scoping filter, IdP export, provisioning
-/// logs, LDAP groups, licences), with and without --keep-domains.
+/// logs, LDAP groups, licences, the four --idp-config files), with and without
+/// --keep-domains.
 #[test]
 fn a_redacted_demo_bundle_with_every_input_reproduces_every_finding() {
     let work = tempfile::tempdir().unwrap();
     let tenant = scim_doctor::source::snapshot::load(&root().join("demo-tenant")).unwrap();
     let inputs = scim_doctor::demo::inputs::write(&tenant, work.path()).unwrap();
     let p = |p: &Path| p.display().to_string();
-    let args = vec![
+    let mut args = vec![
         "--idp-users".to_string(),
         p(&inputs.idp_users),
         "--scope-filter".into(),
@@ -212,6 +213,9 @@ fn a_redacted_demo_bundle_with_every_input_reproduces_every_finding() {
         "--licenses".into(),
         inputs.licenses.to_string(),
     ];
+    for f in &inputs.idp_config {
+        args.extend(["--idp-config".to_string(), p(f)]);
+    }
     let mut diffs = Vec::new();
     for keep in [false, true] {
         diffs.extend(check_scenario(
@@ -220,6 +224,36 @@ fn a_redacted_demo_bundle_with_every_input_reproduces_every_finding() {
             &args,
             keep,
         ));
+    }
+    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+}
+
+/// Every kind of --idp-config file at once (Entra schema and job, Okta System Log as JSON
+/// and console CSV, app users, app groups, group push mappings) against an Okta-shaped
+/// tenant: mapping-*, provisioning-job, okta-app-assignment and provisioning-failures come
+/// back the same from the redacted bundle, with and without --keep-domains.
+#[test]
+fn a_redacted_bundle_with_every_idp_config_kind_reproduces_every_finding() {
+    let cfg = root().join("idp-config");
+    let mut args = Vec::new();
+    for f in [
+        "schema-misconfigured.json",
+        "job-quarantine-credentials.json",
+        "okta-system-log-failures.json",
+        "okta-system-log-success.csv",
+        "okta-app-users-errors.json",
+        "okta-app-groups.json",
+        "okta-group-push-mappings.json",
+    ] {
+        args.extend([
+            "--idp-config".to_string(),
+            cfg.join(f).display().to_string(),
+        ]);
+    }
+    let tenant = cfg.join("okta-tenant-with-stranger-Users.json");
+    let mut diffs = Vec::new();
+    for keep in [false, true] {
+        diffs.extend(check_scenario("idp-config", &tenant, &args, keep));
     }
     assert!(diffs.is_empty(), "{}", diffs.join("\n"));
 }

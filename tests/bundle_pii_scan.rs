@@ -1,7 +1,8 @@
 //! The `--redact-pii` coverage scan (issue 12): a tenant with every personal field filled
 //! (fixtures/bundle/pii-full: names, emails, phones, addresses, employee number, manager,
-//! custom-extension strings), its IdP export and LDAP list, and a description, label and
-//! steps-taken text naming people. No original value may appear in any file of the
+//! custom-extension strings), its IdP export and LDAP list, its IdP configuration files
+//! (Okta System Log JSON and CSV, Okta app users, Entra job and schema), and a description,
+//! label and steps-taken text naming people. No original value may appear in any file of the
 //! redacted bundle, in any letter case, URL-encoded or base64.
 
 use assert_cmd::Command;
@@ -61,6 +62,35 @@ const PLANTED: &[&str] = &[
     "4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b",
     "Quartermaine Expedition Crew",
     "Fairweather Lighthouse Keepers",
+    // Only in the --idp-config files: Okta System Log (JSON and CSV), app users, Entra job
+    // error text, schema constants and default values.
+    "peregrine.ashcombe-vance@northwind-traders.example",
+    "Peregrine Ashcombe-Vance",
+    "Peregrine",
+    "198.51.100.77",
+    "Tintagel Cove",
+    "TR19 6JX",
+    "seraphina.loveday@northwind-traders.example",
+    "Seraphina",
+    "Loveday",
+    "+44 7700 900777",
+    "Keeper of Tide Tables",
+    "cornelius.blackwood@northwind-traders.example",
+    "Cornelius Blackwood",
+    "bartholomew.trelawney@northwind-traders.example",
+    "Bartholomew Trelawney",
+    "ignatius.wolstenholme@northwind-traders.example",
+    "Harbourmaster Annex Seven",
+    "Lantern Quay Office",
+];
+
+/// The --idp-config files of the fixture (one of each kind that names people).
+const IDP_CONFIG: &[&str] = &[
+    "entra-schema.json",
+    "entra-job.json",
+    "okta-system-log.json",
+    "okta-system-log.csv",
+    "okta-app-users.json",
 ];
 
 fn base64(b: &[u8]) -> String {
@@ -109,6 +139,9 @@ fn bundle(dir: &Path, redact: bool) -> BTreeMap<String, String> {
             "--bundle",
         ])
         .arg(&zip);
+    for f in IDP_CONFIG {
+        c.arg("--idp-config").arg(fixture(f));
+    }
     if redact {
         c.arg("--redact-pii");
     }
@@ -164,6 +197,14 @@ fn a_redacted_bundle_holds_no_planted_personal_value() {
     let files = bundle(dir.path(), true);
     assert!(files.contains_key("inputs/idp-users.csv"));
     assert!(files.contains_key("inputs/ldap-groups.csv"));
+    assert_eq!(
+        files
+            .keys()
+            .filter(|k| k.starts_with("inputs/idp-config/"))
+            .count(),
+        IDP_CONFIG.len(),
+        "every --idp-config file is in the bundle"
+    );
     let found = leaks(&files);
     assert!(found.is_empty(), "{}", found.join("\n"));
     // summary.md says what stayed in the clear.
@@ -180,6 +221,11 @@ fn the_scan_finds_the_values_in_a_plain_bundle() {
         "221 Marylebone Crescent",
         "Captain Willow",
         "NW-990017",
+        "Peregrine Ashcombe-Vance",
+        "Seraphina",
+        "ignatius.wolstenholme@northwind-traders.example",
+        "Lantern Quay Office",
+        "Bartholomew Trelawney",
     ] {
         assert!(found.iter().any(|f| f.contains(v)), "{v} not found");
     }

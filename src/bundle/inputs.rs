@@ -33,6 +33,8 @@ pub struct RunInputs {
     pub scope_filter: Option<InputFile>,
     pub provisioning_logs: Vec<InputFile>,
     pub ldap_groups: Option<InputFile>,
+    /// `--idp-config` files (Entra schema and job, Okta System Log and app exports).
+    pub idp_config: Vec<InputFile>,
     pub other_snapshots: Vec<Tenant>,
     /// `--playbooks DIR`: its TOML files, relative to DIR (`x.toml`, `profiles/y.toml`).
     pub overrides: Vec<(String, Vec<u8>)>,
@@ -52,6 +54,9 @@ pub struct Manifest {
     pub scope_filter: Option<String>,
     pub provisioning_logs: Vec<String>,
     pub ldap_groups: Option<String>,
+    /// Absent from bundles written before idp-config files were carried.
+    #[serde(default)]
+    pub idp_config: Vec<String>,
     pub other_snapshots: Vec<String>,
     pub overrides: Vec<String>,
 }
@@ -124,9 +129,16 @@ pub fn prepare_map(map: &mut PiiMap, inputs: &RunInputs, tenant: Option<&Tenant>
             );
         }
     }
+    super::idpfiles::keep_scope(
+        map,
+        &inputs.idp_config,
+        idp.as_ref().map(|e| e.users.as_slice()),
+        tenant,
+    );
     if let Some(e) = &idp {
         super::structural::collect_idp_users(map, &e.users);
     }
+    super::idpfiles::collect(map, &inputs.idp_config);
     if !inputs.provisioning_logs.is_empty() {
         let files: Vec<(String, Vec<u8>)> = inputs
             .provisioning_logs
@@ -167,10 +179,12 @@ pub(super) fn parse_filter(name: &str, bytes: &[u8]) -> Result<crate::scope::Sco
 }
 
 /// The `inputs/` entries. `redact` (with `--redact-pii`) rewrites the free-text inputs (IdP
-/// export, logs, LDAP list); the other directories and the licence group names must
-/// already be pseudonymised (`prepare_map`, `structural::redact_tenant`).
+/// export, logs, LDAP list, idp-config files; a schema's constants through `map`); the
+/// other directories and the licence group names must already be pseudonymised
+/// (`prepare_map`, `structural::redact_tenant`).
 pub fn files(
     inputs: &RunInputs,
+    map: Option<&PiiMap>,
     redact: Option<&super::redact::Redactor>,
 ) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
@@ -216,6 +230,19 @@ pub fn files(
         let name = format!("{DIR}ldap-groups.{}", ext_of(&f.given_as, "txt"));
         out.push((name.clone(), rewrite(&f.bytes)));
         m.ldap_groups = Some(name);
+    }
+    for (i, f) in inputs.idp_config.iter().enumerate() {
+        let base = Path::new(&f.given_as)
+            .file_name()
+            .map(|n| super::sanitize(&n.to_string_lossy()))
+            .unwrap_or_else(|| format!("idp-config-{i}"));
+        let name = format!("{DIR}idp-config/{}-{base}", i + 1);
+        let bytes = match redact {
+            Some(r) => super::idpfiles::rewrite(f, map, r),
+            None => f.bytes.clone(),
+        };
+        out.push((name.clone(), bytes));
+        m.idp_config.push(name);
     }
     for (i, t) in inputs.other_snapshots.iter().enumerate() {
         let prefix = format!("{DIR}other-{}/", i + 1);
@@ -268,6 +295,12 @@ pub fn describe(inputs: &RunInputs) -> Vec<(String, String)> {
             "LDAP group list (--ldap-groups)".to_string(),
             base(&f.given_as),
         ));
+    }
+    for f in &inputs.idp_config {
+        let what = super::idpfiles::kind_of(f)
+            .map(|k| k.describe())
+            .unwrap_or("IdP configuration");
+        out.push((format!("{what} (--idp-config)"), base(&f.given_as)));
     }
     for t in &inputs.other_snapshots {
         out.push((

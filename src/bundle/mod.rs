@@ -6,6 +6,7 @@
 
 pub mod archive;
 pub mod environment;
+pub mod idpfiles;
 pub mod inputs;
 pub mod pseudo;
 pub mod redact;
@@ -129,7 +130,7 @@ const DESCRIPTIONS: &[(&str, &str)] = &[
     ("checks/", "one CSV per check with its subjects (`<check-id>.csv`)"),
     ("requests.jsonl", "every HTTP exchange of the run: method, URL, status, timings, headers, body excerpt; credentials removed"),
     ("snapshot/", "the tenant as read (users.ndjson, groups.ndjson, discovery), reloadable with --snapshot"),
-    ("inputs/", "the run's other inputs (IdP export, scoping filter, provisioning logs, LDAP groups, other directories, licence options, profile, playbooks: `inputs/inputs.json`), read back by `check --snapshot <zip>`"),
+    ("inputs/", "the run's other inputs (IdP export, scoping filter, provisioning logs, LDAP groups, IdP configuration files, other directories, licence options, profile, playbooks: `inputs/inputs.json`), read back by `check --snapshot <zip>`"),
     ("environment.json", "tool version, OS, command line with secrets masked, notable flags, time zone"),
     ("manifest.json", "size and SHA-256 of every file"),
 ];
@@ -138,8 +139,8 @@ const DESCRIPTIONS: &[(&str, &str)] = &[
 /// is given to be reached, so it stays as typed.
 const CONTACT_SLOT: &str = "\u{1}scim-doctor-contact\u{1}";
 
-/// The IdP: as given, else what the inputs show (Entra logs, filters and exports; Okta
-/// exports), else `None`.
+/// The IdP: as given, else what the inputs show (Entra logs, filters and exports, schema
+/// and job files; Okta user exports, System Log and app exports), else `None`.
 pub fn detect_idp(opts: &BundleOptions) -> (Option<String>, &'static str) {
     if let Some(i) = &opts.idp {
         return (Some(i.clone()), "given with --idp");
@@ -158,6 +159,24 @@ pub fn detect_idp(opts: &BundleOptions) -> (Option<String>, &'static str) {
                 }
                 _ => (Some("entra".into()), "detected from the Entra users export"),
             };
+        }
+    }
+    // The IdP's own configuration files name their IdP by their shape.
+    for f in &inp.idp_config {
+        match idpfiles::kind_of(f) {
+            Some(crate::idpconfig::Kind::EntraSchema | crate::idpconfig::Kind::EntraJob) => {
+                return (
+                    Some("entra".into()),
+                    "detected from the Entra synchronization schema/job",
+                )
+            }
+            Some(_) => {
+                return (
+                    Some("okta".into()),
+                    "detected from the Okta System Log / app export",
+                )
+            }
+            None => {}
         }
     }
     if !inp.provisioning_logs.is_empty() {
@@ -239,13 +258,13 @@ pub fn prepare(
     };
 
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
-    files.push((
-        "report.json".into(),
-        apply(&crate::render::json::render(report)),
-    ));
+    let report_json = crate::render::json::render(report);
+    let report_json = match &pii {
+        Some(map) => idpfiles::report_json(&report_json, map),
+        None => report_json,
+    };
+    files.push(("report.json".into(), apply(&report_json)));
     // --- issue 15 hook (html branch): the HTML report, and the diff with --baseline ---
-    // With --redact-pii the page is rendered later, from the redacted report.json: escaping
-    // would hide values like o'brien from the text redactor.
     // With --redact-pii the page is rendered from the redacted report.json and tenant: HTML
     // escaping would hide values like o'brien from the text redactor.
     let page = if opts.redact_pii {
@@ -303,7 +322,7 @@ pub fn prepare(
             files.push((format!("snapshot/{name}"), bytes));
         }
     }
-    let inputs_files = inputs::files(&run_inputs, redactor.as_ref());
+    let inputs_files = inputs::files(&run_inputs, pii.as_ref(), redactor.as_ref());
     let used_inputs = inputs::describe(&run_inputs);
     files.extend(inputs_files);
     let notable = environment::Notable {

@@ -15,6 +15,7 @@ pub struct Bundled {
     pub scope: Option<crate::scope::ScopeInputs>,
     pub logs: Option<crate::logs::LogInputs>,
     pub ldap_groups: Option<Vec<String>>,
+    pub idp: Option<crate::idpconfig::IdpConfig>,
     pub others: Vec<Tenant>,
     pub playbooks: Option<Vec<crate::playbook::Playbook>>,
     pub profile: Option<crate::profile::Profile>,
@@ -93,6 +94,15 @@ pub fn read_bundle(zip: &Path) -> Result<Option<Bundled>, String> {
         b.ldap_groups = Some(
             crate::checks::groups::parse_ldap_groups(&text(get(n)?))
                 .map_err(|e| format!("{n}: {e}"))?,
+        );
+    }
+    if !manifest.idp_config.is_empty() {
+        let mut cfg = Vec::new();
+        for n in &manifest.idp_config {
+            cfg.push((n.clone(), get(n)?.clone()));
+        }
+        b.idp = Some(
+            crate::idpconfig::parse_files(&cfg).map_err(|e| format!("{}: {e}", zip.display()))?,
         );
     }
     for prefix in &manifest.other_snapshots {
@@ -223,6 +233,15 @@ pub fn apply_to_plan(
             plan.ldap_groups = Some(l);
         }
     }
+    if plan.idp.is_none() {
+        if let Some(cfg) = b.idp {
+            used.push(format!("{} IdP configuration files", cfg.files.len()));
+            plan.idp = Some(cfg);
+            // As on the command line: without a scoping filter, the schema's scope is read.
+            crate::commands::plan::scope_from_schema(&mut plan.scope, plan.idp.as_ref(), out)
+                .map_err(|e| e.0)?;
+        }
+    }
     if plan.others.is_empty() && !b.others.is_empty() {
         used.push(format!("{} other directories", b.others.len()));
         plan.other_tenants = b.others;
@@ -283,6 +302,7 @@ pub fn raw_from_bundle(zip: &Path) -> Result<Option<RunInputs>, String> {
         scope_filter: m.scope_filter.as_deref().and_then(file),
         provisioning_logs: m.provisioning_logs.iter().filter_map(|n| file(n)).collect(),
         ldap_groups: m.ldap_groups.as_deref().and_then(file),
+        idp_config: m.idp_config.iter().filter_map(|n| file(n)).collect(),
         other_snapshots: others,
         overrides: m
             .overrides

@@ -336,6 +336,9 @@ pub fn render(i: &SummaryInput) -> String {
             out.push_str("- Email domains (--keep-domains)\n");
         }
         out.push_str("- The contact (--contact) and the scoping filter file, as given\n");
+        if i.inputs.iter().any(|(w, _)| w.ends_with("(--idp-config)")) {
+            out.push_str("- In --idp-config files: the synchronization schema's attribute names, expressions and scope (its constants and default values are pseudonymised); Okta and Entra ids, event types, outcomes, states and timestamps; the app's own name (people named in messages and error texts are pseudonymised)\n");
+        }
         let mut by_reason: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         for k in i.kept {
             by_reason.entry(&k.reason).or_default().push(&k.value);

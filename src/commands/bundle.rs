@@ -84,6 +84,11 @@ pub fn run_inputs(a: &AuditArgs, s: &SourceArgs) -> Result<inputs::RunInputs, To
             .map(|p| read(p))
             .collect::<Result<_, _>>()?,
         ldap_groups: a.ldap_groups.as_deref().map(read).transpose()?,
+        idp_config: a
+            .idp_config
+            .iter()
+            .map(|p| read(p))
+            .collect::<Result<_, _>>()?,
         other_snapshots: others,
         overrides: match &a.playbooks_dir {
             Some(d) => inputs::read_overrides(d).map_err(ToolError)?,
@@ -116,6 +121,9 @@ fn inherit(given: &mut inputs::RunInputs, old: inputs::RunInputs, a: &AuditArgs)
     given.ldap_groups = given.ldap_groups.take().or(old.ldap_groups);
     if given.provisioning_logs.is_empty() {
         given.provisioning_logs = old.provisioning_logs;
+    }
+    if given.idp_config.is_empty() {
+        given.idp_config = old.idp_config;
     }
     if given.other_snapshots.is_empty() {
         given.other_snapshots = old.other_snapshots;

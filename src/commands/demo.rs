@@ -95,6 +95,7 @@ pub async fn run(a: DemoArgs, out: &Output) -> CmdResult {
                     scope_filter: Some(inputs.scope_filter.clone()),
                     idp_users: Some(inputs.idp_users.clone()),
                     provisioning_logs: vec![inputs.provisioning_logs.clone()],
+                    idp_config: inputs.idp_config.clone(),
                     ..Default::default()
                 },
                 &crate::cli::args::SourceArgs::default(),
