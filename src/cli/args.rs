@@ -499,6 +499,9 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
   scim-doctor diff before.zip after.zip --format html > diff.html
   scim-doctor diff ./snap-yesterday ./snap-today --fail-on new
 
+Note: --provisioning-logs takes several files, so give BEFORE and AFTER first
+(as above), or end the file list with -- before them.
+
 Exit codes: with --fail-on new, 1 when anything got worse; otherwise 1 when
 AFTER has findings at or above --fail-on; 2 when an input cannot be read.")]
     Diff(DiffArgs),
