@@ -27,7 +27,7 @@ fn user(i: usize) -> User {
         id: format!("{i:08x}-5c1d-4a2b-9e3f-{:012x}", i * 7919 % (1 << 48)),
         user_name: Some(name.clone()),
         external_id: Some(format!("ext-{i:07}")),
-        active: Some(i % 23 != 0),
+        active: Some(!i.is_multiple_of(23)),
         display_name: Some(format!("Given{} Family{i}", i % 997)),
         given_name: Some(format!("Given{}", i % 997)),
         family_name: Some(format!("Family{i}")),

@@ -156,7 +156,7 @@ fn run_case(id: &str, dir: &Path) -> Result<(), String> {
     }
     if entry["status"] != "pass"
         && entry["status"] != "skipped"
-        && entry["remediation"].as_str().map_or(true, str::is_empty)
+        && entry["remediation"].as_str().is_none_or(str::is_empty)
     {
         problems.push("a non-pass result has no remediation".into());
     }

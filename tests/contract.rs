@@ -143,7 +143,7 @@ fn validate_check(c: &Value, at: &str, errs: &mut Vec<String>) {
     if matches!(status, "warn" | "fail" | "error")
         && o.get("remediation")
             .and_then(Value::as_str)
-            .map_or(true, str::is_empty)
+            .is_none_or(str::is_empty)
     {
         errs.push(format!("{at}: a {status} result needs a remediation"));
     }

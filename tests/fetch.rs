@@ -19,7 +19,7 @@ fn user(i: usize) -> User {
         id: format!("u{i:04}"),
         user_name: Some(format!("Person{i}@Example.test")),
         external_id: Some(format!("ext-{i}")),
-        active: Some(i % 17 != 0),
+        active: Some(!i.is_multiple_of(17)),
         display_name: Some(format!("Person {i}")),
         emails: vec![Email {
             value: format!("person{i}@example.test"),

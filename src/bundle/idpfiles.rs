@@ -112,7 +112,7 @@ pub fn collect(map: &mut PiiMap, files: &[InputFile]) {
                     // acting by hand is a person.
                     if e.pointer("/actor/type")
                         .and_then(Value::as_str)
-                        .map_or(true, |t| t.eq_ignore_ascii_case("User"))
+                        .is_none_or(|t| t.eq_ignore_ascii_case("User"))
                     {
                         add_text(map, "okta:actor", e.pointer("/actor/alternateId"));
                         add_text(map, "okta:actor", e.pointer("/actor/displayName"));

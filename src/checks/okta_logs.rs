@@ -145,10 +145,10 @@ pub fn check(id: &str, events: &[OktaEvent]) -> CheckResult {
             )
             .or_default() += 1;
         if let Some(p) = &e.published {
-            if g.first.as_ref().map_or(true, |f| p < f) {
+            if g.first.as_ref().is_none_or(|f| p < f) {
                 g.first = Some(p.clone());
             }
-            if g.last.as_ref().map_or(true, |l| p > l) {
+            if g.last.as_ref().is_none_or(|l| p > l) {
                 g.last = Some(p.clone());
             }
         }

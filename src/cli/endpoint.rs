@@ -46,7 +46,7 @@ pub fn resolve(
             parsed.scheme()
         ));
     }
-    if parsed.host_str().map_or(true, str::is_empty) {
+    if parsed.host_str().is_none_or(str::is_empty) {
         return Err("--base-url has no host".into());
     }
     let mut base = parsed.clone();

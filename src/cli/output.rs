@@ -24,7 +24,7 @@ fn color_wanted(choice: ColorChoice, stream_is_tty: bool) -> bool {
         ColorChoice::Never => false,
         ColorChoice::Auto => {
             stream_is_tty
-                && std::env::var_os("NO_COLOR").map_or(true, |v| v.is_empty())
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
                 && std::env::var("TERM").map(|t| t != "dumb").unwrap_or(true)
         }
     }

@@ -104,7 +104,7 @@ fn rows(tenant: &Tenant) -> Vec<Row> {
         }
         if u.is_active() {
             active_seen += 1;
-            if active_seen % 250 == 0 {
+            if active_seen.is_multiple_of(250) {
                 continue;
             }
         }
@@ -113,7 +113,7 @@ fn rows(tenant: &Tenant) -> Vec<Row> {
             upn: upn.to_string(),
             display: u.display_name.clone().unwrap_or_default(),
             mail: u.primary_email().unwrap_or("").to_string(),
-            user_type: if u.is_active() && active_seen % 150 == 0 {
+            user_type: if u.is_active() && active_seen.is_multiple_of(150) {
                 "Guest"
             } else {
                 "Member"

@@ -186,7 +186,7 @@ fn plant_single(kind: &str, k: usize, u: &mut User) {
             set_raw_emails(u, json!([]));
         }
         "blank-email-value" => {
-            u.emails[0].value = if k % 2 == 0 {
+            u.emails[0].value = if k.is_multiple_of(2) {
                 String::new()
             } else {
                 " ".into()
@@ -201,7 +201,7 @@ fn plant_single(kind: &str, k: usize, u: &mut User) {
             }
         }
         "username-not-email" => {
-            u.user_name = Some(if k % 2 == 0 {
+            u.user_name = Some(if k.is_multiple_of(2) {
                 local.replace('.', "")
             } else {
                 format!("NORTHWIND\\{local}")

@@ -174,7 +174,7 @@ pub(super) fn decide(t: &Trace, entries: &[&LogEntry]) -> Verdict {
         })
         .map(|u| u.id.as_str())
         .collect();
-    if !leftovers.is_empty() && matched.map_or(true, |m| !leftovers.contains(&m.id.as_str())) {
+    if !leftovers.is_empty() && matched.is_none_or(|m| !leftovers.contains(&m.id.as_str())) {
         let mut flagged: Vec<&str> = t
             .target
             .users

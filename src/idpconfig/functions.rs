@@ -91,7 +91,7 @@ pub fn call(name: &str, args: &[Expr], ev: &Arg) -> Result<Val, NotEvaluated> {
         }
         "switch" => {
             arity(name, args, 2, usize::MAX)?;
-            if (args.len() - 2) % 2 != 0 {
+            if !(args.len() - 2).is_multiple_of(2) {
                 return Err(format!(
                     "Switch needs key/value pairs after the source and default, got {} extra arguments",
                     args.len() - 2

@@ -220,10 +220,10 @@ fn add(g: &mut EntryGroup, e: &LogEntry) {
 /// Parsed instants are stored as RFC 3339 UTC and order correctly as text; unparsed text is
 /// compared as text (it is at least reported).
 fn widen(first: &mut Option<String>, last: &mut Option<String>, at: &str) {
-    if first.as_deref().map_or(true, |f| at < f) {
+    if first.as_deref().is_none_or(|f| at < f) {
         *first = Some(at.to_string());
     }
-    if last.as_deref().map_or(true, |l| at > l) {
+    if last.as_deref().is_none_or(|l| at > l) {
         *last = Some(at.to_string());
     }
 }

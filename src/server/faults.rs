@@ -44,7 +44,7 @@ impl EveryNth {
             return false;
         }
         let seen = self.seen.fetch_add(1, Ordering::SeqCst) + 1;
-        seen % self.n == 0
+        seen.is_multiple_of(self.n)
     }
 }
 

@@ -414,7 +414,7 @@ fn strip(resource: Value, excluded: &[String], attributes: Option<&str>) -> Valu
         if excluded.contains(&k) {
             return false;
         }
-        wanted.as_ref().map_or(true, |w| w.contains(&k))
+        wanted.as_ref().is_none_or(|w| w.contains(&k))
     };
     Value::Object(map.into_iter().filter(|(k, _)| keep(k)).collect())
 }

@@ -261,7 +261,7 @@ fn list(store: &mut Store, kind: Kind, q: &Query, ignore_filter: bool) -> Reply 
     let matched: Vec<&Value> = store
         .list(kind)
         .iter()
-        .filter(|v| filter.as_ref().map_or(true, |f| matches(f, v)))
+        .filter(|v| filter.as_ref().is_none_or(|f| matches(f, v)))
         .collect();
     let start = q
         .get("startIndex")

@@ -409,7 +409,7 @@ pub async fn list_index<T: Resource + 'static>(
     let of_total = total
         .map(|t| format!(" of totalResults {t}"))
         .unwrap_or_default();
-    if repeated && !total.is_some_and(|t| received >= t) {
+    if repeated && total.is_none_or(|t| received < t) {
         report.incomplete.push(format!(
             "/{resource}: the server returned the same resources for different startIndex values (it ignores startIndex), so paging was stopped after {received} resources{of_total}"
         ));

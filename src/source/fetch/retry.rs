@@ -267,7 +267,7 @@ impl Fetcher {
     fn pause_all(&self, d: Duration) {
         if let Ok(mut p) = self.pause_until.lock() {
             let until = Instant::now() + d;
-            if p.map_or(true, |cur| cur < until) {
+            if p.is_none_or(|cur| cur < until) {
                 *p = Some(until);
             }
         }
