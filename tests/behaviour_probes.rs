@@ -74,28 +74,9 @@ fn check_live(server: &TestServer, extra: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == id)
-        .unwrap_or_else(|| panic!("no `{id}` in {report}"))
-}
-
-fn status<'a>(report: &'a Value, id: &str) -> &'a str {
-    check(report, id)["status"].as_str().unwrap()
-}
-
-fn text(report: &Value, id: &str) -> String {
-    let c = check(report, id);
-    let mut s = c["message"].as_str().unwrap_or("").to_string();
-    for subj in c["subjects"].as_array().into_iter().flatten() {
-        s.push_str(" | ");
-        s.push_str(subj["detail"].as_str().unwrap_or(""));
-    }
-    s
-}
+#[path = "shared/report.rs"]
+mod report;
+use report::{status, text};
 
 /// Requests whose path ends with `suffix`.
 fn sent_exactly(server: &TestServer, suffix: &str) -> usize {

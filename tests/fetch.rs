@@ -102,22 +102,9 @@ fn check_live(server: &TestServer, extra: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).expect("stdout is the JSON report")
 }
 
-fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == id)
-        .unwrap_or_else(|| panic!("no `{id}` in {report}"))
-}
-
-fn status<'a>(report: &'a Value, id: &str) -> &'a str {
-    check(report, id)["status"].as_str().unwrap()
-}
-
-fn message<'a>(report: &'a Value, id: &str) -> &'a str {
-    check(report, id)["message"].as_str().unwrap()
-}
+#[path = "shared/report.rs"]
+mod report;
+use report::{check, message, status};
 
 /// Snapshots the server and returns the user ids in users.ndjson, in file order.
 fn snapshot_ids(server: &TestServer, dir: &Path, extra: &[&str]) -> (i32, Vec<String>) {

@@ -74,29 +74,9 @@ fn check_live(base_url: &str, extra: &[&str]) -> (Value, Duration) {
     (serde_json::from_slice(&out.stdout).unwrap(), took)
 }
 
-fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == id)
-        .unwrap_or_else(|| panic!("no `{id}` in {report}"))
-}
-
-fn status<'a>(report: &'a Value, id: &str) -> &'a str {
-    check(report, id)["status"].as_str().unwrap()
-}
-
-/// The check's message plus every subject's detail, for wording assertions.
-fn text(report: &Value, id: &str) -> String {
-    let c = check(report, id);
-    let mut s = c["message"].as_str().unwrap_or("").to_string();
-    for subj in c["subjects"].as_array().into_iter().flatten() {
-        s.push_str(" | ");
-        s.push_str(subj["detail"].as_str().unwrap_or(""));
-    }
-    s
-}
+#[path = "shared/report.rs"]
+mod report;
+use report::{check, status, text};
 
 /// List requests the server saw for a resource type (pages, not lookups).
 fn list_requests(server: &TestServer, resource: &str) -> usize {
