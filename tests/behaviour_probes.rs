@@ -4,31 +4,20 @@
 //! scim2-server live in tests/interop.rs. Every server here listens on 127.0.0.1 and stops
 //! on drop.
 
-use assert_cmd::Command;
-use scim_doctor::model::{Group, Member, Tenant, User};
+use scim_doctor::model::{Group, Tenant};
 use scim_doctor::server::{Faults, PagingFaults, ServerConfig, TestServer};
 use serde_json::Value;
-use std::time::Duration;
+
+#[path = "shared/live.rs"]
+mod live;
+use live::{doctor, json_report, member, numbered_users, serve_tenant};
 
 const TOKEN: &str = "probe-test-token-9a41";
 const USERS: usize = 250;
 
 fn tenant() -> Tenant {
     let mut t = Tenant::new("probe-test");
-    t.users = (1..=USERS)
-        .map(|i| User {
-            id: format!("u{i:04}"),
-            user_name: Some(format!("person{i}@example.test")),
-            external_id: Some(format!("ext-{i}")),
-            ..Default::default()
-        })
-        .collect();
-    let member = |i: usize| Member {
-        value: format!("u{i:04}"),
-        kind: Some("User".into()),
-        display: None,
-        reference: None,
-    };
+    t.users = numbered_users(USERS);
     t.groups = vec![
         Group {
             id: "g1".into(),
@@ -46,32 +35,17 @@ fn tenant() -> Tenant {
 }
 
 fn serve(faults: Faults, cfg: impl FnOnce(&mut ServerConfig)) -> TestServer {
-    let mut config = ServerConfig {
-        faults,
-        ..ServerConfig::with_token(TOKEN)
-    };
-    cfg(&mut config);
-    TestServer::start(tenant(), config).expect("embedded server did not start")
+    serve_tenant(tenant(), TOKEN, faults, cfg)
 }
 
 /// `check --format json` (full audit) against the server; the JSON report.
 fn check_live(server: &TestServer, extra: &[&str]) -> Value {
-    let out = Command::cargo_bin("scim-doctor")
-        .unwrap()
-        .env("SCIM_TOKEN", TOKEN)
-        .env_remove("SCIM_BASE_URL")
-        .timeout(Duration::from_secs(120))
+    let out = doctor(TOKEN)
         .args(["check", "--base-url", server.base_url(), "--format", "json"])
         .args(extra)
         .output()
         .unwrap();
-    assert!(
-        matches!(out.status.code(), Some(0) | Some(1)),
-        "exit {:?}: {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    json_report(&out)
 }
 
 #[path = "shared/report.rs"]

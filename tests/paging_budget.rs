@@ -6,53 +6,36 @@
 //! drop.
 
 use assert_cmd::Command;
-use scim_doctor::model::{Group, Member, Tenant, User};
+use scim_doctor::model::{Group, Tenant};
 use scim_doctor::server::{Faults, PagingFaults, ServerConfig, TestServer};
 use serde_json::Value;
 use std::time::{Duration, Instant};
+
+#[path = "shared/live.rs"]
+mod live;
+use live::{json_report, member, numbered_users, serve_tenant};
 
 const TOKEN: &str = "budget-test-token-3c7e";
 const USERS: usize = 250;
 
 fn tenant() -> Tenant {
     let mut t = Tenant::new("budget-test");
-    t.users = (1..=USERS)
-        .map(|i| User {
-            id: format!("u{i:04}"),
-            user_name: Some(format!("person{i}@example.test")),
-            external_id: Some(format!("ext-{i}")),
-            ..Default::default()
-        })
-        .collect();
+    t.users = numbered_users(USERS);
     t.groups = vec![Group {
         id: "g1".into(),
         display_name: Some("Sales".into()),
-        members: vec![Member {
-            value: "u0001".into(),
-            kind: Some("User".into()),
-            display: None,
-            reference: None,
-        }],
+        members: vec![member(1)],
         ..Default::default()
     }];
     t
 }
 
 fn serve(faults: Faults, cfg: impl FnOnce(&mut ServerConfig)) -> TestServer {
-    let mut config = ServerConfig {
-        faults,
-        ..ServerConfig::with_token(TOKEN)
-    };
-    cfg(&mut config);
-    TestServer::start(tenant(), config).expect("embedded server did not start")
+    serve_tenant(tenant(), TOKEN, faults, cfg)
 }
 
 fn doctor() -> Command {
-    let mut c = Command::cargo_bin("scim-doctor").unwrap();
-    c.env("SCIM_TOKEN", TOKEN)
-        .env_remove("SCIM_BASE_URL")
-        .timeout(Duration::from_secs(120));
-    c
+    live::doctor(TOKEN)
 }
 
 /// `check --format json` on the incomplete-import playbook; the report and the time taken.
@@ -65,13 +48,7 @@ fn check_live(base_url: &str, extra: &[&str]) -> (Value, Duration) {
         .output()
         .unwrap();
     let took = started.elapsed();
-    assert!(
-        matches!(out.status.code(), Some(0) | Some(1)),
-        "exit {:?}: {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (serde_json::from_slice(&out.stdout).unwrap(), took)
+    (json_report(&out), took)
 }
 
 #[path = "shared/report.rs"]
