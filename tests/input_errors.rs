@@ -48,6 +48,36 @@ fn logs(file: &str) -> String {
     )
 }
 
+/// `scope simulate` with `file` as the IdP users (and a good filter), refused.
+fn idp_users(file: &str) -> String {
+    refused(
+        &[
+            "scope",
+            "simulate",
+            "--filter",
+            GOOD_FILTER,
+            "--idp-users",
+            &fx(file),
+        ],
+        file,
+    )
+}
+
+/// `scope simulate` with `file` as the scope filter (and good IdP users), refused.
+fn scope_filter(file: &str) -> String {
+    refused(
+        &[
+            "scope",
+            "simulate",
+            "--filter",
+            &fx(file),
+            "--idp-users",
+            GOOD_USERS,
+        ],
+        file,
+    )
+}
+
 /// Proves an empty logs file is named as empty instead of a header complaint.
 #[test]
 fn an_empty_logs_file_is_called_empty() {
@@ -82,17 +112,7 @@ fn a_truncated_logs_json_says_truncated_with_line_and_column() {
 #[test]
 fn a_scim_error_body_as_idp_users_is_named_with_status_and_detail() {
     let f = "idp-users-scim-401.json";
-    let err = refused(
-        &[
-            "scope",
-            "simulate",
-            "--filter",
-            GOOD_FILTER,
-            "--idp-users",
-            &fx(f),
-        ],
-        f,
-    );
+    let err = idp_users(f);
     assert!(
         err.contains("status 401") && err.contains("Authorization failure"),
         "{err}"
@@ -103,17 +123,7 @@ fn a_scim_error_body_as_idp_users_is_named_with_status_and_detail() {
 #[test]
 fn a_graph_error_body_as_idp_users_is_named_with_its_code() {
     let f = "idp-users-graph-401.json";
-    let err = refused(
-        &[
-            "scope",
-            "simulate",
-            "--filter",
-            GOOD_FILTER,
-            "--idp-users",
-            &fx(f),
-        ],
-        f,
-    );
+    let err = idp_users(f);
     assert!(
         err.contains("InvalidAuthenticationToken") && err.contains("Access token is empty"),
         "{err}"
@@ -161,17 +171,7 @@ fn a_utf16_idp_users_csv_loads() {
 #[test]
 fn an_html_scope_filter_is_named_with_its_title() {
     let f = "scope-filter-login.html";
-    let err = refused(
-        &[
-            "scope",
-            "simulate",
-            "--filter",
-            &fx(f),
-            "--idp-users",
-            GOOD_USERS,
-        ],
-        f,
-    );
+    let err = scope_filter(f);
     assert!(
         err.contains("HTML page titled \"Sign in to your account\""),
         "{err}"
@@ -182,17 +182,7 @@ fn an_html_scope_filter_is_named_with_its_title() {
 #[test]
 fn a_wrong_shape_scope_filter_says_expected_and_found() {
     let f = "scope-filter-wrong-shape.json";
-    let err = refused(
-        &[
-            "scope",
-            "simulate",
-            "--filter",
-            &fx(f),
-            "--idp-users",
-            GOOD_USERS,
-        ],
-        f,
-    );
+    let err = scope_filter(f);
     assert!(
         err.contains("expected a JSON object") && err.contains("found an array of 1 items"),
         "{err}"
