@@ -1,5 +1,5 @@
 //! Shared by the tests that read the JSON report of the real binary (tests/behaviour_probes.rs,
-//! tests/paging_budget.rs, tests/fetch.rs, tests/interop.rs, tests/loader.rs): one check
+//! tests/paging_budget.rs, tests/fetch.rs, tests/interop.rs, tests/loader.rs, tests/diff.rs): one check
 //! entry of `report["checks"]` by id, and its status, message and subject details.
 #![allow(dead_code)]
 
