@@ -50,7 +50,7 @@ fn check_live(server: &TestServer, extra: &[&str]) -> Value {
 
 #[path = "shared/report.rs"]
 mod report;
-use report::{status, text};
+use report::{assert_status, text};
 
 /// Requests whose path ends with `suffix`.
 fn sent_exactly(server: &TestServer, suffix: &str) -> usize {
@@ -75,11 +75,6 @@ fn probe(faults: Faults, extra: &[&str]) -> (TestServer, Value) {
     let server = serve(faults, |_| {});
     let report = check_live(&server, extra);
     (server, report)
-}
-
-#[track_caller]
-fn assert_status(report: &Value, id: &str, want: &str) {
-    assert_eq!(status(report, id), want, "{report}");
 }
 
 // ---- past-end-page ---------------------------------------------------------------------

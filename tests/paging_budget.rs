@@ -53,7 +53,7 @@ fn check_live(base_url: &str, extra: &[&str]) -> (Value, Duration) {
 
 #[path = "shared/report.rs"]
 mod report;
-use report::{check, status, text};
+use report::{assert_status, check, status, text};
 
 /// List requests the server saw for a resource type (pages, not lookups).
 fn list_requests(server: &TestServer, resource: &str) -> usize {
@@ -79,11 +79,7 @@ fn pagination_consistency_positive_ignored_start_index_with_a_million_total_cost
         |_| {},
     );
     let (report, took) = check_live(server.base_url(), &["--page-size", "50"]);
-    assert_eq!(
-        status(&report, "pagination-consistency"),
-        "fail",
-        "{report}"
-    );
+    assert_status(&report, "pagination-consistency", "fail");
     assert!(text(&report, "pagination-consistency").contains("repeated resources"));
     assert_eq!(status(&report, "fetch-complete"), "fail");
     assert!(text(&report, "fetch-complete").contains("ignores startIndex"));
@@ -116,11 +112,7 @@ fn pagination_consistency_positive_growing_total_results_stops_at_the_real_end()
         |_| {},
     );
     let (report, took) = check_live(server.base_url(), &["--page-size", "50"]);
-    assert_eq!(
-        status(&report, "pagination-consistency"),
-        "fail",
-        "{report}"
-    );
+    assert_status(&report, "pagination-consistency", "fail");
     assert!(text(&report, "pagination-consistency").contains("totalResults changed while paging"));
     assert_eq!(
         report["tenant"]["users"], USERS as u64,
@@ -163,11 +155,7 @@ fn pagination_consistency_positive_repeated_cursor_stops_at_once() {
         |c| c.cursor = true,
     );
     let (report, _) = check_live(server.base_url(), &[]);
-    assert_eq!(
-        status(&report, "pagination-consistency"),
-        "fail",
-        "{report}"
-    );
+    assert_status(&report, "pagination-consistency", "fail");
     assert!(text(&report, "pagination-consistency").contains("nextCursor already followed"));
     assert_eq!(status(&report, "fetch-complete"), "fail");
     assert!(text(&report, "fetch-complete").contains("same nextCursor twice"));
@@ -195,11 +183,7 @@ fn pagination_consistency_positive_unstable_order_is_stopped_after_a_few_overlap
         |_| {},
     );
     let (report, _) = check_live(server.base_url(), &["--page-size", "10"]);
-    assert_eq!(
-        status(&report, "pagination-consistency"),
-        "fail",
-        "{report}"
-    );
+    assert_status(&report, "pagination-consistency", "fail");
     assert_eq!(report["tenant"]["complete"], false);
     // 10,025 pages announced. Overlaps stop it early; at the latest, after 25 pages of 10
     // every one of the 250 ids has been seen and the next page is a pure repeat: 25 pages,
@@ -216,11 +200,7 @@ fn pagination_consistency_positive_unstable_order_is_stopped_after_a_few_overlap
 fn pagination_consistency_negative_healthy_server_within_its_page_budget() {
     let server = serve(Faults::default(), |_| {});
     let (report, _) = check_live(server.base_url(), &["--page-size", "50"]);
-    assert_eq!(
-        status(&report, "pagination-consistency"),
-        "pass",
-        "{report}"
-    );
+    assert_status(&report, "pagination-consistency", "pass");
     assert_eq!(status(&report, "fetch-complete"), "pass");
     assert_eq!(report["tenant"]["users"], USERS as u64);
     // 5 pages of 50, the look past the last full page, the 0-based probe, the past-the-end
@@ -240,7 +220,7 @@ fn fetch_complete_positive_max_requests_stops_and_names_the_flag() {
         server.base_url(),
         &["--page-size", "10", "--max-requests", "12"],
     );
-    assert_eq!(status(&report, "fetch-complete"), "fail", "{report}");
+    assert_status(&report, "fetch-complete", "fail");
     assert!(text(&report, "fetch-complete").contains("raise --max-requests"));
     assert_eq!(report["tenant"]["complete"], false);
     // The fetch sent at most 12; the connection steps before it a handful more.

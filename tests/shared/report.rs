@@ -19,6 +19,12 @@ pub fn status<'a>(report: &'a Value, id: &str) -> &'a str {
     check(report, id)["status"].as_str().unwrap()
 }
 
+/// Asserts check `id` has status `want`, printing the whole report when it has not.
+#[track_caller]
+pub fn assert_status(report: &Value, id: &str, want: &str) {
+    assert_eq!(status(report, id), want, "{report}");
+}
+
 pub fn message<'a>(report: &'a Value, id: &str) -> &'a str {
     check(report, id)["message"].as_str().unwrap()
 }
