@@ -3,15 +3,9 @@
 //! file really is; Windows encodings (UTF-8 and UTF-16 with a byte-order mark) load.
 //! Fixtures: fixtures/inputs/README.md.
 
-use assert_cmd::Command;
-
-fn bin() -> Command {
-    let mut c = Command::cargo_bin("scim-doctor").expect("binary");
-    c.env_remove("SCIM_BASE_URL")
-        .env_remove("SCIM_TOKEN")
-        .env("NO_COLOR", "1");
-    c
-}
+#[path = "shared/cli.rs"]
+mod cli;
+use cli::{assert_not_refused, bin};
 
 fn fx(name: &str) -> String {
     format!("{}/fixtures/inputs/{name}", env!("CARGO_MANIFEST_DIR"))
@@ -205,12 +199,7 @@ fn a_utf8_bom_scope_filter_loads() {
         ])
         .output()
         .unwrap();
-    assert_ne!(
-        out.status.code(),
-        Some(2),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_not_refused(&out);
 }
 
 /// Proves a UTF-16LE group list (PowerShell Out-File) loads and feeds the collision check.
@@ -230,12 +219,7 @@ fn a_utf16_ldap_group_list_loads() {
         ])
         .output()
         .unwrap();
-    assert_ne!(
-        out.status.code(),
-        Some(2),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_not_refused(&out);
 }
 
 /// Proves a group list with no names (comments only) is refused instead of passing the check.
