@@ -4,31 +4,20 @@
 //! scim2-server live in tests/interop.rs. Every server here listens on 127.0.0.1 and stops
 //! on drop.
 
-use assert_cmd::Command;
-use scim_doctor::model::{Group, Member, Tenant, User};
+use scim_doctor::model::{Group, Tenant};
 use scim_doctor::server::{Faults, PagingFaults, ServerConfig, TestServer};
 use serde_json::Value;
-use std::time::Duration;
+
+#[path = "shared/live.rs"]
+mod live;
+use live::{doctor, json_report, member, numbered_users, serve_tenant};
 
 const TOKEN: &str = "probe-test-token-9a41";
 const USERS: usize = 250;
 
 fn tenant() -> Tenant {
     let mut t = Tenant::new("probe-test");
-    t.users = (1..=USERS)
-        .map(|i| User {
-            id: format!("u{i:04}"),
-            user_name: Some(format!("person{i}@example.test")),
-            external_id: Some(format!("ext-{i}")),
-            ..Default::default()
-        })
-        .collect();
-    let member = |i: usize| Member {
-        value: format!("u{i:04}"),
-        kind: Some("User".into()),
-        display: None,
-        reference: None,
-    };
+    t.users = numbered_users(USERS);
     t.groups = vec![
         Group {
             id: "g1".into(),
@@ -46,56 +35,22 @@ fn tenant() -> Tenant {
 }
 
 fn serve(faults: Faults, cfg: impl FnOnce(&mut ServerConfig)) -> TestServer {
-    let mut config = ServerConfig {
-        faults,
-        ..ServerConfig::with_token(TOKEN)
-    };
-    cfg(&mut config);
-    TestServer::start(tenant(), config).expect("embedded server did not start")
+    serve_tenant(tenant(), TOKEN, faults, cfg)
 }
 
 /// `check --format json` (full audit) against the server; the JSON report.
 fn check_live(server: &TestServer, extra: &[&str]) -> Value {
-    let out = Command::cargo_bin("scim-doctor")
-        .unwrap()
-        .env("SCIM_TOKEN", TOKEN)
-        .env_remove("SCIM_BASE_URL")
-        .timeout(Duration::from_secs(120))
+    let out = doctor(TOKEN)
         .args(["check", "--base-url", server.base_url(), "--format", "json"])
         .args(extra)
         .output()
         .unwrap();
-    assert!(
-        matches!(out.status.code(), Some(0) | Some(1)),
-        "exit {:?}: {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    json_report(&out)
 }
 
-fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == id)
-        .unwrap_or_else(|| panic!("no `{id}` in {report}"))
-}
-
-fn status<'a>(report: &'a Value, id: &str) -> &'a str {
-    check(report, id)["status"].as_str().unwrap()
-}
-
-fn text(report: &Value, id: &str) -> String {
-    let c = check(report, id);
-    let mut s = c["message"].as_str().unwrap_or("").to_string();
-    for subj in c["subjects"].as_array().into_iter().flatten() {
-        s.push_str(" | ");
-        s.push_str(subj["detail"].as_str().unwrap_or(""));
-    }
-    s
-}
+#[path = "shared/report.rs"]
+mod report;
+use report::{assert_status, text};
 
 /// Requests whose path ends with `suffix`.
 fn sent_exactly(server: &TestServer, suffix: &str) -> usize {
@@ -115,6 +70,13 @@ fn sent(server: &TestServer, needle: &str) -> usize {
         .count()
 }
 
+/// The embedded server with `faults` (default page size), and the full audit run against it.
+fn probe(faults: Faults, extra: &[&str]) -> (TestServer, Value) {
+    let server = serve(faults, |_| {});
+    let report = check_live(&server, extra);
+    (server, report)
+}
+
 // ---- past-end-page ---------------------------------------------------------------------
 
 #[test]
@@ -128,7 +90,7 @@ fn past_end_page_positive_first_page_again_found_even_when_everything_fits_on_on
         |c| c.default_page_size = 300,
     );
     let report = check_live(&server, &["--page-size", "300"]);
-    assert_eq!(status(&report, "past-end-page"), "fail", "{report}");
+    assert_status(&report, "past-end-page", "fail");
     assert!(text(&report, "past-end-page").contains("the first page again"));
     assert_eq!(
         sent(&server, "/Users?startIndex=251&"),
@@ -144,16 +106,15 @@ fn past_end_page_positive_first_page_again_found_even_when_everything_fits_on_on
 
 #[test]
 fn past_end_page_negative_empty_page_past_the_end() {
-    let server = serve(Faults::default(), |_| {});
-    let report = check_live(&server, &["--page-size", "50"]);
-    assert_eq!(status(&report, "past-end-page"), "pass", "{report}");
+    let (_server, report) = probe(Faults::default(), &["--page-size", "50"]);
+    assert_status(&report, "past-end-page", "pass");
 }
 
 // ---- count-parameter -------------------------------------------------------------------
 
 #[test]
 fn count_parameter_positive_server_ignoring_count_is_not_called_a_silent_cap() {
-    let server = serve(
+    let (server, report) = probe(
         Faults {
             paging: PagingFaults {
                 ignore_count: Some(20),
@@ -161,10 +122,9 @@ fn count_parameter_positive_server_ignoring_count_is_not_called_a_silent_cap() {
             },
             ..Default::default()
         },
-        |_| {},
+        &[],
     );
-    let report = check_live(&server, &[]);
-    assert_eq!(status(&report, "count-parameter"), "fail", "{report}");
+    assert_status(&report, "count-parameter", "fail");
     assert!(text(&report, "count-parameter").contains("ignores `count`"));
     assert!(!text(&report, "page-size-cap").contains("silent cap"));
     assert_eq!(
@@ -180,15 +140,14 @@ fn count_parameter_positive_server_ignoring_count_is_not_called_a_silent_cap() {
 
 #[test]
 fn count_parameter_positive_items_per_page_echoing_count_warns() {
-    let server = serve(
+    let (_server, report) = probe(
         Faults {
             items_per_page_echoes_count: true,
             ..Default::default()
         },
-        |_| {},
+        &["--page-size", "50"],
     );
-    let report = check_live(&server, &["--page-size", "50"]);
-    assert_eq!(status(&report, "count-parameter"), "warn", "{report}");
+    assert_status(&report, "count-parameter", "warn");
     assert!(text(&report, "count-parameter").contains("itemsPerPage is"));
 }
 
@@ -198,24 +157,22 @@ fn count_parameter_positive_count_above_the_advertised_maximum_is_not_capped() {
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
         "filter": {"supported": true, "maxResults": 50}
     });
-    let server = serve(
+    let (server, report) = probe(
         Faults {
             service_provider_config: Some(spc),
             ..Default::default()
         },
-        |_| {},
+        &[],
     );
-    let report = check_live(&server, &[]);
-    assert_eq!(status(&report, "count-parameter"), "warn", "{report}");
+    assert_status(&report, "count-parameter", "warn");
     assert!(text(&report, "count-parameter").contains("more than the advertised maximum 50"));
     assert_eq!(sent(&server, "/Users?startIndex=1&count=51"), 1);
 }
 
 #[test]
 fn count_parameter_negative_count_honoured_and_capped() {
-    let server = serve(Faults::default(), |_| {});
-    let report = check_live(&server, &[]);
-    assert_eq!(status(&report, "count-parameter"), "pass", "{report}");
+    let (_server, report) = probe(Faults::default(), &[]);
+    assert_status(&report, "count-parameter", "pass");
     assert!(text(&report, "count-parameter").contains("count=101 returned 100"));
 }
 
@@ -223,19 +180,14 @@ fn count_parameter_negative_count_honoured_and_capped() {
 
 #[test]
 fn filter_invalid_rejected_positive_200_with_an_empty_list() {
-    let server = serve(
+    let (server, report) = probe(
         Faults {
             bad_filter_empty: true,
             ..Default::default()
         },
-        |_| {},
+        &[],
     );
-    let report = check_live(&server, &[]);
-    assert_eq!(
-        status(&report, "filter-invalid-rejected"),
-        "fail",
-        "{report}"
-    );
+    assert_status(&report, "filter-invalid-rejected", "fail");
     assert!(text(&report, "filter-invalid-rejected").contains("creates a duplicate"));
     assert_eq!(sent_exactly(&server, "filter=userName%20eq"), 1);
     assert_eq!(
@@ -246,7 +198,7 @@ fn filter_invalid_rejected_positive_200_with_an_empty_list() {
 
 #[test]
 fn filter_invalid_rejected_positive_500_on_a_malformed_filter() {
-    let server = serve(
+    let (_server, report) = probe(
         Faults {
             paging: PagingFaults {
                 bad_filter_500: true,
@@ -254,33 +206,23 @@ fn filter_invalid_rejected_positive_500_on_a_malformed_filter() {
             },
             ..Default::default()
         },
-        |_| {},
+        &[],
     );
-    let report = check_live(&server, &[]);
-    assert_eq!(
-        status(&report, "filter-invalid-rejected"),
-        "fail",
-        "{report}"
-    );
+    assert_status(&report, "filter-invalid-rejected", "fail");
     assert!(text(&report, "filter-invalid-rejected").contains("HTTP 500"));
 }
 
 #[test]
 fn filter_invalid_rejected_negative_400_invalid_filter() {
-    let server = serve(Faults::default(), |_| {});
-    let report = check_live(&server, &[]);
-    assert_eq!(
-        status(&report, "filter-invalid-rejected"),
-        "pass",
-        "{report}"
-    );
+    let (_server, report) = probe(Faults::default(), &[]);
+    assert_status(&report, "filter-invalid-rejected", "pass");
 }
 
 // ---- group-lookup-excludes-members -----------------------------------------------------
 
 #[test]
 fn group_lookup_excludes_members_positive_members_sent_anyway() {
-    let server = serve(
+    let (server, report) = probe(
         Faults {
             paging: PagingFaults {
                 ignore_excluded_attributes: true,
@@ -288,45 +230,30 @@ fn group_lookup_excludes_members_positive_members_sent_anyway() {
             },
             ..Default::default()
         },
-        |_| {},
+        &[],
     );
-    let report = check_live(&server, &[]);
-    assert_eq!(
-        status(&report, "group-lookup-excludes-members"),
-        "warn",
-        "{report}"
-    );
+    assert_status(&report, "group-lookup-excludes-members", "warn");
     assert!(text(&report, "group-lookup-excludes-members").contains("with its members"));
     assert_eq!(sent(&server, "excludedAttributes=members"), 1, "one lookup");
 }
 
 #[test]
 fn group_lookup_excludes_members_positive_lookup_rejected() {
-    let server = serve(
+    let (_server, report) = probe(
         Faults {
             reject_filter: Some("/Groups".into()),
             ..Default::default()
         },
-        |_| {},
+        &[],
     );
-    let report = check_live(&server, &[]);
-    assert_eq!(
-        status(&report, "group-lookup-excludes-members"),
-        "fail",
-        "{report}"
-    );
+    assert_status(&report, "group-lookup-excludes-members", "fail");
     assert!(text(&report, "group-lookup-excludes-members").contains("expected group g1 back"));
 }
 
 #[test]
 fn group_lookup_excludes_members_negative_group_without_members() {
-    let server = serve(Faults::default(), |_| {});
-    let report = check_live(&server, &[]);
-    assert_eq!(
-        status(&report, "group-lookup-excludes-members"),
-        "pass",
-        "{report}"
-    );
+    let (_server, report) = probe(Faults::default(), &[]);
+    assert_status(&report, "group-lookup-excludes-members", "pass");
     assert!(text(&report, "group-lookup-excludes-members").contains("group g1 without members"));
 }
 
@@ -334,22 +261,20 @@ fn group_lookup_excludes_members_negative_group_without_members() {
 
 #[test]
 fn http_auth_positive_401_without_www_authenticate_warns() {
-    let server = serve(
+    let (_server, report) = probe(
         Faults {
             no_www_authenticate: true,
             ..Default::default()
         },
-        |_| {},
+        &["--playbook", "test-connection"],
     );
-    let report = check_live(&server, &["--playbook", "test-connection"]);
-    assert_eq!(status(&report, "http-auth"), "warn", "{report}");
+    assert_status(&report, "http-auth", "warn");
     let t = text(&report, "http-auth");
     assert!(t.contains("no WWW-Authenticate header"), "{t}");
 }
 
 #[test]
 fn http_auth_negative_401_with_www_authenticate_passes() {
-    let server = serve(Faults::default(), |_| {});
-    let report = check_live(&server, &["--playbook", "test-connection"]);
-    assert_eq!(status(&report, "http-auth"), "pass", "{report}");
+    let (_server, report) = probe(Faults::default(), &["--playbook", "test-connection"]);
+    assert_status(&report, "http-auth", "pass");
 }

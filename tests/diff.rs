@@ -26,14 +26,9 @@ fn diff_json(before: &str, after: &str, extra: &[&str]) -> (Value, i32) {
     (v, code)
 }
 
-fn check<'a>(d: &'a Value, id: &str) -> &'a Value {
-    d["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == id)
-        .unwrap_or_else(|| panic!("no {id}"))
-}
+#[path = "shared/report.rs"]
+mod report;
+use report::check;
 
 fn ids(v: &Value) -> Vec<String> {
     v.as_array()
@@ -159,6 +154,23 @@ fn report_of(src: &str, dir: &Path, name: &str) -> PathBuf {
     p
 }
 
+/// `check --snapshot src --bundle zip` (JSON, quiet): a bundle to diff against.
+fn bundle_of(src: &str, zip: &Path) {
+    bin()
+        .args([
+            "check",
+            "--snapshot",
+            src,
+            "--format",
+            "json",
+            "-q",
+            "--bundle",
+        ])
+        .arg(zip)
+        .output()
+        .unwrap();
+}
+
 #[test]
 fn report_against_snapshot_gives_findings_and_says_there_is_no_data_diff() {
     let dir = tempfile::tempdir().unwrap();
@@ -180,19 +192,7 @@ fn report_against_snapshot_gives_findings_and_says_there_is_no_data_diff() {
 fn bundle_against_snapshot_uses_the_bundle_report_and_its_snapshot() {
     let dir = tempfile::tempdir().unwrap();
     let zip = dir.path().join("before.zip");
-    bin()
-        .args([
-            "check",
-            "--snapshot",
-            BEFORE,
-            "--format",
-            "json",
-            "-q",
-            "--bundle",
-        ])
-        .arg(&zip)
-        .output()
-        .unwrap();
+    bundle_of(BEFORE, &zip);
     let (d, _) = diff_json(zip.to_str().unwrap(), "fixtures/diff/regressed", &[]);
     assert_eq!(d["before"]["kind"], "bundle");
     assert_eq!(d["before"]["has_tenant_data"], true);
@@ -278,19 +278,7 @@ fn unreadable_inputs_are_exit_2_with_what_the_file_is() {
 fn bundle_baseline_adds_diff_files_and_a_summary_line() {
     let dir = tempfile::tempdir().unwrap();
     let old = dir.path().join("old.zip");
-    bin()
-        .args([
-            "check",
-            "--snapshot",
-            BEFORE,
-            "--format",
-            "json",
-            "-q",
-            "--bundle",
-        ])
-        .arg(&old)
-        .output()
-        .unwrap();
+    bundle_of(BEFORE, &old);
     let new = dir.path().join("new.zip");
     bin()
         .args([

@@ -4,12 +4,16 @@
 //! a snapshot. Every server here listens on 127.0.0.1 and stops on drop.
 
 use assert_cmd::Command;
-use scim_doctor::model::{Email, Group, Member, Tenant, User};
+use scim_doctor::model::{Email, Group, Tenant, User};
 use scim_doctor::server::{EveryNth, Faults, RateLimit, RetryAfter, ServerConfig, TestServer};
 use serde_json::Value;
 use std::collections::HashSet;
 use std::path::Path;
 use std::time::Duration;
+
+#[path = "shared/live.rs"]
+mod live;
+use live::{json_report, member, serve_tenant};
 
 const TOKEN: &str = "fetch-test-token-51d9";
 const USERS: usize = 250;
@@ -34,12 +38,6 @@ fn user(i: usize) -> User {
 fn tenant(n: usize) -> Tenant {
     let mut t = Tenant::new("fetch-test");
     t.users = (1..=n).map(user).collect();
-    let member = |i: usize| Member {
-        value: format!("u{i:04}"),
-        kind: Some("User".into()),
-        display: None,
-        reference: None,
-    };
     t.groups = vec![
         Group {
             id: "g1".into(),
@@ -63,20 +61,11 @@ fn tenant(n: usize) -> Tenant {
 }
 
 fn serve(n: usize, faults: Faults, cfg: impl FnOnce(&mut ServerConfig)) -> TestServer {
-    let mut config = ServerConfig {
-        faults,
-        ..ServerConfig::with_token(TOKEN)
-    };
-    cfg(&mut config);
-    TestServer::start(tenant(n), config).expect("embedded server did not start")
+    serve_tenant(tenant(n), TOKEN, faults, cfg)
 }
 
 fn doctor() -> Command {
-    let mut c = Command::cargo_bin("scim-doctor").unwrap();
-    c.env("SCIM_TOKEN", TOKEN)
-        .env_remove("SCIM_BASE_URL")
-        .timeout(Duration::from_secs(120));
-    c
+    live::doctor(TOKEN)
 }
 
 /// `check` (incomplete-import playbook, JSON) against the server, plus extra flags.
@@ -93,31 +82,12 @@ fn check_live(server: &TestServer, extra: &[&str]) -> Value {
     ])
     .args(extra);
     let out = cmd.output().unwrap();
-    assert!(
-        matches!(out.status.code(), Some(0) | Some(1)),
-        "exit {:?}: {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("stdout is the JSON report")
+    json_report(&out)
 }
 
-fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == id)
-        .unwrap_or_else(|| panic!("no `{id}` in {report}"))
-}
-
-fn status<'a>(report: &'a Value, id: &str) -> &'a str {
-    check(report, id)["status"].as_str().unwrap()
-}
-
-fn message<'a>(report: &'a Value, id: &str) -> &'a str {
-    check(report, id)["message"].as_str().unwrap()
-}
+#[path = "shared/report.rs"]
+mod report;
+use report::{check, message, status};
 
 /// Snapshots the server and returns the user ids in users.ndjson, in file order.
 fn snapshot_ids(server: &TestServer, dir: &Path, extra: &[&str]) -> (i32, Vec<String>) {

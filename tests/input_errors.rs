@@ -3,15 +3,9 @@
 //! file really is; Windows encodings (UTF-8 and UTF-16 with a byte-order mark) load.
 //! Fixtures: fixtures/inputs/README.md.
 
-use assert_cmd::Command;
-
-fn bin() -> Command {
-    let mut c = Command::cargo_bin("scim-doctor").expect("binary");
-    c.env_remove("SCIM_BASE_URL")
-        .env_remove("SCIM_TOKEN")
-        .env("NO_COLOR", "1");
-    c
-}
+#[path = "shared/cli.rs"]
+mod cli;
+use cli::{assert_not_refused, bin};
 
 fn fx(name: &str) -> String {
     format!("{}/fixtures/inputs/{name}", env!("CARGO_MANIFEST_DIR"))
@@ -43,6 +37,36 @@ fn logs(file: &str) -> String {
             SNAP,
             "--provisioning-logs",
             &fx(file),
+        ],
+        file,
+    )
+}
+
+/// `scope simulate` with `file` as the IdP users (and a good filter), refused.
+fn idp_users(file: &str) -> String {
+    refused(
+        &[
+            "scope",
+            "simulate",
+            "--filter",
+            GOOD_FILTER,
+            "--idp-users",
+            &fx(file),
+        ],
+        file,
+    )
+}
+
+/// `scope simulate` with `file` as the scope filter (and good IdP users), refused.
+fn scope_filter(file: &str) -> String {
+    refused(
+        &[
+            "scope",
+            "simulate",
+            "--filter",
+            &fx(file),
+            "--idp-users",
+            GOOD_USERS,
         ],
         file,
     )
@@ -82,17 +106,7 @@ fn a_truncated_logs_json_says_truncated_with_line_and_column() {
 #[test]
 fn a_scim_error_body_as_idp_users_is_named_with_status_and_detail() {
     let f = "idp-users-scim-401.json";
-    let err = refused(
-        &[
-            "scope",
-            "simulate",
-            "--filter",
-            GOOD_FILTER,
-            "--idp-users",
-            &fx(f),
-        ],
-        f,
-    );
+    let err = idp_users(f);
     assert!(
         err.contains("status 401") && err.contains("Authorization failure"),
         "{err}"
@@ -103,17 +117,7 @@ fn a_scim_error_body_as_idp_users_is_named_with_status_and_detail() {
 #[test]
 fn a_graph_error_body_as_idp_users_is_named_with_its_code() {
     let f = "idp-users-graph-401.json";
-    let err = refused(
-        &[
-            "scope",
-            "simulate",
-            "--filter",
-            GOOD_FILTER,
-            "--idp-users",
-            &fx(f),
-        ],
-        f,
-    );
+    let err = idp_users(f);
     assert!(
         err.contains("InvalidAuthenticationToken") && err.contains("Access token is empty"),
         "{err}"
@@ -161,17 +165,7 @@ fn a_utf16_idp_users_csv_loads() {
 #[test]
 fn an_html_scope_filter_is_named_with_its_title() {
     let f = "scope-filter-login.html";
-    let err = refused(
-        &[
-            "scope",
-            "simulate",
-            "--filter",
-            &fx(f),
-            "--idp-users",
-            GOOD_USERS,
-        ],
-        f,
-    );
+    let err = scope_filter(f);
     assert!(
         err.contains("HTML page titled \"Sign in to your account\""),
         "{err}"
@@ -182,17 +176,7 @@ fn an_html_scope_filter_is_named_with_its_title() {
 #[test]
 fn a_wrong_shape_scope_filter_says_expected_and_found() {
     let f = "scope-filter-wrong-shape.json";
-    let err = refused(
-        &[
-            "scope",
-            "simulate",
-            "--filter",
-            &fx(f),
-            "--idp-users",
-            GOOD_USERS,
-        ],
-        f,
-    );
+    let err = scope_filter(f);
     assert!(
         err.contains("expected a JSON object") && err.contains("found an array of 1 items"),
         "{err}"
@@ -215,12 +199,7 @@ fn a_utf8_bom_scope_filter_loads() {
         ])
         .output()
         .unwrap();
-    assert_ne!(
-        out.status.code(),
-        Some(2),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_not_refused(&out);
 }
 
 /// Proves a UTF-16LE group list (PowerShell Out-File) loads and feeds the collision check.
@@ -240,12 +219,7 @@ fn a_utf16_ldap_group_list_loads() {
         ])
         .output()
         .unwrap();
-    assert_ne!(
-        out.status.code(),
-        Some(2),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_not_refused(&out);
 }
 
 /// Proves a group list with no names (comments only) is refused instead of passing the check.

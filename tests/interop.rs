@@ -236,14 +236,9 @@ fn json_of(out: &[u8]) -> Value {
         .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", String::from_utf8_lossy(out)))
 }
 
-fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == id)
-        .unwrap_or_else(|| panic!("no `{id}` in the report"))
-}
+#[path = "shared/report.rs"]
+mod report;
+use report::check;
 
 #[path = "shared/findings.rs"]
 mod findings;

@@ -60,22 +60,9 @@ fn refused(path: &Path) -> (i32, String) {
     )
 }
 
-fn entry<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == id)
-        .unwrap_or_else(|| panic!("no `{id}` in the report"))
-}
-
-fn status<'a>(report: &'a Value, id: &str) -> &'a str {
-    entry(report, id)["status"].as_str().unwrap()
-}
-
-fn message<'a>(report: &'a Value, id: &str) -> &'a str {
-    entry(report, id)["message"].as_str().unwrap()
-}
+#[path = "shared/report.rs"]
+mod report;
+use report::{check as entry, message, status};
 
 fn details(report: &Value, id: &str) -> Vec<String> {
     entry(report, id)["subjects"]

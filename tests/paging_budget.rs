@@ -6,53 +6,36 @@
 //! drop.
 
 use assert_cmd::Command;
-use scim_doctor::model::{Group, Member, Tenant, User};
+use scim_doctor::model::{Group, Tenant};
 use scim_doctor::server::{Faults, PagingFaults, ServerConfig, TestServer};
 use serde_json::Value;
 use std::time::{Duration, Instant};
+
+#[path = "shared/live.rs"]
+mod live;
+use live::{json_report, member, numbered_users, serve_tenant};
 
 const TOKEN: &str = "budget-test-token-3c7e";
 const USERS: usize = 250;
 
 fn tenant() -> Tenant {
     let mut t = Tenant::new("budget-test");
-    t.users = (1..=USERS)
-        .map(|i| User {
-            id: format!("u{i:04}"),
-            user_name: Some(format!("person{i}@example.test")),
-            external_id: Some(format!("ext-{i}")),
-            ..Default::default()
-        })
-        .collect();
+    t.users = numbered_users(USERS);
     t.groups = vec![Group {
         id: "g1".into(),
         display_name: Some("Sales".into()),
-        members: vec![Member {
-            value: "u0001".into(),
-            kind: Some("User".into()),
-            display: None,
-            reference: None,
-        }],
+        members: vec![member(1)],
         ..Default::default()
     }];
     t
 }
 
 fn serve(faults: Faults, cfg: impl FnOnce(&mut ServerConfig)) -> TestServer {
-    let mut config = ServerConfig {
-        faults,
-        ..ServerConfig::with_token(TOKEN)
-    };
-    cfg(&mut config);
-    TestServer::start(tenant(), config).expect("embedded server did not start")
+    serve_tenant(tenant(), TOKEN, faults, cfg)
 }
 
 fn doctor() -> Command {
-    let mut c = Command::cargo_bin("scim-doctor").unwrap();
-    c.env("SCIM_TOKEN", TOKEN)
-        .env_remove("SCIM_BASE_URL")
-        .timeout(Duration::from_secs(120));
-    c
+    live::doctor(TOKEN)
 }
 
 /// `check --format json` on the incomplete-import playbook; the report and the time taken.
@@ -65,38 +48,12 @@ fn check_live(base_url: &str, extra: &[&str]) -> (Value, Duration) {
         .output()
         .unwrap();
     let took = started.elapsed();
-    assert!(
-        matches!(out.status.code(), Some(0) | Some(1)),
-        "exit {:?}: {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (serde_json::from_slice(&out.stdout).unwrap(), took)
+    (json_report(&out), took)
 }
 
-fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == id)
-        .unwrap_or_else(|| panic!("no `{id}` in {report}"))
-}
-
-fn status<'a>(report: &'a Value, id: &str) -> &'a str {
-    check(report, id)["status"].as_str().unwrap()
-}
-
-/// The check's message plus every subject's detail, for wording assertions.
-fn text(report: &Value, id: &str) -> String {
-    let c = check(report, id);
-    let mut s = c["message"].as_str().unwrap_or("").to_string();
-    for subj in c["subjects"].as_array().into_iter().flatten() {
-        s.push_str(" | ");
-        s.push_str(subj["detail"].as_str().unwrap_or(""));
-    }
-    s
-}
+#[path = "shared/report.rs"]
+mod report;
+use report::{assert_status, check, status, text};
 
 /// List requests the server saw for a resource type (pages, not lookups).
 fn list_requests(server: &TestServer, resource: &str) -> usize {
@@ -122,11 +79,7 @@ fn pagination_consistency_positive_ignored_start_index_with_a_million_total_cost
         |_| {},
     );
     let (report, took) = check_live(server.base_url(), &["--page-size", "50"]);
-    assert_eq!(
-        status(&report, "pagination-consistency"),
-        "fail",
-        "{report}"
-    );
+    assert_status(&report, "pagination-consistency", "fail");
     assert!(text(&report, "pagination-consistency").contains("repeated resources"));
     assert_eq!(status(&report, "fetch-complete"), "fail");
     assert!(text(&report, "fetch-complete").contains("ignores startIndex"));
@@ -159,11 +112,7 @@ fn pagination_consistency_positive_growing_total_results_stops_at_the_real_end()
         |_| {},
     );
     let (report, took) = check_live(server.base_url(), &["--page-size", "50"]);
-    assert_eq!(
-        status(&report, "pagination-consistency"),
-        "fail",
-        "{report}"
-    );
+    assert_status(&report, "pagination-consistency", "fail");
     assert!(text(&report, "pagination-consistency").contains("totalResults changed while paging"));
     assert_eq!(
         report["tenant"]["users"], USERS as u64,
@@ -206,11 +155,7 @@ fn pagination_consistency_positive_repeated_cursor_stops_at_once() {
         |c| c.cursor = true,
     );
     let (report, _) = check_live(server.base_url(), &[]);
-    assert_eq!(
-        status(&report, "pagination-consistency"),
-        "fail",
-        "{report}"
-    );
+    assert_status(&report, "pagination-consistency", "fail");
     assert!(text(&report, "pagination-consistency").contains("nextCursor already followed"));
     assert_eq!(status(&report, "fetch-complete"), "fail");
     assert!(text(&report, "fetch-complete").contains("same nextCursor twice"));
@@ -238,11 +183,7 @@ fn pagination_consistency_positive_unstable_order_is_stopped_after_a_few_overlap
         |_| {},
     );
     let (report, _) = check_live(server.base_url(), &["--page-size", "10"]);
-    assert_eq!(
-        status(&report, "pagination-consistency"),
-        "fail",
-        "{report}"
-    );
+    assert_status(&report, "pagination-consistency", "fail");
     assert_eq!(report["tenant"]["complete"], false);
     // 10,025 pages announced. Overlaps stop it early; at the latest, after 25 pages of 10
     // every one of the 250 ids has been seen and the next page is a pure repeat: 25 pages,
@@ -259,11 +200,7 @@ fn pagination_consistency_positive_unstable_order_is_stopped_after_a_few_overlap
 fn pagination_consistency_negative_healthy_server_within_its_page_budget() {
     let server = serve(Faults::default(), |_| {});
     let (report, _) = check_live(server.base_url(), &["--page-size", "50"]);
-    assert_eq!(
-        status(&report, "pagination-consistency"),
-        "pass",
-        "{report}"
-    );
+    assert_status(&report, "pagination-consistency", "pass");
     assert_eq!(status(&report, "fetch-complete"), "pass");
     assert_eq!(report["tenant"]["users"], USERS as u64);
     // 5 pages of 50, the look past the last full page, the 0-based probe, the past-the-end
@@ -283,7 +220,7 @@ fn fetch_complete_positive_max_requests_stops_and_names_the_flag() {
         server.base_url(),
         &["--page-size", "10", "--max-requests", "12"],
     );
-    assert_eq!(status(&report, "fetch-complete"), "fail", "{report}");
+    assert_status(&report, "fetch-complete", "fail");
     assert!(text(&report, "fetch-complete").contains("raise --max-requests"));
     assert_eq!(report["tenant"]["complete"], false);
     // The fetch sent at most 12; the connection steps before it a handful more.

@@ -527,11 +527,12 @@ fn dry_run_prints_every_request_and_sends_nothing() {
     assert_eq!(srv.request_count(), 0);
 }
 
-/// Proves a run killed mid-way (SIGKILL, no chance to clean up) leaves canaries that
-/// `replay --cleanup` lists with GETs only (exit 1), then removes with --allow-writes,
-/// leaving the tenant exactly as it was.
-#[test]
-fn killed_run_is_cleaned_up_by_replay_cleanup() {
+/// A slow (150 ms a request) writable server holding the tenant-small fixture, its tenant as
+/// written before the run, and a `replay --idp entra --allow-writes` child (stdout as given)
+/// that has just created its first canary (a POST answered 201).
+fn replay_until_first_canary(
+    stdout: std::process::Stdio,
+) -> (TestServer, (Vec<Value>, Vec<Value>), std::process::Child) {
     let tenant = scim_doctor::source::snapshot::load(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/bundle/tenant-small"),
     )
@@ -544,7 +545,7 @@ fn killed_run_is_cleaned_up_by_replay_cleanup() {
     let srv = TestServer::start(tenant, config).expect("server");
     let before = srv.written().expect("writable");
     let bin = assert_cmd::cargo::cargo_bin("scim-doctor");
-    let mut child = std::process::Command::new(bin)
+    let child = std::process::Command::new(bin)
         .args([
             "replay",
             "--idp",
@@ -556,7 +557,7 @@ fn killed_run_is_cleaned_up_by_replay_cleanup() {
             srv.base_url(),
         ])
         .env("SCIM_TOKEN", TOKEN)
-        .stdout(std::process::Stdio::null())
+        .stdout(stdout)
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("spawn");
@@ -572,6 +573,15 @@ fn killed_run_is_cleaned_up_by_replay_cleanup() {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
+    (srv, before, child)
+}
+
+/// Proves a run killed mid-way (SIGKILL, no chance to clean up) leaves canaries that
+/// `replay --cleanup` lists with GETs only (exit 1), then removes with --allow-writes,
+/// leaving the tenant exactly as it was.
+#[test]
+fn killed_run_is_cleaned_up_by_replay_cleanup() {
+    let (srv, before, mut child) = replay_until_first_canary(std::process::Stdio::null());
     child.kill().expect("kill");
     let _ = child.wait();
     let (users, _) = srv.written().expect("writable");
@@ -672,46 +682,7 @@ fn transcript_file_holds_every_write_without_the_token() {
 /// every canary before it reports (the tenant ends identical, the report says it was interrupted).
 #[test]
 fn interrupted_run_cleans_up_in_its_signal_handler() {
-    let tenant = scim_doctor::source::snapshot::load(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/bundle/tenant-small"),
-    )
-    .expect("fixture tenant");
-    let mut config = ServerConfig {
-        writable: Some(Quirks::default()),
-        ..ServerConfig::with_token(TOKEN)
-    };
-    config.faults.latency = Duration::from_millis(150);
-    let srv = TestServer::start(tenant, config).expect("server");
-    let before = srv.written().expect("writable");
-    let bin = assert_cmd::cargo::cargo_bin("scim-doctor");
-    let child = std::process::Command::new(bin)
-        .args([
-            "replay",
-            "--idp",
-            "entra",
-            "--allow-writes",
-            "--format",
-            "json",
-            "--base-url",
-            srv.base_url(),
-        ])
-        .env("SCIM_TOKEN", TOKEN)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("spawn");
-    let started = Instant::now();
-    while !srv
-        .requests()
-        .iter()
-        .any(|r| r.method == "POST" && r.status == 201)
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "no canary was created"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let (srv, before, child) = replay_until_first_canary(std::process::Stdio::piped());
     let sent = std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
