@@ -4,19 +4,12 @@
 //! summary lists them, and `--idp` is detected from them. (Redacted bundles: the invariant
 //! in `bundle_invariant.rs`; the PII scan in `bundle_pii_scan.rs`.)
 
-use assert_cmd::Command;
 use serde_json::Value;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
-fn bin() -> Command {
-    let mut c = Command::cargo_bin("scim-doctor").unwrap();
-    c.env("SCIM_DOCTOR_FIXED_TIME", "2026-11-26T08:00:00Z")
-        .env_remove("SCIM_TOKEN")
-        .env_remove("SCIM_BASE_URL")
-        .env("NO_COLOR", "1");
-    c
-}
+#[path = "shared/bundle.rs"]
+mod shared;
+use shared::{bin, entry};
 
 fn cfg(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -94,13 +87,6 @@ fn make_bundle(zip: &Path, snapshot: &Path, extra: &[String]) {
         .output()
         .unwrap();
     assert!(zip.is_file(), "{}", String::from_utf8_lossy(&out.stderr));
-}
-
-fn entry(zip: &Path, name: &str) -> String {
-    let mut z = zip::ZipArchive::new(std::fs::File::open(zip).unwrap()).unwrap();
-    let mut s = String::new();
-    z.by_name(name).unwrap().read_to_string(&mut s).unwrap();
-    s
 }
 
 /// The zip alone gives every idp-config check the same verdict as the run that made it,
