@@ -1,7 +1,9 @@
 //! Entra ID's provisioning requests, in order, in both compatibility modes (sources:
 //! fixtures/replay/README.md).
 
-use super::{filter_query, patch, Canary, Expect, Slot, Step, Verify, ADSCIM_GROUP};
+use super::{
+    create_user_steps, filter_query, patch, Canary, Expect, Slot, Step, Verify, ADSCIM_GROUP,
+};
 use crate::model::{ENTERPRISE_SCHEMA, GROUP_SCHEMA, USER_SCHEMA};
 use crate::replay::ids::*;
 use crate::replay::Mode;
@@ -63,37 +65,8 @@ pub fn entra(c: &Canary, mode: Mode) -> Vec<Step> {
             ),
         )
         .expect(Expect::EmptyList),
-        Step::new(
-            USER_CREATE,
-            mode,
-            &w("create the user"),
-            "POST",
-            "/Users".into(),
-        )
-        .body(entra_user(c, 'a', "Alpha"))
-        .expect(Expect::Created)
-        .creates(Slot::User)
-        .verify(Verify::Attrs(
-            Slot::User,
-            vec![("userName".into(), json!(ua))],
-        )),
-        Step::new(
-            USER_CREATE,
-            mode,
-            &w("read the user back by id"),
-            "GET",
-            "/Users/{user}".into(),
-        ),
-        Step::new(
-            DUPLICATE_USER,
-            mode,
-            &w("create the same userName again (a missed match)"),
-            "POST",
-            "/Users".into(),
-        )
-        .body(entra_user(c, 'a', "Alpha"))
-        .expect(Expect::Conflict),
     ];
+    steps.extend(create_user_steps(mode, w, entra_user(c, 'a', "Alpha"), &ua));
     let new_title = "Canary Engineer";
     let update = if legacy {
         patch(json!([
