@@ -10,7 +10,7 @@ use std::path::Path;
 
 #[path = "shared/bundle.rs"]
 mod shared;
-use shared::{bin, demo_input_args, fixtures};
+use shared::{bin, demo_input_args, fixtures, report_and_stderr};
 
 /// Writes the demo inputs and a `--playbooks DIR` with a playbook and a profile.
 fn every_input(dir: &Path) -> Vec<String> {
@@ -54,10 +54,7 @@ fn every_input(dir: &Path) -> Vec<String> {
 }
 
 fn run(args: &[String]) -> (Value, String) {
-    let out = bin().args(args).output().unwrap();
-    let v = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
-    (v, String::from_utf8_lossy(&out.stderr).into_owned())
+    report_and_stderr(&bin().args(args).output().unwrap())
 }
 
 /// (id, status, count, subject ids) per check.

@@ -14,7 +14,9 @@ use std::path::{Path, PathBuf};
 
 #[path = "shared/bundle.rs"]
 mod shared;
-use shared::{bin, case_args, demo_input_args, fixtures as root};
+use shared::{
+    bin, case_args, demo_input_args, fixtures as root, idp_config_args, EVERY_IDP_CONFIG_KIND,
+};
 
 /// (name, tenant dir, extra args) of every scenario.
 fn scenarios() -> Vec<(String, PathBuf, Vec<String>)> {
@@ -200,21 +202,7 @@ fn a_redacted_demo_bundle_with_every_input_reproduces_every_finding() {
 #[test]
 fn a_redacted_bundle_with_every_idp_config_kind_reproduces_every_finding() {
     let cfg = root().join("idp-config");
-    let mut args = Vec::new();
-    for f in [
-        "schema-misconfigured.json",
-        "job-quarantine-credentials.json",
-        "okta-system-log-failures.json",
-        "okta-system-log-success.csv",
-        "okta-app-users-errors.json",
-        "okta-app-groups.json",
-        "okta-group-push-mappings.json",
-    ] {
-        args.extend([
-            "--idp-config".to_string(),
-            cfg.join(f).display().to_string(),
-        ]);
-    }
+    let args = idp_config_args(EVERY_IDP_CONFIG_KIND);
     let tenant = cfg.join("okta-tenant-with-stranger-Users.json");
     let mut diffs = Vec::new();
     for keep in [false, true] {

@@ -1,10 +1,11 @@
 //! Shared by the bundle tests and tests/check_fixtures.rs: the binary as these tests run it,
 //! the fixtures folder, a fixture case's `args.txt`, the demo inputs as arguments, and reading
-//! one entry of a bundle zip.
+//! one entry of a bundle zip, the --idp-config fixtures and a run's JSON report.
 // Each test file uses only some of these helpers.
 #![allow(dead_code)]
 
 use assert_cmd::Command;
+use serde_json::Value;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -41,6 +42,38 @@ pub fn case_args(dir: &Path) -> Vec<String> {
             }
         })
         .collect()
+}
+
+/// One file of every kind `--idp-config` reads, in fixtures/idp-config (Entra schema and
+/// job, Okta System Log as JSON and console CSV, app users, app groups, group push mappings).
+pub const EVERY_IDP_CONFIG_KIND: &[&str] = &[
+    "schema-misconfigured.json",
+    "job-quarantine-credentials.json",
+    "okta-system-log-failures.json",
+    "okta-system-log-success.csv",
+    "okta-app-users-errors.json",
+    "okta-app-groups.json",
+    "okta-group-push-mappings.json",
+];
+
+/// `--idp-config FILE` for each of these files in fixtures/idp-config.
+pub fn idp_config_args(files: &[&str]) -> Vec<String> {
+    files
+        .iter()
+        .flat_map(|f| {
+            [
+                "--idp-config".to_string(),
+                fixtures().join("idp-config").join(f).display().to_string(),
+            ]
+        })
+        .collect()
+}
+
+/// A run's JSON report (stdout) and its stderr; panics with the stderr when stdout is not JSON.
+pub fn report_and_stderr(out: &std::process::Output) -> (Value, String) {
+    let v = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
+    (v, String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
 /// The demo's IdP-side inputs (users export, scoping filter, provisioning logs, LDAP
