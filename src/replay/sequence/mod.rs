@@ -213,6 +213,30 @@ fn create_user_steps(
     ]
 }
 
+/// The second user, created for the membership steps: the same request in every IdP's
+/// sequence, labelled and shaped as `create_user_steps` does for the first.
+fn create_second_user_step(
+    mode: Mode,
+    what: impl Fn(&str) -> String,
+    user: Value,
+    user_name: &str,
+) -> Step {
+    Step::new(
+        crate::replay::ids::USER_CREATE,
+        mode,
+        &what("create the second user (for membership)"),
+        "POST",
+        "/Users".into(),
+    )
+    .body(user)
+    .expect(Expect::Created)
+    .creates(Slot::User2)
+    .verify(Verify::Attrs(
+        Slot::User2,
+        vec![("userName".into(), json!(user_name))],
+    ))
+}
+
 /// `filter=...` value, percent-encoded (spaces as %20, quotes as %22).
 pub fn filter_query(filter: &str) -> String {
     url::form_urlencoded::byte_serialize(filter.as_bytes())

@@ -1,6 +1,9 @@
 //! Okta's provisioning and group-push requests, in order (sources: fixtures/replay/README.md).
 
-use super::{create_user_steps, filter_query, patch, Canary, Expect, Slot, Step, Verify};
+use super::{
+    create_second_user_step, create_user_steps, filter_query, patch, Canary, Expect, Slot, Step,
+    Verify,
+};
 use crate::model::{GROUP_SCHEMA, USER_SCHEMA};
 use crate::replay::ids::*;
 use crate::replay::Mode;
@@ -66,20 +69,7 @@ pub fn okta(c: &Canary) -> Vec<Step> {
                 ("title".into(), json!("Canary Engineer")),
             ],
         )),
-        Step::new(
-            USER_CREATE,
-            mode,
-            "create the second user (for membership)",
-            "POST",
-            "/Users".into(),
-        )
-        .body(okta_user(c, 'b', "Bravo", true))
-        .expect(Expect::Created)
-        .creates(Slot::User2)
-        .verify(Verify::Attrs(
-            Slot::User2,
-            vec![("userName".into(), json!(ub))],
-        )),
+        create_second_user_step(mode, str::to_string, okta_user(c, 'b', "Bravo", true), &ub),
         Step::new(
             GROUP_LOOKUP,
             mode,
