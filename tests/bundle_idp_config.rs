@@ -4,35 +4,18 @@
 //! summary lists them, and `--idp` is detected from them. (Redacted bundles: the invariant
 //! in `bundle_invariant.rs`; the PII scan in `bundle_pii_scan.rs`.)
 
-use assert_cmd::Command;
 use serde_json::Value;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
-fn bin() -> Command {
-    let mut c = Command::cargo_bin("scim-doctor").unwrap();
-    c.env("SCIM_DOCTOR_FIXED_TIME", "2026-11-26T08:00:00Z")
-        .env_remove("SCIM_TOKEN")
-        .env_remove("SCIM_BASE_URL")
-        .env("NO_COLOR", "1");
-    c
-}
+#[path = "shared/bundle.rs"]
+mod shared;
+use shared::{bin, entry, idp_config_args, report_and_stderr, EVERY_IDP_CONFIG_KIND};
 
 fn cfg(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures/idp-config")
         .join(name)
 }
-
-const EVERY_KIND: &[&str] = &[
-    "schema-misconfigured.json",
-    "job-quarantine-credentials.json",
-    "okta-system-log-failures.json",
-    "okta-system-log-success.csv",
-    "okta-app-users-errors.json",
-    "okta-app-groups.json",
-    "okta-group-push-mappings.json",
-];
 
 const IDP_CHECKS: &[&str] = &[
     "mapping-email",
@@ -45,13 +28,6 @@ const IDP_CHECKS: &[&str] = &[
     "provisioning-failures",
 ];
 
-fn config_args(files: &[&str]) -> Vec<String> {
-    files
-        .iter()
-        .flat_map(|f| ["--idp-config".to_string(), cfg(f).display().to_string()])
-        .collect()
-}
-
 fn check(snapshot: &Path, extra: &[String]) -> (Value, String) {
     let out = bin()
         .args(["check", "--format", "json", "--snapshot"])
@@ -59,9 +35,7 @@ fn check(snapshot: &Path, extra: &[String]) -> (Value, String) {
         .args(extra)
         .output()
         .unwrap();
-    let v = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
-    (v, String::from_utf8_lossy(&out.stderr).into_owned())
+    report_and_stderr(&out)
 }
 
 /// (status, count, subject ids) of one check.
@@ -96,13 +70,6 @@ fn make_bundle(zip: &Path, snapshot: &Path, extra: &[String]) {
     assert!(zip.is_file(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
-fn entry(zip: &Path, name: &str) -> String {
-    let mut z = zip::ZipArchive::new(std::fs::File::open(zip).unwrap()).unwrap();
-    let mut s = String::new();
-    z.by_name(name).unwrap().read_to_string(&mut s).unwrap();
-    s
-}
-
 /// The zip alone gives every idp-config check the same verdict as the run that made it,
 /// and the manifest and summary name each file.
 #[test]
@@ -110,7 +77,7 @@ fn a_bundle_carries_every_idp_config_file_and_reproduces_their_findings() {
     let dir = tempfile::tempdir().unwrap();
     let zip = dir.path().join("idp.zip");
     let tenant = cfg("okta-tenant-with-stranger-Users.json");
-    let args = config_args(EVERY_KIND);
+    let args = idp_config_args(EVERY_IDP_CONFIG_KIND);
     let (original, _) = check(&tenant, &args);
     make_bundle(&zip, &tenant, &args);
     let (reloaded, stderr) = check(&zip, &[]);
@@ -145,11 +112,11 @@ fn the_command_line_idp_config_wins_over_the_bundled_one() {
     make_bundle(
         &zip,
         &tenant,
-        &config_args(&["job-quarantine-credentials.json"]),
+        &idp_config_args(&["job-quarantine-credentials.json"]),
     );
     let (bundled, _) = check(&zip, &[]);
     assert_eq!(finding(&bundled, "provisioning-job").0, "fail");
-    let (given, _) = check(&zip, &config_args(&["jobs-list-active.json"]));
+    let (given, _) = check(&zip, &idp_config_args(&["jobs-list-active.json"]));
     assert_eq!(finding(&given, "provisioning-job").0, "pass");
 }
 
@@ -163,7 +130,7 @@ fn a_bundle_made_from_a_bundle_keeps_its_idp_config_files() {
     make_bundle(
         &first,
         &tenant,
-        &config_args(&["okta-app-users-errors.json"]),
+        &idp_config_args(&["okta-app-users-errors.json"]),
     );
     make_bundle(&second, &first, &[]);
     let a = finding(&check(&first, &[]).0, "okta-app-assignment");
@@ -179,7 +146,7 @@ fn the_idp_is_detected_from_idp_config_files() {
     let tenant = cfg("okta-tenant-Users.json");
     let idp_line = |files: &[&str], name: &str| {
         let zip = dir.path().join(name);
-        make_bundle(&zip, &tenant, &config_args(files));
+        make_bundle(&zip, &tenant, &idp_config_args(files));
         entry(&zip, "summary.md")
             .lines()
             .find(|l| l.starts_with("- IdP:"))

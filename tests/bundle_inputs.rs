@@ -5,22 +5,12 @@
 //! out-of-scope, not-provisioned, stale-in-target and provisioning-failures. Also: what the
 //! command line gives wins over the bundle, and the ticket fields and output locations.
 
-use assert_cmd::Command;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-fn bin() -> Command {
-    let mut c = Command::cargo_bin("scim-doctor").unwrap();
-    c.env("SCIM_DOCTOR_FIXED_TIME", "2026-11-26T08:00:00Z")
-        .env_remove("SCIM_TOKEN")
-        .env_remove("SCIM_BASE_URL")
-        .env("NO_COLOR", "1");
-    c
-}
-
-fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures")
-}
+#[path = "shared/bundle.rs"]
+mod shared;
+use shared::{bin, demo_input_args, fixtures, report_and_stderr};
 
 /// Writes the demo inputs and a `--playbooks DIR` with a playbook and a profile.
 fn every_input(dir: &Path) -> Vec<String> {
@@ -45,17 +35,8 @@ fn every_input(dir: &Path) -> Vec<String> {
     )
     .unwrap();
     let p = |p: &Path| p.display().to_string();
-    vec![
-        "--idp-users".into(),
-        p(&inputs.idp_users),
-        "--scope-filter".into(),
-        p(&inputs.scope_filter),
-        "--provisioning-logs".into(),
-        p(&inputs.provisioning_logs),
-        "--ldap-groups".into(),
-        p(&inputs.ldap_groups),
-        "--licenses".into(),
-        inputs.licenses.to_string(),
+    let mut args = demo_input_args(&inputs);
+    args.extend([
         "--license-mode".into(),
         "groups".into(),
         "--license-groups".into(),
@@ -68,14 +49,12 @@ fn every_input(dir: &Path) -> Vec<String> {
         "my-case".into(),
         "--profile".into(),
         "strict".into(),
-    ]
+    ]);
+    args
 }
 
 fn run(args: &[String]) -> (Value, String) {
-    let out = bin().args(args).output().unwrap();
-    let v = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
-    (v, String::from_utf8_lossy(&out.stderr).into_owned())
+    report_and_stderr(&bin().args(args).output().unwrap())
 }
 
 /// (id, status, count, subject ids) per check.

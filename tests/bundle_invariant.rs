@@ -7,25 +7,16 @@
 //! an IdP user's UPN, are translated through the pseudonym map). New checks and new
 //! fixture cases are covered without touching this file.
 
-use assert_cmd::Command;
 use scim_doctor::bundle::redact::PiiMap;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-fn bin() -> Command {
-    let mut c = Command::cargo_bin("scim-doctor").unwrap();
-    c.env("SCIM_DOCTOR_FIXED_TIME", "2026-11-26T08:00:00Z")
-        .env_remove("SCIM_TOKEN")
-        .env_remove("SCIM_PASSWORD")
-        .env_remove("SCIM_BASE_URL")
-        .env("NO_COLOR", "1");
-    c
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures")
-}
+#[path = "shared/bundle.rs"]
+mod shared;
+use shared::{
+    bin, case_args, demo_input_args, fixtures as root, idp_config_args, EVERY_IDP_CONFIG_KIND,
+};
 
 /// (name, tenant dir, extra args) of every scenario.
 fn scenarios() -> Vec<(String, PathBuf, Vec<String>)> {
@@ -52,20 +43,7 @@ fn scenarios() -> Vec<(String, PathBuf, Vec<String>)> {
         .collect();
     cases.sort();
     for dir in cases {
-        let args = std::fs::read_to_string(dir.join("args.txt"))
-            .unwrap_or_default()
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            .map(|l| {
-                let p = dir.join(l);
-                if !l.starts_with('-') && p.exists() {
-                    p.display().to_string()
-                } else {
-                    l.to_string()
-                }
-            })
-            .collect();
+        let args = case_args(&dir);
         let name = dir.strip_prefix(root()).unwrap().display().to_string();
         out.push((name, dir, args));
     }
@@ -201,18 +179,7 @@ fn a_redacted_demo_bundle_with_every_input_reproduces_every_finding() {
     let tenant = scim_doctor::source::snapshot::load(&root().join("demo-tenant")).unwrap();
     let inputs = scim_doctor::demo::inputs::write(&tenant, work.path()).unwrap();
     let p = |p: &Path| p.display().to_string();
-    let mut args = vec![
-        "--idp-users".to_string(),
-        p(&inputs.idp_users),
-        "--scope-filter".into(),
-        p(&inputs.scope_filter),
-        "--provisioning-logs".into(),
-        p(&inputs.provisioning_logs),
-        "--ldap-groups".into(),
-        p(&inputs.ldap_groups),
-        "--licenses".into(),
-        inputs.licenses.to_string(),
-    ];
+    let mut args = demo_input_args(&inputs);
     for f in &inputs.idp_config {
         args.extend(["--idp-config".to_string(), p(f)]);
     }
@@ -235,21 +202,7 @@ fn a_redacted_demo_bundle_with_every_input_reproduces_every_finding() {
 #[test]
 fn a_redacted_bundle_with_every_idp_config_kind_reproduces_every_finding() {
     let cfg = root().join("idp-config");
-    let mut args = Vec::new();
-    for f in [
-        "schema-misconfigured.json",
-        "job-quarantine-credentials.json",
-        "okta-system-log-failures.json",
-        "okta-system-log-success.csv",
-        "okta-app-users-errors.json",
-        "okta-app-groups.json",
-        "okta-group-push-mappings.json",
-    ] {
-        args.extend([
-            "--idp-config".to_string(),
-            cfg.join(f).display().to_string(),
-        ]);
-    }
+    let args = idp_config_args(EVERY_IDP_CONFIG_KIND);
     let tenant = cfg.join("okta-tenant-with-stranger-Users.json");
     let mut diffs = Vec::new();
     for keep in [false, true] {

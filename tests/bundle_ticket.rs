@@ -5,32 +5,15 @@
 //! cases" list (IdP given or detected, contact, steps taken, re-analyse advice only when
 //! it works).
 
-use assert_cmd::Command;
 use serde_json::Value;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
-fn bin() -> Command {
-    let mut c = Command::cargo_bin("scim-doctor").unwrap();
-    c.env("SCIM_DOCTOR_FIXED_TIME", "2026-11-26T08:00:00Z")
-        .env_remove("SCIM_TOKEN")
-        .env_remove("SCIM_BASE_URL")
-        .env("NO_COLOR", "1");
-    c
-}
+#[path = "shared/bundle.rs"]
+mod shared;
+use shared::{bin, entry, fixtures};
 
 fn fixture(p: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
-        .join(p)
-}
-
-fn entry(zip: &Path, name: &str) -> String {
-    let mut z = zip::ZipArchive::new(std::fs::File::open(zip).unwrap()).unwrap();
-    let mut e = z.by_name(name).unwrap();
-    let mut s = String::new();
-    e.read_to_string(&mut s).unwrap();
-    s
+    fixtures().join(p)
 }
 
 fn sha_file(zip: &Path) -> String {

@@ -10,6 +10,10 @@ use serde::Deserialize;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
+#[path = "shared/bundle.rs"]
+mod shared;
+use shared::case_args;
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Expect {
@@ -42,24 +46,6 @@ fn cases() -> Vec<(String, PathBuf)> {
     }
     out.sort();
     out
-}
-
-fn case_args(dir: &Path) -> Vec<String> {
-    let Ok(text) = std::fs::read_to_string(dir.join("args.txt")) else {
-        return Vec::new();
-    };
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(|l| {
-            let p = dir.join(l);
-            if !l.starts_with('-') && p.exists() {
-                p.display().to_string()
-            } else {
-                l.to_string()
-            }
-        })
-        .collect()
 }
 
 /// Runs one case; `Err` says what went wrong.

@@ -90,13 +90,7 @@ pub async fn run(a: DemoArgs, out: &Output) -> CmdResult {
             inputs: Some(super::bundle::run_inputs(
                 &crate::cli::args::AuditArgs {
                     profile: "default".into(),
-                    licenses: Some(inputs.licenses),
-                    ldap_groups: Some(inputs.ldap_groups.clone()),
-                    scope_filter: Some(inputs.scope_filter.clone()),
-                    idp_users: Some(inputs.idp_users.clone()),
-                    provisioning_logs: vec![inputs.provisioning_logs.clone()],
-                    idp_config: inputs.idp_config.clone(),
-                    ..Default::default()
+                    ..audit_args(&inputs)
                 },
                 &crate::cli::args::SourceArgs::default(),
             )?),
@@ -142,6 +136,20 @@ impl Drop for Scratch {
     }
 }
 
+/// The demo's inputs as the `check` options an admin would pass for them; the plan and the
+/// bundle both read them from here.
+fn audit_args(inputs: &crate::demo::inputs::DemoInputs) -> crate::cli::args::AuditArgs {
+    crate::cli::args::AuditArgs {
+        licenses: Some(inputs.licenses),
+        ldap_groups: Some(inputs.ldap_groups.clone()),
+        scope_filter: Some(inputs.scope_filter.clone()),
+        idp_users: Some(inputs.idp_users.clone()),
+        provisioning_logs: vec![inputs.provisioning_logs.clone()],
+        idp_config: inputs.idp_config.clone(),
+        ..Default::default()
+    }
+}
+
 /// The plan the demo runs: a live source on the embedded server, every default otherwise.
 /// Extra inputs (licences, scoping filter, IdP users, provisioning logs) belong here.
 fn plan(
@@ -163,15 +171,7 @@ fn plan(
         max_body_bytes: 64 * 1024 * 1024,
     };
     let client = HttpClient::new(endpoint, Transcript::logging(out.verbose))?;
-    let audit = crate::cli::args::AuditArgs {
-        licenses: Some(inputs.licenses),
-        ldap_groups: Some(inputs.ldap_groups.clone()),
-        scope_filter: Some(inputs.scope_filter.clone()),
-        idp_users: Some(inputs.idp_users.clone()),
-        provisioning_logs: vec![inputs.provisioning_logs.clone()],
-        idp_config: inputs.idp_config.clone(),
-        ..Default::default()
-    };
+    let audit = audit_args(inputs);
     Ok(Plan {
         source: Source::Live(client),
         others: Vec::new(),

@@ -1,7 +1,10 @@
 //! Entra ID's provisioning requests, in order, in both compatibility modes (sources:
 //! fixtures/replay/README.md).
 
-use super::{filter_query, patch, Canary, Expect, Slot, Step, Verify, ADSCIM_GROUP};
+use super::{
+    create_second_user_step, create_user_steps, filter_query, patch, Canary, Expect, Slot, Step,
+    Verify, ADSCIM_GROUP,
+};
 use crate::model::{ENTERPRISE_SCHEMA, GROUP_SCHEMA, USER_SCHEMA};
 use crate::replay::ids::*;
 use crate::replay::Mode;
@@ -63,37 +66,8 @@ pub fn entra(c: &Canary, mode: Mode) -> Vec<Step> {
             ),
         )
         .expect(Expect::EmptyList),
-        Step::new(
-            USER_CREATE,
-            mode,
-            &w("create the user"),
-            "POST",
-            "/Users".into(),
-        )
-        .body(entra_user(c, 'a', "Alpha"))
-        .expect(Expect::Created)
-        .creates(Slot::User)
-        .verify(Verify::Attrs(
-            Slot::User,
-            vec![("userName".into(), json!(ua))],
-        )),
-        Step::new(
-            USER_CREATE,
-            mode,
-            &w("read the user back by id"),
-            "GET",
-            "/Users/{user}".into(),
-        ),
-        Step::new(
-            DUPLICATE_USER,
-            mode,
-            &w("create the same userName again (a missed match)"),
-            "POST",
-            "/Users".into(),
-        )
-        .body(entra_user(c, 'a', "Alpha"))
-        .expect(Expect::Conflict),
     ];
+    steps.extend(create_user_steps(mode, w, entra_user(c, 'a', "Alpha"), &ua));
     let new_title = "Canary Engineer";
     let update = if legacy {
         patch(json!([
@@ -146,9 +120,7 @@ pub fn entra(c: &Canary, mode: Mode) -> Vec<Step> {
         Step::new(EMAIL_UPDATE, mode, &w("add a work email where none exists"), "PATCH", "/Users/{user}".into())
             .body(patch(json!([{"op": op("Add"), "path": email_path, "value": e2}])))
             .expect(Expect::Patched).verify(Verify::WorkEmail(Slot::User, Some(e2.clone()))),
-        Step::new(USER_CREATE, mode, &w("create the second user (for membership)"), "POST", "/Users".into())
-            .body(entra_user(c, 'b', "Bravo")).expect(Expect::Created).creates(Slot::User2)
-            .verify(Verify::Attrs(Slot::User2, vec![("userName".into(), json!(ub))])),
+        create_second_user_step(mode, w, entra_user(c, 'b', "Bravo"), &ub),
         Step::new(GROUP_LOOKUP, mode, &w("match the group by displayName"), "GET",
             format!("/Groups?excludedAttributes=members&filter={}", filter_query(&format!("displayName eq \"{group}\""))))
             .expect(Expect::EmptyList),

@@ -169,6 +169,74 @@ impl Canary {
     }
 }
 
+/// The first user's create, its read-back by id, and the same create again (a missed match
+/// must come back 409): the same three requests in every IdP's sequence. `what` gives the
+/// step labels the IdP's form; `user` is the IdP's own user body.
+fn create_user_steps(
+    mode: Mode,
+    what: impl Fn(&str) -> String,
+    user: Value,
+    user_name: &str,
+) -> [Step; 3] {
+    use crate::replay::ids::{DUPLICATE_USER, USER_CREATE};
+    [
+        Step::new(
+            USER_CREATE,
+            mode,
+            &what("create the user"),
+            "POST",
+            "/Users".into(),
+        )
+        .body(user.clone())
+        .expect(Expect::Created)
+        .creates(Slot::User)
+        .verify(Verify::Attrs(
+            Slot::User,
+            vec![("userName".into(), json!(user_name))],
+        )),
+        Step::new(
+            USER_CREATE,
+            mode,
+            &what("read the user back by id"),
+            "GET",
+            "/Users/{user}".into(),
+        ),
+        Step::new(
+            DUPLICATE_USER,
+            mode,
+            &what("create the same userName again (a missed match)"),
+            "POST",
+            "/Users".into(),
+        )
+        .body(user)
+        .expect(Expect::Conflict),
+    ]
+}
+
+/// The second user, created for the membership steps: the same request in every IdP's
+/// sequence, labelled and shaped as `create_user_steps` does for the first.
+fn create_second_user_step(
+    mode: Mode,
+    what: impl Fn(&str) -> String,
+    user: Value,
+    user_name: &str,
+) -> Step {
+    Step::new(
+        crate::replay::ids::USER_CREATE,
+        mode,
+        &what("create the second user (for membership)"),
+        "POST",
+        "/Users".into(),
+    )
+    .body(user)
+    .expect(Expect::Created)
+    .creates(Slot::User2)
+    .verify(Verify::Attrs(
+        Slot::User2,
+        vec![("userName".into(), json!(user_name))],
+    ))
+}
+
 /// `filter=...` value, percent-encoded (spaces as %20, quotes as %22).
 pub fn filter_query(filter: &str) -> String {
     url::form_urlencoded::byte_serialize(filter.as_bytes())

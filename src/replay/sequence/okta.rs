@@ -1,6 +1,9 @@
 //! Okta's provisioning and group-push requests, in order (sources: fixtures/replay/README.md).
 
-use super::{filter_query, patch, Canary, Expect, Slot, Step, Verify};
+use super::{
+    create_second_user_step, create_user_steps, filter_query, patch, Canary, Expect, Slot, Step,
+    Verify,
+};
 use crate::model::{GROUP_SCHEMA, USER_SCHEMA};
 use crate::replay::ids::*;
 use crate::replay::Mode;
@@ -31,48 +34,24 @@ pub fn okta(c: &Canary) -> Vec<Step> {
     let mut updated = okta_user(c, 'a', "AlphaUpdated", true);
     updated["displayName"] = json!("Alpha Updated");
     updated["title"] = json!("Canary Engineer");
-    vec![
-        Step::new(
-            USER_LOOKUP,
-            mode,
-            "match the user by userName (with startIndex and count)",
-            "GET",
-            format!(
-                "/Users?filter={}&startIndex=1&count=100",
-                filter_query(&format!("userName eq \"{ua}\""))
-            ),
-        )
-        .expect(Expect::EmptyList),
-        Step::new(
-            USER_CREATE,
-            mode,
-            "create the user",
-            "POST",
-            "/Users".into(),
-        )
-        .body(okta_user(c, 'a', "Alpha", true))
-        .expect(Expect::Created)
-        .creates(Slot::User)
-        .verify(Verify::Attrs(
-            Slot::User,
-            vec![("userName".into(), json!(ua))],
-        )),
-        Step::new(
-            USER_CREATE,
-            mode,
-            "read the user back by id",
-            "GET",
-            "/Users/{user}".into(),
+    let mut steps = vec![Step::new(
+        USER_LOOKUP,
+        mode,
+        "match the user by userName (with startIndex and count)",
+        "GET",
+        format!(
+            "/Users?filter={}&startIndex=1&count=100",
+            filter_query(&format!("userName eq \"{ua}\""))
         ),
-        Step::new(
-            DUPLICATE_USER,
-            mode,
-            "create the same userName again (a missed match)",
-            "POST",
-            "/Users".into(),
-        )
-        .body(okta_user(c, 'a', "Alpha", true))
-        .expect(Expect::Conflict),
+    )
+    .expect(Expect::EmptyList)];
+    steps.extend(create_user_steps(
+        mode,
+        str::to_string,
+        okta_user(c, 'a', "Alpha", true),
+        &ua,
+    ));
+    steps.extend([
         Step::new(
             USER_UPDATE,
             mode,
@@ -90,20 +69,7 @@ pub fn okta(c: &Canary) -> Vec<Step> {
                 ("title".into(), json!("Canary Engineer")),
             ],
         )),
-        Step::new(
-            USER_CREATE,
-            mode,
-            "create the second user (for membership)",
-            "POST",
-            "/Users".into(),
-        )
-        .body(okta_user(c, 'b', "Bravo", true))
-        .expect(Expect::Created)
-        .creates(Slot::User2)
-        .verify(Verify::Attrs(
-            Slot::User2,
-            vec![("userName".into(), json!(ub))],
-        )),
+        create_second_user_step(mode, str::to_string, okta_user(c, 'b', "Bravo", true), &ub),
         Step::new(
             GROUP_LOOKUP,
             mode,
@@ -190,7 +156,8 @@ pub fn okta(c: &Canary) -> Vec<Step> {
         .body(with_id(okta_user(c, 'a', "AlphaUpdated", false), "{user}"))
         .expect(Expect::Replaced)
         .verify(Verify::Active(Slot::User, false)),
-    ]
+    ]);
+    steps
 }
 
 fn with_id(mut v: Value, id: &str) -> Value {
