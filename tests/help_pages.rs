@@ -231,3 +231,26 @@ fn man_page_set_cross_references_all_exist() {
         }
     }
 }
+
+/// Proves `man` on stdout holds a page for every `scim-doctor-<command>(1)` it refers to
+/// (it printed only the top page, whose references then led nowhere).
+#[test]
+fn man_on_stdout_holds_every_page_it_refers_to() {
+    let out = bin().arg("man").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap().replace("\\-", "-");
+    let titles: std::collections::HashSet<String> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix(".TH "))
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .collect();
+    assert!(titles.len() > 10, "{titles:?}");
+    let reference = regex::Regex::new(r"(scim-doctor[a-z-]*)\(1\)").unwrap();
+    for cap in reference.captures_iter(&text) {
+        assert!(
+            titles.contains(&cap[1]),
+            "refers to {}(1), not in the stream",
+            &cap[1]
+        );
+    }
+}

@@ -84,8 +84,24 @@ fn man(dir: Option<std::path::PathBuf>, out: &Output) -> CmdResult {
     let cmd = Cli::command();
     match dir {
         None => {
+            // One stream holding every page, so each `scim-doctor-<command>(1)` the top page
+            // refers to is there too (`man -l` shows them one after the other).
+            fn render_all(cmd: clap::Command, buf: &mut Vec<u8>) -> std::io::Result<()> {
+                let subs: Vec<clap::Command> = cmd
+                    .get_subcommands()
+                    .filter(|s| !s.is_hide_set())
+                    .cloned()
+                    .collect();
+                clap_mangen::Man::new(cmd).render(buf)?;
+                for sub in subs {
+                    render_all(sub, buf)?;
+                }
+                Ok(())
+            }
+            let mut cmd = cmd.disable_help_subcommand(true);
+            cmd.build();
             let mut buf = Vec::new();
-            clap_mangen::Man::new(cmd).render(&mut buf)?;
+            render_all(cmd, &mut buf)?;
             out.print_bytes(&buf)?;
         }
         Some(dir) => {
