@@ -151,17 +151,7 @@ fn bundle(dir: &Path, redact: bool) -> BTreeMap<String, String> {
         "no bundle: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let mut z = zip::ZipArchive::new(std::fs::File::open(&zip).unwrap()).unwrap();
-    let mut files = BTreeMap::new();
-    for i in 0..z.len() {
-        let mut e = z.by_index(i).unwrap();
-        let mut b = Vec::new();
-        e.read_to_end(&mut b).unwrap();
-        files.insert(
-            e.name().to_string(),
-            String::from_utf8_lossy(&b).into_owned(),
-        );
-    }
+    let files = zip_texts(&zip);
     files
 }
 
@@ -259,7 +249,18 @@ fn a_redacted_live_bundle_holds_no_planted_personal_value() {
         .output()
         .unwrap();
     assert!(zip.is_file(), "{}", String::from_utf8_lossy(&out.stderr));
-    let mut z = zip::ZipArchive::new(std::fs::File::open(&zip).unwrap()).unwrap();
+    let files = zip_texts(&zip);
+    assert!(
+        files["requests.jsonl"].lines().count() > 3,
+        "the run was recorded"
+    );
+    let found = leaks(&files);
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}
+
+/// Every entry of a bundle zip as text, by name.
+fn zip_texts(zip: &std::path::Path) -> BTreeMap<String, String> {
+    let mut z = zip::ZipArchive::new(std::fs::File::open(zip).unwrap()).unwrap();
     let mut files = BTreeMap::new();
     for i in 0..z.len() {
         let mut e = z.by_index(i).unwrap();
@@ -270,10 +271,5 @@ fn a_redacted_live_bundle_holds_no_planted_personal_value() {
             String::from_utf8_lossy(&b).into_owned(),
         );
     }
-    assert!(
-        files["requests.jsonl"].lines().count() > 3,
-        "the run was recorded"
-    );
-    let found = leaks(&files);
-    assert!(found.is_empty(), "{}", found.join("\n"));
+    files
 }
