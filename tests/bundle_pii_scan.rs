@@ -151,8 +151,8 @@ fn bundle(dir: &Path, redact: bool) -> BTreeMap<String, String> {
         "no bundle: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let files = zip_texts(&zip);
-    files
+
+    zip_texts(&zip)
 }
 
 /// Every (file, value, form) where a planted value shows.
