@@ -5,7 +5,7 @@
 
 use super::kind::{declared_kind_of, Kind};
 use super::seed::Fields;
-use super::{group_from_fields, user_from_fields, ParseIssue, Tenant};
+use super::{group_from_fields, user_from_fields, Group, ParseIssue, Tenant, User};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -25,8 +25,8 @@ fn hash(id: &str) -> u64 {
 }
 
 impl Seen {
-    fn get<'a>(&self, id: &str, id_at: impl Fn(usize) -> &'a str) -> Option<usize> {
-        let &i = self.by_hash.get(&hash(id))?;
+    fn get<'a>(&self, h: u64, id: &str, id_at: impl Fn(usize) -> &'a str) -> Option<usize> {
+        let &i = self.by_hash.get(&h)?;
         if id_at(i) == id {
             Some(i)
         } else {
@@ -34,8 +34,8 @@ impl Seen {
         }
     }
 
-    fn insert(&mut self, id: &str, i: usize) {
-        match self.by_hash.entry(hash(id)) {
+    fn insert(&mut self, h: u64, id: &str, i: usize) {
+        match self.by_hash.entry(h) {
             std::collections::hash_map::Entry::Vacant(e) => {
                 e.insert(i);
             }
@@ -76,11 +76,11 @@ impl<'t> Intake<'t> {
     pub fn new(tenant: &'t mut Tenant) -> Self {
         let mut users = Seen::default();
         for (i, u) in tenant.users.iter().enumerate() {
-            users.insert(&u.id, i);
+            users.insert(hash(&u.id), &u.id, i);
         }
         let mut groups = Seen::default();
         for (i, g) in tenant.groups.iter().enumerate() {
-            groups.insert(&g.id, i);
+            groups.insert(hash(&g.id), &g.id, i);
         }
         Intake {
             tenant,
@@ -115,7 +115,103 @@ impl<'t> Intake<'t> {
     /// Takes one resource as `ResourceSeed` read it. `position` is only called when the
     /// resource is reported (a million positions are not worth writing out).
     pub fn add_fields(&mut self, f: Fields, hint: Option<Kind>, position: impl Fn() -> String) {
+        self.commit(Prepared::of(f, hint), position);
+    }
+
+    /// Takes one resource `Prepared::of` made, in the order the source holds them (the
+    /// first copy of a repeated id is the one kept).
+    pub fn commit(&mut self, p: Prepared, position: impl Fn() -> String) {
         self.tenant.read += 1;
+        if p.moved {
+            self.moved += 1;
+        }
+        match p.made {
+            Made::Issue(mut issue, seen) => {
+                // A resource of a known kind the model could not use (no id...): the
+                // kind was still seen in the source.
+                match seen {
+                    Some(Kind::User) => self.users_seen = true,
+                    Some(Kind::Group) => self.groups_seen = true,
+                    None => {}
+                }
+                issue.position = position();
+                self.tenant.parse_issues.push(issue);
+            }
+            Made::User(u) => {
+                self.users_seen = true;
+                match self
+                    .users
+                    .get(p.id_hash, &u.id, |i| &self.tenant.users[i].id)
+                {
+                    Some(i) => {
+                        let differs = self.tenant.users[i] != *u;
+                        self.tenant.duplicates.push(DuplicateId {
+                            kind: "user".into(),
+                            id: u.id,
+                            position: position(),
+                            differs,
+                        });
+                    }
+                    None => {
+                        self.users.insert(p.id_hash, &u.id, self.tenant.users.len());
+                        self.tenant.users.push(*u);
+                    }
+                }
+            }
+            Made::Group(g) => {
+                self.groups_seen = true;
+                match self
+                    .groups
+                    .get(p.id_hash, &g.id, |i| &self.tenant.groups[i].id)
+                {
+                    Some(i) => {
+                        let differs = self.tenant.groups[i] != *g;
+                        self.tenant.duplicates.push(DuplicateId {
+                            kind: "group".into(),
+                            id: g.id,
+                            position: position(),
+                            differs,
+                        });
+                    }
+                    None => {
+                        self.groups
+                            .insert(p.id_hash, &g.id, self.tenant.groups.len());
+                        self.tenant.groups.push(*g);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// What one resource became, decided from the resource alone: the part of taking it in
+/// that needs no tenant, so a reader can prepare resources on several threads and commit
+/// them in order (see `source::snapshot::pipeline`).
+pub struct Prepared {
+    made: Made,
+    /// The kind came from the content and contradicts the file the resource was in.
+    moved: bool,
+    /// `Seen`'s hash of the id (0 for an issue).
+    id_hash: u64,
+}
+
+enum Made {
+    User(Box<User>),
+    Group(Box<Group>),
+    /// Reported (the position is filled in when committed), with its kind when known.
+    Issue(ParseIssue, Option<Kind>),
+}
+
+impl Prepared {
+    /// Decides the resource's kind (its `schemas` or `meta.resourceType`, else `hint`, the
+    /// kind its file implies, else its shape) and builds the user or group, or the issue
+    /// that reports it.
+    pub fn of(f: Fields, hint: Option<Kind>) -> Prepared {
+        let issue = |made| Prepared {
+            made,
+            moved: false,
+            id_hash: 0,
+        };
         let declared = if f.not_object.is_some() {
             Ok(hint)
         } else {
@@ -132,77 +228,43 @@ impl<'t> Intake<'t> {
         let kind = match declared {
             Ok(Some(k)) => k,
             Ok(None) => {
-                let mut issue = ParseIssue::new(
+                let mut issue_ = ParseIssue::new(
                     "resource",
-                    &position(),
+                    "",
                     "cannot tell whether this is a user or a group: no `schemas`, no `meta.resourceType`, no `userName` or `members`, and the file name does not say",
                 );
-                issue.name = f.id.as_ref().map(|id| format!("id {id}"));
-                self.tenant.parse_issues.push(issue);
-                return;
+                issue_.name = f.id.as_ref().map(|id| format!("id {id}"));
+                return issue(Made::Issue(issue_, None));
             }
             Err(why) => {
                 let kind = hint.map_or("resource", Kind::as_str);
-                self.tenant
-                    .parse_issues
-                    .push(ParseIssue::new(kind, &position(), why));
-                return;
+                return issue(Made::Issue(ParseIssue::new(kind, "", why), None));
             }
         };
-        if hint.is_some_and(|h| h != kind) {
-            self.moved += 1;
-        }
-        // The position names a resource only when it is reported; the parse functions take
-        // it as text, so pass a placeholder and fill it in on error.
-        match kind {
-            Kind::User => {
-                self.users_seen = true;
-                match user_from_fields(f, "") {
-                    Ok(u) => match self.users.get(&u.id, |i| &self.tenant.users[i].id) {
-                        Some(i) => {
-                            let differs = self.tenant.users[i] != u;
-                            self.tenant.duplicates.push(DuplicateId {
-                                kind: "user".into(),
-                                id: u.id,
-                                position: position(),
-                                differs,
-                            });
-                        }
-                        None => {
-                            self.users.insert(&u.id, self.tenant.users.len());
-                            self.tenant.users.push(u);
-                        }
-                    },
-                    Err(mut e) => {
-                        e.position = position();
-                        self.tenant.parse_issues.push(e)
-                    }
+        let moved = hint.is_some_and(|h| h != kind);
+        // The position names a resource only when it is reported: `commit` fills it in.
+        let made = match kind {
+            Kind::User => user_from_fields(f, "").map(|u| Made::User(Box::new(u))),
+            Kind::Group => group_from_fields(f, "").map(|g| Made::Group(Box::new(g))),
+        };
+        match made {
+            Ok(made) => {
+                let id_hash = match &made {
+                    Made::User(u) => hash(&u.id),
+                    Made::Group(g) => hash(&g.id),
+                    _ => 0,
+                };
+                Prepared {
+                    made,
+                    moved,
+                    id_hash,
                 }
             }
-            Kind::Group => {
-                self.groups_seen = true;
-                match group_from_fields(f, "") {
-                    Ok(g) => match self.groups.get(&g.id, |i| &self.tenant.groups[i].id) {
-                        Some(i) => {
-                            let differs = self.tenant.groups[i] != g;
-                            self.tenant.duplicates.push(DuplicateId {
-                                kind: "group".into(),
-                                id: g.id,
-                                position: position(),
-                                differs,
-                            });
-                        }
-                        None => {
-                            self.groups.insert(&g.id, self.tenant.groups.len());
-                            self.tenant.groups.push(g);
-                        }
-                    },
-                    Err(mut e) => {
-                        e.position = position();
-                        self.tenant.parse_issues.push(e)
-                    }
-                }
-            }
+            Err(e) => Prepared {
+                made: Made::Issue(e, Some(kind)),
+                moved,
+                id_hash: 0,
+            },
         }
     }
 }
@@ -278,12 +340,12 @@ mod tests {
     fn ids_sharing_a_hash_slot_stay_distinct() {
         let ids = ["a", "b"];
         let mut seen = Seen::default();
-        seen.insert("a", 0);
+        seen.insert(hash("a"), "a", 0);
         // "b" lands in the slot "a" owns, as a hash collision would put it.
         seen.by_hash.insert(hash("b"), 0);
         seen.spill.insert("b".into(), 1);
-        assert_eq!(seen.get("a", |i| ids[i]), Some(0));
-        assert_eq!(seen.get("b", |i| ids[i]), Some(1));
-        assert_eq!(seen.get("z", |i| ids[i]), None);
+        assert_eq!(seen.get(hash("a"), "a", |i| ids[i]), Some(0));
+        assert_eq!(seen.get(hash("b"), "b", |i| ids[i]), Some(1));
+        assert_eq!(seen.get(hash("z"), "z", |i| ids[i]), None);
     }
 }

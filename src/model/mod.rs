@@ -9,7 +9,7 @@ mod parse;
 mod seed;
 
 pub use extra::Extra;
-pub use intake::{DuplicateId, Intake};
+pub use intake::{DuplicateId, Intake, Prepared};
 pub use kind::{
     declared_kind, declared_kind_of, kind_by_shape, member_kind, Directory, Kind, MemberTarget,
 };

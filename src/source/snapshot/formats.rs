@@ -31,14 +31,14 @@ pub struct DocSummary {
 /// A file's bytes as a text reader: gzip undone, a UTF-8 byte-order mark skipped, UTF-16
 /// (which needs the whole file) decoded. `head` keeps the first bytes for diagnosis.
 pub struct TextSource<'a> {
-    pub reader: Box<dyn BufRead + 'a>,
+    pub reader: Box<dyn BufRead + Send + 'a>,
     pub head: Vec<u8>,
 }
 
 const HEAD: usize = 64 * 1024;
 
 /// Opens `raw` for reading as text; `Err` is the cause in words.
-pub fn open_text<'a>(raw: Box<dyn Read + 'a>) -> Result<TextSource<'a>, String> {
+pub fn open_text<'a>(raw: Box<dyn Read + Send + 'a>) -> Result<TextSource<'a>, String> {
     let mut buf = BufReader::with_capacity(1 << 16, raw);
     let magic = buf.fill_buf().map_err(|e| format!("cannot read: {e}"))?;
     if magic.starts_with(&[0x1f, 0x8b]) {
@@ -48,7 +48,7 @@ pub fn open_text<'a>(raw: Box<dyn Read + 'a>) -> Result<TextSource<'a>, String> 
     open_plain(buf)
 }
 
-fn open_plain<'a, R: BufRead + 'a>(mut buf: R) -> Result<TextSource<'a>, String> {
+fn open_plain<'a, R: BufRead + Send + 'a>(mut buf: R) -> Result<TextSource<'a>, String> {
     let magic = buf.fill_buf().map_err(|e| format!("cannot read: {e}"))?;
     let mut head = magic[..magic.len().min(HEAD)].to_vec();
     if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
@@ -203,22 +203,7 @@ impl<'de> Visitor<'de> for DocSeed<'_, '_, '_> {
                 rest.insert(key, v);
             }
         }
-        let get = |k: &str| {
-            rest.iter()
-                .find(|(key, _)| key.eq_ignore_ascii_case(k))
-                .map(|(_, v)| v)
-        };
-        let number = |v: Option<&Value>| match v {
-            Some(Value::Number(n)) => n.as_u64(),
-            Some(Value::String(s)) => s.trim().parse().ok(),
-            _ => None,
-        };
-        self.summary.total_results = number(get("totalResults"));
-        self.summary.start_index = number(get("startIndex"));
-        self.summary.next_cursor = get("nextCursor")
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string);
+        summarise(&rest, self.summary);
         if listed || self.summary.total_results.is_some() {
             self.summary.list_response = true;
             return Ok(());
@@ -263,6 +248,27 @@ impl<'de> Visitor<'de> for DocSeed<'_, '_, '_> {
     fn visit_unit<E: de::Error>(self) -> Result<(), E> {
         Err(E::custom(found("null")))
     }
+}
+
+/// What a ListResponse's attributes besides its resources say: `totalResults`,
+/// `startIndex`, `nextCursor` (names in any case; numbers also as strings).
+pub(super) fn summarise(rest: &Map<String, Value>, summary: &mut DocSummary) {
+    let get = |k: &str| {
+        rest.iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(k))
+            .map(|(_, v)| v)
+    };
+    let number = |v: Option<&Value>| match v {
+        Some(Value::Number(n)) => n.as_u64(),
+        Some(Value::String(s)) => s.trim().parse().ok(),
+        _ => None,
+    };
+    summary.total_results = number(get("totalResults"));
+    summary.start_index = number(get("startIndex"));
+    summary.next_cursor = get("nextCursor")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
 }
 
 fn kind_of(v: &Value) -> &'static str {
@@ -347,82 +353,7 @@ impl<'de> Visitor<'de> for ResourcesSeed<'_, '_, '_> {
     }
 }
 
-/// Reads NDJSON (one resource per line) into `intake`. A line that is not UTF-8 or not JSON
-/// is a resource that could not be read: reported with its line and byte offset, never
-/// skipped in silence. Blank lines are not resources.
-pub fn read_ndjson(
-    src: TextSource<'_>,
-    file: &str,
-    hint: Kind,
-    intake: &mut Intake,
-) -> Result<usize, String> {
-    let mut reader = src.reader;
-    let mut line = Vec::with_capacity(1024);
-    let mut offset = 0usize;
-    let mut n = 0usize;
-    let mut lines = 0usize;
-    loop {
-        line.clear();
-        let got = reader
-            .read_until(b'\n', &mut line)
-            .map_err(|e| format!("cannot read {file} after byte {offset}: {e}"))?;
-        if got == 0 {
-            break;
-        }
-        lines += 1;
-        let start = offset;
-        offset += got;
-        let ended = line.last() == Some(&b'\n');
-        let bytes = trim_ascii(&line);
-        if bytes.is_empty() {
-            continue;
-        }
-        n += 1;
-        let pos = || format!("{file} line {lines}");
-        let text = match std::str::from_utf8(bytes) {
-            Ok(t) => t,
-            Err(e) => {
-                intake.unreadable(
-                    Some(hint),
-                    &pos(),
-                    format!(
-                        "not UTF-8 text (invalid byte at offset {} of the file)",
-                        start
-                            + (bytes.as_ptr() as usize - line.as_ptr() as usize)
-                            + e.valid_up_to()
-                    ),
-                );
-                continue;
-            }
-        };
-        let mut de = serde_json::Deserializer::from_str(text);
-        match ResourceSeed
-            .deserialize(&mut de)
-            .and_then(|f| de.end().map(|()| f))
-        {
-            Ok(f) => intake.add_fields(f, Some(hint), pos),
-            Err(e) => {
-                let problem = if e.is_eof() && !ended {
-                    format!(
-                        "truncated: the last line stops at column {} in the middle of a resource (an interrupted copy?)",
-                        e.column()
-                    )
-                } else if e.is_eof() {
-                    format!(
-                        "truncated JSON: the line ends early at column {}",
-                        e.column()
-                    )
-                } else {
-                    format!("not valid JSON at column {}: {e}", e.column())
-                };
-                intake.unreadable(Some(hint), &pos(), problem);
-            }
-        }
-    }
-    Ok(n)
-}
-
-fn trim_ascii(b: &[u8]) -> &[u8] {
+pub(super) fn trim_ascii(b: &[u8]) -> &[u8] {
     let start = b
         .iter()
         .position(|c| !c.is_ascii_whitespace())

@@ -22,6 +22,7 @@
 
 mod completeness;
 mod formats;
+mod pipeline;
 #[cfg(test)]
 mod tests;
 mod write;
@@ -98,13 +99,13 @@ impl SnapshotMeta {
 }
 
 /// Opens a file of the store by name (`None` when absent).
-type Opener<'a> = dyn Fn(&str) -> Option<std::io::Result<Box<dyn Read + 'a>>> + 'a;
+type Opener<'a> = dyn Fn(&str) -> Option<std::io::Result<Box<dyn Read + Send + 'a>>> + 'a;
 
 /// The file `name` (or `name.gz`) from the store, with the name it was found under.
 fn open_named<'a>(
     open: &Opener<'a>,
     name: &str,
-) -> anyhow::Result<Option<(String, Box<dyn Read + 'a>)>> {
+) -> anyhow::Result<Option<(String, Box<dyn Read + Send + 'a>)>> {
     for candidate in [name.to_string(), format!("{name}.gz")] {
         if let Some(r) = open(&candidate) {
             let r = r.with_context(|| format!("cannot open {candidate}"))?;
@@ -149,6 +150,17 @@ fn read_all(r: &mut dyn Read, name: &str) -> anyhow::Result<Vec<u8>> {
 /// Loads a tenant from a store holding the snapshot layout or, failing that, the curl
 /// layout. The tenant is labelled as recorded in the snapshot, else `label`.
 fn load_store(label: &str, open: &Opener) -> anyhow::Result<Tenant> {
+    match load_store_with(label, open, true)? {
+        Some(t) => Ok(t),
+        // A document the parallel reader left (see `pipeline`): all of it again, exactly.
+        None => load_store_with(label, open, false)?
+            .ok_or_else(|| anyhow!("{label}: the exact reader gave up (a bug: please report it)")),
+    }
+}
+
+/// `load_store` with the parallel reader (`fast`), which may answer `None`: start over
+/// with `fast` false.
+fn load_store_with(label: &str, open: &Opener, fast: bool) -> anyhow::Result<Option<Tenant>> {
     let mut tenant = Tenant::new(label);
     if let Some((_, mut r)) = open_named(open, META_FILE)? {
         let meta = parse_meta(&read_all(&mut r, META_FILE)?)?;
@@ -165,7 +177,7 @@ fn load_store(label: &str, open: &Opener) -> anyhow::Result<Tenant> {
             if let Some((name, r)) = open_named(open, file)? {
                 present[i] = true;
                 let src = formats::open_text(r).map_err(|e| anyhow!("{name}: {e}"))?;
-                formats::read_ndjson(src, &name, kind, &mut intake)
+                pipeline::ndjson(src, &name, kind, &mut intake)
                     .map_err(|e| anyhow!("{name}: {e}"))?;
             }
         }
@@ -181,7 +193,7 @@ fn load_store(label: &str, open: &Opener) -> anyhow::Result<Tenant> {
             }
         }
         completeness::apply_meta(&mut tenant, meta, label, present);
-        return Ok(tenant);
+        return Ok(Some(tenant));
     }
     let mut docs = Vec::new();
     let mut intake = Intake::new(&mut tenant);
@@ -189,8 +201,15 @@ fn load_store(label: &str, open: &Opener) -> anyhow::Result<Tenant> {
         for name in names {
             if let Some((found, r)) = open_named(open, name)? {
                 let src = formats::open_text(r).map_err(|e| anyhow!("{found}: {e}"))?;
-                let summary = formats::read_document(src, &found, hint, &mut intake)
-                    .map_err(|e| anyhow!("{found}: {e}"))?;
+                let summary = if fast {
+                    match pipeline::document(src, &found, hint, &mut intake) {
+                        Ok(summary) => summary,
+                        Err(pipeline::Fallback) => return Ok(None),
+                    }
+                } else {
+                    formats::read_document(src, &found, hint, &mut intake)
+                        .map_err(|e| anyhow!("{found}: {e}"))?
+                };
                 docs.push((found, hint, summary));
                 break;
             }
@@ -202,15 +221,15 @@ fn load_store(label: &str, open: &Opener) -> anyhow::Result<Tenant> {
     let seen = [intake.users_seen, intake.groups_seen];
     drop(intake);
     completeness::apply_documents(&mut tenant, &docs, seen);
-    Ok(tenant)
+    Ok(Some(tenant))
 }
 
 /// Reads a snapshot from any file store (a bundle zip): `read(relative path)` returns the
 /// bytes or `None` when absent. Accepts the snapshot layout and, failing that, the
 /// `Users.json` / `Groups.json` curl layout.
 pub fn from_files(label: &str, read: &dyn Fn(&str) -> Option<Vec<u8>>) -> anyhow::Result<Tenant> {
-    let open = |name: &str| -> Option<std::io::Result<Box<dyn Read>>> {
-        read(name).map(|b| Ok(Box::new(std::io::Cursor::new(b)) as Box<dyn Read>))
+    let open = |name: &str| -> Option<std::io::Result<Box<dyn Read + Send>>> {
+        read(name).map(|b| Ok(Box::new(std::io::Cursor::new(b)) as Box<dyn Read + Send>))
     };
     load_store(label, &open)
 }
@@ -247,12 +266,12 @@ pub fn load(path: &Path) -> anyhow::Result<Tenant> {
         .file_name()
         .map(|f| f.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.display().to_string());
-    let open = |name: &str| -> Option<std::io::Result<Box<dyn Read>>> {
+    let open = |name: &str| -> Option<std::io::Result<Box<dyn Read + Send>>> {
         let p = match name.rsplit_once('/') {
             Some((sub, file)) => find_file(&path.join(sub), &[file])?,
             None => find_file(path, &[name])?,
         };
-        Some(std::fs::File::open(p).map(|f| Box::new(f) as Box<dyn Read>))
+        Some(std::fs::File::open(p).map(|f| Box::new(f) as Box<dyn Read + Send>))
     };
     load_store(&label, &open).map_err(|e| {
         if e.to_string().contains("holds neither") {
@@ -276,6 +295,19 @@ fn load_file(path: &Path) -> anyhow::Result<Tenant> {
     if n == 4 && (head == *b"PK\x03\x04" || head == *b"PK\x05\x06") {
         return load_zip(path);
     }
+    match load_file_with(path, true)? {
+        Some(t) => Ok(t),
+        None => load_file_with(path, false)?.ok_or_else(|| {
+            anyhow!(
+                "{}: the exact reader gave up (a bug: please report it)",
+                path.display()
+            )
+        }),
+    }
+}
+
+/// `load_file` with the parallel reader (`fast`), or not (see `load_store_with`).
+fn load_file_with(path: &Path, fast: bool) -> anyhow::Result<Option<Tenant>> {
     let name = path
         .file_name()
         .map(|f| f.to_string_lossy().into_owned())
@@ -296,10 +328,15 @@ fn load_file(path: &Path) -> anyhow::Result<Tenant> {
     let mut intake = Intake::new(&mut tenant);
     let summary = if lower.ends_with(".ndjson") || lower.ends_with(".ndjson.gz") {
         let kind = hint.unwrap_or(Kind::User);
-        let n = formats::read_ndjson(src, &name, kind, &mut intake).map_err(fail)?;
+        let n = pipeline::ndjson(src, &name, kind, &mut intake).map_err(fail)?;
         DocSummary {
             resources: n,
             ..Default::default()
+        }
+    } else if fast {
+        match pipeline::document(src, &name, hint, &mut intake) {
+            Ok(summary) => summary,
+            Err(pipeline::Fallback) => return Ok(None),
         }
     } else {
         formats::read_document(src, &name, hint, &mut intake).map_err(fail)?
@@ -307,7 +344,7 @@ fn load_file(path: &Path) -> anyhow::Result<Tenant> {
     let seen = [intake.users_seen, intake.groups_seen];
     drop(intake);
     completeness::apply_documents(&mut tenant, &[(name, hint, summary)], seen);
-    Ok(tenant)
+    Ok(Some(tenant))
 }
 
 /// Loads the `snapshot/` entries of a bundle zip (read with the safe-reading caps of

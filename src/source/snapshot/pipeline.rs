@@ -1,0 +1,779 @@
+//! Reading a large file of resources on every core. One thread reads the file and cuts it
+//! into resources (NDJSON lines, or the elements of a JSON document's resource array, found
+//! by a scanner that only tracks strings and brackets); worker threads parse batches of
+//! them (`ResourceSeed`, then `Prepared::of`: kind, user or group, id hash); this thread
+//! commits them to the intake in file order. The tenant is exactly what reading one
+//! resource at a time gives: the same resources, order, repeats and messages.
+//!
+//! A document the scanner does not fully understand (a syntax error anywhere, an escaped
+//! key, `Resources` that is not an array, a single resource, trailing text...) is not read
+//! here: `document` answers `Fallback`, and the caller reads it again with
+//! `formats::read_document`, whose messages name the cause and position. Rare, and
+//! those files are small or broken.
+
+use super::formats::{trim_ascii, DocSummary, TextSource};
+use crate::model::{Intake, Kind, Prepared, ResourceSeed};
+use serde::de::DeserializeSeed;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::ops::Range;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::sync_channel;
+use std::sync::{Arc, Mutex};
+
+/// Bytes of resources handed to a worker at a time (tiny in unit tests, so that tokens
+/// straddle every boundary).
+const BATCH: usize = if cfg!(test) { 96 } else { 4 << 20 };
+/// Bytes asked of the reader at a time.
+const READ: usize = if cfg!(test) { 7 } else { 1 << 20 };
+
+/// Where a resource sits in its file, for the message that reports it.
+#[derive(Clone, Copy)]
+enum Place {
+    /// An NDJSON line: its number, the file offset of its first non-blank byte, and
+    /// whether a newline ended it.
+    Line {
+        line: usize,
+        offset: usize,
+        ended: bool,
+    },
+    /// The n-th element of the array its batch names.
+    Item(usize),
+}
+
+struct Batch {
+    bytes: Vec<u8>,
+    items: Vec<(Range<usize>, Place)>,
+    /// The array the items are from ("Resources[]", "item"); empty for NDJSON.
+    label: Arc<str>,
+}
+
+enum Done {
+    Ready(Prepared),
+    /// An NDJSON line that is not a resource: the problem, in words.
+    Unreadable(String),
+    /// A document element that does not parse: the document is read again exactly.
+    Broken,
+}
+
+/// The reader gave up on a document: read it again with `formats::read_document`.
+pub struct Fallback;
+
+fn workers() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 8))
+}
+
+/// Runs `split` on its own thread (it reads the file and hands batches to `emit`, which
+/// answers false once nobody wants more), parses the batches on worker threads with
+/// `parse`, and commits the results in order. Returns what `split` returned and whether a
+/// worker met a broken element (nothing after it was committed).
+fn drive<T: Send>(
+    split: impl FnOnce(&mut dyn FnMut(Batch) -> bool) -> T + Send,
+    parse: fn(&[u8], Place, Option<Kind>) -> Done,
+    hint: Option<Kind>,
+    intake: &mut Intake,
+    position: &dyn Fn(&str, Place) -> String,
+) -> (T, bool) {
+    let abandon = AtomicBool::new(false);
+    let n = workers();
+    let (batch_tx, batch_rx) = sync_channel::<(usize, Batch)>(n);
+    let batch_rx = Mutex::new(batch_rx);
+    let (done_tx, done_rx) = sync_channel::<(usize, Arc<str>, Vec<(Place, Done)>)>(n);
+    std::thread::scope(|s| {
+        let abandon = &abandon;
+        let batch_rx = &batch_rx;
+        let splitter = s.spawn(move || {
+            let mut seq = 0;
+            let mut emit = |b: Batch| {
+                if abandon.load(Ordering::Relaxed) {
+                    return false;
+                }
+                let sent = batch_tx.send((seq, b)).is_ok();
+                seq += 1;
+                sent
+            };
+            split(&mut emit)
+        });
+        for _ in 0..n {
+            let done_tx = done_tx.clone();
+            s.spawn(move || loop {
+                let next = batch_rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                let Ok((seq, batch)) = next else { break };
+                let out = if abandon.load(Ordering::Relaxed) {
+                    Vec::new()
+                } else {
+                    batch
+                        .items
+                        .iter()
+                        .map(|(r, place)| (*place, parse(&batch.bytes[r.clone()], *place, hint)))
+                        .collect()
+                };
+                drop(batch.bytes);
+                if done_tx.send((seq, batch.label, out)).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(done_tx);
+        let mut pending = BTreeMap::new();
+        let mut next = 0;
+        let mut broken = false;
+        for (seq, label, out) in done_rx.iter() {
+            pending.insert(seq, (label, out));
+            while let Some((label, out)) = pending.remove(&next) {
+                next += 1;
+                if broken {
+                    continue;
+                }
+                for (place, done) in out {
+                    match done {
+                        Done::Ready(p) => intake.commit(p, || position(&label, place)),
+                        Done::Unreadable(problem) => {
+                            intake.unreadable(hint, &position(&label, place), problem)
+                        }
+                        Done::Broken => {
+                            broken = true;
+                            abandon.store(true, Ordering::Relaxed);
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        let out = splitter
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (out, broken)
+    })
+}
+
+fn parse_line(bytes: &[u8], place: Place, hint: Option<Kind>) -> Done {
+    let Place::Line { offset, ended, .. } = place else {
+        return Done::Broken;
+    };
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            return Done::Unreadable(format!(
+                "not UTF-8 text (invalid byte at offset {} of the file)",
+                offset + e.valid_up_to()
+            ))
+        }
+    };
+    let mut de = serde_json::Deserializer::from_str(text);
+    match ResourceSeed
+        .deserialize(&mut de)
+        .and_then(|f| de.end().map(|()| f))
+    {
+        Ok(f) => Done::Ready(Prepared::of(f, hint)),
+        Err(e) => Done::Unreadable(if e.is_eof() && !ended {
+            format!(
+                "truncated: the last line stops at column {} in the middle of a resource (an interrupted copy?)",
+                e.column()
+            )
+        } else if e.is_eof() {
+            format!(
+                "truncated JSON: the line ends early at column {}",
+                e.column()
+            )
+        } else {
+            format!("not valid JSON at column {}: {e}", e.column())
+        }),
+    }
+}
+
+fn parse_item(bytes: &[u8], _: Place, hint: Option<Kind>) -> Done {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    match ResourceSeed
+        .deserialize(&mut de)
+        .and_then(|f| de.end().map(|()| f))
+    {
+        Ok(f) => Done::Ready(Prepared::of(f, hint)),
+        Err(_) => Done::Broken,
+    }
+}
+
+/// Reads until `buf` holds at least `want` bytes or the reader ends; true at the end.
+fn fill(reader: &mut dyn Read, buf: &mut Vec<u8>, want: usize) -> std::io::Result<bool> {
+    while buf.len() < want {
+        let old = buf.len();
+        buf.resize(old + READ, 0);
+        match reader.read(&mut buf[old..]) {
+            Ok(0) => {
+                buf.truncate(old);
+                return Ok(true);
+            }
+            Ok(got) => buf.truncate(old + got),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => buf.truncate(old),
+            Err(e) => {
+                buf.truncate(old);
+                return Err(e);
+            }
+        }
+    }
+    Ok(false)
+}
+
+/// Reads NDJSON (one resource per line) into `intake`; returns the non-blank lines read.
+/// A line that is not UTF-8 or not JSON is a resource that could not be read: reported
+/// with its line and byte offset, never skipped in silence.
+pub fn ndjson(
+    src: TextSource<'_>,
+    file: &str,
+    hint: Kind,
+    intake: &mut Intake,
+) -> Result<usize, String> {
+    let mut reader = src.reader;
+    let split = |emit: &mut dyn FnMut(Batch) -> bool| -> Result<usize, String> {
+        let mut buf: Vec<u8> = Vec::new();
+        let (mut base, mut lines, mut n) = (0usize, 0usize, 0usize);
+        let mut want = BATCH;
+        let label: Arc<str> = Arc::from("");
+        loop {
+            let eof = fill(&mut reader, &mut buf, want)
+                .map_err(|e| format!("cannot read {file} after byte {}: {e}", base + buf.len()))?;
+            let cut = if eof {
+                buf.len()
+            } else {
+                match memchr::memrchr(b'\n', &buf) {
+                    Some(i) => i + 1,
+                    None => {
+                        // One line longer than a batch: read on.
+                        want = buf.len() * 2;
+                        continue;
+                    }
+                }
+            };
+            let mut items = Vec::new();
+            let mut start = 0;
+            while start < cut {
+                let end = memchr::memchr(b'\n', &buf[start..cut]).map_or(cut, |i| start + i + 1);
+                lines += 1;
+                let line = &buf[start..end];
+                let trimmed = trim_ascii(line);
+                if !trimmed.is_empty() {
+                    n += 1;
+                    let a = start + (trimmed.as_ptr() as usize - line.as_ptr() as usize);
+                    items.push((
+                        a..a + trimmed.len(),
+                        Place::Line {
+                            line: lines,
+                            offset: base + a,
+                            ended: line.last() == Some(&b'\n'),
+                        },
+                    ));
+                }
+                start = end;
+            }
+            let mut tail = Vec::with_capacity(BATCH + READ);
+            tail.extend_from_slice(&buf[cut..]);
+            let bytes = std::mem::replace(&mut buf, tail);
+            base += cut;
+            want = BATCH;
+            if !items.is_empty()
+                && !emit(Batch {
+                    bytes,
+                    items,
+                    label: label.clone(),
+                })
+            {
+                return Ok(n);
+            }
+            if eof {
+                return Ok(n);
+            }
+        }
+    };
+    let position = |_: &str, place: Place| match place {
+        Place::Line { line, .. } => format!("{file} line {line}"),
+        Place::Item(n) => format!("{file} item {n}"),
+    };
+    let (out, _) = drive(split, parse_line, Some(hint), intake, &position);
+    out
+}
+
+/// A JSON document being scanned: the bytes read and not yet handed on, from `pos`.
+struct Scan<'r, 'e> {
+    reader: &'r mut dyn Read,
+    buf: Vec<u8>,
+    pos: usize,
+    eof: bool,
+    emit: &'e mut dyn FnMut(Batch) -> bool,
+}
+
+type Scanned<T> = Result<T, Fallback>;
+
+/// A ListResponse's attributes besides its resources, and whether it listed resources.
+type Envelope = (Map<String, Value>, bool);
+
+impl Scan<'_, '_> {
+    /// Reads more; false at the end of the file.
+    fn more(&mut self) -> Scanned<bool> {
+        if self.eof {
+            return Ok(false);
+        }
+        let before = self.buf.len();
+        self.eof = fill(self.reader, &mut self.buf, before + READ).map_err(|_| Fallback)?;
+        Ok(self.buf.len() > before)
+    }
+
+    fn peek(&mut self) -> Scanned<Option<u8>> {
+        while self.pos >= self.buf.len() {
+            if !self.more()? {
+                return Ok(None);
+            }
+        }
+        Ok(Some(self.buf[self.pos]))
+    }
+
+    /// Skips JSON whitespace.
+    fn ws(&mut self) -> Scanned<()> {
+        while let Some(b) = self.peek()? {
+            if !matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
+                break;
+            }
+            self.pos += 1;
+        }
+        Ok(())
+    }
+
+    fn expect(&mut self, b: u8) -> Scanned<()> {
+        self.ws()?;
+        if self.peek()? != Some(b) {
+            return Err(Fallback);
+        }
+        self.pos += 1;
+        Ok(())
+    }
+
+    /// Where the JSON value starting at `pos` ends: strings and brackets are followed,
+    /// nothing is validated (the parser does that).
+    fn value_end(&mut self) -> Scanned<usize> {
+        let start = self.pos;
+        let (mut i, mut depth, mut in_str) = (start, 0usize, false);
+        loop {
+            let b = &self.buf;
+            let len = b.len();
+            while i < len {
+                if in_str {
+                    match memchr::memchr2(b'"', b'\\', &b[i..len]) {
+                        None => i = len,
+                        Some(k) if b[i + k] == b'\\' => {
+                            if i + k + 1 >= len {
+                                i += k;
+                                break;
+                            }
+                            i += k + 2;
+                        }
+                        Some(k) => {
+                            i += k + 1;
+                            in_str = false;
+                            if depth == 0 {
+                                return Ok(i);
+                            }
+                        }
+                    }
+                    continue;
+                }
+                match b[i] {
+                    b'"' => in_str = true,
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        if depth == 0 {
+                            return if i > start { Ok(i) } else { Err(Fallback) };
+                        }
+                        depth -= 1;
+                        if depth == 0 {
+                            return Ok(i + 1);
+                        }
+                    }
+                    b',' | b':' | b' ' | b'\n' | b'\r' | b'\t' if depth == 0 => {
+                        return if i > start { Ok(i) } else { Err(Fallback) };
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+            if !self.more()? {
+                // A scalar may end with the file; anything else is cut short.
+                return if depth == 0 && !in_str && i > start {
+                    Ok(i)
+                } else {
+                    Err(Fallback)
+                };
+            }
+        }
+    }
+
+    /// Hands the items read so far to the workers; the bytes after `pos` stay.
+    fn dispatch(&mut self, items: Vec<(Range<usize>, Place)>, label: &Arc<str>) -> Scanned<()> {
+        let mut tail = Vec::with_capacity(BATCH + READ);
+        tail.extend_from_slice(&self.buf[self.pos..]);
+        let bytes = std::mem::replace(&mut self.buf, tail);
+        self.pos = 0;
+        if (self.emit)(Batch {
+            bytes,
+            items,
+            label: label.clone(),
+        }) {
+            Ok(())
+        } else {
+            Err(Fallback)
+        }
+    }
+
+    /// The elements of the array whose `[` was just read, handed on in batches.
+    fn array(&mut self, label: &str) -> Scanned<usize> {
+        let label: Arc<str> = Arc::from(label);
+        self.ws()?;
+        if self.peek()? == Some(b']') {
+            self.pos += 1;
+            return Ok(0);
+        }
+        let mut items = Vec::new();
+        let mut n = 0;
+        loop {
+            self.ws()?;
+            let start = self.pos;
+            let end = self.value_end()?;
+            items.push((start..end, Place::Item(n)));
+            n += 1;
+            self.pos = end;
+            self.ws()?;
+            match self.peek()? {
+                Some(b',') => {
+                    self.pos += 1;
+                    self.ws()?;
+                    if self.peek()? == Some(b']') {
+                        return Err(Fallback); // a trailing comma
+                    }
+                }
+                Some(b']') => {
+                    self.pos += 1;
+                    break;
+                }
+                _ => return Err(Fallback),
+            }
+            if self.pos >= BATCH {
+                self.dispatch(std::mem::take(&mut items), &label)?;
+            }
+        }
+        if !items.is_empty() {
+            self.dispatch(items, &label)?;
+        }
+        Ok(n)
+    }
+
+    /// The whole document: a bare array, or a ListResponse-like object whose `Resources`
+    /// (or `value`) array is streamed and whose other attributes are returned parsed.
+    fn document(&mut self) -> Scanned<(usize, Option<Envelope>)> {
+        self.ws()?;
+        let out = match self.peek()? {
+            Some(b'[') => {
+                self.pos += 1;
+                (self.array("item")?, None)
+            }
+            Some(b'{') => {
+                self.pos += 1;
+                let (n, rest, listed) = self.object()?;
+                (n, Some((rest, listed)))
+            }
+            _ => return Err(Fallback),
+        };
+        self.ws()?;
+        match self.peek()? {
+            None => Ok(out),
+            Some(_) => Err(Fallback),
+        }
+    }
+
+    fn object(&mut self) -> Scanned<(usize, Map<String, Value>, bool)> {
+        let mut rest = Map::new();
+        let (mut listed, mut n) = (false, 0);
+        self.ws()?;
+        if self.peek()? == Some(b'}') {
+            return Err(Fallback);
+        }
+        loop {
+            self.expect(b'"')?;
+            self.pos -= 1;
+            let end = self.value_end()?;
+            let raw = &self.buf[self.pos + 1..end - 1];
+            if raw.contains(&b'\\') {
+                return Err(Fallback);
+            }
+            let key = std::str::from_utf8(raw).map_err(|_| Fallback)?.to_string();
+            self.pos = end;
+            self.expect(b':')?;
+            self.ws()?;
+            let is = |k: &str| key.eq_ignore_ascii_case(k);
+            if is("Resources") || (is("value") && !listed) {
+                match self.peek()? {
+                    Some(b'[') => {
+                        self.pos += 1;
+                        n += self.array(&format!("{key}[]"))?;
+                    }
+                    Some(b'n') => {
+                        let end = self.value_end()?;
+                        if &self.buf[self.pos..end] != b"null" {
+                            return Err(Fallback);
+                        }
+                        self.pos = end;
+                    }
+                    _ => return Err(Fallback),
+                }
+                listed = true;
+            } else {
+                let end = self.value_end()?;
+                let v: Value =
+                    serde_json::from_slice(&self.buf[self.pos..end]).map_err(|_| Fallback)?;
+                rest.insert(key, v);
+                self.pos = end;
+            }
+            self.ws()?;
+            match self.peek()? {
+                Some(b',') => self.pos += 1,
+                Some(b'}') => {
+                    self.pos += 1;
+                    break;
+                }
+                _ => return Err(Fallback),
+            }
+        }
+        Ok((n, rest, listed))
+    }
+}
+
+/// Reads a JSON document of resources (a ListResponse or a bare array) into `intake`, or
+/// answers `Fallback` (see the module documentation); after a fallback the intake holds a
+/// part of the document and must be thrown away.
+pub fn document(
+    src: TextSource<'_>,
+    file: &str,
+    hint: Option<Kind>,
+    intake: &mut Intake,
+) -> Result<DocSummary, Fallback> {
+    let mut reader = src.reader;
+    let split = |emit: &mut dyn FnMut(Batch) -> bool| {
+        let mut scan = Scan {
+            reader: &mut reader,
+            buf: Vec::with_capacity(BATCH + READ),
+            pos: 0,
+            eof: false,
+            emit,
+        };
+        scan.document()
+    };
+    let position = |label: &str, place: Place| match place {
+        Place::Item(n) => format!("{file} {label} {n}"),
+        Place::Line { line, .. } => format!("{file} line {line}"),
+    };
+    let before = intake.repeated();
+    let (out, broken) = drive(split, parse_item, hint, intake, &position);
+    let (n, rest) = out?;
+    if broken {
+        return Err(Fallback);
+    }
+    let mut summary = DocSummary {
+        resources: n,
+        repeated: intake.repeated() - before,
+        ..Default::default()
+    };
+    if let Some((rest, listed)) = rest {
+        super::formats::summarise(&rest, &mut summary);
+        if !listed && summary.total_results.is_none() {
+            // One resource, an error body, something else: the exact reader says which.
+            return Err(Fallback);
+        }
+        summary.list_response = true;
+    }
+    Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Tenant;
+    use proptest::prelude::*;
+
+    type Seen = (String, Option<DocSummary>);
+
+    fn view(t: &Tenant) -> String {
+        format!(
+            "{:?}\n{:?}\n{:?}\n{:?}\nread {}",
+            t.users, t.groups, t.parse_issues, t.duplicates, t.read
+        )
+    }
+
+    fn source(doc: &[u8]) -> TextSource<'static> {
+        super::super::formats::open_text(Box::new(std::io::Cursor::new(doc.to_vec())))
+            .expect("opens")
+    }
+
+    /// The document read by the exact reader (`Err` its message) and by the parallel one
+    /// (`None` when it falls back).
+    fn both(doc: &[u8], hint: Option<Kind>) -> (Result<Seen, String>, Option<Seen>) {
+        let mut exact = Tenant::new("t");
+        let e = super::super::formats::read_document(
+            source(doc),
+            "f.json",
+            hint,
+            &mut Intake::new(&mut exact),
+        )
+        .map(|s| (view(&exact), Some(s)));
+        let mut fast = Tenant::new("t");
+        let f = document(source(doc), "f.json", hint, &mut Intake::new(&mut fast))
+            .ok()
+            .map(|s| (view(&fast), Some(s)));
+        (e, f)
+    }
+
+    /// Whatever the parallel reader accepts, the exact reader reads the same way.
+    fn agree(doc: &[u8]) -> Option<Seen> {
+        let (exact, fast) = both(doc, Some(Kind::User));
+        if let Some(fast) = &fast {
+            assert_eq!(
+                exact.as_ref().ok(),
+                Some(fast),
+                "parallel and exact readers differ on {}",
+                String::from_utf8_lossy(doc)
+            );
+        }
+        fast
+    }
+
+    const USER: &str = r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"id":"2819c223","userName":"bjensen@example.com","name":{"givenName":"Barbara","familyName":"Jensen"},"emails":[{"value":"bjensen@example.com","type":"work","primary":true}],"title":"a \"quoted\" [title] {x}","meta":{"resourceType":"User"}}"#;
+
+    fn list(items: &[&str]) -> String {
+        format!(
+            r#"{{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":{},"startIndex":1,"itemsPerPage":{0},"Resources":[{}]}}"#,
+            items.len(),
+            items.join(",")
+        )
+    }
+
+    /// Ordinary documents (RFC 7644 §3.4.2 ListResponses, bare arrays, pretty-printed,
+    /// repeats, odd items) are read by the parallel reader, exactly as one at a time.
+    #[test]
+    fn ordinary_documents_are_read_in_parallel_as_exactly() {
+        let other = USER
+            .replace("2819c223", "other-id")
+            .replace("bjensen", "other");
+        let pretty = serde_json::to_string_pretty(
+            &serde_json::from_str::<Value>(&list(&[USER, &other])).unwrap(),
+        )
+        .unwrap();
+        let many: Vec<String> = (0..40)
+            .map(|i| USER.replace("2819c223", &format!("id-{i}")))
+            .collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        let docs = [
+            list(&[USER, &other]),
+            list(&[USER, USER, "7", "null", r#"{"userName":"no-id"}"#, "[1,2]"]),
+            list(&many),
+            pretty,
+            format!("[{USER}, {other}]"),
+            "[]".to_string(),
+            r#"{"totalResults":0,"Resources":[]}"#.to_string(),
+            r#"{"totalResults":"3","Resources":null}"#.to_string(),
+            format!(r#"{{"resources":[{USER}],"TOTALRESULTS":1,"nextCursor":"abc"}}"#),
+            format!(r#"{{"value":[{USER}],"x":{{"y":[1,{{"z":"]"}}]}}}}"#),
+            format!(r#"{{"Resources":[{USER}],"Resources":[{other}],"value":[{USER}]}}"#),
+            format!(" \r\n\t{{ \"Resources\" : [ {USER} ] , \"totalResults\" : 1 }} \n"),
+        ];
+        for doc in &docs {
+            let fast = agree(doc.as_bytes());
+            assert!(fast.is_some(), "fell back on an ordinary document: {doc}");
+        }
+        let (_, fast) = both(list(&many).as_bytes(), None);
+        assert!(fast.unwrap().0.matches("User {").count() == 40);
+    }
+
+    /// Broken or unusual documents are left to the exact reader, which names the problem.
+    #[test]
+    fn broken_documents_fall_back_to_the_exact_reader() {
+        let docs = [
+            String::new(),
+            "   ".to_string(),
+            format!("{{\"Resources\":[{USER}]"),
+            format!("{{\"Resources\":[{USER},]}}"),
+            format!("{{\"Resources\":[{USER}]}} trailing"),
+            format!("[{USER}][{USER}]"),
+            format!("{{\"Resources\":[{}]}}", &USER[..USER.len() - 1]),
+            format!("{{\"Res\\u006fources\":[{USER}],\"totalResults\":1}}"),
+            USER.to_string(),
+            r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"401"}"#.into(),
+            r#"{"Resources":{"id":"1"}}"#.into(),
+            r#"{"totalResults":"many","x":1}"#.into(),
+            "<html><title>Sign in</title></html>".into(),
+            "{}".into(),
+        ];
+        for doc in &docs {
+            assert!(agree(doc.as_bytes()).is_none(), "did not fall back: {doc}");
+        }
+    }
+
+    /// NDJSON: lines of every kind (blank, not JSON, cut short, not UTF-8) are each read or
+    /// reported with their line number, across batch boundaries.
+    #[test]
+    fn ndjson_lines_are_numbered_across_batches() {
+        let mut text = Vec::new();
+        for i in 0..30 {
+            text.extend_from_slice(USER.replace("2819c223", &format!("u{i}")).as_bytes());
+            text.extend_from_slice(b"\n\n");
+        }
+        text.extend_from_slice(b"{not json\n\xff\xfe\n  \n");
+        text.extend_from_slice(&USER.as_bytes()[..40]);
+        let mut t = Tenant::new("t");
+        let n = ndjson(
+            source(&text),
+            "users.ndjson",
+            Kind::User,
+            &mut Intake::new(&mut t),
+        )
+        .unwrap();
+        assert_eq!(n, 33);
+        assert_eq!(t.users.len(), 30);
+        let issues: Vec<_> = t
+            .parse_issues
+            .iter()
+            .map(|p| (p.position.as_str(), p.problem.split(' ').next().unwrap()))
+            .collect();
+        assert_eq!(
+            issues,
+            [
+                ("users.ndjson line 61", "not"),
+                ("users.ndjson line 62", "not"),
+                ("users.ndjson line 64", "truncated:")
+            ]
+        );
+        assert!(t.accounted());
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+        /// Any edit of a document (bytes inserted, removed, cut) is either read by both
+        /// readers alike or left to the exact reader: never a different tenant.
+        #[test]
+        fn edited_documents_never_read_differently(
+            edits in proptest::collection::vec((0usize..1000, 0usize..11, 0usize..3), 1..4),
+            cut in proptest::option::of(0usize..1000),
+        ) {
+            let mut doc = list(&[USER, r#"{"id":"x","userName":"y"}"#, USER]).into_bytes();
+            const BYTES: &[u8] = b"{}[]\",:\\ a1";
+            for (at, byte, op) in edits {
+                let at = at % (doc.len() + 1);
+                match op {
+                    0 => doc.insert(at, BYTES[byte]),
+                    1 if at < doc.len() => { doc.remove(at); }
+                    _ => if at < doc.len() { doc[at] = BYTES[byte]; },
+                }
+            }
+            if let Some(c) = cut {
+                doc.truncate(c % (doc.len() + 1));
+            }
+            agree(&doc);
+        }
+    }
+}
