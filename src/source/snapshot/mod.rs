@@ -351,18 +351,12 @@ fn load_file_with(path: &Path, fast: bool) -> anyhow::Result<Option<Tenant>> {
 /// `bundle::archive::ReadLimits`: no path escapes, entry-count and size limits).
 pub fn load_zip(path: &Path) -> anyhow::Result<Tenant> {
     use crate::bundle::archive;
-    let entries = archive::read_file(path, archive::ReadLimits::default(), &|n| {
+    // Streamed entry by entry: a million-user bundle is never held in memory.
+    let store = archive::ZipStore::open(path, archive::ReadLimits::default(), &|n| {
         n.starts_with("snapshot/")
     })
     .map_err(anyhow::Error::msg)?;
-    let mut files = std::collections::HashMap::new();
-    for e in entries {
-        let data = e
-            .data
-            .map_err(|err| anyhow::anyhow!("{}: entry {}: {err}", path.display(), e.name))?;
-        files.insert(e.name["snapshot/".len()..].to_string(), data);
-    }
-    if files.is_empty() {
+    if store.is_empty() {
         bail!(
             "{} holds no snapshot/ (the bundle was written with --no-snapshot, or is not a scim-doctor bundle)",
             path.display()
@@ -372,8 +366,8 @@ pub fn load_zip(path: &Path) -> anyhow::Result<Tenant> {
         .file_stem()
         .map(|f| f.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.display().to_string());
-    from_files(&label, &|name| files.get(name).cloned())
-        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+    let open = |name: &str| store.reader(&format!("snapshot/{name}"));
+    load_store(&label, &open).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
 /// Reads `requests.jsonl` back (for bundles and for `serve --snapshot` evidence).
