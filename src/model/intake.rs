@@ -92,6 +92,23 @@ impl<'t> Intake<'t> {
         }
     }
 
+    /// Makes room for `n` resources of `kind` in all (what the source says it holds): a
+    /// million users would otherwise be copied some twenty times as the list doubles.
+    /// A lying count costs address space, not memory, and is capped.
+    pub fn reserve(&mut self, kind: Kind, n: usize) {
+        let n = n.min(20_000_000);
+        match kind {
+            Kind::User => self
+                .tenant
+                .users
+                .reserve(n.saturating_sub(self.tenant.users.len())),
+            Kind::Group => self
+                .tenant
+                .groups
+                .reserve(n.saturating_sub(self.tenant.groups.len())),
+        }
+    }
+
     /// Repeated ids recorded so far.
     pub fn repeated(&self) -> usize {
         self.tenant.duplicates.len()
@@ -215,7 +232,7 @@ impl Prepared {
         let declared = if f.not_object.is_some() {
             Ok(hint)
         } else {
-            declared_kind_of(f.schemas_for_kind.as_ref(), f.resource_type.as_deref()).map(|k| {
+            declared_kind_of(f.kind_schemas(), f.resource_type.as_deref()).map(|k| {
                 k.or(hint).or(if f.user_name.is_some() {
                     Some(Kind::User)
                 } else if f.members.is_some() {

@@ -29,8 +29,11 @@ pub struct Fields {
     pub members: Option<Value>,
     /// `schemas` exactly so spelled (the snapshot may drop it when implied).
     pub schemas: Option<Value>,
-    /// `schemas` in any spelling, as the kind rules read it.
-    pub schemas_for_kind: Option<Value>,
+    /// `schemas` in another spelling, or an earlier `schemas`, when that is what the kind
+    /// rules read (see `kind_schemas`).
+    schemas_for_kind: Option<Value>,
+    /// The kind rules read `schemas` itself (the usual case: no copy is made).
+    kind_from_schemas: bool,
     /// `meta.resourceType` when `meta` is an object and it is a string.
     pub resource_type: Option<String>,
     /// The attributes the model does not own: `{` then `"key":value` pairs, comma-separated,
@@ -77,13 +80,30 @@ impl Fields {
         if self.extra.is_empty() {
             return None;
         }
-        let mut s = std::mem::take(&mut self.extra);
+        // Exactly sized: the text is kept for the tenant's lifetime (`Extra` boxes it
+        // without reallocating), while `extra` itself grew in steps and is dropped.
+        let mut s = String::with_capacity(self.extra.len() + 1);
+        s.push_str(&self.extra);
         s.push('}');
+        self.extra.clear();
         Some(s)
+    }
+
+    /// `schemas` in any spelling as the kind rules read it: the first such attribute.
+    pub fn kind_schemas(&self) -> Option<&Value> {
+        if self.kind_from_schemas {
+            self.schemas.as_ref()
+        } else {
+            self.schemas_for_kind.as_ref()
+        }
     }
 }
 
 fn push_pair(out: &mut String, key: &str, json: &str) {
+    if out.is_empty() {
+        // Room for a typical user's unowned attributes at once, not doubling up to them.
+        out.reserve(256 + json.len());
+    }
     out.push(if out.is_empty() { '{' } else { ',' });
     push_key(out, key);
     out.push(':');
@@ -208,13 +228,20 @@ impl<'de> Visitor<'de> for ResourceSeed {
                 Key::Members => f.members = Some(map.next_value()?),
                 Key::Schemas { exact } => {
                     let v: Value = map.next_value()?;
-                    if f.schemas_for_kind.is_none() {
-                        f.schemas_for_kind = Some(v.clone());
-                    }
+                    let first = f.schemas_for_kind.is_none() && !f.kind_from_schemas;
                     if exact {
+                        if f.kind_from_schemas {
+                            // A second `schemas`: the kind still comes from the first.
+                            f.schemas_for_kind = f.schemas.take();
+                            f.kind_from_schemas = false;
+                        }
+                        f.kind_from_schemas = first;
                         f.schemas = Some(v);
                     } else {
                         f.push_extra(&text, &v.to_string());
+                        if first {
+                            f.schemas_for_kind = Some(v);
+                        }
                     }
                 }
                 Key::Meta => {
@@ -583,5 +610,26 @@ mod tests {
         assert_eq!(from_text.emails, from_value.emails);
         assert_eq!(from_text.user_name, Some(json!("a")));
         assert_eq!(from_text.extra_text(), from_value.extra_text());
+    }
+
+    /// The kind rules read the first `schemas` attribute, whatever its spelling, even when
+    /// `schemas` itself comes later or twice.
+    #[test]
+    fn the_kind_comes_from_the_first_schemas_attribute() {
+        let read = |text: &str| {
+            ResourceSeed
+                .deserialize(&mut serde_json::Deserializer::from_str(text))
+                .unwrap()
+        };
+        let first = |f: &Fields| f.kind_schemas().map(|v| v[0].as_str().unwrap().to_string());
+        let f = read(r#"{"schemas":["G"],"Schemas":["U"]}"#);
+        assert_eq!(first(&f).as_deref(), Some("G"));
+        let f = read(r#"{"Schemas":["G"],"schemas":["U"]}"#);
+        assert_eq!(first(&f).as_deref(), Some("G"));
+        assert_eq!(f.schemas, Some(json!(["U"])));
+        let f = read(r#"{"schemas":["G"],"schemas":["U"]}"#);
+        assert_eq!(first(&f).as_deref(), Some("G"));
+        assert_eq!(f.schemas, Some(json!(["U"])));
+        assert!(read(r#"{"id":"1"}"#).kind_schemas().is_none());
     }
 }

@@ -47,6 +47,16 @@ struct Batch {
     items: Vec<(Range<usize>, Place)>,
     /// The array the items are from ("Resources[]", "item"); empty for NDJSON.
     label: Arc<str>,
+    /// How many resources the document says it holds (`totalResults`), when it says so
+    /// before its resources.
+    expect: Option<usize>,
+}
+
+/// A batch parsed, on its way to the intake.
+struct Parsed {
+    label: Arc<str>,
+    expect: Option<usize>,
+    out: Vec<(Place, Done)>,
 }
 
 enum Done {
@@ -69,7 +79,7 @@ fn workers() -> usize {
 /// `parse`, and commits the results in order. Returns what `split` returned and whether a
 /// worker met a broken element (nothing after it was committed).
 fn drive<T: Send>(
-    split: impl FnOnce(&mut dyn FnMut(Batch) -> bool) -> T + Send,
+    split: impl FnOnce(&mut dyn FnMut(Batch) -> bool, &dyn Fn() -> Vec<u8>) -> T + Send,
     parse: fn(&[u8], Place, Option<Kind>) -> Done,
     hint: Option<Kind>,
     intake: &mut Intake,
@@ -79,7 +89,10 @@ fn drive<T: Send>(
     let n = workers();
     let (batch_tx, batch_rx) = sync_channel::<(usize, Batch)>(n);
     let batch_rx = Mutex::new(batch_rx);
-    let (done_tx, done_rx) = sync_channel::<(usize, Arc<str>, Vec<(Place, Done)>)>(n);
+    let (done_tx, done_rx) = sync_channel::<(usize, Parsed)>(n);
+    // Batch buffers go back to the reader once parsed: fresh ones would each be faulted
+    // in (zeroed by the kernel) again, about as costly as the parsing.
+    let (recycle_tx, recycle_rx) = sync_channel::<Vec<u8>>(2 * n + 2);
     std::thread::scope(|s| {
         let abandon = &abandon;
         let batch_rx = &batch_rx;
@@ -93,10 +106,18 @@ fn drive<T: Send>(
                 seq += 1;
                 sent
             };
-            split(&mut emit)
+            let fresh = || match recycle_rx.try_recv() {
+                Ok(mut b) => {
+                    b.clear();
+                    b
+                }
+                Err(_) => Vec::with_capacity(BATCH + 2 * READ),
+            };
+            split(&mut emit, &fresh)
         });
         for _ in 0..n {
             let done_tx = done_tx.clone();
+            let recycle_tx = recycle_tx.clone();
             s.spawn(move || loop {
                 let next = batch_rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
                 let Ok((seq, batch)) = next else { break };
@@ -109,22 +130,31 @@ fn drive<T: Send>(
                         .map(|(r, place)| (*place, parse(&batch.bytes[r.clone()], *place, hint)))
                         .collect()
                 };
-                drop(batch.bytes);
-                if done_tx.send((seq, batch.label, out)).is_err() {
+                let _ = recycle_tx.try_send(batch.bytes);
+                let parsed = Parsed {
+                    label: batch.label,
+                    expect: batch.expect,
+                    out,
+                };
+                if done_tx.send((seq, parsed)).is_err() {
                     break;
                 }
             });
         }
         drop(done_tx);
+        drop(recycle_tx);
         let mut pending = BTreeMap::new();
         let mut next = 0;
         let mut broken = false;
-        for (seq, label, out) in done_rx.iter() {
-            pending.insert(seq, (label, out));
-            while let Some((label, out)) = pending.remove(&next) {
+        for (seq, parsed) in done_rx.iter() {
+            pending.insert(seq, parsed);
+            while let Some(Parsed { label, expect, out }) = pending.remove(&next) {
                 next += 1;
                 if broken {
                     continue;
+                }
+                if let Some(n) = expect {
+                    intake.reserve(hint.unwrap_or(Kind::User), n);
                 }
                 for (place, done) in out {
                     match done {
@@ -225,8 +255,10 @@ pub fn ndjson(
     intake: &mut Intake,
 ) -> Result<usize, String> {
     let mut reader = src.reader;
-    let split = |emit: &mut dyn FnMut(Batch) -> bool| -> Result<usize, String> {
-        let mut buf: Vec<u8> = Vec::new();
+    let split = |emit: &mut dyn FnMut(Batch) -> bool,
+                 fresh: &dyn Fn() -> Vec<u8>|
+     -> Result<usize, String> {
+        let mut buf: Vec<u8> = fresh();
         let (mut base, mut lines, mut n) = (0usize, 0usize, 0usize);
         let mut want = BATCH;
         let label: Arc<str> = Arc::from("");
@@ -266,7 +298,7 @@ pub fn ndjson(
                 }
                 start = end;
             }
-            let mut tail = Vec::with_capacity(BATCH + READ);
+            let mut tail = fresh();
             tail.extend_from_slice(&buf[cut..]);
             let bytes = std::mem::replace(&mut buf, tail);
             base += cut;
@@ -276,6 +308,7 @@ pub fn ndjson(
                     bytes,
                     items,
                     label: label.clone(),
+                    expect: None,
                 })
             {
                 return Ok(n);
@@ -300,6 +333,7 @@ struct Scan<'r, 'e> {
     pos: usize,
     eof: bool,
     emit: &'e mut dyn FnMut(Batch) -> bool,
+    fresh: &'e dyn Fn() -> Vec<u8>,
 }
 
 type Scanned<T> = Result<T, Fallback>;
@@ -407,8 +441,13 @@ impl Scan<'_, '_> {
     }
 
     /// Hands the items read so far to the workers; the bytes after `pos` stay.
-    fn dispatch(&mut self, items: Vec<(Range<usize>, Place)>, label: &Arc<str>) -> Scanned<()> {
-        let mut tail = Vec::with_capacity(BATCH + READ);
+    fn dispatch(
+        &mut self,
+        items: Vec<(Range<usize>, Place)>,
+        label: &Arc<str>,
+        expect: Option<usize>,
+    ) -> Scanned<()> {
+        let mut tail = (self.fresh)();
         tail.extend_from_slice(&self.buf[self.pos..]);
         let bytes = std::mem::replace(&mut self.buf, tail);
         self.pos = 0;
@@ -416,6 +455,7 @@ impl Scan<'_, '_> {
             bytes,
             items,
             label: label.clone(),
+            expect,
         }) {
             Ok(())
         } else {
@@ -423,8 +463,9 @@ impl Scan<'_, '_> {
         }
     }
 
-    /// The elements of the array whose `[` was just read, handed on in batches.
-    fn array(&mut self, label: &str) -> Scanned<usize> {
+    /// The elements of the array whose `[` was just read, handed on in batches; `expect`
+    /// goes with the first.
+    fn array(&mut self, label: &str, mut expect: Option<usize>) -> Scanned<usize> {
         let label: Arc<str> = Arc::from(label);
         self.ws()?;
         if self.peek()? == Some(b']') {
@@ -456,11 +497,11 @@ impl Scan<'_, '_> {
                 _ => return Err(Fallback),
             }
             if self.pos >= BATCH {
-                self.dispatch(std::mem::take(&mut items), &label)?;
+                self.dispatch(std::mem::take(&mut items), &label, expect.take())?;
             }
         }
         if !items.is_empty() {
-            self.dispatch(items, &label)?;
+            self.dispatch(items, &label, expect)?;
         }
         Ok(n)
     }
@@ -472,7 +513,7 @@ impl Scan<'_, '_> {
         let out = match self.peek()? {
             Some(b'[') => {
                 self.pos += 1;
-                (self.array("item")?, None)
+                (self.array("item", None)?, None)
             }
             Some(b'{') => {
                 self.pos += 1;
@@ -512,7 +553,10 @@ impl Scan<'_, '_> {
                 match self.peek()? {
                     Some(b'[') => {
                         self.pos += 1;
-                        n += self.array(&format!("{key}[]"))?;
+                        let mut told = DocSummary::default();
+                        super::formats::summarise(&rest, &mut told);
+                        let expect = told.total_results.and_then(|t| usize::try_from(t).ok());
+                        n += self.array(&format!("{key}[]"), expect)?;
                     }
                     Some(b'n') => {
                         let end = self.value_end()?;
@@ -555,13 +599,14 @@ pub fn document(
     intake: &mut Intake,
 ) -> Result<DocSummary, Fallback> {
     let mut reader = src.reader;
-    let split = |emit: &mut dyn FnMut(Batch) -> bool| {
+    let split = |emit: &mut dyn FnMut(Batch) -> bool, fresh: &dyn Fn() -> Vec<u8>| {
         let mut scan = Scan {
             reader: &mut reader,
-            buf: Vec::with_capacity(BATCH + READ),
+            buf: fresh(),
             pos: 0,
             eof: false,
             emit,
+            fresh,
         };
         scan.document()
     };
