@@ -161,7 +161,7 @@ impl<'t> Intake<'t> {
                     .get(p.id_hash, &u.id, |i| &self.tenant.users[i].id)
                 {
                     Some(i) => {
-                        let differs = self.tenant.users[i] != *u;
+                        let differs = self.tenant.users[i] != u;
                         self.tenant.duplicates.push(DuplicateId {
                             kind: "user".into(),
                             id: u.id,
@@ -171,7 +171,7 @@ impl<'t> Intake<'t> {
                     }
                     None => {
                         self.users.insert(p.id_hash, &u.id, self.tenant.users.len());
-                        self.tenant.users.push(*u);
+                        self.tenant.users.push(u);
                     }
                 }
             }
@@ -182,7 +182,7 @@ impl<'t> Intake<'t> {
                     .get(p.id_hash, &g.id, |i| &self.tenant.groups[i].id)
                 {
                     Some(i) => {
-                        let differs = self.tenant.groups[i] != *g;
+                        let differs = self.tenant.groups[i] != g;
                         self.tenant.duplicates.push(DuplicateId {
                             kind: "group".into(),
                             id: g.id,
@@ -193,7 +193,7 @@ impl<'t> Intake<'t> {
                     None => {
                         self.groups
                             .insert(p.id_hash, &g.id, self.tenant.groups.len());
-                        self.tenant.groups.push(*g);
+                        self.tenant.groups.push(g);
                     }
                 }
             }
@@ -212,9 +212,13 @@ pub struct Prepared {
     id_hash: u64,
 }
 
+// Users travel by value from the reader's threads to the intake: a box each would be
+// allocated on one thread and freed on another, which keeps the allocator taking fresh
+// pages for them.
+#[allow(clippy::large_enum_variant)]
 enum Made {
-    User(Box<User>),
-    Group(Box<Group>),
+    User(User),
+    Group(Group),
     /// Reported (the position is filled in when committed), with its kind when known.
     Issue(ParseIssue, Option<Kind>),
 }
@@ -261,8 +265,8 @@ impl Prepared {
         let moved = hint.is_some_and(|h| h != kind);
         // The position names a resource only when it is reported: `commit` fills it in.
         let made = match kind {
-            Kind::User => user_from_fields(f, "").map(|u| Made::User(Box::new(u))),
-            Kind::Group => group_from_fields(f, "").map(|g| Made::Group(Box::new(g))),
+            Kind::User => user_from_fields(f, "").map(Made::User),
+            Kind::Group => group_from_fields(f, "").map(Made::Group),
         };
         match made {
             Ok(made) => {
