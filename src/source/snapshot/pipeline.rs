@@ -59,6 +59,8 @@ struct Parsed {
     out: Vec<(Place, Done)>,
 }
 
+// By value for the reason `Prepared` is (see `model::intake`).
+#[allow(clippy::large_enum_variant)]
 enum Done {
     Ready(Prepared),
     /// An NDJSON line that is not a resource: the problem, in words.
