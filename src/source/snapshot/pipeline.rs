@@ -129,7 +129,15 @@ fn drive<T: Send>(
                     batch
                         .items
                         .iter()
-                        .map(|(r, place)| (*place, parse(&batch.bytes[r.clone()], *place, hint)))
+                        .map(|(r, place)| {
+                            // A bug in a parser must not leave the reader waiting for a
+                            // worker that is gone: the item counts as broken.
+                            let parsed =
+                                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                                    parse(&batch.bytes[r.clone()], *place, hint)
+                                }));
+                            (*place, parsed.unwrap_or(Done::Broken))
+                        })
                         .collect()
                 };
                 let _ = recycle_tx.try_send(batch.bytes);
@@ -324,7 +332,12 @@ pub fn ndjson(
         Place::Line { line, .. } => format!("{file} line {line}"),
         Place::Item(n) => format!("{file} item {n}"),
     };
-    let (out, _) = drive(split, parse_line, Some(hint), intake, &position);
+    let (out, broken) = drive(split, parse_line, Some(hint), intake, &position);
+    if broken {
+        return Err(format!(
+            "{file}: an internal error stopped the reading (a bug: please report it)"
+        ));
+    }
     out
 }
 
