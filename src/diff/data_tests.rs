@@ -15,10 +15,21 @@ fn opt_of(from: &'static [&'static str]) -> impl Strategy<Value = Option<String>
     proptest::option::of(pick(from))
 }
 
-const IDS: &[&str] = &["u1", "u2", "u3", "u4", "u5", "u6", "g1", "x9"];
+// Short ids and long ones sharing their first 8 bytes (the sort's prefix) or all of them.
+const IDS: &[&str] = &[
+    "u1",
+    "u2",
+    "u3",
+    "u4",
+    "2819c223-a",
+    "2819c223-B",
+    "2819c223",
+    "g1",
+    "x9",
+];
 const NAMES: &[&str] = &["ann", "Ann ", "bob", "BOB", "cy", "", " "];
 const MAILS: &[&str] = &["a@x", "A@X", "b@x", "", " "];
-const GIDS: &[&str] = &["g1", "g2", "g3", "u1"];
+const GIDS: &[&str] = &["g1", "g2", "g3", "u1", "2819c223"];
 const GNAMES: &[&str] = &["Sales", "sales", "VPN", ""];
 
 fn user() -> impl Strategy<Value = User> {

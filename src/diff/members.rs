@@ -46,15 +46,22 @@ impl<'a> Ctx<'a> {
     }
 }
 
-fn sorted_values(g: &Group) -> Vec<&str> {
-    let mut v: Vec<&str> = g.members.iter().map(|m| m.value.as_str()).collect();
-    // Stable sort: linear when the server lists members in id order (or nearly).
-    v.sort();
+/// A group's member values in order, each with its prefix (see `pairing::prefix`).
+fn sorted_values(g: &Group) -> Vec<(u64, &str)> {
+    let mut v: Vec<(u64, &str)> = g
+        .members
+        .iter()
+        .map(|m| (pairing::prefix(&m.value), m.value.as_str()))
+        .collect();
+    // Free when the server lists members in id order.
+    if !v.is_sorted() {
+        v.sort_unstable();
+    }
     v
 }
 
-fn listed(v: &[&str], x: &str) -> bool {
-    v.binary_search(&x).is_ok()
+fn listed(v: &[(u64, &str)], x: &str) -> bool {
+    v.binary_search(&(pairing::prefix(x), x)).is_ok()
 }
 
 /// The `members` change of a paired group, if any; pushes the AFTER positions of the paired
@@ -75,23 +82,23 @@ fn members_change<'a>(
     while x < rb.len() || y < ra.len() {
         match (rb.get(x), ra.get(y)) {
             (Some(p), Some(q)) if p == q => {
-                if !one_sided.is_empty() && one_sided.contains(p) {
-                    xb.push(*p);
-                    xa.push(*q);
+                if !one_sided.is_empty() && one_sided.contains(p.1) {
+                    xb.push(p.1);
+                    xa.push(q.1);
                 }
                 x += 1;
                 y += 1;
             }
             (Some(p), Some(q)) if p < q => {
-                xb.push(*p);
+                xb.push(p.1);
                 x += 1;
             }
             (Some(p), None) => {
-                xb.push(*p);
+                xb.push(p.1);
                 x += 1;
             }
             (_, Some(q)) => {
-                xa.push(*q);
+                xa.push(q.1);
                 y += 1;
             }
             (None, None) => break,

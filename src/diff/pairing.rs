@@ -38,34 +38,72 @@ impl Keyed for Group {
     }
 }
 
-/// One side's resources with their positions in id order (stable: a repeated id keeps its
+/// The first 8 bytes of a key, big-endian, zero-padded: ordering by (prefix, key) is
+/// ordering by key, and most comparisons end at the prefix without reading the string.
+pub(super) fn prefix(key: &str) -> u64 {
+    let mut b = [0u8; 8];
+    let n = key.len().min(8);
+    b[..n].copy_from_slice(&key.as_bytes()[..n]);
+    u64::from_be_bytes(b)
+}
+
+/// One side's resources with their positions in id order (a repeated id keeps its
 /// occurrences in list order, the first one first).
 pub(super) struct Sorted<'a, T> {
     pub items: &'a [T],
-    order: Vec<u32>,
+    /// (prefix of the id, position), in id order.
+    order: Vec<(u64, u32)>,
 }
 
 impl<'a, T: Keyed> Sorted<'a, T> {
     pub fn new(items: &'a [T]) -> Self {
-        let mut order: Vec<u32> = (0..items.len() as u32).collect();
+        let mut order: Vec<(u64, u32)> = items
+            .iter()
+            .enumerate()
+            .map(|(i, x)| (prefix(x.key()), i as u32))
+            .collect();
+        // Free when the server listed its resources in id order; otherwise the prefixes
+        // spare most string reads (ids are scattered over the heap).
         if !items.is_sorted_by(|x, y| x.key() <= y.key()) {
-            order.sort_by(|&x, &y| items[x as usize].key().cmp(items[y as usize].key()));
+            order.sort_unstable_by(|x, y| {
+                x.0.cmp(&y.0)
+                    .then_with(|| items[x.1 as usize].key().cmp(items[y.1 as usize].key()))
+                    .then(x.1.cmp(&y.1))
+            });
         }
         Sorted { items, order }
     }
 
     fn key_at(&self, k: usize) -> &'a str {
-        self.items[self.order[k] as usize].key()
+        self.items[self.order[k].1 as usize].key()
+    }
+
+    fn pos(&self, k: usize) -> u32 {
+        self.order[k].1
+    }
+
+    /// Whether the id at `k` is `id` (whose prefix is `p`).
+    fn is_at(&self, k: usize, p: u64, id: &str) -> bool {
+        k < self.order.len() && self.order[k].0 == p && self.key_at(k) == id
+    }
+
+    /// Compares the ids at `k` here and `l` there.
+    fn cmp_at(&self, k: usize, other: &Self, l: usize) -> Ordering {
+        self.order[k]
+            .0
+            .cmp(&other.order[l].0)
+            .then_with(|| self.key_at(k).cmp(other.key_at(l)))
     }
 
     /// Position of the first resource with this id (what an id lookup finds).
     pub fn first(&self, id: &str) -> Option<u32> {
+        let p0 = prefix(id);
         let p = self
             .order
-            .partition_point(|&k| self.items[k as usize].key() < id);
+            .partition_point(|&(p, k)| p < p0 || (p == p0 && self.items[k as usize].key() < id));
         self.order
             .get(p)
-            .copied()
+            .map(|&(_, k)| k)
             .filter(|&k| self.items[k as usize].key() == id)
     }
 }
@@ -97,38 +135,38 @@ pub(super) fn pair<'a, T: Keyed>(before: &Sorted<'a, T>, after: &Sorted<'a, T>) 
     let (nb, na) = (before.order.len(), after.order.len());
     while x < nb || y < na {
         let o = match (x < nb, y < na) {
-            (true, true) => before.key_at(x).cmp(after.key_at(y)),
+            (true, true) => before.cmp_at(x, after, y),
             (true, false) => Ordering::Less,
             _ => Ordering::Greater,
         };
         match o {
             Ordering::Less => {
                 p.one_sided.insert(before.key_at(x));
-                left.push(before.order[x]);
+                left.push(before.pos(x));
                 x += 1;
             }
             Ordering::Greater => {
-                let id = after.key_at(y);
+                let (id, px) = (after.key_at(y), after.order[y].0);
                 p.one_sided.insert(id);
                 y += 1;
-                while y < na && after.key_at(y) == id {
-                    p.repeated_after.insert(after.order[y]);
+                while after.is_at(y, px, id) {
+                    p.repeated_after.insert(after.pos(y));
                     y += 1;
                 }
             }
             Ordering::Equal => {
-                let id = before.key_at(x);
-                let (i, j) = (before.order[x], after.order[y]);
+                let (id, px) = (before.key_at(x), before.order[x].0);
+                let (i, j) = (before.pos(x), after.pos(y));
                 p.map[i as usize] = Some(j);
                 p.taken[j as usize] = true;
                 x += 1;
                 y += 1;
-                while x < nb && before.key_at(x) == id {
-                    left.push(before.order[x]);
+                while before.is_at(x, px, id) {
+                    left.push(before.pos(x));
                     x += 1;
                 }
-                while y < na && after.key_at(y) == id {
-                    p.repeated_after.insert(after.order[y]);
+                while after.is_at(y, px, id) {
+                    p.repeated_after.insert(after.pos(y));
                     y += 1;
                 }
             }
