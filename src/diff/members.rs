@@ -9,7 +9,7 @@
 use super::data::{opt, user_name, AttrChange, Changed, Ref, ResourceDiff};
 use super::pairing::{self, Pairing, Sorted};
 use crate::model::{Group, Tenant, User};
-use foldhash::{HashMap as FastMap, HashMapExt};
+use foldhash::{HashMap as FastMap, HashMapExt, HashSet as FastSet};
 
 /// Members listed per changed group (the counts are always complete).
 const MEMBERS_LISTED: usize = 20;
@@ -82,7 +82,7 @@ fn members_change<'a>(
     while x < rb.len() || y < ra.len() {
         match (rb.get(x), ra.get(y)) {
             (Some(p), Some(q)) if p == q => {
-                if !one_sided.is_empty() && one_sided.contains(p.1) {
+                if ctx.users.is_one_sided(p.0, p.1) {
                     xb.push(p.1);
                     xa.push(q.1);
                 }
@@ -284,8 +284,12 @@ fn membership_changes(
     let groups_of = |t: &Tenant, slots: &FastMap<&str, usize>| {
         let mut of = vec![Vec::new(); touched.len()];
         if !slots.is_empty() {
+            let prefixes: FastSet<u64> = slots.keys().map(|k| pairing::prefix(k)).collect();
             for (g, group) in t.groups.iter().enumerate() {
                 for m in &group.members {
+                    if !prefixes.contains(&pairing::prefix(&m.value)) {
+                        continue;
+                    }
                     if let Some(&s) = slots.get(m.value.as_str()) {
                         of[s].push(g as u32);
                     }

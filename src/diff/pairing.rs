@@ -116,8 +116,17 @@ pub(super) struct Pairing<'a> {
     /// Ids held by one side only: a member with such an id resolves to a resource on one
     /// side and to a raw value on the other.
     pub one_sided: FastSet<&'a str>,
+    /// Their prefixes: most members are told apart by an integer hash, no string read.
+    one_sided_prefixes: FastSet<u64>,
     /// AFTER positions repeating an id listed earlier (never what an id lookup finds).
     pub repeated_after: FastSet<u32>,
+}
+
+impl Pairing<'_> {
+    /// Whether `id`, whose prefix is `p`, is held by one side only.
+    pub fn is_one_sided(&self, p: u64, id: &str) -> bool {
+        self.one_sided_prefixes.contains(&p) && self.one_sided.contains(id)
+    }
 }
 
 pub(super) fn pair<'a, T: Keyed>(before: &Sorted<'a, T>, after: &Sorted<'a, T>) -> Pairing<'a> {
@@ -127,6 +136,7 @@ pub(super) fn pair<'a, T: Keyed>(before: &Sorted<'a, T>, after: &Sorted<'a, T>) 
         taken: vec![false; a.len()],
         by_name: 0,
         one_sided: FastSet::new(),
+        one_sided_prefixes: FastSet::new(),
         repeated_after: FastSet::new(),
     };
     // BEFORE positions left for the name pass: ids AFTER lacks, and repeats.
@@ -142,12 +152,14 @@ pub(super) fn pair<'a, T: Keyed>(before: &Sorted<'a, T>, after: &Sorted<'a, T>) 
         match o {
             Ordering::Less => {
                 p.one_sided.insert(before.key_at(x));
+                p.one_sided_prefixes.insert(before.order[x].0);
                 left.push(before.pos(x));
                 x += 1;
             }
             Ordering::Greater => {
                 let (id, px) = (after.key_at(y), after.order[y].0);
                 p.one_sided.insert(id);
+                p.one_sided_prefixes.insert(px);
                 y += 1;
                 while after.is_at(y, px, id) {
                     p.repeated_after.insert(after.pos(y));
