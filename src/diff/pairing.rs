@@ -62,9 +62,13 @@ impl<'a, T: Keyed> Sorted<'a, T> {
             .enumerate()
             .map(|(i, x)| (prefix(x.key()), i as u32))
             .collect();
-        // Free when the server listed its resources in id order; otherwise the prefixes
-        // spare most string reads (ids are scattered over the heap).
-        if !items.is_sorted_by(|x, y| x.key() <= y.key()) {
+        // Free when the server listed its resources in id order (checked on the prefixes,
+        // reading the strings only on a tie); otherwise the prefixes spare most string
+        // reads (ids are scattered over the heap).
+        let in_order = order.is_sorted_by(|x, y| {
+            x.0 < y.0 || (x.0 == y.0 && items[x.1 as usize].key() <= items[y.1 as usize].key())
+        });
+        if !in_order {
             order.sort_unstable_by(|x, y| {
                 x.0.cmp(&y.0)
                     .then_with(|| items[x.1 as usize].key().cmp(items[y.1 as usize].key()))
