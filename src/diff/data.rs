@@ -145,8 +145,8 @@ fn users_with_attr_changes(
     (from, to): (usize, usize),
 ) -> Vec<(u32, Vec<AttrChange>)> {
     let mut out = Vec::new();
-    for i in from..to {
-        if let Some(j) = map[i] {
+    for (i, j) in (from..to).zip(&map[from..to]) {
+        if let Some(j) = *j {
             let changes = attr_changes(&before.users[i], &after.users[j as usize]);
             if !changes.is_empty() {
                 out.push((i as u32, changes));
