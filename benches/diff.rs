@@ -6,17 +6,29 @@
 //!
 //! - loads both (`source::snapshot::load`, what `diff` does for each side);
 //! - compares them (`diff::compare`: tenant data diff, and findings when reports are given);
+//! - compares them again with AFTER's users and every member list shuffled (a server that
+//!   does not list in id order: the id sort is then no longer free);
 //! - separately, audits both sides with full-audit and compares the findings, to show what a
-//!   `diff` of two snapshots without reports costs on top (two audits).
+//!   `diff` of two snapshots without reports costs on top (two audits);
+//! - end to end, with the `scim-doctor` binary of the same build: `diff BEFORE AFTER
+//!   --no-audit --format json` against two `check --snapshot X --playbook test-connection`
+//!   runs (load, no tenant check, a report: the cheapest run that loads a snapshot), best of
+//!   `ROUNDS`; then once `diff BEFORE AFTER --format json` (audits both sides with
+//!   full-audit) against two `check --snapshot X --format json` runs (the same audits).
 //!
 //! Prints the load time, the compare time and the ratio (loads + compare) / loads, target
-//! <= 1.2. Run: `cargo bench --bench diff` (release). `SCIM_DOCTOR_BENCH_USERS` changes the
-//! size, `SCIM_DOCTOR_BENCH_DIR` where the snapshots go (default: the system temp dir).
+//! <= 1.2, and the end-to-end ratios. Run: `cargo bench --bench diff` (release).
+//! `SCIM_DOCTOR_BENCH_USERS` changes the size, `SCIM_DOCTOR_BENCH_DIR` where the snapshots go
+//! (default: the system temp dir; when given, the snapshots are kept), and
+//! `SCIM_DOCTOR_BENCH_E2E=0` skips the end-to-end runs.
 
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
 use scim_doctor::diff::{self, SideRef};
 use scim_doctor::model::{Email, Group, Member, Tenant, User};
 use scim_doctor::source::snapshot::{self, SnapshotMeta};
 use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const ROUNDS: usize = 3;
@@ -119,7 +131,9 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000);
-    let base = std::env::var_os("SCIM_DOCTOR_BENCH_DIR")
+    let keep = std::env::var_os("SCIM_DOCTOR_BENCH_DIR");
+    let base = keep
+        .clone()
         .map(std::path::PathBuf::from)
         .unwrap_or_else(std::env::temp_dir)
         .join(format!("scim-doctor-diff-bench-{n}"));
@@ -145,6 +159,22 @@ fn main() {
     println!(
         "(loads + compare) / loads = {:.3} (target <= 1.2)",
         (load + compare).as_secs_f64() / load.as_secs_f64()
+    );
+
+    // A server that does not list users (or members) in id order: the same data shuffled.
+    let mut shuffled = tb.clone();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(15);
+    shuffled.users.shuffle(&mut rng);
+    for g in &mut shuffled.groups {
+        g.members.shuffle(&mut rng);
+    }
+    let (unordered, d2) = best(|| diff::compare(side(&ta, "before"), side(&shuffled, "after")));
+    assert_eq!(d2.headline, d.headline, "order must not change the diff");
+    drop((shuffled, d2));
+    println!(
+        "compare, AFTER out of id order: {:.2} s (ratio {:.3})",
+        unordered.as_secs_f64(),
+        (load + unordered).as_secs_f64() / load.as_secs_f64()
     );
 
     // What auditing both sides adds when the inputs are bare snapshots (no report).
@@ -210,5 +240,54 @@ fn main() {
         with_findings.as_secs_f64(),
         full.headline
     );
-    let _ = std::fs::remove_dir_all(&base);
+    drop((ta, tb, ra, rb, full, d));
+
+    if std::env::var("SCIM_DOCTOR_BENCH_E2E").as_deref() != Ok("0") {
+        end_to_end(&a, &b);
+    }
+    if keep.is_none() {
+        let _ = std::fs::remove_dir_all(&base);
+    }
+}
+
+/// Runs the binary of this build to completion (output discarded); panics on a failure.
+fn run(args: &[&std::ffi::OsStr]) -> Duration {
+    let t = Instant::now();
+    let status = Command::new(env!("CARGO_BIN_EXE_scim-doctor"))
+        .args(args)
+        .arg("-q")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::null())
+        .status()
+        .expect("scim-doctor runs");
+    // check exits 1 on findings; 2 would be the tool failing.
+    assert!(status.code().is_some_and(|c| c < 2), "{args:?}: {status}");
+    t.elapsed()
+}
+
+fn end_to_end(a: &Path, b: &Path) {
+    let (a, b) = (a.as_os_str(), b.as_os_str());
+    let s = |x: &'static str| std::ffi::OsStr::new(x);
+    let check = |p, extra: &[&std::ffi::OsStr]| {
+        let mut args = vec![s("check"), s("--snapshot"), p, s("--format"), s("json")];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    let cheap = [s("--playbook"), s("test-connection")];
+    let (loads, _) = best(|| check(a, &cheap) + check(b, &cheap));
+    let (diff, _) = best(|| run(&[s("diff"), a, b, s("--no-audit"), s("--format"), s("json")]));
+    println!(
+        "end to end: diff --no-audit {:.2} s vs two check --playbook test-connection {:.2} s: ratio {:.3}",
+        diff.as_secs_f64(),
+        loads.as_secs_f64(),
+        diff.as_secs_f64() / loads.as_secs_f64()
+    );
+    let audits = check(a, &[]) + check(b, &[]);
+    let audited = run(&[s("diff"), a, b, s("--format"), s("json")]);
+    println!(
+        "end to end, audited (one run): diff {:.2} s vs two check (full-audit) {:.2} s: ratio {:.3}",
+        audited.as_secs_f64(),
+        audits.as_secs_f64(),
+        audited.as_secs_f64() / audits.as_secs_f64()
+    );
 }

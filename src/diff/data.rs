@@ -2,14 +2,18 @@
 //! attributes the checks use (active, userName, emails, externalId, group memberships; a
 //! group's displayName, externalId and members). Users are matched by id, then by
 //! case-insensitive userName when ids were regenerated; groups by id, then displayName.
-//! Linear in the tenant size: one hash map per side, no per-user allocation when equal.
+//! No id hash map of a million entries: both sides are walked in id order (`pairing`), group
+//! members compared as raw ids and only the differing ones resolved (`members`); users and
+//! groups are compared on two threads for large tenants, with the same result as one.
+//! No allocation for an unchanged user.
 
-use crate::model::{Group, Tenant, User};
-use foldhash::{HashMap as FastMap, HashMapExt};
+use super::members;
+use super::pairing::{self, Sorted};
+use crate::model::{Tenant, User};
 use serde::Serialize;
 
-/// Members listed per changed group (the counts are always complete).
-const MEMBERS_LISTED: usize = 20;
+/// From this many users (both sides together) the comparison uses a second thread.
+const PARALLEL_FROM: usize = 20_000;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Ref {
@@ -51,54 +55,7 @@ pub struct DataDiff {
     pub groups: ResourceDiff,
 }
 
-/// Pairs `before[i]` with an index of `after`: by id, then by normalised name.
-fn pair<'a, T>(
-    before: &'a [T],
-    after: &'a [T],
-    by_id: &FastMap<&'a str, u32>,
-    id: impl Fn(&'a T) -> &'a str,
-    name: impl Fn(&T) -> Option<String>,
-) -> (Vec<Option<u32>>, Vec<bool>, usize) {
-    let mut map = vec![None; before.len()];
-    let mut taken = vec![false; after.len()];
-    let mut left = Vec::new();
-    for (i, x) in before.iter().enumerate() {
-        match by_id.get(id(x)) {
-            Some(&j) if !taken[j as usize] => {
-                taken[j as usize] = true;
-                map[i] = Some(j);
-            }
-            _ => left.push(i),
-        }
-    }
-    let mut by_name = 0;
-    if !left.is_empty() {
-        let mut names: FastMap<String, u32> = FastMap::new();
-        for (j, x) in after.iter().enumerate() {
-            if !taken[j] {
-                if let Some(n) = name(x) {
-                    names.entry(n).or_insert(j as u32);
-                }
-            }
-        }
-        for i in left {
-            if let Some(j) = name(&before[i]).and_then(|n| names.remove(&n)) {
-                taken[j as usize] = true;
-                map[i] = Some(j);
-                by_name += 1;
-            }
-        }
-    }
-    (map, taken, by_name)
-}
-
-fn norm(s: &Option<String>) -> Option<String> {
-    s.as_deref()
-        .map(|v| v.trim().to_lowercase())
-        .filter(|v| !v.is_empty())
-}
-
-fn user_name(u: &User) -> String {
+pub(super) fn user_name(u: &User) -> String {
     u.user_name.clone().unwrap_or_else(|| u.id.clone())
 }
 
@@ -108,7 +65,7 @@ fn emails_equal(a: &User, b: &User) -> bool {
         && a.emails
             .iter()
             .zip(&b.emails)
-            .all(|(x, y)| x.value.eq_ignore_ascii_case(&y.value))
+            .all(|(x, y)| x.value == y.value || x.value.eq_ignore_ascii_case(&y.value))
     {
         return true;
     }
@@ -125,149 +82,141 @@ fn emails(u: &User) -> String {
     }
 }
 
-fn opt(s: &Option<String>) -> String {
+pub(super) fn opt(s: &Option<String>) -> String {
     s.clone().unwrap_or_else(|| "(none)".into())
 }
 
-/// Position of each id (the first, when a server repeats one).
-fn index_of<'a, T>(items: &'a [T], id: impl Fn(&'a T) -> &'a str) -> FastMap<&'a str, u32> {
-    let mut m: FastMap<&str, u32> = FastMap::with_capacity(items.len());
-    for (i, x) in items.iter().enumerate() {
-        m.entry(id(x)).or_insert(i as u32);
+/// Runs both closures, on two threads when `parallel`.
+fn join<A: Send, B: Send>(
+    parallel: bool,
+    fa: impl FnOnce() -> A + Send,
+    fb: impl FnOnce() -> B + Send,
+) -> (A, B) {
+    if !parallel {
+        return (fa(), fb());
     }
-    m
+    std::thread::scope(|s| {
+        let hb = s.spawn(fb);
+        let a = fa();
+        let b = hb.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (a, b)
+    })
 }
 
-/// Group memberships of every user, as indices of the group list, in one flat array
-/// (`groups[start[u]..start[u + 1]]`): no allocation per user.
-struct Memberships {
-    start: Vec<u32>,
-    groups: Vec<u32>,
-}
-
-impl Memberships {
-    fn of(t: &Tenant, index: &FastMap<&str, u32>) -> Self {
-        let mut count = vec![0u32; t.users.len() + 1];
-        let each = |f: &mut dyn FnMut(usize, u32)| {
-            for (g, group) in t.groups.iter().enumerate() {
-                for m in &group.members {
-                    if let Some(&u) = index.get(m.value.as_str()) {
-                        f(u as usize, g as u32);
-                    }
-                }
-            }
-        };
-        each(&mut |u, _| count[u + 1] += 1);
-        for i in 1..count.len() {
-            count[i] += count[i - 1];
-        }
-        let mut fill = count.clone();
-        let mut groups = vec![0u32; count[t.users.len()] as usize];
-        each(&mut |u, g| {
-            groups[fill[u] as usize] = g;
-            fill[u] += 1;
+/// The attributes the checks use, except memberships (compared from the groups' side).
+fn attr_changes(b: &User, a: &User) -> Vec<AttrChange> {
+    let mut changes = Vec::new();
+    if b.is_active() != a.is_active() {
+        changes.push(AttrChange {
+            attribute: "active",
+            before: b.is_active().to_string(),
+            after: a.is_active().to_string(),
         });
-        Memberships {
-            start: count,
-            groups,
+    }
+    if b.user_name != a.user_name {
+        changes.push(AttrChange {
+            attribute: "userName",
+            before: opt(&b.user_name),
+            after: opt(&a.user_name),
+        });
+    }
+    if !emails_equal(b, a) {
+        changes.push(AttrChange {
+            attribute: "emails",
+            before: emails(b),
+            after: emails(a),
+        });
+    }
+    if b.external_id != a.external_id {
+        changes.push(AttrChange {
+            attribute: "externalId",
+            before: opt(&b.external_id),
+            after: opt(&a.external_id),
+        });
+    }
+    changes
+}
+
+/// Paired users of BEFORE positions `from..to` whose attributes differ, by position.
+fn users_with_attr_changes(
+    before: &Tenant,
+    after: &Tenant,
+    map: &[Option<u32>],
+    (from, to): (usize, usize),
+) -> Vec<(u32, Vec<AttrChange>)> {
+    let mut out = Vec::new();
+    for (i, j) in (from..to).zip(&map[from..to]) {
+        if let Some(j) = *j {
+            let changes = attr_changes(&before.users[i], &after.users[j as usize]);
+            if !changes.is_empty() {
+                out.push((i as u32, changes));
+            }
         }
     }
-
-    fn of_user(&self, u: usize) -> &[u32] {
-        &self.groups[self.start[u] as usize..self.start[u + 1] as usize]
-    }
+    out
 }
 
 pub fn compare(before: &Tenant, after: &Tenant) -> DataDiff {
-    let (bi, ai) = (
-        index_of(&before.users, |u| &u.id),
-        index_of(&after.users, |u| &u.id),
+    let parallel = before.users.len() + after.users.len() >= PARALLEL_FROM;
+    compare_with(before, after, parallel)
+}
+
+pub(super) fn compare_with(before: &Tenant, after: &Tenant, parallel: bool) -> DataDiff {
+    let (ub, ua) = join(
+        parallel,
+        || Sorted::new(&before.users),
+        || Sorted::new(&after.users),
     );
-    let (umap, utaken, uby_name) = pair(
-        &before.users,
-        &after.users,
-        &ai,
-        |u| &u.id,
-        |u| norm(&u.user_name),
+    let up = pairing::pair(&ub, &ua);
+    let ctx = members::Ctx {
+        users_b: &ub,
+        users_a: &ua,
+        users: &up,
+    };
+    // Users in two halves beside the groups: three pieces of work for two cores, so that
+    // neither core idles when one piece is larger.
+    let (n, half) = (before.users.len(), before.users.len() / 2);
+    let ((mut attrs, rest), (groups, memberships)) = join(
+        parallel,
+        || {
+            join(
+                parallel,
+                || users_with_attr_changes(before, after, &up.map, (0, half)),
+                || users_with_attr_changes(before, after, &up.map, (half, n)),
+            )
+        },
+        || members::compare_groups(&ctx, before, after),
     );
-    let gi = index_of(&after.groups, |g| &g.id);
-    let (gmap, gtaken, gby_name) = pair(
-        &before.groups,
-        &after.groups,
-        &gi,
-        |g| &g.id,
-        |g| norm(&g.display_name),
-    );
-    let (bm, am) = (Memberships::of(before, &bi), Memberships::of(after, &ai));
+    attrs.extend(rest);
     let mut users = ResourceDiff {
         before: before.users.len(),
         after: after.users.len(),
-        matched_by_name: uby_name,
+        matched_by_name: up.by_name,
         ..Default::default()
     };
+    let (mut attrs, mut memberships) = (
+        attrs.into_iter().peekable(),
+        memberships.into_iter().peekable(),
+    );
     for (i, b) in before.users.iter().enumerate() {
-        let Some(j) = umap[i] else {
+        let Some(j) = up.map[i] else {
             users.removed.push(Ref {
                 id: b.id.clone(),
                 name: user_name(b),
             });
             continue;
         };
-        let a = &after.users[j as usize];
-        let mut changes = Vec::new();
-        if b.is_active() != a.is_active() {
-            changes.push(AttrChange {
-                attribute: "active",
-                before: b.is_active().to_string(),
-                after: a.is_active().to_string(),
-            });
-        }
-        if b.user_name != a.user_name {
-            changes.push(AttrChange {
-                attribute: "userName",
-                before: opt(&b.user_name),
-                after: opt(&a.user_name),
-            });
-        }
-        if !emails_equal(b, a) {
-            changes.push(AttrChange {
-                attribute: "emails",
-                before: emails(b),
-                after: emails(a),
-            });
-        }
-        if b.external_id != a.external_id {
-            changes.push(AttrChange {
-                attribute: "externalId",
-                before: opt(&b.external_id),
-                after: opt(&a.external_id),
-            });
-        }
-        // Memberships compared in AFTER's group numbering; a group only BEFORE has maps to none.
-        let (was, now) = (bm.of_user(i), am.of_user(j as usize));
-        let same_groups = was.len() == now.len()
-            && was
-                .iter()
-                .all(|&g| gmap[g as usize].is_some_and(|x| now.contains(&x)));
-        if !same_groups {
-            let names = |t: &Tenant, gs: &[u32]| {
-                let mut v: Vec<&str> = gs.iter().map(|&g| t.groups[g as usize].name()).collect();
-                v.sort_unstable();
-                if v.is_empty() {
-                    "(none)".to_string()
-                } else {
-                    v.join(", ")
-                }
-            };
-            changes.push(AttrChange {
-                attribute: "groups",
-                before: names(before, was),
-                after: names(after, now),
-            });
+        let mut changes = match attrs.next_if(|(k, _)| *k as usize == i) {
+            Some((_, c)) => c,
+            None => Vec::new(),
+        };
+        if let Some((_, c)) = memberships.next_if(|(k, _)| *k as usize == i) {
+            changes.push(c);
         }
         if changes.is_empty() {
             users.unchanged += 1;
         } else {
+            let a = &after.users[j as usize];
             users.changed.push(Changed {
                 id: a.id.clone(),
                 before_id: (a.id != b.id).then(|| b.id.clone()),
@@ -277,133 +226,12 @@ pub fn compare(before: &Tenant, after: &Tenant) -> DataDiff {
         }
     }
     for (j, a) in after.users.iter().enumerate() {
-        if !utaken[j] {
+        if !up.taken[j] {
             users.added.push(Ref {
                 id: a.id.clone(),
                 name: user_name(a),
             });
         }
     }
-    let groups = compare_groups(before, after, &gmap, &gtaken, gby_name, &umap, (&bi, &ai));
     DataDiff { users, groups }
-}
-
-/// A member as comparable across sides: the AFTER user index when it is a known user,
-/// else its raw value (nested groups, orphans).
-#[derive(PartialEq, Eq, PartialOrd, Ord, Clone)]
-enum MemberKey<'a> {
-    User(u32),
-    Raw(&'a str),
-}
-
-fn compare_groups(
-    before: &Tenant,
-    after: &Tenant,
-    gmap: &[Option<u32>],
-    gtaken: &[bool],
-    by_name: usize,
-    umap: &[Option<u32>],
-    (bi, ai): (&FastMap<&str, u32>, &FastMap<&str, u32>),
-) -> ResourceDiff {
-    let mut out = ResourceDiff {
-        before: before.groups.len(),
-        after: after.groups.len(),
-        matched_by_name: by_name,
-        ..Default::default()
-    };
-    let gref = |g: &Group| Ref {
-        id: g.id.clone(),
-        name: g.name().to_string(),
-    };
-    for (i, b) in before.groups.iter().enumerate() {
-        let Some(j) = gmap[i] else {
-            out.removed.push(gref(b));
-            continue;
-        };
-        let a = &after.groups[j as usize];
-        let mut changes = Vec::new();
-        if b.display_name != a.display_name {
-            changes.push(AttrChange {
-                attribute: "displayName",
-                before: opt(&b.display_name),
-                after: opt(&a.display_name),
-            });
-        }
-        if b.external_id != a.external_id {
-            changes.push(AttrChange {
-                attribute: "externalId",
-                before: opt(&b.external_id),
-                after: opt(&a.external_id),
-            });
-        }
-        let mut was: Vec<MemberKey> = b
-            .members
-            .iter()
-            .map(
-                |m| match bi.get(m.value.as_str()).and_then(|&u| umap[u as usize]) {
-                    Some(u) => MemberKey::User(u),
-                    None => MemberKey::Raw(m.value.as_str()),
-                },
-            )
-            .collect();
-        let mut now: Vec<MemberKey> = a
-            .members
-            .iter()
-            .map(|m| match ai.get(m.value.as_str()) {
-                Some(&u) => MemberKey::User(u),
-                None => MemberKey::Raw(m.value.as_str()),
-            })
-            .collect();
-        was.sort_unstable();
-        now.sort_unstable();
-        if was != now {
-            let label = |k: &MemberKey| match k {
-                MemberKey::User(u) => user_name(&after.users[*u as usize]),
-                MemberKey::Raw(v) => v.to_string(),
-            };
-            let gone: Vec<&MemberKey> = was
-                .iter()
-                .filter(|k| now.binary_search(k).is_err())
-                .collect();
-            let came: Vec<&MemberKey> = now
-                .iter()
-                .filter(|k| was.binary_search(k).is_err())
-                .collect();
-            let list = |v: &[&MemberKey]| {
-                let mut s: Vec<String> = v.iter().take(MEMBERS_LISTED).map(|k| label(k)).collect();
-                if v.len() > MEMBERS_LISTED {
-                    s.push(format!("and {} more", v.len() - MEMBERS_LISTED));
-                }
-                s.join(", ")
-            };
-            let mut delta = Vec::new();
-            if !came.is_empty() {
-                delta.push(format!("+{}: {}", came.len(), list(&came)));
-            }
-            if !gone.is_empty() {
-                delta.push(format!("-{}: {}", gone.len(), list(&gone)));
-            }
-            changes.push(AttrChange {
-                attribute: "members",
-                before: format!("{} members", b.members.len()),
-                after: format!("{} members ({})", a.members.len(), delta.join("; ")),
-            });
-        }
-        if changes.is_empty() {
-            out.unchanged += 1;
-        } else {
-            out.changed.push(Changed {
-                id: a.id.clone(),
-                before_id: (a.id != b.id).then(|| b.id.clone()),
-                name: a.name().to_string(),
-                changes,
-            });
-        }
-    }
-    for (j, a) in after.groups.iter().enumerate() {
-        if !gtaken[j] {
-            out.added.push(gref(a));
-        }
-    }
-    out
 }

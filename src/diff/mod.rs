@@ -7,6 +7,8 @@
 pub mod data;
 pub mod findings;
 pub mod load;
+mod members;
+mod pairing;
 pub mod render;
 
 use crate::model::Tenant;
@@ -282,5 +284,9 @@ pub fn for_bundle(
     ))
 }
 
+#[cfg(test)]
+mod data_tests;
+#[cfg(test)]
+mod reference;
 #[cfg(test)]
 mod tests;
