@@ -5,6 +5,7 @@
 
 use super::duplicates::norm;
 use super::duplicates::{FastMap, FastSet, HashMapExt, HashSetExt};
+use super::repeats::{repeated, KeyHasher};
 use super::users::usable_email;
 use super::{Ctx, LicenseOptions, Params};
 use crate::cli::args::LicenseMode;
@@ -43,7 +44,21 @@ fn analyse<'a>(t: &'a Tenant, profile: &Profile, license: &LicenseOptions) -> An
         groups_found: Vec::new(),
         groups_missing: Vec::new(),
     };
-    let mut holder_of: FastMap<Cow<str>, usize> = FastMap::with_capacity(t.users.len());
+    // Only an email held by several active users can have a second copy: a first pass
+    // finds the emails that may repeat (`repeats`), and only those go through the map.
+    let hasher = KeyHasher::default();
+    let mut repeats = Default::default();
+    if profile.one_license_per_email {
+        let hashes: Vec<u64> = t
+            .users
+            .iter()
+            .filter(|u| u.is_active())
+            .filter_map(usable_email)
+            .map(|e| hasher.hash(&norm(e)))
+            .collect();
+        repeats = repeated(&hashes);
+    }
+    let mut holder_of: FastMap<Cow<str>, usize> = FastMap::new();
     for (i, u) in t.users.iter().enumerate().filter(|(_, u)| u.is_active()) {
         a.active += 1;
         let email = usable_email(u);
@@ -51,8 +66,8 @@ fn analyse<'a>(t: &'a Tenant, profile: &Profile, license: &LicenseOptions) -> An
             a.no_email.push(i);
             continue;
         }
-        if profile.one_license_per_email {
-            if let Some(e) = email {
+        if profile.one_license_per_email && !repeats.is_empty() {
+            if let Some(e) = email.filter(|e| repeats.contains(&hasher.hash(&norm(e)))) {
                 match holder_of.get(&norm(e)) {
                     Some(&j) => {
                         a.second_copies.push((i, j));
