@@ -3,7 +3,7 @@
 //! userName (the UPN) that must be unique across every SCIM directory of the account, and the
 //! disabled copies a soft delete in Entra leaves behind. All keys are hashed once: linear time.
 
-use super::repeats::{repeated, KeyHasher};
+use super::repeats::{repeated, KeyBits, KeyHasher};
 use super::{Ctx, Params};
 use crate::findings::{CheckResult, Status, Subject};
 use crate::model::{Tenant, User};
@@ -380,18 +380,23 @@ pub fn soft_delete_leftover(ctx: &Ctx, _: &Params) -> CheckResult {
         }
         wanted_emails.extend(non_blank(u).into_iter().map(norm));
     }
+    // The scan below asks "wanted?" of every user: a bit set small enough for the cache
+    // answers "certainly not" for almost all of them before the set is probed.
+    let hasher = KeyHasher::default();
+    let name_bits = KeyBits::of(&hasher, &wanted_names);
+    let email_bits = KeyBits::of(&hasher, &wanted_emails);
     if !wanted_names.is_empty() || !wanted_emails.is_empty() {
         for (i, u) in t.users.iter().enumerate() {
-            if let Some(n) = u.user_name.as_deref() {
+            if let Some(n) = u.user_name.as_deref().filter(|_| !wanted_names.is_empty()) {
                 let k = norm(n);
-                if wanted_names.contains(&k) {
+                if name_bits.may_contain(hasher.hash(&k)) && wanted_names.contains(&k) {
                     by_name.entry(k).or_insert(i);
                 }
             }
             if u.is_active() && !wanted_emails.is_empty() {
                 for e in u.emails.iter().filter(|e| !e.value.trim().is_empty()) {
                     let k = norm(&e.value);
-                    if wanted_emails.contains(&k) {
+                    if email_bits.may_contain(hasher.hash(&k)) && wanted_emails.contains(&k) {
                         active_by_email.entry(k).or_insert(i);
                     }
                 }

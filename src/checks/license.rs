@@ -44,30 +44,45 @@ fn analyse<'a>(t: &'a Tenant, profile: &Profile, license: &LicenseOptions) -> An
         groups_found: Vec::new(),
         groups_missing: Vec::new(),
     };
-    // Only an email held by several active users can have a second copy: a first pass
-    // finds the emails that may repeat (`repeats`), and only those go through the map.
+    // Each active user's usable email, read once (with its key's hash when one licence
+    // per email is the rule).
     let hasher = KeyHasher::default();
-    let mut repeats = Default::default();
-    if profile.one_license_per_email {
-        let hashes: Vec<u64> = t
-            .users
+    let per_email = profile.one_license_per_email;
+    let active: Vec<(usize, Option<&str>, u64)> = t
+        .users
+        .iter()
+        .enumerate()
+        .filter(|(_, u)| u.is_active())
+        .map(|(i, u)| {
+            let email = usable_email(u);
+            let hash = match email {
+                Some(e) if per_email => hasher.hash(&norm(e)),
+                _ => 0,
+            };
+            (i, email, hash)
+        })
+        .collect();
+    // Only an email held by several active users can have a second copy: the emails whose
+    // hash repeats (`repeats`) are the only ones that go through the map.
+    let repeats = if per_email {
+        let hashes: Vec<u64> = active
             .iter()
-            .filter(|u| u.is_active())
-            .filter_map(usable_email)
-            .map(|e| hasher.hash(&norm(e)))
+            .filter(|(_, e, _)| e.is_some())
+            .map(|&(_, _, h)| h)
             .collect();
-        repeats = repeated(&hashes);
-    }
+        repeated(&hashes)
+    } else {
+        Default::default()
+    };
     let mut holder_of: FastMap<Cow<str>, usize> = FastMap::new();
-    for (i, u) in t.users.iter().enumerate().filter(|(_, u)| u.is_active()) {
+    for &(i, email, hash) in &active {
         a.active += 1;
-        let email = usable_email(u);
         if profile.email_required && email.is_none() {
             a.no_email.push(i);
             continue;
         }
-        if profile.one_license_per_email && !repeats.is_empty() {
-            if let Some(e) = email.filter(|e| repeats.contains(&hasher.hash(&norm(e)))) {
+        if per_email && repeats.contains(&hash) {
+            if let Some(e) = email {
                 match holder_of.get(&norm(e)) {
                     Some(&j) => {
                         a.second_copies.push((i, j));

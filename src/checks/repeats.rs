@@ -57,6 +57,39 @@ pub fn repeated(hashes: &[u64]) -> FastSet<u64> {
     out
 }
 
+/// A set of key hashes as one bit per hash (16 bits per key): "certainly not in the set"
+/// or "maybe". Small sets fit the cache, so a scan of every user can ask it cheaply and
+/// probe the exact set only on a "maybe".
+pub struct KeyBits {
+    words: Vec<u64>,
+    mask: u64,
+}
+
+impl KeyBits {
+    pub fn of<'k, K: AsRef<str> + 'k>(
+        hasher: &KeyHasher,
+        keys: impl IntoIterator<Item = &'k K>,
+    ) -> Self {
+        let keys: Vec<&K> = keys.into_iter().collect();
+        let bits = keys.len().saturating_mul(16).next_power_of_two().clamp(64, 1 << 30);
+        let mut set = KeyBits {
+            words: vec![0; bits / 64],
+            mask: bits as u64 - 1,
+        };
+        for k in keys {
+            let b = hasher.hash(k.as_ref()) & set.mask;
+            set.words[(b >> 6) as usize] |= 1 << (b & 63);
+        }
+        set
+    }
+
+    /// False when no key with this hash was added.
+    pub fn may_contain(&self, hash: u64) -> bool {
+        let b = hash & self.mask;
+        self.words[(b >> 6) as usize] & (1 << (b & 63)) != 0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,5 +112,19 @@ mod tests {
         }
         // Hashes in one bucket, including the extremes of the range.
         assert_eq!(repeated(&[u64::MAX, 0, u64::MAX, 0]).len(), 2);
+    }
+
+    /// Proves every key put in the bit set is a "maybe" and most other keys are a "no".
+    #[test]
+    fn key_bits_never_miss_a_member() {
+        let h = KeyHasher::default();
+        let keys: Vec<String> = (0..1_000).map(|i| format!("a{i}@x.test")).collect();
+        let bits = KeyBits::of(&h, &keys);
+        assert!(keys.iter().all(|k| bits.may_contain(h.hash(k))));
+        let maybes = (0..1_000)
+            .filter(|i| bits.may_contain(h.hash(&format!("b{i}@x.test"))))
+            .count();
+        assert!(maybes < 200, "{maybes} false maybes of 1000");
+        assert!(!KeyBits::of::<String>(&h, &[]).may_contain(h.hash("a")));
     }
 }

@@ -146,7 +146,8 @@ pub fn member_kind(m: &Member) -> Option<Kind> {
 
 /// Id indexes over a tenant, to resolve members in one pass. Every group is indexed, but
 /// only the users some member refers to: on a large tenant most users are in no group, and
-/// a map of every user id would cost more than all the lookups it serves.
+/// a map of every user id would cost more than all the lookups it serves. The same single
+/// scan of the users finds the ids a user shares with a group.
 #[derive(Default)]
 pub struct Directory<'a> {
     users: FastMap<&'a str, &'a User>,
@@ -154,30 +155,52 @@ pub struct Directory<'a> {
     /// Every member value of every group: the ids `users` was built for.
     wanted: FastMap<&'a str, ()>,
     all_users: &'a [User],
+    collisions: Vec<(&'a User, &'a Group)>,
 }
 
 impl<'a> Directory<'a> {
     pub fn of(t: &'a Tenant) -> Self {
+        const MEMBER: u8 = 1;
+        const GROUP: u8 = 2;
         let mut groups = FastMap::with_capacity(t.groups.len());
         let mut wanted: FastMap<&'a str, ()> = FastMap::default();
+        // One probe per user answers both questions: is this id a member, a group's id?
+        let mut ids: FastMap<&'a str, u8> = FastMap::default();
         for g in &t.groups {
             groups.insert(g.id.as_str(), g);
-            wanted.extend(g.members.iter().map(|m| (m.value.as_str(), ())));
+            *ids.entry(g.id.as_str()).or_default() |= GROUP;
+            for m in &g.members {
+                wanted.insert(m.value.as_str(), ());
+                *ids.entry(m.value.as_str()).or_default() |= MEMBER;
+            }
         }
         // The last user with an id wins, as when every user was indexed.
         let mut users = FastMap::with_capacity(wanted.len().min(t.users.len()));
-        if !wanted.is_empty() {
+        let mut shared: FastMap<&'a str, &'a User> = FastMap::default();
+        if !ids.is_empty() {
             for u in &t.users {
-                if wanted.contains_key(u.id.as_str()) {
+                let Some(&flags) = ids.get(u.id.as_str()) else {
+                    continue;
+                };
+                if flags & MEMBER != 0 {
                     users.insert(u.id.as_str(), u);
+                }
+                if flags & GROUP != 0 {
+                    shared.insert(u.id.as_str(), u);
                 }
             }
         }
+        let mut collisions: Vec<(&User, &Group)> = shared
+            .into_iter()
+            .filter_map(|(id, u)| groups.get(id).map(|g| (u, *g)))
+            .collect();
+        collisions.sort_by(|a, b| a.0.id.cmp(&b.0.id));
         Directory {
             users,
             groups,
             wanted,
             all_users: &t.users,
+            collisions,
         }
     }
 
@@ -207,21 +230,7 @@ impl<'a> Directory<'a> {
     /// Ids held by a user and a group at once (RFC 7643 §3.1 wants ids unique), sorted by
     /// id; a user id held twice counts once, for the last user holding it.
     pub fn collisions(&self) -> Vec<(&'a User, &'a Group)> {
-        if self.groups.is_empty() {
-            return Vec::new();
-        }
-        let mut last: FastMap<&'a str, &'a User> = FastMap::default();
-        for u in self.all_users {
-            if self.groups.contains_key(u.id.as_str()) {
-                last.insert(u.id.as_str(), u);
-            }
-        }
-        let mut out: Vec<(&User, &Group)> = last
-            .into_iter()
-            .filter_map(|(id, u)| self.groups.get(id).map(|g| (u, *g)))
-            .collect();
-        out.sort_by(|a, b| a.0.id.cmp(&b.0.id));
-        out
+        self.collisions.clone()
     }
 }
 
