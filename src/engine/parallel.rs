@@ -50,7 +50,7 @@ pub(super) fn run(
     slots: Vec<Slot>,
     threads: usize,
 ) -> (Vec<CheckResult>, Vec<CheckTime>) {
-    let todo: Vec<(usize, &CheckDef, &Params)> = slots
+    let mut todo: Vec<(usize, &CheckDef, &Params)> = slots
         .iter()
         .enumerate()
         .filter_map(|(i, s)| match s {
@@ -59,6 +59,11 @@ pub(super) fn run(
         })
         .collect();
     let workers = threads.clamp(1, todo.len().max(1));
+    if workers > 1 {
+        // The checks that read every user are the long ones: started first, they do not
+        // leave one worker busy with a long check while the others have run out of work.
+        todo.sort_by_key(|&(_, def, _)| !checks::coverage::needs(ctx, def).users);
+    }
     let mut done: Vec<(usize, CheckResult, CheckTime)> = Vec::with_capacity(todo.len());
     if workers == 1 {
         for &(i, def, params) in &todo {
