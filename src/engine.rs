@@ -203,12 +203,12 @@ pub fn run_playbooks_timed(
             if !index.contains_key(&step.check) {
                 let slot = match registry.iter().find(|d| d.id == step.check) {
                     Some(def) => parallel::Slot::Run(def, &step.params),
-                    None => parallel::Slot::Done(CheckResult::new(
+                    None => parallel::Slot::Done(Box::new(CheckResult::new(
                         &step.check,
                         Status::Error,
                         format!("playbook `{}` names unknown check `{}`", pb.id, step.check),
                     )
-                    .with_remediation("fix the playbook file: `scim-doctor playbooks list` shows the known checks")),
+                    .with_remediation("fix the playbook file: `scim-doctor playbooks list` shows the known checks"))),
                 };
                 index.insert(step.check.clone(), slots.len());
                 slots.push(slot);

@@ -5,7 +5,6 @@
 use std::path::{Path, PathBuf};
 
 #[path = "shared/bundle.rs"]
-#[allow(dead_code)]
 mod shared;
 use shared::case_args;
 

@@ -71,7 +71,11 @@ impl KeyBits {
         keys: impl IntoIterator<Item = &'k K>,
     ) -> Self {
         let keys: Vec<&K> = keys.into_iter().collect();
-        let bits = keys.len().saturating_mul(16).next_power_of_two().clamp(64, 1 << 30);
+        let bits = keys
+            .len()
+            .saturating_mul(16)
+            .next_power_of_two()
+            .clamp(64, 1 << 30);
         let mut set = KeyBits {
             words: vec![0; bits / 64],
             mask: bits as u64 - 1,

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 /// playbook naming a check that does not exist).
 pub(super) enum Slot<'r> {
     Run(&'r CheckDef, &'r Params),
-    Done(CheckResult),
+    Done(Box<CheckResult>),
 }
 
 /// How long one check took (wall time on its worker).
@@ -102,7 +102,7 @@ pub(super) fn run(
     let mut results = Vec::with_capacity(slots.len());
     for (i, slot) in slots.into_iter().enumerate() {
         match slot {
-            Slot::Done(r) => results.push(r),
+            Slot::Done(r) => results.push(*r),
             Slot::Run(..) => {
                 let (j, r, t) = ran.next().expect("every check slot was run once");
                 debug_assert_eq!(i, j);
