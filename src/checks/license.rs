@@ -48,20 +48,23 @@ fn analyse<'a>(t: &'a Tenant, profile: &Profile, license: &LicenseOptions) -> An
     // per email is the rule).
     let hasher = KeyHasher::default();
     let per_email = profile.one_license_per_email;
-    let active: Vec<(usize, Option<&str>, u64)> = t
-        .users
-        .iter()
-        .enumerate()
-        .filter(|(_, u)| u.is_active())
-        .map(|(i, u)| {
-            let email = usable_email(u);
-            let hash = match email {
-                Some(e) if per_email => hasher.hash(&norm(e)),
-                _ => 0,
-            };
-            (i, email, hash)
-        })
-        .collect();
+    // Sized once: growing a vector of a million entries copies it and faults in new pages.
+    let mut active: Vec<(usize, Option<&str>, u64)> = Vec::with_capacity(t.users.len());
+    active.extend(
+        t.users
+            .iter()
+            .enumerate()
+            .filter(|(_, u)| u.is_active())
+            .map(|(i, u)| {
+                let email = usable_email(u);
+                let hash = match email {
+                    Some(e) if per_email => hasher.hash(&norm(e)),
+                    _ => 0,
+                };
+                (i, email, hash)
+            }),
+    );
+    a.licensable.reserve(active.len());
     // Only an email held by several active users can have a second copy: the emails whose
     // hash repeats (`repeats`) are the only ones that go through the map.
     let repeats = if per_email {
