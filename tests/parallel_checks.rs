@@ -70,3 +70,42 @@ fn every_check_fixture_report_is_the_same_on_one_thread_and_four() {
         .collect();
     assert!(differ.is_empty(), "reports differ: {differ:?}");
 }
+
+/// Proves `-vv` prints one `timing: check <id>` line per check that ran, and `-v` none.
+#[test]
+fn double_verbose_times_each_check_on_stderr() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo-tenant");
+    let stderr = |v: &str| {
+        let out = assert_cmd::Command::cargo_bin("scim-doctor")
+            .unwrap()
+            .env_remove("SCIM_BASE_URL")
+            .args(["check", "--snapshot"])
+            .arg(&dir)
+            .args(["--format", "json", v])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let vv = stderr("-vv");
+    let lines: Vec<&str> = vv
+        .lines()
+        .filter(|l| l.starts_with("debug: timing: check "))
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("debug: timing: check duplicate-email ")),
+        "{vv}"
+    );
+    assert!(lines.iter().all(|l| l.ends_with(" s")), "{vv}");
+    // Each check once, the full-audit playbook has more than 40.
+    let mut ids: Vec<&str> = lines.iter().map(|l| l.split(' ').nth(3).unwrap()).collect();
+    let n = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), n, "{vv}");
+    assert!(n > 40, "{n} timing lines");
+    let v = stderr("-v");
+    assert!(v.contains("timing: load "), "{v}");
+    assert!(!v.contains("timing: check "), "{v}");
+}
