@@ -203,6 +203,7 @@ fn main() {
             scope: None,
             logs: None,
             idp: None,
+            index: scim_doctor::checks::index::TenantIndex::new(Some(t)),
         };
         let (checks, runs) = scim_doctor::engine::run_playbooks(&ctx, &playbooks);
         scim_doctor::report::Report::new(

@@ -13,6 +13,9 @@ use crate::source::http::{HttpClient, Transcript};
 use std::collections::HashMap;
 use std::path::PathBuf;
 
+mod parallel;
+pub use parallel::CheckTime;
+
 pub enum Source {
     Live(HttpClient),
     Snapshot(PathBuf),
@@ -44,10 +47,12 @@ pub struct Outcome {
     pub timing: Timing,
 }
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Timing {
     pub load: std::time::Duration,
     pub checks: std::time::Duration,
+    /// Each check that ran, in report order (`-vv` prints them).
+    pub each: Vec<CheckTime>,
 }
 
 pub async fn run(plan: Plan, progress: &Progress) -> anyhow::Result<Outcome> {
@@ -148,11 +153,13 @@ pub async fn run(plan: Plan, progress: &Progress) -> anyhow::Result<Outcome> {
         scope: plan.scope.as_ref(),
         logs: plan.logs.as_ref(),
         idp: plan.idp.as_ref(),
+        index: crate::checks::index::TenantIndex::new(tenant.as_ref()),
     };
-    let (checks, runs) = run_playbooks(&ctx, &plan.playbooks);
+    let (checks, runs, each) = run_playbooks_timed(&ctx, &plan.playbooks, parallel::threads());
     let timing = Timing {
         load,
         checks: checks_started.elapsed(),
+        each,
     };
     let mut report = Report::new(source_info, checks, runs);
     if let Some(idp) = &plan.idp {
@@ -171,30 +178,49 @@ pub async fn run(plan: Plan, progress: &Progress) -> anyhow::Result<Outcome> {
 /// Runs every step of every playbook, each check id once (first parameters win), and
 /// returns the results in first-seen order plus a per-playbook summary.
 pub fn run_playbooks(ctx: &Ctx, playbooks: &[Playbook]) -> (Vec<CheckResult>, Vec<PlaybookRun>) {
+    let (results, runs, _) = run_playbooks_timed(ctx, playbooks, parallel::threads());
+    (results, runs)
+}
+
+/// `run_playbooks` on `threads` threads (1: in order on this thread), with the wall time of
+/// each check that ran, in report order. The results do not depend on `threads`: each
+/// check is a pure function of `ctx` and lands in the slot its first mention gave it.
+pub fn run_playbooks_timed(
+    ctx: &Ctx,
+    playbooks: &[Playbook],
+    threads: usize,
+) -> (Vec<CheckResult>, Vec<PlaybookRun>, Vec<CheckTime>) {
     let registry = checks::registry();
-    let mut results: Vec<CheckResult> = Vec::new();
+    // First pass: which check fills which slot (first mention, first parameters), and the
+    // checks a playbook names that do not exist (their error result is the slot's value).
+    let mut slots: Vec<parallel::Slot> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut runs = Vec::new();
+    let mut playbook_ids = Vec::new();
     for pb in playbooks {
         let mut ids = Vec::new();
         for step in &pb.steps {
             if !index.contains_key(&step.check) {
-                let result = match registry.iter().find(|d| d.id == step.check) {
-                    Some(def) => checks::coverage::run(def, ctx, &step.params),
-                    None => CheckResult::new(
+                let slot = match registry.iter().find(|d| d.id == step.check) {
+                    Some(def) => parallel::Slot::Run(def, &step.params),
+                    None => parallel::Slot::Done(Box::new(CheckResult::new(
                         &step.check,
                         Status::Error,
                         format!("playbook `{}` names unknown check `{}`", pb.id, step.check),
                     )
-                    .with_remediation("fix the playbook file: `scim-doctor playbooks list` shows the known checks"),
+                    .with_remediation("fix the playbook file: `scim-doctor playbooks list` shows the known checks"))),
                 };
-                index.insert(step.check.clone(), results.len());
-                results.push(result);
+                index.insert(step.check.clone(), slots.len());
+                slots.push(slot);
             }
             if !ids.contains(&step.check) {
                 ids.push(step.check.clone());
             }
         }
+        playbook_ids.push(ids);
+    }
+    let (results, times) = parallel::run(ctx, slots, threads);
+    for (pb, ids) in playbooks.iter().zip(playbook_ids) {
         let status = ids
             .iter()
             .filter_map(|id| index.get(id).map(|&i| results[i].status))
@@ -207,5 +233,5 @@ pub fn run_playbooks(ctx: &Ctx, playbooks: &[Playbook]) -> (Vec<CheckResult>, Ve
             checks: ids,
         });
     }
-    (results, runs)
+    (results, runs, times)
 }

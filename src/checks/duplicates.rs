@@ -3,6 +3,7 @@
 //! userName (the UPN) that must be unique across every SCIM directory of the account, and the
 //! disabled copies a soft delete in Entra leaves behind. All keys are hashed once: linear time.
 
+use super::repeats::{repeated, KeyBits, KeyHasher};
 use super::{Ctx, Params};
 use crate::findings::{CheckResult, Status, Subject};
 use crate::model::{Tenant, User};
@@ -35,12 +36,34 @@ pub fn norm(s: &str) -> Cow<'_, str> {
 
 /// Groups items by key and returns the clusters with more than one member, in the order
 /// their first member was seen. Items are any index type (user index, (directory, user)...);
-/// `capacity` is the expected number of items (the map is sized once, never rehashed).
-pub fn clusters<'a, T: Copy>(
+/// `capacity` is the expected number of items. `items` is called once to hash every key
+/// (`repeats`), and a second time, only when some hash repeats, to group those keys.
+pub fn clusters<'a, T: Copy, I: Iterator<Item = (Cow<'a, str>, T)>>(
     capacity: usize,
+    items: impl Fn() -> I,
+) -> Vec<(Cow<'a, str>, Vec<T>)> {
+    let hasher = KeyHasher::default();
+    let mut hashes = Vec::with_capacity(capacity);
+    hashes.extend(items().map(|(key, _)| hasher.hash(&key)));
+    let repeated = repeated(&hashes);
+    if repeated.is_empty() {
+        return Vec::new();
+    }
+    // A key whose hash occurs once is in no cluster: leaving it out changes neither the
+    // clusters nor their order.
+    exact_clusters(
+        items()
+            .zip(hashes)
+            .filter(|(_, h)| repeated.contains(h))
+            .map(|(item, _)| item),
+    )
+}
+
+/// The grouping itself, over every item it is given.
+fn exact_clusters<'a, T: Copy>(
     items: impl Iterator<Item = (Cow<'a, str>, T)>,
 ) -> Vec<(Cow<'a, str>, Vec<T>)> {
-    let mut first: FastMap<Cow<'a, str>, usize> = FastMap::with_capacity(capacity);
+    let mut first: FastMap<Cow<'a, str>, usize> = FastMap::new();
     let mut groups: Vec<(Cow<'a, str>, Vec<T>)> = Vec::new();
     let mut singles: Vec<T> = Vec::new();
     // `first` maps a key to either a single (index into `singles`, tagged even) or a
@@ -80,6 +103,44 @@ fn state(u: &User) -> &'static str {
     }
 }
 
+/// A user's distinct non-blank emails, normalised, each flagged when it is the identifying
+/// one (sorted and deduplicated only when there are several; one email allocates nothing).
+fn email_keys(u: &User) -> EmailKeys<'_> {
+    let ident = super::users::identity_email_index(u);
+    let filled = |(_, e): &(usize, &crate::model::Email)| !e.value.trim().is_empty();
+    let mut iter = u.emails.iter().enumerate().filter(filled);
+    let Some((n0, e0)) = iter.next() else {
+        return EmailKeys::One(None);
+    };
+    let Some((n1, e1)) = iter.next() else {
+        return EmailKeys::One(Some((norm(&e0.value), Some(n0) == ident)));
+    };
+    let mut keys: Vec<(Cow<str>, bool)> = [(n0, e0), (n1, e1)]
+        .into_iter()
+        .chain(iter)
+        .map(|(n, e)| (norm(&e.value), Some(n) == ident))
+        .collect();
+    // Identity first within equal keys, so dedup keeps the identity flag.
+    keys.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+    keys.dedup_by(|a, b| a.0 == b.0);
+    EmailKeys::Many(keys.into_iter())
+}
+
+enum EmailKeys<'a> {
+    One(Option<(Cow<'a, str>, bool)>),
+    Many(std::vec::IntoIter<(Cow<'a, str>, bool)>),
+}
+
+impl<'a> Iterator for EmailKeys<'a> {
+    type Item = (Cow<'a, str>, bool);
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            EmailKeys::One(k) => k.take(),
+            EmailKeys::Many(k) => k.next(),
+        }
+    }
+}
+
 /// duplicate-email: several users share an email (trimmed, case-insensitive). Two kinds of
 /// sharing are told apart (seed 004): an *identifying* email (`users::identity_email_index`:
 /// primary, else work) shared by several users is the duplicate the target licenses only
@@ -93,25 +154,13 @@ pub fn duplicate_email(ctx: &Ctx, _: &Params) -> CheckResult {
         Ok(t) => t,
         Err(r) => return r,
     };
-    // One key per distinct email of a user, flagged when it is the user's identity (sorted
-    // and deduplicated only when there are several).
-    let items = t.users.iter().enumerate().flat_map(|(i, u)| {
-        let ident = super::users::identity_email_index(u);
-        let mut keys: Vec<(Cow<str>, bool)> = u
-            .emails
+    // One key per distinct email of a user, flagged when it is the user's identity.
+    let items = || {
+        t.users
             .iter()
             .enumerate()
-            .filter(|(_, e)| !e.value.trim().is_empty())
-            .map(|(n, e)| (norm(&e.value), Some(n) == ident))
-            .collect();
-        if keys.len() > 1 {
-            // Identity first within equal keys, so dedup keeps the identity flag.
-            keys.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
-            keys.dedup_by(|a, b| a.0 == b.0);
-        }
-        keys.into_iter()
-            .map(move |(k, is_ident)| (k, (i, is_ident)))
-    });
+            .flat_map(|(i, u)| email_keys(u).map(move |(k, is_ident)| (k, (i, is_ident))))
+    };
     let found = clusters(t.users.len(), items);
     if found.is_empty() {
         return CheckResult::pass(id, "no two users share an email address");
@@ -217,12 +266,14 @@ fn unique_across(
         Err(r) => return r,
     };
     let dirs = directories(ctx, t);
-    let items = dirs.iter().enumerate().flat_map(|(d, dir)| {
-        dir.users
-            .iter()
-            .enumerate()
-            .filter_map(move |(i, u)| key(u).map(|k| (norm(k), (d, i))))
-    });
+    let items = || {
+        dirs.iter().enumerate().flat_map(|(d, dir)| {
+            dir.users
+                .iter()
+                .enumerate()
+                .filter_map(move |(i, u)| key(u).map(|k| (norm(k), (d, i))))
+        })
+    };
     let found = clusters(dirs.iter().map(|d| d.users.len()).sum(), items);
     let scope = if dirs.len() > 1 {
         format!("across {} SCIM directories", dirs.len())
@@ -323,24 +374,31 @@ pub fn soft_delete_leftover(ctx: &Ctx, _: &Params) -> CheckResult {
     let mut active_by_email: FastMap<Cow<str>, usize> = FastMap::new();
     let mut wanted_names: FastSet<Cow<str>> = FastSet::new();
     let mut wanted_emails: FastSet<Cow<str>> = FastSet::new();
-    for u in t.users.iter().filter(|u| !u.is_active()) {
+    // Disabled users are few: found once, visited twice.
+    let disabled: Vec<&User> = t.users.iter().filter(|u| !u.is_active()).collect();
+    for &u in &disabled {
         if let Some(upn) = u.user_name.as_deref().and_then(soft_deleted_upn) {
             wanted_names.insert(norm(upn));
         }
         wanted_emails.extend(non_blank(u).into_iter().map(norm));
     }
+    // The scan below asks "wanted?" of every user: a bit set small enough for the cache
+    // answers "certainly not" for almost all of them before the set is probed.
+    let hasher = KeyHasher::default();
+    let name_bits = KeyBits::of(&hasher, &wanted_names);
+    let email_bits = KeyBits::of(&hasher, &wanted_emails);
     if !wanted_names.is_empty() || !wanted_emails.is_empty() {
         for (i, u) in t.users.iter().enumerate() {
-            if let Some(n) = u.user_name.as_deref() {
+            if let Some(n) = u.user_name.as_deref().filter(|_| !wanted_names.is_empty()) {
                 let k = norm(n);
-                if wanted_names.contains(&k) {
+                if name_bits.may_contain(hasher.hash(&k)) && wanted_names.contains(&k) {
                     by_name.entry(k).or_insert(i);
                 }
             }
             if u.is_active() && !wanted_emails.is_empty() {
                 for e in u.emails.iter().filter(|e| !e.value.trim().is_empty()) {
                     let k = norm(&e.value);
-                    if wanted_emails.contains(&k) {
+                    if email_bits.may_contain(hasher.hash(&k)) && wanted_emails.contains(&k) {
                         active_by_email.entry(k).or_insert(i);
                     }
                 }
@@ -349,7 +407,7 @@ pub fn soft_delete_leftover(ctx: &Ctx, _: &Params) -> CheckResult {
     }
     let mut subjects = Vec::new();
     let mut by_prefix = 0usize;
-    for u in t.users.iter().filter(|u| !u.is_active()) {
+    for &u in &disabled {
         let prefixed = u
             .user_name
             .as_deref()
@@ -412,7 +470,7 @@ mod tests {
             .into_iter()
             .enumerate()
             .map(|(i, k)| (norm(k), i));
-        let got = clusters(6, items);
+        let got = clusters(6, || items.clone());
         let got: Vec<(String, Vec<usize>)> =
             got.into_iter().map(|(k, v)| (k.into_owned(), v)).collect();
         assert_eq!(

@@ -7,7 +7,7 @@ use super::duplicates::{clusters, norm};
 use super::duplicates::{FastMap, HashMapExt};
 use super::{Ctx, Params};
 use crate::findings::{CheckResult, Status, Subject, SubjectKind};
-use crate::model::{Directory, MemberTarget};
+use crate::model::MemberTarget;
 use crate::util::plural;
 
 pub const NESTED_GROUP: &str = "nested-group";
@@ -36,7 +36,7 @@ pub fn nested_group(ctx: &Ctx, _: &Params) -> CheckResult {
         Ok(t) => t,
         Err(r) => return r,
     };
-    let dir = Directory::of(t);
+    let dir = ctx.index.directory();
     let mut subjects = Vec::new();
     let mut ambiguous = Vec::new();
     for g in &t.groups {
@@ -139,7 +139,7 @@ pub fn orphan_group_member(ctx: &Ctx, _: &Params) -> CheckResult {
             "not run: groups have members but no user was read, so every member would look orphaned; load the users too (Users.json, or a full snapshot)",
         );
     }
-    let dir = Directory::of(t);
+    let dir = ctx.index.directory();
     // member id -> (index into `orphans`, display name, groups it appears in, why)
     let mut index: FastMap<&str, usize> = FastMap::new();
     let mut orphans: Vec<(&str, Option<&str>, Vec<&crate::model::Group>, &str)> = Vec::new();
@@ -203,13 +203,12 @@ pub fn duplicate_group_name(ctx: &Ctx, _: &Params) -> CheckResult {
         Ok(t) => t,
         Err(r) => return r,
     };
-    let found = clusters(
-        t.groups.len(),
+    let found = clusters(t.groups.len(), || {
         t.groups
             .iter()
             .enumerate()
-            .filter_map(|(i, g)| g.display_name.as_deref().map(|n| (norm(n), i))),
-    );
+            .filter_map(|(i, g)| g.display_name.as_deref().map(|n| (norm(n), i)))
+    });
     if found.is_empty() {
         return CheckResult::pass(id, "every group displayName is unique (ignoring case)");
     }

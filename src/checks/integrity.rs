@@ -6,7 +6,7 @@
 
 use super::{Ctx, Params};
 use crate::findings::{CheckResult, Status, Subject, SubjectKind};
-use crate::model::{read_active, ActiveForm, Directory};
+use crate::model::{read_active, ActiveForm};
 use crate::util::plural;
 
 pub const INPUT_INTEGRITY: &str = "input-integrity";
@@ -66,7 +66,7 @@ pub fn input_integrity(ctx: &Ctx, _: &Params) -> CheckResult {
             subjects.push(Subject::item(kind, d.id.clone(), detail));
         }
     }
-    let collisions = Directory::of(t).collisions();
+    let collisions = ctx.index.directory().collisions();
     if !collisions.is_empty() {
         problems.push(format!(
             "{} shared by a user and a group",

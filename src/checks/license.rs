@@ -5,6 +5,7 @@
 
 use super::duplicates::norm;
 use super::duplicates::{FastMap, FastSet, HashMapExt, HashSetExt};
+use super::repeats::{repeated, KeyHasher};
 use super::users::usable_email;
 use super::{Ctx, LicenseOptions, Params};
 use crate::cli::args::LicenseMode;
@@ -43,15 +44,47 @@ fn analyse<'a>(t: &'a Tenant, profile: &Profile, license: &LicenseOptions) -> An
         groups_found: Vec::new(),
         groups_missing: Vec::new(),
     };
-    let mut holder_of: FastMap<Cow<str>, usize> = FastMap::with_capacity(t.users.len());
-    for (i, u) in t.users.iter().enumerate().filter(|(_, u)| u.is_active()) {
+    // Each active user's usable email, read once (with its key's hash when one licence
+    // per email is the rule).
+    let hasher = KeyHasher::default();
+    let per_email = profile.one_license_per_email;
+    // Sized once: growing a vector of a million entries copies it and faults in new pages.
+    let mut active: Vec<(usize, Option<&str>, u64)> = Vec::with_capacity(t.users.len());
+    active.extend(
+        t.users
+            .iter()
+            .enumerate()
+            .filter(|(_, u)| u.is_active())
+            .map(|(i, u)| {
+                let email = usable_email(u);
+                let hash = match email {
+                    Some(e) if per_email => hasher.hash(&norm(e)),
+                    _ => 0,
+                };
+                (i, email, hash)
+            }),
+    );
+    a.licensable.reserve(active.len());
+    // Only an email held by several active users can have a second copy: the emails whose
+    // hash repeats (`repeats`) are the only ones that go through the map.
+    let repeats = if per_email {
+        let hashes: Vec<u64> = active
+            .iter()
+            .filter(|(_, e, _)| e.is_some())
+            .map(|&(_, _, h)| h)
+            .collect();
+        repeated(&hashes)
+    } else {
+        Default::default()
+    };
+    let mut holder_of: FastMap<Cow<str>, usize> = FastMap::new();
+    for &(i, email, hash) in &active {
         a.active += 1;
-        let email = usable_email(u);
         if profile.email_required && email.is_none() {
             a.no_email.push(i);
             continue;
         }
-        if profile.one_license_per_email {
+        if per_email && repeats.contains(&hash) {
             if let Some(e) = email {
                 match holder_of.get(&norm(e)) {
                     Some(&j) => {

@@ -391,6 +391,7 @@ mod tests {
             scope,
             logs: None,
             idp: Some(&idp),
+            index: crate::checks::index::TenantIndex::new(Some(tenant)),
         };
         mapping_matching(&ctx, &Default::default())
     }

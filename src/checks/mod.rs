@@ -10,6 +10,7 @@ pub mod duplicates;
 pub mod email;
 pub mod groups;
 pub mod idp;
+pub mod index;
 pub mod integrity;
 pub mod license;
 pub mod logs;
@@ -20,6 +21,7 @@ pub mod okta_logs;
 pub mod probes;
 pub mod protocol;
 pub mod registry;
+pub mod repeats;
 pub mod scope;
 pub mod users;
 
@@ -63,6 +65,8 @@ pub struct Ctx<'a> {
     pub logs: Option<&'a crate::logs::LogInputs>,
     /// The IdP's own configuration (`--idp-config`).
     pub idp: Option<&'a crate::idpconfig::IdpConfig>,
+    /// Indexes over `tenant` that several checks share: `TenantIndex::new(tenant)`.
+    pub index: index::TenantIndex<'a>,
 }
 
 impl Ctx<'_> {

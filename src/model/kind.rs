@@ -11,7 +11,9 @@ use super::{
     Group, Member, Tenant, User, ERROR_SCHEMA, GROUP_SCHEMA, LIST_RESPONSE_SCHEMA, USER_SCHEMA,
 };
 use serde_json::{Map, Value};
-use std::collections::HashMap;
+// Seeded (foldhash's RandomState): ids are tenant data, so no input can choose collisions.
+type FastMap<K, V> = foldhash::HashMap<K, V>;
+use foldhash::HashMapExt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
@@ -142,22 +144,76 @@ pub fn member_kind(m: &Member) -> Option<Kind> {
     }
 }
 
-/// Id indexes over a tenant, to resolve members in one pass.
+/// Id indexes over a tenant, to resolve members in one pass. Every group is indexed, but
+/// only the users some member refers to: on a large tenant most users are in no group, and
+/// a map of every user id would cost more than all the lookups it serves. The same single
+/// scan of the users finds the ids a user shares with a group.
+#[derive(Default)]
 pub struct Directory<'a> {
-    users: HashMap<&'a str, &'a User>,
-    groups: HashMap<&'a str, &'a Group>,
+    users: FastMap<&'a str, &'a User>,
+    groups: FastMap<&'a str, &'a Group>,
+    /// Every member value of every group: the ids `users` was built for.
+    wanted: FastMap<&'a str, ()>,
+    all_users: &'a [User],
+    collisions: Vec<(&'a User, &'a Group)>,
 }
 
 impl<'a> Directory<'a> {
     pub fn of(t: &'a Tenant) -> Self {
+        const MEMBER: u8 = 1;
+        const GROUP: u8 = 2;
+        let mut groups = FastMap::with_capacity(t.groups.len());
+        let mut wanted: FastMap<&'a str, ()> = FastMap::default();
+        // One probe per user answers both questions: is this id a member, a group's id?
+        let mut ids: FastMap<&'a str, u8> = FastMap::default();
+        for g in &t.groups {
+            groups.insert(g.id.as_str(), g);
+            *ids.entry(g.id.as_str()).or_default() |= GROUP;
+            for m in &g.members {
+                wanted.insert(m.value.as_str(), ());
+                *ids.entry(m.value.as_str()).or_default() |= MEMBER;
+            }
+        }
+        // The last user with an id wins, as when every user was indexed.
+        let mut users = FastMap::with_capacity(wanted.len().min(t.users.len()));
+        let mut shared: FastMap<&'a str, &'a User> = FastMap::default();
+        if !ids.is_empty() {
+            for u in &t.users {
+                let Some(&flags) = ids.get(u.id.as_str()) else {
+                    continue;
+                };
+                if flags & MEMBER != 0 {
+                    users.insert(u.id.as_str(), u);
+                }
+                if flags & GROUP != 0 {
+                    shared.insert(u.id.as_str(), u);
+                }
+            }
+        }
+        let mut collisions: Vec<(&User, &Group)> = shared
+            .into_iter()
+            .filter_map(|(id, u)| groups.get(id).map(|g| (u, *g)))
+            .collect();
+        collisions.sort_by(|a, b| a.0.id.cmp(&b.0.id));
         Directory {
-            users: t.users.iter().map(|u| (u.id.as_str(), u)).collect(),
-            groups: t.groups.iter().map(|g| (g.id.as_str(), g)).collect(),
+            users,
+            groups,
+            wanted,
+            all_users: &t.users,
+            collisions,
         }
     }
 
     pub fn resolve(&self, m: &Member) -> MemberTarget<'a> {
-        let user = self.users.get(m.value.as_str()).copied();
+        let value = m.value.as_str();
+        let user = self.users.get(value).copied().or_else(|| {
+            // A member from elsewhere than this tenant's groups: look it up the slow way.
+            if self.wanted.contains_key(value) {
+                None
+            } else {
+                self.all_users.iter().rev().find(|u| u.id == value)
+            }
+        });
         let group = self.groups.get(m.value.as_str()).copied();
         match (member_kind(m), user, group) {
             (Some(Kind::User), Some(u), _) => MemberTarget::User(u),
@@ -171,15 +227,10 @@ impl<'a> Directory<'a> {
         }
     }
 
-    /// Ids held by a user and a group at once (RFC 7643 §3.1 wants ids unique).
+    /// Ids held by a user and a group at once (RFC 7643 §3.1 wants ids unique), sorted by
+    /// id; a user id held twice counts once, for the last user holding it.
     pub fn collisions(&self) -> Vec<(&'a User, &'a Group)> {
-        let mut out: Vec<(&User, &Group)> = self
-            .users
-            .iter()
-            .filter_map(|(id, u)| self.groups.get(id).map(|g| (*u, *g)))
-            .collect();
-        out.sort_by(|a, b| a.0.id.cmp(&b.0.id));
-        out
+        self.collisions.clone()
     }
 }
 
@@ -227,5 +278,61 @@ mod tests {
             Some(Kind::User)
         );
         assert_eq!(member_kind(&m(None, None)), None);
+    }
+
+    /// Proves members resolve by kind and id with only member-referenced users indexed,
+    /// that a member from elsewhere is still found, and that id collisions are listed.
+    #[test]
+    fn the_directory_resolves_members_and_lists_id_collisions() {
+        let user = |id: &str| User {
+            id: id.into(),
+            user_name: Some(format!("{id}@x.test")),
+            ..Default::default()
+        };
+        let member = |v: &str, kind: Option<&str>| Member {
+            value: v.into(),
+            kind: kind.map(str::to_string),
+            display: None,
+            reference: None,
+        };
+        let mut t = Tenant::new("t");
+        t.users = vec![user("u1"), user("u2"), user("g2"), user("u9")];
+        t.groups = vec![
+            Group {
+                id: "g1".into(),
+                members: vec![member("u1", None), member("gone", Some("User"))],
+                ..Default::default()
+            },
+            Group {
+                id: "g2".into(),
+                members: vec![member("g1", None), member("g2", None)],
+                ..Default::default()
+            },
+        ];
+        let dir = Directory::of(&t);
+        let g = &t.groups;
+        assert_eq!(
+            dir.resolve(&g[0].members[0]),
+            MemberTarget::User(&t.users[0])
+        );
+        assert_eq!(dir.resolve(&g[0].members[1]), MemberTarget::MissingUser);
+        assert_eq!(dir.resolve(&g[1].members[0]), MemberTarget::Group(&g[0]));
+        assert_eq!(
+            dir.resolve(&g[1].members[1]),
+            MemberTarget::Ambiguous(&t.users[2], &g[1])
+        );
+        // u9 is in no group: still found for a member that is not the tenant's.
+        assert_eq!(
+            dir.resolve(&member("u9", None)),
+            MemberTarget::User(&t.users[3])
+        );
+        assert_eq!(dir.resolve(&member("nobody", None)), MemberTarget::Unknown);
+        let collisions = dir.collisions();
+        assert_eq!(collisions.len(), 1);
+        assert_eq!(
+            (collisions[0].0.id.as_str(), collisions[0].1.id.as_str()),
+            ("g2", "g2")
+        );
+        assert!(Directory::default().collisions().is_empty());
     }
 }
