@@ -104,7 +104,7 @@ fn join<A: Send, B: Send>(
 }
 
 /// The attributes the checks use, except memberships (compared from the groups' side).
-fn attr_changes(b: &User, a: &User) -> Vec<AttrChange> {
+pub(super) fn attr_changes(b: &User, a: &User) -> Vec<AttrChange> {
     let mut changes = Vec::new();
     if b.is_active() != a.is_active() {
         changes.push(AttrChange {

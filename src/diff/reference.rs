@@ -59,29 +59,6 @@ fn user_name(u: &User) -> String {
     u.user_name.clone().unwrap_or_else(|| u.id.clone())
 }
 
-fn emails_equal(a: &User, b: &User) -> bool {
-    // The common case (same single email) without building lists.
-    if a.emails.len() == b.emails.len()
-        && a.emails
-            .iter()
-            .zip(&b.emails)
-            .all(|(x, y)| x.value.eq_ignore_ascii_case(&y.value))
-    {
-        return true;
-    }
-    let (x, y) = (a.email_values(), b.email_values());
-    x.len() == y.len() && x.iter().zip(&y).all(|(p, q)| p.eq_ignore_ascii_case(q))
-}
-
-fn emails(u: &User) -> String {
-    let v = u.email_values();
-    if v.is_empty() {
-        "(none)".into()
-    } else {
-        v.join(", ")
-    }
-}
-
 fn opt(s: &Option<String>) -> String {
     s.clone().unwrap_or_else(|| "(none)".into())
 }
@@ -171,35 +148,9 @@ pub fn compare(before: &Tenant, after: &Tenant) -> DataDiff {
             continue;
         };
         let a = &after.users[j as usize];
-        let mut changes = Vec::new();
-        if b.is_active() != a.is_active() {
-            changes.push(AttrChange {
-                attribute: "active",
-                before: b.is_active().to_string(),
-                after: a.is_active().to_string(),
-            });
-        }
-        if b.user_name != a.user_name {
-            changes.push(AttrChange {
-                attribute: "userName",
-                before: opt(&b.user_name),
-                after: opt(&a.user_name),
-            });
-        }
-        if !emails_equal(b, a) {
-            changes.push(AttrChange {
-                attribute: "emails",
-                before: emails(b),
-                after: emails(a),
-            });
-        }
-        if b.external_id != a.external_id {
-            changes.push(AttrChange {
-                attribute: "externalId",
-                before: opt(&b.external_id),
-                after: opt(&a.external_id),
-            });
-        }
+        // The attributes compare the same way in both: what this reference checks is the
+        // pairing and the memberships.
+        let mut changes = super::data::attr_changes(b, a);
         // Memberships compared in AFTER's group numbering; a group only BEFORE has maps to none.
         let (was, now) = (bm.of_user(i), am.of_user(j as usize));
         let same_groups = was.len() == now.len()
