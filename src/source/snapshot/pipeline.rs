@@ -42,6 +42,14 @@ enum Place {
     Item(usize),
 }
 
+/// How a report names a resource's place: "users.ndjson line 7", "Users.json Resources[] 3".
+fn position(file: &str, label: &str, place: Place) -> String {
+    match place {
+        Place::Line { line, .. } => format!("{file} line {line}"),
+        Place::Item(n) => format!("{file} {label} {n}"),
+    }
+}
+
 struct Batch {
     bytes: Vec<u8>,
     items: Vec<(Range<usize>, Place)>,
@@ -328,10 +336,7 @@ pub fn ndjson(
             }
         }
     };
-    let position = |_: &str, place: Place| match place {
-        Place::Line { line, .. } => format!("{file} line {line}"),
-        Place::Item(n) => format!("{file} item {n}"),
-    };
+    let position = |label: &str, place: Place| position(file, label, place);
     let (out, broken) = drive(split, parse_line, Some(hint), intake, &position);
     if broken {
         return Err(format!(
@@ -625,10 +630,7 @@ pub fn document(
         };
         scan.document()
     };
-    let position = |label: &str, place: Place| match place {
-        Place::Item(n) => format!("{file} {label} {n}"),
-        Place::Line { line, .. } => format!("{file} line {line}"),
-    };
+    let position = |label: &str, place: Place| position(file, label, place);
     let before = intake.repeated();
     let (out, broken) = drive(split, parse_item, hint, intake, &position);
     let (n, rest) = out?;
