@@ -204,21 +204,7 @@ pub(super) fn compare_groups<'a>(
             continue;
         };
         let a = &after.groups[j as usize];
-        let mut changes = Vec::new();
-        if b.display_name != a.display_name {
-            changes.push(AttrChange {
-                attribute: "displayName",
-                before: opt(&b.display_name),
-                after: opt(&a.display_name),
-            });
-        }
-        if b.external_id != a.external_id {
-            changes.push(AttrChange {
-                attribute: "externalId",
-                before: opt(&b.external_id),
-                after: opt(&a.external_id),
-            });
-        }
+        let mut changes = group_attr_changes(b, a);
         changes.extend(members_change(ctx, after, b, a, &mut touched));
         if changes.is_empty() {
             out.unchanged += 1;
@@ -327,4 +313,24 @@ fn membership_changes(
     }
     out.sort_unstable_by_key(|(i, _)| *i);
     out
+}
+
+/// A group's own attributes the diff reports (its members are compared apart).
+pub(super) fn group_attr_changes(b: &Group, a: &Group) -> Vec<AttrChange> {
+    let mut changes = Vec::new();
+    if b.display_name != a.display_name {
+        changes.push(AttrChange {
+            attribute: "displayName",
+            before: opt(&b.display_name),
+            after: opt(&a.display_name),
+        });
+    }
+    if b.external_id != a.external_id {
+        changes.push(AttrChange {
+            attribute: "externalId",
+            before: opt(&b.external_id),
+            after: opt(&a.external_id),
+        });
+    }
+    changes
 }

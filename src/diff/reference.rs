@@ -59,10 +59,6 @@ fn user_name(u: &User) -> String {
     u.user_name.clone().unwrap_or_else(|| u.id.clone())
 }
 
-fn opt(s: &Option<String>) -> String {
-    s.clone().unwrap_or_else(|| "(none)".into())
-}
-
 /// Position of each id (the first, when a server repeats one).
 fn index_of<'a, T>(items: &'a [T], id: impl Fn(&'a T) -> &'a str) -> FastMap<&'a str, u32> {
     let mut m: FastMap<&str, u32> = FastMap::with_capacity(items.len());
@@ -229,21 +225,7 @@ fn compare_groups(
             continue;
         };
         let a = &after.groups[j as usize];
-        let mut changes = Vec::new();
-        if b.display_name != a.display_name {
-            changes.push(AttrChange {
-                attribute: "displayName",
-                before: opt(&b.display_name),
-                after: opt(&a.display_name),
-            });
-        }
-        if b.external_id != a.external_id {
-            changes.push(AttrChange {
-                attribute: "externalId",
-                before: opt(&b.external_id),
-                after: opt(&a.external_id),
-            });
-        }
+        let mut changes = super::members::group_attr_changes(b, a);
         let mut was: Vec<MemberKey> = b
             .members
             .iter()
