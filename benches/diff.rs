@@ -203,7 +203,7 @@ fn main() {
             scope: None,
             logs: None,
             idp: None,
-            index: scim_doctor::checks::index::TenantIndex::new(Some(t)),
+            index: scim_doctor::checks::index::TenantIndex::new(Some(t), &profile),
         };
         let (checks, runs) = scim_doctor::engine::run_playbooks(&ctx, &playbooks);
         scim_doctor::report::Report::new(

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 mod parallel;
-pub use parallel::CheckTime;
+pub use parallel::{threads as check_threads, CheckTime};
 
 pub enum Source {
     Live(HttpClient),
@@ -153,7 +153,7 @@ pub async fn run(plan: Plan, progress: &Progress) -> anyhow::Result<Outcome> {
         scope: plan.scope.as_ref(),
         logs: plan.logs.as_ref(),
         idp: plan.idp.as_ref(),
-        index: crate::checks::index::TenantIndex::new(tenant.as_ref()),
+        index: crate::checks::index::TenantIndex::new(tenant.as_ref(), &plan.profile),
     };
     let (checks, runs, each) = run_playbooks_timed(&ctx, &plan.playbooks, parallel::threads());
     let timing = Timing {

@@ -3,6 +3,7 @@
 //! userName (the UPN) that must be unique across every SCIM directory of the account, and the
 //! disabled copies a soft delete in Entra leaves behind. All keys are hashed once: linear time.
 
+use super::facts::{self, FactSet};
 use super::repeats::{repeated, KeyBits, KeyHasher};
 use super::{Ctx, Params};
 use crate::findings::{CheckResult, Status, Subject};
@@ -20,12 +21,16 @@ pub const SOFT_DELETE_LEFTOVER: &str = "soft-delete-leftover";
 /// case), so a million-user tenant does not allocate a million strings per check.
 pub fn norm(s: &str) -> Cow<'_, str> {
     let t = s.trim();
+    // One pass without early exit (the compiler vectorises it): any byte that is not
+    // lowercase ASCII already, i.e. non-ASCII or an uppercase letter.
+    let unusual = t
+        .bytes()
+        .fold(false, |seen, b| seen | (b >= 0x80) | b.is_ascii_uppercase());
+    if !unusual {
+        return Cow::Borrowed(t);
+    }
     if t.is_ascii() {
-        return if t.bytes().any(|b| b.is_ascii_uppercase()) {
-            Cow::Owned(t.to_ascii_lowercase())
-        } else {
-            Cow::Borrowed(t)
-        };
+        return Cow::Owned(t.to_ascii_lowercase());
     }
     if t.chars().any(char::is_uppercase) {
         Cow::Owned(t.to_lowercase())
@@ -154,14 +159,19 @@ pub fn duplicate_email(ctx: &Ctx, _: &Params) -> CheckResult {
         Ok(t) => t,
         Err(r) => return r,
     };
-    // One key per distinct email of a user, flagged when it is the user's identity.
-    let items = || {
-        t.users
-            .iter()
-            .enumerate()
-            .flat_map(|(i, u)| email_keys(u).map(move |(k, is_ident)| (k, (i, is_ident))))
+    // Only a user holding an email whose hash repeats can share an email: those users'
+    // keys (one per distinct email, flagged when it is the user's identity) are grouped.
+    let facts = ctx.index.users();
+    let repeats = repeated(facts.all_emails());
+    let found = if repeats.is_empty() {
+        Vec::new()
+    } else {
+        exact_clusters(
+            facts
+                .with_email_in(&repeats)
+                .flat_map(|i| email_keys(&t.users[i]).map(move |(k, is_ident)| (k, (i, is_ident)))),
+        )
     };
-    let found = clusters(t.users.len(), items);
     if found.is_empty() {
         return CheckResult::pass(id, "no two users share an email address");
     }
@@ -253,12 +263,36 @@ pub fn duplicate_email(ctx: &Ctx, _: &Params) -> CheckResult {
     )
 }
 
+/// The keys that must be unique across directories.
+#[derive(Clone, Copy)]
+enum UniqueKey {
+    ExternalId,
+    UserName,
+}
+
+impl UniqueKey {
+    fn of(self, u: &User) -> Option<&str> {
+        match self {
+            UniqueKey::ExternalId => u.external_id.as_deref(),
+            UniqueKey::UserName => u.user_name.as_deref(),
+        }
+    }
+
+    /// The key's hash for every user of the tenant, and the flag of those that have it.
+    fn hashes(self, facts: &FactSet) -> (&[u64], u16) {
+        match self {
+            UniqueKey::ExternalId => (facts.externals(), facts::HAS_EXTERNAL),
+            UniqueKey::UserName => (facts.names(), facts::HAS_NAME),
+        }
+    }
+}
+
 /// Shared body of the two cross-directory uniqueness checks.
 fn unique_across(
     ctx: &Ctx,
     id: &str,
     attr: &str,
-    key: fn(&User) -> Option<&str>,
+    key: UniqueKey,
     remediation: &str,
 ) -> CheckResult {
     let t = match ctx.tenant_or_skip(id) {
@@ -266,15 +300,46 @@ fn unique_across(
         Err(r) => return r,
     };
     let dirs = directories(ctx, t);
-    let items = || {
-        dirs.iter().enumerate().flat_map(|(d, dir)| {
-            dir.users
+    // The tenant's hashes come from the shared facts; the other directories' (usually
+    // none, and small) are made here with the same hasher. A user without the key counts
+    // as hash 0: it only sends more users to the exact grouping, which skips them.
+    let facts = ctx.index.users();
+    let (hashes, has_key) = key.hashes(facts);
+    let others: Vec<Vec<u64>> = dirs[1..]
+        .iter()
+        .map(|d| {
+            d.users
                 .iter()
-                .enumerate()
-                .filter_map(move |(i, u)| key(u).map(|k| (norm(k), (d, i))))
+                .map(|u| key.of(u).map_or(0, |k| facts.hasher().hash(&norm(k))))
+                .collect()
         })
+        .collect();
+    let repeats = if others.is_empty() {
+        repeated(hashes)
+    } else {
+        let mut all = hashes.to_vec();
+        others.iter().for_each(|o| all.extend_from_slice(o));
+        repeated(&all)
     };
-    let found = clusters(dirs.iter().map(|d| d.users.len()).sum(), items);
+    let found = if repeats.is_empty() {
+        Vec::new()
+    } else {
+        let in_tenant = (0..hashes.len())
+            .filter(|&i| facts.has(i, has_key) && repeats.contains(&hashes[i]))
+            .map(|i| (0, i));
+        let in_others = others.iter().enumerate().flat_map(|(d, o)| {
+            let repeats = &repeats;
+            o.iter()
+                .enumerate()
+                .filter(move |(_, h)| repeats.contains(*h))
+                .map(move |(i, _)| (d + 1, i))
+        });
+        exact_clusters(
+            in_tenant
+                .chain(in_others)
+                .filter_map(|(d, i)| key.of(&dirs[d].users[i]).map(|k| (norm(k), (d, i)))),
+        )
+    };
     let scope = if dirs.len() > 1 {
         format!("across {} SCIM directories", dirs.len())
     } else {
@@ -321,7 +386,7 @@ pub fn duplicate_external_id(ctx: &Ctx, _: &Params) -> CheckResult {
         ctx,
         DUPLICATE_EXTERNAL_ID,
         "externalId",
-        |u| u.external_id.as_deref(),
+        UniqueKey::ExternalId,
         "an externalId (the Entra ObjectID) must be unique across all SCIM directories of the account: delete the stale copy in the console, and make sure the same users are not assigned to two provisioning apps that feed different SCIM directories",
     )
 }
@@ -333,7 +398,7 @@ pub fn duplicate_username(ctx: &Ctx, _: &Params) -> CheckResult {
         ctx,
         DUPLICATE_USERNAME,
         "userName",
-        |u| u.user_name.as_deref(),
+        UniqueKey::UserName,
         "userName (the UPN) must be unique, ignoring case, across all SCIM directories of the account: delete the stale copy in the console, or stop assigning the user to a second provisioning app",
     )
 }
@@ -369,38 +434,44 @@ pub fn soft_delete_leftover(ctx: &Ctx, _: &Params) -> CheckResult {
         Err(r) => return r,
     };
     // Disabled users are few: collect what they could match first, then find the matches in
-    // one scan, instead of indexing every user.
+    // one scan of the shared facts, instead of indexing every user.
+    let facts = ctx.index.users();
     let mut by_name: FastMap<Cow<str>, usize> = FastMap::new();
     let mut active_by_email: FastMap<Cow<str>, usize> = FastMap::new();
     let mut wanted_names: FastSet<Cow<str>> = FastSet::new();
     let mut wanted_emails: FastSet<Cow<str>> = FastSet::new();
-    // Disabled users are few: found once, visited twice.
-    let disabled: Vec<&User> = t.users.iter().filter(|u| !u.is_active()).collect();
+    // Found once, visited twice.
+    let disabled: Vec<&User> = facts.without(facts::ACTIVE).map(|i| &t.users[i]).collect();
     for &u in &disabled {
         if let Some(upn) = u.user_name.as_deref().and_then(soft_deleted_upn) {
             wanted_names.insert(norm(upn));
         }
         wanted_emails.extend(non_blank(u).into_iter().map(norm));
     }
-    // The scan below asks "wanted?" of every user: a bit set small enough for the cache
-    // answers "certainly not" for almost all of them before the set is probed.
-    let hasher = KeyHasher::default();
-    let name_bits = KeyBits::of(&hasher, &wanted_names);
-    let email_bits = KeyBits::of(&hasher, &wanted_emails);
-    if !wanted_names.is_empty() || !wanted_emails.is_empty() {
-        for (i, u) in t.users.iter().enumerate() {
-            if let Some(n) = u.user_name.as_deref().filter(|_| !wanted_names.is_empty()) {
-                let k = norm(n);
-                if name_bits.may_contain(hasher.hash(&k)) && wanted_names.contains(&k) {
+    // The scans ask "wanted?" of every user's key hash: a bit set small enough for the
+    // cache answers "certainly not" for almost all of them; only a "maybe" reads the user.
+    if !wanted_names.is_empty() {
+        let bits = KeyBits::of(facts.hasher(), &wanted_names);
+        for i in facts.with(facts::HAS_NAME) {
+            if !bits.may_contain(facts.names()[i]) {
+                continue;
+            }
+            if let Some(k) = t.users[i].user_name.as_deref().map(norm) {
+                if wanted_names.contains(&k) {
                     by_name.entry(k).or_insert(i);
                 }
             }
-            if u.is_active() && !wanted_emails.is_empty() {
-                for e in u.emails.iter().filter(|e| !e.value.trim().is_empty()) {
-                    let k = norm(&e.value);
-                    if email_bits.may_contain(hasher.hash(&k)) && wanted_emails.contains(&k) {
-                        active_by_email.entry(k).or_insert(i);
-                    }
+        }
+    }
+    if !wanted_emails.is_empty() {
+        let bits = KeyBits::of(facts.hasher(), &wanted_emails);
+        for i in facts.with(facts::ACTIVE) {
+            if !facts.emails(i).iter().any(|&h| bits.may_contain(h)) {
+                continue;
+            }
+            for k in non_blank(&t.users[i]).into_iter().map(norm) {
+                if wanted_emails.contains(&k) {
+                    active_by_email.entry(k).or_insert(i);
                 }
             }
         }

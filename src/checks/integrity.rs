@@ -190,7 +190,8 @@ pub fn active_not_boolean(ctx: &Ctx, _: &Params) -> CheckResult {
     };
     let mut subjects = Vec::new();
     let mut unreadable = 0;
-    for u in &t.users {
+    for i in ctx.index.users().with(super::facts::ACTIVE_NOT_BOOL) {
+        let u = &t.users[i];
         let Some(sent) = u.active_as_sent() else {
             continue;
         };

@@ -5,7 +5,8 @@
 
 use super::duplicates::norm;
 use super::duplicates::{FastMap, FastSet, HashMapExt, HashSetExt};
-use super::repeats::{repeated, KeyHasher};
+use super::facts::{FactSet, ACTIVE, USABLE_EMAIL};
+use super::repeats::repeated;
 use super::users::usable_email;
 use super::{Ctx, LicenseOptions, Params};
 use crate::cli::args::LicenseMode;
@@ -34,7 +35,12 @@ struct Analysis<'a> {
     groups_missing: Vec<String>,
 }
 
-fn analyse<'a>(t: &'a Tenant, profile: &Profile, license: &LicenseOptions) -> Analysis<'a> {
+fn analyse<'a>(
+    t: &'a Tenant,
+    facts: &FactSet,
+    profile: &Profile,
+    license: &LicenseOptions,
+) -> Analysis<'a> {
     let mut a = Analysis {
         active: 0,
         licensable: Vec::new(),
@@ -44,48 +50,28 @@ fn analyse<'a>(t: &'a Tenant, profile: &Profile, license: &LicenseOptions) -> An
         groups_found: Vec::new(),
         groups_missing: Vec::new(),
     };
-    // Each active user's usable email, read once (with its key's hash when one licence
-    // per email is the rule).
-    let hasher = KeyHasher::default();
+    // Only an email held by several active users can have a second copy: the usable
+    // emails whose hash repeats among the active users are the only ones that go through
+    // the map.
     let per_email = profile.one_license_per_email;
-    // Sized once: growing a vector of a million entries copies it and faults in new pages.
-    let mut active: Vec<(usize, Option<&str>, u64)> = Vec::with_capacity(t.users.len());
-    active.extend(
-        t.users
-            .iter()
-            .enumerate()
-            .filter(|(_, u)| u.is_active())
-            .map(|(i, u)| {
-                let email = usable_email(u);
-                let hash = match email {
-                    Some(e) if per_email => hasher.hash(&norm(e)),
-                    _ => 0,
-                };
-                (i, email, hash)
-            }),
-    );
-    a.licensable.reserve(active.len());
-    // Only an email held by several active users can have a second copy: the emails whose
-    // hash repeats (`repeats`) are the only ones that go through the map.
     let repeats = if per_email {
-        let hashes: Vec<u64> = active
-            .iter()
-            .filter(|(_, e, _)| e.is_some())
-            .map(|&(_, _, h)| h)
-            .collect();
+        let mut hashes: Vec<u64> = Vec::with_capacity(t.users.len());
+        hashes.extend(facts.with(ACTIVE | USABLE_EMAIL).map(|i| facts.identity(i)));
         repeated(&hashes)
     } else {
         Default::default()
     };
+    a.licensable.reserve(t.users.len());
     let mut holder_of: FastMap<Cow<str>, usize> = FastMap::new();
-    for &(i, email, hash) in &active {
+    for i in facts.with(ACTIVE) {
         a.active += 1;
-        if profile.email_required && email.is_none() {
+        let usable = facts.has(i, USABLE_EMAIL);
+        if profile.email_required && !usable {
             a.no_email.push(i);
             continue;
         }
-        if per_email && repeats.contains(&hash) {
-            if let Some(e) = email {
+        if usable && repeats.contains(&facts.identity(i)) {
+            if let Some(e) = usable_email(&t.users[i]) {
                 match holder_of.get(&norm(e)) {
                     Some(&j) => {
                         a.second_copies.push((i, j));
@@ -146,7 +132,7 @@ pub fn license_capacity(ctx: &Ctx, _: &Params) -> CheckResult {
         return CheckResult::new(id, Status::Error, "--license-mode groups needs --license-groups NAME,...")
             .with_remediation("name the licensed groups with --license-groups, as listed under Access > License Assignment");
     }
-    let a = analyse(t, ctx.profile, ctx.license);
+    let a = analyse(t, ctx.index.users(), ctx.profile, ctx.license);
     let (needing, outside): (Vec<usize>, Vec<usize>) = match &a.licensed_members {
         Some(m) => a
             .licensable
@@ -242,7 +228,7 @@ pub fn unlicensable_user(ctx: &Ctx, _: &Params) -> CheckResult {
         Ok(t) => t,
         Err(r) => return r,
     };
-    let a = analyse(t, ctx.profile, ctx.license);
+    let a = analyse(t, ctx.index.users(), ctx.profile, ctx.license);
     let mut subjects = Vec::new();
     for &i in &a.no_email {
         subjects.push(Subject::user(

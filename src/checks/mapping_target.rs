@@ -391,7 +391,7 @@ mod tests {
             scope,
             logs: None,
             idp: Some(&idp),
-            index: crate::checks::index::TenantIndex::new(Some(tenant)),
+            index: crate::checks::index::TenantIndex::new(Some(tenant), &profile),
         };
         mapping_matching(&ctx, &Default::default())
     }

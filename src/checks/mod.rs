@@ -8,6 +8,9 @@
 pub mod coverage;
 pub mod duplicates;
 pub mod email;
+pub mod facts;
+#[cfg(test)]
+mod facts_tests;
 pub mod groups;
 pub mod idp;
 pub mod index;

@@ -3,9 +3,10 @@
 //! attributes, userName as an email where the account uses Email as User ID, and at most
 //! one primary email. Each check is one pass over the users.
 
-use super::{Ctx, Params};
+use super::{facts, Ctx, Params};
 use crate::findings::{CheckResult, Status, Subject};
 use crate::model::User;
+use crate::profile::Profile;
 use crate::util::plural;
 
 pub const MISSING_EMAIL: &str = "missing-email";
@@ -27,6 +28,14 @@ pub fn has_email(u: &User) -> bool {
 /// first whose type is not `other`. An address of type `other` (Entra maps proxyAddresses
 /// there) is an alias, never the identity, unless the server marked it primary.
 pub fn identity_email_index(u: &User) -> Option<usize> {
+    if let [e] = u.emails.as_slice() {
+        // One email (the common case): it is the identity unless blank or only an alias.
+        let alias = !e.primary
+            && e.kind
+                .as_deref()
+                .is_some_and(|t| t.trim().eq_ignore_ascii_case("other"));
+        return (!alias && !e.value.trim().is_empty()).then_some(0);
+    }
     let filled = |e: &&crate::model::Email| !e.value.trim().is_empty();
     let kind_is = |e: &crate::model::Email, k: &str| {
         e.kind
@@ -67,18 +76,17 @@ pub fn missing_email(ctx: &Ctx, _: &Params) -> CheckResult {
     };
     let mut subjects = Vec::new();
     let mut active = 0usize;
-    for u in &t.users {
-        if !has_email(u) {
-            let why = if u.emails.is_empty() {
-                "no emails attribute, or an empty list"
-            } else {
-                "emails present but every value is empty"
-            };
-            if u.is_active() {
-                active += 1;
-            }
-            subjects.push(Subject::user(u, format!("{}: {why}", active_label(u))));
+    for i in ctx.index.users().without(facts::HAS_EMAIL) {
+        let u = &t.users[i];
+        let why = if u.emails.is_empty() {
+            "no emails attribute, or an empty list"
+        } else {
+            "emails present but every value is empty"
+        };
+        if u.is_active() {
+            active += 1;
         }
+        subjects.push(Subject::user(u, format!("{}: {why}", active_label(u))));
     }
     if subjects.is_empty() {
         return CheckResult::pass(
@@ -113,7 +121,8 @@ pub fn invalid_email(ctx: &Ctx, _: &Params) -> CheckResult {
         Err(r) => return r,
     };
     let mut subjects = Vec::new();
-    for u in &t.users {
+    for i in ctx.index.users().with(facts::BAD_EMAIL) {
+        let u = &t.users[i];
         let bad: Vec<String> = u
             .emails
             .iter()
@@ -147,7 +156,8 @@ pub fn invalid_email(ctx: &Ctx, _: &Params) -> CheckResult {
     )
 }
 
-type Probe = fn(&User, &str) -> bool;
+/// Whether a user carries one required attribute (the path is passed back in).
+pub type Probe = fn(&User, &str) -> bool;
 
 fn filled(v: &Option<String>) -> bool {
     v.as_deref().is_some_and(|s| !s.trim().is_empty())
@@ -165,6 +175,22 @@ fn probe(path: &str) -> Probe {
     }
 }
 
+/// The profile's required attributes, each with its probe (each path resolved once: the
+/// core attributes are read directly, anything else goes through `User::has_attribute`,
+/// for dotted paths and extension URNs).
+pub fn required_probes(profile: &Profile) -> Vec<(&str, Probe)> {
+    profile
+        .required_user_attributes
+        .iter()
+        .map(|a| (a.as_str(), probe(a)))
+        .collect()
+}
+
+/// Whether the user lacks one of the `required_probes`.
+pub fn lacks_required(u: &User, probes: &[(&str, Probe)]) -> bool {
+    !probes.iter().all(|(a, p)| p(u, a))
+}
+
 /// missing-required-attribute: the profile's `required_user_attributes`, per user.
 pub fn missing_required_attribute(ctx: &Ctx, _: &Params) -> CheckResult {
     let id = MISSING_REQUIRED_ATTRIBUTE;
@@ -179,14 +205,10 @@ pub fn missing_required_attribute(ctx: &Ctx, _: &Params) -> CheckResult {
             format!("profile `{}` requires no attributes", ctx.profile.id),
         );
     }
-    // Resolve each path once: the core attributes are read directly, anything else goes
-    // through `User::has_attribute` (dotted paths, extension URNs).
-    let probes: Vec<(&str, Probe)> = required.iter().map(|a| (a.as_str(), probe(a))).collect();
+    let probes = required_probes(ctx.profile);
     let mut subjects = Vec::new();
-    for u in &t.users {
-        if probes.iter().all(|(a, p)| p(u, a)) {
-            continue;
-        }
+    for i in ctx.index.users().with(facts::LACKS_REQUIRED) {
+        let u = &t.users[i];
         let missing: Vec<&str> = probes
             .iter()
             .filter(|(a, p)| !p(u, a))
@@ -238,12 +260,9 @@ pub fn username_not_email(ctx: &Ctx, _: &Params) -> CheckResult {
         );
     }
     let mut subjects = Vec::new();
-    for u in &t.users {
-        let problem = match u.user_name.as_deref() {
-            None => Some("no userName".to_string()),
-            Some(n) => email_problem(n).map(|p| format!("userName `{n}` is not an email: {p}")),
-        };
-        if let Some(p) = problem {
+    for i in ctx.index.users().with(facts::NAME_NOT_EMAIL) {
+        let u = &t.users[i];
+        if let Some(p) = name_problem(u) {
             subjects.push(Subject::user(u, p));
         }
     }
@@ -262,6 +281,19 @@ pub fn username_not_email(ctx: &Ctx, _: &Params) -> CheckResult {
     )
 }
 
+/// Why the user's userName is not an email address (absent, or the address problem).
+pub fn name_problem(u: &User) -> Option<String> {
+    match u.user_name.as_deref() {
+        None => Some("no userName".to_string()),
+        Some(n) => email_problem(n).map(|p| format!("userName `{n}` is not an email: {p}")),
+    }
+}
+
+/// Whether more than one of the user's emails is marked primary.
+pub fn several_primaries(u: &User) -> bool {
+    u.emails.iter().filter(|e| e.primary).nth(1).is_some()
+}
+
 /// multiple-primary-emails: RFC 7643 allows at most one `primary: true` email.
 pub fn multiple_primary_emails(ctx: &Ctx, _: &Params) -> CheckResult {
     let id = MULTIPLE_PRIMARY_EMAILS;
@@ -270,10 +302,8 @@ pub fn multiple_primary_emails(ctx: &Ctx, _: &Params) -> CheckResult {
         Err(r) => return r,
     };
     let mut subjects = Vec::new();
-    for u in &t.users {
-        if u.emails.iter().filter(|e| e.primary).nth(1).is_none() {
-            continue;
-        }
+    for i in ctx.index.users().with(facts::SEVERAL_PRIMARY) {
+        let u = &t.users[i];
         let primaries: Vec<&str> = u
             .emails
             .iter()

@@ -26,7 +26,7 @@ pub fn audit(plan: &Plan, tenant: &crate::model::Tenant, label: &str) -> Report 
         scope: plan.scope.as_ref(),
         logs: plan.logs.as_ref(),
         idp: plan.idp.as_ref(),
-        index: crate::checks::index::TenantIndex::new(Some(tenant)),
+        index: crate::checks::index::TenantIndex::new(Some(tenant), &plan.profile),
     };
     let (checks, runs) = crate::engine::run_playbooks(&ctx, &plan.playbooks);
     let source = SourceInfo {

@@ -151,7 +151,7 @@ mod tests {
             scope: None,
             logs: None,
             idp: None,
-            index: TenantIndex::new(Some(&tenant)),
+            index: TenantIndex::new(Some(&tenant), &profile),
         };
         let playbooks = crate::playbook::load(None).unwrap();
         let (in_order, order_times) = report_json(&ctx, &playbooks, 1);
@@ -209,7 +209,7 @@ mod tests {
             scope: None,
             logs: None,
             idp: None,
-            index: TenantIndex::new(Some(&tenant)),
+            index: TenantIndex::new(Some(&tenant), &profile),
         };
         let (results, runs, times) = run_playbooks_timed(&ctx, &[pb], 3);
         let ids: Vec<&str> = results.iter().map(|r| r.id.as_str()).collect();
