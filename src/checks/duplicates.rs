@@ -433,23 +433,19 @@ pub fn soft_delete_leftover(ctx: &Ctx, _: &Params) -> CheckResult {
         Ok(t) => t,
         Err(r) => return r,
     };
-    // Disabled users are few: collect what they could match first, then find the matches in
-    // one scan of the shared facts, instead of indexing every user.
+    // Everything is first compared by the key hashes of the shared facts; a user's own
+    // strings are read only where a hash matches (in practice: the leftovers themselves).
     let facts = ctx.index.users();
+    let disabled: Vec<usize> = facts.without(facts::ACTIVE).collect();
+    // By name: the disabled users whose userName is a 32-hex id prefixed to an address,
+    // and the first user whose userName is that address.
+    let wanted_names: FastSet<Cow<str>> = disabled
+        .iter()
+        .filter(|&&i| facts.has(i, facts::SOFT_DELETED_NAME))
+        .filter_map(|&i| t.users[i].user_name.as_deref().and_then(soft_deleted_upn))
+        .map(norm)
+        .collect();
     let mut by_name: FastMap<Cow<str>, usize> = FastMap::new();
-    let mut active_by_email: FastMap<Cow<str>, usize> = FastMap::new();
-    let mut wanted_names: FastSet<Cow<str>> = FastSet::new();
-    let mut wanted_emails: FastSet<Cow<str>> = FastSet::new();
-    // Found once, visited twice.
-    let disabled: Vec<&User> = facts.without(facts::ACTIVE).map(|i| &t.users[i]).collect();
-    for &u in &disabled {
-        if let Some(upn) = u.user_name.as_deref().and_then(soft_deleted_upn) {
-            wanted_names.insert(norm(upn));
-        }
-        wanted_emails.extend(non_blank(u).into_iter().map(norm));
-    }
-    // The scans ask "wanted?" of every user's key hash: a bit set small enough for the
-    // cache answers "certainly not" for almost all of them; only a "maybe" reads the user.
     if !wanted_names.is_empty() {
         let bits = KeyBits::of(facts.hasher(), &wanted_names);
         for i in facts.with(facts::HAS_NAME) {
@@ -463,25 +459,40 @@ pub fn soft_delete_leftover(ctx: &Ctx, _: &Params) -> CheckResult {
             }
         }
     }
-    if !wanted_emails.is_empty() {
-        let bits = KeyBits::of(facts.hasher(), &wanted_emails);
+    // By email: the hashes a disabled and an active user both hold; then, among the users
+    // holding one, the first active user of each email.
+    let disabled_hashes: FastSet<u64> = disabled
+        .iter()
+        .flat_map(|&i| facts.emails(i).iter().copied())
+        .collect();
+    let mut shared_hashes: FastSet<u64> = FastSet::new();
+    let mut active_by_email: FastMap<Cow<str>, usize> = FastMap::new();
+    if !disabled_hashes.is_empty() {
+        let bits = KeyBits::of_hashes(disabled_hashes.iter().copied(), disabled_hashes.len());
         for i in facts.with(facts::ACTIVE) {
-            if !facts.emails(i).iter().any(|&h| bits.may_contain(h)) {
+            let mut hit = false;
+            for &h in facts.emails(i) {
+                if bits.may_contain(h) && disabled_hashes.contains(&h) {
+                    shared_hashes.insert(h);
+                    hit = true;
+                }
+            }
+            if !hit {
                 continue;
             }
             for k in non_blank(&t.users[i]).into_iter().map(norm) {
-                if wanted_emails.contains(&k) {
-                    active_by_email.entry(k).or_insert(i);
-                }
+                active_by_email.entry(k).or_insert(i);
             }
         }
     }
     let mut subjects = Vec::new();
     let mut by_prefix = 0usize;
-    for &u in &disabled {
+    for &i in &disabled {
+        let u = &t.users[i];
         let prefixed = u
             .user_name
             .as_deref()
+            .filter(|_| facts.has(i, facts::SOFT_DELETED_NAME))
             .and_then(soft_deleted_upn)
             .and_then(|upn| by_name.get(&norm(upn)).map(|&j| (upn, j)));
         let reason = if let Some((upn, j)) = prefixed {
@@ -493,6 +504,8 @@ pub fn soft_delete_leftover(ctx: &Ctx, _: &Params) -> CheckResult {
                     t.users[j].id
                 ),
             ))
+        } else if !facts.emails(i).iter().any(|h| shared_hashes.contains(h)) {
+            None
         } else {
             non_blank(u).into_iter().find_map(|e| {
                 active_by_email.get(&norm(e)).map(|&j| {

@@ -11,7 +11,7 @@
 //! (`duplicates::norm`) the exact grouping compares: the facts decide which users a check
 //! looks at, never what it says about them.
 
-use super::duplicates::norm;
+use super::duplicates::{norm, soft_deleted_upn};
 use super::repeats::KeyHasher;
 use super::users::{self, email_problem};
 use crate::model::User;
@@ -38,6 +38,8 @@ pub const SEVERAL_PRIMARY: u16 = 1 << 7;
 pub const ACTIVE_NOT_BOOL: u16 = 1 << 8;
 /// Lacks one of the profile's required attributes (`users::lacks_required`).
 pub const LACKS_REQUIRED: u16 = 1 << 9;
+/// userName is a 32-hex object id prefixed to an address (`duplicates::soft_deleted_upn`).
+pub const SOFT_DELETED_NAME: u16 = 1 << 10;
 
 /// The facts of every user, by index into `Tenant::users`.
 #[derive(Default)]
@@ -241,6 +243,9 @@ impl<'a> Reader<'a> {
             out.email_end[k] = emails.len();
             if let Some(name) = u.user_name.as_deref() {
                 f |= HAS_NAME;
+                if soft_deleted_upn(name).is_some() {
+                    f |= SOFT_DELETED_NAME;
+                }
                 out.name[k] = match name_as_sent {
                     Some((hash, _)) => hash,
                     None => self.hasher.hash(&norm(name)),
@@ -347,6 +352,8 @@ mod tests {
                         assert_eq!(set.identity(i), h(e));
                     }
                     assert_eq!(set.has(i, NAME_NOT_EMAIL), users::name_problem(u).is_some());
+                    let soft = u.user_name.as_deref().and_then(soft_deleted_upn);
+                    assert_eq!(set.has(i, SOFT_DELETED_NAME), soft.is_some());
                     assert_eq!(
                         set.has(i, LACKS_REQUIRED),
                         !u.has_attribute("externalId") || !u.has_attribute("emails")

@@ -71,8 +71,13 @@ impl KeyBits {
         keys: impl IntoIterator<Item = &'k K>,
     ) -> Self {
         let keys: Vec<&K> = keys.into_iter().collect();
-        let bits = keys
-            .len()
+        let len = keys.len();
+        Self::of_hashes(keys.into_iter().map(|k| hasher.hash(k.as_ref())), len)
+    }
+
+    /// The set of `len` key hashes made by a `KeyHasher`.
+    pub fn of_hashes(hashes: impl IntoIterator<Item = u64>, len: usize) -> Self {
+        let bits = len
             .saturating_mul(16)
             .next_power_of_two()
             .clamp(64, 1 << 30);
@@ -80,8 +85,8 @@ impl KeyBits {
             words: vec![0; bits / 64],
             mask: bits as u64 - 1,
         };
-        for k in keys {
-            let b = hasher.hash(k.as_ref()) & set.mask;
+        for h in hashes {
+            let b = h & set.mask;
             set.words[(b >> 6) as usize] |= 1 << (b & 63);
         }
         set

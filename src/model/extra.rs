@@ -7,12 +7,18 @@ use serde_json::{Map, Value};
 use std::fmt;
 
 #[derive(Clone, Default)]
-pub struct Extra(Box<str>);
+pub struct Extra {
+    text: Box<str>,
+    /// Whether the text may hold an `active` key (a non-boolean `active` is kept here):
+    /// noted when the text is made, while it is in the cache, so that the checks that ask
+    /// every user need not read the text of users that have none.
+    may_hold_active: bool,
+}
 
 /// Equal when the attributes are, whatever their order (as JSON objects compare).
 impl PartialEq for Extra {
     fn eq(&self, other: &Self) -> bool {
-        self.0 == other.0 || self.map() == other.map()
+        self.text == other.text || self.map() == other.map()
     }
 }
 
@@ -22,22 +28,23 @@ impl Extra {
         if map.is_empty() {
             return None;
         }
-        serde_json::to_string(map)
-            .ok()
-            .map(|s| Extra(s.into_boxed_str()))
+        serde_json::to_string(map).ok().map(Extra::from_text)
     }
 
     /// Keeps JSON text of an object as it is (the streaming reader builds it compact).
     pub fn from_text(text: String) -> Extra {
-        Extra(text.into_boxed_str())
+        Extra {
+            may_hold_active: memchr::memmem::find(text.as_bytes(), b"\"active\"").is_some(),
+            text: text.into_boxed_str(),
+        }
     }
 
     /// The attributes as a JSON object (empty if the text were ever unreadable).
     pub fn map(&self) -> Map<String, Value> {
-        if self.0.is_empty() {
+        if self.text.is_empty() {
             return Map::new();
         }
-        serde_json::from_str(&self.0).unwrap_or_default()
+        serde_json::from_str(&self.text).unwrap_or_default()
     }
 
     pub fn get(&self, key: &str) -> Option<Value> {
@@ -58,13 +65,19 @@ impl Extra {
     }
 
     pub fn as_json_text(&self) -> &str {
-        &self.0
+        &self.text
+    }
+
+    /// False when the attributes certainly hold no `active` key (at any depth); true when
+    /// they may (`get("active")` tells).
+    pub fn may_hold_active(&self) -> bool {
+        self.may_hold_active
     }
 }
 
 impl fmt::Debug for Extra {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Extra({})", self.0)
+        write!(f, "Extra({})", self.text)
     }
 }
 
@@ -85,5 +98,9 @@ mod tests {
         let keys: Vec<String> = e.map().keys().cloned().collect();
         assert_eq!(keys, ["z", "a", "emails"]);
         assert!(Extra::from_map(&Map::new()).is_none());
+        assert!(!e.may_hold_active());
+        e.insert("active", json!("True"));
+        assert!(e.may_hold_active());
+        assert!(Extra::from_text(r#"{"x":{"active":1}}"#.into()).may_hold_active());
     }
 }
