@@ -5,7 +5,6 @@
 //! reading of its rule, user by user with ordinary maps, picks out.
 
 use super::duplicates::{norm, soft_deleted_upn};
-use super::index::TenantIndex;
 use super::users::{has_email, name_problem, several_primaries, usable_email};
 use super::{Ctx, LicenseOptions, Params};
 use crate::findings::CheckResult;
@@ -165,23 +164,12 @@ fn checks_on_shared_facts_report_exactly_the_users_their_rule_names() {
     let mut r = Rng(0x9e37_79b9_7f4a_7c15);
     let profile = profile();
     let license = LicenseOptions::default();
-    let live = std::collections::HashMap::new();
     for (users, pool) in [(300, 40), (40_000, 25_000), (40_000, 3_000)] {
         let t = tenant(&mut r, users, pool, "main");
         let others = vec![tenant(&mut r, 500, pool, "other")];
         let ctx = Ctx {
-            tenant: Some(&t),
             others: &others,
-            profile: &profile,
-            license: &license,
-            ldap_groups: None,
-            live: &live,
-            offline_reason: None,
-            no_tenant_reason: None,
-            scope: None,
-            logs: None,
-            idp: None,
-            index: TenantIndex::new(Some(&t), &profile),
+            ..Ctx::for_test(&t, &profile, &license)
         };
         let p = Params::new();
         let all = || t.users.iter();

@@ -379,19 +379,12 @@ mod tests {
     ) -> CheckResult {
         let profile = crate::profile::load("default", None).unwrap();
         let idp = config("schema-scim-default.json");
+        let license = LicenseOptions::default();
         let ctx = Ctx {
-            tenant: Some(tenant),
-            others: &[],
-            profile: &profile,
-            license: &LicenseOptions::default(),
-            ldap_groups: None,
             live,
-            offline_reason: None,
-            no_tenant_reason: None,
             scope,
-            logs: None,
             idp: Some(&idp),
-            index: crate::checks::index::TenantIndex::new(Some(tenant), &profile),
+            ..Ctx::for_test(tenant, &profile, &license)
         };
         mapping_matching(&ctx, &Default::default())
     }

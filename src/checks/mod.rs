@@ -72,6 +72,30 @@ pub struct Ctx<'a> {
     pub index: index::TenantIndex<'a>,
 }
 
+#[cfg(test)]
+impl<'a> Ctx<'a> {
+    /// An offline context over `tenant` for unit tests: no live results and no other inputs
+    /// (set those with struct update syntax).
+    pub fn for_test(tenant: &'a Tenant, profile: &'a Profile, license: &'a LicenseOptions) -> Self {
+        static NO_LIVE: std::sync::OnceLock<HashMap<String, CheckResult>> =
+            std::sync::OnceLock::new();
+        Ctx {
+            tenant: Some(tenant),
+            others: &[],
+            profile,
+            license,
+            ldap_groups: None,
+            live: NO_LIVE.get_or_init(HashMap::new),
+            offline_reason: None,
+            no_tenant_reason: None,
+            scope: None,
+            logs: None,
+            idp: None,
+            index: index::TenantIndex::new(Some(tenant), profile),
+        }
+    }
+}
+
 impl Ctx<'_> {
     /// The tenant, or the skipped result to return when there is none.
     // The Err is the check's own final result, returned at most once per run: boxing it

@@ -116,7 +116,7 @@ pub(super) fn run(
 
 #[cfg(test)]
 mod tests {
-    use crate::checks::{index::TenantIndex, Ctx, LicenseOptions};
+    use crate::checks::{Ctx, LicenseOptions};
     use crate::engine::run_playbooks_timed;
     use crate::findings::Status;
     use crate::playbook::{Playbook, Step};
@@ -137,21 +137,11 @@ mod tests {
             seats: Some(100),
             ..Default::default()
         };
-        let live = std::collections::HashMap::new();
         let ldap = vec!["Engineering".to_string()];
         let ctx = Ctx {
-            tenant: Some(&tenant),
-            others: &[],
-            profile: &profile,
-            license: &license,
             ldap_groups: Some(&ldap),
-            live: &live,
             offline_reason: Some("offline"),
-            no_tenant_reason: None,
-            scope: None,
-            logs: None,
-            idp: None,
-            index: TenantIndex::new(Some(&tenant), &profile),
+            ..Ctx::for_test(&tenant, &profile, &license)
         };
         let playbooks = crate::playbook::load(None).unwrap();
         let (in_order, order_times) = report_json(&ctx, &playbooks, 1);
@@ -196,21 +186,8 @@ mod tests {
         };
         let tenant = crate::demo::generate(200, 1);
         let profile = crate::profile::load("default", None).unwrap();
-        let live = std::collections::HashMap::new();
-        let ctx = Ctx {
-            tenant: Some(&tenant),
-            others: &[],
-            profile: &profile,
-            license: &LicenseOptions::default(),
-            ldap_groups: None,
-            live: &live,
-            offline_reason: None,
-            no_tenant_reason: None,
-            scope: None,
-            logs: None,
-            idp: None,
-            index: TenantIndex::new(Some(&tenant), &profile),
-        };
+        let license = LicenseOptions::default();
+        let ctx = Ctx::for_test(&tenant, &profile, &license);
         let (results, runs, times) = run_playbooks_timed(&ctx, &[pb], 3);
         let ids: Vec<&str> = results.iter().map(|r| r.id.as_str()).collect();
         assert_eq!(
