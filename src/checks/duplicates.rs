@@ -300,39 +300,39 @@ fn unique_across(
         Err(r) => return r,
     };
     let dirs = directories(ctx, t);
-    // The tenant's hashes come from the shared facts; the other directories' (usually
-    // none, and small) are made here with the same hasher. A user without the key counts
-    // as hash 0: it only sends more users to the exact grouping, which skips them.
+    // The hashes of every key present: the tenant's from the shared facts, the other
+    // directories' (usually none, and small) made here with the same hasher.
     let facts = ctx.index.users();
     let (hashes, has_key) = key.hashes(facts);
-    let others: Vec<Vec<u64>> = dirs[1..]
+    let others: Vec<Vec<(usize, u64)>> = dirs[1..]
         .iter()
         .map(|d| {
             d.users
                 .iter()
-                .map(|u| key.of(u).map_or(0, |k| facts.hasher().hash(&norm(k))))
+                .enumerate()
+                .filter_map(|(i, u)| key.of(u).map(|k| (i, facts.hasher().hash(&norm(k)))))
                 .collect()
         })
         .collect();
-    let repeats = if others.is_empty() {
-        repeated(hashes)
-    } else {
-        let mut all = hashes.to_vec();
-        others.iter().for_each(|o| all.extend_from_slice(o));
-        repeated(&all)
-    };
+    let mut present: Vec<u64> = Vec::with_capacity(hashes.len());
+    present.extend(facts.with(has_key).map(|i| hashes[i]));
+    others
+        .iter()
+        .for_each(|o| present.extend(o.iter().map(|&(_, h)| h)));
+    let repeats = repeated(&present);
+    drop(present);
     let found = if repeats.is_empty() {
         Vec::new()
     } else {
-        let in_tenant = (0..hashes.len())
-            .filter(|&i| facts.has(i, has_key) && repeats.contains(&hashes[i]))
+        let in_tenant = facts
+            .with(has_key)
+            .filter(|&i| repeats.contains(&hashes[i]))
             .map(|i| (0, i));
         let in_others = others.iter().enumerate().flat_map(|(d, o)| {
             let repeats = &repeats;
             o.iter()
-                .enumerate()
-                .filter(move |(_, h)| repeats.contains(*h))
-                .map(move |(i, _)| (d + 1, i))
+                .filter(move |(_, h)| repeats.contains(h))
+                .map(move |&(i, _)| (d + 1, i))
         });
         exact_clusters(
             in_tenant

@@ -46,9 +46,9 @@ pub const SOFT_DELETED_NAME: u16 = 1 << 10;
 pub struct FactSet {
     hasher: KeyHasher,
     flags: Vec<u16>,
-    /// Hash of the normalised userName (0 without one: see `HAS_NAME`).
+    /// Hash of the normalised userName (where `HAS_NAME`).
     name: Vec<u64>,
-    /// Hash of the normalised externalId (0 without one: see `HAS_EXTERNAL`).
+    /// Hash of the normalised externalId (where `HAS_EXTERNAL`).
     external: Vec<u64>,
     /// Hash of the normalised identifying email when it is usable (0 otherwise).
     identity: Vec<u64>,
