@@ -232,7 +232,12 @@ fn parse_line(bytes: &[u8], place: Place, hint: Option<Kind>) -> Done {
 }
 
 fn parse_item(bytes: &[u8], _: Place, hint: Option<Kind>) -> Done {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
+    // The item is checked as UTF-8 once, in one pass, rather than string by string as a
+    // byte reader does; anything wrong goes to the exact reader, which names it.
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return Done::Broken;
+    };
+    let mut de = serde_json::Deserializer::from_str(text);
     match ResourceSeed
         .deserialize(&mut de)
         .and_then(|f| de.end().map(|()| f))
@@ -825,6 +830,14 @@ mod tests {
         for doc in &docs {
             assert!(agree(doc.as_bytes()).is_none(), "did not fall back: {doc}");
         }
+        // A byte that is not UTF-8 inside a resource's string.
+        let mut bytes = format!("{{\"Resources\":[{USER}]}}").into_bytes();
+        let at = bytes.iter().rposition(|&b| b == b'@').expect("an address");
+        bytes[at] = 0xff;
+        assert!(
+            agree(&bytes).is_none(),
+            "did not fall back on a byte that is not UTF-8"
+        );
     }
 
     /// NDJSON: lines of every kind (blank, not JSON, cut short, not UTF-8) are each read or
