@@ -461,10 +461,12 @@ pub fn soft_delete_leftover(ctx: &Ctx, _: &Params) -> CheckResult {
     }
     // By email: the hashes a disabled and an active user both hold; then, among the users
     // holding one, the first active user of each email.
-    let disabled_hashes: FastSet<u64> = disabled
-        .iter()
-        .flat_map(|&i| facts.emails(i).iter().copied())
-        .collect();
+    let mut disabled_hashes: FastSet<u64> = FastSet::with_capacity(disabled.len());
+    disabled_hashes.extend(
+        disabled
+            .iter()
+            .flat_map(|&i| facts.emails(i).iter().copied()),
+    );
     let mut shared_hashes: FastSet<u64> = FastSet::new();
     let mut active_by_email: FastMap<Cow<str>, usize> = FastMap::new();
     if !disabled_hashes.is_empty() {

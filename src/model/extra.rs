@@ -33,8 +33,11 @@ impl Extra {
 
     /// Keeps JSON text of an object as it is (the streaming reader builds it compact).
     pub fn from_text(text: String) -> Extra {
+        // One searcher for every user: building it is most of the cost of a short search.
+        static ACTIVE_KEY: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+            std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\"active\""));
         Extra {
-            may_hold_active: memchr::memmem::find(text.as_bytes(), b"\"active\"").is_some(),
+            may_hold_active: ACTIVE_KEY.find(text.as_bytes()).is_some(),
             text: text.into_boxed_str(),
         }
     }
