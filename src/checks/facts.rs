@@ -241,24 +241,23 @@ impl<'a> Reader<'a> {
                 }
             }
             out.email_end[k] = emails.len();
-            if let Some(name) = u.user_name.as_deref() {
-                f |= HAS_NAME;
-                if soft_deleted_upn(name).is_some() {
-                    f |= SOFT_DELETED_NAME;
+            match u.user_name.as_deref() {
+                Some(name) => {
+                    f |= HAS_NAME;
+                    if soft_deleted_upn(name).is_some() {
+                        f |= SOFT_DELETED_NAME;
+                    }
+                    let (hash, is_email) = name_as_sent.unwrap_or_else(|| {
+                        let is_email = !self.name_as_email || email_problem(name).is_none();
+                        (self.hasher.hash(&norm(name)), is_email)
+                    });
+                    out.name[k] = hash;
+                    if self.name_as_email && !is_email {
+                        f |= NAME_NOT_EMAIL;
+                    }
                 }
-                out.name[k] = match name_as_sent {
-                    Some((hash, _)) => hash,
-                    None => self.hasher.hash(&norm(name)),
-                };
-                let valid = match name_as_sent {
-                    Some((_, valid)) => valid,
-                    None => !self.name_as_email || email_problem(name).is_none(),
-                };
-                if self.name_as_email && !valid {
-                    f |= NAME_NOT_EMAIL;
-                }
-            } else if self.name_as_email {
-                f |= NAME_NOT_EMAIL;
+                None if self.name_as_email => f |= NAME_NOT_EMAIL,
+                None => {}
             }
             if let Some(ext) = u.external_id.as_deref() {
                 f |= HAS_EXTERNAL;

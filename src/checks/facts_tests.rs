@@ -267,3 +267,73 @@ fn checks_on_shared_facts_report_exactly_the_users_their_rule_names() {
         );
     }
 }
+
+/// Proves the one-pass choice of the identifying email is the rule as written (the first
+/// primary, else the first of type work, else the first whose type is not other; blank
+/// values never), on every list of up to three emails built from the forms that matter.
+#[test]
+fn identity_email_follows_the_rule_on_every_small_list() {
+    use crate::model::Email;
+    let kinds = [
+        None,
+        Some("work"),
+        Some(" Work "),
+        Some("other"),
+        Some("home"),
+    ];
+    let mut forms = Vec::new();
+    for value in ["a@x.test", "  "] {
+        for kind in kinds {
+            for primary in [false, true] {
+                forms.push(Email {
+                    value: value.into(),
+                    kind: kind.map(str::to_string),
+                    primary,
+                });
+            }
+        }
+    }
+    let rule = |emails: &[Email]| {
+        let kind_is = |e: &Email, k: &str| {
+            e.kind
+                .as_deref()
+                .is_some_and(|t| t.trim().eq_ignore_ascii_case(k))
+        };
+        let pos = |f: &dyn Fn(&Email) -> bool| {
+            emails
+                .iter()
+                .position(|e| !e.value.trim().is_empty() && f(e))
+        };
+        pos(&|e| e.primary)
+            .or_else(|| pos(&|e| kind_is(e, "work")))
+            .or_else(|| pos(&|e| !kind_is(e, "other")))
+    };
+    let mut lists: Vec<Vec<Email>> = vec![vec![]];
+    for _ in 0..3 {
+        let longer: Vec<Vec<Email>> = lists
+            .iter()
+            .filter(|l| l.len() == lists.last().map_or(0, Vec::len))
+            .flat_map(|l| {
+                forms.iter().map(move |f| {
+                    let mut l = l.clone();
+                    l.push(f.clone());
+                    l
+                })
+            })
+            .collect();
+        lists.extend(longer);
+    }
+    assert!(lists.len() > 8_000);
+    for emails in lists {
+        let u = User {
+            emails,
+            ..Default::default()
+        };
+        assert_eq!(
+            super::users::identity_email_index(&u),
+            rule(&u.emails),
+            "{:?}",
+            u.emails
+        );
+    }
+}

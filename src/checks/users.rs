@@ -28,25 +28,35 @@ pub fn has_email(u: &User) -> bool {
 /// first whose type is not `other`. An address of type `other` (Entra maps proxyAddresses
 /// there) is an alias, never the identity, unless the server marked it primary.
 pub fn identity_email_index(u: &User) -> Option<usize> {
-    if let [e] = u.emails.as_slice() {
-        // One email (the common case): it is the identity unless blank or only an alias.
-        let alias = !e.primary
-            && e.kind
-                .as_deref()
-                .is_some_and(|t| t.trim().eq_ignore_ascii_case("other"));
-        return (!alias && !e.value.trim().is_empty()).then_some(0);
-    }
-    let filled = |e: &&crate::model::Email| !e.value.trim().is_empty();
+    // One pass: each non-blank value gets the rank of the rule it meets first (0 primary,
+    // 1 type work, 2 any type but other); the first value of the best rank wins.
     let kind_is = |e: &crate::model::Email, k: &str| {
         e.kind
             .as_deref()
             .is_some_and(|t| t.trim().eq_ignore_ascii_case(k))
     };
-    let pos =
-        |f: &dyn Fn(&crate::model::Email) -> bool| u.emails.iter().position(|e| filled(&e) && f(e));
-    pos(&|e| e.primary)
-        .or_else(|| pos(&|e| kind_is(e, "work")))
-        .or_else(|| pos(&|e| !kind_is(e, "other")))
+    let mut best: Option<(u8, usize)> = None;
+    for (i, e) in u.emails.iter().enumerate() {
+        if e.value.trim().is_empty() {
+            continue;
+        }
+        let rank = if e.primary {
+            0
+        } else if kind_is(e, "work") {
+            1
+        } else if !kind_is(e, "other") {
+            2
+        } else {
+            continue;
+        };
+        if best.is_none_or(|(r, _)| rank < r) {
+            best = Some((rank, i));
+            if rank == 0 {
+                break;
+            }
+        }
+    }
+    best.map(|(_, i)| i)
 }
 
 /// The identifying email (see `identity_email_index`), if any.
