@@ -87,3 +87,65 @@ pub fn toml_files(dir: &std::path::Path) -> Result<Vec<std::path::PathBuf>, Stri
     paths.sort();
     Ok(paths)
 }
+
+/// Opens `path` for writing as a new file (`create_new`): fails if anything, even a
+/// dangling symbolic link, is already there. For files made inside a private directory.
+pub fn create_new_file(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    no_follow(&mut o);
+    o.open(path)
+}
+
+/// Opens an output file the user named (a bundle, its `.partial`, `.sha256` and
+/// `.map.json`, `--out`), creating or truncating it, but never through a symbolic link in
+/// its last component: a link planted where the output goes would make the tool write
+/// wherever it points. The error then says "Too many levels of symbolic links" (ELOOP).
+pub fn create_output(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create(true).truncate(true);
+    no_follow(&mut o);
+    o.open(path)
+}
+
+/// `O_NOFOLLOW` where the platform has it.
+fn no_follow(o: &mut std::fs::OpenOptions) {
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(o, libc::O_NOFOLLOW);
+    #[cfg(not(unix))]
+    let _ = o;
+}
+
+/// The most characters of one tenant value shown in a finding, a subject or a report; the
+/// full value stays in the snapshot. A SCIM attribute past this is either hostile or a bug
+/// on the server, and printing it whole costs memory and output for every copy.
+pub const MAX_SHOWN_CHARS: usize = 1024;
+
+/// `value` cut to `MAX_SHOWN_CHARS` characters, saying how long it was:
+/// `abc…[clipped: 104857600 characters]`. Short values come back as they are.
+pub fn clip_value(value: &str) -> String {
+    clip_to(value, MAX_SHOWN_CHARS)
+}
+
+/// `clip_value` with another bound (messages quoting several values get more room).
+pub fn clip_to(value: &str, max_chars: usize) -> String {
+    // Bytes bound characters from above: most values never count characters.
+    if value.len() <= max_chars {
+        return value.to_string();
+    }
+    match value.char_indices().nth(max_chars) {
+        None => value.to_string(),
+        Some((cut, _)) => format!(
+            "{}…[clipped: {} characters]",
+            &value[..cut],
+            value.chars().count()
+        ),
+    }
+}
+
+/// `clip_value` in place, allocating only when the value is too long.
+pub fn clip_in_place(value: &mut String, max_chars: usize) {
+    if value.len() > max_chars {
+        *value = clip_to(value, max_chars);
+    }
+}

@@ -101,12 +101,8 @@ pub fn write_zip(
     };
     let what =
         |e: &dyn std::fmt::Display| format!("cannot write the bundle {}: {e}", partial.display());
-    let file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(&partial)
-        .map_err(|e| what(&e))?;
+    // Never through a link planted at `<zip>.partial`.
+    let file = crate::util::create_output(&partial).map_err(|e| what(&e))?;
     let t = stamp.to_offset(time::UtcOffset::UTC);
     let modified = zip::DateTime::from_date_and_time(
         t.year().clamp(1980, 2107) as u16,
@@ -177,23 +173,71 @@ pub fn sha256_file(path: &Path) -> std::io::Result<String> {
     Ok(hex::encode(h.finalize()))
 }
 
-/// Refuses entry names that could escape a directory if anyone extracted the zip:
-/// absolute paths, drive letters, backslashes, `..` components.
+/// Refuses entry names that are not plain relative names (see `layout::check_plain`):
+/// absolute paths, drive letters, backslashes, empty, `.` or `..` components.
 pub fn check_entry_name(name: &str) -> Result<(), String> {
-    let bad = name.is_empty()
-        || name.starts_with('/')
-        || name.contains('\\')
-        || name.contains('\0')
-        || name.as_bytes().get(1) == Some(&b':')
-        || name.split('/').any(|c| c == "..");
-    if bad {
-        Err(format!(
-            "unsafe entry name `{}` (absolute or escaping path)",
-            name.escape_default()
-        ))
-    } else {
-        Ok(())
+    super::layout::check_plain(name)
+}
+
+/// Largest `manifest.json` read (bytes): a million-user bundle's is a few KB.
+pub const MAX_MANIFEST: u64 = 16 << 20;
+
+/// Refuses a zip whose central directory names one entry twice: the zip library keeps the
+/// last copy only, so a reader and `bundle verify` could each see a different one. `start`
+/// is where the central directory begins, `kept` how many entries the library kept.
+fn refuse_duplicates<R: Read + Seek>(
+    reader: &mut R,
+    start: u64,
+    kept: usize,
+    limits: ReadLimits,
+) -> Result<(), String> {
+    use std::io::SeekFrom;
+    let io = |e: std::io::Error| format!("cannot read the zip's central directory: {e}");
+    reader.seek(SeekFrom::Start(start)).map_err(io)?;
+    let mut seen = std::collections::HashSet::new();
+    let mut records = 0usize;
+    let mut head = [0u8; 46];
+    while records <= limits.max_entries {
+        if reader.read_exact(&mut head).is_err() || head[..4] != [0x50, 0x4b, 0x01, 0x02] {
+            break;
+        }
+        let le = |i: usize| u16::from_le_bytes([head[i], head[i + 1]]) as i64;
+        let mut name = vec![0u8; le(28) as usize];
+        reader.read_exact(&mut name).map_err(io)?;
+        reader
+            .seek(SeekFrom::Current(le(30) + le(32)))
+            .map_err(io)?;
+        records += 1;
+        if !seen.insert(name.clone()) {
+            return Err(format!(
+                "the zip holds two entries named `{}`: a reader would see only one of them; refusing to read it",
+                String::from_utf8_lossy(&name).escape_default()
+            ));
+        }
     }
+    if records > kept {
+        return Err(format!(
+            "the zip's central directory lists {records} entries under {kept} distinct names: refusing to read it"
+        ));
+    }
+    Ok(())
+}
+
+/// Opens `reader` as a zip after checking its central directory for repeated names.
+fn open_zip<R: Read + Seek>(reader: R, limits: ReadLimits) -> Result<zip::ZipArchive<R>, String> {
+    let bad = |e: zip::result::ZipError| format!("not a readable zip file: {e}");
+    let zip = zip::ZipArchive::new(reader).map_err(bad)?;
+    if zip.len() > limits.max_entries {
+        return Err(format!(
+            "the zip has {} entries, more than the {} allowed",
+            zip.len(),
+            limits.max_entries
+        ));
+    }
+    let (start, kept) = (zip.central_directory_start(), zip.len());
+    let mut reader = zip.into_inner();
+    refuse_duplicates(&mut reader, start, kept, limits)?;
+    zip::ZipArchive::new(reader).map_err(bad)
 }
 
 /// One entry as read: its bytes, or why it could not be read (corrupt data, CRC mismatch).
@@ -210,22 +254,14 @@ pub fn read_entries<R: Read + Seek>(
     limits: ReadLimits,
     want: &dyn Fn(&str) -> bool,
 ) -> Result<Vec<Entry>, String> {
-    let mut zip =
-        zip::ZipArchive::new(reader).map_err(|e| format!("not a readable zip file: {e}"))?;
-    if zip.len() > limits.max_entries {
-        return Err(format!(
-            "the zip has {} entries, more than the {} allowed",
-            zip.len(),
-            limits.max_entries
-        ));
-    }
+    let mut zip = open_zip(reader, limits)?;
     // First pass on the central directory only: names and the declared total size.
     let mut declared_total: u64 = 0;
     for i in 0..zip.len() {
         let f = zip
             .by_index_raw(i)
             .map_err(|e| format!("cannot read entry {i}: {e}"))?;
-        check_entry_name(f.name())?;
+        super::layout::check_entry(f.name(), f.is_dir())?;
         if !f.is_dir() && want(f.name()) {
             declared_total = declared_total.saturating_add(f.size());
             if declared_total > limits.max_total_bytes {
@@ -290,24 +326,26 @@ pub fn read_file(
 }
 
 /// A zip whose entries are read as streams, one at a time, without holding any of them in
-/// memory (`--snapshot bundle.zip` of a million-user tenant). The same caps as
-/// `read_entries`: names are checked and the declared sizes summed when the zip is opened;
-/// each stream then refuses more bytes than its entry declares, so the total stays within
-/// the cap, and checks the entry's size and CRC-32 when it ends.
+/// memory (`--snapshot bundle.zip` of a million-user tenant, `bundle verify`). When the zip
+/// is opened: every name is checked (plain, defined by the bundle format, no name twice),
+/// the declared sizes of the selected entries summed against the cap, and a `manifest.json`
+/// listing a name the format does not define is refused. Each stream then refuses more
+/// bytes than its entry declares, so the total stays within the cap, and checks the entry's
+/// size and CRC-32 when it ends.
 pub struct ZipStore {
     path: PathBuf,
     entries: std::collections::HashMap<String, StoredEntry>,
+    /// Every file entry of the zip (selected or not), in the zip's order.
+    names: Vec<String>,
 }
 
 #[derive(Clone)]
 struct StoredEntry {
-    index: usize,
     data_start: u64,
     compressed: u64,
     size: u64,
     crc32: u32,
     method: zip::CompressionMethod,
-    encrypted: bool,
 }
 
 impl ZipStore {
@@ -320,47 +358,90 @@ impl ZipStore {
         let at = |e: String| format!("{}: {e}", path.display());
         let f = std::fs::File::open(path)
             .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
-        let mut zip = zip::ZipArchive::new(std::io::BufReader::new(f))
-            .map_err(|e| at(format!("not a readable zip file: {e}")))?;
-        if zip.len() > limits.max_entries {
-            return Err(at(format!(
-                "the zip has {} entries, more than the {} allowed",
-                zip.len(),
-                limits.max_entries
-            )));
-        }
+        let mut zip = open_zip(std::io::BufReader::new(f), limits).map_err(at)?;
         let mut entries = std::collections::HashMap::new();
+        let mut names = Vec::new();
         let mut declared_total: u64 = 0;
+        let mut manifest = None;
         for i in 0..zip.len() {
             let f = zip
                 .by_index_raw(i)
                 .map_err(|e| at(format!("cannot read entry {i}: {e}")))?;
-            check_entry_name(f.name()).map_err(at)?;
-            if f.is_dir() || !want(f.name()) {
+            super::layout::check_entry(f.name(), f.is_dir()).map_err(at)?;
+            if f.is_dir() {
                 continue;
             }
-            declared_total = declared_total.saturating_add(f.size());
-            if declared_total > limits.max_total_bytes {
-                return Err(at(size_error(f.name(), limits)));
-            }
-            entries.entry(f.name().to_string()).or_insert(StoredEntry {
-                index: i,
+            names.push(f.name().to_string());
+            let stored = StoredEntry {
                 data_start: f.data_start(),
                 compressed: f.compressed_size(),
                 size: f.size(),
                 crc32: f.crc32(),
                 method: f.compression(),
-                encrypted: f.encrypted(),
-            });
+            };
+            let supported = matches!(
+                f.compression(),
+                zip::CompressionMethod::Stored | zip::CompressionMethod::Deflated
+            ) && !f.encrypted();
+            if f.name() == MANIFEST && supported {
+                manifest = Some(stored.clone());
+            }
+            if !want(f.name()) {
+                continue;
+            }
+            if !supported {
+                return Err(at(format!(
+                    "entry `{}` is {} with {:?}: scim-doctor reads stored or deflated entries only",
+                    f.name().escape_default(),
+                    if f.encrypted() {
+                        "encrypted"
+                    } else {
+                        "compressed"
+                    },
+                    f.compression()
+                )));
+            }
+            declared_total = declared_total.saturating_add(f.size());
+            if declared_total > limits.max_total_bytes {
+                return Err(at(size_error(f.name(), limits)));
+            }
+            entries.insert(f.name().to_string(), stored);
         }
-        Ok(ZipStore {
+        let store = ZipStore {
             path: path.to_path_buf(),
             entries,
-        })
+            names,
+        };
+        if let Some(m) = manifest {
+            store.check_manifest(m).map_err(at)?;
+        }
+        Ok(store)
+    }
+
+    /// A manifest that lists a name the format does not define is refused (one that cannot
+    /// be parsed is left to `bundle verify`, which reports it).
+    fn check_manifest(&self, m: StoredEntry) -> Result<(), String> {
+        let bytes = read_bounded(self.open_entry(m), MANIFEST, MAX_MANIFEST)?;
+        if let Ok(manifest) = serde_json::from_slice::<Manifest>(&bytes) {
+            for f in &manifest.files {
+                if !super::layout::is_defined(&f.path) {
+                    return Err(format!(
+                        "{MANIFEST} lists `{}`, a name the bundle format does not define: refusing to read it",
+                        f.path.escape_default()
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+
+    /// Every file entry's name, selected or not.
+    pub fn names(&self) -> &[String] {
+        &self.names
     }
 
     /// The entry `name` as a stream (`None` when the zip has no such entry).
@@ -369,29 +450,23 @@ impl ZipStore {
         Some(self.open_entry(e))
     }
 
+    /// The entry `name` in memory, refused past `max` bytes (`Ok(None)` when absent).
+    pub fn read_to_vec(&self, name: &str, max: u64) -> Result<Option<Vec<u8>>, String> {
+        let Some(r) = self.reader(name) else {
+            return Ok(None);
+        };
+        read_bounded(r, name, max).map(Some)
+    }
+
     fn open_entry(&self, e: StoredEntry) -> std::io::Result<Box<dyn Read + Send>> {
         use std::io::SeekFrom;
         let mut f = std::fs::File::open(&self.path)?;
-        let inner: Box<dyn Read + Send> = match e.method {
-            zip::CompressionMethod::Stored | zip::CompressionMethod::Deflated if !e.encrypted => {
-                f.seek(SeekFrom::Start(e.data_start))?;
-                let raw = std::io::BufReader::with_capacity(1 << 16, f.take(e.compressed));
-                if e.method == zip::CompressionMethod::Stored {
-                    Box::new(raw)
-                } else {
-                    Box::new(flate2::read::DeflateDecoder::new(raw))
-                }
-            }
-            // Anything else (another compression, encryption): the zip crate reads it
-            // whole, or says why it cannot.
-            _ => {
-                let mut zip = zip::ZipArchive::new(std::io::BufReader::new(f))
-                    .map_err(std::io::Error::other)?;
-                let mut entry = zip.by_index(e.index).map_err(std::io::Error::other)?;
-                let mut buf = Vec::new();
-                (&mut entry).take(e.size + 1).read_to_end(&mut buf)?;
-                Box::new(std::io::Cursor::new(buf))
-            }
+        f.seek(SeekFrom::Start(e.data_start))?;
+        let raw = std::io::BufReader::with_capacity(1 << 16, f.take(e.compressed));
+        let inner: Box<dyn Read + Send> = if e.method == zip::CompressionMethod::Stored {
+            Box::new(raw)
+        } else {
+            Box::new(flate2::read::DeflateDecoder::new(raw))
         };
         Ok(Box::new(Checked {
             inner,
@@ -400,6 +475,28 @@ impl ZipStore {
             entry: e,
         }))
     }
+}
+
+/// All of `r` (entry `name`), or an error naming the entry and the bound past `max` bytes.
+fn read_bounded(
+    r: std::io::Result<Box<dyn Read + Send>>,
+    name: &str,
+    max: u64,
+) -> Result<Vec<u8>, String> {
+    let what = |e: std::io::Error| format!("entry `{}`: {e}", name.escape_default());
+    let mut buf = Vec::new();
+    r.map_err(what)?
+        .take(max + 1)
+        .read_to_end(&mut buf)
+        .map_err(what)?;
+    if buf.len() as u64 > max {
+        return Err(format!(
+            "entry `{}` holds more than {} MiB, the most scim-doctor reads for it: refusing to read it",
+            name.escape_default(),
+            max >> 20
+        ));
+    }
+    Ok(buf)
 }
 
 /// An entry's bytes, checked against what the zip declares: never more than its size,
@@ -468,7 +565,10 @@ pub fn verify(path: &Path, limits: ReadLimits) -> Result<Verification, String> {
     let mut v = Verification::default();
     let side = sidecar(path, "sha256");
     if side.exists() {
-        let text = std::fs::read_to_string(&side)
+        // A checksum line is under 200 bytes: what follows is never read.
+        let mut text = String::new();
+        std::fs::File::open(&side)
+            .and_then(|f| f.take(4096).read_to_string(&mut text))
             .map_err(|e| format!("cannot read {}: {e}", side.display()))?;
         let expected = text
             .split_whitespace()
@@ -490,34 +590,33 @@ pub fn verify(path: &Path, limits: ReadLimits) -> Result<Verification, String> {
         v.zip_hash_ok = Some(ok);
     }
     let damaged = v.zip_hash_ok == Some(false);
-    let entries = match read_file(path, limits, &|_| true) {
-        Ok(e) => e,
+    // Streamed entry by entry: a small zip that inflates to gigabytes is hashed in 64 KiB
+    // steps, never held.
+    let store = match ZipStore::open(path, limits, &|_| true) {
+        Ok(s) => s,
         Err(e) if damaged => {
             v.problems.push(format!("the zip cannot be read: {e}"));
             return Ok(v);
         }
         Err(e) => return Err(e),
     };
-    let manifest = match entries.iter().find(|e| e.name == MANIFEST) {
-        Some(m) => m,
-        None if damaged => {
+    let manifest = match store.read_to_vec(MANIFEST, MAX_MANIFEST) {
+        Ok(Some(m)) => Ok(m),
+        Ok(None) if damaged => {
             v.problems
                 .push(format!("{MANIFEST} cannot be found in the damaged zip"));
             return Ok(v);
         }
-        None => {
+        Ok(None) => {
             return Err(format!(
                 "{} has no {MANIFEST}: not a scim-doctor bundle",
                 path.display()
             ))
         }
+        Err(e) => Err(format!("{MANIFEST} is unreadable: {e}")),
     };
-    let bytes = manifest
-        .data
-        .as_ref()
-        .map_err(|e| format!("{MANIFEST} is unreadable: {e}"));
-    let manifest: Result<Manifest, String> = bytes.and_then(|b| {
-        serde_json::from_slice(b).map_err(|e| format!("{MANIFEST} is not a valid manifest: {e}"))
+    let manifest: Result<Manifest, String> = manifest.and_then(|b| {
+        serde_json::from_slice(&b).map_err(|e| format!("{MANIFEST} is not a valid manifest: {e}"))
     });
     let manifest = match manifest {
         Ok(m) => m,
@@ -527,22 +626,28 @@ pub fn verify(path: &Path, limits: ReadLimits) -> Result<Verification, String> {
         }
         Err(e) => return Err(e),
     };
+    let mut listed = std::collections::HashSet::new();
     for m in &manifest.files {
-        match entries.iter().find(|e| e.name == m.path) {
+        if !listed.insert(m.path.as_str()) {
+            return Err(format!(
+                "{}: {MANIFEST} lists `{}` twice: refusing to vouch for it",
+                path.display(),
+                m.path.escape_default()
+            ));
+        }
+        match store.reader(&m.path).map(|r| hash_stream(r?)) {
             None => v.problems.push(format!(
                 "{}: listed in the manifest but missing from the zip",
                 m.path
             )),
-            Some(Entry { data: Err(e), .. }) => v.problems.push(format!("{}: {e}", m.path)),
-            Some(Entry { data: Ok(b), .. }) => {
-                if b.len() as u64 != m.size {
+            Some(Err(e)) => v.problems.push(format!("{}: {e}", m.path)),
+            Some(Ok((size, sha))) => {
+                if size != m.size {
                     v.problems.push(format!(
-                        "{}: size {} differs from the manifest's {}",
-                        m.path,
-                        b.len(),
-                        m.size
+                        "{}: size {size} differs from the manifest's {}",
+                        m.path, m.size
                     ));
-                } else if sha256_hex(b) != m.sha256 {
+                } else if sha != m.sha256 {
                     v.problems.push(format!(
                         "{}: SHA-256 differs from the manifest (the content changed)",
                         m.path
@@ -553,13 +658,31 @@ pub fn verify(path: &Path, limits: ReadLimits) -> Result<Verification, String> {
             }
         }
     }
-    for e in &entries {
-        if e.name != MANIFEST && !manifest.files.iter().any(|m| m.path == e.name) {
+    for name in store.names() {
+        if name != MANIFEST && !listed.contains(name.as_str()) {
             v.problems
-                .push(format!("{}: in the zip but not in the manifest", e.name));
+                .push(format!("{name}: in the zip but not in the manifest"));
         }
     }
     Ok(v)
+}
+
+/// The size and SHA-256 of a stream, read 64 KiB at a time.
+fn hash_stream(mut r: Box<dyn Read + Send>) -> std::io::Result<(u64, String)> {
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut size = 0u64;
+    loop {
+        let n = match r.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        size += n as u64;
+        h.update(&buf[..n]);
+    }
+    Ok((size, hex::encode(h.finalize())))
 }
 
 /// `<zip>.<ext>` beside the zip (e.g. `bundle.zip.sha256`).
@@ -600,7 +723,7 @@ mod tests {
 
     #[test]
     fn reading_a_zip_slip_entry_fails_with_its_name() {
-        let z = zip_of(&[("ok.txt", b"1"), ("../evil.txt", b"2")]);
+        let z = zip_of(&[("summary.md", b"1"), ("../evil.txt", b"2")]);
         let err = read_entries(Cursor::new(z), ReadLimits::default(), &|_| true)
             .err()
             .unwrap();
@@ -609,7 +732,7 @@ mod tests {
 
     #[test]
     fn entries_beyond_the_size_cap_are_refused() {
-        let z = zip_of(&[("big.txt", &vec![b'a'; 4096])]);
+        let z = zip_of(&[("summary.md", &vec![b'a'; 4096])]);
         let limits = ReadLimits {
             max_entries: 10,
             max_total_bytes: 1000,
@@ -618,7 +741,7 @@ mod tests {
             .err()
             .unwrap();
         assert!(err.contains("more than"), "{err}");
-        let small = zip_of(&[("small.txt", b"abc")]);
+        let small = zip_of(&[("report.json", b"abc")]);
         assert_eq!(
             read_entries(Cursor::new(small), limits, &|_| true)
                 .unwrap()
@@ -673,20 +796,29 @@ mod tests {
     fn a_zip_store_streams_its_entries() {
         let big: Vec<u8> = (0..200_000u32).flat_map(|i| i.to_le_bytes()).collect();
         let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
-        w.start_file("snapshot/big", zip::write::SimpleFileOptions::default())
-            .unwrap();
+        w.start_file(
+            "snapshot/users.ndjson",
+            zip::write::SimpleFileOptions::default(),
+        )
+        .unwrap();
         w.write_all(&big).unwrap();
         let stored = zip::write::SimpleFileOptions::default()
             .compression_method(zip::CompressionMethod::Stored);
-        w.start_file("snapshot/stored", stored).unwrap();
+        w.start_file("snapshot/groups.ndjson", stored).unwrap();
         w.write_all(b"plain").unwrap();
         w.start_file("report.json", stored).unwrap();
         w.write_all(b"{}").unwrap();
         let z = w.finish().unwrap().into_inner();
         let (_dir, store) = store_of(&z);
         let store = store.unwrap();
-        assert_eq!(read_all(store.reader("snapshot/big")).unwrap(), big);
-        assert_eq!(read_all(store.reader("snapshot/stored")).unwrap(), b"plain");
+        assert_eq!(
+            read_all(store.reader("snapshot/users.ndjson")).unwrap(),
+            big
+        );
+        assert_eq!(
+            read_all(store.reader("snapshot/groups.ndjson")).unwrap(),
+            b"plain"
+        );
         assert!(store.reader("report.json").is_none());
     }
 
@@ -707,5 +839,51 @@ mod tests {
         assert!(err.to_string().contains("CRC-32"), "{err}");
         let (_dir, bad) = store_of(&zip_of(&[("../x", b"1")]));
         assert!(bad.err().unwrap().contains("unsafe entry name"));
+    }
+
+    /// Proves two central-directory records with one name are refused by every reader,
+    /// naming it (the zip library alone would keep the last copy and hide the first).
+    #[test]
+    fn a_name_repeated_in_the_zip_is_refused_by_name() {
+        let mut z = zip_of(&[("summary.md", b"first"), ("summary.mX", b"second")]);
+        let mut i = 0;
+        while let Some(k) = z[i..].windows(10).position(|w| w == b"summary.mX") {
+            z[i + k + 9] = b'd';
+            i += k + 10;
+        }
+        let err = read_entries(Cursor::new(z.clone()), ReadLimits::default(), &|_| true)
+            .err()
+            .expect("refused");
+        assert!(err.contains("two entries named `summary.md`"), "{err}");
+        let (_dir, store) = store_of(&z);
+        assert!(store.err().unwrap().contains("summary.md"));
+        let fine = zip_of(&[("summary.md", b"first"), ("report.json", b"second")]);
+        assert!(read_entries(Cursor::new(fine), ReadLimits::default(), &|_| true).is_ok());
+    }
+
+    /// Proves a manifest listing a name outside the format is refused when the zip is
+    /// opened, by name, while a manifest of defined names opens.
+    #[test]
+    fn a_manifest_listing_an_undefined_name_is_refused() {
+        let manifest = |path: &str| {
+            serde_json::to_vec(&Manifest {
+                format: MANIFEST_FORMAT.into(),
+                generated_at: String::new(),
+                tool_version: String::new(),
+                files: vec![ManifestEntry {
+                    path: path.into(),
+                    size: 1,
+                    sha256: String::new(),
+                }],
+            })
+            .unwrap()
+        };
+        let bad = zip_of(&[(MANIFEST, &manifest("inputs/playbooks//tmp/x"))]);
+        let (_dir, store) = store_of(&bad);
+        let err = store.err().expect("refused");
+        assert!(err.contains("inputs/playbooks//tmp/x"), "{err}");
+        let good = zip_of(&[(MANIFEST, &manifest("summary.md"))]);
+        let (_dir, store) = store_of(&good);
+        assert!(store.is_ok());
     }
 }

@@ -11,6 +11,7 @@
 //! `formats::read_document`, whose messages name the cause and position. Rare, and
 //! those files are small or broken.
 
+use super::bounds::{MAX_LINE, MAX_VALUE};
 use super::formats::{trim_ascii, DocSummary, TextSource};
 use crate::model::{Intake, Kind, Prepared, ResourceSeed};
 use serde::de::DeserializeSeed;
@@ -294,8 +295,11 @@ pub fn ndjson(
                 match memchr::memrchr(b'\n', &buf) {
                     Some(i) => i + 1,
                     None => {
-                        // One line longer than a batch: read on.
-                        want = buf.len() * 2;
+                        // One line longer than a batch: read on, up to the bound.
+                        if buf.len() > MAX_LINE {
+                            return Err(long_line(lines + 1, base));
+                        }
+                        want = (buf.len() * 2).min(MAX_LINE + READ);
                         continue;
                     }
                 }
@@ -305,6 +309,9 @@ pub fn ndjson(
             while start < cut {
                 let end = memchr::memchr(b'\n', &buf[start..cut]).map_or(cut, |i| start + i + 1);
                 lines += 1;
+                if end - start > MAX_LINE {
+                    return Err(long_line(lines, base + start));
+                }
                 let line = &buf[start..end];
                 let trimmed = trim_ascii(line);
                 if !trimmed.is_empty() {
@@ -349,6 +356,14 @@ pub fn ndjson(
         ));
     }
     out
+}
+
+/// The error for an NDJSON line past `MAX_LINE`.
+fn long_line(line: usize, offset: usize) -> String {
+    format!(
+        "line {line} (from byte {offset}) is longer than {} MiB, the bound for one line (one resource); refusing to read it",
+        MAX_LINE >> 20
+    )
 }
 
 /// Where the first `"` or `\\` in `b` is. Most strings in a resource are short, so it looks
@@ -483,6 +498,10 @@ impl Scan<'_, '_> {
                     _ => {}
                 }
                 i += 1;
+            }
+            if i - start > MAX_VALUE {
+                // The exact reader names the bound and the position.
+                return Err(Fallback);
             }
             if !self.more()? {
                 // A scalar may end with the file; anything else is cut short.
