@@ -149,3 +149,25 @@ pub fn clip_in_place(value: &mut String, max_chars: usize) {
         *value = clip_to(value, max_chars);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// Proves a value past the bound is cut on a character boundary and says its length,
+    /// and that one at the bound is untouched.
+    #[test]
+    fn clip_value_cuts_long_values_and_says_how_long() {
+        let at = "é".repeat(super::MAX_SHOWN_CHARS);
+        assert_eq!(super::clip_value(&at), at);
+        let over = format!("{at}xyz");
+        let c = super::clip_value(&over);
+        assert!(c.starts_with(&at), "{}", &c[..20]);
+        assert!(
+            c.ends_with("…[clipped: 1027 characters]"),
+            "{}",
+            &c[c.len() - 40..]
+        );
+        let mut s = "a".repeat(10);
+        super::clip_in_place(&mut s, 4);
+        assert_eq!(s, "aaaa…[clipped: 10 characters]");
+    }
+}

@@ -306,7 +306,7 @@ fn zip_of_parts(path: &Path, entries: &[(&str, Vec<(&[u8], u64)>)]) {
         central.extend_from_slice(&[0x50, 0x4b, 0x01, 0x02]);
         central.extend_from_slice(&20u16.to_le_bytes()); // made by
         common(&mut central);
-        central.extend_from_slice(&[0; 8]); // comment, disk, internal attributes
+        central.extend_from_slice(&[0; 6]); // comment length, disk, internal attributes
         central.extend_from_slice(&0u32.to_le_bytes()); // external attributes
         central.extend_from_slice(&offset.to_le_bytes());
         central.extend_from_slice(name.as_bytes());
@@ -362,6 +362,12 @@ fn run_measured(mut cmd: std::process::Command) -> (std::process::Output, Durati
         std::thread::sleep(Duration::from_millis(5));
     };
     let (stdout, stderr) = readers.join().unwrap();
+    eprintln!(
+        "{:?}: {:?}, peak RSS {} MB",
+        cmd.get_args().collect::<Vec<_>>(),
+        start.elapsed(),
+        peak_kb >> 10
+    );
     (
         std::process::Output {
             status,

@@ -190,7 +190,11 @@ impl<R: Read> Read for ValueGuard<R> {
                 }
                 b'}' | b']' => {
                     self.token = 0;
-                    self.open.pop();
+                    if let Some((start, true)) = self.open.pop() {
+                        if at - start >= MAX_VALUE as u64 {
+                            return Err(self.too_long("an object or array", start));
+                        }
+                    }
                 }
                 b',' | b':' | b' ' | b'\n' | b'\r' | b'\t' => self.token = 0,
                 _ => {
@@ -208,5 +212,134 @@ impl<R: Read> Read for ValueGuard<R> {
             }
         }
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_all(mut r: impl Read, step: usize) -> io::Result<usize> {
+        let mut buf = vec![0u8; step];
+        let mut total = 0;
+        loop {
+            match r.read(&mut buf)? {
+                0 => return Ok(total),
+                n => total += n,
+            }
+        }
+    }
+
+    /// A reader handing out `data` `step` bytes at a time (chunks of every size).
+    struct Steps<'a> {
+        data: &'a [u8],
+        step: usize,
+    }
+
+    impl Read for Steps<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.data.len().min(self.step).min(buf.len());
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    /// Proves a whitespace run one byte past the bound is refused however the reads cut
+    /// it, one at the bound is not, and ordinary text between runs resets the count.
+    #[test]
+    fn a_whitespace_run_is_refused_one_byte_past_the_bound() {
+        let at = MAX_BLANK as usize;
+        for step in [1 << 10, 65_536, 1 << 20, (1 << 20) + 7] {
+            let mut over = b"[".to_vec();
+            over.resize(1 + at + 1, b'\n');
+            over.push(b']');
+            let err = read_all(Bounded::new(Steps { data: &over, step }, None), step)
+                .expect_err("refused");
+            assert!(err.to_string().contains("16 MiB of whitespace"), "{err}");
+            let mut fine = b"[".to_vec();
+            fine.resize(1 + at, b' ');
+            fine.extend_from_slice(b"1");
+            fine.resize(fine.len() + at, b'\t');
+            fine.push(b']');
+            assert_eq!(
+                read_all(Bounded::new(Steps { data: &fine, step }, None), step).unwrap(),
+                fine.len()
+            );
+        }
+    }
+
+    /// Proves the decompressed bound counts bytes as they come, whatever a file declares.
+    #[test]
+    fn the_total_bound_stops_one_byte_past_it() {
+        let data = vec![b'x'; 1000];
+        let ok = Bounded::new(
+            Steps {
+                data: &data,
+                step: 64,
+            },
+            Some(1000),
+        );
+        assert_eq!(read_all(ok, 64).unwrap(), 1000);
+        let over = Bounded::new(
+            Steps {
+                data: &data,
+                step: 64,
+            },
+            Some(999),
+        );
+        assert!(read_all(over, 64)
+            .unwrap_err()
+            .to_string()
+            .contains("decompresses"));
+    }
+
+    fn guard(doc: &[u8]) -> io::Result<usize> {
+        read_all(
+            ValueGuard::new(Steps {
+                data: doc,
+                step: 1 << 16,
+            }),
+            1 << 16,
+        )
+    }
+
+    /// Proves the value guard refuses a string, a number, a resource and another member of
+    /// a ListResponse past `MAX_VALUE`, but lets a `Resources` array (or a bare array) of
+    /// many resources through, and is not fooled by quotes and brackets inside strings.
+    #[test]
+    fn the_value_guard_refuses_what_the_parser_would_hold_whole() {
+        let big = MAX_VALUE + 10;
+        let string = [b"[\"".as_slice(), &vec![b'a'; big], b"\"]"].concat();
+        assert!(guard(&string).unwrap_err().to_string().contains("a string"));
+        let number = [b"[".as_slice(), &vec![b'1'; big], b"]"].concat();
+        assert!(guard(&number).unwrap_err().to_string().contains("a number"));
+        // Many small strings in one resource: the resource is what is too long.
+        let member = br#""x","#.repeat(big / 4 + 1);
+        let item = [
+            br#"{"Resources":[{"emails":["#.as_slice(),
+            &member,
+            b"1]}]}",
+        ]
+        .concat();
+        assert!(guard(&item)
+            .unwrap_err()
+            .to_string()
+            .contains("an object or array"));
+        let other = [br#"{"schemas":{"a":["#.as_slice(), &member, b"1]}}"].concat();
+        assert!(guard(&other).is_err());
+        // Many resources, each small: streamed, accepted, under either key and bare.
+        let user = br#"{"id":"1","userName":"a\"]}[{"},"#;
+        let many = user.repeat(big / user.len() + 1);
+        for head in [br#"{"Resources":["#.as_slice(), br#"{"VALUE":["#, b"["] {
+            let tail: &[u8] = if head == b"[" { b"1]" } else { b"1]}" };
+            let doc = [head, &many, tail].concat();
+            assert_eq!(
+                guard(&doc).unwrap(),
+                doc.len(),
+                "{}",
+                String::from_utf8_lossy(head)
+            );
+        }
     }
 }
