@@ -355,7 +355,24 @@ impl ZipStore {
         limits: ReadLimits,
         want: &dyn Fn(&str) -> bool,
     ) -> Result<Self, String> {
+        Self::open_checked(path, limits, want, true).map(|(store, _)| store)
+    }
+
+    /// For `bundle verify`: every entry selected, and the plain names the format does not
+    /// define returned (a mismatch to report) instead of refused. Names that are not
+    /// plain, a name twice and a manifest listing an undefined name are still refused.
+    pub fn open_for_verify(path: &Path, limits: ReadLimits) -> Result<(Self, Vec<String>), String> {
+        Self::open_checked(path, limits, &|_| true, false)
+    }
+
+    fn open_checked(
+        path: &Path,
+        limits: ReadLimits,
+        want: &dyn Fn(&str) -> bool,
+        strict: bool,
+    ) -> Result<(Self, Vec<String>), String> {
         let at = |e: String| format!("{}: {e}", path.display());
+        let mut undefined = Vec::new();
         let f = std::fs::File::open(path)
             .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
         let mut zip = open_zip(std::io::BufReader::new(f), limits).map_err(at)?;
@@ -367,11 +384,19 @@ impl ZipStore {
             let f = zip
                 .by_index_raw(i)
                 .map_err(|e| at(format!("cannot read entry {i}: {e}")))?;
-            super::layout::check_entry(f.name(), f.is_dir()).map_err(at)?;
+            if strict {
+                super::layout::check_entry(f.name(), f.is_dir()).map_err(at)?;
+            } else {
+                check_entry_name(f.name()).map_err(at)?;
+            }
             if f.is_dir() {
                 continue;
             }
             names.push(f.name().to_string());
+            if !super::layout::is_defined(f.name()) {
+                undefined.push(f.name().to_string());
+                continue;
+            }
             let stored = StoredEntry {
                 data_start: f.data_start(),
                 compressed: f.compressed_size(),
@@ -415,7 +440,7 @@ impl ZipStore {
         if let Some(m) = manifest {
             store.check_manifest(m).map_err(at)?;
         }
-        Ok(store)
+        Ok((store, undefined))
     }
 
     /// A manifest that lists a name the format does not define is refused (one that cannot
@@ -592,7 +617,7 @@ pub fn verify(path: &Path, limits: ReadLimits) -> Result<Verification, String> {
     let damaged = v.zip_hash_ok == Some(false);
     // Streamed entry by entry: a small zip that inflates to gigabytes is hashed in 64 KiB
     // steps, never held.
-    let store = match ZipStore::open(path, limits, &|_| true) {
+    let (store, undefined) = match ZipStore::open_for_verify(path, limits) {
         Ok(s) => s,
         Err(e) if damaged => {
             v.problems.push(format!("the zip cannot be read: {e}"));
@@ -658,8 +683,14 @@ pub fn verify(path: &Path, limits: ReadLimits) -> Result<Verification, String> {
             }
         }
     }
+    for name in &undefined {
+        v.problems.push(format!(
+            "{}: in the zip, but not a name the bundle format defines (changed after it was written?)",
+            name.escape_default()
+        ));
+    }
     for name in store.names() {
-        if name != MANIFEST && !listed.contains(name.as_str()) {
+        if name != MANIFEST && !listed.contains(name.as_str()) && !undefined.contains(name) {
             v.problems
                 .push(format!("{name}: in the zip but not in the manifest"));
         }

@@ -130,7 +130,7 @@ pub fn check_entry(name: &str, is_dir: bool) -> Result<(), String> {
 
 fn undefined(name: &str, whose: &str) -> String {
     format!(
-        "{whose} `{}`, a name the bundle format does not define: not a scim-doctor bundle, or one changed by hand; refusing to read it",
+        "{whose} `{}`, a name the bundle format does not define (the zip was changed after scim-doctor wrote it, or another tool wrote it); refusing to read it",
         name.escape_default()
     )
 }
