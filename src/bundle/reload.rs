@@ -393,3 +393,103 @@ pub fn raw_from_bundle(zip: &Path) -> Result<Option<RunInputs>, String> {
             .collect(),
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use std::io::Write;
+
+    /// A bundle zip whose `inputs/inputs.json` lists `names` as overrides, each with an
+    /// entry of that name (the zip writer takes any name, as an attacker's would).
+    fn zip_listing(names: &[String]) -> Vec<u8> {
+        let manifest = super::Manifest {
+            format: super::super::inputs::FORMAT.into(),
+            overrides: names.to_vec(),
+            ..Default::default()
+        };
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let o = zip::write::SimpleFileOptions::default();
+        w.start_file(super::MANIFEST, o).unwrap();
+        w.write_all(&serde_json::to_vec(&manifest).unwrap())
+            .unwrap();
+        let mut seen = std::collections::HashSet::new();
+        for n in names {
+            if seen.insert(n.clone()) {
+                w.start_file(n.as_str(), o).unwrap();
+                w.write_all(b"id = \"x\"\n").unwrap();
+            }
+        }
+        w.finish().unwrap().into_inner()
+    }
+
+    const PARTS: &[&str] = &[
+        "",
+        ".",
+        "..",
+        "profiles",
+        "x.toml",
+        "a",
+        "/",
+        "\\",
+        "C:",
+        "..\\x.toml",
+        "\u{0}",
+        "~",
+        "home",
+        "x.toml/",
+        " ",
+        "%2e%2e",
+        "\u{ff0f}",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        /// Proves the write boundary on override names assembled from path pieces that
+        /// escape (empty, `.`, `..`, absolute, backslash, drive, NUL): the reader either
+        /// refuses the bundle or writes inside its own directory, and leaves nothing
+        /// (`fuzz_entry::bundle_reader` asserts both).
+        #[test]
+        fn override_names_never_escape_the_private_directory(
+            names in proptest::collection::vec(
+                proptest::collection::vec(0..PARTS.len(), 0..5), 1..4),
+        ) {
+            let names: Vec<String> = names
+                .iter()
+                .map(|p| {
+                    let tail: Vec<&str> = p.iter().map(|&i| PARTS[i]).collect();
+                    format!("inputs/playbooks/{}", tail.join("/"))
+                })
+                .collect();
+            crate::fuzz_entry::bundle_reader(&zip_listing(&names));
+        }
+    }
+
+    /// Proves a well-formed override is written and read back (the boundary does not
+    /// refuse what the writer produces).
+    #[test]
+    fn plain_overrides_are_written_inside_the_private_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = super::override_target(dir.path(), "inputs/playbooks/profiles/p.toml").unwrap();
+        assert_eq!(p, dir.path().join("profiles").join("p.toml"));
+        for bad in [
+            "inputs/playbooks//etc/x.toml",
+            "inputs/playbooks/../x.toml",
+            "inputs/playbooks/a/b/x.toml",
+            "inputs/playbooks/x.sh",
+        ] {
+            assert!(super::override_target(dir.path(), bad).is_err(), "{bad}");
+        }
+        let zip = dir.path().join("b.zip");
+        std::fs::write(
+            &zip,
+            zip_listing(&["inputs/playbooks/mine.toml".to_string()]),
+        )
+        .unwrap();
+        let tmp = dir.path().join("tmp");
+        std::fs::create_dir(&tmp).unwrap();
+        // The override is read through the ordinary loader (it is not a valid playbook:
+        // that error is fine); the private directory is gone afterwards.
+        let _ = super::read_bundle_in(&zip, &tmp);
+        assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0);
+    }
+}

@@ -146,28 +146,46 @@ impl<R: Read> ValueGuard<R> {
 impl<R: Read> Read for ValueGuard<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        for (i, &b) in buf[..n].iter().enumerate() {
+        let data = &buf[..n];
+        let mut i = 0;
+        while i < n {
             let at = self.offset + i as u64;
             if self.in_str {
-                if self.escaped {
+                // The string's plain run up to its next quote or backslash, in one step.
+                let run = if self.escaped {
                     self.escaped = false;
-                } else if b == b'\\' {
-                    self.escaped = true;
-                } else if b == b'"' {
-                    self.in_str = false;
-                    self.capturing = false;
-                    self.token = 0;
-                    continue;
-                }
+                    1
+                } else {
+                    memchr::memchr2(b'"', b'\\', &data[i..]).unwrap_or(n - i)
+                };
                 if self.capturing && self.key.len() <= 9 {
-                    self.key.push(b.to_ascii_lowercase());
+                    let room = (10 - self.key.len()).min(run);
+                    self.key
+                        .extend(data[i..i + room].iter().map(u8::to_ascii_lowercase));
                 }
-                self.token += 1;
+                self.token += run;
                 if self.token > MAX_VALUE {
                     return Err(self.too_long("a string", at));
                 }
+                i += run;
+                match data.get(i) {
+                    Some(b'\\') => {
+                        self.escaped = true;
+                        self.token += 1;
+                        i += 1;
+                    }
+                    Some(b'"') => {
+                        self.in_str = false;
+                        self.capturing = false;
+                        self.token = 0;
+                        i += 1;
+                    }
+                    _ => {}
+                }
                 continue;
             }
+            let b = data[i];
+            i += 1;
             match b {
                 b'"' => {
                     self.in_str = true;

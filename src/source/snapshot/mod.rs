@@ -300,12 +300,12 @@ fn regular_file(p: &Path) -> std::io::Result<PathBuf> {
     }
 }
 
+/// Opens one file of a store as a stream (`None` when absent).
+pub type StreamOpener<'a> = dyn Fn(&str) -> Option<std::io::Result<Box<dyn Read + Send>>> + 'a;
+
 /// Reads a snapshot from a store of streams (a bundle's `inputs/other-N/`): `open(relative
 /// path)` returns the entry as a stream, or `None` when absent.
-pub fn from_readers(
-    label: &str,
-    open: &dyn Fn(&str) -> Option<std::io::Result<Box<dyn Read + Send>>>,
-) -> anyhow::Result<Tenant> {
+pub fn from_readers(label: &str, open: &StreamOpener<'_>) -> anyhow::Result<Tenant> {
     let open = |name: &str| -> Option<std::io::Result<Box<dyn Read + Send>>> { open(name) };
     load_store(label, &open)
 }
