@@ -84,7 +84,7 @@ fn interrupted_while_writing(signal: &str, named: &str) {
         }
         Some(0) | Some(1) => {
             // The signal arrived after the rename (or the write beat the poll): the zip must be whole.
-            let v = scim_doctor::bundle::archive::verify(&zip, Default::default()).unwrap();
+            let v = scim_doctor::archive::verify(&zip, Default::default()).unwrap();
             assert!(v.problems.is_empty(), "{:?}", v.problems);
         }
         other => panic!("unexpected exit {other:?}: {stderr}"),

@@ -141,23 +141,6 @@ const CURL_FILES: [(&[&str], Option<Kind>); 3] = [
     (&["search.json", ".search.json", "Resources.json"], None),
 ];
 
-/// Whether `name` (relative to a snapshot's root, as a bundle's `snapshot/` holds it) is a
-/// file the readers open: the snapshot layout or the curl layout, each also as `.gz`.
-pub fn is_layout_file(name: &str) -> bool {
-    let name = name.strip_suffix(".gz").unwrap_or(name);
-    [
-        META_FILE,
-        USERS_FILE,
-        GROUPS_FILE,
-        REQUESTS_FILE,
-        SPC_FILE,
-        SCHEMAS_FILE,
-        RESOURCE_TYPES_FILE,
-    ]
-    .contains(&name)
-        || CURL_FILES.iter().any(|(names, _)| names.contains(&name))
-}
-
 /// A small file read whole (the meta, a discovery document), within `bounds::MAX_WHOLE`.
 fn read_all(r: &mut dyn Read, name: &str) -> anyhow::Result<Vec<u8>> {
     let mut b = Vec::new();
@@ -445,9 +428,9 @@ fn load_file_with(path: &Path, fast: bool) -> anyhow::Result<Option<Tenant>> {
 }
 
 /// Loads the `snapshot/` entries of a bundle zip (read with the safe-reading caps of
-/// `bundle::archive::ReadLimits`: no path escapes, entry-count and size limits).
+/// `archive::ReadLimits`: no path escapes, entry-count and size limits).
 pub fn load_zip(path: &Path) -> anyhow::Result<Tenant> {
-    use crate::bundle::archive;
+    use crate::archive;
     // Streamed entry by entry: a million-user bundle is never held in memory.
     let store = archive::ZipStore::open(path, archive::ReadLimits::default(), &|n| {
         n.starts_with("snapshot/")

@@ -1,7 +1,11 @@
-//! The zip itself: atomic writing (a `.partial` file in the target directory, fsync, rename,
-//! removed on error or interruption), safe reading (no path escapes, caps on entry count and
-//! uncompressed size, enforced on the bytes actually inflated, not only the sizes the zip
-//! declares), the manifest, and `bundle verify`.
+//! The bundle's zip format itself: atomic writing (a `.partial` file in the target directory,
+//! fsync, rename, removed on error or interruption), safe reading (no path escapes, caps on
+//! entry count and uncompressed size, enforced on the bytes actually inflated, not only the
+//! sizes the zip declares), the manifest, and `bundle verify`. A reader of files (layer 2 of
+//! docs/architecture.md): snapshots (`source::snapshot`) and diffs load bundle zips through
+//! it, and `bundle` writes them.
+
+pub mod names;
 
 use sha2::{Digest, Sha256};
 use std::io::{Read, Seek, Write};
@@ -173,10 +177,10 @@ pub fn sha256_file(path: &Path) -> std::io::Result<String> {
     Ok(hex::encode(h.finalize()))
 }
 
-/// Refuses entry names that are not plain relative names (see `layout::check_plain`):
+/// Refuses entry names that are not plain relative names (see `names::check_plain`):
 /// absolute paths, drive letters, backslashes, empty, `.` or `..` components.
 pub fn check_entry_name(name: &str) -> Result<(), String> {
-    super::layout::check_plain(name)
+    names::check_plain(name)
 }
 
 /// Largest `manifest.json` read (bytes): a million-user bundle's is a few KB.
@@ -261,7 +265,7 @@ pub fn read_entries<R: Read + Seek>(
         let f = zip
             .by_index_raw(i)
             .map_err(|e| format!("cannot read entry {i}: {e}"))?;
-        super::layout::check_entry(f.name(), f.is_dir())?;
+        names::check_entry(f.name(), f.is_dir())?;
         if !f.is_dir() && want(f.name()) {
             declared_total = declared_total.saturating_add(f.size());
             if declared_total > limits.max_total_bytes {
@@ -385,7 +389,7 @@ impl ZipStore {
                 .by_index_raw(i)
                 .map_err(|e| at(format!("cannot read entry {i}: {e}")))?;
             if strict {
-                super::layout::check_entry(f.name(), f.is_dir()).map_err(at)?;
+                names::check_entry(f.name(), f.is_dir()).map_err(at)?;
             } else {
                 check_entry_name(f.name()).map_err(at)?;
             }
@@ -393,7 +397,7 @@ impl ZipStore {
                 continue;
             }
             names.push(f.name().to_string());
-            if !super::layout::is_defined(f.name()) {
+            if !names::is_defined(f.name()) {
                 undefined.push(f.name().to_string());
                 continue;
             }
@@ -449,7 +453,7 @@ impl ZipStore {
         let bytes = read_bounded(self.open_entry(m), MANIFEST, MAX_MANIFEST)?;
         if let Ok(manifest) = serde_json::from_slice::<Manifest>(&bytes) {
             for f in &manifest.files {
-                if !super::layout::is_defined(&f.path) {
+                if !names::is_defined(&f.path) {
                     return Err(format!(
                         "{MANIFEST} lists `{}`, a name the bundle format does not define: refusing to read it",
                         f.path.escape_default()
