@@ -224,6 +224,12 @@ fn refuse_duplicates<R: Read + Seek>(
             "the zip's central directory lists {records} entries under {kept} distinct names: refusing to read it"
         ));
     }
+    if records < kept {
+        // Data before the zip, or a directory the walk cannot follow: names unchecked.
+        return Err(format!(
+            "the zip's central directory could not be walked ({records} of {kept} entries): not a zip scim-doctor wrote; refusing to read it"
+        ));
+    }
     Ok(())
 }
 
@@ -591,9 +597,16 @@ pub fn verify(path: &Path, limits: ReadLimits) -> Result<Verification, String> {
     if !path.exists() {
         return Err(format!("{} does not exist", path.display()));
     }
+    if !path.is_file() {
+        // A pipe or a device: opening it could wait forever or read without end.
+        return Err(format!(
+            "{} is not a regular file: `bundle verify` checks a bundle zip",
+            path.display()
+        ));
+    }
     let mut v = Verification::default();
     let side = sidecar(path, "sha256");
-    if side.exists() {
+    if side.is_file() {
         // A checksum line is under 200 bytes: what follows is never read.
         let mut text = String::new();
         std::fs::File::open(&side)
