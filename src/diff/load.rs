@@ -62,8 +62,14 @@ pub fn parse_report(bytes: &[u8], what: &str) -> Result<Report, String> {
         }
         _ => {}
     }
-    serde_json::from_value(value)
-        .map_err(|e| format!("{what} is not a scim-doctor JSON report: {e}"))
+    let mut report: Report = serde_json::from_value(value)
+        .map_err(|e| format!("{what} is not a scim-doctor JSON report: {e}"))?;
+    // A report from elsewhere is shown as this tool's own are: values clipped.
+    report.checks = std::mem::take(&mut report.checks)
+        .into_iter()
+        .map(crate::findings::CheckResult::clipped)
+        .collect();
+    Ok(report)
 }
 
 pub fn report_file(path: &Path) -> Result<Side, String> {
