@@ -130,20 +130,21 @@ pub fn clip_value(value: &str) -> String {
     clip_to(value, MAX_SHOWN_CHARS)
 }
 
-/// `clip_value` with another bound (messages quoting several values get more room).
+/// `clip_value` with another bound (messages quoting several values get more room). The
+/// result, note included, is at most `max_chars` characters: clipping twice changes
+/// nothing.
 pub fn clip_to(value: &str, max_chars: usize) -> String {
     // Bytes bound characters from above: most values never count characters.
-    if value.len() <= max_chars {
+    if value.len() <= max_chars || value.char_indices().nth(max_chars).is_none() {
         return value.to_string();
     }
-    match value.char_indices().nth(max_chars) {
-        None => value.to_string(),
-        Some((cut, _)) => format!(
-            "{}…[clipped: {} characters]",
-            &value[..cut],
-            value.chars().count()
-        ),
-    }
+    let note = format!("…[clipped: {} characters]", value.chars().count());
+    let keep = max_chars.saturating_sub(note.chars().count());
+    let cut = value
+        .char_indices()
+        .nth(keep)
+        .map_or(value.len(), |(i, _)| i);
+    format!("{}{note}", &value[..cut])
 }
 
 /// `clip_value` in place, allocating only when the value is too long.
@@ -253,14 +254,12 @@ mod tests {
         assert_eq!(super::clip_value(&at), at);
         let over = format!("{at}xyz");
         let c = super::clip_value(&over);
-        assert!(c.starts_with(&at), "{}", &c[..20]);
-        assert!(
-            c.ends_with("…[clipped: 1027 characters]"),
-            "{}",
-            &c[c.len() - 40..]
-        );
-        let mut s = "a".repeat(10);
-        super::clip_in_place(&mut s, 4);
-        assert_eq!(s, "aaaa…[clipped: 10 characters]");
+        assert!(c.ends_with("é…[clipped: 1027 characters]"), "{c}");
+        assert_eq!(c.chars().count(), super::MAX_SHOWN_CHARS);
+        // Clipping what was clipped changes nothing (subjects are clipped, then reports).
+        assert_eq!(super::clip_value(&c), c);
+        let mut s = "a".repeat(100);
+        super::clip_in_place(&mut s, 30);
+        assert_eq!(s, "aaaa…[clipped: 100 characters]");
     }
 }

@@ -688,3 +688,43 @@ fn the_pseudonym_map_is_never_written_through_a_planted_link() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
 }
+
+// --- long values ---
+
+/// Proves a 1 MB userName shared by two users (a duplicate finding) reaches the JSON
+/// report clipped, with its length, while the bundle's snapshot keeps it whole.
+#[test]
+fn a_huge_value_is_clipped_in_reports_and_kept_whole_in_the_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("snap");
+    std::fs::create_dir(&snap).unwrap();
+    let name = format!("{}@example.com", "a".repeat(1_000_000));
+    let users = serde_json::json!({"Resources": [
+        {"id": "u1", "userName": name, "active": true},
+        {"id": "u2", "userName": name, "active": true},
+    ]});
+    std::fs::write(snap.join("Users.json"), users.to_string()).unwrap();
+    let zip = dir.path().join("b.zip");
+    let out = bin()
+        .args(["check", "--format", "json", "--snapshot"])
+        .arg(&snap)
+        .arg("--bundle")
+        .arg(&zip)
+        .output()
+        .unwrap();
+    let stdout = text(&out.stdout);
+    assert!(out.status.code().unwrap() < 2, "{}", text(&out.stderr));
+    assert!(
+        stdout.contains("a…[clipped: 1000012 characters]"),
+        "no clipped value in the report"
+    );
+    assert!(stdout.len() < 200_000, "{} bytes of report", stdout.len());
+    let files = entries(&zip);
+    assert!(files["report.json"].len() < 400_000);
+    let kept = text(&files["snapshot/users.ndjson"]);
+    assert_eq!(
+        kept.matches(&name).count(),
+        2,
+        "the snapshot keeps the value whole"
+    );
+}
