@@ -31,6 +31,12 @@ fn scenarios() -> Vec<(String, PathBuf, Vec<String>)> {
             root().join("bundle/tenant-small"),
             vec![],
         ),
+        // Email-like ids, $ref URLs, a custom extension with numbers.
+        (
+            "bundle/pii-paths".to_string(),
+            root().join("bundle/pii-paths"),
+            vec![],
+        ),
     ];
     let checks = root().join("checks");
     let mut cases: Vec<PathBuf> = std::fs::read_dir(&checks)

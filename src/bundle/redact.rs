@@ -163,11 +163,18 @@ impl PiiMap {
     pub fn redactor(&self) -> Result<Redactor, String> {
         let mut patterns: Vec<String> = Vec::new();
         let mut targets: Vec<String> = Vec::new();
+        let mut word_like: Vec<bool> = Vec::new();
+        let mut exact: HashSet<String> = HashSet::new();
         let mut seen: HashSet<String> = HashSet::new();
         for e in &self.entries {
             // Values of one or two characters would rewrite ordinary words.
             if e.original.trim().chars().count() < 3 {
                 continue;
+            }
+            let word = looks_like_a_word(e.original.trim());
+            if word {
+                exact.extend(forms(&e.original));
+                exact.extend(forms(e.original.trim()));
             }
             for (o, p) in [
                 (e.original.clone(), e.pseudonym.clone()),
@@ -181,6 +188,7 @@ impl PiiMap {
                     if seen.insert(form_o.clone()) {
                         patterns.push(form_o);
                         targets.push(form_p);
+                        word_like.push(word);
                     }
                 }
             }
@@ -196,6 +204,7 @@ impl PiiMap {
                 if seen.insert(form.clone()) {
                     patterns.push(form.clone());
                     targets.push(form);
+                    word_like.push(false);
                 }
             }
         }
@@ -208,6 +217,8 @@ impl PiiMap {
             ac,
             patterns,
             targets,
+            word_like,
+            exact,
         })
     }
 
@@ -286,6 +297,68 @@ pub struct Redactor {
     ac: AhoCorasick,
     patterns: Vec<String>,
     targets: Vec<String>,
+    /// The pattern's value could be one of the tool's own words or numbers (`Operations`,
+    /// `Manager`, `2026`): in the tool's text it is replaced only where it stands as a value.
+    word_like: Vec<bool>,
+    /// Every form of the original spelling of word-like values.
+    exact: HashSet<String>,
+}
+
+/// A value made only of letters (one word) or only of digits (with a decimal point or
+/// comma): the kind of value the tool's own sentences may hold as an ordinary word or count.
+fn looks_like_a_word(v: &str) -> bool {
+    !v.is_empty()
+        && (v.chars().all(char::is_alphabetic)
+            || (v.chars().any(|c| c.is_ascii_digit())
+                && v.chars()
+                    .all(|c| c.is_ascii_digit() || matches!(c, '.' | ','))))
+}
+
+fn is_quote(c: char) -> bool {
+    matches!(
+        c,
+        '"' | '\''
+            | '`'
+            | '|'
+            | '\u{2018}'
+            | '\u{2019}'
+            | '\u{201C}'
+            | '\u{201D}'
+            | '\u{AB}'
+            | '\u{BB}'
+    )
+}
+
+/// True when the match stands as a value in the tool's text: quoted (`"x"`, `` `x` ``, a
+/// Markdown or CSV cell), or for a word (not a number) also after `:` `=` `(` `[` `/` `,`
+/// `;` or at the start of a line, and before the matching closers. A percent-encoded or
+/// JSON-escaped quote counts as a quote.
+fn stands_as_value(text: &str, start: usize, end: usize, number: bool) -> bool {
+    let before = text[..start].trim_end_matches([' ', '\t']);
+    let b = before.as_bytes();
+    let n = b.len();
+    let ok_before = match before.chars().next_back() {
+        None | Some('\n') => !number,
+        Some(c) if is_quote(c) => true,
+        Some(c) if !number && matches!(c, ':' | '=' | '(' | '[' | '{' | '<' | '/' | ',' | ';') => {
+            true
+        }
+        _ => {
+            n >= 3
+                && b[n - 3] == b'%'
+                && b[n - 2].is_ascii_hexdigit()
+                && b[n - 1].is_ascii_hexdigit()
+        }
+    };
+    let after = text[end..].trim_start_matches([' ', '\t']);
+    let ok_after = match after.chars().next() {
+        None | Some('\n' | '\r') => !number,
+        Some(c) if is_quote(c) || c == '\\' || c == '%' => true,
+        Some(c) => {
+            !number && matches!(c, ':' | ')' | ']' | '}' | '>' | '/' | ',' | ';' | '&' | '?')
+        }
+    };
+    ok_before && ok_after
 }
 
 fn is_word(c: char) -> bool {
@@ -347,7 +420,21 @@ fn follow_case(matched: &str, target: &str) -> String {
 }
 
 impl Redactor {
+    /// Rewrites data: every known value wherever it stands on word boundaries (inputs,
+    /// transcripts, what the user typed: description, label, command line).
     pub fn apply(&self, text: &str) -> String {
+        self.rewrite(text, false)
+    }
+
+    /// Rewrites the tool's own text (report, CSVs, summary): a value that could be an
+    /// ordinary word or number (`Operations`, `Manager`, `2026`) is replaced only where a
+    /// finding embeds it as a value (quoted, a table cell, after `:`), in its exact spelling;
+    /// other values (emails, names with a space, ids) wherever they stand on word boundaries.
+    pub fn apply_to_tool_text(&self, text: &str) -> String {
+        self.rewrite(text, true)
+    }
+
+    fn rewrite(&self, text: &str, tool_text: bool) -> String {
         let mut out = String::with_capacity(text.len());
         let mut last = 0;
         for m in self.ac.find_iter(text) {
@@ -359,6 +446,14 @@ impl Redactor {
             }
             let matched = &text[m.start()..m.end()];
             let i = m.pattern().as_usize();
+            if tool_text && self.word_like[i] {
+                let number = matched.chars().all(|c| !c.is_alphabetic());
+                if !self.exact.contains(matched)
+                    || !stands_as_value(text, m.start(), m.end(), number)
+                {
+                    continue;
+                }
+            }
             out.push_str(&text[last..m.start()]);
             if matched == self.patterns[i] {
                 out.push_str(&self.targets[i]);
@@ -418,6 +513,33 @@ mod tests {
         );
         let json = r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"active":true}"#;
         assert_eq!(r.apply(json), json);
+    }
+
+    /// The tool's own words stay: a department called "Operations" or a title "Manager" is
+    /// replaced where a finding quotes it, not in "attempted operations failed" nor in
+    /// "the manager attribute"; a number only where it is quoted; an email anywhere.
+    #[test]
+    fn tool_text_keeps_its_words_and_counts() {
+        let mut m = PiiMap::new(false);
+        let ops = m.add("department", "Operations");
+        let mgr = m.add("title", "manager");
+        let n = m.add("badge", "2026");
+        let mail = m.add("emails.value", "kim@x.example");
+        let r = m.redactor().unwrap();
+        let text = "9 of 49 attempted operations failed; Operations teams; the manager attribute; 2026 users; department \"Operations\", title `manager`, badge \"2026\", KIM@X.EXAMPLE | Operations |";
+        let out = r.apply_to_tool_text(text);
+        assert!(out.starts_with("9 of 49 attempted operations failed; Operations teams; the manager attribute; 2026 users;"), "{out}");
+        assert!(
+            out.contains(&format!(
+                "department \"{ops}\", title `{mgr}`, badge \"{n}\""
+            )),
+            "{out}"
+        );
+        assert!(out.contains(&mail.to_uppercase()), "{out}");
+        assert!(out.ends_with(&format!("| {ops} |")), "{out}");
+        // Data (and what the user typed) is rewritten wherever the value stands.
+        let data = r.apply("Operations teams");
+        assert_eq!(data, format!("{ops} teams"));
     }
 
     /// Escaped and encoded forms are found and replaced by the same form of the pseudonym.

@@ -20,6 +20,8 @@ pub struct Bundled {
     pub playbooks: Option<Vec<crate::playbook::Playbook>>,
     pub profile: Option<crate::profile::Profile>,
     pub license: Option<LicenseOptions>,
+    /// With a pseudonymised bundle: the scoping verdicts of the real values.
+    pub known: Option<crate::scope::known::KnownVerdicts>,
 }
 
 /// Reads `inputs/` from a bundle zip; `Ok(None)` for a zip without it (an older bundle).
@@ -82,6 +84,18 @@ pub fn read_bundle(zip: &Path) -> Result<Option<Bundled>, String> {
             s.idp_users = Some(e.users);
         }
         b.scope = Some(s);
+    }
+    if let Some(n) = &manifest.scope_verdicts {
+        let f = InputFile {
+            given_as: n.clone(),
+            bytes: get(n)?.clone(),
+        };
+        b.known = Some(super::scope_verdicts::read(&f).ok_or_else(|| {
+            format!(
+                "{}: {n} is not a scoping-verdicts table this version reads",
+                zip.display()
+            )
+        })?);
     }
     if !manifest.provisioning_logs.is_empty() {
         let mut logs = Vec::new();
@@ -242,6 +256,18 @@ pub fn apply_to_plan(
                 .map_err(|e| e.0)?;
         }
     }
+    // A pseudonymised bundle: the scoping verdicts its real values gave.
+    if let Some(k) = &b.known {
+        let filter = plan.scope.as_mut().and_then(|s| s.filter.as_mut());
+        match filter.map(|f| f.attach_known(k)) {
+            Some(n) if n > 0 => used.push(format!(
+                "scoping verdicts of {n} pseudonymised value(s), computed on the real values when the bundle was written (a pseudonym cannot answer ENDS_WITH, a regex or EQUALS as the real value did)"
+            )),
+            _ => out.note(
+                "the bundle's scoping verdicts do not match the scoping filter of this run: pseudonymised values are evaluated as they read, so scope findings may differ from the original run",
+            ),
+        }
+    }
     if plan.others.is_empty() && !b.others.is_empty() {
         used.push(format!("{} other directories", b.others.len()));
         plan.other_tenants = b.others;
@@ -312,5 +338,6 @@ pub fn raw_from_bundle(zip: &Path) -> Result<Option<RunInputs>, String> {
                 Some((rel, files.get(n)?.clone()))
             })
             .collect(),
+        scope_verdicts: m.scope_verdicts.as_deref().and_then(file),
     }))
 }

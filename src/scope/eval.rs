@@ -15,7 +15,7 @@ use super::idp::{parse_bool, AttrValue, IdpUser};
 use super::operator::Operator;
 use serde::Serialize;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     Pass,
@@ -155,6 +155,9 @@ pub(crate) fn eval_clause(m: &Matcher, value: Option<&AttrValue>) -> Verdict {
     let Some(s) = text else {
         return to_verdict(m.op == Operator::IsNull);
     };
+    if let Some(v) = m.known.as_ref().and_then(|k| k.get(s)) {
+        return v.clone();
+    }
     let any = |f: &dyn Fn(&str) -> bool| m.values.iter().any(|v| f(v));
     match &m.op {
         Operator::IsNull => Verdict::Fail,
