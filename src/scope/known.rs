@@ -32,7 +32,7 @@ pub struct KnownClause {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct KnownVerdicts {
     pub format: String,
-    /// Where the filter came from (`scope.json`, the schema's scope).
+    /// Where the filter came from (`scope.json: scope object`), without its directory.
     pub filter: String,
     pub clauses: Vec<KnownClause>,
     /// Pseudonymous values two users hold with different verdicts (left out of the table).
@@ -53,7 +53,11 @@ impl KnownVerdicts {
     pub fn compute(filter: &ScopeFilter, pairs: &[(&IdpUser, &IdpUser)]) -> KnownVerdicts {
         let mut out = KnownVerdicts {
             format: FORMAT.into(),
-            filter: filter.source.clone(),
+            // The file's name only: a directory may name the person who saved it.
+            filter: std::path::Path::new(&filter.source)
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default(),
             ..Default::default()
         };
         for (gi, (g, ms)) in filter.groups.iter().zip(filter.matchers()).enumerate() {
