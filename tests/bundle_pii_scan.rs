@@ -472,6 +472,35 @@ fn keep_clear_leaves_one_attribute_readable_and_says_so() {
     assert!(found.is_empty(), "{}", found.join("\n"));
 }
 
+/// Only data values are replaced, never the tool's own words: departments called
+/// "Provisioning" and "Remediation" are pseudonymised in the data, while summary.md keeps
+/// its headings "Provisioning status" and "Findings and remediation".
+#[test]
+fn the_tools_own_words_are_not_rewritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = dir.path().join("case");
+    copy_dir(&readme_case(), &case);
+    for f in ["Users.json", "entra-users.csv"] {
+        let p = case.join(f);
+        let t = std::fs::read_to_string(&p)
+            .unwrap()
+            .replace("Operations", "Provisioning")
+            .replace("Field Sales", "Remediation");
+        std::fs::write(&p, t).unwrap();
+    }
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let (zip, _) = bundle_into(&out, &["--redact-pii"], &readme_args(&case));
+    let files = zip_texts(&zip);
+    let summary = &files["summary.md"];
+    assert!(summary.contains("## 2. Provisioning status"), "{summary}");
+    assert!(summary.contains("Findings and remediation"), "{summary}");
+    for data in ["snapshot/users.ndjson", "inputs/idp-users.csv"] {
+        assert!(!files[data].contains("Provisioning"), "{data}");
+        assert!(!files[data].contains("Remediation"), "{data}");
+    }
+}
+
 /// Every entry of a bundle zip as text, by name.
 fn zip_texts(zip: &std::path::Path) -> BTreeMap<String, String> {
     let mut z = zip::ZipArchive::new(std::fs::File::open(zip).unwrap()).unwrap();
