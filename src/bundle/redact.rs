@@ -358,7 +358,17 @@ fn stands_as_value(text: &str, start: usize, end: usize, number: bool) -> bool {
             !number && matches!(c, ':' | ')' | ']' | '}' | '>' | '/' | ',' | ';' | '&' | '?')
         }
     };
-    ok_before && ok_after
+    ok_before && ok_after && !in_table_header(text, end)
+}
+
+/// True when the match is on the header row of a Markdown table (the next line is the
+/// `|---|` rule): column titles are the tool's words, not values.
+fn in_table_header(text: &str, end: usize) -> bool {
+    let Some(nl) = text[end..].find('\n') else {
+        return false;
+    };
+    let next = text[end + nl + 1..].trim_start();
+    next.starts_with("|-") || next.starts_with("|:") || next.starts_with("| -")
 }
 
 fn is_word(c: char) -> bool {
@@ -537,6 +547,12 @@ mod tests {
         );
         assert!(out.contains(&mail.to_uppercase()), "{out}");
         assert!(out.ends_with(&format!("| {ops} |")), "{out}");
+        // A table's column titles are the tool's words.
+        let table = "| Check | Operations |\n|---|---|\n| x | Operations |\n";
+        assert_eq!(
+            r.apply_to_tool_text(table),
+            format!("| Check | Operations |\n|---|---|\n| x | {ops} |\n")
+        );
         // Data (and what the user typed) is rewritten wherever the value stands.
         let data = r.apply("Operations teams");
         assert_eq!(data, format!("{ops} teams"));
