@@ -297,7 +297,11 @@ pub fn prepare(
         Some(map) => idpfiles::report_json(&report_json, map),
         None => report_json,
     };
-    files.push(("report.json".into(), apply_tool(&report_json)));
+    let report_json = match &redactor {
+        Some(r) => r.report_json(&report_json),
+        None => report_json,
+    };
+    files.push(("report.json".into(), report_json.into_bytes()));
     // --- issue 15 hook (html branch): the HTML report, and the diff with --baseline ---
     // With --redact-pii the page is rendered from the redacted report.json and tenant: HTML
     // escaping would hide values like o'brien from the text redactor.

@@ -12,6 +12,7 @@
 use super::pseudo::RunMap;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
@@ -444,6 +445,55 @@ impl Redactor {
         self.rewrite(text, true)
     }
 
+    /// report.json: every string value rewritten as the tool's text (a whole string counts
+    /// as a quoted value), while the report's own structure (check and playbook ids,
+    /// statuses, kinds, versions, times) is never touched, so that the page rendered from
+    /// it and any reader still parse it. Not JSON: rewritten as text.
+    pub fn report_json(&self, text: &str) -> String {
+        /// Keys whose strings are the tool's vocabulary outside `subjects` and `data`.
+        const STRUCTURE: &[&str] = &[
+            "id",
+            "status",
+            "kind",
+            "area",
+            "severity",
+            "schema_version",
+            "generated_at",
+            "title",
+            "name",
+            "version",
+            "checks",
+        ];
+        fn walk(r: &Redactor, v: &mut Value, key: &str, data: bool) {
+            match v {
+                Value::Object(o) => {
+                    for (k, c) in o.iter_mut() {
+                        let d = data || k == "subjects" || k == "data";
+                        walk(r, c, k, d);
+                    }
+                }
+                Value::Array(a) => a.iter_mut().for_each(|c| walk(r, c, key, data)),
+                Value::String(s) => {
+                    let skip = if data {
+                        matches!(key, "kind" | "status")
+                    } else {
+                        STRUCTURE.contains(&key)
+                    };
+                    if !skip {
+                        let quoted = r.apply_to_tool_text(&format!("\"{s}\""));
+                        *s = quoted[1..quoted.len() - 1].to_string();
+                    }
+                }
+                _ => {}
+            }
+        }
+        let Ok(mut v) = serde_json::from_str::<Value>(text) else {
+            return self.apply_to_tool_text(text);
+        };
+        walk(self, &mut v, "", false);
+        serde_json::to_string_pretty(&v).unwrap_or_else(|_| self.apply_to_tool_text(text))
+    }
+
     fn rewrite(&self, text: &str, tool_text: bool) -> String {
         let mut out = String::with_capacity(text.len());
         let mut last = 0;
@@ -556,6 +606,26 @@ mod tests {
         // Data (and what the user typed) is rewritten wherever the value stands.
         let data = r.apply("Operations teams");
         assert_eq!(data, format!("{ops} teams"));
+    }
+
+    /// In report.json a value equal to one of the report's own words (a group called
+    /// "Users", a department "warn") never changes a check id, a status or a kind; the
+    /// same word as a subject's value does change.
+    #[test]
+    fn report_json_keeps_its_structure() {
+        let mut m = PiiMap::new(false);
+        let w = m.add("department", "warn");
+        let d = m.add("displayName", "Users");
+        let r = m.redactor().unwrap();
+        let report = r#"{"checks":[{"id":"Users","status":"warn","message":"department \"warn\"","subjects":[{"id":"x1","kind":"user","displayName":"Users","detail":"saw \"warn\""}]}]}"#;
+        let out: Value = serde_json::from_str(&r.report_json(report)).unwrap();
+        let c = &out["checks"][0];
+        assert_eq!(c["id"], "Users");
+        assert_eq!(c["status"], "warn");
+        assert_eq!(c["subjects"][0]["kind"], "user");
+        assert_eq!(c["message"], format!("department \"{w}\""));
+        assert_eq!(c["subjects"][0]["displayName"], d.as_str());
+        assert_eq!(c["subjects"][0]["detail"], format!("saw \"{w}\""));
     }
 
     /// Escaped and encoded forms are found and replaced by the same form of the pseudonym.
