@@ -8,14 +8,16 @@
 
 use super::redact::PiiMap;
 use crate::checks::LicenseOptions;
-use crate::cli::args::LicenseMode;
 use crate::model::Tenant;
+use crate::options::LicenseMode;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 pub const DIR: &str = "inputs/";
 pub const MANIFEST: &str = "inputs/inputs.json";
 pub const FORMAT: &str = "scim-doctor-inputs/1";
+/// With --redact-pii: the scoping verdicts of the real values (`scope_verdicts`).
+pub const SCOPE_VERDICTS: &str = "inputs/scope-verdicts.json";
 
 /// One input file: its name as given (for the summary) and its bytes.
 #[derive(Debug, Clone, Default)]
@@ -63,7 +65,7 @@ pub struct Manifest {
     pub other_snapshots: Vec<String>,
     pub overrides: Vec<String>,
     /// With --redact-pii: the scoping verdicts computed on the real values
-    /// (`scope_verdicts::ENTRY`). Absent from bundles that need none.
+    /// (`SCOPE_VERDICTS`). Absent from bundles that need none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope_verdicts: Option<String>,
 }
@@ -263,7 +265,7 @@ pub fn files(
         m.other_snapshots.push(prefix);
     }
     if let Some(b) = scope_verdicts {
-        let name = super::scope_verdicts::ENTRY.to_string();
+        let name = SCOPE_VERDICTS.to_string();
         out.push((name.clone(), b.to_vec()));
         m.scope_verdicts = Some(name);
     }

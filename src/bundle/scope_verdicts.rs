@@ -9,8 +9,6 @@ use crate::model::Tenant;
 use crate::scope::known::KnownVerdicts;
 use crate::scope::{IdpUser, ScopeFilter};
 
-pub const ENTRY: &str = "inputs/scope-verdicts.json";
-
 /// The filter the run evaluated, with the verdicts an earlier bundle carried (a bundle
 /// made from a pseudonymised bundle: its "real" values are already pseudonyms).
 fn run_filter(inputs: &RunInputs) -> Option<ScopeFilter> {

@@ -10,25 +10,11 @@
 //! with an invalid clause and no failing one is undetermined, and so is the user when no
 //! group passes.
 
+pub use super::filter::Verdict;
 use super::filter::{FilterSet, Matcher, ScopeFilter};
 use super::idp::{parse_bool, AttrValue, IdpUser};
 use super::operator::Operator;
 use serde::Serialize;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Verdict {
-    Pass,
-    Fail,
-    /// The clause cannot be evaluated for this user (the reason says why).
-    Invalid(String),
-}
-
-impl Verdict {
-    pub fn is_pass(&self) -> bool {
-        matches!(self, Verdict::Pass)
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ClauseTrace {

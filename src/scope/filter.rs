@@ -89,8 +89,24 @@ pub struct ScopeFilter {
 }
 
 /// Value (as the user holds it) -> the verdict it is known to give.
-pub(crate) type KnownValues =
-    std::sync::Arc<std::collections::HashMap<String, super::eval::Verdict>>;
+pub(crate) type KnownValues = std::sync::Arc<std::collections::HashMap<String, Verdict>>;
+
+/// How one clause came out for one user (evaluated in `eval`; defined here so that a
+/// compiled clause can carry verdicts known in advance).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Pass,
+    Fail,
+    /// The clause cannot be evaluated for this user (the reason says why).
+    Invalid(String),
+}
+
+impl Verdict {
+    pub fn is_pass(&self) -> bool {
+        matches!(self, Verdict::Pass)
+    }
+}
 
 impl PartialEq for ScopeFilter {
     fn eq(&self, other: &Self) -> bool {
