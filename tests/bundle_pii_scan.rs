@@ -383,6 +383,46 @@ fn extension_type_locale_meta_ids_refs_numbers_and_label_are_pseudonymised() {
     }
 }
 
+/// A live run of the same tenant: the transcript (URLs with an email-like id, response
+/// bodies with the extension's values and numbers) holds none of the planted values.
+#[test]
+fn a_redacted_live_bundle_hides_ids_refs_and_extension_values() {
+    use scim_doctor::server::{ServerConfig, TestServer};
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/bundle/pii-paths");
+    let tenant = scim_doctor::source::snapshot::load(&fixture).unwrap();
+    let server = TestServer::start(tenant, ServerConfig::with_token("tok-pii-paths-1")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let zip = dir.path().join("live.zip");
+    let out = Command::cargo_bin("scim-doctor")
+        .unwrap()
+        .env("SCIM_DOCTOR_FIXED_TIME", "2026-11-26T08:00:00Z")
+        .env("SCIM_TOKEN", "tok-pii-paths-1")
+        .env("NO_COLOR", "1")
+        .args([
+            "-q",
+            "bundle",
+            "--format",
+            "json",
+            "--redact-pii",
+            "--base-url",
+        ])
+        .arg(server.base_url())
+        .arg("--out")
+        .arg(&zip)
+        .output()
+        .unwrap();
+    assert!(zip.is_file(), "{}", String::from_utf8_lossy(&out.stderr));
+    let files = zip_texts(&zip);
+    assert!(
+        files["requests.jsonl"].lines().count() > 3,
+        "the run was recorded"
+    );
+    let found = found_in(&files, &PATH_PLANTED[..PATH_PLANTED.len() - 2]);
+    assert!(found.is_empty(), "{}", found.join("\n"));
+    // The run did read the users (so the scan had something to find).
+    assert_eq!(files["snapshot/users.ndjson"].lines().count(), 2);
+}
+
 fn readme_case() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures/checks/out-of-scope/positive-upn-suffix-and-employee-id-regex")

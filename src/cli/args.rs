@@ -296,7 +296,8 @@ pub struct BundleArgs {
     /// outside the core-schema allow-list (ids the target generated unless they look
     /// personal, schemas, meta, types, primary/active flags, userType, locale...), the
     /// inputs and the free texts; values a scoping filter reads too (their verdicts travel
-    /// in the bundle). The map is written beside the zip, not in it. See docs/bundle.md
+    /// in the bundle). The map (real value -> pseudonym) stays outside the zip: beside it, or
+    /// in --map-file. See docs/bundle.md
     #[arg(long)]
     pub redact_pii: bool,
     /// With --redact-pii: keep email domains readable
