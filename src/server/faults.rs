@@ -131,6 +131,9 @@ pub struct Faults {
     pub unstable_order: bool,
     /// 401 answers carry no `WWW-Authenticate` header.
     pub no_www_authenticate: bool,
+    /// 401 answers have an empty body labelled `text/html` (what some gateways and frameworks
+    /// send): the label says HTML, the body says nothing.
+    pub empty_html_401: bool,
     /// Drop the connection half-way through the body every Nth request.
     pub reset_mid_body: Option<EveryNth>,
     /// Trickle body bytes slowly.
