@@ -112,7 +112,11 @@ pub async fn run(plan: Plan, progress: &Progress) -> anyhow::Result<Outcome> {
                 || d.schemas.is_some()
                 || d.resource_types.is_some()
             {
-                let r = crate::connection::discovery::judge_stored(d);
+                let r = crate::connection::discovery::judge_stored(
+                    d.service_provider_config.as_ref(),
+                    d.schemas.as_ref(),
+                    d.resource_types.as_ref(),
+                );
                 live.insert(r.id.clone(), r);
             }
             let label = path.display().to_string();

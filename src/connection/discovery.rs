@@ -230,12 +230,16 @@ fn judge(spc: &Probe, schemas: &Probe, types: &Probe, auth: &Auth) -> CheckResul
 /// The same judgement on the documents a snapshot stored (`check --snapshot`): nothing is
 /// requested. The authentication scheme in use is not known offline, so it is not compared;
 /// a document the snapshot lacks was not served or not fetched when the snapshot was taken.
-pub fn judge_stored(d: &crate::model::Discovery) -> CheckResult {
+pub fn judge_stored(
+    service_provider_config: Option<&Value>,
+    schemas: Option<&Value>,
+    resource_types: Option<&Value>,
+) -> CheckResult {
     let mut problems = Vec::new();
     for (name, doc) in [
-        ("ServiceProviderConfig", &d.service_provider_config),
-        ("Schemas", &d.schemas),
-        ("ResourceTypes", &d.resource_types),
+        ("ServiceProviderConfig", service_provider_config),
+        ("Schemas", schemas),
+        ("ResourceTypes", resource_types),
     ] {
         if doc.is_none() {
             problems.push(warn(format!(
@@ -244,11 +248,7 @@ pub fn judge_stored(d: &crate::model::Discovery) -> CheckResult {
         }
     }
     conclude(
-        [
-            d.service_provider_config.as_ref(),
-            d.schemas.as_ref(),
-            d.resource_types.as_ref(),
-        ],
+        [service_provider_config, schemas, resource_types],
         &Auth::None,
         problems,
         Some("judged on the documents stored in the snapshot; the authentication scheme in use is not known offline, so it is not compared"),
