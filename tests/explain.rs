@@ -622,3 +622,35 @@ fn a_mapping_that_gives_no_email_is_not_provisioned_nothing_to_do() {
     assert_eq!(v["verdict"]["code"], "provisioned", "{}", v["verdict"]);
     assert_eq!(code, 0);
 }
+
+// proves a schema whose matching value finds nobody, while userName finds the person, is a
+// duplicate risk, not "not provisioned" nor a broken filter
+#[test]
+fn schema_matching_that_misses_the_existing_user_is_a_duplicate_risk() {
+    let dir = write_tenant(vec![scim_user(
+        "j-1",
+        "jane.doe@contoso.example",
+        Some("jane.doe"),
+        "J. Doe",
+    )]);
+    let csv = idp_csv(
+        dir.path(),
+        "userPrincipalName,displayName,mail,mailNickname,otherMails,givenName,surname,accountEnabled\njane.doe@contoso.example,Jane Doe,jane.doe@contoso.example,jane.doe,jane@home.example,Jane,Doe,True\n",
+    );
+    let schema = root().join("fixtures/idp-config/schema-misconfigured.json");
+    let (code, v) = explain_on(
+        dir.path(),
+        "jane.doe@contoso.example",
+        &[
+            "--idp-users".as_ref(),
+            csv.as_os_str(),
+            "--idp-config".as_ref(),
+            schema.as_os_str(),
+        ],
+    );
+    assert_eq!(v["mapping"]["outcome"], "no-match", "{}", v["mapping"]);
+    assert_eq!(v["match"]["matched_id"], "j-1");
+    assert_eq!(v["verdict"]["code"], "duplicate-risk", "{}", v["verdict"]);
+    assert_eq!(v["verdict"]["status"], "fail");
+    assert_eq!(code, 1);
+}

@@ -135,6 +135,25 @@ pub(super) fn decide(t: &Trace, entries: &[&LogEntry]) -> Verdict {
             "delete or rename the duplicates listed under Target state so exactly one user matches, then Provision on demand",
         );
     }
+    if t.mapping.outcome == Some(MatchOutcome::NoMatch) {
+        if let Some(id) = m.matched_id.as_deref() {
+            let attrs: Vec<&str> = t
+                .mapping
+                .matching
+                .iter()
+                .map(|s| s.target.as_str())
+                .collect();
+            return v(
+                Status::Fail,
+                "duplicate-risk",
+                format!(
+                    "the synchronization schema matches `{q}` on {}, which finds no target user, while `userName eq`/`externalId eq` finds target user {id}: Entra will create a second user for the person (or get 409 Conflict)",
+                    attrs.join(" then ")
+                ),
+                "make the schema's matching attribute hold the same value in Entra and in the target for this user (or match on userName), then Provision on demand",
+            );
+        }
+    }
     if !t.mapping.missing_required.is_empty() {
         return v(
             Status::Fail,
@@ -267,7 +286,7 @@ pub(super) fn decide(t: &Trace, entries: &[&LogEntry]) -> Verdict {
             "correct the attribute mappings in Entra (Mapping lists each value and why it is missing or not known), then Provision on demand",
         );
     }
-    if m.status == StageStatus::Warn {
+    if m.queries.iter().any(|q| q.problem.is_some()) {
         return v(
             Status::Warn,
             "filter-broken",
