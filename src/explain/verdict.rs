@@ -186,17 +186,17 @@ pub(super) fn decide(t: &Trace, entries: &[&LogEntry]) -> Verdict {
                 let mut summary = format!("the latest provisioning attempt for `{q}` failed with {code}: {}", k.cause);
                 // A conflict while a correct lookup finds the user points at the server's filter.
                 if k.code.ends_with("Conflict") && m.mode == "snapshot" {
-                    if let Some(id) = matched_id {
+                    if let Some(id) = m.matched_id.as_deref() {
                         summary.push_str(&format!(
                             "; a correct `userName eq`/`externalId eq` finds target user {id} in the snapshot, so the live server's filter probably misses it (case-sensitive userName?): run explain-user with --base-url to confirm"
                         ));
                     }
                 }
                 // This command is the look-up the code's remedy suggests: point at its stages.
-                let next = if k.remediation.contains("explain-user") && k.code.ends_with("Conflict") {
-                    "the users listed under Target state hold this person's values: if Entra's lookup does not find them (Match), the server's filter is broken and the vendor must fix it; otherwise delete or re-link the leftover, then Provision on demand"
-                } else {
-                    k.remediation
+                let next = match k.remediation.contains("explain-user") {
+                    false => k.remediation,
+                    true if k.code.ends_with("Conflict") => "the users listed under Target state hold this person's values: if Entra's lookup does not find them (Match), the server's filter is broken and the vendor must fix it; otherwise delete or re-link the leftover, then Provision on demand",
+                    true => "read the Scope stage above (give --scope-filter and --idp-users if it is skipped): it shows the clause that excludes the user; if the user should be provisioned, correct the attribute or the filter, then Provision on demand",
                 };
                 v(Status::Fail, "failing", summary, next)
             }
