@@ -410,7 +410,7 @@ fn server_on(
 #[test]
 fn live_first_lookup_hit_decides_and_later_lookups_are_not_sent() {
     let server = live_server(scim_doctor::server::Faults {
-        reject_filter: Some("/Users?filter=externalId".into()),
+        status: vec![("/Users?filter=externalId".into(), 500)],
         ..Default::default()
     });
     let (code, v, all) = explain_live(&server, "alice@contoso.com");
@@ -452,7 +452,7 @@ fn ambiguous_match_is_the_same_verdict_live_and_offline() {
     let server = server_on(
         dir.path(),
         scim_doctor::server::Faults {
-            reject_filter: Some("/Users?filter=externalId".into()),
+            status: vec![("/Users?filter=externalId".into(), 500)],
             ..Default::default()
         },
     );
