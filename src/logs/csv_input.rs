@@ -97,7 +97,7 @@ fn detect(name: &str, headers: &[String]) -> anyhow::Result<RecordKind> {
     if crate::input_file::user_export_csv(headers) {
         anyhow::bail!(
             "{name}: this is a users export, not a provisioning log (its headers are: {}); give it to --idp-users. --provisioning-logs takes the Entra portal's ProvisioningLogs, ProvisioningSteps or ModifiedProperties CSV, or Graph provisioning JSON",
-            crate::connection::probe::quote(&headers.join(", "), 300)
+            crate::util::quote(&headers.join(", "), 300)
         )
     }
     let file = crate::util::fold_name(name);

@@ -505,7 +505,7 @@ fn parse_graph_json(name: &str, text: &str) -> Result<IdpExport, String> {
 fn wrong_kind(name: &str, kind: &str, seen: &str) -> String {
     format!(
         "{name}: this is {kind}, not a users export (columns or keys: {}); give it to --provisioning-logs. --idp-users takes the Entra users CSV, the Okta users CSV or Microsoft Graph /users JSON",
-        crate::connection::probe::quote(seen, 200)
+        crate::util::quote(seen, 200)
     )
 }
 
