@@ -105,7 +105,7 @@ fn child_path(path: &str, key: &str) -> String {
         if path.is_empty() && lower == ENTERPRISE {
             return "enterprise:".into();
         }
-        return format!("ext:{key}");
+        return format!("ext:{key}:");
     }
     match path {
         "" => key.to_string(),
@@ -119,7 +119,7 @@ fn child_path(path: &str, key: &str) -> String {
 fn field_name(path: &str) -> &str {
     let p = path.strip_prefix("enterprise:").unwrap_or(path);
     match p.strip_prefix("ext:") {
-        // `ext:urn:...:User:badge.type` -> `badge.type`
+        // `ext:urn:...:User:badge.type` -> `badge.type` (the URN's own colons come first)
         Some(rest) => rest.rsplit(':').next().unwrap_or(rest),
         None => p,
     }
