@@ -47,6 +47,7 @@ pub fn results(r: &FetchReport) -> Vec<CheckResult> {
         fetch_complete(r),
     ];
     out.extend(super::probes::results(&r.behaviour));
+    out.extend(super::conformance::results(&r.conformance, &r.behaviour));
     out
 }
 
@@ -592,6 +593,7 @@ mod tests {
         let expected: Vec<&str> = IDS
             .iter()
             .chain(super::super::probes::IDS.iter())
+            .chain(super::super::conformance::IDS.iter())
             .copied()
             .collect();
         assert_eq!(ids, expected);

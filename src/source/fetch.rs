@@ -5,6 +5,7 @@
 //! (`checks::protocol`). Partial data is kept and marked incomplete, never dropped.
 
 pub mod behaviour;
+pub mod conformance;
 pub mod index;
 pub mod paging;
 pub mod probe;
@@ -75,6 +76,8 @@ pub struct FetchReport {
     pub externalid: ProbeOutcome,
     /// The deliberate paging and query probes.
     pub behaviour: behaviour::BehaviourReport,
+    /// The `attributes` / `excludedAttributes` and error-answer probes.
+    pub conformance: conformance::ConformanceReport,
     /// Requests sent and the budget they were allowed (`--max-requests` or the default).
     pub budget: (usize, usize),
     pub concurrency: usize,
@@ -304,14 +307,17 @@ pub async fn fetch_with_report(
             by_cursor: p.method == Method::Cursor,
         })
         .collect();
-    let (username, externalid, behaviour) = futures::join!(
+    let probe_group = behaviour::lookup_target(&tenant.groups);
+    let (username, externalid, behaviour, conformance) = futures::join!(
         probe::probe(&f, &tenant.users, Attr::UserName, opts.probe_sample),
         probe::probe(&f, &tenant.users, Attr::ExternalId, opts.probe_sample),
-        behaviour::probe(&f, &tenant, &listed, advertised_max(spc.as_ref()))
+        behaviour::probe(&f, &tenant, &listed, advertised_max(spc.as_ref())),
+        conformance::probe(&f, &tenant, !listed.is_empty(), probe_group)
     );
     report.username = username;
     report.externalid = externalid;
     report.behaviour = behaviour;
+    report.conformance = conformance;
     report.budget = f.budget();
 
     report.stats = f.stats();
