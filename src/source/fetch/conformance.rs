@@ -125,9 +125,9 @@ pub struct AttributeProbes {
     pub excluded: Option<String>,
     /// `GET /Users/{id}?excludedAttributes=<excluded>`.
     pub without: Option<Answer>,
-    /// `GET /Users?startIndex=1&count=1&attributes=<wanted>`.
+    /// `GET /Users?count=1&attributes=<wanted>` (no startIndex: a probe, not a page).
     pub list_only: Option<Answer>,
-    /// `GET /Users?startIndex=1&count=1&excludedAttributes=<excluded>`.
+    /// `GET /Users?count=1&excludedAttributes=<excluded>`.
     pub list_without: Option<Answer>,
 }
 
@@ -215,7 +215,7 @@ async fn attribute_probes(
     let only = get(f, format!("{one}?attributes={wanted}"), &label);
     let list_only = get(
         f,
-        format!("{resource}?startIndex=1&count=1&attributes={wanted}"),
+        format!("{resource}?count=1&attributes={wanted}"),
         &label,
     );
     let without = async {
@@ -229,7 +229,7 @@ async fn attribute_probes(
             Some(x) => Some(
                 get(
                     f,
-                    format!("{resource}?startIndex=1&count=1&excludedAttributes={x}"),
+                    format!("{resource}?count=1&excludedAttributes={x}"),
                     &label,
                 )
                 .await,
