@@ -60,21 +60,25 @@ fn req(a: &Answer) -> String {
 }
 
 /// The answer as a JSON object with status 200, or why it is not one.
-fn ok_json(a: &Answer) -> Result<&Value, Seen> {
+fn ok_json(a: &Answer) -> Result<&Value, Box<Seen>> {
     match (a.status, a.body.json()) {
-        (None, _) => Err(Seen::Unjudged(format!("{}: {}", req(a), a.describe()))),
+        (None, _) => Err(Box::new(Seen::Unjudged(format!(
+            "{}: {}",
+            req(a),
+            a.describe()
+        )))),
         (Some(200), Some(v)) if v.is_object() => Ok(v),
-        _ => Err(Seen::Fail(subject(
+        _ => Err(Box::new(Seen::Fail(subject(
             req(a),
             format!("expected 200 with the resource, got {}", a.describe()),
-        ))),
+        )))),
     }
 }
 
 fn judge_only(a: &Answer, wanted: &str, always: &[String], list: bool) -> Seen {
     let v = match ok_json(a) {
         Ok(v) => v,
-        Err(s) => return s,
+        Err(s) => return *s,
     };
     let items: Vec<&Value> = if list {
         match resources(v) {
@@ -125,7 +129,7 @@ fn judge_only(a: &Answer, wanted: &str, always: &[String], list: bool) -> Seen {
 fn judge_without(a: &Answer, excluded: &str, list: bool) -> Seen {
     let v = match ok_json(a) {
         Ok(v) => v,
-        Err(s) => return s,
+        Err(s) => return *s,
     };
     let items: Vec<&Value> = if list {
         match resources(v) {
@@ -160,7 +164,7 @@ fn judge_resource(
 ) {
     let plain_ok = ok_json(&p.plain).is_ok();
     if !plain_ok {
-        let why = match ok_json(&p.plain) {
+        let why = match ok_json(&p.plain).map_err(|b| *b) {
             Err(Seen::Unjudged(t)) => Seen::Unjudged(t),
             _ => Seen::Warn(subject(
                 req(&p.plain),

@@ -213,11 +213,7 @@ async fn attribute_probes(
     let excluded = plain.body.json().and_then(|v| excludable(v, preferred));
     let label = format!("GET /{resource} attributes (probe)");
     let only = get(f, format!("{one}?attributes={wanted}"), &label);
-    let list_only = get(
-        f,
-        format!("{resource}?count=1&attributes={wanted}"),
-        &label,
-    );
+    let list_only = get(f, format!("{resource}?count=1&attributes={wanted}"), &label);
     let without = async {
         match &excluded {
             Some(x) => Some(get(f, format!("{one}?excludedAttributes={x}"), &label).await),
