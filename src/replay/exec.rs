@@ -4,7 +4,7 @@
 
 use super::client::{Sent, WriteClient};
 use super::ids::RESPONSE_FORMAT;
-use super::readback;
+use super::readback::{self, lookup};
 use super::sequence::{Expect, Slot, Step, Verify};
 use super::Mode;
 use crate::findings::Exchange;
@@ -446,21 +446,6 @@ pub fn expected_text(e: Expect) -> &'static str {
         Expect::Conflict => "409 Conflict",
         Expect::Deleted => "204 No Content",
     }
-}
-
-/// Attribute by path: `a`, `a.b`, or `urn:...:Ext:attr` (names case-insensitive).
-pub fn lookup<'v>(res: &'v Value, path: &str) -> Option<&'v Value> {
-    let get = |v: &'v Value, k: &str| -> Option<&'v Value> {
-        v.as_object()?
-            .iter()
-            .find(|(key, _)| key.eq_ignore_ascii_case(k))
-            .map(|(_, v)| v)
-    };
-    if path.to_ascii_lowercase().starts_with("urn:") {
-        let cut = path.rfind(':')?;
-        return get(get(res, &path[..cut])?, &path[cut + 1..]);
-    }
-    path.split('.').try_fold(res, get)
 }
 
 fn work_email(res: &Value) -> Option<String> {

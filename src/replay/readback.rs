@@ -6,8 +6,22 @@
 //! array or a null equal to an absent attribute (RFC 7643 §2.5), `primary: false` equal to
 //! an absent `primary`. Every attribute lost or changed is named, not only the first.
 
-use super::exec::lookup;
 use serde_json::Value;
+
+/// Attribute by path: `a`, `a.b`, or `urn:...:Ext:attr` (names case-insensitive).
+pub fn lookup<'v>(res: &'v Value, path: &str) -> Option<&'v Value> {
+    let get = |v: &'v Value, k: &str| -> Option<&'v Value> {
+        v.as_object()?
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(k))
+            .map(|(_, v)| v)
+    };
+    if path.to_ascii_lowercase().starts_with("urn:") {
+        let cut = path.rfind(':')?;
+        return get(get(res, &path[..cut])?, &path[cut + 1..]);
+    }
+    path.split('.').try_fold(res, get)
+}
 
 /// What a read-back must show at one attribute path.
 #[derive(Debug, Clone, PartialEq)]
