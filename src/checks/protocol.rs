@@ -590,12 +590,8 @@ mod tests {
             .into_iter()
             .map(|r| r.id)
             .collect();
-        let expected: Vec<&str> = IDS
-            .iter()
-            .chain(super::super::probes::IDS.iter())
-            .chain(super::super::conformance::IDS.iter())
-            .copied()
-            .collect();
+        use super::super::{conformance, probes};
+        let expected = [&IDS[..], &probes::IDS, &conformance::IDS].concat();
         assert_eq!(ids, expected);
     }
 }
