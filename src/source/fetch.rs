@@ -1,7 +1,8 @@
 //! Fetching a whole tenant over SCIM, fast and without hurting the service: discovery
 //! documents first, then Users and Groups by paging (`paging`: parallel index pages or RFC
 //! 9865 cursors), every GET through the retrying, deadline-bound `retry::Fetcher`, then the
-//! filter probes (`probe`). The fetch returns what it observed as plain facts
+//! filter probes (`probe`), the paging and query probes (`behaviour`) and the GET-side
+//! conformance probes (`conformance`: attributes parameters, error bodies). The fetch returns what it observed as plain facts
 //! (`FetchReport`); the engine turns them into the protocol checks (`checks::protocol`), a
 //! layer above this one. Partial data is kept and marked incomplete, never dropped.
 
