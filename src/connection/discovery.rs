@@ -330,28 +330,87 @@ fn judge(
     auth: &Auth,
 ) -> CheckResult {
     let mut problems = Vec::new();
-    let mut data = json!({});
-    if let Some(v) = document("ServiceProviderConfig", spc, &mut problems) {
-        data["service_provider_config"] = judge_spc(&v, auth, &mut problems);
-    }
-    if let Some(v) = document("Schemas", schemas, &mut problems) {
-        judge_list_shape("Schemas", &v, &mut problems);
-        judge_schemas(&v, &mut problems);
-    }
-    if let Some(v) = document("ResourceTypes", types, &mut problems) {
-        judge_list_shape("ResourceTypes", &v, &mut problems);
-        judge_resource_types(&v, &mut problems);
-    }
+    let spc = document("ServiceProviderConfig", spc, &mut problems);
+    let schemas = document("Schemas", schemas, &mut problems);
+    let types = document("ResourceTypes", types, &mut problems);
+    let mut later = Vec::new();
     for (name, id, p) in singles {
-        judge_single(name, id, p, &mut problems);
+        judge_single(name, id, p, &mut later);
     }
+    conclude(
+        [spc.as_ref(), schemas.as_ref(), types.as_ref()],
+        auth,
+        problems,
+        later,
+        None,
+        Some(singles.len()),
+    )
+}
+
+/// The same judgement on the documents a snapshot stored (`check --snapshot`): nothing is
+/// requested. The authentication scheme in use is not known offline, so it is not compared;
+/// a document the snapshot lacks was not served or not fetched when the snapshot was taken.
+pub fn judge_stored(
+    service_provider_config: Option<&Value>,
+    schemas: Option<&Value>,
+    resource_types: Option<&Value>,
+) -> CheckResult {
+    let mut problems = Vec::new();
+    for (name, doc) in [
+        ("ServiceProviderConfig", service_provider_config),
+        ("Schemas", schemas),
+        ("ResourceTypes", resource_types),
+    ] {
+        if doc.is_none() {
+            problems.push(warn(format!(
+                "/{name} is not in the snapshot (not served, or not fetched, when it was taken)"
+            )));
+        }
+    }
+    conclude(
+        [service_provider_config, schemas, resource_types],
+        &Auth::None,
+        problems,
+        Vec::new(),
+        Some("judged on the documents stored in the snapshot; the authentication scheme in use is not known offline, so it is not compared"),
+        None,
+    )
+}
+
+/// `later`: problems found after the documents (the reads by id), reported after theirs;
+/// `served_by_id`: how many listed items were read by id (live runs).
+fn conclude(
+    [spc, schemas, types]: [Option<&Value>; 3],
+    auth: &Auth,
+    mut problems: Vec<Problem>,
+    later: Vec<Problem>,
+    offline: Option<&str>,
+    served_by_id: Option<usize>,
+) -> CheckResult {
+    let mut data = json!({});
+    if let Some(v) = spc {
+        data["service_provider_config"] = judge_spc(v, auth, &mut problems);
+    }
+    if let Some(v) = schemas {
+        judge_list_shape("Schemas", v, &mut problems);
+        judge_schemas(v, &mut problems);
+    }
+    if let Some(v) = types {
+        judge_list_shape("ResourceTypes", v, &mut problems);
+        judge_resource_types(v, &mut problems);
+    }
+    problems.extend(later);
+    let note = offline.map(|n| format!(" ({n})")).unwrap_or_default();
     if problems.is_empty() {
         return CheckResult::pass(
             "service-provider-config",
-            format!(
-                "the discovery documents (ServiceProviderConfig, Schemas, ResourceTypes) are served, valid and consistent with the endpoint; the lists are ListResponses with totalResults and each of their {} items is served by id",
-                singles.len()
-            ),
+            match (offline, served_by_id) {
+                (Some(_), _) => format!("the discovery documents (ServiceProviderConfig, Schemas, ResourceTypes) are valid and consistent{note}"),
+                (None, Some(n)) => format!(
+                    "the discovery documents (ServiceProviderConfig, Schemas, ResourceTypes) are served, valid and consistent with the endpoint; the lists are ListResponses with totalResults and each of their {n} items is served by id"
+                ),
+                (None, None) => "the discovery documents (ServiceProviderConfig, Schemas, ResourceTypes) are served, valid and consistent with the endpoint".to_string(),
+            },
         )
         .with_data(data);
     }
@@ -371,7 +430,7 @@ fn judge(
         "service-provider-config",
         status,
         format!(
-            "expected valid, consistent discovery documents, got {}",
+            "expected valid, consistent discovery documents, got {}{note}",
             problems
                 .iter()
                 .map(|p| p.what.as_str())
