@@ -9,8 +9,9 @@ use crate::replay::ids::*;
 use crate::replay::Mode;
 use serde_json::{json, Value};
 
-/// A full RFC 7643 §4.1 user: core attributes, a work email marked primary, a phone
-/// number, and the enterprise extension (§4.3).
+/// A full RFC 7643 §4.1 user: core attributes, a work email marked primary, and the
+/// enterprise extension (§4.3). No phone number: servers may canonicalise its format
+/// (RFC 3966), which a read-back would misreport as a loss.
 fn rfc_user(c: &Canary, n: char, given: &str) -> Value {
     json!({
         "schemas": [USER_SCHEMA, ENTERPRISE_SCHEMA],
@@ -21,7 +22,6 @@ fn rfc_user(c: &Canary, n: char, given: &str) -> Value {
         "title": "Canary Analyst",
         "active": true,
         "emails": [{"value": c.user_name(n), "type": "work", "primary": true}],
-        "phoneNumbers": [{"value": "+1 555 0100", "type": "work"}],
         ENTERPRISE_SCHEMA: {"employeeNumber": "7", "department": "Canary Testing"}
     })
 }
