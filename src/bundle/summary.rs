@@ -84,6 +84,16 @@ fn names(s: &Subject) -> Vec<String> {
     v
 }
 
+/// Ids of the checks about the endpoint's behaviour (connection, protocol probes, replay):
+/// their subjects are users a probe sampled or canaries, not people affected by a problem.
+fn probe_check_ids() -> Vec<&'static str> {
+    crate::checks::registry()
+        .into_iter()
+        .filter(|d| d.area.is_live())
+        .map(|d| d.id)
+        .collect()
+}
+
 fn affected_users<'a>(
     r: &'a Report,
     tenant: Option<&Tenant>,
@@ -95,10 +105,12 @@ fn affected_users<'a>(
         .flat_map(|c| c.subjects.iter())
         .collect();
     let mut users: BTreeMap<(bool, &str), Affected> = BTreeMap::new();
+    let probes = probe_check_ids();
     for c in r
         .checks
         .iter()
         .filter(|c| matches!(c.status, Status::Fail | Status::Error | Status::Warn))
+        .filter(|c| !probes.contains(&c.id.as_str()))
     {
         for s in c.subjects.iter().filter(|s| is_user(s)) {
             let in_target = s.kind == SubjectKind::User;
@@ -179,7 +191,7 @@ pub fn render(i: &SummaryInput) -> String {
     }
     let _ = writeln!(
         out,
-        "- Users affected by at least one finding: {} ({} in the target, {} only in the IdP)",
+        "- Users affected by at least one data finding: {} ({} in the target, {} only in the IdP; users a probe sampled are not counted)",
         affected.len(),
         affected.values().filter(|a| a.in_target).count(),
         affected.values().filter(|a| !a.in_target).count()
@@ -194,8 +206,14 @@ pub fn render(i: &SummaryInput) -> String {
         out.push_str("- Symptoms: none found\n");
     } else {
         out.push_str("\n| Symptom (check) | Status | Affected users | Other subjects | Message |\n|---|---|---|---|---|\n");
+        let probes = probe_check_ids();
         for c in &symptoms {
-            let users = c.subjects.iter().filter(|s| is_user(s)).count();
+            // A probe's users were sampled, not affected: they count as other subjects.
+            let users = if probes.contains(&c.id.as_str()) {
+                0
+            } else {
+                c.subjects.iter().filter(|s| is_user(s)).count()
+            };
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} | {} |",
@@ -330,12 +348,12 @@ pub fn render(i: &SummaryInput) -> String {
 
     if i.redacted {
         out.push_str("\n## 8. Kept in the clear\n\n");
-        out.push_str("- Structural fields: resource ids the target generated (`id`, member, group and manager `value`), `schemas`, `meta`, `type`, `primary`, `active`, `$ref`, `resourceType`, `userType`, `preferredLanguage`, `locale`, `timezone`, booleans and numbers; IdP export flags and enumerations (accountEnabled, userType, usageLocation, createdDateTime...)\n");
+        out.push_str("- Structural fields, at their core-schema paths only (RFC 7643): resource ids the target generated (`id`, member, group and manager `value`, and the endpoint part of `$ref` and `meta.location`) unless an id looks personal (an email, or a copy of the userName, email, externalId or displayName), `schemas`, `meta.resourceType`, `meta.created`, `meta.lastModified`, `meta.version`, the `type` and `primary` of multi-valued attributes, `active`, `userType`, `preferredLanguage`, `locale`, `timezone`, booleans; IdP export flags and enumerations (accountEnabled, userType, usageLocation, createdDateTime...). Custom extensions are pseudonymised whole, numbers included\n");
         out.push_str("- Punctuation and the length and kind of every character of a value (so malformed values stay malformed in the same way)\n");
         if i.keep_domains {
             out.push_str("- Email domains (--keep-domains)\n");
         }
-        out.push_str("- The contact (--contact) and the scoping filter file, as given\n");
+        out.push_str("- The contact (--contact) and the scoping filter file, as given (the values of users it reads are pseudonymised; the verdicts their real values gave travel in `inputs/scope-verdicts.json` when needed)\n");
         if i.inputs.iter().any(|(w, _)| w.ends_with("(--idp-config)")) {
             out.push_str("- In --idp-config files: the synchronization schema's attribute names, expressions and scope (its constants and default values are pseudonymised); Okta and Entra ids, event types, outcomes, states and timestamps; the app's own name (people named in messages and error texts are pseudonymised)\n");
         }
@@ -347,7 +365,7 @@ pub fn render(i: &SummaryInput) -> String {
             let shown: Vec<String> = values.iter().take(20).map(|v| code(v)).collect();
             let _ = writeln!(
                 out,
-                "- {} value(s), because {reason}: {}{}",
+                "- {} value(s), because of {reason}: {}{}",
                 values.len(),
                 shown.join(", "),
                 if values.len() > 20 { ", ..." } else { "" }
