@@ -110,10 +110,16 @@ pub fn is_defined(name: &str) -> bool {
         return false;
     }
     match name {
-        "summary.md" | "report.json" | "report.html" | "diff.md" | "diff.json"
-        | "requests.jsonl" | "environment.json" | "manifest.json" | "inputs/inputs.json" => {
-            return true
-        }
+        "summary.md"
+        | "report.json"
+        | "report.html"
+        | "diff.md"
+        | "diff.json"
+        | "requests.jsonl"
+        | "environment.json"
+        | "manifest.json"
+        | "inputs/inputs.json"
+        | "inputs/scope-verdicts.json" => return true,
         _ => {}
     }
     if let Some(rest) = name.strip_prefix("checks/") {

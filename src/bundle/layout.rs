@@ -21,6 +21,11 @@ pub fn check_inputs_manifest(m: &InputsManifest) -> Result<(), String> {
             }
         }
     }
+    if let Some(n) = &m.scope_verdicts {
+        if n != super::inputs::SCOPE_VERDICTS {
+            return bad(n);
+        }
+    }
     for n in &m.provisioning_logs {
         if !n
             .strip_prefix("inputs/provisioning-logs/")
@@ -69,5 +74,30 @@ mod tests {
             ..Default::default()
         };
         assert!(check_inputs_manifest(&ok).is_ok());
+    }
+
+    /// Proves every fixed name the bundle writes (its top-level files, the inputs'
+    /// manifest and scoping verdicts) is one the readers accept: a new file added to the
+    /// bundle without a place in `archive::names` fails here, not in a customer's hands.
+    #[test]
+    fn every_fixed_name_the_bundle_writes_is_defined() {
+        use crate::archive::names::is_defined;
+        for (p, _) in super::super::DESCRIPTIONS {
+            if !p.ends_with('/') {
+                assert!(is_defined(p), "{p}");
+            }
+        }
+        for p in [
+            crate::archive::MANIFEST,
+            super::super::inputs::MANIFEST,
+            super::super::inputs::SCOPE_VERDICTS,
+        ] {
+            assert!(is_defined(p), "{p}");
+        }
+        let m = InputsManifest {
+            scope_verdicts: Some("inputs/../scope-verdicts.json".into()),
+            ..Default::default()
+        };
+        assert!(check_inputs_manifest(&m).is_err());
     }
 }

@@ -124,7 +124,7 @@ pub fn read_bundle_in(zip: &Path, tmp: &Path) -> Result<Option<Bundled>, String>
     if let Some(n) = &manifest.scope_verdicts {
         let f = InputFile {
             given_as: n.clone(),
-            bytes: get(n)?.clone(),
+            bytes: get(n)?,
         };
         b.known = Some(super::scope_verdicts::read(&f).ok_or_else(|| {
             format!(
