@@ -137,7 +137,37 @@ pub fn resolve(
                 "--header name `{name}` is not a valid HTTP header name"
             ));
         }
+        // The whole value is a secret, and so is the credential inside it (`Bearer X`: a
+        // server that echoes X alone must not get it into any output).
+        crate::secret::register_header_value(value);
         headers.push((name.to_string(), SecretString::new(value.trim())));
+    }
+
+    // Before any request: a credential sent over plain http to another machine is readable
+    // by everything on the path. Loopback (127.0.0.0/8, ::1, ::ffff:127.0.0.0/104, localhost)
+    // never leaves the machine, so local test servers stay usable.
+    let sends_credentials = !matches!(auth, Auth::None)
+        || !headers.is_empty()
+        || !parsed.username().is_empty()
+        || parsed.password().is_some();
+    if parsed.scheme() == "http"
+        && sends_credentials
+        && !crate::source::http::is_loopback(&parsed)
+        && !args.allow_insecure_http
+    {
+        return Err(format!(
+            "refusing to send credentials over plain http:// to {}, which is not this machine: \
+             they would cross the network in clear text; nothing was sent. Use the https:// URL \
+             of the endpoint, or add --allow-insecure-http if you accept the risk",
+            parsed.host_str().unwrap_or("the host")
+        ));
+    }
+    if parsed.scheme() == "http" && sends_credentials && !crate::source::http::is_loopback(&parsed)
+    {
+        warnings.push(format!(
+            "--allow-insecure-http: credentials are sent over plain http:// to {}, in clear text",
+            parsed.host_str().unwrap_or("the host")
+        ));
     }
 
     let ca_cert_pem = match &args.ca_cert {
