@@ -87,3 +87,91 @@ pub fn toml_files(dir: &std::path::Path) -> Result<Vec<std::path::PathBuf>, Stri
     paths.sort();
     Ok(paths)
 }
+
+/// True for the characters a terminal acts on: C0 controls, DEL and C1 controls (Unicode
+/// category Cc). ESC starts colour changes, title changes, screen clears and OSC 52
+/// clipboard writes; C1 `U+009B` is a one-character CSI on some terminals.
+fn is_control(c: char) -> bool {
+    c.is_control()
+}
+
+/// Tenant or server text made safe for a terminal, a text file or a CSV cell: every control
+/// character is written as a visible escape (`\u{1b}`; `\n`, `\r`, `\t` as such), except a
+/// newline when `keep_newlines` (text whose lines are structural). The one helper every text
+/// output uses; HTML has its own escaping.
+pub fn escape_controls(s: &str, keep_newlines: bool) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| is_control(c) && !(keep_newlines && c == '\n');
+    if !s.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if !unsafe_char(c) {
+            out.push(c);
+            continue;
+        }
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c => {
+                use std::fmt::Write;
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// `<`, `>`, `&` (and quotes) as HTML character references: tenant text inside Markdown,
+/// which renderers would otherwise treat as HTML.
+pub fn escape_html(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.contains(['<', '>', '&', '"', '\'']) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod text_safety_tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_become_visible_escapes() {
+        let hostile = "a\u{1b}]52;c;ZXZpbA==\u{7}b\u{9b}2Jc\u{7f}d\te\r\nf";
+        let out = escape_controls(hostile, false);
+        assert!(!out.chars().any(char::is_control), "{out:?}");
+        assert_eq!(
+            out,
+            "a\\u{1b}]52;c;ZXZpbA==\\u{7}b\\u{9b}2Jc\\u{7f}d\\te\\r\\nf"
+        );
+        assert_eq!(escape_controls("l1\nl2\u{1b}", true), "l1\nl2\\u{1b}");
+        assert!(matches!(
+            escape_controls("plain é 名前", false),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
+
+    #[test]
+    fn html_special_characters_become_references() {
+        assert_eq!(
+            escape_html("<img src=x onerror=\"a&b\">"),
+            "&lt;img src=x onerror=&quot;a&amp;b&quot;&gt;"
+        );
+        assert!(matches!(
+            escape_html("plain"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
+}

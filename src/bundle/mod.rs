@@ -381,8 +381,17 @@ pub fn prepare(
         }
         _ => summary,
     };
-    let summary = String::from_utf8_lossy(&apply(&summary))
-        .replace(CONTACT_SLOT, opts.contact.as_deref().unwrap_or(""));
+    let summary = String::from_utf8_lossy(&apply(&summary)).replace(
+        CONTACT_SLOT,
+        &crate::render::markdown::text(
+            &opts
+                .contact
+                .as_deref()
+                .unwrap_or("")
+                .trim()
+                .replace('\n', " "),
+        ),
+    );
     files.insert(0, ("summary.md".into(), summary.into_bytes()));
 
     let map = pii.map(|pii| {

@@ -20,19 +20,28 @@ const VALUE_MAX: usize = 200;
 const TEXT_MAX: usize = 1000;
 
 /// `s` at most `max` characters long: the start and the end are kept (a detail ends with the
-/// reason) around a note of how much was left out. Escape and other control characters
-/// (but newline and tab) are replaced so a value cannot drive the terminal.
+/// reason) around a note of how much was left out. Secrets are removed before the cut (a cut
+/// must not leave half a token), then control characters (but newline) are escaped so a
+/// value cannot drive the terminal (`util::escape_controls`).
+/// A value (a name, an id, a URL) has no structural line break: newlines are escaped too.
 pub(crate) fn clip(s: &str, max: usize) -> Cow<'_, str> {
-    let unsafe_char = |c: char| c.is_control() && c != '\n' && c != '\t';
-    let clean: Cow<str> = if s.chars().any(unsafe_char) {
-        Cow::Owned(
-            s.chars()
-                .map(|c| if unsafe_char(c) { '\u{fffd}' } else { c })
-                .collect(),
-        )
-    } else {
-        Cow::Borrowed(s)
-    };
+    clip_with(s, max, false)
+}
+
+/// A sentence (a message, a remediation) may span lines.
+pub(crate) fn clip_text(s: &str, max: usize) -> Cow<'_, str> {
+    clip_with(s, max, true)
+}
+
+fn clip_with(s: &str, max: usize, keep_newlines: bool) -> Cow<'_, str> {
+    match crate::secret::scrub_cow(s) {
+        Cow::Borrowed(b) => clip_clean(b, max, keep_newlines),
+        Cow::Owned(o) => Cow::Owned(clip_clean(&o, max, keep_newlines).into_owned()),
+    }
+}
+
+fn clip_clean(s: &str, max: usize, keep_newlines: bool) -> Cow<'_, str> {
+    let clean = crate::util::escape_controls(s, keep_newlines);
     if clean.len() <= max {
         return clean;
     }
@@ -77,7 +86,7 @@ pub fn render(report: &Report, opts: &RenderOptions) -> String {
         let _ = writeln!(
             out,
             "\n{}  {}",
-            paint(&title, opts, |s| s.bold()),
+            paint(&clip_text(&title, TEXT_MAX), opts, |s| s.bold()),
             symbol(pb.status, opts)
         );
         for id in &pb.checks {
@@ -140,7 +149,7 @@ fn header(out: &mut String, report: &Report, opts: &RenderOptions) {
         }
     }
     for w in &report.warnings {
-        let line = format!("!!! WARNING: {} !!!", clip(w, TEXT_MAX));
+        let line = format!("!!! WARNING: {} !!!", clip_text(w, TEXT_MAX));
         let _ = writeln!(out, "{}", paint(&line, opts, |s| s.yellow().bold()));
     }
 }
@@ -155,9 +164,9 @@ fn check(out: &mut String, c: &CheckResult, opts: &RenderOptions) {
         out,
         "{} {}{}: {}",
         symbol(c.status, opts),
-        paint(&c.id, opts, |s| s.bold()),
+        paint(&clip(&c.id, VALUE_MAX), opts, |s| s.bold()),
         count,
-        clip(&c.message, TEXT_MAX)
+        clip_text(&c.message, TEXT_MAX)
     );
     if let Some(at) = &c.at {
         let took = c
@@ -174,7 +183,7 @@ fn check(out: &mut String, c: &CheckResult, opts: &RenderOptions) {
         let note = e
             .note
             .as_deref()
-            .map(|n| format!(" ({})", clip(n, TEXT_MAX)))
+            .map(|n| format!(" ({})", clip_text(n, TEXT_MAX)))
             .unwrap_or_default();
         let _ = writeln!(
             out,
@@ -197,7 +206,7 @@ fn check(out: &mut String, c: &CheckResult, opts: &RenderOptions) {
             let _ = write!(line, " group {}", clip(g, VALUE_MAX));
         }
         if !s.detail.is_empty() {
-            let _ = write!(line, ": {}", clip(&s.detail, TEXT_MAX));
+            let _ = write!(line, ": {}", clip_text(&s.detail, TEXT_MAX));
         }
         let _ = writeln!(out, "{line}");
     }
@@ -213,14 +222,14 @@ fn check(out: &mut String, c: &CheckResult, opts: &RenderOptions) {
             out,
             "    {} {}",
             paint("fix:", opts, |s| s.cyan().bold()),
-            clip(&c.remediation, TEXT_MAX)
+            clip_text(&c.remediation, TEXT_MAX)
         );
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::clip;
+    use super::{clip, clip_text};
 
     #[test]
     fn a_huge_value_keeps_its_start_and_end_and_says_how_much_was_clipped() {
@@ -234,6 +243,19 @@ mod tests {
 
     #[test]
     fn terminal_escapes_are_neutralised() {
-        assert_eq!(clip("a\u{1b}[31mb\nc", 200), "a\u{fffd}[31mb\nc");
+        assert_eq!(clip("a\u{1b}[31mb\nc", 200), "a\\u{1b}[31mb\\nc");
+        assert_eq!(clip_text("a\u{7}b\nc\u{9b}", 200), "a\\u{7}b\nc\\u{9b}");
+    }
+
+    #[test]
+    fn a_secret_is_removed_before_the_cut() {
+        let _s = crate::secret::SecretString::new("HUMANCLIPSECRET-0123456789");
+        let v = format!(
+            "{}HUMANCLIPSECRET-0123456789{}",
+            "x".repeat(120),
+            "y".repeat(200)
+        );
+        let c = clip(&v, 200);
+        assert!(!c.contains("HUMANCLIP") && !c.contains("456789"), "{c}");
     }
 }
