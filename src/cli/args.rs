@@ -163,6 +163,10 @@ pub struct EndpointArgs {
     /// Do not verify TLS certificates (reported loudly in every output)
     #[arg(long)]
     pub insecure: bool,
+    /// Send credentials over plain http:// to a host that is not this machine (refused
+    /// without this flag: the token would cross the network in clear text)
+    #[arg(long)]
+    pub allow_insecure_http: bool,
     /// Per-request timeout in seconds
     #[arg(long, default_value_t = 30, value_name = "SECS")]
     pub timeout: u64,
@@ -622,9 +626,14 @@ pub struct ServeArgs {
     /// Port on 127.0.0.1 [default: a free one]
     #[arg(long, default_value_t = 0, hide_default_value = true)]
     pub port: u16,
-    /// Require this bearer token from clients
+    /// Require this bearer token from clients (needed to serve a real snapshot, unless
+    /// --no-token)
     #[arg(long, env = "SCIM_DOCTOR_SERVE_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
+    /// Serve a snapshot without a token: every local program (and any web page that
+    /// guesses the port) can then read it
+    #[arg(long, conflicts_with = "token")]
+    pub no_token: bool,
     /// Largest page the server returns (a silent cap)
     #[arg(long, value_name = "N")]
     pub max_page_size: Option<usize>,
