@@ -11,7 +11,8 @@
 //! be spelled as itself or as any of the escapes the output formats use: JSON (`\/`, `\"`,
 //! `\uXXXX` with surrogate pairs, behind any number of backslashes, so a JSON string quoted
 //! inside another JSON string is caught too), percent-encoding (`%2B`, `+` for a space) and
-//! HTML character references (`&#43;`, `&#x2B;`, `&amp;`). The base64 of every secret is
+//! HTML character references (`&#43;`, `&#x2B;`, `&amp;`), in any ASCII case (a probe sends a
+//! value case-changed). The base64 of every secret is
 //! registered as well, in the three alignments it can take inside a longer base64 text.
 //! A secret cut short by a truncation (`SECRETTOKE…`, or a text that ends mid-secret) is
 //! removed too, once the visible part is long enough to matter (`partial_min`).
@@ -123,6 +124,8 @@ pub fn register(value: &str) {
         let mut buf = [0u8; 4];
         let first = chars[0].encode_utf8(&mut buf).as_bytes()[0];
         reg.starts[first as usize] = true;
+        reg.starts[first.to_ascii_lowercase() as usize] = true;
+        reg.starts[first.to_ascii_uppercase() as usize] = true;
         reg.forms.push(Form {
             partial_min: partial_min(chars.len()),
             chars,
@@ -249,6 +252,11 @@ fn consume(t: &[u8], q: usize, c: char) -> Option<usize> {
     let raw = c.encode_utf8(&mut buf).as_bytes();
     if let Some(end) = consume_escaped(t, q, c, raw) {
         return Some(end);
+    }
+    // ASCII case is ignored: probes send a userName case-changed, servers fold values, and
+    // a token in capitals is the token all the same.
+    if c.is_ascii() {
+        return t[q].eq_ignore_ascii_case(&(c as u8)).then_some(q + 1);
     }
     t[q..].starts_with(raw).then_some(q + raw.len())
 }
@@ -526,6 +534,13 @@ mod tests {
         let out = scrub(text);
         assert!(!out.contains("secret-77"), "{out}");
         assert_eq!(out.matches(REDACTED).count(), 3);
+    }
+
+    #[test]
+    fn a_case_changed_secret_is_still_a_secret() {
+        let _s = SecretString::new("CaseSecret-Value-19");
+        assert_eq!(scrub("q=CASESECRET-VALUE-19"), format!("q={REDACTED}"));
+        assert_eq!(scrub("q=casesecret-value-19"), format!("q={REDACTED}"));
     }
 
     #[test]

@@ -216,6 +216,56 @@ mod tests {
         assert!(!crate::secret::scrub(&ep.raw_base_url).contains("url-pass-9931"));
     }
 
+    fn plain_http(url: &str) -> EndpointArgs {
+        EndpointArgs {
+            base_url: Some(url.into()),
+            token: Some("tok-insecure-http-4d1".into()),
+            timeout: 30,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn credentials_over_plain_http_to_another_host_need_the_flag() {
+        let err = resolve(&plain_http("http://192.0.2.1/scim/v2"), 1 << 20).unwrap_err();
+        assert!(err.contains("refusing to send credentials"), "{err}");
+        assert!(!err.contains("tok-insecure"), "{err}");
+        let mut allowed = plain_http("http://192.0.2.1/scim/v2");
+        allowed.allow_insecure_http = true;
+        let (_, warnings) = resolve(&allowed, 1 << 20).unwrap();
+        assert!(
+            warnings.iter().any(|w| w.contains("clear text")),
+            "{warnings:?}"
+        );
+        let header_only = EndpointArgs {
+            token: None,
+            headers: vec!["X-Api-Key: key-insecure-http-5".into()],
+            ..plain_http("http://scim.example.test/scim/v2")
+        };
+        assert!(resolve(&header_only, 1 << 20).is_err());
+    }
+
+    #[test]
+    fn plain_http_is_fine_on_loopback_or_without_credentials() {
+        for url in [
+            "http://127.0.0.1:8080/scim/v2",
+            "http://localhost/scim/v2",
+            "http://[::1]:9/scim/v2",
+            "http://[::ffff:127.0.0.1]:9/scim/v2",
+            "https://scim.example.test/scim/v2",
+        ] {
+            assert!(resolve(&plain_http(url), 1 << 20).is_ok(), "{url}");
+        }
+        let anonymous = EndpointArgs {
+            token: None,
+            ..plain_http("http://scim.example.test/scim/v2")
+        };
+        // (SCIM_TOKEN in the test's environment would be a credential.)
+        if std::env::var(TOKEN_ENV).is_err() {
+            assert!(resolve(&anonymous, 1 << 20).is_ok());
+        }
+    }
+
     #[test]
     fn a_header_without_a_colon_is_refused() {
         let args = EndpointArgs {

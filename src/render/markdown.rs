@@ -19,7 +19,23 @@ pub fn cell(text: &str) -> String {
 /// Line breaks are kept only when `text` has none that matter: callers flatten first.
 pub fn text(text: &str) -> String {
     let html = crate::util::escape_html(text);
-    crate::util::escape_controls(&html, false).into_owned()
+    let safe = crate::util::escape_controls(&html, false);
+    // A code span would show the references literally (`&lt;`): messages quote values in
+    // backticks, so balanced spans become `<code>` elements, which render them.
+    if !safe.contains('`') || safe.matches('`').count() % 2 != 0 || !safe.contains('&') {
+        return safe.into_owned();
+    }
+    let mut out = String::with_capacity(safe.len() + 16);
+    for (i, part) in safe.split('`').enumerate() {
+        if i % 2 == 1 {
+            out.push_str("<code>");
+            out.push_str(part);
+            out.push_str("</code>");
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
 }
 
 /// Inline code that survives backticks in the value. Code spans show HTML character
@@ -177,5 +193,23 @@ pub fn subject_lists(out: &mut String, report: &Report, max: usize, heading: &st
         if c.subjects.len() > max {
             let _ = writeln!(out, "- ... and {} more", c.subjects.len() - max);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{cell, code, text};
+
+    #[test]
+    fn tenant_html_and_controls_are_escaped() {
+        assert_eq!(text("a <b> & \u{1b}[2J"), "a &lt;b&gt; &amp; \\u{1b}[2J");
+        assert_eq!(
+            text("userName `<img>` is not an email"),
+            "userName <code>&lt;img&gt;</code> is not an email"
+        );
+        assert_eq!(text("plain `code` stays"), "plain `code` stays");
+        assert_eq!(cell("a|b\nc<"), "a\\|b c&lt;");
+        assert_eq!(code("x<y"), "<code>x&lt;y</code>");
+        assert_eq!(code("a\u{7}b"), "`a\\u{7}b`");
     }
 }
