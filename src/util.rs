@@ -123,10 +123,10 @@ pub fn escape_controls(s: &str, keep_newlines: bool) -> std::borrow::Cow<'_, str
     std::borrow::Cow::Owned(out)
 }
 
-/// `<`, `>`, `&` (and quotes) as HTML character references: tenant text inside Markdown,
-/// which renderers would otherwise treat as HTML.
+/// `<`, `>` and `&` as HTML character references: tenant text inside Markdown (element
+/// content, never an attribute), which renderers would otherwise treat as HTML.
 pub fn escape_html(s: &str) -> std::borrow::Cow<'_, str> {
-    if !s.contains(['<', '>', '&', '"', '\'']) {
+    if !s.contains(['<', '>', '&']) {
         return std::borrow::Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 16);
@@ -135,8 +135,6 @@ pub fn escape_html(s: &str) -> std::borrow::Cow<'_, str> {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
             c => out.push(c),
         }
     }
@@ -167,7 +165,7 @@ mod text_safety_tests {
     fn html_special_characters_become_references() {
         assert_eq!(
             escape_html("<img src=x onerror=\"a&b\">"),
-            "&lt;img src=x onerror=&quot;a&amp;b&quot;&gt;"
+            "&lt;img src=x onerror=\"a&amp;b\"&gt;"
         );
         assert!(matches!(
             escape_html("plain"),

@@ -558,7 +558,7 @@ fn replay_until_first_canary(
         ])
         .env("SCIM_TOKEN", TOKEN)
         .stdout(stdout)
-        .stderr(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("spawn");
     let started = Instant::now();
