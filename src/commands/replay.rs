@@ -273,7 +273,7 @@ fn dry_run(idp: Idp, compat: Compat, format: Format) -> String {
     }
     t.push_str(
         "\nafter every write: GET /Users/{id} or /Groups/{id} to verify the effect\n\
-         cleanup (always, also after a failure, Ctrl-C or --deadline): for every canary still present, \
+         cleanup (always, also after a failure, --deadline or SIGINT/SIGTERM/SIGHUP): for every canary still present, \
          groups first: (Okta: PATCH active false), DELETE, then GET expecting 404\n\
          proof: GET /Users?filter=userName sw \"scim-doctor-canary-\" (or a scan of the listing) and the counts again\n",
     );
