@@ -186,15 +186,9 @@ pub fn base64_encode(input: &[u8]) -> String {
 
 const ELLIPSIS_BYTES: [u8; 3] = [0xE2, 0x80, 0xA6];
 
-/// True when a cut marker (`…` or `...`) starts at `q`.
+/// The length of a cut marker (`…` or `...`, three bytes either way) starting at `q`.
 fn cut_at(t: &[u8], q: usize) -> Option<usize> {
-    if t[q..].starts_with(&ELLIPSIS_BYTES) {
-        Some(3)
-    } else if t[q..].starts_with(b"...") {
-        Some(3)
-    } else {
-        None
-    }
+    (t[q..].starts_with(&ELLIPSIS_BYTES) || t[q..].starts_with(b"...")).then_some(3)
 }
 
 fn hex_val(b: u8) -> Option<u32> {

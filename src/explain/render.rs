@@ -118,7 +118,7 @@ pub fn human(t: &Trace) -> String {
             .map(|c| format!(" [HTTP {c}]"))
             .unwrap_or_default();
         let _ = writeln!(s, "     {}{status} -> {found}", e(&q.filter));
-        let _ = writeln!(s, "       value from {}", e(&q.value_from));
+        let _ = writeln!(s, "       value from {}", e(q.value_from));
         if let Some(p) = &q.problem {
             let _ = writeln!(s, "       problem: {}", e(p));
         }

@@ -22,7 +22,7 @@ pub fn text(text: &str) -> String {
     let safe = crate::util::escape_controls(&html, false);
     // A code span would show the references literally (`&lt;`): messages quote values in
     // backticks, so balanced spans become `<code>` elements, which render them.
-    if !safe.contains('`') || safe.matches('`').count() % 2 != 0 || !safe.contains('&') {
+    if !safe.contains('`') || !safe.matches('`').count().is_multiple_of(2) || !safe.contains('&') {
         return safe.into_owned();
     }
     let mut out = String::with_capacity(safe.len() + 16);

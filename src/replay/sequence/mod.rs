@@ -221,49 +221,6 @@ impl Canary {
     }
 }
 
-#[cfg(test)]
-mod canary_tests {
-    use super::*;
-
-    #[test]
-    fn every_generated_name_is_recognised_and_nothing_else() {
-        let c = Canary::random();
-        for n in ['a', 'b'] {
-            assert_eq!(
-                canary_role(&c.user_name(n), &USER_ROLES),
-                Some(Role::UserName(n))
-            );
-        }
-        assert_eq!(canary_role(&c.group(), &GROUP_ROLES), Some(Role::Group));
-        assert_eq!(
-            canary_role(&c.renamed_group(), &GROUP_ROLES),
-            Some(Role::RenamedGroup)
-        );
-        assert_eq!(
-            canary_role(&c.user_name('a').to_uppercase(), &USER_ROLES),
-            Some(Role::UserName('a'))
-        );
-        for other in [
-            "scim-doctor-canary-".to_string(),
-            "scim-doctor-canary-alice@example.com".to_string(),
-            "scim-doctor-canary-0123456789-a@example.com.evil".to_string(),
-            "scim-doctor-canary-012345678-a@example.com".to_string(),
-            "scim-doctor-canary-01234567zz-a@example.com".to_string(),
-            "scim-doctor-canary-0123456789-c@example.com".to_string(),
-            "scim-doctor-canary-0123456789-group-x".to_string(),
-            format!("x{}", c.user_name('a')),
-            c.group(),
-        ] {
-            assert_eq!(canary_role(&other, &USER_ROLES), None, "{other}");
-        }
-        assert_eq!(canary_role(&c.user_name('a'), &GROUP_ROLES), None);
-        assert_eq!(
-            canary_role("scim-doctor-canary-0123456789-b@example.com", &USER_ROLES),
-            Some(Role::UserName('b'))
-        );
-    }
-}
-
 /// The first user's create, its read-back by id, and the same create again (a missed match
 /// must come back 409): the same three requests in every IdP's sequence. `what` gives the
 /// step labels the IdP's form; `user` is the IdP's own user body.
@@ -341,4 +298,47 @@ pub fn filter_query(filter: &str) -> String {
 
 pub(super) fn patch(ops: Value) -> Value {
     json!({"schemas": [PATCH_OP], "Operations": ops})
+}
+
+#[cfg(test)]
+mod canary_tests {
+    use super::*;
+
+    #[test]
+    fn every_generated_name_is_recognised_and_nothing_else() {
+        let c = Canary::random();
+        for n in ['a', 'b'] {
+            assert_eq!(
+                canary_role(&c.user_name(n), &USER_ROLES),
+                Some(Role::UserName(n))
+            );
+        }
+        assert_eq!(canary_role(&c.group(), &GROUP_ROLES), Some(Role::Group));
+        assert_eq!(
+            canary_role(&c.renamed_group(), &GROUP_ROLES),
+            Some(Role::RenamedGroup)
+        );
+        assert_eq!(
+            canary_role(&c.user_name('a').to_uppercase(), &USER_ROLES),
+            Some(Role::UserName('a'))
+        );
+        for other in [
+            "scim-doctor-canary-".to_string(),
+            "scim-doctor-canary-alice@example.com".to_string(),
+            "scim-doctor-canary-0123456789-a@example.com.evil".to_string(),
+            "scim-doctor-canary-012345678-a@example.com".to_string(),
+            "scim-doctor-canary-01234567zz-a@example.com".to_string(),
+            "scim-doctor-canary-0123456789-c@example.com".to_string(),
+            "scim-doctor-canary-0123456789-group-x".to_string(),
+            format!("x{}", c.user_name('a')),
+            c.group(),
+        ] {
+            assert_eq!(canary_role(&other, &USER_ROLES), None, "{other}");
+        }
+        assert_eq!(canary_role(&c.user_name('a'), &GROUP_ROLES), None);
+        assert_eq!(
+            canary_role("scim-doctor-canary-0123456789-b@example.com", &USER_ROLES),
+            Some(Role::UserName('b'))
+        );
+    }
 }
