@@ -1,5 +1,8 @@
-//! Small shared helpers: clock (overridable for deterministic tests), text normalisation.
+//! Small shared helpers: clock (overridable for deterministic tests), text normalisation,
+//! and the safe quoting of text that came from outside (server answers, files) that every
+//! layer uses in its messages. The bottom layer: it imports only `secret`.
 
+use std::borrow::Cow;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -99,10 +102,10 @@ fn is_control(c: char) -> bool {
 /// character is written as a visible escape (`\u{1b}`; `\n`, `\r`, `\t` as such), except a
 /// newline when `keep_newlines` (text whose lines are structural). The one helper every text
 /// output uses; HTML has its own escaping.
-pub fn escape_controls(s: &str, keep_newlines: bool) -> std::borrow::Cow<'_, str> {
+pub fn escape_controls(s: &str, keep_newlines: bool) -> Cow<'_, str> {
     let unsafe_char = |c: char| is_control(c) && !(keep_newlines && c == '\n');
     if !s.chars().any(unsafe_char) {
-        return std::borrow::Cow::Borrowed(s);
+        return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
@@ -120,14 +123,14 @@ pub fn escape_controls(s: &str, keep_newlines: bool) -> std::borrow::Cow<'_, str
             }
         }
     }
-    std::borrow::Cow::Owned(out)
+    Cow::Owned(out)
 }
 
 /// `<`, `>` and `&` as HTML character references: tenant text inside Markdown (element
 /// content, never an attribute), which renderers would otherwise treat as HTML.
-pub fn escape_html(s: &str) -> std::borrow::Cow<'_, str> {
+pub fn escape_html(s: &str) -> Cow<'_, str> {
     if !s.contains(['<', '>', '&']) {
-        return std::borrow::Cow::Borrowed(s);
+        return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 16);
     for c in s.chars() {
@@ -138,7 +141,7 @@ pub fn escape_html(s: &str) -> std::borrow::Cow<'_, str> {
             c => out.push(c),
         }
     }
-    std::borrow::Cow::Owned(out)
+    Cow::Owned(out)
 }
 
 #[cfg(test)]
@@ -171,5 +174,129 @@ mod text_safety_tests {
             escape_html("plain"),
             std::borrow::Cow::Borrowed(_)
         ));
+    }
+}
+
+/// `text` on one line (control characters become spaces, runs of whitespace one space),
+/// secrets scrubbed before the cut, at most `max` characters (a cut ends with `…`): safe to
+/// put in a message.
+pub fn quote(text: &str, max: usize) -> String {
+    let one_line: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let collapsed = one_line.split_whitespace().collect::<Vec<_>>().join(" ");
+    crate::secret::clip_chars(&collapsed, max)
+}
+
+/// A UTF-8 (lossy) excerpt of at most `max` bytes, cut on a character boundary, with every
+/// registered secret removed before the cut (`secret::scrubbed_excerpt`): a cut must not
+/// leave the first half of a token.
+pub fn excerpt(body: &[u8], max: usize) -> String {
+    crate::secret::scrubbed_excerpt(body, max)
+}
+
+/// The `<title>` of an HTML page (a login or error page answered instead of JSON), quoted.
+pub fn html_title(body: &[u8]) -> Option<String> {
+    let head = excerpt(body, 8192);
+    let lower = head.to_ascii_lowercase();
+    let start = lower.find("<title")?;
+    let open_end = start + lower[start..].find('>')? + 1;
+    let close = open_end + lower[open_end..].find("</title")?;
+    let title = quote(head.get(open_end..close)?, 80);
+    (!title.is_empty()).then_some(title)
+}
+
+/// A value (a name, an id, a URL) at most `max` characters long, for a terminal: secrets
+/// removed first (a cut must not leave half a token), control characters escaped
+/// (`escape_controls`, newlines too: a value has no structural line break), then the start
+/// and the end kept around a note of how much was left out.
+pub fn clip(s: &str, max: usize) -> Cow<'_, str> {
+    clip_with(s, max, false)
+}
+
+/// `clip` for a sentence (a message, a detail, a remediation), which may span lines.
+pub fn clip_text(s: &str, max: usize) -> Cow<'_, str> {
+    clip_with(s, max, true)
+}
+
+fn clip_with(s: &str, max: usize, keep_newlines: bool) -> Cow<'_, str> {
+    match crate::secret::scrub_cow(s) {
+        Cow::Borrowed(b) => clip_clean(b, max, keep_newlines),
+        Cow::Owned(o) => Cow::Owned(clip_clean(&o, max, keep_newlines).into_owned()),
+    }
+}
+
+fn clip_clean(s: &str, max: usize, keep_newlines: bool) -> Cow<'_, str> {
+    let clean = escape_controls(s, keep_newlines);
+    if clean.len() <= max {
+        return clean;
+    }
+    let total = clean.chars().count();
+    if total <= max {
+        return clean;
+    }
+    let (head, tail) = (max * 2 / 3, max / 3);
+    let start: String = clean.chars().take(head).collect();
+    let end: String = clean.chars().skip(total - tail).collect();
+    Cow::Owned(format!(
+        "{start}… [{} characters clipped; --format json or csv has the full value] …{end}",
+        total - head - tail
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quote_is_one_line_and_bounded() {
+        assert_eq!(quote("a\nb\tc", 10), "a b c");
+        assert_eq!(quote("abcdefghijkl", 5), "abcde…");
+    }
+
+    #[test]
+    fn excerpt_is_bounded_and_marks_the_cut() {
+        assert_eq!(excerpt(b"abcdef", 3), "abc…");
+        assert_eq!(excerpt(b"ab", 3), "ab");
+    }
+
+    #[test]
+    fn a_huge_value_keeps_its_start_and_end_and_says_how_much_was_clipped() {
+        let v = format!("{}@tail-reason", "x".repeat(10_000));
+        let c = clip(&v, 200);
+        assert!(c.chars().count() < 300, "{}", c.len());
+        assert!(c.starts_with("xxx") && c.ends_with("tail-reason"), "{c}");
+        assert!(c.contains("characters clipped"), "{c}");
+        assert_eq!(clip("short", 200), "short");
+    }
+
+    #[test]
+    fn terminal_escapes_are_neutralised() {
+        assert_eq!(clip("a\u{1b}[31mb\nc", 200), "a\\u{1b}[31mb\\nc");
+        assert_eq!(clip_text("a\u{7}b\nc\u{9b}", 200), "a\\u{7}b\nc\\u{9b}");
+    }
+
+    #[test]
+    fn a_secret_is_removed_before_the_cut() {
+        let _s = crate::secret::SecretString::new("UTILCLIPSECRET-0123456789");
+        let v = format!(
+            "{}UTILCLIPSECRET-0123456789{}",
+            "x".repeat(120),
+            "y".repeat(200)
+        );
+        let c = clip(&v, 200);
+        assert!(!c.contains("UTILCLIP") && !c.contains("456789"), "{c}");
+        let q = quote(&v, 125);
+        assert!(!q.contains("UTILC"), "{q}");
+        let e = excerpt(v.as_bytes(), 125);
+        assert!(!e.contains("UTILC"), "{e}");
+    }
+
+    #[test]
+    fn html_title_found_case_insensitively() {
+        let t = html_title(b"<!DOCTYPE html><html><HEAD><Title>Sign in - Portal</Title></head>");
+        assert_eq!(t.as_deref(), Some("Sign in - Portal"));
+        assert_eq!(html_title(b"<html><body>x</body></html>"), None);
     }
 }

@@ -96,7 +96,10 @@ fn markdown_summary_and_bundle_csvs_escape_controls_and_html() {
     let md = stdout_of(&["check", "--snapshot", snap, "--format", "markdown"]);
     assert_eq!(controls(&md, &['\n']), Vec::<char>::new(), "{md:?}");
     assert!(!md.contains("<img") && !md.contains("<script"), "{md}");
-    assert!(md.contains("&lt;img src=x onerror=alert(1)&gt;twin@example.com"), "{md}");
+    assert!(
+        md.contains("&lt;img src=x onerror=alert(1)&gt;twin@example.com"),
+        "{md}"
+    );
     assert!(md.contains("\\u{1b}"), "{md}");
 
     let dir = tempfile::tempdir().expect("tmp");

@@ -3,14 +3,14 @@
 //! referenced afterwards), the first N subjects per check, remediation, HTTP evidence for
 //! live checks, and a summary line. Without colour it reads the same: symbols are text.
 //! Every value from the tenant or the server is clipped to a readable length (a 50 MB
-//! userName must not flood the terminal) and stripped of terminal control bytes; JSON and
-//! CSV keep the full values.
+//! userName must not flood the terminal) after its secrets are removed, and its control
+//! characters are escaped (`util::clip`); JSON and CSV keep the full values.
 
 use super::RenderOptions;
 use crate::findings::{CheckResult, Status};
 use crate::report::{Report, SourceKind};
+use crate::util::{clip, clip_text};
 use colored::{ColoredString, Colorize};
-use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt::Write;
 
@@ -18,45 +18,6 @@ use std::fmt::Write;
 const VALUE_MAX: usize = 200;
 /// Longest sentence (a message, a detail, a remediation) shown, in characters.
 const TEXT_MAX: usize = 1000;
-
-/// `s` at most `max` characters long: the start and the end are kept (a detail ends with the
-/// reason) around a note of how much was left out. Secrets are removed before the cut (a cut
-/// must not leave half a token), then control characters (but newline) are escaped so a
-/// value cannot drive the terminal (`util::escape_controls`).
-/// A value (a name, an id, a URL) has no structural line break: newlines are escaped too.
-pub(crate) fn clip(s: &str, max: usize) -> Cow<'_, str> {
-    clip_with(s, max, false)
-}
-
-/// A sentence (a message, a remediation) may span lines.
-pub(crate) fn clip_text(s: &str, max: usize) -> Cow<'_, str> {
-    clip_with(s, max, true)
-}
-
-fn clip_with(s: &str, max: usize, keep_newlines: bool) -> Cow<'_, str> {
-    match crate::secret::scrub_cow(s) {
-        Cow::Borrowed(b) => clip_clean(b, max, keep_newlines),
-        Cow::Owned(o) => Cow::Owned(clip_clean(&o, max, keep_newlines).into_owned()),
-    }
-}
-
-fn clip_clean(s: &str, max: usize, keep_newlines: bool) -> Cow<'_, str> {
-    let clean = crate::util::escape_controls(s, keep_newlines);
-    if clean.len() <= max {
-        return clean;
-    }
-    let total = clean.chars().count();
-    if total <= max {
-        return clean;
-    }
-    let (head, tail) = (max * 2 / 3, max / 3);
-    let start: String = clean.chars().take(head).collect();
-    let end: String = clean.chars().skip(total - tail).collect();
-    Cow::Owned(format!(
-        "{start}… [{} characters clipped; --format json or csv has the full value] …{end}",
-        total - head - tail
-    ))
-}
 
 fn paint(text: &str, opts: &RenderOptions, f: fn(&str) -> ColoredString) -> String {
     if opts.color {
@@ -224,38 +185,5 @@ fn check(out: &mut String, c: &CheckResult, opts: &RenderOptions) {
             paint("fix:", opts, |s| s.cyan().bold()),
             clip_text(&c.remediation, TEXT_MAX)
         );
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{clip, clip_text};
-
-    #[test]
-    fn a_huge_value_keeps_its_start_and_end_and_says_how_much_was_clipped() {
-        let v = format!("{}@tail-reason", "x".repeat(10_000));
-        let c = clip(&v, 200);
-        assert!(c.chars().count() < 300, "{}", c.len());
-        assert!(c.starts_with("xxx") && c.ends_with("tail-reason"), "{c}");
-        assert!(c.contains("characters clipped"), "{c}");
-        assert_eq!(clip("short", 200), "short");
-    }
-
-    #[test]
-    fn terminal_escapes_are_neutralised() {
-        assert_eq!(clip("a\u{1b}[31mb\nc", 200), "a\\u{1b}[31mb\\nc");
-        assert_eq!(clip_text("a\u{7}b\nc\u{9b}", 200), "a\\u{7}b\nc\\u{9b}");
-    }
-
-    #[test]
-    fn a_secret_is_removed_before_the_cut() {
-        let _s = crate::secret::SecretString::new("HUMANCLIPSECRET-0123456789");
-        let v = format!(
-            "{}HUMANCLIPSECRET-0123456789{}",
-            "x".repeat(120),
-            "y".repeat(200)
-        );
-        let c = clip(&v, 200);
-        assert!(!c.contains("HUMANCLIP") && !c.contains("456789"), "{c}");
     }
 }
