@@ -387,8 +387,8 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
     /// Serve a tenant over SCIM on 127.0.0.1, read-only unless --writable (trials, tests, benchmarks)
     #[command(after_help = "Examples:
   scim-doctor serve --demo --token secret
-  SCIM_DOCTOR_SERVE_TOKEN=secret scim-doctor serve --snapshot ./snap \\
-      --port 8080 --max-page-size 100 --latency-ms 50
+  scim-doctor serve --snapshot ./snap --token secret --port 8080 \\
+      --max-page-size 100 --latency-ms 50
   scim-doctor serve --demo --writable --quirk case-sensitive-op")]
     Serve(ServeArgs),
 
