@@ -140,6 +140,49 @@ fn markdown_summary_and_bundle_csvs_escape_controls_and_html() {
     assert!(seen_csv > 1, "the bundle holds its per-check CSVs");
 }
 
+/// Proves `diff` of two snapshots prints a hostile added user's name escaped, in human and
+/// Markdown.
+#[test]
+fn diff_escapes_control_characters_and_html() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let before = dir.path().join("before");
+    let after = dir.path().join("after");
+    for d in [&before, &after] {
+        std::fs::create_dir_all(d).unwrap();
+        std::fs::copy(escapes().join("Groups.json"), d.join("Groups.json")).unwrap();
+    }
+    let users = std::fs::read_to_string(escapes().join("Users.json")).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&users).unwrap();
+    std::fs::write(before.join("Users.json"), v.to_string()).unwrap();
+    v["Resources"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "id": "u-new", "userName": "new\u{1b}]0;title\u{7}<i>x</i>@example.com", "active": true
+        }));
+    std::fs::write(after.join("Users.json"), v.to_string()).unwrap();
+    for format in ["human", "markdown"] {
+        let out = bin()
+            .arg("diff")
+            .arg(&before)
+            .arg(&after)
+            .args(["--format", format])
+            .output()
+            .expect("run");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("new\\u{1b}]0;title"), "{format}: {text}");
+        assert_eq!(
+            controls(&text, &['\n']),
+            Vec::<char>::new(),
+            "{format}: {text:?}"
+        );
+        if format == "markdown" {
+            assert!(!text.contains("<i>"), "{text}");
+        }
+    }
+}
+
 // ---- credentials over plain http ----------------------------------------------------------
 
 /// Proves a token is refused for plain http to another machine before any connection: exit
