@@ -198,7 +198,7 @@ async fn cleanup(
     }
     if r.status == Status::Pass {
         r.message = format!(
-            "{} canaries found by their generated names and removed; none left",
+            "{} canaries found by their generated names and removed; none left (each removed id answers 404, and the search by name prefix, with a full listing when the filter finds nothing, finds none)",
             deleted.len()
         );
         r.subjects = deleted.iter().map(|m| removed_subject(&m.res)).collect();
