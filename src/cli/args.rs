@@ -333,6 +333,8 @@ pub enum IdpKind {
     Dts,
     Safous,
     Other,
+    /// replay only: the RFC 7644 request forms neither Entra ID nor Okta sends
+    Rfc,
 }
 
 #[derive(Debug, Subcommand)]
@@ -462,6 +464,8 @@ readable bundle."
       --allow-writes --base-url https://host/scim/v2
   SCIM_TOKEN=... scim-doctor replay --idp okta --allow-writes \\
       --base-url https://host/scim/v2 --transcript writes.jsonl
+  SCIM_TOKEN=... scim-doctor replay --idp rfc --allow-writes \\
+      --base-url https://host/scim/v2       # RFC 7644 forms no IdP sends
   SCIM_TOKEN=... scim-doctor replay --idp entra --allow-writes \\
       --base-url https://host/scim/v2 --bundle --case-id 01234
   SCIM_TOKEN=... scim-doctor replay --cleanup \\

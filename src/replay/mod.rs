@@ -6,6 +6,7 @@
 //! - `sequence`: the sequences as data (bodies, paths, expectations)
 //! - `client`: sending with the IdP's headers, the write transcript
 //! - `exec`: running a sequence into facts; `judge`: facts into `replay-*` findings
+//! - `readback`: what a write sent against what the server shows, by SCIM meaning
 //! - `cleanup`: counts, canary removal, the search by name prefix
 //! - `interrupt`: SIGINT, SIGTERM and SIGHUP stop the sequence, never the cleanup
 
@@ -14,6 +15,7 @@ pub mod client;
 pub mod exec;
 pub mod interrupt;
 pub mod judge;
+pub mod readback;
 pub mod sequence;
 
 use crate::findings::CheckResult;
@@ -59,10 +61,13 @@ pub mod ids {
     ];
 }
 
+/// Whose request sequence a run sends: an IdP's, or (`Rfc`, opt-in) the RFC 7644 forms
+/// neither IdP sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Idp {
     Entra,
     Okta,
+    Rfc,
 }
 
 impl Idp {
@@ -70,6 +75,7 @@ impl Idp {
         match self {
             Idp::Entra => "Entra ID",
             Idp::Okta => "Okta",
+            Idp::Rfc => "an RFC 7644 client",
         }
     }
 }
@@ -88,6 +94,7 @@ pub enum Mode {
     EntraLegacy,
     EntraFlag,
     Okta,
+    Rfc,
 }
 
 impl Mode {
@@ -96,6 +103,7 @@ impl Mode {
             Mode::EntraLegacy => "Entra legacy",
             Mode::EntraFlag => "Entra aadOptscim062020",
             Mode::Okta => "Okta",
+            Mode::Rfc => "RFC 7644",
         }
     }
 }
@@ -112,6 +120,7 @@ pub struct Options {
 pub fn modes(idp: Idp, compat: Compat) -> Vec<Mode> {
     match (idp, compat) {
         (Idp::Okta, _) => vec![Mode::Okta],
+        (Idp::Rfc, _) => vec![Mode::Rfc],
         (Idp::Entra, Compat::Legacy) => vec![Mode::EntraLegacy],
         (Idp::Entra, Compat::Flag) => vec![Mode::EntraFlag],
         (Idp::Entra, Compat::Both) => vec![Mode::EntraLegacy, Mode::EntraFlag],
@@ -122,6 +131,7 @@ pub fn modes(idp: Idp, compat: Compat) -> Vec<Mode> {
 pub fn steps(mode: Mode, canary: &sequence::Canary) -> Vec<sequence::Step> {
     match mode {
         Mode::Okta => sequence::okta(canary),
+        Mode::Rfc => sequence::rfc(canary),
         m => sequence::entra(canary, m),
     }
 }
