@@ -31,10 +31,12 @@ pub struct Affected {
     pub last: Option<String>,
 }
 
-/// Entries sharing one error code or skip reason.
+/// Entries sharing one error code or skip reason, about one kind of object.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EntryGroup {
     pub kind: GroupKind,
+    /// "user" or "group": the same code means different things (and fixes) for each.
+    pub object: &'static str,
     /// The canonical code/reason when known, else the text the log carried.
     pub key: String,
     pub known: bool,
@@ -152,13 +154,23 @@ pub fn analyse(entries: &[LogEntry]) -> Analysis {
                 quarantined = Some(k.code);
             }
         }
-        let g = map.entry(key.clone()).or_insert_with(|| EntryGroup {
+        let object = e.object_word();
+        let (cause, remediation) = match known {
+            Some(k) if object == "group" => match codes::for_group(k.code) {
+                Some((c, r)) => (Some(c.to_string()), Some(r.to_string())),
+                None => (Some(k.cause.to_string()), Some(k.remediation.to_string())),
+            },
+            Some(k) => (Some(k.cause.to_string()), Some(k.remediation.to_string())),
+            None => (None, None),
+        };
+        let g = map.entry(format!("{key}\u{0}{object}")).or_insert_with(|| EntryGroup {
             kind,
+            object,
             key,
             known: known.is_some(),
             seen_as: Vec::new(),
-            cause: known.map(|k| k.cause.to_string()),
-            remediation: known.map(|k| k.remediation.to_string()),
+            cause,
+            remediation,
             count: 0,
             users: Vec::new(),
             first: None,
