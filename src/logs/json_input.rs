@@ -13,7 +13,7 @@ use serde_json::Value;
 use std::collections::HashSet;
 
 pub(super) fn read(name: &str, text: &str, inputs: &mut LogInputs) -> anyhow::Result<()> {
-    let records = records(name, text)?;
+    let records = records(name, text, &mut inputs.notes)?;
     let mut seen_cols: HashSet<String> = HashSet::new();
     let mut shape = Shape::Flat;
     let mut count = 0usize;
@@ -144,11 +144,80 @@ fn note(
     }
 }
 
-/// The records of a JSON document: `{"value": [...]}`, an array, one record object, or
-/// newline-delimited objects.
-fn records(name: &str, text: &str) -> anyhow::Result<Vec<Value>> {
+/// A provision-on-demand result (Graph `provisionOnDemand`: a `stringKeyStringValuePair`
+/// whose `value` is the provisioning-log record as a JSON string and whose `key` holds the
+/// result and its error code) turned into the record, with the key's error code and message
+/// where the record has none.
+fn on_demand(obj: &serde_json::Map<String, Value>) -> Option<Value> {
+    let field = |k: &str| {
+        obj.iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(k))
+            .and_then(|(_, v)| v.as_str())
+    };
+    let mut record = match serde_json::from_str::<Value>(field("value")?).ok()? {
+        Value::Object(o) => o,
+        _ => return None,
+    };
+    if let Some(Value::Object(key)) = field("key").and_then(|k| serde_json::from_str(k).ok()) {
+        let details = key.get("details").cloned().unwrap_or(Value::Null);
+        for (from, to) in [("errorCode", "errorCode"), ("errorMessage", "reason")] {
+            if let Some(v) = details.get(from).filter(|v| v.is_string()) {
+                record.entry(to.to_string()).or_insert_with(|| v.clone());
+            }
+        }
+        if let Some(r) = key.get("result").filter(|v| v.is_string()) {
+            record.entry("onDemandResult".to_string()).or_insert_with(|| r.clone());
+        }
+    }
+    Some(Value::Object(record))
+}
+
+/// True when `text` is an Entra provisioning log in one of the JSON shapes this module reads
+/// (so `--idp-config` can hand it over instead of refusing it).
+pub fn looks_like_entra_log(text: &str) -> bool {
+    let Ok(parsed) = crate::input::lenient::parse(text.trim_start_matches('\u{feff}')) else {
+        return false;
+    };
+    let v = parsed.value;
+    let first = match &v {
+        Value::Array(a) => a.first().cloned(),
+        Value::Object(o) => match o.iter().find(|(k, _)| k.eq_ignore_ascii_case("value")) {
+            Some((_, Value::Array(a))) => a.first().cloned(),
+            Some((_, Value::String(_))) => on_demand(o),
+            _ => Some(v.clone()),
+        },
+        _ => None,
+    };
+    let Some(Value::Object(r)) = first else {
+        return false;
+    };
+    ["provisioningStatusInfo", "provisioningSteps", "provisioningAction", "statusInfo"]
+        .iter()
+        .any(|k| r.keys().any(|key| key.eq_ignore_ascii_case(k)))
+}
+
+/// The records of a JSON document: `{"value": [...]}`, an array, one record object, a
+/// provision-on-demand result, or newline-delimited objects. Trailing commas (Graph's own
+/// samples have them) are tolerated and noted.
+fn records(name: &str, text: &str, notes: &mut Vec<String>) -> anyhow::Result<Vec<Value>> {
     let text = text.trim_start_matches('\u{feff}');
-    match serde_json::from_str::<Value>(text) {
+    let parsed = match crate::input::lenient::parse(text) {
+        Ok(l) => {
+            if !l.trailing_commas.is_empty() {
+                notes.push(format!(
+                    "{name} is not strict JSON: trailing comma at {}; read anyway",
+                    l.trailing_commas.join("; ")
+                ));
+            }
+            Ok(l.value)
+        }
+        Err(e) => Err(e),
+    };
+    match parsed {
+        Ok(Value::Object(obj)) if on_demand(&obj).is_some() => {
+            notes.push(format!("{name}: a provision-on-demand result; its `value` read as one provisioning-log record"));
+            Ok(on_demand(&obj).into_iter().collect())
+        }
         Ok(Value::Array(items)) => Ok(items),
         Ok(Value::Object(mut obj)) => {
             let key = obj
@@ -172,7 +241,7 @@ fn records(name: &str, text: &str) -> anyhow::Result<Vec<Value>> {
                 crate::input_file::describe_json(&other)
             )
         }
-        Err(whole) => {
+        Err(whole_msg) => {
             let mut out = Vec::new();
             for (i, line) in text
                 .lines()
@@ -184,7 +253,7 @@ fn records(name: &str, text: &str) -> anyhow::Result<Vec<Value>> {
                     // Not newline-delimited records either: the whole-document error is the
                     // one that says where the file went wrong (or that it was cut short).
                     Err(_) if i == 0 || out.is_empty() => {
-                        anyhow::bail!("{name}: {}", crate::input::json_error(&whole))
+                        anyhow::bail!("{name}: {whole_msg}")
                     }
                     Err(e) => anyhow::bail!(
                         "{name}: line {}, column {}: not a JSON record ({e})",
