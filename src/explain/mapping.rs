@@ -20,6 +20,10 @@ pub struct MappedValue {
     pub value: Option<String>,
     /// Why the value is absent or approximate (not evaluated, missing attribute, default).
     pub note: Option<String>,
+    /// False when the value cannot be known before Entra runs (Now, Guid, a default that
+    /// depends on whether the user is created or updated): `value` is then absent, and
+    /// must be read as "not known", not as null.
+    pub known: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -132,7 +136,11 @@ fn evaluate(
     let mut missing_required = Vec::new();
     for m in &schema.mappings {
         let source = crate::checks::mapping::source_label(m);
-        let (value, mut note) = match m.expr() {
+        let mut known = true;
+        // A mapping with only a default value is a constant; with a source, the default is
+        // what Entra sends when the source is null, and only when it creates the user.
+        let expression = m.source.clone().or_else(|| m.expr());
+        let (value, mut note) = match expression {
             None => (
                 None,
                 Some(
@@ -162,14 +170,20 @@ fn evaluate(
                             Some(notes.join("; "))
                         },
                     ),
+                    Err(why) if expr::is_not_known(&why) => {
+                        known = false;
+                        (None, Some(why))
+                    }
                     Err(why) => (None, Some(format!("not evaluated: {why}"))),
                 }
             }
         };
-        if value.is_none() {
+        if value.is_none() && known && m.source.is_some() {
             if let Some(d) = &m.default_value {
+                // Decided below from the matching: created (default sent) or updated (nothing).
+                known = false;
                 note = Some(format!(
-                    "null: the default {d:?} is sent only when the user is created"
+                    "not known: the source is null, and Entra sends the default {d:?} only when it creates the user; an existing user gets nothing"
                 ));
             }
             if required
@@ -190,6 +204,7 @@ fn evaluate(
             source,
             value,
             note,
+            known,
         });
     }
     let mut steps = Vec::new();
@@ -222,6 +237,37 @@ fn evaluate(
         });
         if hit {
             break;
+        }
+    }
+    // A default waiting on create-versus-update is decided by the matching replayed above:
+    // a match means an update (nothing sent), no match on known values a creation.
+    let created = if would_match.is_some() {
+        Some(false)
+    } else if !ambiguous && !steps.is_empty() && steps.iter().all(|s| s.value.is_some()) {
+        Some(true)
+    } else {
+        None
+    };
+    for (v, m) in values.iter_mut().zip(&schema.mappings) {
+        let waiting = !v.known
+            && v.value.is_none()
+            && v.note.as_deref().is_some_and(|n| n.contains("only when it creates"));
+        let Some(d) = m.default_value.as_ref().filter(|_| waiting) else {
+            continue;
+        };
+        match created {
+            Some(true) => {
+                v.value = Some(d.clone());
+                v.known = true;
+                v.note = Some(format!(
+                    "the default {d:?}: the source is null and no target user matches, so Entra creates the user with it"
+                ));
+            }
+            Some(false) => {
+                v.known = true;
+                v.note = Some("null: the source is null and the user exists in the target, so Entra sends nothing (the default is for creation only)".into());
+            }
+            None => {}
         }
     }
     let all_null = !steps.is_empty() && steps.iter().all(|s| s.value.is_none());

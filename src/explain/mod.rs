@@ -8,6 +8,7 @@
 //! into text. Target findings are not recomputed here: the command runs the registry's checks
 //! and this module picks the findings whose subjects are this user.
 
+pub mod idp_objects;
 pub mod identity;
 pub mod mapping;
 pub mod matching;
@@ -149,7 +150,7 @@ pub struct Verdict {
     pub status: Status,
     /// Stable kebab-case code: provisioned, not-found, not-in-idp, out-of-scope, not-assigned,
     /// filter-broken, ambiguous-match, failing, disabled-in-target, target-findings,
-    /// duplicate-risk, not-provisioned.
+    /// duplicate-risk, not-provisioned, group.
     pub code: &'static str,
     pub summary: String,
     pub next_step: String,
