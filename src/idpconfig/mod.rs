@@ -181,6 +181,10 @@ fn add(cfg: &mut IdpConfig, name: &str, bytes: &[u8]) -> Result<(), String> {
         let m = okta::read_push_mappings(&v);
         push(cfg, name, Kind::OktaGroupPush, m.len());
         cfg.push_mappings.get_or_insert_with(Vec::new).extend(m);
+    } else if okta::is_apps(&v) {
+        let a = okta::read_apps(&v);
+        push(cfg, name, Kind::OktaApps, a.len());
+        cfg.apps.get_or_insert_with(Vec::new).extend(a);
     } else if okta::is_app_users(&v) || okta::is_single_app_user(&v) {
         let u = okta::read_app_users(&v);
         push(cfg, name, Kind::OktaAppUsers, u.len());
@@ -193,10 +197,6 @@ fn add(cfg: &mut IdpConfig, name: &str, bytes: &[u8]) -> Result<(), String> {
         let f = okta::read_app_features(&v);
         push(cfg, name, Kind::OktaAppFeatures, f.len());
         cfg.app_features.get_or_insert_with(Vec::new).extend(f);
-    } else if okta::is_apps(&v) {
-        let a = okta::read_apps(&v);
-        push(cfg, name, Kind::OktaApps, a.len());
-        cfg.apps.get_or_insert_with(Vec::new).extend(a);
     } else if v.as_array().is_some_and(|a| a.is_empty()) {
         cfg.notes.push(format!(
             "{name}: an empty JSON array: nothing to read, and its kind cannot be told from its shape"

@@ -71,9 +71,9 @@ pub fn is_log(v: &Value) -> bool {
 }
 pub fn is_app_users(v: &Value) -> bool {
     first(v).is_some_and(|e| {
-        get(e, "syncState").is_some()
+        get(e, "signOnMode").is_none() && get(e, "syncState").is_some()
             || get(e, "credentials").is_some()
-            || (get(e, "scope").is_some() && get(e, "status").is_some())
+            || (get(e, "signOnMode").is_none() && get(e, "scope").is_some() && get(e, "status").is_some())
     })
 }
 pub fn is_push_mappings(v: &Value) -> bool {
@@ -485,6 +485,7 @@ pub fn read_apps(v: &Value) -> Vec<OktaApp> {
 pub fn is_single_app_user(v: &Value) -> bool {
     v.is_object()
         && get(v, "id").is_some()
+        && get(v, "signOnMode").is_none()
         && (get(v, "syncState").is_some()
             || (get(v, "scope").is_some() && get(v, "status").is_some() && get(v, "credentials").is_some()))
 }

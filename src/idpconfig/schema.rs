@@ -139,11 +139,15 @@ fn judge_target(name: Option<String>, attrs: &[TargetAttribute], targets: &[&str
     } else if attrs.is_empty() && targets.is_empty() {
         (true, "nothing in the file names the target's attributes; read as a SCIM target".to_string())
     } else {
-        let which = if attrs.is_empty() { "mapping targets" } else { "attribute list" };
+        let which = if attrs.is_empty() {
+            "mapping targets use"
+        } else {
+            "attribute list uses"
+        };
         (
             false,
             format!(
-                "{} is not a SCIM target: its {which} uses no SCIM attribute name (userName, externalId, active, emails, urn:ietf:params:scim:...)",
+                "{} is not a SCIM target: its {which} no SCIM attribute name (userName, externalId, active, emails, urn:ietf:params:scim:...)",
                 name.clone().unwrap_or_else(|| "the target directory".into())
             ),
         )
