@@ -35,8 +35,8 @@ fn report(args: &[&str], files: &[(&str, PathBuf)]) -> (Value, String) {
     }
     let out = c.output().expect("runs");
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    let v: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {stderr}"));
+    let v: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stderr}"));
     (v, stderr)
 }
 
@@ -58,13 +58,28 @@ fn salesforce_schema_is_not_judged_against_scim_names() {
     let (r, _) = idp("entra/schema-salesforce-get.json");
     let active = check(&r, "mapping-active");
     assert_eq!(active["status"], "pass", "{active}");
-    assert!(active["message"].as_str().unwrap().contains("IsActive"), "{active}");
+    assert!(
+        active["message"].as_str().unwrap().contains("IsActive"),
+        "{active}"
+    );
     let required = check(&r, "mapping-required");
     assert_eq!(required["status"], "skipped", "{required}");
-    assert!(!required.to_string().contains("required by the profile"), "{required}");
+    assert!(
+        !required.to_string().contains("required by the profile"),
+        "{required}"
+    );
     let email = check(&r, "mapping-email");
-    assert_eq!(email["status"], "skipped", "no email mapping in this trimmed schema: {email}");
-    assert!(email["message"].as_str().unwrap().contains("salesforce.com"), "{email}");
+    assert_eq!(
+        email["status"], "skipped",
+        "no email mapping in this trimmed schema: {email}"
+    );
+    assert!(
+        email["message"]
+            .as_str()
+            .unwrap()
+            .contains("salesforce.com"),
+        "{email}"
+    );
 }
 
 /// Proves the bare objectMapping (Salesforce) is read, Email <- [mail] passes and Username
@@ -72,13 +87,24 @@ fn salesforce_schema_is_not_judged_against_scim_names() {
 #[test]
 fn salesforce_object_mapping_is_read_on_its_own_attributes() {
     let (r, _) = idp("entra/objectmapping-salesforce.json");
-    for id in ["mapping-email", "mapping-active", "mapping-username", "mapping-matching"] {
+    for id in [
+        "mapping-email",
+        "mapping-active",
+        "mapping-username",
+        "mapping-matching",
+    ] {
         let c = check(&r, id);
         assert_eq!(c["status"], "pass", "{id}: {c}");
     }
-    assert!(check(&r, "mapping-email")["message"].as_str().unwrap().contains("Email <- [mail]"));
+    assert!(check(&r, "mapping-email")["message"]
+        .as_str()
+        .unwrap()
+        .contains("Email <- [mail]"));
     let req = check(&r, "mapping-required");
-    assert_eq!(req["status"], "skipped", "no attribute list for the target: {req}");
+    assert_eq!(
+        req["status"], "skipped",
+        "no attribute list for the target: {req}"
+    );
 }
 
 /// Proves a SCIM schema (fixture written in the SCIM template's shape) keeps its SCIM checks:
@@ -87,7 +113,10 @@ fn salesforce_object_mapping_is_read_on_its_own_attributes() {
 fn a_scim_schema_still_gets_the_scim_checks() {
     let (r, _) = report(
         &[],
-        &[("--idp-config", root().join("fixtures/idp-config/schema-misconfigured.json"))],
+        &[(
+            "--idp-config",
+            root().join("fixtures/idp-config/schema-misconfigured.json"),
+        )],
     );
     assert_eq!(check(&r, "mapping-active")["status"], "fail");
     assert_eq!(check(&r, "mapping-username")["status"], "fail");
@@ -96,12 +125,21 @@ fn a_scim_schema_still_gets_the_scim_checks() {
 /// Proves Microsoft's group 409 is explained as a group conflict, with group advice.
 #[test]
 fn group_conflict_is_a_group_conflict() {
-    let (r, _) = report(&[], &[("--provisioning-logs", real("entra/provisioning-group-conflict.json"))]);
+    let (r, _) = report(
+        &[],
+        &[(
+            "--provisioning-logs",
+            real("entra/provisioning-group-conflict.json"),
+        )],
+    );
     let c = check(&r, "provisioning-failures");
     assert_eq!(c["status"], "fail");
     let msg = c["message"].as_str().unwrap();
     assert!(msg.contains("1 group"), "{msg}");
-    assert!(!msg.contains("user"), "a group's failure is not counted as a user's: {msg}");
+    assert!(
+        !msg.contains("user"),
+        "a group's failure is not counted as a user's: {msg}"
+    );
     let fix = c["remediation"].as_str().unwrap();
     assert!(fix.contains("group with this displayName"), "{fix}");
     assert!(!fix.contains("userName or externalId"), "{fix}");
@@ -111,7 +149,13 @@ fn group_conflict_is_a_group_conflict() {
 #[test]
 fn explain_user_on_a_group_name_names_the_group() {
     let out = bin()
-        .args(["explain-user", "Self-service Pilot", "--format", "json", "--snapshot"])
+        .args([
+            "explain-user",
+            "Self-service Pilot",
+            "--format",
+            "json",
+            "--snapshot",
+        ])
         .arg(root().join("fixtures/explain/tenant"))
         .arg("--provisioning-logs")
         .arg(real("entra/provisioning-group-conflict.json"))
@@ -119,20 +163,38 @@ fn explain_user_on_a_group_name_names_the_group() {
         .unwrap();
     let t: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(t["verdict"]["code"], "group", "{}", t["verdict"]);
-    assert!(t["verdict"]["summary"].as_str().unwrap().contains("is a group"));
+    assert!(t["verdict"]["summary"]
+        .as_str()
+        .unwrap()
+        .contains("is a group"));
 }
 
 /// Proves Graph's sample with a trailing comma is read with a note, and the on-demand result.
 #[test]
 fn trailing_commas_and_provision_on_demand_are_read() {
-    let (r, stderr) = report(&[], &[("--provisioning-logs", real("entra/provisioning-success-trailing-comma.json"))]);
+    let (r, stderr) = report(
+        &[],
+        &[(
+            "--provisioning-logs",
+            real("entra/provisioning-success-trailing-comma.json"),
+        )],
+    );
     let c = check(&r, "provisioning-failures");
     assert_eq!(c["status"], "pass", "{c}");
     assert!(stderr.contains("not strict JSON"), "{stderr}");
-    let (r, stderr) = report(&[], &[("--provisioning-logs", real("entra/provision-on-demand-skipped.json"))]);
+    let (r, stderr) = report(
+        &[],
+        &[(
+            "--provisioning-logs",
+            real("entra/provision-on-demand-skipped.json"),
+        )],
+    );
     let c = check(&r, "provisioning-failures");
     assert_eq!(c["status"], "warn", "a skip, not a failure: {c}");
-    assert!(c["message"].as_str().unwrap().contains("RedundantExport"), "{c}");
+    assert!(
+        c["message"].as_str().unwrap().contains("RedundantExport"),
+        "{c}"
+    );
     assert!(stderr.contains("provision-on-demand"), "{stderr}");
 }
 
@@ -142,13 +204,22 @@ fn okta_rate_limit_fails_whatever_the_outcome() {
     let (r, _) = idp("okta/rate-limit-event-panther.json");
     let c = check(&r, "provisioning-failures");
     assert_eq!(c["status"], "fail", "{c}");
-    assert!(c["message"].as_str().unwrap().contains("rate-limited"), "{c}");
+    assert!(
+        c["message"].as_str().unwrap().contains("rate-limited"),
+        "{c}"
+    );
 }
 
 /// Proves an Okta System Log given to --provisioning-logs is read, and said to be.
 #[test]
 fn okta_log_given_as_provisioning_logs_is_read() {
-    let (r, stderr) = report(&[], &[("--provisioning-logs", real("okta/rate-limit-event-panther.json"))]);
+    let (r, stderr) = report(
+        &[],
+        &[(
+            "--provisioning-logs",
+            real("okta/rate-limit-event-panther.json"),
+        )],
+    );
     assert!(stderr.contains("is an Okta System Log"), "{stderr}");
     assert_eq!(check(&r, "provisioning-failures")["status"], "fail");
 }
@@ -165,11 +236,21 @@ fn entra_log_given_as_idp_config_is_read() {
 /// provisioning event in any of them, so a warning that says so).
 #[test]
 fn okta_log_shapes_are_read() {
-    for f in ["okta/system-log-elastic.ndjson", "okta/log-event.json", "okta/event-hook-payload.json"] {
+    for f in [
+        "okta/system-log-elastic.ndjson",
+        "okta/log-event.json",
+        "okta/event-hook-payload.json",
+    ] {
         let (r, stderr) = idp(f);
         let c = check(&r, "provisioning-failures");
         assert_eq!(c["status"], "warn", "{f}: {c} {stderr}");
-        assert!(c["message"].as_str().unwrap().contains("expected provisioning events"), "{f}: {c}");
+        assert!(
+            c["message"]
+                .as_str()
+                .unwrap()
+                .contains("expected provisioning events"),
+            "{f}: {c}"
+        );
     }
 }
 
@@ -180,10 +261,17 @@ fn okta_disabled_features_are_reported() {
     let c = check(&r, "okta-app-assignment");
     assert_eq!(c["status"], "warn", "{c}");
     let s = c.to_string();
-    for cap in ["create.lifecycleCreate", "update.profile", "update.lifecycleDeactivate"] {
+    for cap in [
+        "create.lifecycleCreate",
+        "update.profile",
+        "update.lifecycleDeactivate",
+    ] {
         assert!(s.contains(cap), "{cap}: {s}");
     }
-    assert!(!s.contains("password"), "password sync is not a provisioning failure: {s}");
+    assert!(
+        !s.contains("password"),
+        "password sync is not a provisioning failure: {s}"
+    );
 }
 
 /// Proves an INACTIVE group push mapping is warned, the ACTIVE one not.
@@ -193,7 +281,10 @@ fn okta_inactive_push_mapping_is_warned() {
     let c = check(&r, "okta-app-assignment");
     assert_eq!(c["status"], "warn", "{c}");
     let s = c["subjects"].to_string();
-    assert!(s.contains("gPm00000000000000001") && !s.contains("gPm00000000000000000\""), "{s}");
+    assert!(
+        s.contains("gPm00000000000000001") && !s.contains("gPm00000000000000000\""),
+        "{s}"
+    );
 }
 
 /// Proves apps, one app, one app user and app groups are read (not refused).
@@ -201,14 +292,25 @@ fn okta_inactive_push_mapping_is_warned() {
 fn okta_app_shapes_are_read() {
     let (r, _) = idp("okta/apps-list.json");
     let c = check(&r, "okta-app-assignment");
-    assert_eq!(c["status"], "warn", "no app of the list provisions users: {c}");
-    for f in ["okta/app.json", "okta/app-user.json", "okta/app-users.json", "okta/app-groups.json"] {
+    assert_eq!(
+        c["status"], "warn",
+        "no app of the list provisions users: {c}"
+    );
+    for f in [
+        "okta/app.json",
+        "okta/app-user.json",
+        "okta/app-users.json",
+        "okta/app-groups.json",
+    ] {
         let (r, stderr) = idp(f);
         let c = check(&r, "okta-app-assignment");
         assert_ne!(c["status"], "skipped", "{f}: {c} {stderr}");
     }
     let (r, _) = idp("okta/app-groups.json");
-    assert!(check(&r, "okta-app-assignment")["message"].as_str().unwrap().contains("1 group assigned"));
+    assert!(check(&r, "okta-app-assignment")["message"]
+        .as_str()
+        .unwrap()
+        .contains("1 group assigned"));
 }
 
 /// Proves job advice follows the job's own error and counters.
@@ -218,16 +320,51 @@ fn job_advice_follows_the_job() {
     let c = check(&r, "provisioning-job");
     let fix = c["remediation"].as_str().unwrap();
     assert!(fix.contains("Admin Credentials"), "{fix}");
-    assert!(fix.find("Admin Credentials") < fix.find("Provisioning Status"), "credentials before start: {fix}");
+    assert!(
+        fix.find("Admin Credentials") < fix.find("Provisioning Status"),
+        "credentials before start: {fix}"
+    );
 
     let (r, _) = idp("entra/jobs-list-empty-status.json");
     let c = check(&r, "provisioning-job");
     let s = c.to_string();
     assert!(s.contains("no status reported"), "{s}");
-    assert!(!s.contains("unrecognised status code") && !s.contains("failed entries"), "{s}");
+    assert!(
+        !s.contains("unrecognised status code") && !s.contains("failed entries"),
+        "{s}"
+    );
 
     let (r, _) = idp("entra/job-active-escrowed.json");
     let c = check(&r, "provisioning-job");
     assert_eq!(c["status"], "warn", "{c}");
-    assert!(c["message"].as_str().unwrap().contains("escrowed 15"), "{c}");
+    assert!(
+        c["message"].as_str().unwrap().contains("escrowed 15"),
+        "{c}"
+    );
+}
+
+/// Proves explain-user reads Okta app users: a user Okta records as provisioned but absent
+/// from the target is explained, not reported as not found.
+#[test]
+fn explain_user_reads_okta_app_users() {
+    let out = bin()
+        .args([
+            "explain-user",
+            "saml.test@example.com",
+            "--format",
+            "json",
+            "--snapshot",
+        ])
+        .arg(root().join("fixtures/explain/tenant"))
+        .arg("--idp-config")
+        .arg(real("okta/app-users.json"))
+        .output()
+        .unwrap();
+    let t: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_ne!(t["verdict"]["code"], "not-found", "{}", t["verdict"]);
+    let s = t["verdict"]["summary"].as_str().unwrap();
+    assert!(
+        s.contains("Okta records the user as provisioned") && s.contains("00u1dnq5S0CfjlkpABCD"),
+        "{s}"
+    );
 }

@@ -55,7 +55,15 @@ fn reason_text(reason: &str) -> (&'static str, &'static str) {
 fn code_text(code: &str) -> Option<(&'static str, &'static str)> {
     let c = code.to_ascii_lowercase();
     let any = |w: &[&str]| w.iter().any(|x| c.contains(x));
-    if any(&["credential", "unauthorized", "authentication", "invalidtoken", "accessdenied", "forbidden", "secrettoken"]) {
+    if any(&[
+        "credential",
+        "unauthorized",
+        "authentication",
+        "invalidtoken",
+        "accessdenied",
+        "forbidden",
+        "secrettoken",
+    ]) {
         Some((
             "the target refused the admin credentials",
             "open Provisioning > Admin Credentials, enter valid credentials (a new token from the target, or the account and password the connector asks for), Test Connection, save, then Start or Restart provisioning",
@@ -70,7 +78,13 @@ fn code_text(code: &str) -> Option<(&'static str, &'static str)> {
             "a cycle would delete or disable more objects than the accidental-deletion threshold allows",
             "review the StagedDelete entries in the provisioning logs; allow them (or raise the threshold) if intended, otherwise undo the scoping or assignment change, then Restart provisioning",
         ))
-    } else if any(&["timeout", "unavailable", "connectivity", "unreachable", "serviceincompatible"]) {
+    } else if any(&[
+        "timeout",
+        "unavailable",
+        "connectivity",
+        "unreachable",
+        "serviceincompatible",
+    ]) {
         Some((
             "Entra could not reach the target or did not get a usable answer",
             "run `scim-doctor test-connection` against the Tenant URL, fix what it reports, then Restart provisioning",
@@ -162,13 +176,21 @@ fn judge(j: &Job) -> (Status, String, String) {
         let start = "set Provisioning Status to On (Provisioning > Edit provisioning) or POST .../jobs/{jobId}/start";
         let fix = match j.quarantine.as_ref().and_then(|q| q.error_code.as_deref()) {
             Some(c) => match code_text(c) {
-                Some((meaning, fix)) => format!("the last error says {meaning}: {fix}; only then {start}"),
+                Some((meaning, fix)) => {
+                    format!("the last error says {meaning}: {fix}; only then {start}")
+                }
                 None => format!("fix the last error ({c}) first; then {start}"),
             },
             None => start.to_string(),
         };
-        return (Status::Warn, format!("paused (status {code}, schedule {}): no provisioning cycle runs{last}", j.schedule_state.as_deref().unwrap_or("not reported")),
-            fix);
+        return (
+            Status::Warn,
+            format!(
+                "paused (status {code}, schedule {}): no provisioning cycle runs{last}",
+                j.schedule_state.as_deref().unwrap_or("not reported")
+            ),
+            fix,
+        );
     }
     if state.eq_ignore_ascii_case("Failed") {
         let e = exec
@@ -182,11 +204,7 @@ fn judge(j: &Job) -> (Status, String, String) {
             Some((meaning, fix)) => format!("{meaning}: {fix}"),
             None => "fix the error the last cycle reports, then Restart provisioning".into(),
         };
-        return (
-            Status::Fail,
-            format!("the last cycle failed ({e}{m})"),
-            fix,
-        );
+        return (Status::Fail, format!("the last cycle failed ({e}{m})"), fix);
     }
     if j.code_is("NotRun") {
         notes.push("the first cycle has not completed yet".into());
@@ -204,7 +222,11 @@ fn judge(j: &Job) -> (Status, String, String) {
         // failed and wait for a retry; they count toward the quarantine thresholds.
         notes.push(format!(
             "the last cycle ({}) escrowed {n} {}: they failed and are retried in the next cycles",
-            if state.is_empty() { "state not reported" } else { state.as_str() },
+            if state.is_empty() {
+                "state not reported"
+            } else {
+                state.as_str()
+            },
             if n == 1 { "entry" } else { "entries" }
         ));
     }
@@ -224,7 +246,10 @@ fn judge(j: &Job) -> (Status, String, String) {
             .unwrap_or_else(|| ", steady state never reached".into());
         return (Status::Pass, format!("active{steady}"), String::new());
     }
-    let fix = if escrowed.is_some() || state.eq_ignore_ascii_case("EntryLevelErrors") || j.successive_failures.is_some_and(|n| n > 0) {
+    let fix = if escrowed.is_some()
+        || state.eq_ignore_ascii_case("EntryLevelErrors")
+        || j.successive_failures.is_some_and(|n| n > 0)
+    {
         "read the provisioning logs for the failed entries (give them with --provisioning-logs) and fix the most frequent error code; escrowed entries count toward Entra's quarantine thresholds"
     } else if j.code_is("NotRun") {
         "wait for the first cycle to finish (a first cycle can take hours on large tenants), then check again"
@@ -345,6 +370,17 @@ mod tests {
                 "HybridSynchronizationActiveDirectoryInternalError",
             ),
             (
+                r#"{"code":"Active","lastExecution":{"state":"Succeeded","countEscrowed":15}}"#,
+                Status::Warn,
+                "escrowed 15 entries",
+            ),
+            (
+                r#"{"code":"Active","lastExecution":{"state":"Succeeded","countEscrowed":0}}"#,
+                Status::Pass,
+                "active",
+            ),
+            (r#"{}"#, Status::Warn, "no status reported"),
+            (
                 r#"{"code":"Quarantine","quarantine":{"reason":"TooManyDeletes","currentBegan":"","nextAttempt":""}}"#,
                 Status::Fail,
                 "accidental-deletion threshold",
@@ -366,6 +402,32 @@ mod tests {
             assert!(what.contains(text), "{status}: {what}");
             assert!(want == Status::Pass || !fix.is_empty(), "{status}: no fix");
         }
+    }
+
+    /// Proves the fix follows the job's own error code: credentials before "start" for a
+    /// paused job, and a quarantine without a documented reason read from its code.
+    #[test]
+    fn fixes_follow_the_error_code() {
+        let (_, _, fix) = judge(&job(
+            r#"{"code":"Paused","quarantine":{"reason":"","error":{"code":"SalesforceInvalidCredentials"}}}"#,
+        ));
+        assert!(
+            fix.starts_with("the last error says the target refused the admin credentials"),
+            "{fix}"
+        );
+        let (_, _, fix) = judge(&job(r#"{"code":"Paused","quarantine":null}"#));
+        assert!(fix.starts_with("set Provisioning Status to On"), "{fix}");
+        let (_, what, fix) = judge(&job(
+            r#"{"code":"Quarantine","quarantine":{"reason":"","error":{"code":"SystemForCrossDomainIdentityManagementCredentialValidationUnavailable"}}}"#,
+        ));
+        assert!(
+            what.contains("refused the admin credentials") && fix.contains("Admin Credentials"),
+            "{what} / {fix}"
+        );
+        let (_, _, fix) = judge(&job(
+            r#"{"code":"Active","lastExecution":{"state":"Failed","error":{"code":"ContosoUnauthorized"}}}"#,
+        ));
+        assert!(fix.contains("Admin Credentials"), "{fix}");
     }
 
     /// Proves a quarantine remediation carries Microsoft's retry schedule and the disable rule.

@@ -274,7 +274,12 @@ pub fn mapping_username(ctx: &Ctx, _: &Params) -> CheckResult {
     let label = if schema.target.scim {
         format!("userName <- {}", source_label(m))
     } else {
-        format!("{} <- {} ({})", m.target, source_label(m), schema.target.evidence)
+        format!(
+            "{} <- {} ({})",
+            m.target,
+            source_label(m),
+            schema.target.evidence
+        )
     };
     let (status, why) = match judgement {
         Judgement::Ok => return CheckResult::pass(id, format!("{label}: an email address")),
@@ -340,7 +345,12 @@ pub fn mapping_active(ctx: &Ctx, _: &Params) -> CheckResult {
     let label = if schema.target.scim {
         format!("active <- {}", source_label(m))
     } else {
-        format!("{} <- {} ({})", m.target, source_label(m), schema.target.evidence)
+        format!(
+            "{} <- {} ({})",
+            m.target,
+            source_label(m),
+            schema.target.evidence
+        )
     };
     let reads_flag = m
         .expr()

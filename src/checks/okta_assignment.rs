@@ -117,14 +117,27 @@ pub fn okta_app_assignment(ctx: &Ctx, _: &Params) -> CheckResult {
         for (cap, what, fix) in FEATURE_CAPABILITIES {
             if f.capability(cap).is_some_and(|c| c.status == "DISABLED") {
                 disabled += 1;
-                flag(Status::Warn, Subject::item(SubjectKind::Item, format!("{}.{cap}", f.name), format!("{cap} is DISABLED: {what}")), fix, &mut subjects);
+                flag(
+                    Status::Warn,
+                    Subject::item(
+                        SubjectKind::Item,
+                        format!("{}.{cap}", f.name),
+                        format!("{cap} is DISABLED: {what}"),
+                    ),
+                    fix,
+                    &mut subjects,
+                );
             }
         }
     }
     let mut no_push_apps = 0;
     let all_apps = apps.map(Vec::len).unwrap_or(0);
     for a in apps.into_iter().flatten() {
-        if !a.features.iter().any(|f| PUSH_FEATURES.contains(&f.as_str())) {
+        if !a
+            .features
+            .iter()
+            .any(|f| PUSH_FEATURES.contains(&f.as_str()))
+        {
             no_push_apps += 1;
         }
     }
@@ -245,15 +258,31 @@ pub fn okta_app_assignment(ctx: &Ctx, _: &Params) -> CheckResult {
         ),
         (
             disabled,
-            plural(disabled, "provisioning capability DISABLED", "provisioning capabilities DISABLED"),
+            plural(
+                disabled,
+                "provisioning capability DISABLED",
+                "provisioning capabilities DISABLED",
+            ),
         ),
         (
-            if all_apps > 0 && no_push_apps == all_apps { no_push_apps } else { 0 },
-            plural(no_push_apps, "app without provisioning features", "apps without provisioning features"),
+            if all_apps > 0 && no_push_apps == all_apps {
+                no_push_apps
+            } else {
+                0
+            },
+            plural(
+                no_push_apps,
+                "app without provisioning features",
+                "apps without provisioning features",
+            ),
         ),
         (
             inactive,
-            plural(inactive, "group push mapping INACTIVE", "group push mappings INACTIVE"),
+            plural(
+                inactive,
+                "group push mapping INACTIVE",
+                "group push mappings INACTIVE",
+            ),
         ),
         (
             counts.4,

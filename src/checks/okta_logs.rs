@@ -410,6 +410,50 @@ mod tests {
         )));
     }
 
+    /// Proves the event type and the legacy type decide before the outcome: Okta writes
+    /// rate-limit and authentication-failure events with outcome SUCCESS.
+    #[test]
+    fn failure_types_fail_whatever_the_outcome() {
+        for t in [
+            "application.integration.rate_limit_exceeded",
+            "application.integration.authentication_failure",
+            "application.integration.general_failure",
+            "application.configuration.detect_error",
+        ] {
+            assert!(is_failure(&ev(t, Some("SUCCESS"), None)), "{t}");
+        }
+        let mut legacy = ev("application.provision.user.push", Some("SUCCESS"), None);
+        legacy.legacy_event_type = Some("app.api.error.create_user".into());
+        assert!(is_failure(&legacy));
+        assert_eq!(cause(&legacy).key, "create-failed");
+        let mut ok = ev("application.provision.user.push", Some("SUCCESS"), None);
+        ok.legacy_event_type = Some("app.user_management.push_new_user_success".into());
+        assert!(!is_failure(&ok), "a success legacy type stays a success");
+        for (t, want) in [
+            (
+                "application.provision.user.reactivate",
+                "reactivation-failed",
+            ),
+            ("application.provision.user.verify_exists", "lookup-failed"),
+            ("application.provision.user.import", "import-failed"),
+            ("application.provision.group.import", "import-failed"),
+            (
+                "application.provision.user.password",
+                "password-push-failed",
+            ),
+            (
+                "application.provision.group_membership.add",
+                "group-push-failed",
+            ),
+            (
+                "application.configuration.detect_error",
+                "app-configuration",
+            ),
+        ] {
+            assert_eq!(cause(&ev(t, Some("FAILURE"), None)).key, want, "{t}");
+        }
+    }
+
     /// Proves a log without provisioning events warns instead of passing quietly.
     #[test]
     fn a_log_without_provisioning_events_warns() {

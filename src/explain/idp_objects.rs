@@ -98,7 +98,9 @@ pub fn describe(u: &AppUser) -> String {
         u.status.as_deref().unwrap_or("not given"),
         u.sync_state.as_deref().unwrap_or("not given"),
         u.scope.as_deref().unwrap_or("not given"),
-        u.external_id.as_deref().unwrap_or("none (never created in the target)"),
+        u.external_id
+            .as_deref()
+            .unwrap_or("none (never created in the target)"),
         u.last_sync
             .as_deref()
             .map(|t| format!(", last sync {t}"))

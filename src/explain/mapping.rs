@@ -251,7 +251,9 @@ fn evaluate(
     for (v, m) in values.iter_mut().zip(&schema.mappings) {
         let waiting = !v.known
             && v.value.is_none()
-            && v.note.as_deref().is_some_and(|n| n.contains("only when it creates"));
+            && v.note
+                .as_deref()
+                .is_some_and(|n| n.contains("only when it creates"));
         let Some(d) = m.default_value.as_ref().filter(|_| waiting) else {
             continue;
         };

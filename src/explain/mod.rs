@@ -8,8 +8,8 @@
 //! into text. Target findings are not recomputed here: the command runs the registry's checks
 //! and this module picks the findings whose subjects are this user.
 
-pub mod idp_objects;
 pub mod identity;
+pub mod idp_objects;
 pub mod mapping;
 pub mod matching;
 pub mod render;

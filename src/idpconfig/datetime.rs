@@ -274,7 +274,8 @@ const MONTHS: [&str; 12] = [
 pub fn parse_exact(text: &str, fmt: &str) -> Result<OffsetDateTime, String> {
     let s: Vec<char> = text.trim().chars().collect();
     let mut i = 0;
-    let (mut y, mut mo, mut d, mut h, mut mi, mut se, mut nanos) = (1i64, 1i64, 1i64, 0i64, 0i64, 0i64, 0u32);
+    let (mut y, mut mo, mut d, mut h, mut mi, mut se, mut nanos) =
+        (1i64, 1i64, 1i64, 0i64, 0i64, 0i64, 0u32);
     let mut pm: Option<bool> = None;
     let mut off = UtcOffset::UTC;
     let bad = |what: &str| format!("{text:?} does not match the input format {fmt:?} ({what})");
@@ -330,7 +331,11 @@ pub fn parse_exact(text: &str, fmt: &str) -> Result<OffsetDateTime, String> {
                             .ok_or_else(|| bad("fraction"))?;
                         let _ = v;
                         let f: String = s[start..i].iter().collect();
-                        nanos = if f.is_empty() { 0 } else { fraction(&f).unwrap_or(0) };
+                        nanos = if f.is_empty() {
+                            0
+                        } else {
+                            fraction(&f).unwrap_or(0)
+                        };
                     }
                     't' => {
                         let rest: String = s[i..].iter().collect::<String>().to_ascii_uppercase();
@@ -365,7 +370,12 @@ pub fn parse_exact(text: &str, fmt: &str) -> Result<OffsetDateTime, String> {
                             off = offset(&o).ok_or_else(|| bad("offset"))?;
                         }
                     }
-                    _ => return Err(format!("format specifier {:?} is not supported", c.to_string().repeat(n))),
+                    _ => {
+                        return Err(format!(
+                            "format specifier {:?} is not supported",
+                            c.to_string().repeat(n)
+                        ))
+                    }
                 }
             }
         }
@@ -381,7 +391,8 @@ pub fn parse_exact(text: &str, fmt: &str) -> Result<OffsetDateTime, String> {
         };
     }
     let day = date(y, mo, d).ok_or_else(|| bad("no such date"))?;
-    let t = Time::from_hms_nano(h as u8, mi as u8, se as u8, nanos).map_err(|_| bad("no such time"))?;
+    let t =
+        Time::from_hms_nano(h as u8, mi as u8, se as u8, nanos).map_err(|_| bad("no such time"))?;
     Ok(PrimitiveDateTime::new(day, t)
         .assume_offset(off)
         .to_offset(UtcOffset::UTC))
@@ -437,7 +448,12 @@ pub fn format(t: OffsetDateTime, fmt: &str) -> Result<String, String> {
                         _ => "+00:00".into(),
                     },
                     'K' => "Z".into(),
-                    _ => return Err(format!("format specifier {:?} is not supported", c.to_string().repeat(n))),
+                    _ => {
+                        return Err(format!(
+                            "format specifier {:?} is not supported",
+                            c.to_string().repeat(n)
+                        ))
+                    }
                 };
                 out.push_str(&s);
             }
@@ -485,12 +501,18 @@ mod tests {
     fn datediff_table() {
         let later = p("8/25/2021 5:41:18 PM");
         let hire = p("2012-03-16-07:00");
-        assert_eq!(diff("d", p("2021-08-18+08:00"), p("2021-08-31+08:00")), Ok(13));
+        assert_eq!(
+            diff("d", p("2021-08-18+08:00"), p("2021-08-31+08:00")),
+            Ok(13)
+        );
         assert_eq!(diff("d", later, hire), Ok(-3449));
         assert_eq!(diff("ww", later, hire), Ok(-493));
         assert_eq!(diff("m", later, hire), Ok(-113));
         assert_eq!(diff("yyyy", later, hire), Ok(-9));
-        assert_eq!(diff("d", p("2021-08-31+08:00"), p("2021-08-31+08:00")), Ok(0));
+        assert_eq!(
+            diff("d", p("2021-08-31+08:00"), p("2021-08-31+08:00")),
+            Ok(0)
+        );
         assert_eq!(diff("h", p("2021-08-24"), p("2021-08-25")), Ok(24));
         assert_eq!(diff("n", p("2021-08-24"), p("2021-08-25")), Ok(1440));
         assert_eq!(diff("s", p("2021-08-24"), p("2021-08-25")), Ok(86400));

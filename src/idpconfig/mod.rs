@@ -173,7 +173,8 @@ fn add(cfg: &mut IdpConfig, name: &str, bytes: &[u8]) -> Result<(), String> {
     } else if let Some((items, shape)) = okta::log_events(&v) {
         let ev = okta::read_events(&items);
         if shape != "GET /api/v1/logs array" {
-            cfg.notes.push(format!("{name}: Okta System Log, read as {shape}"));
+            cfg.notes
+                .push(format!("{name}: Okta System Log, read as {shape}"));
         }
         push(cfg, name, Kind::OktaSystemLog, ev.len());
         cfg.okta_events.get_or_insert_with(Vec::new).extend(ev);

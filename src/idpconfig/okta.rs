@@ -73,7 +73,9 @@ pub fn is_app_users(v: &Value) -> bool {
     first(v).is_some_and(|e| {
         get(e, "signOnMode").is_none() && get(e, "syncState").is_some()
             || get(e, "credentials").is_some()
-            || (get(e, "signOnMode").is_none() && get(e, "scope").is_some() && get(e, "status").is_some())
+            || (get(e, "signOnMode").is_none()
+                && get(e, "scope").is_some()
+                && get(e, "status").is_some())
     })
 }
 pub fn is_push_mappings(v: &Value) -> bool {
@@ -295,7 +297,9 @@ pub fn log_events(v: &Value) -> Option<(Vec<&Value>, &'static str)> {
         let items = v.as_array()?.iter().filter(|e| e.is_object()).collect();
         return Some((items, "GET /api/v1/logs array"));
     }
-    if let Some(events) = get(v, "data").and_then(|d| get(d, "events")).and_then(Value::as_array)
+    if let Some(events) = get(v, "data")
+        .and_then(|d| get(d, "events"))
+        .and_then(Value::as_array)
     {
         if events.iter().any(|e| get(e, "eventType").is_some()) {
             return Some((
@@ -330,7 +334,9 @@ pub fn looks_like_log_text(text: &str) -> bool {
     let t = text.trim_start_matches('\u{feff}');
     match super::lenient::parse(t) {
         Ok(l) => log_events(&l.value).is_some(),
-        Err(_) => ndjson_events(t).is_some() || (!t.trim_start().starts_with(['{', '[']) && is_log_csv(t)),
+        Err(_) => {
+            ndjson_events(t).is_some() || (!t.trim_start().starts_with(['{', '[']) && is_log_csv(t))
+        }
     }
 }
 
@@ -487,5 +493,7 @@ pub fn is_single_app_user(v: &Value) -> bool {
         && get(v, "id").is_some()
         && get(v, "signOnMode").is_none()
         && (get(v, "syncState").is_some()
-            || (get(v, "scope").is_some() && get(v, "status").is_some() && get(v, "credentials").is_some()))
+            || (get(v, "scope").is_some()
+                && get(v, "status").is_some()
+                && get(v, "credentials").is_some()))
 }

@@ -118,9 +118,13 @@ fn scim_shaped(target: &str) -> bool {
 }
 
 fn is_entra_directory(name: &str) -> bool {
-    ["Azure Active Directory", "Microsoft Entra ID", "AzureActiveDirectory"]
-        .iter()
-        .any(|n| n.eq_ignore_ascii_case(name))
+    [
+        "Azure Active Directory",
+        "Microsoft Entra ID",
+        "AzureActiveDirectory",
+    ]
+    .iter()
+    .any(|n| n.eq_ignore_ascii_case(name))
 }
 
 /// Decides whether the target is SCIM: Entra's SCIM connector is the directory
@@ -131,13 +135,25 @@ fn judge_target(name: Option<String>, attrs: &[TargetAttribute], targets: &[&str
         n.eq_ignore_ascii_case("customappsso") || n.to_ascii_lowercase().contains("scim")
     });
     let (scim, evidence) = if named_scim {
-        (true, format!("the target directory is {:?}, Entra's SCIM connector", name.as_deref().unwrap_or_default()))
+        (
+            true,
+            format!(
+                "the target directory is {:?}, Entra's SCIM connector",
+                name.as_deref().unwrap_or_default()
+            ),
+        )
     } else if attrs.iter().any(|a| scim_shaped(&a.name)) {
-        (true, "the target's attribute list uses SCIM attribute names".to_string())
+        (
+            true,
+            "the target's attribute list uses SCIM attribute names".to_string(),
+        )
     } else if targets.iter().any(|t| scim_shaped(t)) {
         (true, "the mappings target SCIM attribute names".to_string())
     } else if attrs.is_empty() && targets.is_empty() {
-        (true, "nothing in the file names the target's attributes; read as a SCIM target".to_string())
+        (
+            true,
+            "nothing in the file names the target's attributes; read as a SCIM target".to_string(),
+        )
     } else {
         let which = if attrs.is_empty() {
             "mapping targets use"
@@ -152,7 +168,11 @@ fn judge_target(name: Option<String>, attrs: &[TargetAttribute], targets: &[&str
             ),
         )
     };
-    Target { name, scim, evidence }
+    Target {
+        name,
+        scim,
+        evidence,
+    }
 }
 
 /// `emails[type eq "work"].value` -> `emails`; `name.givenName` -> `name`; extension URNs

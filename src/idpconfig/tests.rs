@@ -131,7 +131,10 @@ fn iif() {
             "IIF(IsPresent([mail]), [mail], [givenName])",
             Err("not known".into()),
         ),
-        ("IIF(IsPresent([givenName]), [givenName], [mail])", s("John")),
+        (
+            "IIF(IsPresent([givenName]), [givenName], [mail])",
+            s("John"),
+        ),
     ]);
 }
 
@@ -396,4 +399,29 @@ fn an_empty_graph_job_list_is_a_job_file() {
     )
     .unwrap();
     assert!(cfg.has(Kind::EntraJob) && cfg.jobs.is_empty());
+}
+
+/// Proves the target's identity comes from the schema: Entra's SCIM connector and SCIM
+/// attribute names make a SCIM target, Salesforce's own names do not.
+#[test]
+fn target_identity_comes_from_the_schema() {
+    let read = |dir: &str, f: &str| {
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(dir)
+            .join(f);
+        load(&[p]).unwrap().schema.expect("a schema")
+    };
+    let scim = read("fixtures/idp-config", "schema-scim-default.json");
+    assert!(scim.target.scim, "{}", scim.target.evidence);
+    let sf = read("fixtures/real/entra", "schema-salesforce-get.json");
+    assert!(!sf.target.scim);
+    assert_eq!(sf.target.name.as_deref(), Some("salesforce.com"));
+    let named = read(
+        "fixtures/real/entra",
+        "schema-salesforce-custom-attribute.json",
+    );
+    assert!(!named.target.scim && named.target_attributes.len() == 1);
+    let bare = read("fixtures/real/entra", "objectmapping-salesforce.json");
+    assert!(!bare.target.scim && bare.target.name.is_none());
+    assert_eq!(bare.matching()[0].target, "Username");
 }

@@ -75,10 +75,32 @@ pub(super) fn read(name: &str, text: &str, inputs: &mut LogInputs) -> anyhow::Re
     let recognised = inputs.entries[first_new..].iter().any(|e| {
         e.status != super::LogStatus::Unknown || e.error_code.is_some() || e.action.is_some()
     });
+    let okta = records.iter().any(|r| {
+        r.as_object().is_some_and(|o| {
+            o.keys().any(|k| k.eq_ignore_ascii_case("eventType"))
+                && o.keys()
+                    .any(|k| k.eq_ignore_ascii_case("published") || k.eq_ignore_ascii_case("uuid"))
+        })
+    });
+    if count > 0 && !recognised && okta {
+        // An Okta System Log: the command line hands it to --idp-config; here (a bundle read
+        // back, a library caller) it is set aside with a note rather than refused.
+        inputs.entries.truncate(first_new);
+        inputs.notes.push(format!(
+            "{name} is an Okta System Log, not an Entra provisioning log: give it with --idp-config (the command line does this by itself)"
+        ));
+        inputs.files.push(LogFile {
+            path: name.to_string(),
+            format: "okta-system-log (not read as provisioning logs)".to_string(),
+            records: 0,
+        });
+        return Ok(());
+    }
     if count > 0 && !recognised {
         anyhow::bail!(
             "{name}: no record has a status, action or error code, so this does not look like provisioning logs \
-             (expected the Entra portal JSON download or Graph provisioningObjectSummary JSON)"
+             (expected the Entra portal JSON download, Graph provisioningObjectSummary JSON or a provision-on-demand result; \
+             an Okta System Log is read with --idp-config)"
         );
     }
     inputs.files.push(LogFile {
@@ -166,7 +188,9 @@ fn on_demand(obj: &serde_json::Map<String, Value>) -> Option<Value> {
             }
         }
         if let Some(r) = key.get("result").filter(|v| v.is_string()) {
-            record.entry("onDemandResult".to_string()).or_insert_with(|| r.clone());
+            record
+                .entry("onDemandResult".to_string())
+                .or_insert_with(|| r.clone());
         }
     }
     Some(Value::Object(record))
@@ -191,9 +215,14 @@ pub fn looks_like_entra_log(text: &str) -> bool {
     let Some(Value::Object(r)) = first else {
         return false;
     };
-    ["provisioningStatusInfo", "provisioningSteps", "provisioningAction", "statusInfo"]
-        .iter()
-        .any(|k| r.keys().any(|key| key.eq_ignore_ascii_case(k)))
+    [
+        "provisioningStatusInfo",
+        "provisioningSteps",
+        "provisioningAction",
+        "statusInfo",
+    ]
+    .iter()
+    .any(|k| r.keys().any(|key| key.eq_ignore_ascii_case(k)))
 }
 
 /// The records of a JSON document: `{"value": [...]}`, an array, one record object, a
@@ -335,5 +364,45 @@ fn scalar(v: &Value) -> Option<String> {
         Value::Number(n) => Some(n.to_string()),
         Value::Bool(b) => Some(b.to_string()),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Proves an Okta System Log reaching the log reader is set aside with a note, while a
+    /// JSON file that is neither is still refused.
+    #[test]
+    fn okta_logs_are_set_aside_and_other_json_refused() {
+        let okta = br#"[{"eventType":"application.provision.user.push","published":"2026-01-01T00:00:00Z","outcome":{"result":"FAILURE"}}]"#;
+        let r = crate::logs::parse_files(&[("okta.json".into(), okta.to_vec())]).unwrap();
+        assert!(r.entries.is_empty());
+        assert!(
+            r.notes.iter().any(|n| n.contains("is an Okta System Log")),
+            "{:?}",
+            r.notes
+        );
+        let other = br#"[{"name":"x"}]"#;
+        let e = crate::logs::parse_files(&[("x.json".into(), other.to_vec())]).unwrap_err();
+        assert!(format!("{e:#}").contains("does not look like provisioning logs"));
+    }
+
+    /// Proves Graph's trailing-comma sample and a provision-on-demand result are read.
+    #[test]
+    fn trailing_commas_and_on_demand_results_are_read() {
+        let text = b"{\"value\": [{\"provisioningAction\": \"create\", \"provisioningStatusInfo\": {\"status\": \"success\"}, \"modifiedProperties\": [{\"displayName\": \"a\", \"newValue\": \"b\"},],}]}";
+        let r = crate::logs::parse_files(&[("t.json".into(), text.to_vec())]).unwrap();
+        assert_eq!(r.entries.len(), 1);
+        assert!(
+            r.notes.iter().any(|n| n.contains("not strict JSON")),
+            "{:?}",
+            r.notes
+        );
+        let od = br#"{"key":"{\"result\":\"Skipped\",\"details\":{\"errorCode\":\"RedundantExport\"}}","value":"{\"action\":\"Other\",\"statusInfo\":{\"status\":\"Skipped\"},\"sourceIdentity\":{\"type\":\"User\"}}"}"#;
+        let r = crate::logs::parse_files(&[("od.json".into(), od.to_vec())]).unwrap();
+        assert_eq!(r.entries[0].status, crate::logs::LogStatus::Skipped);
+        assert_eq!(r.entries[0].error_code.as_deref(), Some("RedundantExport"));
+        assert!(super::looks_like_entra_log(
+            std::str::from_utf8(od).unwrap()
+        ));
     }
 }

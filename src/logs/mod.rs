@@ -129,10 +129,7 @@ impl LogEntry {
     pub fn is_group(&self) -> bool {
         match self.source_type.as_deref().map(str::trim) {
             Some(t) if !t.is_empty() => t.to_ascii_lowercase().contains("group"),
-            _ => self
-                .steps
-                .iter()
-                .any(|s| s.description.contains("Group '")),
+            _ => self.steps.iter().any(|s| s.description.contains("Group '")),
         }
     }
 
