@@ -66,17 +66,17 @@ fn code_text(code: &str) -> Option<(&'static str, &'static str)> {
     ]) {
         Some((
             "the target refused the admin credentials",
-            "open Provisioning > Admin Credentials, enter valid credentials (a new token from the target, or the account and password the connector asks for), Test Connection, save, then Start or Restart provisioning",
+            "open Provisioning > Admin Credentials, enter valid credentials (a new token from the target, or the account and password the connector asks for), Test Connection and save",
         ))
     } else if any(&["escrow"]) {
         Some((
             "too many entries failed (escrow threshold)",
-            "download the provisioning logs, fix the most frequent error code (provisioning-failures groups them), then Restart provisioning",
+            "download the provisioning logs and fix the most frequent error code (provisioning-failures groups them)",
         ))
     } else if any(&["toomanydeletes", "deletethreshold", "accidentaldeletion"]) {
         Some((
             "a cycle would delete or disable more objects than the accidental-deletion threshold allows",
-            "review the StagedDelete entries in the provisioning logs; allow them (or raise the threshold) if intended, otherwise undo the scoping or assignment change, then Restart provisioning",
+            "review the StagedDelete entries in the provisioning logs; allow them (or raise the threshold) if intended, otherwise undo the scoping or assignment change",
         ))
     } else if any(&[
         "timeout",
@@ -87,7 +87,7 @@ fn code_text(code: &str) -> Option<(&'static str, &'static str)> {
     ]) {
         Some((
             "Entra could not reach the target or did not get a usable answer",
-            "run `scim-doctor test-connection` against the Tenant URL, fix what it reports, then Restart provisioning",
+            "run `scim-doctor test-connection` against the Tenant URL and fix what it reports",
         ))
     } else {
         None
@@ -108,9 +108,12 @@ fn judge(j: &Job) -> (Status, String, String) {
     if let Some(q) = j.quarantine.as_ref().filter(|_| j.code_is("Quarantine")) {
         let reason = q.reason.clone().unwrap_or_default();
         let (mut meaning, mut fix) = reason_text(&reason);
+        let mut restart = false;
         if meaning == "no documented reason" {
             if let Some((m, f)) = q.error_code.as_deref().and_then(code_text) {
-                (meaning, fix) = (m, f);
+                meaning = m;
+                fix = f;
+                restart = true;
             }
         }
         let mut what = format!(
@@ -136,8 +139,13 @@ fn judge(j: &Job) -> (Status, String, String) {
         if four_weeks_passed(&q.series_began, &q.next_attempt) {
             what.push_str(", past the four-week limit after which Entra disables the job");
         }
+        let then = if restart {
+            ", then Restart provisioning"
+        } else {
+            ""
+        };
         let fix = format!(
-            "{fix}. While quarantined, Entra retries after 6, 12 and 24 hours and then once a day, and disables the job after four weeks in quarantine"
+            "{fix}{then}. While quarantined, Entra retries after 6, 12 and 24 hours and then once a day, and disables the job after four weeks in quarantine"
         );
         return (Status::Fail, what, fix);
     }
@@ -201,7 +209,7 @@ fn judge(j: &Job) -> (Status, String, String) {
             .map(|m| format!(" \"{}\"", crate::connection::probe::quote(&m, 200)))
             .unwrap_or_default();
         let fix = match code_text(&e) {
-            Some((meaning, fix)) => format!("{meaning}: {fix}"),
+            Some((meaning, fix)) => format!("{meaning}: {fix}, then Restart provisioning"),
             None => "fix the error the last cycle reports, then Restart provisioning".into(),
         };
         return (Status::Fail, format!("the last cycle failed ({e}{m})"), fix);

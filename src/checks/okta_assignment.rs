@@ -222,9 +222,23 @@ pub fn okta_app_assignment(ctx: &Ctx, _: &Params) -> CheckResult {
         return CheckResult::pass(
             id,
             format!(
-                "{} and {}: none in error, out of sync or staged{}{assigned_groups}",
-                plural(n_users, "app user", "app users"),
-                plural(n_push, "group push mapping", "group push mappings"),
+                "{}: none in error, out of sync, staged or disabled{}{assigned_groups}",
+                given(&[
+                    (users.is_some(), plural(n_users, "app user", "app users")),
+                    (
+                        pushes.is_some(),
+                        plural(n_push, "group push mapping", "group push mappings")
+                    ),
+                    (
+                        features.is_some(),
+                        plural(
+                            features.map(Vec::len).unwrap_or(0),
+                            "app feature",
+                            "app features"
+                        )
+                    ),
+                    (apps.is_some(), plural(all_apps, "app", "apps")),
+                ]),
                 if ctx.tenant.is_some() && users.is_some() {
                     ", and assignments agree with the target"
                 } else {
@@ -319,5 +333,19 @@ fn short_list(names: &[String]) -> String {
         names.join(", ")
     } else {
         format!("{} and {} more", names[..5].join(", "), names.len() - 5)
+    }
+}
+
+/// "2 app users and 1 app feature": the inputs that were given, or "no app users".
+fn given(parts: &[(bool, String)]) -> String {
+    let v: Vec<&str> = parts
+        .iter()
+        .filter(|(g, _)| *g)
+        .map(|(_, t)| t.as_str())
+        .collect();
+    match v.len() {
+        0 => "no app users, pushes, features or apps given".into(),
+        1 => v[0].to_string(),
+        n => format!("{} and {}", v[..n - 1].join(", "), v[n - 1]),
     }
 }

@@ -32,6 +32,9 @@ const IMPORT: Cause = Cause { key: "import-failed", fix: "Okta could not read us
 const PASSWORD: Cause = Cause { key: "password-push-failed", fix: "Okta could not push the password: check whether the target accepts password updates, or turn off Sync Password under Provisioning > To App" };
 const CONFIG: Cause = Cause { key: "app-configuration", fix: "Okta detected a configuration error in the app (application.configuration.*): open the app's Provisioning > Integration, correct the settings and Test API Credentials" };
 
+/// The key of events that name no user (an app-level rate limit, a credentials failure).
+const NO_USER: &str = "(no user in the event)";
+
 fn is_provisioning(e: &OktaEvent) -> bool {
     let t = e.event_type.to_ascii_lowercase();
     [
@@ -187,11 +190,7 @@ pub fn check(id: &str, events: &[OktaEvent]) -> CheckResult {
         let g = &mut groups[i];
         g.count += 1;
         *g.users
-            .entry(
-                e.user
-                    .clone()
-                    .unwrap_or_else(|| "(no user in the event)".into()),
-            )
+            .entry(e.user.clone().unwrap_or_else(|| NO_USER.into()))
             .or_default() += 1;
         if let Some(p) = &e.published {
             if g.first.as_ref().is_none_or(|f| p < f) {
@@ -271,15 +270,22 @@ pub fn check(id: &str, events: &[OktaEvent]) -> CheckResult {
         })
         .collect::<Vec<_>>()
         .join("\n");
-    let users: std::collections::BTreeSet<&String> =
-        groups.iter().flat_map(|g| g.users.keys()).collect();
+    let users: std::collections::BTreeSet<&String> = groups
+        .iter()
+        .flat_map(|g| g.users.keys())
+        .filter(|u| u.as_str() != NO_USER)
+        .collect();
+    let whom = if users.is_empty() {
+        "no user named in the events".to_string()
+    } else {
+        plural(users.len(), "user", "users")
+    };
     let mut r = CheckResult::found(
         id,
         Status::Fail,
         format!(
-            "expected every Okta provisioning event to succeed, got {} ({summary}) for {} in {}",
+            "expected every Okta provisioning event to succeed, got {} ({summary}) for {whom} in {}",
             plural(failures, "failure", "failures"),
-            plural(users.len(), "user", "users"),
             plural(prov.len(), "provisioning event", "provisioning events")
         ),
         remediation,

@@ -156,14 +156,14 @@ fn judge_target(name: Option<String>, attrs: &[TargetAttribute], targets: &[&str
         )
     } else {
         let which = if attrs.is_empty() {
-            "mapping targets use"
+            "its mapping targets"
         } else {
-            "attribute list uses"
+            "its attribute list"
         };
         (
             false,
             format!(
-                "{} is not a SCIM target: its {which} no SCIM attribute name (userName, externalId, active, emails, urn:ietf:params:scim:...)",
+                "{} is not a SCIM target (no SCIM attribute name such as userName, active or emails in {which})",
                 name.clone().unwrap_or_else(|| "the target directory".into())
             ),
         )
