@@ -224,12 +224,34 @@ fn okta_log_given_as_provisioning_logs_is_read() {
     assert_eq!(check(&r, "provisioning-failures")["status"], "fail");
 }
 
-/// Proves an Entra provisioning log given to --idp-config is read as provisioning logs.
+/// Proves an Entra provisioning log given to --idp-config is read as provisioning logs,
+/// in JSON and as the portal's CSV.
 #[test]
 fn entra_log_given_as_idp_config_is_read() {
     let (r, stderr) = idp("entra/provisioning-group-conflict.json");
     assert!(stderr.contains("is an Entra provisioning log"), "{stderr}");
     assert_eq!(check(&r, "provisioning-failures")["status"], "fail");
+    let csv = root().join("fixtures/logs/portal-csv/ProvisioningLogs.csv");
+    let (r, stderr) = report(&[], &[("--idp-config", csv)]);
+    assert!(stderr.contains("is an Entra provisioning log"), "{stderr}");
+    assert_eq!(check(&r, "provisioning-failures")["status"], "fail");
+}
+
+/// Proves the Okta console CSV and NDJSON given to --provisioning-logs go to --idp-config.
+#[test]
+fn okta_csv_and_ndjson_given_as_provisioning_logs_are_read() {
+    for f in [
+        root().join("fixtures/idp-config/okta-system-log-success.csv"),
+        real("okta/system-log-elastic.ndjson"),
+    ] {
+        let (_, stderr) = report(&[], &[("--provisioning-logs", f.clone())]);
+        assert!(
+            stderr.contains("is an Okta System Log"),
+            "{}: {stderr}",
+            f.display()
+        );
+        assert!(stderr.contains("(Okta System Log,"), "{stderr}");
+    }
 }
 
 /// Proves the NDJSON System Log, one LogEvent and an event hook payload are read (no

@@ -176,8 +176,19 @@ fn route(a: &AuditArgs) -> Routed {
         idp_notes: Vec::new(),
         log_notes: Vec::new(),
     };
+    let entra_log = |p: &std::path::Path| {
+        let Some(t) = text(p) else {
+            return false;
+        };
+        if crate::idpconfig::okta::looks_like_log_text(&t) {
+            return false;
+        }
+        crate::logs::looks_like_entra_log(&t)
+            || (!t.trim_start().starts_with(['{', '['])
+                && crate::logs::is_entra_log(&p.display().to_string(), t.as_bytes()))
+    };
     for p in &a.idp_config {
-        if text(p).is_some_and(|t| crate::logs::looks_like_entra_log(&t)) {
+        if entra_log(p) {
             r.log_notes.push(format!(
                 "{} was given with --idp-config but is an Entra provisioning log: read as --provisioning-logs",
                 p.display()

@@ -20,6 +20,12 @@ pub(crate) use record::Record;
 
 pub use json_input::looks_like_entra_log;
 
+/// True when `bytes` read as Entra provisioning logs with at least one entry (any format:
+/// the portal's CSV files, its JSON, Graph JSON, a provision-on-demand result).
+pub fn is_entra_log(name: &str, bytes: &[u8]) -> bool {
+    parse_files(&[(name.to_string(), bytes.to_vec())]).is_ok_and(|l| !l.entries.is_empty())
+}
+
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
