@@ -390,3 +390,39 @@ fn explain_user_reads_okta_app_users() {
         "{s}"
     );
 }
+
+/// Proves a default value is decided by create versus update: sent when no target user
+/// matches (kate), not sent when one does (alice), never shown as a plain null guess.
+#[test]
+fn default_values_follow_create_or_update() {
+    let trace = |who: &str| -> Value {
+        let out = bin()
+            .args(["explain-user", who, "--format", "json", "--snapshot"])
+            .arg(root().join("fixtures/explain/tenant"))
+            .arg("--idp-users")
+            .arg(root().join("fixtures/explain/idp-users.csv"))
+            .arg("--idp-config")
+            .arg(real("entra/objectmapping-salesforce.json"))
+            .output()
+            .unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let profile = |t: &Value| -> Value {
+        t["mapping"]["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["target"] == "ProfileName")
+            .cloned()
+            .unwrap()
+    };
+    let created = profile(&trace("kate@contoso.com"));
+    assert_eq!(created["value"], "Chatter Free User", "{created}");
+    assert_eq!(created["known"], true);
+    let updated = profile(&trace("alice@contoso.com"));
+    assert!(updated["value"].is_null(), "{updated}");
+    assert!(
+        updated["note"].as_str().unwrap().contains("creation only"),
+        "{updated}"
+    );
+}
