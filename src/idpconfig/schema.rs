@@ -110,11 +110,22 @@ impl Target {
 /// `Email`, `IsActive`).
 const SCIM_SIGNALS: &[&str] = &["userName", "externalId", "active", "emails"];
 
-fn scim_shaped(target: &str) -> bool {
-    let t = target.trim();
-    t.to_ascii_lowercase().starts_with("urn:ietf:params:scim:")
-        || t.contains("[type eq")
-        || SCIM_SIGNALS.contains(&target_root(t))
+/// True when names use SCIM's own syntax (an extension URN or a `[type eq ...]` filter
+/// path), or at least two of SCIM's core names: one `userName` alone is also what Microsoft's
+/// placeholder samples for other connectors show.
+fn scim_shaped<'a>(names: impl Iterator<Item = &'a str>) -> bool {
+    let mut roots: Vec<&str> = Vec::new();
+    for n in names {
+        let t = n.trim();
+        if t.to_ascii_lowercase().starts_with("urn:ietf:params:scim:") || t.contains("[type eq") {
+            return true;
+        }
+        let r = target_root(t);
+        if SCIM_SIGNALS.contains(&r) && !roots.contains(&r) {
+            roots.push(r);
+        }
+    }
+    roots.len() >= 2
 }
 
 fn is_entra_directory(name: &str) -> bool {
@@ -142,12 +153,12 @@ fn judge_target(name: Option<String>, attrs: &[TargetAttribute], targets: &[&str
                 name.as_deref().unwrap_or_default()
             ),
         )
-    } else if attrs.iter().any(|a| scim_shaped(&a.name)) {
+    } else if scim_shaped(attrs.iter().map(|a| a.name.as_str())) {
         (
             true,
             "the target's attribute list uses SCIM attribute names".to_string(),
         )
-    } else if targets.iter().any(|t| scim_shaped(t)) {
+    } else if scim_shaped(targets.iter().copied()) {
         (true, "the mappings target SCIM attribute names".to_string())
     } else if attrs.is_empty() && targets.is_empty() {
         (
@@ -163,7 +174,7 @@ fn judge_target(name: Option<String>, attrs: &[TargetAttribute], targets: &[&str
         (
             false,
             format!(
-                "{} is not a SCIM target (no SCIM attribute name such as userName, active or emails in {which})",
+                "{} is not a SCIM target (in {which}: no SCIM URN, no emails[type eq ...] path, and not two of userName, externalId, active, emails)",
                 name.clone().unwrap_or_else(|| "the target directory".into())
             ),
         )

@@ -424,4 +424,7 @@ fn target_identity_comes_from_the_schema() {
     let bare = read("fixtures/real/entra", "objectmapping-salesforce.json");
     assert!(!bare.target.scim && bare.target.name.is_none());
     assert_eq!(bare.matching()[0].target, "Username");
+    // One `userName` in Microsoft's placeholder sample does not make Salesforce SCIM.
+    let skeleton = read("fixtures/real/entra", "schema-get-skeleton.json");
+    assert!(!skeleton.target.scim && skeleton.target.name.as_deref() == Some("Salesforce"));
 }
