@@ -198,6 +198,12 @@ fn add(cfg: &mut IdpConfig, name: &str, bytes: &[u8]) -> Result<(), String> {
         let f = okta::read_app_features(&v);
         push(cfg, name, Kind::OktaAppFeatures, f.len());
         cfg.app_features.get_or_insert_with(Vec::new).extend(f);
+    } else if crate::logs::looks_like_entra_log(&text) {
+        // The command line hands these to --provisioning-logs; a bundle read back or a
+        // library caller gets a note instead of a refusal.
+        cfg.notes.push(format!(
+            "{name} is an Entra provisioning log, not IdP configuration: give it with --provisioning-logs (the command line does this by itself)"
+        ));
     } else if v.as_array().is_some_and(|a| a.is_empty()) {
         cfg.notes.push(format!(
             "{name}: an empty JSON array: nothing to read, and its kind cannot be told from its shape"

@@ -428,3 +428,19 @@ fn target_identity_comes_from_the_schema() {
     let skeleton = read("fixtures/real/entra", "schema-get-skeleton.json");
     assert!(!skeleton.target.scim && skeleton.target.name.as_deref() == Some("Salesforce"));
 }
+
+/// Proves an Entra provisioning log reaching the IdP-config reader (a bundle read back) is set
+/// aside with a note, not refused.
+#[test]
+fn an_entra_log_is_set_aside_with_a_note() {
+    let log = br#"{"value":[{"provisioningAction":"create","provisioningStatusInfo":{"status":"failure"}}]}"#;
+    let cfg = parse_files(&[("log.json".into(), log.to_vec())]).unwrap();
+    assert!(cfg.files.is_empty());
+    assert!(
+        cfg.notes
+            .iter()
+            .any(|n| n.contains("is an Entra provisioning log")),
+        "{:?}",
+        cfg.notes
+    );
+}
