@@ -205,13 +205,13 @@ fn evaluate(
                 .is_some_and(|n| n.starts_with("not evaluated") || n.starts_with("cannot"));
         if unknown {
             problems += 1;
-        } else if !pending_default && value.as_deref().is_none_or(|v| v.trim().is_empty()) {
-            if required
+        } else if !pending_default
+            && value.as_deref().is_none_or(|v| v.trim().is_empty())
+            && required
                 .iter()
                 .any(|r| r.eq_ignore_ascii_case(target_root(&m.target)))
-            {
-                missing_required.push(m.target.clone());
-            }
+        {
+            missing_required.push(m.target.clone());
         }
         values.push(MappedValue {
             target: m.target.clone(),
