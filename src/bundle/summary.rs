@@ -348,12 +348,12 @@ pub fn render(i: &SummaryInput) -> String {
 
     if i.redacted {
         out.push_str("\n## 8. Kept in the clear\n\n");
-        out.push_str("- Structural fields: resource ids the target generated (`id`, member, group and manager `value`), `schemas`, `meta`, `type`, `primary`, `active`, `$ref`, `resourceType`, `userType`, `preferredLanguage`, `locale`, `timezone`, booleans and numbers; IdP export flags and enumerations (accountEnabled, userType, usageLocation, createdDateTime...)\n");
+        out.push_str("- Structural fields, at their core-schema paths only (RFC 7643): resource ids the target generated (`id`, member, group and manager `value`, and the endpoint part of `$ref` and `meta.location`) unless an id looks personal (an email, or a copy of the userName, email, externalId or displayName), `schemas`, `meta.resourceType`, `meta.created`, `meta.lastModified`, `meta.version`, the `type` and `primary` of multi-valued attributes, `active`, `userType`, `preferredLanguage`, `locale`, `timezone`, booleans; IdP export flags and enumerations (accountEnabled, userType, usageLocation, createdDateTime...). Custom extensions are pseudonymised whole, numbers included\n");
         out.push_str("- Punctuation and the length and kind of every character of a value (so malformed values stay malformed in the same way)\n");
         if i.keep_domains {
             out.push_str("- Email domains (--keep-domains)\n");
         }
-        out.push_str("- The contact (--contact) and the scoping filter file, as given\n");
+        out.push_str("- The contact (--contact) and the scoping filter file, as given (the values of users it reads are pseudonymised; the verdicts their real values gave travel in `inputs/scope-verdicts.json` when needed)\n");
         if i.inputs.iter().any(|(w, _)| w.ends_with("(--idp-config)")) {
             out.push_str("- In --idp-config files: the synchronization schema's attribute names, expressions and scope (its constants and default values are pseudonymised); Okta and Entra ids, event types, outcomes, states and timestamps; the app's own name (people named in messages and error texts are pseudonymised)\n");
         }
@@ -365,7 +365,7 @@ pub fn render(i: &SummaryInput) -> String {
             let shown: Vec<String> = values.iter().take(20).map(|v| code(v)).collect();
             let _ = writeln!(
                 out,
-                "- {} value(s), because {reason}: {}{}",
+                "- {} value(s), because of {reason}: {}{}",
                 values.len(),
                 shown.join(", "),
                 if values.len() > 20 { ", ..." } else { "" }
