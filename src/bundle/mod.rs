@@ -484,8 +484,17 @@ pub fn prepare(
         }
         _ => summary,
     };
-    let summary = String::from_utf8_lossy(&apply_tool(&summary))
-        .replace(CONTACT_SLOT, opts.contact.as_deref().unwrap_or(""));
+    let summary = String::from_utf8_lossy(&apply_tool(&summary)).replace(
+        CONTACT_SLOT,
+        &crate::render::markdown::text(
+            &opts
+                .contact
+                .as_deref()
+                .unwrap_or("")
+                .trim()
+                .replace('\n', " "),
+        ),
+    );
     files.insert(0, ("summary.md".into(), summary.into_bytes()));
 
     if let Some(m) = &pii {

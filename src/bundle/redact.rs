@@ -247,6 +247,9 @@ fn forms(v: &str) -> Vec<String> {
         .map(|j| j[1..j.len() - 1].to_string())
         .unwrap_or_else(|_| v.to_string());
     let encoded: String = url::form_urlencoded::byte_serialize(v.as_bytes()).collect();
+    // The text outputs escape control characters, and Markdown escapes HTML too
+    // (`util::escape_controls`, `render::markdown::text`): those spellings are forms as well.
+    let controls = crate::util::escape_controls(v, false).into_owned();
     vec![
         v.to_string(),
         json,
@@ -254,6 +257,10 @@ fn forms(v: &str) -> Vec<String> {
         v.replace('|', "\\|"),
         encoded.replace('+', "%20"),
         encoded,
+        crate::render::markdown::cell(v),
+        crate::render::markdown::text(v),
+        controls.replace('"', "\"\""),
+        controls,
     ]
 }
 

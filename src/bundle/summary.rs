@@ -143,7 +143,7 @@ fn affected_users<'a>(
 
 fn quote(out: &mut String, text: &str) {
     for line in text.trim().lines() {
-        let _ = writeln!(out, "> {line}");
+        let _ = writeln!(out, "> {}", crate::render::markdown::text(line));
     }
     out.push('\n');
 }
@@ -180,7 +180,11 @@ pub fn render(i: &SummaryInput) -> String {
         out.push_str("- Personal data in this bundle is pseudonymised (--redact-pii); the customer keeps the map. What stayed in the clear is listed under \"Kept in the clear\"\n");
     }
     for w in &r.warnings {
-        let _ = writeln!(out, "\n> **Warning:** {}", w.replace('\n', " "));
+        let _ = writeln!(
+            out,
+            "\n> **Warning:** {}",
+            crate::render::markdown::text(&w.replace('\n', " "))
+        );
     }
 
     let affected = affected_users(r, i.tenant);
@@ -251,7 +255,7 @@ pub fn render(i: &SummaryInput) -> String {
     );
     match r.checks.iter().find(|c| c.id == LOG_CHECK) {
         Some(c) if c.status != Status::Skipped => {
-            let _ = writeln!(out, "- Provisioning logs: {} ({})", c.message, c.status.as_str());
+            let _ = writeln!(out, "- Provisioning logs: {} ({})", crate::render::markdown::text(&c.message.replace('\n', " ")), c.status.as_str());
         }
         _ => out.push_str("- Provisioning logs: none given (export them from the IdP and pass --provisioning-logs)\n"),
     }
@@ -296,6 +300,8 @@ pub fn render(i: &SummaryInput) -> String {
     }
     match i.contact {
         Some(c) if !c.trim().is_empty() => {
+            // The contact arrives as a placeholder (see `bundle::CONTACT_SLOT`), escaped
+            // when it is put in.
             let _ = writeln!(out, "- Contact: {}", c.trim().replace('\n', " "));
         }
         _ => out.push_str("- Contact: not given (use --contact)\n"),
@@ -410,7 +416,10 @@ fn provisioning(out: &mut String, r: &Report, tenant: Option<&Tenant>) {
                 if t.complete {
                     "complete".to_string()
                 } else {
-                    format!("INCOMPLETE ({})", t.notes.join("; "))
+                    format!(
+                        "INCOMPLETE ({})",
+                        crate::render::markdown::text(&t.notes.join("; ").replace('\n', " "))
+                    )
                 }
             );
         }
