@@ -11,7 +11,7 @@
 //!   exact JSON-string replacement, so the file keeps its bytes (and its trailing commas).
 //!   The values its scope reads are kept in the clear (`keep_scope`).
 
-use super::inputs::InputFile;
+use super::given::InputFile;
 use super::redact::PiiMap;
 use crate::idpconfig::Kind;
 use serde_json::Value;
@@ -93,7 +93,7 @@ fn add_text(map: &mut PiiMap, field: &str, v: Option<&Value>) {
 /// Records the personal values of every idp-config file in `map`.
 pub fn collect(map: &mut PiiMap, files: &[InputFile]) {
     for f in files {
-        let text = super::inputs::text(&f.bytes);
+        let text = super::given::text(&f.bytes);
         let kind = kind_of(f);
         let value = crate::idpconfig::lenient::parse(&text)
             .ok()
@@ -240,7 +240,7 @@ pub fn keep_scope(
 
 /// The file as it goes into the bundle: rewritten when `redact` is given.
 pub fn rewrite(f: &InputFile, map: Option<&PiiMap>, redact: &super::redact::Redactor) -> Vec<u8> {
-    let text = super::inputs::text(&f.bytes);
+    let text = super::given::text(&f.bytes);
     if kind_of(f) != Some(Kind::EntraSchema) {
         return redact.apply(&text).into_bytes();
     }

@@ -5,6 +5,8 @@
 //! `inputs/inputs.json`; with `--redact-pii` they go through the same pseudonym map as the
 //! tenant (the scoping filter stays as written: what it reads is kept in the clear).
 
+pub(super) use super::given::text;
+pub use super::given::InputFile;
 use super::redact::PiiMap;
 use crate::checks::LicenseOptions;
 use crate::model::Tenant;
@@ -15,13 +17,6 @@ use std::path::Path;
 pub const DIR: &str = "inputs/";
 pub const MANIFEST: &str = "inputs/inputs.json";
 pub const FORMAT: &str = "scim-doctor-inputs/1";
-
-/// One input file: its name as given (for the summary) and its bytes.
-#[derive(Debug, Clone, Default)]
-pub struct InputFile {
-    pub given_as: String,
-    pub bytes: Vec<u8>,
-}
 
 /// Everything a run used besides the tenant, read from the command line's files.
 #[derive(Debug, Clone, Default)]
@@ -95,12 +90,6 @@ fn ext_of(name: &str, default: &str) -> String {
         .extension()
         .map(|e| super::sanitize(&e.to_string_lossy()).to_ascii_lowercase())
         .unwrap_or_else(|| default.to_string())
-}
-
-pub(super) fn text(bytes: &[u8]) -> String {
-    crate::input::decode(bytes)
-        .map(|t| t.into_owned())
-        .unwrap_or_else(|_| String::from_utf8_lossy(bytes).into_owned())
 }
 
 /// Records the personal values of the inputs in `map` and keeps what the scoping filter
