@@ -781,7 +781,6 @@ fn after() { crate::after_tests::w(); }
 /// shrinks, as above.
 const KNOWN_LONG_FILES: &[&str] = &[
     "src/archive.rs",
-    "src/cli/args.rs",
     "src/model/seed.rs",
     "src/source/snapshot/pipeline.rs",
 ];
