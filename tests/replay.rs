@@ -234,6 +234,18 @@ fn replay_duplicate_user_positive_500_on_conflict() {
         .contains("retries forever"));
 }
 
+/// Proves a 409 without scimType is not passed as "409 Conflict (scimType uniqueness)": the
+/// finding says what came back (RFC 7644 §3.3 requires scimType "uniqueness").
+#[test]
+fn replay_duplicate_user_positive_409_without_scimtype() {
+    let (r, _) = replay(quirk("conflict-no-scimtype"), "entra");
+    let c = check(&r, "replay-duplicate-user");
+    assert_eq!(c["status"], "warn", "{c}");
+    let msg = c["message"].as_str().unwrap_or("");
+    assert!(msg.contains("without a scimType"), "{msg}");
+    assert!(msg.contains("RFC 7644 §3.3"), "{msg}");
+}
+
 #[test]
 fn replay_user_update_negative_values_changed() {
     assert_eq!(status(clean_entra(), "replay-user-update"), "pass");
@@ -275,6 +287,124 @@ fn replay_user_update_positive_case_sensitive_op() {
     // The request body with the capitalised op is in the report's write transcript.
     let requests = c["data"]["requests"].to_string();
     assert!(requests.contains("\"op\":\"Replace\""), "{requests}");
+}
+
+/// Proves the create's read-back names every attribute a server drops while answering 201
+/// (title, the work email's type), in both Entra compat modes, and Okta's PUT update names
+/// the dropped title (issue 27).
+#[test]
+fn replay_user_create_positive_dropped_attributes_named_by_the_read_back() {
+    let (r, _) = replay(quirk("drops-attributes"), "entra");
+    assert_fails(&r, "replay-user-create", "lost title");
+    let c = check(&r, "replay-user-create");
+    let text = c.to_string();
+    assert!(text.contains("lost emails[value eq"), "{c}");
+    assert!(text.contains(".type (sent \\\"work\\\")"), "{c}");
+    let subjects: Vec<String> = c["subjects"]
+        .as_array()
+        .expect("subjects")
+        .iter()
+        .map(|s| s["detail"].as_str().unwrap_or("").to_string())
+        .collect();
+    for mode in ["Entra legacy", "Entra aadOptscim062020"] {
+        assert!(
+            subjects.iter().any(|d| d.contains(mode)),
+            "{mode} not named: {subjects:?}"
+        );
+    }
+    let (r, _) = replay(quirk("drops-attributes"), "okta");
+    assert_fails(&r, "replay-user-update", "lost title");
+}
+
+/// Proves the Entra sequence sends the externalId update Entra sends when the source
+/// attribute changes, and a server refusing it fails replay-user-update in both modes.
+#[test]
+fn replay_user_update_positive_externalid_update_refused() {
+    let (r, srv) = replay(quirk("no-externalid-patch"), "entra");
+    assert_fails(
+        &r,
+        "replay-user-update",
+        "updating externalId is not implemented",
+    );
+    let c = check(&r, "replay-user-update");
+    assert_eq!(c["subjects"].as_array().map(Vec::len), Some(2), "{c}");
+    let patches = srv
+        .requests()
+        .iter()
+        .filter(|q| q.method == "PATCH" && q.status == 501)
+        .count();
+    assert_eq!(patches, 2, "one externalId PATCH per compat mode");
+}
+
+/// Proves the read-back passes on a conformant server although it compares by SCIM meaning
+/// (the Entra and Okta sequences send title, typed primary emails and the enterprise
+/// extension).
+#[test]
+fn replay_user_create_negative_every_attribute_read_back() {
+    for r in [clean_entra(), clean_okta()] {
+        let c = check(r, "replay-user-create");
+        assert_eq!(c["status"], "pass", "{c}");
+    }
+    let c = check(clean_entra(), "replay-user-update");
+    assert_eq!(c["status"], "pass", "{c}");
+    assert!(
+        c["data"]["requests"]
+            .to_string()
+            .contains("\"path\":\"externalId\""),
+        "the externalId update was not sent: {c}"
+    );
+}
+
+// ---------- --idp rfc: the RFC 7644 forms neither IdP sends ----------
+
+/// Proves the RFC sequence passes on a conformant server, touching the checks it maps to,
+/// and leaves the tenant identical.
+#[test]
+fn conformant_server_passes_the_rfc_sequence_and_ends_identical() {
+    let (r, _) = replay(Quirks::default(), "rfc");
+    for id in [
+        "replay-user-lookup",
+        "replay-user-create",
+        "replay-user-update",
+        "replay-email-update",
+        "replay-group-lookup",
+        "replay-group-create",
+        "replay-user-delete",
+        "replay-response-format",
+        "replay-cleanup",
+    ] {
+        assert_eq!(status(&r, id), "pass", "{}", check(&r, id));
+    }
+    let c = check(&r, "replay-group-create");
+    assert!(
+        c["data"]["requests"].to_string().contains("\"members\":[{"),
+        "the group was not created with members: {c}"
+    );
+}
+
+/// Proves a 500 to a replace of a complex attribute with an object value is a failure in
+/// the RFC sequence, named as a crash on a request RFC 7644 defines.
+#[test]
+fn replay_user_update_positive_rfc_complex_replace_500() {
+    let (r, _) = replay(quirk("complex-replace-500"), "rfc");
+    assert_fails(
+        &r,
+        "replay-user-update",
+        "the server failed on a request RFC 7644 defines",
+    );
+    assert_fails(&r, "replay-user-update", "[RFC 7644]");
+    assert_eq!(status(&r, "replay-cleanup"), "pass");
+}
+
+/// Proves the RFC sequence's create reads back every attribute too (the same dropping
+/// server fails it), and its group create verifies the initial members.
+#[test]
+fn replay_user_create_positive_rfc_dropped_attributes() {
+    let (r, _) = replay(quirk("drops-attributes"), "rfc");
+    assert_fails(&r, "replay-user-create", "lost title");
+    let (r, _) = replay(quirk("omit-members"), "rfc");
+    let c = check(&r, "replay-group-create");
+    assert_eq!(c["status"], "warn", "{c}");
 }
 
 #[test]
@@ -338,6 +468,33 @@ fn replay_user_disable_positive_string_boolean_rejected() {
     );
 }
 
+/// Proves the flag is not recommended blindly: the disable fails only without it, but member
+/// removal fails only with it (filtered paths refused), so the advice weighs both modes.
+#[test]
+fn replay_user_disable_positive_flag_advice_weighs_both_modes() {
+    let mut q = quirk("reject-string-bool");
+    q.enable("no-filtered-path").expect("known quirk");
+    let (r, _) = replay(q, "entra");
+    assert_fails(&r, "replay-user-disable", "expected value type 'boolean'");
+    assert_fails(
+        &r,
+        "replay-member-remove",
+        "filtered paths are not supported",
+    );
+    let fix = check(&r, "replay-user-disable")["remediation"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    assert!(
+        !fix.contains("append ?aadOptscim062020 to the Tenant URL"),
+        "{fix}"
+    );
+    assert!(
+        fix.contains("replay-member-remove") && fix.contains("Do not append ?aadOptscim062020"),
+        "{fix}"
+    );
+}
+
 #[test]
 fn replay_user_disable_positive_put_deactivation_unsupported() {
     let (r, _) = replay(quirk("no-put"), "okta");
@@ -373,6 +530,35 @@ fn replay_cleanup_positive_leftover_named_with_its_removal_command() {
     assert!(
         c.to_string().contains(id),
         "the leftover id {id} is not named: {c}"
+    );
+}
+
+/// Proves `replay --cleanup` does not report "none" while canaries remain on a server that
+/// answers `sw` with an empty list: an empty filter answer is checked with a full listing.
+#[test]
+fn replay_cleanup_positive_sw_answered_empty_still_finds_leftovers() {
+    let mut q = quirk("no-delete");
+    q.enable("sw-finds-nothing").expect("known quirk");
+    let (r, srv) = replay(q, "entra");
+    assert_fails(&r, "replay-cleanup", "left in the tenant");
+    let (users, groups) = srv.written().expect("writable");
+    let group = groups
+        .iter()
+        .find(|g| g.to_string().contains("scim-doctor-canary-"))
+        .expect("a canary group is left");
+    let gid = group["id"].as_str().expect("id").to_string();
+    assert!(users
+        .iter()
+        .any(|u| u.to_string().contains("scim-doctor-canary-")));
+    let out = doctor(&srv, &["replay", "--cleanup", "--format", "json"])
+        .output()
+        .expect("run");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    let c = check(&report, "replay-cleanup");
+    assert_eq!(c["status"], "fail", "{c}");
+    assert!(
+        c.to_string().contains(&gid),
+        "the canary group {gid} is not named: {c}"
     );
 }
 
@@ -521,9 +707,35 @@ fn dry_run_prints_every_request_and_sends_nothing() {
         "\"path\": \"members[value eq \\\"{user2}\\\"]\"",
         "GET /Groups?excludedAttributes=members&filter=displayName",
         "DELETE /Users/{user}",
+        "\"path\": \"externalId\"",
     ] {
         assert!(text.contains(needle), "dry run lacks {needle:?}:\n{text}");
     }
+    assert_eq!(srv.request_count(), 0);
+}
+
+/// Proves `--idp rfc --dry-run` lists the three RFC 7644 forms and sends nothing.
+#[test]
+fn dry_run_of_the_rfc_sequence_lists_its_forms() {
+    let srv = server(Quirks::default());
+    let out = doctor(
+        &srv,
+        &["replay", "--idp", "rfc", "--dry-run", "--format", "json"],
+    )
+    .output()
+    .expect("run");
+    assert_eq!(out.status.code(), Some(0));
+    let plan: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let text = plan.to_string();
+    assert!(text.contains("\"path\":\"name\""), "{text}");
+    assert!(
+        text.contains("\"op\":\"add\",\"path\":\"emails\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("\"members\":[{\"value\":\"{user}\"}"),
+        "{text}"
+    );
     assert_eq!(srv.request_count(), 0);
 }
 

@@ -84,6 +84,16 @@ fn names(s: &Subject) -> Vec<String> {
     v
 }
 
+/// Ids of the checks about the endpoint's behaviour (connection, protocol probes, replay):
+/// their subjects are users a probe sampled or canaries, not people affected by a problem.
+fn probe_check_ids() -> Vec<&'static str> {
+    crate::checks::registry()
+        .into_iter()
+        .filter(|d| d.area.is_live())
+        .map(|d| d.id)
+        .collect()
+}
+
 fn affected_users<'a>(
     r: &'a Report,
     tenant: Option<&Tenant>,
@@ -95,10 +105,12 @@ fn affected_users<'a>(
         .flat_map(|c| c.subjects.iter())
         .collect();
     let mut users: BTreeMap<(bool, &str), Affected> = BTreeMap::new();
+    let probes = probe_check_ids();
     for c in r
         .checks
         .iter()
         .filter(|c| matches!(c.status, Status::Fail | Status::Error | Status::Warn))
+        .filter(|c| !probes.contains(&c.id.as_str()))
     {
         for s in c.subjects.iter().filter(|s| is_user(s)) {
             let in_target = s.kind == SubjectKind::User;
@@ -179,7 +191,7 @@ pub fn render(i: &SummaryInput) -> String {
     }
     let _ = writeln!(
         out,
-        "- Users affected by at least one finding: {} ({} in the target, {} only in the IdP)",
+        "- Users affected by at least one data finding: {} ({} in the target, {} only in the IdP; users a probe sampled are not counted)",
         affected.len(),
         affected.values().filter(|a| a.in_target).count(),
         affected.values().filter(|a| !a.in_target).count()
@@ -194,8 +206,14 @@ pub fn render(i: &SummaryInput) -> String {
         out.push_str("- Symptoms: none found\n");
     } else {
         out.push_str("\n| Symptom (check) | Status | Affected users | Other subjects | Message |\n|---|---|---|---|---|\n");
+        let probes = probe_check_ids();
         for c in &symptoms {
-            let users = c.subjects.iter().filter(|s| is_user(s)).count();
+            // A probe's users were sampled, not affected: they count as other subjects.
+            let users = if probes.contains(&c.id.as_str()) {
+                0
+            } else {
+                c.subjects.iter().filter(|s| is_user(s)).count()
+            };
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} | {} |",

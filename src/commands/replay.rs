@@ -17,15 +17,16 @@ pub async fn run(a: ReplayArgs, out: &Output) -> CmdResult {
     let idp = match a.bundle.idp {
         Some(IdpKind::Okta) => Idp::Okta,
         Some(IdpKind::Entra) => Idp::Entra,
+        Some(IdpKind::Rfc) => Idp::Rfc,
         None if a.cleanup => Idp::Entra,
         None => {
             return Err(ToolError(
-                "replay needs --idp entra or --idp okta: whose request sequence to send".into(),
+                "replay needs --idp entra, --idp okta or --idp rfc: whose request sequence to send".into(),
             ))
         }
         Some(other) => {
             return Err(ToolError(format!(
-                "replay knows the request sequences of Entra ID and Okta, not {other:?}: use --idp entra or --idp okta"
+                "replay knows the request sequences of Entra ID and Okta (and the RFC 7644 forms with --idp rfc), not {other:?}: use --idp entra, okta or rfc"
             )))
         }
     };
@@ -158,7 +159,7 @@ async fn cleanup(client: &WriteClient, remove: bool, base: &str) -> Result<Check
     let mut r = replay::judge::cleanup(counts, counts, &removals, &after, base);
     if r.status == Status::Pass {
         r.message = format!(
-            "{} canaries found by name prefix and removed; none left",
+            "{} canaries found by name prefix and removed; none left (each removed id answers 404, and the search by name prefix, with a full listing when the filter finds nothing, finds none)",
             found.len()
         );
     }

@@ -223,6 +223,8 @@ readable bundle."
       --allow-writes --base-url https://host/scim/v2
   SCIM_TOKEN=... scim-doctor replay --idp okta --allow-writes \\
       --base-url https://host/scim/v2 --transcript writes.jsonl
+  SCIM_TOKEN=... scim-doctor replay --idp rfc --allow-writes \\
+      --base-url https://host/scim/v2       # RFC 7644 forms no IdP sends
   SCIM_TOKEN=... scim-doctor replay --idp entra --allow-writes \\
       --base-url https://host/scim/v2 --bundle --case-id 01234
   SCIM_TOKEN=... scim-doctor replay --cleanup \\

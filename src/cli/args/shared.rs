@@ -268,4 +268,6 @@ pub enum IdpKind {
     Dts,
     Safous,
     Other,
+    /// replay only: the RFC 7644 request forms neither Entra ID nor Okta sends
+    Rfc,
 }

@@ -48,6 +48,20 @@ pub struct Quirks {
     pub rename_wipes_members: bool,
     /// GET by id never shows a group's `members` (not even with `attributes=members`).
     pub omit_members: bool,
+    /// A duplicate userName answers 409 without `scimType` (RFC 7644 §3.3 requires `uniqueness`).
+    pub conflict_no_scimtype: bool,
+    /// A filter using `sw` answers 200 with an empty ListResponse (an unsupported operator
+    /// answered as "no match" instead of 400 invalidFilter).
+    pub sw_finds_nothing: bool,
+    /// Create and PUT silently drop `title` and the emails' `type` (a django-scim2 0.23
+    /// server was seen doing so): the write answers 2xx, the data is gone.
+    pub drops_attributes: bool,
+    /// A PATCH of `externalId` answers 501 (Entra sends it when the mapped source attribute
+    /// changes).
+    pub no_externalid_patch: bool,
+    /// A PATCH replace whose path names a complex attribute and whose value is an object
+    /// (`"path":"name","value":{...}`) answers 500.
+    pub complex_replace_500: bool,
 }
 
 /// Quirk names for `serve --writable --quirk NAME`, in the order of the fields above.
@@ -67,6 +81,11 @@ pub const QUIRK_NAMES: &[&str] = &[
     "no-members-replace",
     "rename-wipes-members",
     "omit-members",
+    "conflict-no-scimtype",
+    "sw-finds-nothing",
+    "drops-attributes",
+    "no-externalid-patch",
+    "complex-replace-500",
 ];
 
 impl Quirks {
@@ -88,6 +107,11 @@ impl Quirks {
             "no-members-replace" => &mut self.no_members_replace,
             "rename-wipes-members" => &mut self.rename_wipes_members,
             "omit-members" => &mut self.omit_members,
+            "conflict-no-scimtype" => &mut self.conflict_no_scimtype,
+            "sw-finds-nothing" => &mut self.sw_finds_nothing,
+            "drops-attributes" => &mut self.drops_attributes,
+            "no-externalid-patch" => &mut self.no_externalid_patch,
+            "complex-replace-500" => &mut self.complex_replace_500,
             other => {
                 return Err(format!(
                     "unknown quirk `{other}`; known: {}",
@@ -187,7 +211,7 @@ fn route(
         Err(e) => return error(400, Some("invalidSyntax"), format!("body is not JSON: {e}")),
     };
     match (method, id) {
-        ("GET", None) => list(store, kind, &Query::parse(query), quirks.ignore_filter),
+        ("GET", None) => list(store, kind, &Query::parse(query), quirks),
         ("GET", Some(id)) => match find(store.list(kind), &id) {
             Some(i) => {
                 let mut v = shaped(&store.list(kind)[i], &Query::parse(query));
@@ -250,8 +274,20 @@ fn get_ci<'a>(v: &'a Value, name: &str) -> Option<&'a Value> {
     key_of(m, name).and_then(|k| m.get(&k))
 }
 
-fn list(store: &mut Store, kind: Kind, q: &Query, ignore_filter: bool) -> Reply {
-    let filter = match q.get("filter").filter(|_| !ignore_filter) {
+fn list(store: &mut Store, kind: Kind, q: &Query, quirks: &Quirks) -> Reply {
+    let sw = q
+        .get("filter")
+        .is_some_and(|f| f.to_ascii_lowercase().contains(" sw "));
+    if quirks.sw_finds_nothing && sw && !quirks.ignore_filter {
+        return Reply::ok(json!({
+            "schemas": [LIST_RESPONSE_SCHEMA],
+            "totalResults": 0,
+            "startIndex": 1,
+            "itemsPerPage": 0,
+            "Resources": [],
+        }));
+    }
+    let filter = match q.get("filter").filter(|_| !quirks.ignore_filter) {
         Some(f) => match filter::parse(f) {
             Ok(f) => Some(f),
             Err(e) => return error(400, Some("invalidFilter"), e),
@@ -321,6 +357,9 @@ fn conflict(quirks: &Quirks, user_name: &str) -> Reply {
     if quirks.conflict_500 {
         return error(500, None, "internal server error");
     }
+    if quirks.conflict_no_scimtype {
+        return error(409, None, format!("userName {user_name} is already taken"));
+    }
     error(
         409,
         Some("uniqueness"),
@@ -375,6 +414,9 @@ fn create(store: &mut Store, quirks: &Quirks, base: &str, kind: Kind, body: Valu
             );
         }
     }
+    if quirks.drops_attributes {
+        drop_attributes(&mut m);
+    }
     store.next += 1;
     let id = format!("w{:06}-{}", store.next, uuid::Uuid::new_v4().simple());
     for k in ["id", "password", "meta"] {
@@ -424,6 +466,9 @@ fn put(store: &mut Store, quirks: &Quirks, kind: Kind, id: &str, body: Value) ->
     if let Err(r) = coerce_booleans(&mut m, quirks) {
         return r;
     }
+    if quirks.drops_attributes {
+        drop_attributes(&mut m);
+    }
     let items = store.list(kind);
     let meta = items[i]["meta"].clone();
     for k in ["id", "password", "meta"] {
@@ -435,6 +480,20 @@ fn put(store: &mut Store, quirks: &Quirks, kind: Kind, id: &str, body: Value) ->
     m.insert("meta".into(), meta);
     items[i] = Value::Object(m);
     Reply::ok(items[i].clone())
+}
+
+/// The `drops-attributes` quirk: `title` and every email's `type` are not stored.
+fn drop_attributes(m: &mut Map<String, Value>) {
+    if let Some(k) = key_of(m, "title") {
+        m.remove(&k);
+    }
+    if let Some(Value::Array(emails)) = key_of(m, "emails").and_then(|k| m.get_mut(&k)) {
+        for e in emails.iter_mut().filter_map(Value::as_object_mut) {
+            if let Some(k) = key_of(e, "type") {
+                e.remove(&k);
+            }
+        }
+    }
 }
 
 /// `active` (the one boolean the IdPs write) sent as "True"/"False": converted, or refused.
