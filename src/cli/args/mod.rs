@@ -148,8 +148,8 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
     /// Serve a tenant over SCIM on 127.0.0.1, read-only unless --writable (trials, tests, benchmarks)
     #[command(after_help = "Examples:
   scim-doctor serve --demo --token secret
-  scim-doctor serve --snapshot ./snap --port 8080 --max-page-size 100 \\
-      --latency-ms 50
+  scim-doctor serve --snapshot ./snap --token secret --port 8080 \\
+      --max-page-size 100 --latency-ms 50
   scim-doctor serve --demo --writable --quirk case-sensitive-op")]
     Serve(ServeArgs),
 
@@ -233,11 +233,12 @@ readable bundle."
       --base-url https://host/scim/v2       # and delete them
 
 Creates only canaries named scim-doctor-canary-<random>, verifies every step
-with a GET, removes them at the end (also after a failure, Ctrl-C or
---deadline) and proves it with GETs.
+with a GET, removes them at the end (also after a failure, --deadline, or
+SIGINT/SIGTERM/SIGHUP) and proves it with GETs.
 
 Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
-2 refused (no --allow-writes) or the tool could not run.")]
+2 refused (no --allow-writes) or the tool could not run; 130, 143, 129 when
+SIGINT, SIGTERM, SIGHUP stopped the run (the cleanup ran).")]
     Replay(ReplayArgs),
     /// Compare two runs: findings resolved/new/still present, users and groups changed
     #[command(after_help = "Examples:

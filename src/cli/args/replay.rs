@@ -30,7 +30,8 @@ pub struct ReplayArgs {
     /// Print every request the run would send (method, path, body) and send none
     #[arg(long)]
     pub dry_run: bool,
-    /// Find canaries left by an interrupted run by their name prefix; delete them with --allow-writes
+    /// Find canaries left by an interrupted run (names of the exact generated pattern only);
+    /// delete them, listing each, with --allow-writes
     #[arg(long, conflicts_with = "dry_run")]
     pub cleanup: bool,
     /// Stop the sequence after this many seconds (the cleanup still runs)

@@ -17,9 +17,14 @@ pub struct ServeArgs {
     /// Port on 127.0.0.1 [default: a free one]
     #[arg(long, default_value_t = 0, hide_default_value = true)]
     pub port: u16,
-    /// Require this bearer token from clients
+    /// Require this bearer token from clients (needed to serve a real snapshot, unless
+    /// --no-token)
     #[arg(long, env = "SCIM_DOCTOR_SERVE_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
+    /// Serve a snapshot without a token: every local program (and any web page that
+    /// guesses the port) can then read it
+    #[arg(long, conflicts_with = "token")]
+    pub no_token: bool,
     /// Largest page the server returns (a silent cap)
     #[arg(long, value_name = "N")]
     pub max_page_size: Option<usize>,

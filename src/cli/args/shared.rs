@@ -92,6 +92,10 @@ pub struct EndpointArgs {
     /// Do not verify TLS certificates (reported loudly in every output)
     #[arg(long)]
     pub insecure: bool,
+    /// Send credentials over plain http:// to a host that is not this machine (refused
+    /// without this flag: the token would cross the network in clear text)
+    #[arg(long)]
+    pub allow_insecure_http: bool,
     /// Per-request timeout in seconds
     #[arg(long, default_value_t = 30, value_name = "SECS")]
     pub timeout: u64,
@@ -231,13 +235,22 @@ pub struct BundleArgs {
     /// Read the issue description from a file
     #[arg(long, value_name = "FILE")]
     pub description_file: Option<PathBuf>,
-    /// Pseudonymise every personal string (all but ids, schemas, meta, types and flags)
-    /// consistently, keeping what the checks read; the map is written beside the zip
+    /// Pseudonymise personal data consistently: every string and number of the resources
+    /// outside the core-schema allow-list (ids the target generated unless they look
+    /// personal, schemas, meta, types, primary/active flags, userType, locale...), the
+    /// inputs and the free texts; values a scoping filter reads too (their verdicts travel
+    /// in the bundle). The map (real value -> pseudonym) stays outside the zip: beside it, or
+    /// in --map-file. See docs/bundle.md
     #[arg(long)]
     pub redact_pii: bool,
     /// With --redact-pii: keep email domains readable
     #[arg(long, requires = "redact_pii")]
     pub keep_domains: bool,
+    /// With --redact-pii: leave every value of ATTR readable (repeatable; an IdP export
+    /// column, an Entra attribute or a SCIM path such as department, userName,
+    /// emails.value); listed on stderr and in summary.md
+    #[arg(long, value_name = "ATTR", requires = "redact_pii")]
+    pub keep_clear: Vec<String>,
     /// With --redact-pii: reuse (and extend) this pseudonym map
     #[arg(long, value_name = "FILE", requires = "redact_pii")]
     pub map_file: Option<PathBuf>,
