@@ -22,6 +22,7 @@
 
 pub mod bounds;
 mod completeness;
+mod document;
 mod formats;
 mod pipeline;
 #[cfg(test)]
@@ -211,7 +212,7 @@ fn load_store_with(label: &str, open: &Opener, fast: bool) -> anyhow::Result<Opt
             if let Some((found, r)) = open_named(open, name)? {
                 let src = formats::open_text(r).map_err(|e| anyhow!("{found}: {e}"))?;
                 let summary = if fast {
-                    match pipeline::document(src, &found, hint, &mut intake) {
+                    match document::document(src, &found, hint, &mut intake) {
                         Ok(summary) => summary,
                         Err(pipeline::Fallback) => return Ok(None),
                     }
@@ -414,7 +415,7 @@ fn load_file_with(path: &Path, fast: bool) -> anyhow::Result<Option<Tenant>> {
             ..Default::default()
         }
     } else if fast {
-        match pipeline::document(src, &name, hint, &mut intake) {
+        match document::document(src, &name, hint, &mut intake) {
             Ok(summary) => summary,
             Err(pipeline::Fallback) => return Ok(None),
         }
