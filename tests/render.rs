@@ -148,6 +148,7 @@ fn opts() -> RenderOptions {
     RenderOptions {
         color: false,
         max_subjects: 2,
+        only_failures: false,
     }
 }
 
@@ -179,6 +180,61 @@ fn human_shows_shared_check_once_and_refers_back() {
     assert!(text.contains("... and 2 more"), "{text}");
 }
 
+/// The human report leads with findings, fail before warn, ahead of any passed check.
+#[test]
+fn human_leads_with_findings_most_severe_first() {
+    let report = sample_report();
+    let text = render::render(&report, Format::Human, &opts());
+    let first_pass = text.find("[pass]").expect("the sample has passed checks");
+    let first_playbook = text.find("== ").unwrap();
+    assert!(
+        text[first_playbook..].starts_with("== Findings, most severe first"),
+        "{text}"
+    );
+    for c in report.checks.iter().filter(|c| c.status == Status::Fail) {
+        let at = text.find(&format!("[FAIL] {}", c.id)).unwrap();
+        assert!(at < first_pass, "{} comes after a pass line:\n{text}", c.id);
+    }
+    let last_fail = text.rfind("[FAIL]").unwrap();
+    let first_warn = text.find("[warn]").expect("the sample has a warning");
+    assert!(
+        last_fail < first_warn || text[..first_warn].contains("see above"),
+        "{text}"
+    );
+}
+
+/// --only-failures lists no passed or skipped check, and says how many it left out.
+#[test]
+fn human_only_failures_hides_passes_and_counts_them() {
+    let report = sample_report();
+    let text = render::render(
+        &report,
+        Format::Human,
+        &RenderOptions {
+            only_failures: true,
+            ..opts()
+        },
+    );
+    assert!(
+        !text.contains("[pass]") && !text.contains("[skip]"),
+        "{text}"
+    );
+    for c in report
+        .checks
+        .iter()
+        .filter(|c| matches!(c.status, Status::Fail | Status::Warn))
+    {
+        assert!(text.contains(&c.id), "{} missing:\n{text}", c.id);
+    }
+    assert!(
+        text.contains(&format!(
+            "not listed (--only-failures): {} passed, {} skipped",
+            report.summary.pass, report.summary.skipped
+        )),
+        "{text}"
+    );
+}
+
 #[test]
 fn human_with_colour_emits_ansi_and_without_does_not() {
     colored::control::set_override(true);
@@ -187,6 +243,7 @@ fn human_with_colour_emits_ansi_and_without_does_not() {
         &RenderOptions {
             color: true,
             max_subjects: 2,
+            only_failures: false,
         },
     );
     let plain = render::human::render(&sample_report(), &opts());

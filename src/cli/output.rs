@@ -14,6 +14,8 @@ pub struct Output {
     pub verbose: u8,
     pub fail_on: FailOn,
     pub max_subjects: usize,
+    /// `--only-failures`: the human report lists only the checks that found something.
+    pub only_failures: bool,
     /// Progress bars: only on an interactive stderr, never with -q, -v or machine formats.
     pub progress: bool,
 }
@@ -49,6 +51,7 @@ impl Output {
             verbose: g.verbose,
             fail_on: r.fail_on.unwrap_or(FailOn::Fail),
             max_subjects: r.max_subjects.unwrap_or(10),
+            only_failures: r.only_failures,
             progress: stderr_tty && !g.quiet && g.verbose == 0 && format == Format::Human,
         }
     }
@@ -57,6 +60,7 @@ impl Output {
         RenderOptions {
             color: self.color,
             max_subjects: self.max_subjects,
+            only_failures: self.only_failures,
         }
     }
 
