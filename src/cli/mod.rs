@@ -3,6 +3,7 @@
 
 pub mod args;
 pub mod endpoint;
+mod man;
 pub mod output;
 
 use args::{Cli, Command};
@@ -81,34 +82,23 @@ async fn dispatch(command: Command, out: &Output) -> CmdResult {
 }
 
 fn man(dir: Option<std::path::PathBuf>, out: &Output) -> CmdResult {
-    let cmd = Cli::command();
+    let pages =
+        man::pages(Cli::command()).map_err(|e| format!("cannot render the man pages: {e}"))?;
     match dir {
+        // One stream holding every page, so each `scim-doctor-<command>(1)` the top page
+        // refers to is there too (`man -l` shows them one after the other).
         None => {
-            // One stream holding every page, so each `scim-doctor-<command>(1)` the top page
-            // refers to is there too (`man -l` shows them one after the other).
-            fn render_all(cmd: clap::Command, buf: &mut Vec<u8>) -> std::io::Result<()> {
-                let subs: Vec<clap::Command> = cmd
-                    .get_subcommands()
-                    .filter(|s| !s.is_hide_set())
-                    .cloned()
-                    .collect();
-                clap_mangen::Man::new(cmd).render(buf)?;
-                for sub in subs {
-                    render_all(sub, buf)?;
-                }
-                Ok(())
-            }
-            let mut cmd = cmd.disable_help_subcommand(true);
-            cmd.build();
-            let mut buf = Vec::new();
-            render_all(cmd, &mut buf)?;
-            out.print_bytes(&buf)?;
+            let all: Vec<u8> = pages.into_iter().flat_map(|(_, page)| page).collect();
+            out.print_bytes(&all)?;
         }
         Some(dir) => {
             std::fs::create_dir_all(&dir)
                 .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-            clap_mangen::generate_to(cmd, &dir)
-                .map_err(|e| format!("cannot write man pages into {}: {e}", dir.display()))?;
+            for (name, page) in pages {
+                let path = dir.join(name);
+                std::fs::write(&path, page)
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            }
             out.note(&format!("man pages written to {}", dir.display()));
         }
     }
