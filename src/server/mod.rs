@@ -20,7 +20,7 @@ pub mod write;
 pub use faults::{Drip, EveryNth, Faults, PagingFaults, RateLimit, Redirect, RetryAfter};
 pub use net::{start, RunningServer};
 pub use test_server::TestServer;
-pub use write::Quirks;
+pub use write::{Quirks, QUIRKS};
 
 use crate::model::Tenant;
 use crate::secret::SecretString;

@@ -50,27 +50,61 @@ pub struct Quirks {
     pub omit_members: bool,
 }
 
-/// Quirk names for `serve --writable --quirk NAME`, in the order of the fields above.
-pub const QUIRK_NAMES: &[&str] = &[
-    "case-sensitive-op",
-    "reject-string-bool",
-    "remove-value-array-clears-all",
-    "no-put",
-    "no-filtered-path",
-    "conflict-500",
-    "plain-text-errors",
-    "wrong-content-type",
-    "ignore-filter",
-    "reject-unknown-schema",
-    "create-empty-body",
-    "no-delete",
-    "no-members-replace",
-    "rename-wipes-members",
-    "omit-members",
+/// The quirks of `serve --writable --quirk NAME`, in the order of the fields above: name and
+/// what the server then does (shown by `serve --help`).
+pub const QUIRKS: &[(&str, &str)] = &[
+    (
+        "case-sensitive-op",
+        "PATCH op must be lowercase: Entra's legacy \"Replace\" gets 400",
+    ),
+    (
+        "reject-string-bool",
+        "a boolean sent as a string (\"active\":\"False\") gets 400",
+    ),
+    (
+        "remove-value-array-clears-all",
+        "remove on members with a value array empties the whole group",
+    ),
+    ("no-put", "PUT answers 405"),
+    (
+        "no-filtered-path",
+        "a PATCH path with a filter (emails[type eq \"work\"].value) gets 400",
+    ),
+    (
+        "conflict-500",
+        "a duplicate userName answers 500 instead of 409",
+    ),
+    (
+        "plain-text-errors",
+        "errors are text/plain sentences, not SCIM error JSON",
+    ),
+    (
+        "wrong-content-type",
+        "every answer is labelled text/plain although the body is JSON",
+    ),
+    (
+        "ignore-filter",
+        "list requests ignore filter and return everything",
+    ),
+    (
+        "reject-unknown-schema",
+        "a create naming an unknown schema URN gets 400",
+    ),
+    (
+        "create-empty-body",
+        "a create answers 201 with an empty body",
+    ),
+    ("no-delete", "DELETE answers 405"),
+    ("no-members-replace", "replace on members answers 501"),
+    (
+        "rename-wipes-members",
+        "a pathless replace on a group that does not name members clears them",
+    ),
+    ("omit-members", "GET by id never shows a group's members"),
 ];
 
 impl Quirks {
-    /// Switches on the quirk called `name` (one of `QUIRK_NAMES`).
+    /// Switches on the quirk called `name` (one of `QUIRKS`).
     pub fn enable(&mut self, name: &str) -> Result<(), String> {
         let flag = match name {
             "case-sensitive-op" => &mut self.case_sensitive_op,
@@ -91,7 +125,11 @@ impl Quirks {
             other => {
                 return Err(format!(
                     "unknown quirk `{other}`; known: {}",
-                    QUIRK_NAMES.join(", ")
+                    QUIRKS
+                        .iter()
+                        .map(|(n, _)| *n)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ))
             }
         };
@@ -472,5 +510,37 @@ impl super::ServerView {
     pub fn written(&self) -> Option<(Vec<Value>, Vec<Value>)> {
         let store = self.shared.store.as_ref()?.lock().ok()?;
         Some((store.users.clone(), store.groups.clone()))
+    }
+}
+
+#[cfg(test)]
+mod quirk_table_tests {
+    use super::{Quirks, QUIRKS};
+
+    /// Every listed quirk switches on exactly one field of its own, and no field is left
+    /// without a name (so `serve --help` shows every quirk the server has).
+    #[test]
+    fn every_quirk_is_listed_once_and_switches_its_own_field() {
+        let mut seen: Vec<Quirks> = Vec::new();
+        for (name, help) in QUIRKS {
+            assert!(!help.is_empty(), "{name} has no description");
+            let mut q = Quirks::default();
+            q.enable(name).unwrap();
+            assert_ne!(q, Quirks::default(), "{name} changes nothing");
+            assert!(
+                !seen.contains(&q),
+                "{name} switches the same field as another quirk"
+            );
+            seen.push(q);
+        }
+        let fields = format!("{:?}", Quirks::default())
+            .matches(": false")
+            .count();
+        assert_eq!(
+            QUIRKS.len(),
+            fields,
+            "a Quirks field has no entry in QUIRKS"
+        );
+        assert!(Quirks::default().enable("no-such-quirk").is_err());
     }
 }
