@@ -94,6 +94,10 @@ pub struct ReportArgs {
     /// [default: 10]
     #[arg(long, value_name = "N")]
     pub max_subjects: Option<usize>,
+    /// Human output: list only the checks that found something (fail, error, warn), most
+    /// severe first; passed and skipped checks are counted, not listed
+    #[arg(long)]
+    pub only_failures: bool,
 }
 
 impl ReportArgs {
@@ -103,6 +107,7 @@ impl ReportArgs {
             format: self.format.or(early.format),
             fail_on: self.fail_on.or(early.fail_on),
             max_subjects: self.max_subjects.or(early.max_subjects),
+            only_failures: self.only_failures,
         }
     }
 }
@@ -396,7 +401,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
     #[command(after_help = "Examples:
   scim-doctor demo
   scim-doctor demo --format markdown
-  scim-doctor demo --no-bundle")]
+  scim-doctor demo --bundle-path demo.zip   # and write its support bundle")]
     Demo(DemoArgs),
 
     /// Serve a tenant over SCIM on 127.0.0.1, read-only unless --writable (trials, tests, benchmarks)
@@ -598,11 +603,11 @@ pub struct SnapshotArgs {
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Do not write the demo bundle
-    #[arg(long)]
+    /// Accepted for old scripts: the demo writes no bundle unless --bundle-path is given
+    #[arg(long, hide = true)]
     pub no_bundle: bool,
-    /// Where to write the demo bundle [default: a generated name in the system temp directory]
-    #[arg(long, value_name = "PATH")]
+    /// Also write the support bundle of the demo run (a zip) to this path
+    #[arg(long, value_name = "PATH", conflicts_with = "no_bundle")]
     pub bundle_path: Option<PathBuf>,
     #[command(flatten)]
     pub report: ReportArgs,
@@ -634,11 +639,18 @@ pub struct ServeArgs {
     /// Accept writes to /Users and /Groups (in memory), for trying `replay`
     #[arg(long)]
     pub writable: bool,
-    /// With --writable: a write bug to reproduce (repeatable): case-sensitive-op,
-    /// reject-string-bool, remove-value-array-clears-all, no-put, no-filtered-path,
-    /// conflict-500, plain-text-errors, wrong-content-type
-    #[arg(long = "quirk", value_name = "NAME")]
+    /// With --writable: a write bug to reproduce (repeatable)
+    #[arg(long = "quirk", value_name = "NAME", value_parser = quirk_values())]
     pub quirks: Vec<String>,
+}
+
+/// Every quirk of the writable server with what it does, so `serve --help` lists them all.
+fn quirk_values() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(
+        crate::server::QUIRKS
+            .iter()
+            .map(|(name, help)| clap::builder::PossibleValue::new(*name).help(*help)),
+    )
 }
 
 #[derive(Debug, Subcommand)]

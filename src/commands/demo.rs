@@ -78,9 +78,10 @@ pub async fn run(a: DemoArgs, out: &Output) -> CmdResult {
     server.stop().await;
     let (outcome, example) = result?;
     let code = out.report_with(&outcome.report, outcome.tenant.as_ref())?;
-    if !a.no_bundle {
+    // The bundle is opt-in: a demo run leaves nothing behind unless asked to.
+    if let Some(path) = &a.bundle_path {
         let opts = crate::bundle::BundleOptions {
-            path: Some(a.bundle_path.clone().unwrap_or_else(std::env::temp_dir)),
+            path: Some(path.clone()),
             label: Some("scim-doctor demo".into()),
             description: Some(
                 "Demo run against the built-in sample tenant: the findings are planted on purpose."
@@ -97,6 +98,10 @@ pub async fn run(a: DemoArgs, out: &Output) -> CmdResult {
             ..Default::default()
         };
         super::bundle::write_and_announce(&outcome, &opts, out).await?;
+    } else if !a.no_bundle {
+        out.note(
+            "no support bundle written: add --bundle-path demo.zip to write this run's bundle",
+        );
     }
     match (&example, &inputs.explain_user) {
         (Some(trace), Some(user)) => out.print(&format!(
