@@ -60,20 +60,51 @@ pub fn parse_report(bytes: &[u8], what: &str) -> Result<Report, String> {
 pub fn report_file(path: &Path) -> Result<Side, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let report = parse_report(&bytes, &path.display().to_string())?;
+    // A report says when it was written; only a live run's report was written as the data
+    // was read.
+    let data_time = (report.source.kind == crate::report::SourceKind::Live)
+        .then(|| report.generated_at.clone());
     Ok(Side {
         path: path.display().to_string(),
         kind: "report",
         report: Some(report),
         tenant: None,
+        pseudonymised: false,
+        data_time,
     })
+}
+
+/// When the data of a snapshot was fetched (`fetched_at` of its `snapshot.json`), if it says.
+fn fetched_at(meta: &[u8]) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_slice(meta).ok()?;
+    v.get("fetched_at")?.as_str().map(str::to_string)
 }
 
 /// A bundle: report.json, plus the snapshot when the bundle has one.
 pub fn bundle(path: &Path) -> Result<Side, String> {
     let entries = archive::read_file(path, archive::ReadLimits::default(), &|n| {
-        n == "report.json"
+        matches!(
+            n,
+            "report.json" | "environment.json" | "snapshot/snapshot.json"
+        )
     })?;
-    let report = match entries.into_iter().next() {
+    let mut report_entry = None;
+    let (mut pseudonymised, mut data_time) = (false, None);
+    for e in entries {
+        match e.name.as_str() {
+            "report.json" => report_entry = Some(e),
+            "environment.json" => {
+                pseudonymised = e
+                    .data
+                    .ok()
+                    .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+                    .and_then(|v| v.pointer("/flags/redact_pii").and_then(|f| f.as_bool()))
+                    .unwrap_or(false)
+            }
+            _ => data_time = e.data.ok().and_then(|b| fetched_at(&b)),
+        }
+    }
+    let report = match report_entry {
         Some(e) => {
             let bytes = e
                 .data
@@ -96,21 +127,36 @@ pub fn bundle(path: &Path) -> Result<Side, String> {
             path.display()
         ));
     }
+    // A bundle of a live run has no snapshot time of its own: its report was written as
+    // the data was fetched.
+    let data_time = data_time.or_else(|| {
+        report
+            .as_ref()
+            .filter(|r| r.source.kind == crate::report::SourceKind::Live)
+            .map(|r| r.generated_at.clone())
+    });
     Ok(Side {
         path: path.display().to_string(),
         kind: "bundle",
         report,
         tenant,
+        pseudonymised,
+        data_time,
     })
 }
 
 /// A snapshot directory without auditing it (`--no-audit`).
 pub fn snapshot(path: &Path) -> Result<Side, String> {
     let tenant = crate::source::snapshot::load(path).map_err(|e| format!("{e:#}"))?;
+    let data_time = std::fs::read(path.join("snapshot.json"))
+        .ok()
+        .and_then(|b| fetched_at(&b));
     Ok(Side {
         path: path.display().to_string(),
         kind: "snapshot",
         report: None,
         tenant: Some(tenant),
+        pseudonymised: false,
+        data_time,
     })
 }
