@@ -1,5 +1,5 @@
-//! `summary.md`: the ticket text, in the order seed 004 ("Raising cases to Cato Support")
-//! asks for: 1. issue description and user impact (affected users per symptom);
+//! `summary.md`: the ticket text, in the order the "Raising cases" list of the vendor's
+//! "SCIM Sync and Provisioning Troubleshooting" article asks for: 1. issue description and user impact (affected users per symptom);
 //! 2. provisioning status (which affected users are or are not in the target, what the
 //! provisioning logs say, the time of the run); 3. connectivity (licence and email state of
 //! the affected users, and the connection steps with their UTC timestamps); 4. the IdP, the
@@ -53,6 +53,126 @@ struct Affected<'a> {
 
 const LICENCE_CHECKS: &[&str] = &["unlicensable-user"];
 const LOG_CHECK: &str = "provisioning-failures";
+const OUT_OF_SCOPE: &str = "out-of-scope";
+
+/// A symptom a ticket description can name: the words that name it (lowercase), the
+/// checks that answer it directly, then the playbook whose other checks follow. The symptoms
+/// are those of the vendor's troubleshooting article and of each playbook's `symptom`.
+struct Symptom {
+    words: &'static [&'static str],
+    lead: &'static [&'static str],
+    playbook: &'static str,
+}
+
+const SYMPTOMS: &[Symptom] = &[
+    Symptom {
+        words: &[
+            "not provisioned",
+            "not being provisioned",
+            "not getting provisioned",
+            "aren't provisioned",
+            "not appear",
+            "don't appear",
+            "not synced",
+            "not syncing",
+            "not created",
+            "missing",
+            "new hire",
+            "new joiner",
+            "new user",
+        ],
+        lead: &[
+            "not-provisioned",
+            "provisioning-failures",
+            "out-of-scope",
+            "scope-filter-invalid",
+        ],
+        playbook: "users-not-provisioned",
+    },
+    Symptom {
+        words: &["connect", "licen", "sdp", "ztna", "client"],
+        lead: &[
+            "unlicensable-user",
+            "license-capacity",
+            "missing-email",
+            "invalid-email",
+        ],
+        playbook: "users-cannot-connect",
+    },
+    Symptom {
+        words: &["duplicate", "twice", "two copies"],
+        lead: &["duplicate-email", "soft-delete-leftover"],
+        playbook: "duplicate-users",
+    },
+    Symptom {
+        words: &["test connection", "credential", "401", "unauthori", "token"],
+        lead: &["http-auth", "idp-test-connection"],
+        playbook: "test-connection",
+    },
+    Symptom {
+        words: &[
+            "enable scim",
+            "enabling scim",
+            "can't enable",
+            "account id configuration",
+        ],
+        lead: &["username-not-email"],
+        playbook: "enabling-scim",
+    },
+    Symptom {
+        words: &["group"],
+        lead: &["nested-group", "orphan-group-member"],
+        playbook: "group-sync",
+    },
+    Symptom {
+        words: &[
+            "import",
+            "409",
+            "conflict",
+            "slow",
+            "timeout",
+            "timed out",
+            "throttl",
+        ],
+        lead: &["filter-username-eq", "pagination-consistency"],
+        playbook: "incomplete-import",
+    },
+];
+
+/// The checks that answer the symptoms the description names, the most direct first (empty
+/// without a description, or when it names none).
+fn described_checks<'a>(r: &'a Report, description: Option<&str>) -> Vec<&'a str> {
+    let Some(d) = description.map(str::to_lowercase) else {
+        return Vec::new();
+    };
+    let mut out: Vec<&str> = Vec::new();
+    let named: Vec<&Symptom> = SYMPTOMS
+        .iter()
+        .filter(|s| s.words.iter().any(|w| d.contains(w)))
+        .collect();
+    let mut add = |id: &str| {
+        if let Some(c) = r.checks.iter().find(|c| c.id == id) {
+            if !out.contains(&c.id.as_str()) {
+                out.push(c.id.as_str());
+            }
+        }
+    };
+    for s in &named {
+        s.lead.iter().for_each(|id| add(id));
+    }
+    for s in &named {
+        for pb in r.playbooks.iter().filter(|p| p.id == s.playbook) {
+            pb.checks.iter().for_each(|id| add(id));
+        }
+    }
+    out
+}
+
+/// A disabled IdP account outside the scoping filter: normally left out on purpose, so it is
+/// not counted as a user the problem affects.
+fn intentionally_out_of_scope(c: &CheckResult, s: &Subject) -> bool {
+    c.id == OUT_OF_SCOPE && s.kind == SubjectKind::Entry && s.active == Some(false)
+}
 
 fn is_user(s: &Subject) -> bool {
     matches!(s.kind, SubjectKind::User | SubjectKind::Entry)
@@ -100,7 +220,11 @@ fn affected_users<'a>(
         .iter()
         .filter(|c| matches!(c.status, Status::Fail | Status::Error | Status::Warn))
     {
-        for s in c.subjects.iter().filter(|s| is_user(s)) {
+        for s in c
+            .subjects
+            .iter()
+            .filter(|s| is_user(s) && !intentionally_out_of_scope(c, s))
+        {
             let in_target = s.kind == SubjectKind::User;
             let a = users.entry((!in_target, s.id.as_str())).or_insert_with(|| {
                 let mine = names(s);
@@ -185,24 +309,53 @@ pub fn render(i: &SummaryInput) -> String {
         affected.values().filter(|a| !a.in_target).count()
     );
     let _ = writeln!(out, "- Checks: {}", crate::render::summary_line(r));
-    let symptoms: Vec<&CheckResult> = r
+    // The symptom the description names comes first, in its playbook's order.
+    let described = described_checks(r, i.description);
+    let mut symptoms: Vec<&CheckResult> = r
         .checks
         .iter()
         .filter(|c| c.status.rank() >= Status::Warn.rank())
         .collect();
+    symptoms.sort_by_key(|c| {
+        described
+            .iter()
+            .position(|id| *id == c.id)
+            .unwrap_or(usize::MAX)
+    });
+    let skipped_disabled = r
+        .checks
+        .iter()
+        .filter(|c| c.status.rank() >= Status::Warn.rank())
+        .flat_map(|c| {
+            c.subjects
+                .iter()
+                .filter(move |s| intentionally_out_of_scope(c, s))
+        })
+        .count();
+    if skipped_disabled > 0 {
+        let _ = writeln!(
+            out,
+            "- Not counted: {} outside the scoping filter (disabled accounts are normally left out on purpose; listed under `out-of-scope`)",
+            crate::util::plural(skipped_disabled, "disabled IdP account", "disabled IdP accounts")
+        );
+    }
     if symptoms.is_empty() {
         out.push_str("- Symptoms: none found\n");
     } else {
         out.push_str("\n| Symptom (check) | Status | Affected users | Other subjects | Message |\n|---|---|---|---|---|\n");
         for c in &symptoms {
-            let users = c.subjects.iter().filter(|s| is_user(s)).count();
+            let users = c
+                .subjects
+                .iter()
+                .filter(|s| is_user(s) && !intentionally_out_of_scope(c, s))
+                .count();
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} | {} |",
                 code(&c.id),
                 c.status.as_str(),
                 users,
-                c.subjects.len() - users,
+                c.subjects.iter().filter(|s| !is_user(s)).count(),
                 cell(&c.message)
             );
         }
@@ -264,6 +417,7 @@ pub fn render(i: &SummaryInput) -> String {
         );
     }
     let _ = writeln!(out, "- Affected users who cannot be licensed: {unlicensed}");
+    out.push_str("- For provisioned users who cannot connect: attach a screenshot of the client showing the error the user sees when connecting, and the client's logs (recorded with the client's Record Issue feature)\n");
     out.push_str("\n### Connection to the SCIM endpoint (UTC timestamps per step)\n\n");
     connectivity(&mut out, r);
 
@@ -297,8 +451,20 @@ pub fn render(i: &SummaryInput) -> String {
     if affected.is_empty() {
         out.push_str("No user is named by a finding.\n");
     } else {
+        // The users the description is about (named by its symptom's checks) come first.
+        let mut rows: Vec<&Affected> = affected.values().collect();
+        rows.sort_by_key(|a| {
+            a.checks
+                .iter()
+                .filter_map(|c| described.iter().position(|d| d == c))
+                .min()
+                .unwrap_or(usize::MAX)
+        });
+        if !described.is_empty() {
+            out.push_str("Users named by the checks of the described symptom come first.\n\n");
+        }
         out.push_str("| User | In target | Email | Licence | Provisioning logs | Checks |\n|---|---|---|---|---|---|\n");
-        for a in affected.values().take(AFFECTED_SHOWN) {
+        for a in rows.into_iter().take(AFFECTED_SHOWN) {
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} | {} | {} |",
