@@ -76,12 +76,12 @@ fn pagination_consistency(r: &FetchReport) -> CheckResult {
     for p in &lists {
         let res = &p.resource;
         summary.push(format!(
-            "/{res}: {} resources{} in {} requests",
-            p.received,
+            "/{res}: {}{} in {}",
+            crate::util::plural(p.received, "resource", "resources"),
             p.total_results
                 .map(|t| format!(" of totalResults {t}"))
                 .unwrap_or_default(),
-            p.pages
+            crate::util::plural(p.pages, "request", "requests")
         ));
         if p.zero_based {
             problems.push(format!("/{res} counts startIndex from 0"));
@@ -146,7 +146,10 @@ fn pagination_consistency(r: &FetchReport) -> CheckResult {
             problems.push(format!("/{res} paging was stopped early"));
             subjects.push(item(
                 format!("/{res} paging"),
-                format!("stopped after {} requests: {why}", p.pages),
+                format!(
+                    "stopped after {}: {why}",
+                    crate::util::plural(p.pages, "request", "requests")
+                ),
             ));
         }
         if let Some((first, then)) = p.total_drift {
@@ -478,8 +481,9 @@ fn rate_limited(r: &FetchReport) -> CheckResult {
         return CheckResult::pass(
             id,
             format!(
-                "no 429 Too Many Requests in {} requests at --concurrency {}{extra}",
-                s.requests, r.concurrency
+                "no 429 Too Many Requests in {} at --concurrency {}{extra}",
+                crate::util::plural(s.requests, "request", "requests"),
+                r.concurrency
             ),
         )
         .with_data(data);
@@ -519,12 +523,12 @@ fn fetch_complete(r: &FetchReport) -> CheckResult {
         return CheckResult::pass(
             id,
             format!(
-                "fetched {}{} users and {}{} groups in {} requests",
+                "fetched {}{} users and {}{} groups in {}",
                 r.users_fetched,
                 total(&r.users),
                 r.groups_fetched,
                 total(&r.groups),
-                r.stats.requests
+                crate::util::plural(r.stats.requests, "request", "requests")
             ),
         );
     }

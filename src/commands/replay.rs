@@ -92,8 +92,8 @@ pub async fn run(a: ReplayArgs, out: &Output) -> CmdResult {
             std::fs::write(path, text)
                 .map_err(|e| format!("cannot write the transcript {}: {e}", path.display()))?;
             out.note(&format!(
-                "write transcript: {} requests in {}",
-                outcome.writes.len(),
+                "write transcript: {} in {}",
+                crate::util::plural(outcome.writes.len(), "request", "requests"),
                 path.display()
             ));
         }

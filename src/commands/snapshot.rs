@@ -45,7 +45,7 @@ fn connection_report(
         .unwrap_or(crate::findings::Status::Pass);
     let run = PlaybookRun {
         id: "test-connection".into(),
-        title: "Test connection fails".into(),
+        title: "Connection as the IdP's Test Connection button sees it".into(),
         status,
         checks: results.iter().map(|r| r.id.clone()).collect(),
     };
@@ -108,11 +108,11 @@ pub async fn run(a: SnapshotArgs, out: &Output) -> CmdResult {
     let meta = SnapshotMeta::of(&tenant, transcript.len(), Some(&base_url));
     write_dir(&a.out, &tenant, &transcript, &meta).map_err(|e| ToolError(format!("{e:#}")))?;
     out.note(&format!(
-        "snapshot written to {}: {} users, {} groups, {} requests",
+        "snapshot written to {}: {}, {}, {}",
         a.out.display(),
-        tenant.users.len(),
-        tenant.groups.len(),
-        transcript.len()
+        crate::util::plural(tenant.users.len(), "user", "users"),
+        crate::util::plural(tenant.groups.len(), "group", "groups"),
+        crate::util::plural(transcript.len(), "request", "requests")
     ));
     let code = if tenant.is_complete() {
         0
