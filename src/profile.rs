@@ -33,6 +33,9 @@ pub struct Profile {
     /// Where an admin assigns licences in the target's console.
     #[serde(default = "licence_settings")]
     pub licence_settings: String,
+    /// Where an admin finds (and deletes) users in the target's console.
+    #[serde(default = "users_page")]
+    pub users_page: String,
 }
 
 fn yes() -> bool {
@@ -45,6 +48,10 @@ fn licence_name() -> String {
 
 fn licence_settings() -> String {
     "the target's licence settings".into()
+}
+
+fn users_page() -> String {
+    "the target's user list".into()
 }
 
 /// Shipped profiles: (file name, contents).

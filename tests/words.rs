@@ -144,7 +144,12 @@ fn no_message_in_the_source_cites_an_internal_reference() {
         let text = std::fs::read_to_string(&f).unwrap();
         let name = f.strip_prefix(root()).unwrap().display().to_string();
         for (line, lit) in string_literals(&text) {
-            if re.is_match(&lit) || plural.is_match(&lit) {
+            // "Exit codes: 0 ..., 1 findings at or above it" reads "1 (when) findings".
+            let miscounted = lit
+                .split("\\n")
+                .flat_map(str::lines)
+                .any(|l| !l.contains("Exit codes") && plural.is_match(l));
+            if re.is_match(&lit) || miscounted {
                 bad.push(format!("{name}:{line}: {lit}"));
             }
         }
