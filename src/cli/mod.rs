@@ -71,14 +71,29 @@ async fn dispatch(command: Command, out: &Output) -> CmdResult {
         Command::Replay(a) => crate::commands::replay::run(a, out).await,
         Command::Diff(a) => crate::commands::diff::run(a, out),
         Command::Completions { shell } => {
-            let mut cmd = Cli::command();
-            let mut buf = Vec::new();
-            clap_complete::generate(shell, &mut cmd, "scim-doctor", &mut buf);
-            out.print_bytes(&buf)?;
+            out.print_bytes(&completions(shell))?;
             Ok(0)
         }
         Command::Man { out: dir } => man(dir, out),
     }
+}
+
+/// The completion script for `shell`. clap_complete's bash script names the states of a
+/// hyphenated binary two ways (`scim__doctor__subcmd__check` where it walks the words,
+/// `scim__subcmd__doctor__subcmd__check` where it lists the options), so no option of a
+/// subcommand ever completed; the second spelling is rewritten to the first.
+pub fn completions(shell: clap_complete::Shell) -> Vec<u8> {
+    const BIN: &str = "scim-doctor";
+    let mut cmd = Cli::command();
+    let mut buf = Vec::new();
+    clap_complete::generate(shell, &mut cmd, BIN, &mut buf);
+    if shell != clap_complete::Shell::Bash {
+        return buf;
+    }
+    let (walked, listed) = (BIN.replace('-', "__"), BIN.replace('-', "__subcmd__"));
+    String::from_utf8_lossy(&buf)
+        .replace(&listed, &walked)
+        .into_bytes()
 }
 
 fn man(dir: Option<std::path::PathBuf>, out: &Output) -> CmdResult {
