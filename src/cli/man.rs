@@ -57,12 +57,19 @@ fn after_help_sections(text: &str) -> Roff {
         if para.trim().is_empty() {
             continue;
         }
-        if let Some(rest) = para.strip_prefix("Examples:") {
+        // "Exit codes:" may also start a line inside a paragraph: what follows is the status.
+        let (before, codes) = match para.find("\nExit codes:") {
+            Some(i) => (&para[..i], Some(&para[i + 1..])),
+            None if para.starts_with("Exit codes:") => ("", Some(para)),
+            None => (para, None),
+        };
+        if let Some(rest) = before.strip_prefix("Examples:") {
             examples.push(rest.trim_matches('\n'));
-        } else if let Some(rest) = para.strip_prefix("Exit codes:") {
-            exit.push(rest.trim());
-        } else {
-            notes.push(para);
+        } else if !before.trim().is_empty() {
+            notes.push(before);
+        }
+        if let Some(codes) = codes {
+            exit.push(codes.trim_start_matches("Exit codes:").trim());
         }
     }
     let mut roff = Roff::default();
@@ -98,7 +105,7 @@ mod tests {
 
     #[test]
     fn after_help_is_split_by_its_labels() {
-        let text = "Examples:\n  tool run --x\n  tool run --y\n\nNote: slow.\n\nExit codes: 0 ok, 1 findings.";
+        let text = "Examples:\n  tool run --x\n  tool run --y\n\nNote: slow.\nExit codes: 0 ok, 1 findings.";
         let roff = after_help_sections(text).to_roff();
         let exit = roff.find(".SH \"EXIT STATUS\"").expect(&roff);
         let notes = roff.find(".SH NOTES").expect(&roff);
@@ -107,5 +114,7 @@ mod tests {
         assert!(roff[examples..].contains("tool run \\-\\-y"), "{roff}");
         assert!(roff[examples..].contains(".nf"), "{roff}");
         assert!(!roff.contains("EXTRA"), "{roff}");
+        assert!(roff[exit..notes].contains("0 ok"), "{roff}");
+        assert!(!roff[notes..].contains("0 ok"), "{roff}");
     }
 }
