@@ -423,3 +423,38 @@ fn demo_shows_every_check_writes_a_bundle_and_explains_a_user() {
         );
     }
 }
+
+/// Proves a demo run leaves nothing in the temp directory (no bundle zip unless
+/// --bundle-path, the sample inputs removed) and never prints the path of a sample input it
+/// removes (it says `[demo sample]/NAME` instead).
+#[test]
+fn demo_leaves_nothing_behind_and_prints_no_removed_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = Command::cargo_bin("scim-doctor")
+        .unwrap()
+        .args(["demo", "--format", "human", "--color", "never"])
+        .env("TMPDIR", tmp.path())
+        .output()
+        .unwrap();
+    assert!(matches!(out.status.code(), Some(0) | Some(1)));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let left: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert!(left.is_empty(), "the demo left {left:?}");
+    assert!(
+        !text.contains(&tmp.path().display().to_string()),
+        "a removed path is printed"
+    );
+    assert!(text.contains("[demo sample]/"), "the inputs are not named");
+    assert!(
+        text.contains("--bundle-path"),
+        "no hint how to get the bundle"
+    );
+}

@@ -21,6 +21,8 @@ pub async fn run(a: DemoArgs, out: &Output) -> CmdResult {
     let tenant = crate::demo::fixture::demo_tenant()?;
     let (users, groups) = (tenant.users.len(), tenant.groups.len());
     let scratch = Scratch::new()?;
+    // The sample inputs are removed when the demo ends: print their names, not their paths.
+    let out = &out.with_path_alias(&scratch.0, "[demo sample]/");
     let inputs = crate::demo::inputs::write(&tenant, &scratch.0).map_err(|e| {
         ToolError(format!(
             "cannot write the demo inputs in {}: {e}",
