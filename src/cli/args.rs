@@ -476,7 +476,14 @@ readable bundle."
     // Opt-in write probe (issue 16): the one command that may send anything but GET, and
     // only with --allow-writes. Owned by src/replay/ and src/commands/replay.rs.
     /// Replay what Entra ID or Okta sends, on canary resources (writes: needs --allow-writes)
-    #[command(after_help = "Examples:
+    #[command(
+        // The shared --idp names the IdP of the ticket; here it also picks the request
+        // sequence, which exists for Entra ID and Okta only.
+        mut_arg("idp", |a| a
+            .help_heading("Replay")
+            .help("Whose request sequence to replay (also the IdP named in the ticket)")
+            .value_parser(replay_idp())),
+        after_help = "Examples:
   scim-doctor replay --idp entra --dry-run     # every request, nothing sent
   SCIM_TOKEN=... scim-doctor replay --idp entra --entra-compat both \\
       --allow-writes --base-url https://host/scim/v2
@@ -494,7 +501,8 @@ with a GET, removes them at the end (also after a failure, Ctrl-C or
 --deadline) and proves it with GETs.
 
 Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
-2 refused (no --allow-writes) or the tool could not run.")]
+2 refused (no --allow-writes) or the tool could not run."
+    )]
     Replay(ReplayArgs),
     /// Compare two runs: findings resolved/new/still present, users and groups changed
     #[command(after_help = "Examples:
@@ -644,6 +652,13 @@ pub struct ServeArgs {
     pub quirks: Vec<String>,
 }
 
+/// `replay --idp`: only the IdPs whose request sequences replay knows.
+fn replay_idp() -> impl clap::builder::TypedValueParser<Value = IdpKind> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(["entra", "okta"])
+        .map(|s| <IdpKind as ValueEnum>::from_str(&s, true).unwrap_or(IdpKind::Other))
+}
+
 /// Every quirk of the writable server with what it does, so `serve --help` lists them all.
 fn quirk_values() -> clap::builder::PossibleValuesParser {
     clap::builder::PossibleValuesParser::new(
@@ -789,22 +804,27 @@ pub struct ReplayArgs {
     // `--idp entra|okta` (whose request sequence to replay) is the bundle's `--idp` flag
     // below: one flag names the IdP for the sequence and for the ticket.
     /// Entra's request shapes (with --idp entra)
-    #[arg(long, value_enum, default_value_t = EntraCompat::Both)]
+    #[arg(long, value_enum, default_value_t = EntraCompat::Both, help_heading = "Replay")]
     pub entra_compat: EntraCompat,
     /// Send the writes (without it nothing is sent and the exit code is 2)
-    #[arg(long)]
+    #[arg(long, help_heading = "Replay")]
     pub allow_writes: bool,
     /// Print every request the run would send (method, path, body) and send none
-    #[arg(long)]
+    #[arg(long, help_heading = "Replay")]
     pub dry_run: bool,
     /// Find canaries left by an interrupted run by their name prefix; delete them with --allow-writes
-    #[arg(long, conflicts_with = "dry_run")]
+    #[arg(long, conflicts_with = "dry_run", help_heading = "Replay")]
     pub cleanup: bool,
     /// Stop the sequence after this many seconds (the cleanup still runs)
-    #[arg(long, default_value_t = 300, value_name = "SECS")]
+    #[arg(
+        long,
+        default_value_t = 300,
+        value_name = "SECS",
+        help_heading = "Replay"
+    )]
     pub deadline: u64,
     /// Also write every request and answer (bodies included, secrets scrubbed) as JSON lines
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", help_heading = "Replay")]
     pub transcript: Option<PathBuf>,
     #[command(flatten)]
     pub bundle: BundleArgs,
