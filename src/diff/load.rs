@@ -127,14 +127,16 @@ pub fn bundle(path: &Path) -> Result<Side, String> {
             path.display()
         ));
     }
-    // A bundle of a live run has no snapshot time of its own: its report was written as
-    // the data was fetched.
-    let data_time = data_time.or_else(|| {
-        report
-            .as_ref()
-            .filter(|r| r.source.kind == crate::report::SourceKind::Live)
-            .map(|r| r.generated_at.clone())
-    });
+    // Only a live run's bundle knows when its data was read (its snapshot was fetched by the
+    // run); a bundle of an offline run stamps its snapshot with the time it was written.
+    let live = report
+        .as_ref()
+        .is_some_and(|r| r.source.kind == crate::report::SourceKind::Live);
+    let data_time = if live {
+        data_time.or_else(|| report.as_ref().map(|r| r.generated_at.clone()))
+    } else {
+        None
+    };
     Ok(Side {
         path: path.display().to_string(),
         kind: "bundle",
