@@ -401,7 +401,8 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
     #[command(after_help = "Examples:
   scim-doctor demo
   scim-doctor demo --format markdown
-  scim-doctor demo --bundle-path demo.zip   # and write its support bundle")]
+  scim-doctor demo --bundle-path demo.zip   # and write its support bundle
+  scim-doctor demo --write-samples ./sample # files for explain-user, bundle")]
     Demo(DemoArgs),
 
     /// Serve a tenant over SCIM on 127.0.0.1, read-only unless --writable (trials, tests, benchmarks)
@@ -617,6 +618,11 @@ pub struct DemoArgs {
     /// Also write the support bundle of the demo run (a zip) to this path
     #[arg(long, value_name = "PATH", conflicts_with = "no_bundle")]
     pub bundle_path: Option<PathBuf>,
+    /// Write the demo tenant (DIR/snapshot) and its IdP-side sample files (users export,
+    /// scoping filter, provisioning logs, LDAP groups, IdP configuration) into DIR, print
+    /// commands that use them, and exit: files to try explain-user, bundle and check on
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["bundle_path", "no_bundle"])]
+    pub write_samples: Option<PathBuf>,
     #[command(flatten)]
     pub report: ReportArgs,
 }

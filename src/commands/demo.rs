@@ -19,6 +19,9 @@ pub const DEMO_PLAYBOOK: &str = "full-audit";
 
 pub async fn run(a: DemoArgs, out: &Output) -> CmdResult {
     let tenant = crate::demo::fixture::demo_tenant()?;
+    if let Some(dir) = &a.write_samples {
+        return write_samples(&tenant, dir, out);
+    }
     let (users, groups) = (tenant.users.len(), tenant.groups.len());
     let scratch = Scratch::new()?;
     // The sample inputs are removed when the demo ends: print their names, not their paths.
@@ -116,6 +119,62 @@ pub async fn run(a: DemoArgs, out: &Output) -> CmdResult {
         _ => {}
     }
     Ok(code)
+}
+
+/// `demo --write-samples DIR`: the demo tenant as a snapshot and its sample inputs, kept, with
+/// the commands that use them (the README's examples run on these files).
+fn write_samples(tenant: &crate::model::Tenant, dir: &std::path::Path, out: &Output) -> CmdResult {
+    let snap = dir.join("snapshot");
+    if snap.exists() {
+        return Err(ToolError(format!(
+            "{} exists: give an empty or new directory",
+            snap.display()
+        )));
+    }
+    std::fs::create_dir_all(dir)
+        .map_err(|e| ToolError(format!("cannot create {}: {e}", dir.display())))?;
+    let meta = crate::source::snapshot::SnapshotMeta::of(tenant, 0, None);
+    crate::source::snapshot::write_dir(&snap, tenant, &[], &meta)
+        .map_err(|e| ToolError(format!("{e:#}")))?;
+    let inputs = crate::demo::inputs::write(tenant, dir).map_err(|e| {
+        ToolError(format!(
+            "cannot write the samples in {}: {e}",
+            dir.display()
+        ))
+    })?;
+    let p = |p: &std::path::Path| p.display().to_string();
+    let user = inputs.explain_user.clone().unwrap_or_else(|| "USER".into());
+    let configs: Vec<String> = inputs
+        .idp_config
+        .iter()
+        .map(|c| format!("--idp-config {}", p(c)))
+        .collect();
+    let (snap, idp_users, scope, logs) = (
+        p(&snap),
+        p(&inputs.idp_users),
+        p(&inputs.scope_filter),
+        p(&inputs.provisioning_logs),
+    );
+    let lines = [
+        format!("demo samples written to {}:", p(dir)),
+        format!(
+            "- {snap}: the demo tenant ({} users, {} groups), a snapshot",
+            tenant.users.len(),
+            tenant.groups.len()
+        ),
+        format!("- {idp_users}: the IdP users export"),
+        format!("- {scope}: the scoping filter"),
+        format!("- {logs}: provisioning logs"),
+        format!("- {}: LDAP groups", p(&inputs.ldap_groups)),
+        format!("- IdP configuration: {}", configs.join(" ")),
+        String::new(),
+        "Try:".into(),
+        format!("scim-doctor explain-user {user} --snapshot {snap} --idp-users {idp_users} --scope-filter {scope} --provisioning-logs {logs}"),
+        format!("scim-doctor check --snapshot {snap} --idp-users {idp_users} --scope-filter {scope} --licenses {}", inputs.licenses),
+        format!("scim-doctor bundle --snapshot {snap} --description \"new hires since Monday are not provisioned\" --idp-users {idp_users} --scope-filter {scope} --provisioning-logs {logs} --out ticket.zip"),
+    ];
+    out.print(&(lines.join("\n") + "\n"))?;
+    Ok(0)
 }
 
 /// A private scratch directory for the demo's input files, removed when dropped.
