@@ -203,7 +203,11 @@ fn main() {
             scope: None,
             logs: None,
             idp: None,
-            index: scim_doctor::checks::index::TenantIndex::new(Some(t), &profile),
+            index: scim_doctor::checks::index::TenantIndex::new(
+                Some(t),
+                &profile,
+                scim_doctor::engine::check_threads(),
+            ),
         };
         let (checks, runs) = scim_doctor::engine::run_playbooks(&ctx, &playbooks);
         scim_doctor::report::Report::new(

@@ -79,7 +79,7 @@ pub async fn run(plan: Plan, progress: &Progress) -> anyhow::Result<Outcome> {
             if conn.proceed && plan.fetch_tenant {
                 let fetched =
                     crate::source::fetch::fetch_tenant(client, &plan.fetch, progress).await;
-                for r in fetched.protocol {
+                for r in checks::protocol::results(&fetched.report) {
                     live.insert(r.id.clone(), r);
                 }
                 tenant = Some(fetched.tenant);
@@ -153,7 +153,11 @@ pub async fn run(plan: Plan, progress: &Progress) -> anyhow::Result<Outcome> {
         scope: plan.scope.as_ref(),
         logs: plan.logs.as_ref(),
         idp: plan.idp.as_ref(),
-        index: crate::checks::index::TenantIndex::new(tenant.as_ref(), &plan.profile),
+        index: crate::checks::index::TenantIndex::new(
+            tenant.as_ref(),
+            &plan.profile,
+            parallel::threads(),
+        ),
     };
     let (checks, runs, each) = run_playbooks_timed(&ctx, &plan.playbooks, parallel::threads());
     let timing = Timing {

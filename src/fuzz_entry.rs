@@ -3,7 +3,7 @@
 //! Each function feeds arbitrary bytes to one parser the tool exposes to untrusted input and
 //! must return, whatever the bytes: a panic here is a bug.
 
-use crate::bundle::archive::{read_entries, ReadLimits};
+use crate::archive::{read_entries, ReadLimits};
 use crate::model::{parse_group, parse_list_or_array, parse_user};
 use crate::scope::idp::IdpUser;
 use std::collections::HashMap;

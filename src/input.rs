@@ -115,7 +115,7 @@ pub fn diagnose(text: &str) -> Option<String> {
         .collect::<String>()
         .to_ascii_lowercase();
     if head.starts_with("<!doctype html") || head.starts_with("<html") || head.contains("<html") {
-        return Some(match crate::connection::probe::html_title(trimmed.as_bytes()) {
+        return Some(match crate::util::html_title(trimmed.as_bytes()) {
             Some(title) => format!(
                 "an HTML page titled \"{title}\", not data (a login page or proxy answered instead of the SCIM endpoint?)"
             ),
@@ -165,10 +165,7 @@ pub fn scim_error(v: &serde_json::Value) -> Option<String> {
         msg.push_str(&format!(": status {s}"));
     }
     if let Some(d) = detail {
-        msg.push_str(&format!(
-            ", detail \"{}\"",
-            crate::connection::probe::quote(&d, 200)
-        ));
+        msg.push_str(&format!(", detail \"{}\"", crate::util::quote(&d, 200)));
     }
     if obj.get("status").is_some_and(|s| s == "401" || s == 401) {
         msg.push_str(" (the request that saved this file was not authenticated: fetch it again with a valid token)");

@@ -40,13 +40,10 @@ fn graph_error(text: &str) -> Option<String> {
     let code = err.get("code").and_then(|c| c.as_str())?;
     let mut msg = format!(
         "a Microsoft Graph error response, not data: code {}",
-        crate::connection::probe::quote(code, 100)
+        crate::util::quote(code, 100)
     );
     if let Some(m) = err.get("message").and_then(|m| m.as_str()) {
-        msg.push_str(&format!(
-            ", message \"{}\"",
-            crate::connection::probe::quote(m, 200)
-        ));
+        msg.push_str(&format!(", message \"{}\"", crate::util::quote(m, 200)));
     }
     if code.contains("Authentication") || code.contains("Authorization") {
         msg.push_str(" (the request that saved this file was not authorised: export it again with a valid token and the needed permission)");

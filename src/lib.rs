@@ -1,10 +1,11 @@
 //! scim-doctor: finds out why SCIM user provisioning is failing and writes the ticket.
 //!
-//! Data flows one way:
+//! Layers and the one direction of imports: docs/architecture.md. Data flows one way:
 //! `source` (live HTTP or files) -> `model::Tenant` -> `checks` -> `findings` ->
 //! `report` -> `render` / `bundle`. `engine` runs that pipeline for a `Plan` that the
 //! `commands` build from the flags in `cli`.
 
+pub mod archive;
 pub mod bundle;
 pub mod catalog;
 pub mod checks;
@@ -23,6 +24,7 @@ pub mod input;
 pub mod input_file;
 pub mod logs;
 pub mod model;
+pub mod options;
 pub mod playbook;
 pub mod profile;
 pub mod render;

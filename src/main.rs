@@ -14,5 +14,5 @@ fn main() {
     // A run's memory only grows until it exits, so keeping it costs nothing.
     // SAFETY: an option set before any other thread exists, as mimalloc.h requires.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
-    std::process::exit(scim_doctor::cli::main());
+    std::process::exit(scim_doctor::commands::main());
 }

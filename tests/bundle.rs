@@ -149,7 +149,7 @@ fn bundle_from_snapshot_holds_every_file_and_a_matching_manifest() {
         assert_eq!(m["size"].as_u64().unwrap(), bytes.len() as u64);
         assert_eq!(
             m["sha256"].as_str().unwrap(),
-            scim_doctor::bundle::archive::sha256_hex(bytes)
+            scim_doctor::archive::sha256_hex(bytes)
         );
     }
     let side = std::fs::read_to_string(dir.path().join("b.zip.sha256")).unwrap();
@@ -157,7 +157,7 @@ fn bundle_from_snapshot_holds_every_file_and_a_matching_manifest() {
         side,
         format!(
             "{}  b.zip\n",
-            scim_doctor::bundle::archive::sha256_file(&zip).unwrap()
+            scim_doctor::archive::sha256_file(&zip).unwrap()
         )
     );
     let summary = text(&files["summary.md"]);

@@ -62,7 +62,7 @@ fn ctrl_c_while_writing_leaves_no_partial_or_broken_zip() {
         }
         Some(0) | Some(1) => {
             // The signal arrived after the rename (or the write beat the poll): the zip must be whole.
-            let v = scim_doctor::bundle::archive::verify(&zip, Default::default()).unwrap();
+            let v = scim_doctor::archive::verify(&zip, Default::default()).unwrap();
             assert!(v.problems.is_empty(), "{:?}", v.problems);
         }
         other => panic!("unexpected exit {other:?}: {stderr}"),

@@ -7,8 +7,8 @@
 
 use super::redact::PiiMap;
 use crate::checks::LicenseOptions;
-use crate::cli::args::LicenseMode;
 use crate::model::Tenant;
+use crate::options::LicenseMode;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 

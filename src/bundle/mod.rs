@@ -4,7 +4,6 @@
 //! a last line of defence and adds the manifest; `Prepared::commit` writes the zip
 //! atomically plus `<zip>.sha256` (and `<zip>.map.json`, outside the zip).
 
-pub mod archive;
 pub mod environment;
 pub mod idpfiles;
 pub mod inputs;
@@ -13,7 +12,9 @@ pub mod redact;
 pub mod reload;
 pub mod structural;
 pub mod summary;
+mod symptoms;
 
+use crate::archive;
 use crate::engine::Outcome;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
@@ -39,8 +40,25 @@ pub struct BundleOptions {
     /// The run's inputs, put under `inputs/` so the bundle reproduces the run.
     pub inputs: Option<inputs::RunInputs>,
     /// An earlier bundle to compare with (`--baseline`): adds diff.md and diff.json.
-    pub baseline: Option<PathBuf>,
+    pub baseline: Option<Baseline>,
 }
+
+/// `--baseline`: the earlier bundle (or report or snapshot) and the comparison to run against
+/// it. The diff reads bundles, so it is a layer above this module: the command hands its
+/// function in (`diff::for_bundle`) instead of the bundle importing it.
+#[derive(Debug, Clone)]
+pub struct Baseline {
+    pub path: PathBuf,
+    pub compare: CompareFn,
+}
+
+/// This run (report, tenant) compared with the run at the path: (diff.md, diff.json, the
+/// one-line headline), or why the path could not be read.
+pub type CompareFn = fn(
+    &std::path::Path,
+    &crate::report::Report,
+    Option<&crate::model::Tenant>,
+) -> Result<(String, String, String), String>;
 
 #[derive(Debug, Clone)]
 pub struct BundleWritten {
@@ -279,8 +297,8 @@ pub fn prepare(
     files.push(("report.html".into(), page.into_bytes()));
     let baseline = match &opts.baseline {
         Some(old) => Some(
-            crate::diff::for_bundle(old, report, outcome.tenant.as_ref())
-                .map_err(|e| format!("--baseline {}: {e}", old.display()))?,
+            (old.compare)(&old.path, report, outcome.tenant.as_ref())
+                .map_err(|e| format!("--baseline {}: {e}", old.path.display()))?,
         ),
         None => None,
     };
@@ -344,7 +362,7 @@ pub fn prepare(
         .collect();
     if let Some(old) = &opts.baseline {
         // issue 15 hook: what the --baseline files are.
-        let what = format!("this run compared with {}", old.display());
+        let what = format!("this run compared with {}", old.path.display());
         contents.push(("diff.md".into(), what.clone()));
         contents.push(("diff.json".into(), what + " (machine-readable)"));
     }
@@ -371,7 +389,7 @@ pub fn prepare(
         (Some((_, _, headline)), Some(old)) => {
             let line = format!(
                 "- Compared with the baseline {}: {} (details in diff.md)\n",
-                crate::render::markdown::code(&old.display().to_string()),
+                crate::render::markdown::code(&old.path.display().to_string()),
                 headline.replace('\n', " ")
             );
             match summary.find("\n## ") {

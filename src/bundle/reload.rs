@@ -1,11 +1,12 @@
-//! Reading a bundle's `inputs/` back: `check --snapshot bundle.zip` fills in every input the
-//! command line did not give (`apply_to_plan`), and a bundle made from a bundle carries
+//! Reading a bundle's `inputs/` back: `read_bundle` gives what a bundle recorded (the
+//! `check --snapshot bundle.zip` command fills in every input its command line did not give
+//! from it: `commands::plan::apply_bundle_inputs`), and a bundle made from a bundle carries
 //! them along (`raw_from_bundle`). The layout is `inputs.rs`'s.
 
 use super::inputs::{parse_filter, text, InputFile, Manifest, RunInputs, DIR, MANIFEST};
 use crate::checks::LicenseOptions;
-use crate::cli::args::LicenseMode;
 use crate::model::Tenant;
+use crate::options::LicenseMode;
 use std::path::{Path, PathBuf};
 
 /// What a bundle zip brought back (each `None` / empty when the bundle lacks it).
@@ -24,7 +25,7 @@ pub struct Bundled {
 
 /// Reads `inputs/` from a bundle zip; `Ok(None)` for a zip without it (an older bundle).
 pub fn read_bundle(zip: &Path) -> Result<Option<Bundled>, String> {
-    let entries = super::archive::read_file(zip, super::archive::ReadLimits::default(), &|n| {
+    let entries = crate::archive::read_file(zip, crate::archive::ReadLimits::default(), &|n| {
         n.starts_with(DIR)
     })?;
     let mut files = std::collections::HashMap::new();
@@ -175,89 +176,9 @@ fn tempdir() -> Result<PathBuf, String> {
     Ok(d)
 }
 
-/// `check --snapshot bundle.zip`: fills in every input the command line did not give from
-/// the bundle's `inputs/` (what was given on the command line wins), and says so on stderr.
-pub fn apply_to_plan(
-    zip: &Path,
-    plan: &mut crate::engine::Plan,
-    a: &crate::cli::args::AuditArgs,
-    out: &crate::cli::output::Output,
-) -> Result<(), String> {
-    let mut head = [0u8; 4];
-    let is_zip = std::fs::File::open(zip)
-        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
-        .map(|_| head == *b"PK\x03\x04")
-        .unwrap_or(false);
-    if !is_zip {
-        return Ok(());
-    }
-    let Some(b) = read_bundle(zip)? else {
-        return Ok(());
-    };
-    let mut used = Vec::new();
-    if a.playbooks.is_empty() && a.playbooks_dir.is_none() {
-        if let Some(p) = b.playbooks {
-            used.push(format!("playbooks {}", b.manifest.playbooks.join(", ")));
-            plan.playbooks = p;
-        }
-    }
-    if a.profile == "default" && a.playbooks_dir.is_none() {
-        if let Some(p) = b.profile {
-            used.push(format!("profile {}", p.id));
-            plan.profile = p;
-        }
-    }
-    if a.licenses.is_none() && a.license_groups.is_empty() && a.license_mode == LicenseMode::All {
-        if let Some(l) = b.license {
-            if l.seats.is_some() || !l.groups.is_empty() || l.mode != LicenseMode::All {
-                used.push("licence options".into());
-            }
-            plan.license = l;
-        }
-    }
-    if plan.scope.is_none() {
-        if let Some(s) = b.scope {
-            used.push("scoping filter / IdP users".into());
-            plan.scope = Some(s);
-        }
-    }
-    if plan.logs.is_none() {
-        if let Some(l) = b.logs {
-            used.push("provisioning logs".into());
-            plan.logs = Some(l);
-        }
-    }
-    if plan.ldap_groups.is_none() {
-        if let Some(l) = b.ldap_groups {
-            used.push("LDAP groups".into());
-            plan.ldap_groups = Some(l);
-        }
-    }
-    if plan.idp.is_none() {
-        if let Some(cfg) = b.idp {
-            used.push(format!("{} IdP configuration files", cfg.files.len()));
-            plan.idp = Some(cfg);
-            // As on the command line: without a scoping filter, the schema's scope is read.
-            crate::commands::plan::scope_from_schema(&mut plan.scope, plan.idp.as_ref(), out)
-                .map_err(|e| e.0)?;
-        }
-    }
-    if plan.others.is_empty() && !b.others.is_empty() {
-        used.push(format!("{} other directories", b.others.len()));
-        plan.other_tenants = b.others;
-    }
-    if !used.is_empty() {
-        out.note(&format!(
-            "using the inputs recorded in the bundle: {}",
-            used.join("; ")
-        ));
-    }
-    Ok(())
-}
-
 /// The raw inputs recorded in a bundle zip (to carry them into a bundle made from it).
 pub fn raw_from_bundle(zip: &Path) -> Result<Option<RunInputs>, String> {
-    let entries = super::archive::read_file(zip, super::archive::ReadLimits::default(), &|n| {
+    let entries = crate::archive::read_file(zip, crate::archive::ReadLimits::default(), &|n| {
         n.starts_with(DIR)
     })?;
     let mut files = std::collections::HashMap::new();

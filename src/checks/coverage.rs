@@ -6,9 +6,9 @@
 
 use super::registry::{Area, CheckDef};
 use super::{Ctx, Params};
-use crate::cli::args::LicenseMode;
 use crate::findings::{CheckResult, Status};
 use crate::model::Tenant;
+use crate::options::LicenseMode;
 use crate::util::plural;
 
 /// The halves of the tenant a check reads.

@@ -390,7 +390,7 @@ pub fn parse_ldap_groups(text: &str) -> Result<Vec<String>, String> {
             Ok(names)
         }
         None if header.len() > 1 => Err(format!(
-            "the CSV header has no group-name column (expected one of: displayName, name, groupName, group, cn, sAMAccountName), got: {}", crate::connection::probe::quote(first, 300)
+            "the CSV header has no group-name column (expected one of: displayName, name, groupName, group, cn, sAMAccountName), got: {}", crate::util::quote(first, 300)
         )),
         None => Ok(text
             .lines()

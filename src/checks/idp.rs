@@ -73,7 +73,7 @@ fn judge(j: &Job) -> (Status, String, String) {
         if let Some(c) = &q.error_code {
             what.push_str(&format!(", error {c}"));
             if let Some(m) = &q.error_message {
-                what.push_str(&format!(" \"{}\"", crate::connection::probe::quote(m, 200)));
+                what.push_str(&format!(" \"{}\"", crate::util::quote(m, 200)));
             }
         }
         if let Some(b) = q.series_began.as_ref().or(q.current_began.as_ref()) {
@@ -110,7 +110,7 @@ fn judge(j: &Job) -> (Status, String, String) {
             .map(|(c, m)| {
                 let m = m
                     .as_deref()
-                    .map(|m| format!(" \"{}\"", crate::connection::probe::quote(m, 200)))
+                    .map(|m| format!(" \"{}\"", crate::util::quote(m, 200)))
                     .unwrap_or_default();
                 format!("; last error {c}{m}")
             })
@@ -124,7 +124,7 @@ fn judge(j: &Job) -> (Status, String, String) {
             .unwrap_or_else(|| "no error code".into());
         let m = exec
             .and_then(|e| e.error_message.clone())
-            .map(|m| format!(" \"{}\"", crate::connection::probe::quote(&m, 200)))
+            .map(|m| format!(" \"{}\"", crate::util::quote(&m, 200)))
             .unwrap_or_default();
         return (
             Status::Fail,

@@ -10,17 +10,21 @@ use std::sync::OnceLock;
 pub struct TenantIndex<'a> {
     tenant: Option<&'a Tenant>,
     profile: &'a Profile,
+    /// Threads that build the per-user facts (the engine's check threads).
+    threads: usize,
     directory: OnceLock<Directory<'a>>,
     users: OnceLock<FactSet>,
 }
 
 impl<'a> TenantIndex<'a> {
     /// The index of the tenant the checks analyse (`Ctx::tenant`) under the run's profile
-    /// (`Ctx::profile`); nothing is built yet.
-    pub fn new(tenant: Option<&'a Tenant>, profile: &'a Profile) -> Self {
+    /// (`Ctx::profile`), built on up to `threads` threads when first asked; nothing is
+    /// built yet.
+    pub fn new(tenant: Option<&'a Tenant>, profile: &'a Profile, threads: usize) -> Self {
         TenantIndex {
             tenant,
             profile,
+            threads,
             directory: OnceLock::new(),
             users: OnceLock::new(),
         }
@@ -36,7 +40,7 @@ impl<'a> TenantIndex<'a> {
     /// without a tenant).
     pub fn users(&self) -> &FactSet {
         self.users.get_or_init(|| match self.tenant {
-            Some(t) => FactSet::of(&t.users, self.profile, crate::engine::check_threads()),
+            Some(t) => FactSet::of(&t.users, self.profile, self.threads),
             None => FactSet::default(),
         })
     }

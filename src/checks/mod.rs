@@ -42,7 +42,7 @@ pub type Params = toml::Table;
 #[derive(Debug, Clone, Default)]
 pub struct LicenseOptions {
     pub seats: Option<u64>,
-    pub mode: crate::cli::args::LicenseMode,
+    pub mode: crate::options::LicenseMode,
     pub groups: Vec<String>,
 }
 
@@ -68,7 +68,7 @@ pub struct Ctx<'a> {
     pub logs: Option<&'a crate::logs::LogInputs>,
     /// The IdP's own configuration (`--idp-config`).
     pub idp: Option<&'a crate::idpconfig::IdpConfig>,
-    /// Indexes over `tenant` that several checks share: `TenantIndex::new(tenant)`.
+    /// Indexes over `tenant` that several checks share: `TenantIndex::new(tenant, ..)`.
     pub index: index::TenantIndex<'a>,
 }
 
@@ -91,7 +91,11 @@ impl<'a> Ctx<'a> {
             scope: None,
             logs: None,
             idp: None,
-            index: index::TenantIndex::new(Some(tenant), profile),
+            index: index::TenantIndex::new(
+                Some(tenant),
+                profile,
+                std::thread::available_parallelism().map_or(1, |n| n.get()),
+            ),
         }
     }
 }

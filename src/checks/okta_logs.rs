@@ -205,12 +205,7 @@ pub fn check(id: &str, events: &[OktaEvent]) -> CheckResult {
             let quote = g
                 .example
                 .as_deref()
-                .map(|x| {
-                    format!(
-                        " Okta says: \"{}\".",
-                        crate::connection::probe::quote(x, 200)
-                    )
-                })
+                .map(|x| format!(" Okta says: \"{}\".", crate::util::quote(x, 200)))
                 .unwrap_or_default();
             format!(
                 "{} ({}, {}{when}):{quote} Fix: {}.",

@@ -7,6 +7,7 @@ use crate::findings::{CheckResult, Exchange, Status, Subject, SubjectKind};
 use crate::source::fetch::paging::{Method, PagingReport};
 use crate::source::fetch::probe::ProbeOutcome;
 use crate::source::fetch::FetchReport;
+use crate::util::plural;
 use serde_json::json;
 
 pub const PAGINATION_CONSISTENCY: &str = "pagination-consistency";
@@ -77,11 +78,11 @@ fn pagination_consistency(r: &FetchReport) -> CheckResult {
         let res = &p.resource;
         summary.push(format!(
             "/{res}: {}{} in {}",
-            crate::util::plural(p.received, "resource", "resources"),
+            plural(p.received, "resource", "resources"),
             p.total_results
                 .map(|t| format!(" of totalResults {t}"))
                 .unwrap_or_default(),
-            crate::util::plural(p.pages, "request", "requests")
+            plural(p.pages, "request", "requests")
         ));
         if p.zero_based {
             problems.push(format!("/{res} counts startIndex from 0"));
@@ -144,12 +145,10 @@ fn pagination_consistency(r: &FetchReport) -> CheckResult {
         }
         if let Some(why) = &p.stopped_early {
             problems.push(format!("/{res} paging was stopped early"));
+            let after = plural(p.pages, "request", "requests");
             subjects.push(item(
                 format!("/{res} paging"),
-                format!(
-                    "stopped after {}: {why}",
-                    crate::util::plural(p.pages, "request", "requests")
-                ),
+                format!("stopped after {after}: {why}"),
             ));
         }
         if let Some((first, then)) = p.total_drift {
@@ -478,15 +477,9 @@ fn rate_limited(r: &FetchReport) -> CheckResult {
         } else {
             String::new()
         };
-        return CheckResult::pass(
-            id,
-            format!(
-                "no 429 Too Many Requests in {} at --concurrency {}{extra}",
-                crate::util::plural(s.requests, "request", "requests"),
-                r.concurrency
-            ),
-        )
-        .with_data(data);
+        let (sent, c) = (plural(s.requests, "request", "requests"), r.concurrency);
+        let message = format!("no 429 Too Many Requests in {sent} at --concurrency {c}{extra}");
+        return CheckResult::pass(id, message).with_data(data);
     }
     let mut res = CheckResult::new(
         id,
@@ -528,7 +521,7 @@ fn fetch_complete(r: &FetchReport) -> CheckResult {
                 total(&r.users),
                 r.groups_fetched,
                 total(&r.groups),
-                crate::util::plural(r.stats.requests, "request", "requests")
+                plural(r.stats.requests, "request", "requests")
             ),
         );
     }

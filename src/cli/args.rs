@@ -14,6 +14,7 @@
 //! repeat them in the text unless clap cannot show them, then hide clap's); examples stay
 //! under 76 columns per line (continue long commands with ` \`) so they never wrap.
 
+pub use crate::options::{Format, LicenseMode};
 use crate::report::FailOn;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -43,17 +44,6 @@ pub struct Cli {
     pub early_report: EarlyReportArgs,
     #[command(subcommand)]
     pub command: Command,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Human,
-    Json,
-    Markdown,
-    Junit,
-    Csv,
-    /// One self-contained page to open in a browser (report, explain-user trace, diff)
-    Html,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -245,15 +235,6 @@ pub struct SourceArgs {
     /// cross-directory uniqueness of externalId and userName (repeatable)
     #[arg(long, value_name = "PATH")]
     pub other_snapshot: Vec<PathBuf>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum LicenseMode {
-    /// "Assign license to all users": every active user needs a seat
-    #[default]
-    All,
-    /// "Assign license to selected users or groups": users must be in a licensed group
-    Groups,
 }
 
 /// Inputs of the tenant audit.

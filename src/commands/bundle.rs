@@ -2,7 +2,8 @@
 //! and the bundle step shared with `check --bundle`: option resolution, writing with
 //! Ctrl-C handling, and the notes that tell the user where the files went.
 
-use crate::bundle::{self, archive, inputs, BundleOptions};
+use crate::archive;
+use crate::bundle::{self, inputs, BundleOptions};
 use crate::cli::args::{
     AuditArgs, BundleAction, BundleArgs, BundleCommandArgs, Format, SourceArgs,
 };
@@ -54,7 +55,10 @@ pub fn options(a: &BundleArgs) -> Result<BundleOptions, ToolError> {
         contact: a.contact.clone(),
         steps_taken: a.steps_taken.clone(),
         inputs: None,
-        baseline: a.baseline.clone(),
+        baseline: a.baseline.clone().map(|path| bundle::Baseline {
+            path,
+            compare: crate::diff::for_bundle,
+        }),
     })
 }
 

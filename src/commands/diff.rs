@@ -26,7 +26,11 @@ pub fn audit(plan: &Plan, tenant: &crate::model::Tenant, label: &str) -> Report 
         scope: plan.scope.as_ref(),
         logs: plan.logs.as_ref(),
         idp: plan.idp.as_ref(),
-        index: crate::checks::index::TenantIndex::new(Some(tenant), &plan.profile),
+        index: crate::checks::index::TenantIndex::new(
+            Some(tenant),
+            &plan.profile,
+            crate::engine::check_threads(),
+        ),
     };
     let (checks, runs) = crate::engine::run_playbooks(&ctx, &plan.playbooks);
     let source = SourceInfo {

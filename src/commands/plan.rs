@@ -7,8 +7,10 @@ use crate::cli::args::{AuditArgs, EndpointArgs, FetchArgs, SourceArgs};
 use crate::cli::output::Output;
 use crate::cli::ToolError;
 use crate::engine::{Plan, Source};
+use crate::options::LicenseMode;
 use crate::source::fetch::FetchOptions;
 use crate::source::http::{HttpClient, Transcript};
+use std::path::Path;
 use std::time::Duration;
 
 pub fn fetch_options(f: &FetchArgs) -> Result<FetchOptions, ToolError> {
@@ -122,7 +124,7 @@ pub fn build(
     let idp = idp_config(a, out)?;
     scope_from_schema(&mut scope, idp.as_ref(), out)?;
     let source = source(e, s, f, out)?;
-    if a.license_mode == crate::cli::args::LicenseMode::Groups && a.license_groups.is_empty() {
+    if a.license_mode == LicenseMode::Groups && a.license_groups.is_empty() {
         return Err(ToolError(
             "--license-mode groups needs --license-groups NAME,... (the groups licences are assigned to)".into(),
         ));
@@ -148,9 +150,88 @@ pub fn build(
     };
     // Bundle (issue 12): a bundle zip brings back the inputs of the run that wrote it.
     if let Some(zip) = s.snapshot.as_deref().filter(|p| p.is_file()) {
-        crate::bundle::reload::apply_to_plan(zip, &mut plan, a, out)?;
+        apply_bundle_inputs(zip, &mut plan, a, out)?;
     }
     Ok(plan)
+}
+
+/// `check --snapshot bundle.zip`: fills in every input the command line did not give from
+/// the bundle's `inputs/` (what was given on the command line wins), and says so on stderr.
+pub fn apply_bundle_inputs(
+    zip: &Path,
+    plan: &mut Plan,
+    a: &AuditArgs,
+    out: &Output,
+) -> Result<(), String> {
+    let mut head = [0u8; 4];
+    let is_zip = std::fs::File::open(zip)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+        .map(|_| head == *b"PK\x03\x04")
+        .unwrap_or(false);
+    if !is_zip {
+        return Ok(());
+    }
+    let Some(b) = crate::bundle::reload::read_bundle(zip)? else {
+        return Ok(());
+    };
+    let mut used = Vec::new();
+    if a.playbooks.is_empty() && a.playbooks_dir.is_none() {
+        if let Some(p) = b.playbooks {
+            used.push(format!("playbooks {}", b.manifest.playbooks.join(", ")));
+            plan.playbooks = p;
+        }
+    }
+    if a.profile == "default" && a.playbooks_dir.is_none() {
+        if let Some(p) = b.profile {
+            used.push(format!("profile {}", p.id));
+            plan.profile = p;
+        }
+    }
+    if a.licenses.is_none() && a.license_groups.is_empty() && a.license_mode == LicenseMode::All {
+        if let Some(l) = b.license {
+            if l.seats.is_some() || !l.groups.is_empty() || l.mode != LicenseMode::All {
+                used.push("licence options".into());
+            }
+            plan.license = l;
+        }
+    }
+    if plan.scope.is_none() {
+        if let Some(s) = b.scope {
+            used.push("scoping filter / IdP users".into());
+            plan.scope = Some(s);
+        }
+    }
+    if plan.logs.is_none() {
+        if let Some(l) = b.logs {
+            used.push("provisioning logs".into());
+            plan.logs = Some(l);
+        }
+    }
+    if plan.ldap_groups.is_none() {
+        if let Some(l) = b.ldap_groups {
+            used.push("LDAP groups".into());
+            plan.ldap_groups = Some(l);
+        }
+    }
+    if plan.idp.is_none() {
+        if let Some(cfg) = b.idp {
+            used.push(format!("{} IdP configuration files", cfg.files.len()));
+            plan.idp = Some(cfg);
+            // As on the command line: without a scoping filter, the schema's scope is read.
+            scope_from_schema(&mut plan.scope, plan.idp.as_ref(), out).map_err(|e| e.0)?;
+        }
+    }
+    if plan.others.is_empty() && !b.others.is_empty() {
+        used.push(format!("{} other directories", b.others.len()));
+        plan.other_tenants = b.others;
+    }
+    if !used.is_empty() {
+        out.note(&format!(
+            "using the inputs recorded in the bundle: {}",
+            used.join("; ")
+        ));
+    }
+    Ok(())
 }
 
 /// `--idp-config`: read before any request, so an unreadable file is exit code 2.

@@ -5,6 +5,9 @@
 use crate::findings::Exchange;
 use crate::secret;
 use crate::source::http::{AuthMode, HttpClient, Response, TransportError};
+/// The text helpers every layer uses live in `util` (the bottom layer); named here too
+/// because every connection step quotes server text.
+pub use crate::util::{html_title, quote};
 use serde_json::Value;
 use std::time::Instant;
 
@@ -100,22 +103,6 @@ pub fn public_url(raw: &str) -> String {
     }
 }
 
-/// Server-supplied text, made safe to quote: scrubbed, one line, at most `max` characters.
-pub fn quote(text: &str, max: usize) -> String {
-    let one_line: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    let collapsed = one_line.split_whitespace().collect::<Vec<_>>().join(" ");
-    let scrubbed = secret::scrub(&collapsed);
-    if scrubbed.chars().count() > max {
-        let cut: String = scrubbed.chars().take(max).collect();
-        format!("{cut}…")
-    } else {
-        scrubbed
-    }
-}
-
 /// A SCIM error body (RFC 7644 §3.12). `status` is a string by the RFC; numbers are accepted.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScimError {
@@ -163,17 +150,6 @@ pub fn scim_error(v: &Value) -> Option<ScimError> {
             .map(str::to_string),
         detail,
     })
-}
-
-/// The `<title>` of an HTML page, to say which page answered (a login portal, a proxy).
-pub fn html_title(body: &[u8]) -> Option<String> {
-    let head = crate::source::http::excerpt(body, 8192);
-    let lower = head.to_ascii_lowercase();
-    let start = lower.find("<title")?;
-    let open_end = start + lower[start..].find('>')? + 1;
-    let close = open_end + lower[open_end..].find("</title")?;
-    let title = quote(head.get(open_end..close)?, 80);
-    (!title.is_empty()).then_some(title)
 }
 
 /// True when `v` is a ListResponse by its `schemas` (case-insensitive URN match).
@@ -241,12 +217,6 @@ mod tests {
     }
 
     #[test]
-    fn quote_is_one_line_and_bounded() {
-        assert_eq!(quote("a\nb\tc", 10), "a b c");
-        assert_eq!(quote("abcdefghijkl", 5), "abcde…");
-    }
-
-    #[test]
     fn scim_error_read_with_string_or_number_status() {
         let e = scim_error(&json!({"schemas":[ERROR_URN],"status":"400","scimType":"invalidFilter","detail":"bad"}))
             .unwrap();
@@ -254,13 +224,6 @@ mod tests {
         let e = scim_error(&json!({"status":401,"detail":"token expired"})).unwrap();
         assert_eq!(e.status.as_deref(), Some("401"));
         assert!(scim_error(&json!({"Resources":[]})).is_none());
-    }
-
-    #[test]
-    fn html_title_found_case_insensitively() {
-        let t = html_title(b"<!DOCTYPE html><html><HEAD><Title>Sign in - Portal</Title></head>");
-        assert_eq!(t.as_deref(), Some("Sign in - Portal"));
-        assert_eq!(html_title(b"<html><body>x</body></html>"), None);
     }
 
     #[test]

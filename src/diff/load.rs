@@ -4,7 +4,7 @@
 //! page or a truncated download is named as such.
 
 use super::Side;
-use crate::bundle::archive;
+use crate::archive;
 use crate::report::Report;
 use std::path::Path;
 

@@ -236,7 +236,7 @@ fn clip_lines(s: String) -> String {
     }
     let mut out = String::with_capacity(s.len().min(1 << 20));
     for line in s.lines() {
-        out.push_str(&crate::render::human::clip(line, LINE_MAX));
+        out.push_str(&crate::util::clip(line, LINE_MAX));
         out.push('\n');
     }
     out

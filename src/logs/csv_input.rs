@@ -141,7 +141,7 @@ fn detect(name: &str, headers: &[String]) -> anyhow::Result<RecordKind> {
             anyhow::bail!(
                 "{name}: cannot tell which provisioning-log file this is (expected the Entra portal's \
                  ProvisioningLogs, ProvisioningSteps or ModifiedProperties CSV, or JSON); its headers are: {}",
-                crate::connection::probe::quote(&headers.join(", "), 300)
+                crate::util::quote(&headers.join(", "), 300)
             )
         }
     };
@@ -154,7 +154,7 @@ fn detect(name: &str, headers: &[String]) -> anyhow::Result<RecordKind> {
     {
         anyhow::bail!(
             "{name}: this looks like a provisioning log but has no status or error-code column; its headers are: {}",
-            crate::connection::probe::quote(&headers.join(", "), 300)
+            crate::util::quote(&headers.join(", "), 300)
         );
     }
     Ok(kind)

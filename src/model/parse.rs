@@ -103,10 +103,7 @@ fn name_of(f: &Fields) -> Option<String> {
             Value::Number(n) => n.to_string(),
             _ => return None,
         };
-        Some(format!(
-            "{k} `{}`",
-            crate::connection::probe::quote(&text, 120)
-        ))
+        Some(format!("{k} `{}`", crate::util::quote(&text, 120)))
     })
 }
 

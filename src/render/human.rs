@@ -9,8 +9,8 @@
 use super::RenderOptions;
 use crate::findings::{CheckResult, Status};
 use crate::report::{Report, SourceKind};
+use crate::util::clip;
 use colored::{ColoredString, Colorize};
-use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt::Write;
 
@@ -18,36 +18,6 @@ use std::fmt::Write;
 const VALUE_MAX: usize = 200;
 /// Longest sentence (a message, a detail, a remediation) shown, in characters.
 const TEXT_MAX: usize = 1000;
-
-/// `s` at most `max` characters long: the start and the end are kept (a detail ends with the
-/// reason) around a note of how much was left out. Escape and other control characters
-/// (but newline and tab) are replaced so a value cannot drive the terminal.
-pub(crate) fn clip(s: &str, max: usize) -> Cow<'_, str> {
-    let unsafe_char = |c: char| c.is_control() && c != '\n' && c != '\t';
-    let clean: Cow<str> = if s.chars().any(unsafe_char) {
-        Cow::Owned(
-            s.chars()
-                .map(|c| if unsafe_char(c) { '\u{fffd}' } else { c })
-                .collect(),
-        )
-    } else {
-        Cow::Borrowed(s)
-    };
-    if clean.len() <= max {
-        return clean;
-    }
-    let total = clean.chars().count();
-    if total <= max {
-        return clean;
-    }
-    let (head, tail) = (max * 2 / 3, max / 3);
-    let start: String = clean.chars().take(head).collect();
-    let end: String = clean.chars().skip(total - tail).collect();
-    Cow::Owned(format!(
-        "{start}… [{} characters clipped; --format json or csv has the full value] …{end}",
-        total - head - tail
-    ))
-}
 
 fn paint(text: &str, opts: &RenderOptions, f: fn(&str) -> ColoredString) -> String {
     if opts.color {

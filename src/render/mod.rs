@@ -9,8 +9,8 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 
-use crate::cli::args::Format;
 use crate::findings::{CheckResult, Status};
+use crate::options::Format;
 use crate::report::Report;
 
 #[derive(Debug, Clone)]

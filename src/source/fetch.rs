@@ -1,8 +1,9 @@
 //! Fetching a whole tenant over SCIM, fast and without hurting the service: discovery
 //! documents first, then Users and Groups by paging (`paging`: parallel index pages or RFC
 //! 9865 cursors), every GET through the retrying, deadline-bound `retry::Fetcher`, then the
-//! filter probes (`probe`). What the fetch observed becomes the protocol checks
-//! (`checks::protocol`). Partial data is kept and marked incomplete, never dropped.
+//! filter probes (`probe`). The fetch returns what it observed as plain facts
+//! (`FetchReport`); the engine turns them into the protocol checks (`checks::protocol`), a
+//! layer above this one. Partial data is kept and marked incomplete, never dropped.
 
 pub mod behaviour;
 pub mod index;
@@ -12,7 +13,6 @@ pub mod progress;
 pub mod retry;
 
 use super::http::HttpClient;
-use crate::findings::CheckResult;
 use crate::model::{Group, Tenant, User};
 use paging::{Listing, Method, PagingReport};
 use probe::{Attr, ProbeOutcome};
@@ -56,7 +56,8 @@ pub struct Progress {
 
 pub struct FetchOutcome {
     pub tenant: Tenant,
-    pub protocol: Vec<CheckResult>,
+    /// What the fetch observed (paging, filters, latency, the probes' answers).
+    pub report: FetchReport,
 }
 
 /// Page size used when neither `--page-size` nor the server says otherwise (what Okta asks).
@@ -211,18 +212,15 @@ async fn list<T: paging::Resource + 'static>(
     }
 }
 
-/// Fetches the tenant and computes the protocol checks; never fails: what could not be
-/// fetched is recorded in the tenant's completeness and in the checks.
+/// Fetches the tenant and what the fetch observed; never fails: what could not be fetched
+/// is recorded in the tenant's completeness and in the report.
 pub async fn fetch_tenant(
     client: &HttpClient,
     opts: &FetchOptions,
     progress: &Progress,
 ) -> FetchOutcome {
     let (tenant, report) = fetch_with_report(client, opts, progress).await;
-    FetchOutcome {
-        protocol: crate::checks::protocol::results(&report),
-        tenant,
-    }
+    FetchOutcome { tenant, report }
 }
 
 /// `fetch_tenant` with the raw observations (for tests and the benchmark).

@@ -5,6 +5,7 @@
 
 use crate::findings::Exchange;
 use crate::secret::{self, SecretString};
+pub use crate::util::excerpt;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, USER_AGENT};
 use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Mutex};
@@ -477,17 +478,6 @@ pub fn is_loopback(url: &Url) -> bool {
     }
 }
 
-/// A UTF-8 (lossy) excerpt of at most `max` bytes, cut on a character boundary.
-pub fn excerpt(body: &[u8], max: usize) -> String {
-    let slice = &body[..body.len().min(max)];
-    let text = String::from_utf8_lossy(slice);
-    let mut s = text.into_owned();
-    if body.len() > max {
-        s.push('…');
-    }
-    s
-}
-
 pub fn base64_encode(input: &[u8]) -> String {
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
@@ -550,11 +540,5 @@ mod tests {
         ] {
             assert_eq!(is_loopback(&Url::parse(u).unwrap()), want, "{u}");
         }
-    }
-
-    #[test]
-    fn excerpt_is_bounded_and_marks_the_cut() {
-        assert_eq!(excerpt(b"abcdef", 3), "abc…");
-        assert_eq!(excerpt(b"ab", 3), "ab");
     }
 }

@@ -152,7 +152,7 @@ pub fn apply_documents(
                 *hint,
                 format!(
                     "{name} carries nextCursor `{}`: more pages follow",
-                    crate::connection::probe::quote(cursor, 60)
+                    crate::util::quote(cursor, 60)
                 ),
             );
         }

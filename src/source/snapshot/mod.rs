@@ -348,9 +348,9 @@ fn load_file_with(path: &Path, fast: bool) -> anyhow::Result<Option<Tenant>> {
 }
 
 /// Loads the `snapshot/` entries of a bundle zip (read with the safe-reading caps of
-/// `bundle::archive::ReadLimits`: no path escapes, entry-count and size limits).
+/// `archive::ReadLimits`: no path escapes, entry-count and size limits).
 pub fn load_zip(path: &Path) -> anyhow::Result<Tenant> {
-    use crate::bundle::archive;
+    use crate::archive;
     // Streamed entry by entry: a million-user bundle is never held in memory.
     let store = archive::ZipStore::open(path, archive::ReadLimits::default(), &|n| {
         n.starts_with("snapshot/")

@@ -1,7 +1,9 @@
-//! The zip itself: atomic writing (a `.partial` file in the target directory, fsync, rename,
-//! removed on error or interruption), safe reading (no path escapes, caps on entry count and
-//! uncompressed size, enforced on the bytes actually inflated, not only the sizes the zip
-//! declares), the manifest, and `bundle verify`.
+//! The bundle's zip format itself: atomic writing (a `.partial` file in the target directory,
+//! fsync, rename, removed on error or interruption), safe reading (no path escapes, caps on
+//! entry count and uncompressed size, enforced on the bytes actually inflated, not only the
+//! sizes the zip declares), the manifest, and `bundle verify`. A reader of files (layer 2 of
+//! docs/architecture.md): snapshots (`source::snapshot`) and diffs load bundle zips through
+//! it, and `bundle` writes them.
 
 use sha2::{Digest, Sha256};
 use std::io::{Read, Seek, Write};
