@@ -58,8 +58,8 @@ fn string_literals(src: &str) -> Vec<(usize, String)> {
         } else if b[i] == b'\'' {
             // A char literal ('"', '\'') must not open a string; a lifetime is skipped as is.
             let rest = &src[i..];
-            let len = if rest.starts_with("'\\") {
-                rest[2..].find('\'').map_or(1, |n| n + 3)
+            let len = if let Some(escaped) = rest.strip_prefix("'\\") {
+                escaped.find('\'').map_or(1, |n| n + 3)
             } else {
                 rest[1..]
                     .chars()
