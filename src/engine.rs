@@ -106,6 +106,19 @@ pub async fn run(plan: Plan, progress: &Progress) -> anyhow::Result<Outcome> {
         }
         Source::Snapshot(path) => {
             let t = crate::source::snapshot::load(path)?;
+            // The discovery documents are data the snapshot keeps: judged without a request.
+            let d = &t.discovery;
+            if d.service_provider_config.is_some()
+                || d.schemas.is_some()
+                || d.resource_types.is_some()
+            {
+                let r = crate::connection::discovery::judge_stored(
+                    d.service_provider_config.as_ref(),
+                    d.schemas.as_ref(),
+                    d.resource_types.as_ref(),
+                );
+                live.insert(r.id.clone(), r);
+            }
             let label = path.display().to_string();
             tenant = Some(t);
             (

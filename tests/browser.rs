@@ -250,6 +250,139 @@ fn demo_report(dir: &std::path::Path) -> std::path::PathBuf {
     p
 }
 
+/// `explain-user --format html` for bob on the Contoso fixtures, with every input so that
+/// every stage (Mapping included) has rows.
+fn explain_page(dir: &std::path::Path) -> std::path::PathBuf {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = assert_cmd::Command::cargo_bin("scim-doctor")
+        .unwrap()
+        .env_remove("SCIM_TOKEN")
+        .env("NO_COLOR", "1")
+        .arg("explain-user")
+        .arg("bob@contoso.com")
+        .args(["--format", "html", "--snapshot"])
+        .arg(root.join("fixtures/explain/tenant"))
+        .arg("--idp-users")
+        .arg(root.join("fixtures/explain/idp-users.csv"))
+        .arg("--idp-config")
+        .arg(root.join("fixtures/idp-config/schema-scim-default.json"))
+        .arg("--provisioning-logs")
+        .arg(root.join("fixtures/logs/graph-v1.json"))
+        .output()
+        .unwrap();
+    assert!(
+        out.stdout.starts_with(b"<!DOCTYPE html>"),
+        "explain-user did not print HTML: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let p = dir.join("explain-user.html");
+    std::fs::write(&p, &out.stdout).unwrap();
+    p
+}
+
+/// Proves the explain-user page shows all six stages, each heading numbered once, and fits
+/// the window without sideways scrolling at 1400 and 420 px, in real headless Chromium.
+#[test]
+fn explain_user_page_shows_every_stage_at_1400_and_420_px_in_headless_chromium() {
+    let Some(bin) = chromium() else {
+        return unavailable("no chromium, chromium-browser or google-chrome on PATH (or CHROMIUM)");
+    };
+    let mut b = match Browser::start(&bin) {
+        Ok(b) => b,
+        Err(e) => return unavailable(&e),
+    };
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/browser");
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("file://{}", explain_page(&dir).display());
+    let target = b
+        .call("Target.createTarget", json!({"url": "about:blank"}))
+        .unwrap();
+    let attached = b
+        .call(
+            "Target.attachToTarget",
+            json!({"targetId": target["targetId"], "flatten": true}),
+        )
+        .unwrap();
+    b.session = attached["sessionId"].as_str().map(str::to_string);
+    for domain in [
+        "Runtime.enable",
+        "Log.enable",
+        "Network.enable",
+        "Page.enable",
+    ] {
+        b.call(domain, json!({})).unwrap();
+    }
+    for width in [1400, 420] {
+        b.call(
+            "Emulation.setDeviceMetricsOverride",
+            json!({"width": width, "height": 1000, "deviceScaleFactor": 1, "mobile": width < 600}),
+        )
+        .unwrap();
+        b.events.retain(|e| e["method"] != "Page.loadEventFired");
+        b.call("Page.navigate", json!({"url": url})).unwrap();
+        b.wait_event("Page.loadEventFired").unwrap();
+        // What a person reads: the rendered heading text, list markers included.
+        let headings: Vec<String> = serde_json::from_value(b.eval(
+            "Array.from(document.querySelectorAll('.stage h2')).map(h => h.innerText.trim())",
+        ))
+        .unwrap();
+        let names = [
+            "Import",
+            "Scope",
+            "Match",
+            "Target state",
+            "Logs",
+            "Mapping",
+        ];
+        assert_eq!(headings.len(), names.len(), "{width}px: {headings:?}");
+        for (i, (h, name)) in headings.iter().zip(names).enumerate() {
+            assert!(
+                h.starts_with(&format!("{}. {name}", i + 1)),
+                "{width}px: heading {h:?}"
+            );
+        }
+        let markers = b.eval(
+            "Array.from(document.querySelectorAll('.stage')).filter(s => getComputedStyle(s).display === 'list-item').length",
+        );
+        assert_eq!(
+            markers,
+            json!(0),
+            "{width}px: a list marker numbers the stages again"
+        );
+        let visible = b.eval(
+            "Array.from(document.querySelectorAll('.stage')).filter(s => s.getBoundingClientRect().height > 0).length",
+        );
+        assert_eq!(visible, json!(6), "{width}px: every stage is rendered");
+        let mapping_rows =
+            b.eval("document.querySelectorAll('[data-stage=mapping] tbody tr').length");
+        assert!(
+            mapping_rows.as_u64().unwrap_or(0) > 0,
+            "{width}px: the Mapping stage has its values"
+        );
+        let overflow =
+            b.eval("document.documentElement.scrollWidth - document.documentElement.clientWidth");
+        assert!(
+            overflow.as_i64().unwrap_or(1) <= 0,
+            "{width}px: the page scrolls sideways by {overflow} px"
+        );
+        window_top(&mut b);
+        let shot = b
+            .call("Page.captureScreenshot", json!({"format": "png"}))
+            .unwrap();
+        let png = decode_b64(shot["data"].as_str().unwrap());
+        assert!(png.starts_with(b"\x89PNG"));
+        std::fs::write(dir.join(format!("explain-user-{width}.png")), &png).unwrap();
+    }
+    let errors = b.errors();
+    assert!(errors.is_empty(), "console errors: {errors:?}");
+    let requests = b.requests();
+    assert!(
+        requests.iter().all(|u| u.starts_with("file://")),
+        "network requests attempted: {requests:?}"
+    );
+    let _ = b.call("Browser.close", json!({}));
+}
+
 #[test]
 fn demo_report_renders_filters_and_stays_offline_in_headless_chromium() {
     let Some(bin) = chromium() else {

@@ -517,3 +517,72 @@ fn bundle_into_a_missing_directory_fails_with_exit_2_and_writes_nothing() {
         .stderr(predicates::str::contains("does not exist"));
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
+
+/// Proves the summary's "Users affected" counts only the subjects of data findings: a failing
+/// filter probe (whose subjects are the users it sampled) does not change the number.
+#[test]
+fn users_affected_ignores_the_users_a_probe_sampled() {
+    use scim_doctor::server::{Faults, ServerConfig, TestServer};
+    let affected = |faults: Faults| -> (String, String) {
+        let tenant = scim_doctor::source::snapshot::load(&fixture("tenant-small")).unwrap();
+        let mut config = ServerConfig::with_token("tok-affected-1");
+        config.faults = faults;
+        let server = TestServer::start(tenant, config).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let zip = dir.path().join("live.zip");
+        let out = bin()
+            .env("SCIM_TOKEN", "tok-affected-1")
+            .args(["-q", "bundle", "--format", "json", "--base-url"])
+            .arg(server.base_url())
+            .arg("--out")
+            .arg(&zip)
+            .output()
+            .unwrap();
+        assert!(zip.is_file(), "{}", String::from_utf8_lossy(&out.stderr));
+        let files = entries(&zip);
+        let summary = text(&files["summary.md"]);
+        let line = summary
+            .lines()
+            .find(|l| l.starts_with("- Users affected"))
+            .unwrap_or_else(|| panic!("no Users affected line: {summary}"))
+            .to_string();
+        let report: Value = serde_json::from_slice(&files["report.json"]).unwrap();
+        let probe = report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == "filter-username-eq")
+            .map(|c| c["status"].as_str().unwrap_or("").to_string())
+            .unwrap_or_default();
+        // The probe's subjects are users it sampled that no data finding is about: counted,
+        // they would change the number.
+        let ids = |pick: &dyn Fn(&Value) -> bool| -> BTreeSet<String> {
+            report["checks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|c| pick(c) && c["status"] != "pass" && c["status"] != "skipped")
+                .flat_map(|c| c["subjects"].as_array().cloned().unwrap_or_default())
+                .filter(|s| s["kind"] == "user")
+                .filter_map(|s| s["id"].as_str().map(str::to_string))
+                .collect()
+        };
+        let sampled = ids(&|c| c["id"] == "filter-username-eq");
+        let data = ids(&|c| c["id"] != "filter-username-eq" && c["id"] != "filter-externalid-eq");
+        if probe == "fail" {
+            assert!(
+                sampled.iter().any(|i| !data.contains(i)),
+                "the test needs a sampled user no data finding is about: {sampled:?} {data:?}"
+            );
+        }
+        (line, probe)
+    };
+    let (clean, clean_probe) = affected(Faults::default());
+    let (broken, broken_probe) = affected(Faults {
+        case_exact_user_name: true,
+        ..Default::default()
+    });
+    assert_eq!(clean_probe, "pass");
+    assert_eq!(broken_probe, "fail", "the probe fails on its sampled users");
+    assert_eq!(clean, broken, "sampled users were counted as affected");
+}

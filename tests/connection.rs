@@ -455,6 +455,30 @@ fn http_auth_positive_wrong_token() {
     assert_clean(&run);
 }
 
+/// Proves a 401 whose body is empty is not called an HTML page because of its text/html label:
+/// the body decides, and the message says it was empty.
+#[test]
+fn http_auth_positive_empty_401_labelled_html_is_not_an_html_page() {
+    let server = embedded(Faults {
+        empty_html_401: true,
+        ..Default::default()
+    });
+    let run = run(server.base_url(), Creds::Token(WRONG_TOKEN), &[]);
+    assert_eq!(run.status("http-auth"), "fail");
+    let msg = run.message("http-auth");
+    assert!(msg.contains("401"), "{msg}");
+    assert!(
+        !msg.contains("HTML page"),
+        "an empty body is no page: {msg}"
+    );
+    assert!(!msg.contains("SSO gateway"), "{msg}");
+    assert!(
+        msg.contains("an empty body"),
+        "the message says what came back: {msg}"
+    );
+    assert_clean(&run);
+}
+
 #[test]
 fn http_auth_positive_wrong_scheme_bearer_sent_basic_wanted() {
     // Safous-style: the server takes a key + secret over Basic; a bearer token was sent.
@@ -776,6 +800,65 @@ fn idp_test_connection_positive_404_on_filter() {
 #[test]
 fn service_provider_config_negative_documents_valid() {
     assert_eq!(passing().run.status("service-provider-config"), "pass");
+}
+
+/// Proves `service-provider-config` runs offline on the discovery documents a snapshot stored
+/// (no request), passing on valid ones and reporting a broken one.
+#[test]
+fn service_provider_config_runs_offline_on_stored_documents() {
+    let server = embedded(Faults {
+        service_provider_config: Some(serde_json::json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
+            "filter": {"supported": false}
+        })),
+        ..Default::default()
+    });
+    let good = embedded(Faults::default());
+    for (srv, want) in [(&good, "pass"), (&server, "warn")] {
+        let dir = tempfile::tempdir().unwrap();
+        let snap = dir.path().join("snap");
+        let out = assert_cmd::Command::cargo_bin("scim-doctor")
+            .unwrap()
+            .env("SCIM_TOKEN", TOKEN)
+            .env_remove("SCIM_BASE_URL")
+            .env("NO_COLOR", "1")
+            .args(["snapshot", "--base-url", srv.base_url(), "--out"])
+            .arg(&snap)
+            .args(["-q"])
+            .timeout(Duration::from_secs(60))
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let out = assert_cmd::Command::cargo_bin("scim-doctor")
+            .unwrap()
+            .env_remove("SCIM_TOKEN")
+            .env_remove("SCIM_BASE_URL")
+            .args(["check", "--format", "json", "--snapshot"])
+            .arg(&snap)
+            .output()
+            .unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+        let c = report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == "service-provider-config")
+            .cloned()
+            .unwrap();
+        assert_eq!(c["status"], want, "{c}");
+        assert!(
+            c["message"]
+                .as_str()
+                .unwrap()
+                .contains("stored in the snapshot"),
+            "{c}"
+        );
+    }
 }
 
 #[test]

@@ -350,3 +350,307 @@ fn target_stage_quotes_audit_findings() {
         .unwrap_or_default()
         .contains("soft-delete-leftover"));
 }
+
+// ---------- one verdict engine: Entra's lookup order, empty values, every stage ----------
+
+fn scim_user(id: &str, user_name: &str, external_id: Option<&str>, display: &str) -> Value {
+    let mut u = serde_json::json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "id": id, "userName": user_name, "active": true, "displayName": display,
+        "emails": [{"value": user_name.to_lowercase(), "type": "work", "primary": true}]
+    });
+    if let Some(x) = external_id {
+        u["externalId"] = serde_json::json!(x);
+    }
+    u
+}
+
+/// A snapshot directory holding these users and no group.
+fn write_tenant(users: Vec<Value>) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let list = |r: Vec<Value>| {
+        serde_json::json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+            "totalResults": r.len(), "startIndex": 1, "itemsPerPage": r.len(), "Resources": r
+        })
+    };
+    std::fs::write(dir.path().join("Users.json"), list(users).to_string()).unwrap();
+    std::fs::write(dir.path().join("Groups.json"), list(Vec::new()).to_string()).unwrap();
+    dir
+}
+
+fn explain_on(snapshot: &std::path::Path, query: &str, extra: &[&std::ffi::OsStr]) -> (i32, Value) {
+    let mut c = bin();
+    c.args(["explain-user", query, "--format", "json", "--snapshot"])
+        .arg(snapshot)
+        .args(extra);
+    let out = c.output().expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let v = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().unwrap_or(-1), v)
+}
+
+fn server_on(
+    snapshot: &std::path::Path,
+    faults: scim_doctor::server::Faults,
+) -> scim_doctor::server::TestServer {
+    let tenant = scim_doctor::source::snapshot::load(snapshot).expect("temp tenant loads");
+    let mut config = scim_doctor::server::ServerConfig::with_token(TOKEN);
+    config.faults = faults;
+    scim_doctor::server::TestServer::start(tenant, config).expect("test server starts")
+}
+
+// proves Entra's first hit wins live: when `userName eq` finds the user, a broken externalId
+// filter is neither sent nor blamed ("filter-broken: Entra will create duplicates" was false)
+#[test]
+fn live_first_lookup_hit_decides_and_later_lookups_are_not_sent() {
+    let server = live_server(scim_doctor::server::Faults {
+        status: vec![("/Users?filter=externalId".into(), 500)],
+        ..Default::default()
+    });
+    let (code, v, all) = explain_live(&server, "alice@contoso.com");
+    assert_eq!(v["verdict"]["code"], "provisioned", "{all}");
+    assert_eq!(code, 0);
+    assert_eq!(
+        v["match"]["queries"].as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        v["match"]
+    );
+    let sent = server
+        .requests()
+        .iter()
+        .filter(|r| r.path.contains("filter=externalId"))
+        .count();
+    assert_eq!(
+        sent,
+        0,
+        "Entra stops at the first hit: {:#?}",
+        server.requests()
+    );
+}
+
+// proves two users for one userName are ambiguous-match live as offline, with the same verdict,
+// even on a server whose externalId filter is broken (it used to hide the ambiguity)
+#[test]
+fn ambiguous_match_is_the_same_verdict_live_and_offline() {
+    let dir = write_tenant(vec![
+        scim_user("a-1", "dana@contoso.com", Some("dana"), "Dana One"),
+        scim_user("a-2", "DANA@contoso.com", Some("dana2"), "Dana Two"),
+    ]);
+    let (snap_code, snap) = explain_on(dir.path(), "dana@contoso.com", &[]);
+    assert_eq!(
+        snap["verdict"]["code"], "ambiguous-match",
+        "{}",
+        snap["verdict"]
+    );
+    let server = server_on(
+        dir.path(),
+        scim_doctor::server::Faults {
+            status: vec![("/Users?filter=externalId".into(), 500)],
+            ..Default::default()
+        },
+    );
+    let (live_code, live, all) = explain_live(&server, "dana@contoso.com");
+    assert_eq!(live["verdict"], snap["verdict"], "{all}");
+    assert_eq!(live_code, snap_code);
+    assert_eq!(live["match"]["outcome"], "ambiguous");
+}
+
+// proves an empty externalId is no value: never looked up, and it relates nobody
+#[test]
+fn an_empty_external_id_is_not_looked_up() {
+    let dir = write_tenant(vec![
+        scim_user("e-1", "erik@contoso.com", Some(""), "Erik"),
+        scim_user("e-2", "fay@contoso.com", Some(""), "Fay"),
+        scim_user("e-3", "gus@contoso.com", Some("  "), "Gus"),
+    ]);
+    let (_, v) = explain_on(dir.path(), "erik@contoso.com", &[]);
+    let filters: Vec<&str> = v["match"]["queries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|q| q["filter"].as_str())
+        .collect();
+    assert!(
+        filters.iter().all(|f| !f.starts_with("externalId")),
+        "{filters:?}"
+    );
+    let ids: Vec<&str> = v["target"]["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|u| u["id"].as_str())
+        .collect();
+    assert_eq!(
+        ids,
+        vec!["e-1"],
+        "unrelated users with an empty externalId are listed"
+    );
+    // Live, no `externalId eq ""` request is sent either.
+    let server = server_on(dir.path(), Default::default());
+    let (_, live, all) = explain_live(&server, "erik@contoso.com");
+    assert_eq!(live["verdict"], v["verdict"], "{all}");
+    assert!(server
+        .requests()
+        .iter()
+        .all(|r| !r.path.contains("externalId%20eq%20%22%22")));
+}
+
+/// The IdP users CSV of one person, written next to the test.
+fn idp_csv(dir: &std::path::Path, body: &str) -> PathBuf {
+    let p = dir.join("idp-users.csv");
+    std::fs::write(&p, body).unwrap();
+    p
+}
+
+// proves a schema matching on displayName drives the verdict: three users hold the value, so
+// Entra stops with DuplicateTargetEntries whatever the default userName lookup finds
+#[test]
+fn schema_matching_on_display_name_with_duplicates_is_ambiguous() {
+    let dir = write_tenant(vec![
+        scim_user(
+            "j-1",
+            "jane.doe@contoso.example",
+            Some("jane.doe"),
+            "Jane Doe",
+        ),
+        scim_user(
+            "j-2",
+            "jane.doe2@contoso.example",
+            Some("jane.doe2"),
+            "Jane Doe",
+        ),
+        scim_user("j-3", "jdoe@contoso.example", Some("jdoe"), "Jane Doe"),
+    ]);
+    let csv = idp_csv(
+        dir.path(),
+        "userPrincipalName,displayName,mail,mailNickname,givenName,surname,accountEnabled\njane.doe@contoso.example,Jane Doe,jane.doe@contoso.example,jane.doe,Jane,Doe,True\n",
+    );
+    let schema = root().join("fixtures/idp-config/schema-misconfigured.json");
+    let (code, v) = explain_on(
+        dir.path(),
+        "jane.doe@contoso.example",
+        &[
+            "--idp-users".as_ref(),
+            csv.as_os_str(),
+            "--idp-config".as_ref(),
+            schema.as_os_str(),
+        ],
+    );
+    assert_eq!(v["mapping"]["outcome"], "ambiguous", "{}", v["mapping"]);
+    assert_eq!(v["verdict"]["code"], "ambiguous-match", "{}", v["verdict"]);
+    assert_eq!(code, 1);
+    let m = v["match"]["summary"].as_str().unwrap();
+    assert!(
+        m.contains("see Mapping"),
+        "the Match stage points at the schema: {m}"
+    );
+}
+
+// proves a new hire whose create hit a conflict, with no user in the target data, is not told
+// that the target holds the user, nor to run the command just run
+#[test]
+fn a_new_hire_conflict_without_a_target_user_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("ProvisioningLogs.csv");
+    std::fs::write(
+        &log,
+        "Date (UTC),Id,Job ID,Cycle ID,Change ID,Action,Source System,Source Identity ID,Source Identity Name,Source Identity Type,Target System,Target Identity ID,Target Identity Name,Target Identity Type,Status,Error Code,Reason\n\
+         2026-11-25T08:00:00Z,1,job-1,cycle-1,change-1,Create,Azure Active Directory,3f00aa,nina@contoso.com,User,Contoso SASE,,,User,Failure,ContosoSaseEntryConflict,The user already exists\n",
+    )
+    .unwrap();
+    let (code, v) = explain_on(
+        &tenant(),
+        "nina@contoso.com",
+        &["--provisioning-logs".as_ref(), log.as_os_str()],
+    );
+    assert_eq!(
+        v["target"]["users"].as_array().map(Vec::len),
+        Some(0),
+        "{}",
+        v["target"]
+    );
+    assert_eq!(v["verdict"]["code"], "failing", "{}", v["verdict"]);
+    assert_eq!(code, 1);
+    let summary = v["verdict"]["summary"].as_str().unwrap();
+    let next = v["verdict"]["next_step"].as_str().unwrap();
+    assert!(summary.contains("no user in this target data"), "{summary}");
+    assert!(!next.contains("explain-user"), "{next}");
+    assert!(!summary.contains("already holds"), "{summary}");
+}
+
+// proves a provisioned user whose mapping would send no email is not "provisioned: nothing to do"
+#[test]
+fn a_mapping_that_gives_no_email_is_not_provisioned_nothing_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = idp_csv(
+        dir.path(),
+        "userPrincipalName,displayName,department,accountEnabled\nalice@contoso.com,Alice Walker,Sales,True\n",
+    );
+    let schema = root().join("fixtures/idp-config/schema-scim-default.json");
+    let (code, v) = explain_on(
+        &tenant(),
+        "alice@contoso.com",
+        &[
+            "--idp-users".as_ref(),
+            csv.as_os_str(),
+            "--idp-config".as_ref(),
+            schema.as_os_str(),
+        ],
+    );
+    assert_eq!(v["mapping"]["status"], "fail", "{}", v["mapping"]);
+    assert_eq!(v["verdict"]["code"], "mapping-broken", "{}", v["verdict"]);
+    assert_ne!(v["verdict"]["next_step"], "nothing to do");
+    assert_eq!(code, 1);
+    // The same user with the full export row is provisioned.
+    let (code, v) = explain_on(
+        &tenant(),
+        "alice@contoso.com",
+        &[
+            "--idp-users".as_ref(),
+            root().join("fixtures/explain/idp-users.csv").as_os_str(),
+            "--idp-config".as_ref(),
+            schema.as_os_str(),
+        ],
+    );
+    assert_eq!(v["verdict"]["code"], "provisioned", "{}", v["verdict"]);
+    assert_eq!(code, 0);
+}
+
+// proves a schema whose matching value finds nobody, while userName finds the person, is a
+// duplicate risk, not "not provisioned" nor a broken filter
+#[test]
+fn schema_matching_that_misses_the_existing_user_is_a_duplicate_risk() {
+    let dir = write_tenant(vec![scim_user(
+        "j-1",
+        "jane.doe@contoso.example",
+        Some("jane.doe"),
+        "J. Doe",
+    )]);
+    let csv = idp_csv(
+        dir.path(),
+        "userPrincipalName,displayName,mail,mailNickname,otherMails,givenName,surname,accountEnabled\njane.doe@contoso.example,Jane Doe,jane.doe@contoso.example,jane.doe,jane@home.example,Jane,Doe,True\n",
+    );
+    let schema = root().join("fixtures/idp-config/schema-misconfigured.json");
+    let (code, v) = explain_on(
+        dir.path(),
+        "jane.doe@contoso.example",
+        &[
+            "--idp-users".as_ref(),
+            csv.as_os_str(),
+            "--idp-config".as_ref(),
+            schema.as_os_str(),
+        ],
+    );
+    assert_eq!(v["mapping"]["outcome"], "no-match", "{}", v["mapping"]);
+    assert_eq!(v["match"]["matched_id"], "j-1");
+    assert_eq!(v["verdict"]["code"], "duplicate-risk", "{}", v["verdict"]);
+    assert_eq!(v["verdict"]["status"], "fail");
+    assert_eq!(code, 1);
+}

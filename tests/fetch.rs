@@ -473,6 +473,43 @@ fn filter_username_eq_negative_case_insensitive_lookup_finds_the_user() {
     assert!(message(&report, "filter-username-eq").starts_with("8 lookups"));
 }
 
+/// 596 plain users and, last, the shapes servers get wrong: non-ASCII letters, a backslash,
+/// a quote, a plus sign.
+fn risky_tenant() -> Tenant {
+    let mut t = tenant(600);
+    for (i, name) in [
+        (596, "Jos\u{e9}.Garc\u{ed}a@Example.test"),
+        (597, "back\\slash@Example.test"),
+        (598, "o\"quote@Example.test"),
+        (599, "plus+tag@Example.test"),
+    ] {
+        t.users[i].user_name = Some(name.to_string());
+    }
+    t
+}
+
+/// Proves the default sample of 5 looks the risky userNames up first: on a server whose
+/// filter misses non-ASCII and escaped values, 4 users among 600 make the probe fail.
+#[test]
+fn filter_username_eq_positive_risky_shapes_are_sampled_first() {
+    let faults = Faults {
+        risky_filter_values_miss: true,
+        ..Default::default()
+    };
+    let server = serve_tenant(risky_tenant(), TOKEN, faults, |_| {});
+    let report = check_live(&server, &[]);
+    assert_eq!(status(&report, "filter-username-eq"), "fail", "{report}");
+    let text = check(&report, "filter-username-eq").to_string();
+    assert!(text.contains("u0597") && text.contains("u0598"), "{text}");
+}
+
+#[test]
+fn filter_username_eq_negative_risky_shapes_found_by_a_correct_server() {
+    let server = serve_tenant(risky_tenant(), TOKEN, Faults::default(), |_| {});
+    let report = check_live(&server, &[]);
+    assert_eq!(status(&report, "filter-username-eq"), "pass", "{report}");
+}
+
 #[test]
 fn filter_externalid_eq_positive_server_rejects_filters() {
     let faults = Faults {

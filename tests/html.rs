@@ -227,7 +227,7 @@ fn check_format_html_on_a_snapshot_is_one_page_with_every_check() {
 }
 
 #[test]
-fn explain_user_format_html_renders_the_five_stages() {
+fn explain_user_format_html_renders_every_stage_numbered_once() {
     let out = bin()
         .args([
             "explain-user",
@@ -240,9 +240,28 @@ fn explain_user_format_html_renders_the_five_stages() {
         .output()
         .unwrap();
     let page = String::from_utf8(out.stdout).unwrap();
-    for stage in ["import", "scope", "match", "target-state", "logs"] {
+    for (n, (stage, title)) in [
+        ("import", "Import"),
+        ("scope", "Scope"),
+        ("match", "Match"),
+        ("target-state", "Target state"),
+        ("logs", "Logs"),
+        ("mapping", "Mapping"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
         assert!(page.contains(&format!("data-stage=\"{stage}\"")), "{stage}");
+        assert!(
+            page.contains(&format!("<h2>{}. {title} ", n + 1)),
+            "{stage}"
+        );
     }
+    // The number is in the heading only: no list marker numbers the stages a second time.
+    assert!(
+        !page.contains("<ol class=\"stages\""),
+        "stages numbered twice"
+    );
     assert!(page.contains("id=\"verdict\"") && page.contains("default-src 'none'"));
 }
 

@@ -237,3 +237,102 @@ fn a_scim_error_as_ldap_groups_is_named() {
     let err = refused(&["check", "--snapshot", SNAP, "--ldap-groups", &fx(f)], f);
     assert!(err.contains("SCIM error response"), "{err}");
 }
+
+/// Proves a provisioning-log export given to --idp-users is refused by its shape, saying what
+/// it is and where it goes (read as users it gave thousands of false "stale" users).
+#[test]
+fn a_provisioning_log_given_as_idp_users_is_refused() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    for (file, kind) in [
+        (
+            "fixtures/logs/portal-csv/ProvisioningLogs.csv",
+            "provisioning-log export",
+        ),
+        (
+            "fixtures/logs/portal-csv/ProvisioningLogs_ProvisioningSteps.csv",
+            "provisioning-log export",
+        ),
+        ("fixtures/logs/graph-v1.json", "provisioning-log records"),
+        ("fixtures/logs/graph-beta.json", "provisioning-log records"),
+    ] {
+        let path = format!("{root}/{file}");
+        let err = refused(&["check", "--snapshot", SNAP, "--idp-users", &path], file);
+        assert!(err.contains(kind), "{file}: {err}");
+        assert!(
+            err.contains("give it to --provisioning-logs"),
+            "{file}: {err}"
+        );
+    }
+}
+
+/// Proves a users export given to --provisioning-logs is refused with a pointer to --idp-users.
+#[test]
+fn a_users_export_given_as_provisioning_logs_points_at_idp_users() {
+    let err = refused(
+        &[
+            "check",
+            "--snapshot",
+            SNAP,
+            "--provisioning-logs",
+            GOOD_USERS,
+        ],
+        "entra-users.csv",
+    );
+    assert!(
+        err.contains("users export") && err.contains("--idp-users"),
+        "{err}"
+    );
+}
+
+/// Proves a semicolon CSV (Excel in European locales) and a tab-separated export load with
+/// their columns split, quoted separators kept inside their field.
+#[test]
+fn semicolon_and_tab_separated_idp_users_load() {
+    for file in ["idp-users-semicolon.csv", "idp-users-tab.txt"] {
+        let out = bin()
+            .args([
+                "explain-user",
+                "ann.lee@example.com",
+                "--snapshot",
+                SNAP,
+                "--idp-users",
+                &fx(file),
+                "--format",
+                "json",
+            ])
+            .output()
+            .unwrap();
+        assert_not_refused(&out);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON trace");
+        let attrs = v["import"]["attributes"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let get = |k: &str| {
+            attrs
+                .iter()
+                .find(|kv| kv[0] == k)
+                .and_then(|kv| kv[1].as_str())
+                .map(str::to_string)
+        };
+        assert_eq!(
+            get("department").as_deref(),
+            Some("Engineering"),
+            "{file}: {attrs:?}"
+        );
+        assert_eq!(
+            get("extensionAttribute2").as_deref(),
+            Some("5"),
+            "{file}: {attrs:?}"
+        );
+        if file.ends_with(".csv") {
+            assert_eq!(get("displayName").as_deref(), Some("Lee; Ann"), "{attrs:?}");
+        } else {
+            assert_eq!(
+                get("jobTitle").as_deref(),
+                Some("Developer, Backend"),
+                "{attrs:?}"
+            );
+        }
+    }
+}

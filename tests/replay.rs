@@ -234,6 +234,18 @@ fn replay_duplicate_user_positive_500_on_conflict() {
         .contains("retries forever"));
 }
 
+/// Proves a 409 without scimType is not passed as "409 Conflict (scimType uniqueness)": the
+/// finding says what came back (RFC 7644 §3.3 requires scimType "uniqueness").
+#[test]
+fn replay_duplicate_user_positive_409_without_scimtype() {
+    let (r, _) = replay(quirk("conflict-no-scimtype"), "entra");
+    let c = check(&r, "replay-duplicate-user");
+    assert_eq!(c["status"], "warn", "{c}");
+    let msg = c["message"].as_str().unwrap_or("");
+    assert!(msg.contains("without a scimType"), "{msg}");
+    assert!(msg.contains("RFC 7644 §3.3"), "{msg}");
+}
+
 #[test]
 fn replay_user_update_negative_values_changed() {
     assert_eq!(status(clean_entra(), "replay-user-update"), "pass");
@@ -338,6 +350,33 @@ fn replay_user_disable_positive_string_boolean_rejected() {
     );
 }
 
+/// Proves the flag is not recommended blindly: the disable fails only without it, but member
+/// removal fails only with it (filtered paths refused), so the advice weighs both modes.
+#[test]
+fn replay_user_disable_positive_flag_advice_weighs_both_modes() {
+    let mut q = quirk("reject-string-bool");
+    q.enable("no-filtered-path").expect("known quirk");
+    let (r, _) = replay(q, "entra");
+    assert_fails(&r, "replay-user-disable", "expected value type 'boolean'");
+    assert_fails(
+        &r,
+        "replay-member-remove",
+        "filtered paths are not supported",
+    );
+    let fix = check(&r, "replay-user-disable")["remediation"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    assert!(
+        !fix.contains("append ?aadOptscim062020 to the Tenant URL"),
+        "{fix}"
+    );
+    assert!(
+        fix.contains("replay-member-remove") && fix.contains("Do not append ?aadOptscim062020"),
+        "{fix}"
+    );
+}
+
 #[test]
 fn replay_user_disable_positive_put_deactivation_unsupported() {
     let (r, _) = replay(quirk("no-put"), "okta");
@@ -373,6 +412,35 @@ fn replay_cleanup_positive_leftover_named_with_its_removal_command() {
     assert!(
         c.to_string().contains(id),
         "the leftover id {id} is not named: {c}"
+    );
+}
+
+/// Proves `replay --cleanup` does not report "none" while canaries remain on a server that
+/// answers `sw` with an empty list: an empty filter answer is checked with a full listing.
+#[test]
+fn replay_cleanup_positive_sw_answered_empty_still_finds_leftovers() {
+    let mut q = quirk("no-delete");
+    q.enable("sw-finds-nothing").expect("known quirk");
+    let (r, srv) = replay(q, "entra");
+    assert_fails(&r, "replay-cleanup", "left in the tenant");
+    let (users, groups) = srv.written().expect("writable");
+    let group = groups
+        .iter()
+        .find(|g| g.to_string().contains("scim-doctor-canary-"))
+        .expect("a canary group is left");
+    let gid = group["id"].as_str().expect("id").to_string();
+    assert!(users
+        .iter()
+        .any(|u| u.to_string().contains("scim-doctor-canary-")));
+    let out = doctor(&srv, &["replay", "--cleanup", "--format", "json"])
+        .output()
+        .expect("run");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    let c = check(&report, "replay-cleanup");
+    assert_eq!(c["status"], "fail", "{c}");
+    assert!(
+        c.to_string().contains(&gid),
+        "the canary group {gid} is not named: {c}"
     );
 }
 

@@ -93,6 +93,16 @@ fn names(s: &Subject) -> Vec<String> {
     v
 }
 
+/// Ids of the checks about the endpoint's behaviour (connection, protocol probes, replay):
+/// their subjects are users a probe sampled or canaries, not people affected by a problem.
+fn probe_check_ids() -> Vec<&'static str> {
+    crate::checks::registry()
+        .into_iter()
+        .filter(|d| d.area.is_live())
+        .map(|d| d.id)
+        .collect()
+}
+
 fn affected_users<'a>(
     r: &'a Report,
     tenant: Option<&Tenant>,
@@ -104,10 +114,12 @@ fn affected_users<'a>(
         .flat_map(|c| c.subjects.iter())
         .collect();
     let mut users: BTreeMap<(bool, &str), Affected> = BTreeMap::new();
+    let probes = probe_check_ids();
     for c in r
         .checks
         .iter()
         .filter(|c| matches!(c.status, Status::Fail | Status::Error | Status::Warn))
+        .filter(|c| !probes.contains(&c.id.as_str()))
     {
         for s in c
             .subjects
@@ -192,7 +204,7 @@ pub fn render(i: &SummaryInput) -> String {
     }
     let _ = writeln!(
         out,
-        "- Users affected by at least one finding: {} ({} in the target, {} only in the IdP)",
+        "- Users affected by at least one data finding: {} ({} in the target, {} only in the IdP; users a probe sampled are not counted)",
         affected.len(),
         affected.values().filter(|a| a.in_target).count(),
         affected.values().filter(|a| !a.in_target).count()
@@ -232,19 +244,27 @@ pub fn render(i: &SummaryInput) -> String {
         out.push_str("- Symptoms: none found\n");
     } else {
         out.push_str("\n| Symptom (check) | Status | Affected users | Other subjects | Message |\n|---|---|---|---|---|\n");
+        let probes = probe_check_ids();
         for c in &symptoms {
-            let users = c
+            // A probe's users were sampled, not affected: they count as other subjects. A
+            // disabled account left out of scope on purpose counts as neither.
+            let excluded = c
                 .subjects
                 .iter()
-                .filter(|s| is_user(s) && !intentionally_out_of_scope(c, s))
+                .filter(|s| intentionally_out_of_scope(c, s))
                 .count();
+            let users = if probes.contains(&c.id.as_str()) {
+                0
+            } else {
+                c.subjects.iter().filter(|s| is_user(s)).count() - excluded
+            };
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} | {} |",
                 code(&c.id),
                 c.status.as_str(),
                 users,
-                c.subjects.iter().filter(|s| !is_user(s)).count(),
+                c.subjects.len() - users - excluded,
                 cell(&c.message)
             );
         }

@@ -158,7 +158,7 @@ async fn cleanup(client: &WriteClient, remove: bool, base: &str) -> Result<Check
     let mut r = replay::judge::cleanup(counts, counts, &removals, &after, base);
     if r.status == Status::Pass {
         r.message = format!(
-            "{} canaries found by name prefix and removed; none left",
+            "{} canaries found by name prefix and removed; none left (each removed id answers 404, and the search by name prefix, with a full listing when the filter finds nothing, finds none)",
             found.len()
         );
     }

@@ -47,7 +47,16 @@ fn server_says(r: &Response) -> String {
             parts.push(format!("detail \"{}\"", quote(&d, 160)));
         }
     }
-    if matches!(r.status, 401 | 403) && r.looks_like_html() {
+    if matches!(r.status, 401 | 403) && r.body_is_empty() {
+        // Only the label could say HTML here: say what came back, not what the label implies.
+        let ct = r.content_type();
+        let ct = ct.split(';').next().unwrap_or("").trim();
+        parts.push(if ct.is_empty() {
+            "an empty body".to_string()
+        } else {
+            format!("an empty body (labelled {})", quote(ct, 60))
+        });
+    } else if matches!(r.status, 401 | 403) && r.looks_like_html() {
         // An HTML 401/403 usually comes from an SSO gateway or WAF, not from the SCIM server.
         parts.push(match html_title(&r.body) {
             Some(t) => {
@@ -521,6 +530,28 @@ mod tests {
             out.result.message
         );
         assert!(out.hard_failure);
+    }
+
+    #[test]
+    fn empty_401_labelled_html_is_not_called_a_page() {
+        let p = probe(401, "text/html; charset=utf-8", "", None);
+        let out = judge_auth(&bearer(), &[], &p, None, 30);
+        assert_eq!(out.result.status, Status::Fail);
+        let msg = &out.result.message;
+        assert!(!msg.contains("HTML page"), "{msg}");
+        assert!(msg.contains("an empty body (labelled text/html)"), "{msg}");
+        // A real page labelled text/html is still named.
+        let page = probe(
+            401,
+            "text/html",
+            "<!DOCTYPE html><html><title>Sign in</title></html>",
+            None,
+        );
+        let out = judge_auth(&bearer(), &[], &page, None, 30);
+        assert!(out
+            .result
+            .message
+            .contains("an HTML page titled \"Sign in\""));
     }
 
     #[test]

@@ -216,20 +216,70 @@ pub async fn check(client: &HttpClient) -> CheckResult {
 
 fn judge(spc: &Probe, schemas: &Probe, types: &Probe, auth: &Auth) -> CheckResult {
     let mut problems = Vec::new();
+    let spc = document("ServiceProviderConfig", spc, &mut problems);
+    let schemas = document("Schemas", schemas, &mut problems);
+    let types = document("ResourceTypes", types, &mut problems);
+    conclude(
+        [spc.as_ref(), schemas.as_ref(), types.as_ref()],
+        auth,
+        problems,
+        None,
+    )
+}
+
+/// The same judgement on the documents a snapshot stored (`check --snapshot`): nothing is
+/// requested. The authentication scheme in use is not known offline, so it is not compared;
+/// a document the snapshot lacks was not served or not fetched when the snapshot was taken.
+pub fn judge_stored(
+    service_provider_config: Option<&Value>,
+    schemas: Option<&Value>,
+    resource_types: Option<&Value>,
+) -> CheckResult {
+    let mut problems = Vec::new();
+    for (name, doc) in [
+        ("ServiceProviderConfig", service_provider_config),
+        ("Schemas", schemas),
+        ("ResourceTypes", resource_types),
+    ] {
+        if doc.is_none() {
+            problems.push(warn(format!(
+                "/{name} is not in the snapshot (not served, or not fetched, when it was taken)"
+            )));
+        }
+    }
+    conclude(
+        [service_provider_config, schemas, resource_types],
+        &Auth::None,
+        problems,
+        Some("judged on the documents stored in the snapshot; the authentication scheme in use is not known offline, so it is not compared"),
+    )
+}
+
+fn conclude(
+    [spc, schemas, types]: [Option<&Value>; 3],
+    auth: &Auth,
+    mut problems: Vec<Problem>,
+    offline: Option<&str>,
+) -> CheckResult {
     let mut data = json!({});
-    if let Some(v) = document("ServiceProviderConfig", spc, &mut problems) {
-        data["service_provider_config"] = judge_spc(&v, auth, &mut problems);
+    if let Some(v) = spc {
+        data["service_provider_config"] = judge_spc(v, auth, &mut problems);
     }
-    if let Some(v) = document("Schemas", schemas, &mut problems) {
-        judge_schemas(&v, &mut problems);
+    if let Some(v) = schemas {
+        judge_schemas(v, &mut problems);
     }
-    if let Some(v) = document("ResourceTypes", types, &mut problems) {
-        judge_resource_types(&v, &mut problems);
+    if let Some(v) = types {
+        judge_resource_types(v, &mut problems);
     }
+    let note = offline.map(|n| format!(" ({n})")).unwrap_or_default();
     if problems.is_empty() {
         return CheckResult::pass(
             "service-provider-config",
-            "the discovery documents (ServiceProviderConfig, Schemas, ResourceTypes) are served, valid and consistent with the endpoint",
+            if offline.is_some() {
+                format!("the discovery documents (ServiceProviderConfig, Schemas, ResourceTypes) are valid and consistent{note}")
+            } else {
+                "the discovery documents (ServiceProviderConfig, Schemas, ResourceTypes) are served, valid and consistent with the endpoint".to_string()
+            },
         )
         .with_data(data);
     }
@@ -249,7 +299,7 @@ fn judge(spc: &Probe, schemas: &Probe, types: &Probe, auth: &Auth) -> CheckResul
         "service-provider-config",
         status,
         format!(
-            "expected valid, consistent discovery documents, got {}",
+            "expected valid, consistent discovery documents, got {}{note}",
             problems
                 .iter()
                 .map(|p| p.what.as_str())

@@ -11,7 +11,7 @@
 mod auth;
 mod base_url;
 mod certificate;
-mod discovery;
+pub mod discovery;
 mod network;
 pub(crate) mod probe;
 mod scim;

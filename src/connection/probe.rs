@@ -80,7 +80,9 @@ pub fn describe_response(r: &Response) -> String {
         s.push(' ');
         s.push_str(&ct);
     }
-    if r.looks_like_html() {
+    if r.body_is_empty() {
+        s.push_str(" (empty body)");
+    } else if r.looks_like_html() {
         match html_title(&r.body) {
             Some(t) => s.push_str(&format!(" (an HTML page titled \"{t}\")")),
             None => s.push_str(" (an HTML page)"),

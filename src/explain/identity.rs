@@ -67,6 +67,9 @@ fn eq_ci(a: &str, b: &str) -> bool {
 
 /// Does the query name this user directly?
 fn names(u: &User, q: &str) -> bool {
+    if q.is_empty() {
+        return false;
+    }
     u.id == q
         || u.user_name.as_deref().is_some_and(|n| eq_ci(n, q))
         || u.external_id.as_deref().is_some_and(|e| e == q)
@@ -145,6 +148,7 @@ pub fn resolve(
     id.user_name = idp
         .as_ref()
         .and_then(|r| r.user_principal_name.clone())
+        .filter(|v| !v.trim().is_empty())
         .map(|v| (v, "the IdP export (userPrincipalName)"))
         .or_else(|| log_upn.map(|v| (v, "the provisioning logs (source UPN)")))
         .or_else(|| {
@@ -173,11 +177,12 @@ pub fn resolve(
     id.external_id = idp
         .as_ref()
         .and_then(|r| r.mail_nickname.clone())
+        .filter(|v| !v.trim().is_empty())
         .map(|v| (v, "the IdP export (mailNickname, Entra's default mapping)"))
         .or_else(|| {
             live_named
                 .iter()
-                .find_map(|u| u.external_id.clone())
+                .find_map(|u| u.external_id.clone().filter(|v| !v.trim().is_empty()))
                 .map(|v| (v, "the target user named by the query"))
         });
     let mut emails: Vec<String> = Vec::new();
@@ -196,6 +201,7 @@ pub fn resolve(
         emails.push(q.to_string());
     }
     let mut seen = Vec::new();
+    emails.retain(|e| !e.trim().is_empty());
     emails.retain(|e| {
         let k = e.to_lowercase();
         let fresh = !seen.contains(&k);
@@ -231,7 +237,8 @@ pub fn related(tenant: &Tenant, id: &Identity, matched: &[String]) -> Vec<(usize
             })
             .or_else(|| {
                 match (&u.external_id, &id.external_id) {
-                    (Some(a), Some((b, _))) => a == b,
+                    // An empty externalId is no value: it relates nobody.
+                    (Some(a), Some((b, _))) => !b.trim().is_empty() && a == b,
                     _ => false,
                 }
                 .then_some(Relation::SameExternalId)

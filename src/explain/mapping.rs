@@ -4,6 +4,7 @@
 //! user Entra would match, trying the matching attributes in precedence order and stopping
 //! at the first hit, as Entra does.
 
+use super::matching::MatchOutcome;
 use super::StageStatus;
 use crate::idpconfig::expr::{self, Val};
 use crate::idpconfig::schema::{target_root, Schema};
@@ -39,6 +40,13 @@ pub struct MappingStage {
     pub matching: Vec<MatchStep>,
     /// The target user Entra would update, when one matches.
     pub would_match: Option<String>,
+    /// What the schema's matching attributes conclude (`None`: skipped, or the schema has no
+    /// matching attribute). With a schema, this is the match Entra performs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<MatchOutcome>,
+    /// Required target attributes (userName, emails) whose mapping gives null for this user.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing_required: Vec<String>,
 }
 
 impl MappingStage {
@@ -49,6 +57,8 @@ impl MappingStage {
             values: Vec::new(),
             matching: Vec::new(),
             would_match: None,
+            outcome: None,
+            missing_required: Vec::new(),
         }
     }
 }
@@ -166,11 +176,19 @@ fn evaluate(
                 }
             }
         };
-        if value.is_none() {
-            if let Some(d) = &m.default_value {
-                note = Some(format!(
-                    "null: the default {d:?} is sent only when the user is created"
-                ));
+        // A value that could not be evaluated is not known, which is not the same as null.
+        let unknown = note
+            .as_deref()
+            .is_some_and(|n| n.starts_with("not evaluated") || n.starts_with("cannot"));
+        if unknown {
+            problems += 1;
+        } else if value.as_deref().is_none_or(|v| v.trim().is_empty()) {
+            if value.is_none() {
+                if let Some(d) = &m.default_value {
+                    note = Some(format!(
+                        "null: the default {d:?} is sent only when the user is created"
+                    ));
+                }
             }
             if required
                 .iter()
@@ -178,12 +196,6 @@ fn evaluate(
             {
                 missing_required.push(m.target.clone());
             }
-        }
-        if note
-            .as_deref()
-            .is_some_and(|n| n.starts_with("not evaluated") || n.starts_with("cannot"))
-        {
-            problems += 1;
         }
         values.push(MappedValue {
             target: m.target.clone(),
@@ -195,11 +207,28 @@ fn evaluate(
     let mut steps = Vec::new();
     let mut would_match = None;
     let mut ambiguous = false;
+    // A matching value that could not be evaluated leaves whom Entra matches unknown.
+    let mut unknown_step: Option<String> = None;
     for m in schema.matching() {
-        let value = values
-            .iter()
-            .find(|v| v.target == m.target)
-            .and_then(|v| v.value.clone());
+        let mapped = values.iter().find(|v| v.target == m.target);
+        if mapped.is_some_and(|v| {
+            v.note
+                .as_deref()
+                .is_some_and(|n| n.starts_with("not evaluated") || n.starts_with("cannot"))
+        }) {
+            unknown_step = Some(m.target.clone());
+            steps.push(MatchStep {
+                priority: m.matching_priority,
+                target: m.target.clone(),
+                value: None,
+                matches: Vec::new(),
+            });
+            break;
+        }
+        let value = mapped
+            .and_then(|v| v.value.clone())
+            // An empty string matches nobody: Entra needs a value to look up.
+            .filter(|v| !v.trim().is_empty());
         let case_exact = schema
             .target_attributes
             .iter()
@@ -224,7 +253,19 @@ fn evaluate(
             break;
         }
     }
-    let all_null = !steps.is_empty() && steps.iter().all(|s| s.value.is_none());
+    let all_null =
+        unknown_step.is_none() && !steps.is_empty() && steps.iter().all(|s| s.value.is_none());
+    let outcome = if steps.is_empty() || unknown_step.is_some() {
+        None
+    } else if ambiguous {
+        Some(MatchOutcome::Ambiguous)
+    } else if would_match.is_some() {
+        Some(MatchOutcome::Matched)
+    } else if all_null {
+        Some(MatchOutcome::Unknown)
+    } else {
+        Some(MatchOutcome::NoMatch)
+    };
     let (status, summary) = if !missing_required.is_empty() {
         (
             StageStatus::Fail,
@@ -239,7 +280,23 @@ fn evaluate(
             "every matching attribute is null for this user: Entra skips it (ImportSkipped)".into(),
         )
     } else if ambiguous {
-        (StageStatus::Fail, "a matching attribute's value is held by several target users: Entra stops with DuplicateTargetEntries".into())
+        let step = steps.last();
+        (
+            StageStatus::Fail,
+            format!(
+                "{} {:?} is held by {} target users ({}): Entra stops with DuplicateTargetEntries",
+                step.map(|s| s.target.as_str())
+                    .unwrap_or("a matching attribute"),
+                step.and_then(|s| s.value.as_deref()).unwrap_or(""),
+                step.map(|s| s.matches.len()).unwrap_or(0),
+                step.map(|s| s.matches.join(", ")).unwrap_or_default()
+            ),
+        )
+    } else if let Some(target) = &unknown_step {
+        (
+            StageStatus::Warn,
+            format!("the matching attribute {target} could not be evaluated for this user, so whom Entra matches is not known"),
+        )
     } else if steps.is_empty() {
         (
             StageStatus::Warn,
@@ -290,5 +347,7 @@ fn evaluate(
         values,
         matching: steps,
         would_match,
+        outcome,
+        missing_required,
     }
 }

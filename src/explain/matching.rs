@@ -1,9 +1,11 @@
 //! The Match stage: what Entra's lookups return. Entra matches users by `userName eq`, then
-//! `externalId eq` (reference section 2: first hit wins; more than one hit is an error; no
-//! hit means a create). Offline the lookups are computed on the tenant, with `userName`
-//! compared case-insensitively as RFC 7643 requires (`caseExact: false`) and `externalId`
-//! exactly. Live, the same filters are sent to the server (GET only) and compared with what a
-//! correct server would return.
+//! `externalId eq` in precedence order: the first lookup with a hit decides and the later ones
+//! are not sent; more than one hit is an error; no hit at all means a create. A lookup needs a
+//! value: an empty or blank value is no value, so it is not looked up. Offline the lookups are
+//! computed on the tenant, with `userName` compared case-insensitively as RFC 7643 requires
+//! (`caseExact: false`) and `externalId` exactly. Live, the same filters are sent to the server
+//! (GET only) in the same order, stopping where Entra stops, and each answer is compared with
+//! what a correct server would return.
 
 use super::identity::Identity;
 use crate::model::{parse_list_or_array, parse_user, Tenant, User};
@@ -52,6 +54,10 @@ pub struct MatchQuery {
     /// What is wrong with the answer, if anything.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub problem: Option<String>,
+    /// The live request failed (transport error, non-2xx, or not a ListResponse): Entra's
+    /// lookup fails here, so the sequence stops.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub failed: bool,
 }
 
 /// What Entra would conclude from the lookups.
@@ -93,6 +99,8 @@ fn expected(tenant: &Tenant, attribute: &str, value: &str) -> Vec<UserRef> {
         .collect()
 }
 
+/// The lookups Entra would send, in its order; a blank value is no value (Entra does not
+/// match on an empty string, and `externalId eq ""` would list unrelated users).
 fn lookups(id: &Identity) -> Vec<(&'static str, String, &'static str)> {
     let mut out = Vec::new();
     if let Some((v, from)) = &id.user_name {
@@ -101,6 +109,7 @@ fn lookups(id: &Identity) -> Vec<(&'static str, String, &'static str)> {
     if let Some((v, from)) = &id.external_id {
         out.push(("externalId", v.clone(), *from));
     }
+    out.retain(|(_, v, _)| !v.trim().is_empty());
     out
 }
 
@@ -117,11 +126,13 @@ pub fn offline(tenant: &Tenant, id: &Identity) -> Vec<MatchQuery> {
             http_status: None,
             url: None,
             problem: None,
+            failed: false,
         })
         .collect()
 }
 
-/// The lookups sent to the server, each compared with the tenant it served.
+/// The lookups sent to the server, each compared with the tenant it served. Like Entra, the
+/// sequence stops at the first lookup that returns a user or fails: later lookups are not sent.
 pub async fn live(client: &HttpClient, tenant: &Tenant, id: &Identity) -> Vec<MatchQuery> {
     let mut out = Vec::new();
     for (attribute, value, value_from) in lookups(id) {
@@ -141,6 +152,7 @@ pub async fn live(client: &HttpClient, tenant: &Tenant, id: &Identity) -> Vec<Ma
             http_status: None,
             url: Some(url),
             problem: None,
+            failed: true,
         };
         match client.get(&path).await {
             Err(e) => q.problem = Some(format!("the request failed: {e}")),
@@ -157,6 +169,7 @@ pub async fn live(client: &HttpClient, tenant: &Tenant, id: &Identity) -> Vec<Ma
                                 .map(|u| UserRef::of(&u))
                                 .collect();
                             q.problem = compare(attribute, &q.results, &want);
+                            q.failed = false;
                         }
                         Err(e) => {
                             q.problem = Some(format!("expected a SCIM ListResponse, got {e}"))
@@ -171,7 +184,11 @@ pub async fn live(client: &HttpClient, tenant: &Tenant, id: &Identity) -> Vec<Ma
                 }
             }
         }
+        let decisive = q.failed || !q.results.is_empty();
         out.push(q);
+        if decisive {
+            break;
+        }
     }
     out
 }
@@ -197,10 +214,11 @@ fn compare(attribute: &str, got: &[UserRef], want: &[UserRef]) -> Option<String>
                 )
             })
             .collect();
+        // What this means for Entra depends on the later lookups: the Match stage says it.
         let why = if attribute == "userName" {
-            "the server's userName filter is case-sensitive or ignores part of the value, so Entra will create a second user or get 409 Conflict"
+            "the server's userName filter is case-sensitive or ignores part of the value"
         } else {
-            "the server's externalId filter does not find existing users, so Entra will create duplicates"
+            "the server's externalId filter does not find users that hold this value"
         };
         return Some(format!(
             "expected the lookup to return {}, got {} result(s): {why}",
@@ -210,7 +228,7 @@ fn compare(attribute: &str, got: &[UserRef], want: &[UserRef]) -> Option<String>
     }
     if !extra.is_empty() {
         return Some(format!(
-            "expected {} result(s), got {}: the server ignores or mis-evaluates the filter (Entra fails with MultipleEntriesInResponse when more than one user comes back)",
+            "expected {} result(s), got {}: the server ignores or mis-evaluates the filter",
             want.len(),
             got.len()
         ));
@@ -224,9 +242,7 @@ pub fn outcome(queries: &[MatchQuery]) -> (MatchOutcome, Option<&UserRef>) {
         return (MatchOutcome::Unknown, None);
     }
     for q in queries {
-        if q.http_status.is_some_and(|s| !(200..300).contains(&s))
-            || (q.url.is_some() && q.http_status.is_none())
-        {
+        if q.failed {
             return (MatchOutcome::Failed, None);
         }
         match q.results.len() {

@@ -87,6 +87,11 @@ pub struct MatchStage {
     pub mode: &'static str,
     pub outcome: MatchOutcome,
     pub matched_id: Option<String>,
+    /// What the same lookups conclude on a correct server holding the same users (the
+    /// lookups computed on the tenant). Equal to `outcome` offline; live, a difference is
+    /// the server's filter changing what Entra does.
+    pub expected_outcome: MatchOutcome,
+    pub expected_id: Option<String>,
     pub queries: Vec<MatchQuery>,
 }
 
@@ -199,12 +204,17 @@ pub struct Inputs<'a> {
 pub fn build(i: Inputs) -> Trace {
     let (outcome, matched) = matching::outcome(&i.matches);
     let matched_id = matched.map(|m| m.id.clone());
+    let correct_queries = matching::offline(i.tenant, &i.identity);
+    let (correct, correct_match) = matching::outcome(&correct_queries);
+    let correct = (correct, correct_match.map(|m| m.id.clone()));
     let matched_ids: Vec<String> = i
         .matches
         .iter()
+        .chain(correct_queries.iter())
         .flat_map(|q| q.results.iter().map(|r| r.id.clone()))
         .collect();
-    let matching = match_stage(&i.matches, outcome, matched_id.clone(), i.live);
+    let mut matching = match_stage(&i.matches, outcome, matched_id.clone(), i.live, correct);
+    schema_note(&mut matching, &i.mapping);
     let related = identity::related(i.tenant, &i.identity, &matched_ids);
     let target = target_stage(i.tenant, i.checks, &related, matched_id.as_deref());
     let entries: Vec<&LogEntry> = match i.logs {
@@ -247,38 +257,75 @@ pub fn build(i: Inputs) -> Trace {
     trace
 }
 
+fn user_label(id: Option<&str>) -> String {
+    id.map(|i| format!("target user {i}"))
+        .unwrap_or_else(|| "no user".into())
+}
+
+/// What Entra does with a lookup result, in words.
+fn consequence(outcome: MatchOutcome, id: Option<&str>) -> String {
+    match outcome {
+        MatchOutcome::Matched => format!("Entra matches {}: it will update it", user_label(id)),
+        MatchOutcome::NoMatch => "no target user matches: Entra will create the user".into(),
+        MatchOutcome::Ambiguous => {
+            "a lookup returns more than one user: Entra stops with MultipleEntriesInResponse".into()
+        }
+        MatchOutcome::Unknown => "no userName or externalId is known for this user, so Entra's lookups cannot be replayed".into(),
+        MatchOutcome::Failed => "a lookup request failed: Entra's lookup fails too".into(),
+    }
+}
+
 fn match_stage(
     queries: &[MatchQuery],
     outcome: MatchOutcome,
     matched: Option<String>,
     live: bool,
+    correct: (MatchOutcome, Option<String>),
 ) -> MatchStage {
+    // Only the lookups Entra sends count (live, the sequence already stops where Entra stops).
     let problem = queries.iter().find_map(|q| q.problem.clone());
-    let (status, summary) = match (outcome, problem) {
-        (MatchOutcome::Failed, p) => (
+    let differs = outcome != correct.0 || matched != correct.1;
+    let (status, summary) = if outcome == MatchOutcome::Failed {
+        (
             StageStatus::Fail,
-            p.unwrap_or_else(|| "a lookup request failed".into()),
-        ),
-        (_, Some(p)) => (StageStatus::Fail, p),
-        (MatchOutcome::Unknown, None) => (
-            StageStatus::Skipped,
-            "no userName or externalId is known for this user, so Entra's lookups cannot be replayed".into(),
-        ),
-        (MatchOutcome::Ambiguous, None) => (
-            StageStatus::Fail,
-            "a lookup returns more than one user: Entra stops with MultipleEntriesInResponse".into(),
-        ),
-        (MatchOutcome::NoMatch, None) => (
-            StageStatus::Ok,
-            "no target user matches: Entra will create the user".into(),
-        ),
-        (MatchOutcome::Matched, None) => (
-            StageStatus::Ok,
-            format!(
-                "Entra matches target user {}: it will update it",
-                matched.as_deref().unwrap_or("?")
+            problem.unwrap_or_else(|| "a lookup request failed".into()),
+        )
+    } else if differs {
+        let effect = match (outcome, correct.0) {
+            (MatchOutcome::NoMatch, MatchOutcome::Matched) => format!(
+                "the server's answers find no user, so Entra will create a second user (or get 409 Conflict) although {} holds the value",
+                user_label(correct.1.as_deref())
             ),
-        ),
+            (MatchOutcome::NoMatch, MatchOutcome::Ambiguous) => "the server's answers find no user, so Entra will create one although several target users hold the value".to_string(),
+            (MatchOutcome::Ambiguous, _) => "the server returns more than one user where a correct server returns at most one: Entra stops with MultipleEntriesInResponse".to_string(),
+            (MatchOutcome::Matched, MatchOutcome::NoMatch) => format!(
+                "the server returns {} although no user holds the value: Entra would update the wrong user",
+                user_label(matched.as_deref())
+            ),
+            (MatchOutcome::Matched, MatchOutcome::Ambiguous) => format!(
+                "the server returns only {} where several target users hold the value: Entra updates that one and the duplicates stay",
+                user_label(matched.as_deref())
+            ),
+            _ => format!(
+                "the server's answers make Entra match {} where a correct server gives {}",
+                user_label(matched.as_deref()),
+                user_label(correct.1.as_deref())
+            ),
+        };
+        let detail = problem.map(|p| format!(" ({p})")).unwrap_or_default();
+        (StageStatus::Fail, format!("{effect}{detail}"))
+    } else {
+        let base = consequence(outcome, matched.as_deref());
+        let st = match outcome {
+            MatchOutcome::Ambiguous => StageStatus::Fail,
+            MatchOutcome::Unknown => StageStatus::Skipped,
+            _ => StageStatus::Ok,
+        };
+        match problem {
+            // Entra still reaches the right answer, but one of the lookups it sent is wrong.
+            Some(p) => (StageStatus::Warn, format!("{base}; but {p}")),
+            None => (st, base),
+        }
     };
     MatchStage {
         status,
@@ -286,7 +333,34 @@ fn match_stage(
         mode: if live { "live" } else { "snapshot" },
         outcome,
         matched_id: matched,
+        expected_outcome: correct.0,
+        expected_id: correct.1,
         queries: queries.to_vec(),
+    }
+}
+
+/// With a synchronization schema the Mapping stage's matching attributes are what Entra
+/// uses; when they disagree with the default lookups, the Match stage says so.
+fn schema_note(m: &mut MatchStage, mapping: &mapping::MappingStage) {
+    let Some(schema) = mapping.outcome else {
+        return;
+    };
+    if schema == m.outcome && mapping.would_match == m.matched_id {
+        return;
+    }
+    let attrs: Vec<&str> = mapping.matching.iter().map(|s| s.target.as_str()).collect();
+    m.summary.push_str(&format!(
+        "; the synchronization schema matches on {} instead, and that gives {}: see Mapping",
+        attrs.join(" then "),
+        match schema {
+            MatchOutcome::Matched => user_label(mapping.would_match.as_deref()),
+            MatchOutcome::Ambiguous => "several target users (DuplicateTargetEntries)".into(),
+            MatchOutcome::NoMatch => "no user (Entra creates one)".into(),
+            _ => "no value to match on".into(),
+        }
+    ));
+    if m.status == StageStatus::Ok {
+        m.status = StageStatus::Warn;
     }
 }
 

@@ -22,6 +22,8 @@ pub fn find_idp<'a>(users: &'a [IdpUser], id: &Identity, tenant: &Tenant) -> Opt
         keys.extend(u.external_id.iter().cloned());
         keys.extend(u.email_values().into_iter().map(str::to_string));
     }
+    // A blank identifier is no value: it would pair the person with any row lacking it.
+    keys.retain(|k| !k.trim().is_empty());
     let hit = |u: &&IdpUser| {
         keys.iter().any(|k| {
             u.user_principal_name().is_some_and(|v| eq_ci(v, k))

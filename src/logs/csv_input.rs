@@ -80,28 +80,9 @@ pub(super) fn read(
     Ok(())
 }
 
-/// Comma as the portal writes it; semicolon or tab when a spreadsheet re-saved the file in
-/// a locale that uses them (decided on the header line, outside quotes).
+/// Comma as the portal writes it; semicolon or tab when a spreadsheet re-saved the file.
 fn delimiter(text: &str) -> u8 {
-    let header = text.lines().next().unwrap_or("");
-    let mut quoted = false;
-    let (mut commas, mut semis, mut tabs) = (0, 0, 0);
-    for c in header.chars() {
-        match c {
-            '"' => quoted = !quoted,
-            ',' if !quoted => commas += 1,
-            ';' if !quoted => semis += 1,
-            '\t' if !quoted => tabs += 1,
-            _ => {}
-        }
-    }
-    if tabs > commas && tabs >= semis {
-        b'\t'
-    } else if semis > commas {
-        b';'
-    } else {
-        b','
-    }
+    crate::input_file::csv_delimiter(text)
 }
 
 fn has(kind: RecordKind, headers: &[String], fields: &[Field]) -> bool {
@@ -113,6 +94,12 @@ fn has(kind: RecordKind, headers: &[String], fields: &[Field]) -> bool {
 
 /// Which of the three portal files this is.
 fn detect(name: &str, headers: &[String]) -> anyhow::Result<RecordKind> {
+    if crate::input_file::user_export_csv(headers) {
+        anyhow::bail!(
+            "{name}: this is a users export, not a provisioning log (its headers are: {}); give it to --idp-users. --provisioning-logs takes the Entra portal's ProvisioningLogs, ProvisioningSteps or ModifiedProperties CSV, or Graph provisioning JSON",
+            crate::util::quote(&headers.join(", "), 300)
+        )
+    }
     let file = crate::util::fold_name(name);
     let is_modified = has(
         RecordKind::Modified,

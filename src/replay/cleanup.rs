@@ -80,7 +80,8 @@ pub async fn remove(
     out
 }
 
-/// Canaries found by name prefix: `sw` filter first, else a scan of the listing.
+/// Canaries found by name prefix: `sw` filter first; a full scan of the listing when the
+/// filter is refused, finds nothing, or finds more than one page.
 pub async fn find(client: &WriteClient) -> Result<Vec<Created>, String> {
     let mut found = Vec::new();
     for (group, attr) in [(false, "userName"), (true, "displayName")] {
@@ -98,7 +99,9 @@ pub async fn find(client: &WriteClient) -> Result<Vec<Created>, String> {
         let listed = match r.json().filter(|_| r.status == Some(200)) {
             Some(j) if j.get("Resources").is_some() || j.get("totalResults").is_some() => {
                 let n = j.get("totalResults").and_then(Value::as_u64).unwrap_or(0);
-                if n > 100 {
+                // An empty answer proves nothing: a server that does not implement `sw` may
+                // answer "no match" instead of 400, so only a full listing shows there is none.
+                if n > 100 || resources(&j).is_empty() {
                     scan(client, kind, extra).await?
                 } else {
                     resources(&j)

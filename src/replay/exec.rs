@@ -365,7 +365,19 @@ pub fn judge_status(expect: Expect, mode: Mode, sent: &Sent) -> Verdict {
         (Expect::Found, 200) | (Expect::Replaced, 200) if json.is_some() => Verdict::Pass,
         (Expect::Patched, 200 | 204) => Verdict::Pass,
         (Expect::Replaced, 204) => Verdict::Warn("204 to a PUT: Okta expects the updated resource back".into()),
-        (Expect::Conflict, 409) => Verdict::Pass,
+        // RFC 7644 §3.3: a conflict with an existing resource is 409 with scimType "uniqueness".
+        (Expect::Conflict, 409) => match json.as_ref().map(|j| j.get("scimType")) {
+            Some(Some(Value::String(t))) if t == "uniqueness" => Verdict::Pass,
+            Some(Some(other)) => Verdict::Warn(format!(
+                "409 Conflict with scimType {other} instead of \"uniqueness\" (RFC 7644 §3.3)"
+            )),
+            Some(None) => Verdict::Warn(
+                "409 Conflict without a scimType (RFC 7644 §3.3 requires scimType \"uniqueness\")".into(),
+            ),
+            None => Verdict::Warn(
+                "409 Conflict whose body is not JSON, so it carries no scimType (RFC 7644 §3.3 requires scimType \"uniqueness\")".into(),
+            ),
+        },
         (Expect::Conflict, 200..=299) => Verdict::Fail(format!(
             "expected 409 Conflict, got {status}: a second user with the same userName was accepted"
         )),

@@ -158,7 +158,7 @@ fn result(id: &'static str, idp: Idp, facts: &[Fact], writes: &[WriteEntry]) -> 
             id,
             Status::Fail,
             msg,
-            remediation(effect, d.fix, &mine),
+            remediation(effect, d.fix, &mine, facts),
             subjects,
         )
     } else if !warns.is_empty() {
@@ -230,8 +230,36 @@ fn result(id: &'static str, idp: Idp, facts: &[Fact], writes: &[WriteEntry]) -> 
     r
 }
 
-/// The vendor's fix, plus the admin's when only Entra's legacy shapes failed.
-fn remediation(effect: &str, fix: &str, facts: &[&Fact]) -> String {
+/// The checks that fail only with `aadOptscim062020` (their flag-mode steps fail, their
+/// legacy-mode steps ran and passed): what appending the flag would break.
+fn broken_by_flag(all: &[Fact]) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for f in all {
+        if f.mode != Mode::EntraFlag
+            || !matches!(f.verdict, Verdict::Fail(_))
+            || out.contains(&f.check)
+        {
+            continue;
+        }
+        let legacy: Vec<&Fact> = all
+            .iter()
+            .filter(|g| g.check == f.check && g.mode == Mode::EntraLegacy)
+            .collect();
+        let legacy_ok = !legacy.is_empty()
+            && legacy
+                .iter()
+                .all(|g| matches!(g.verdict, Verdict::Pass | Verdict::Warn(_)));
+        if legacy_ok {
+            out.push(f.check);
+        }
+    }
+    out
+}
+
+/// The vendor's fix, plus the admin's when only Entra's legacy shapes failed. The flag is
+/// weighed on the whole run: when it would make another check fail that passes today, it is
+/// not recommended as a fix.
+fn remediation(effect: &str, fix: &str, facts: &[&Fact], all: &[Fact]) -> String {
     let failed = |m: Mode| {
         facts
             .iter()
@@ -242,12 +270,20 @@ fn remediation(effect: &str, fix: &str, facts: &[&Fact]) -> String {
             .iter()
             .any(|f| f.mode == m && !matches!(f.verdict, Verdict::Skipped(_)))
     };
-    let admin = if failed(Mode::EntraLegacy) && ran(Mode::EntraFlag) && !failed(Mode::EntraFlag) {
-        " Fix (Entra admin, works today): only the legacy shapes failed, so append ?aadOptscim062020 to the Tenant URL in the Entra provisioning settings (it does not apply to provision-on-demand)."
+    let only_legacy = failed(Mode::EntraLegacy) && ran(Mode::EntraFlag) && !failed(Mode::EntraFlag);
+    let broken = broken_by_flag(all);
+    let admin = if only_legacy && !broken.is_empty() {
+        format!(
+            " Do not append ?aadOptscim062020 as a fix on its own: it avoids this failure, but on the same server it makes {} fail, which pass{} without it. Only the vendor's fix removes both.",
+            broken.join(", "),
+            if broken.len() == 1 { "es" } else { "" }
+        )
+    } else if only_legacy {
+        " Fix (Entra admin, works today): only the legacy shapes failed, and no other check fails only with the flag, so append ?aadOptscim062020 to the Tenant URL in the Entra provisioning settings (it does not apply to provision-on-demand).".to_string()
     } else if failed(Mode::EntraLegacy) && !ran(Mode::EntraFlag) {
-        " Entra admin: run `scim-doctor replay --idp entra --entra-compat both --allow-writes` to see whether appending ?aadOptscim062020 to the Tenant URL avoids it."
+        " Entra admin: run `scim-doctor replay --idp entra --entra-compat both --allow-writes` to see whether appending ?aadOptscim062020 to the Tenant URL avoids it without breaking something else.".to_string()
     } else {
-        ""
+        String::new()
     };
     format!("{effect}. Fix (target vendor): {fix}.{admin}")
 }

@@ -268,6 +268,7 @@ fn parse_csv(name: &str, text: &str) -> Result<IdpExport, String> {
         body = body.split_once('\n').map(|(_, rest)| rest).unwrap_or("");
     }
     let mut reader = csv::ReaderBuilder::new()
+        .delimiter(crate::input_file::csv_delimiter(body))
         .flexible(true)
         .from_reader(body.as_bytes());
     let headers: Vec<String> = reader
@@ -278,6 +279,9 @@ fn parse_csv(name: &str, text: &str) -> Result<IdpExport, String> {
         .collect();
     if headers.iter().all(|h| h.is_empty()) {
         return Err(format!("{name}: the CSV has no header line"));
+    }
+    if let Some(kind) = crate::input_file::provisioning_log_csv(&headers) {
+        return Err(wrong_kind(name, kind, &headers.join(", ")));
     }
     let keys: Vec<String> = headers.iter().map(|h| norm_attr(h)).collect();
     let okta = keys.iter().any(|k| k == "primaryemail" || k == "login")
@@ -390,6 +394,19 @@ fn parse_graph_json(name: &str, text: &str) -> Result<IdpExport, String> {
         }
         other => return Err(wrong_shape(other)),
     };
+    if crate::input_file::provisioning_log_records(items) {
+        let keys: Vec<&str> = items
+            .iter()
+            .filter_map(Value::as_object)
+            .flat_map(|o| o.keys().map(String::as_str))
+            .take(8)
+            .collect();
+        return Err(wrong_kind(
+            name,
+            "Entra provisioning-log records (Graph provisioningObjectSummary JSON)",
+            &keys.join(", "),
+        ));
+    }
     let mut unmapped: Vec<String> = Vec::new();
     let mut users = Vec::new();
     for (i, item) in items.iter().enumerate() {
@@ -482,6 +499,14 @@ fn parse_graph_json(name: &str, text: &str) -> Result<IdpExport, String> {
         unmapped,
         notes,
     })
+}
+
+/// A file of another kind given to `--idp-users`: refused, saying what it is and where it goes.
+fn wrong_kind(name: &str, kind: &str, seen: &str) -> String {
+    format!(
+        "{name}: this is {kind}, not a users export (columns or keys: {}); give it to --provisioning-logs. --idp-users takes the Entra users CSV, the Okta users CSV or Microsoft Graph /users JSON",
+        crate::util::quote(seen, 200)
+    )
 }
 
 fn scalar(v: &Value) -> Option<String> {

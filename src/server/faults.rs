@@ -119,6 +119,10 @@ pub struct Faults {
     pub bad_filter_empty: bool,
     /// Compare `userName` case-exactly in filters (against RFC 7643's `caseExact: false`).
     pub case_exact_user_name: bool,
+    /// A filter whose value holds a non-ASCII character or a backslash escape finds nothing (a
+    /// server that mangles percent-encoded UTF-8 or JSON string escapes): only lookups of such
+    /// values go wrong.
+    pub risky_filter_values_miss: bool,
     /// Leave `totalResults` out of list responses.
     pub omit_total_results: bool,
     /// Echo the requested `count` as `itemsPerPage` instead of the number of resources sent.
@@ -131,6 +135,9 @@ pub struct Faults {
     pub unstable_order: bool,
     /// 401 answers carry no `WWW-Authenticate` header.
     pub no_www_authenticate: bool,
+    /// 401 answers have an empty body labelled `text/html` (what some gateways and frameworks
+    /// send): the label says HTML, the body says nothing.
+    pub empty_html_401: bool,
     /// Drop the connection half-way through the body every Nth request.
     pub reset_mid_body: Option<EveryNth>,
     /// Trickle body bytes slowly.

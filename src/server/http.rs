@@ -141,6 +141,14 @@ fn decide(
     }
     let discovery = is_discovery(rel);
     if !(authorized(cfg, headers) || discovery && cfg.open_discovery) {
+        if faults.empty_html_401 {
+            return Answer::Raw(Raw {
+                status: 401,
+                headers: Vec::new(),
+                content_type: "text/html; charset=utf-8",
+                body: Vec::new(),
+            });
+        }
         return Answer::Json(unauthorized(cfg));
     }
     if let Some((_, status)) = faults

@@ -146,6 +146,9 @@ fn selection(
             "filtering is not supported",
         ));
     }
+    if faults.risky_filter_values_miss && (!text.is_ascii() || text.contains('\\')) {
+        return Ok(Selection::Nothing);
+    }
     match filter::parse(text).and_then(|f| filter::check_attributes(&f, allowed).map(|_| f)) {
         Ok(mut f) => {
             f.case_exact_user_name = faults.case_exact_user_name;

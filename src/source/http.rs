@@ -196,13 +196,28 @@ impl Response {
         excerpt(&self.body, max)
     }
 
-    /// True when the body looks like an HTML page (login portal, proxy error page).
+    /// True when the body looks like an HTML page (login portal, proxy error page). Decided
+    /// from the body: the label alone proves nothing (servers label an empty 401, or a JSON
+    /// error, text/html), so an empty body or a JSON body is never a page.
     pub fn looks_like_html(&self) -> bool {
-        if self.content_type().contains("html") {
+        let head = excerpt(&self.body, 512).trim_start().to_ascii_lowercase();
+        if head.is_empty() {
+            return false;
+        }
+        if ["<!doctype html", "<html", "<head", "<body"]
+            .iter()
+            .any(|p| head.starts_with(p))
+        {
             return true;
         }
-        let head = excerpt(&self.body, 512).trim_start().to_ascii_lowercase();
-        head.starts_with("<!doctype html") || head.starts_with("<html") || head.starts_with("<head")
+        self.content_type().contains("html")
+            && head.starts_with('<')
+            && serde_json::from_slice::<serde_json::Value>(&self.body).is_err()
+    }
+
+    /// True when the body is empty or only whitespace.
+    pub fn body_is_empty(&self) -> bool {
+        self.body.iter().all(u8::is_ascii_whitespace)
     }
 }
 

@@ -1,6 +1,6 @@
-//! `explain-user --format html`: the trace as its stages (Import, Scope, Match, Target
-//! state, Logs), each a section with its status word and evidence, then the verdict and the
-//! next step. Same shell and escaping as the report.
+//! `explain-user --format html`: the verdict and the next step, then every stage of the trace
+//! (Import, Scope, Match, Target state, Logs, Mapping), each a section numbered once in its
+//! heading, with its status word and evidence. Same shell and escaping as the report.
 
 use super::page::{badge, document, esc};
 use crate::explain::Trace;
@@ -13,7 +13,7 @@ fn opt(o: &Option<String>) -> String {
 fn stage(b: &mut String, n: usize, name: &str, status: &str, summary: &str) {
     let _ = write!(
         b,
-        "<li class=\"stage\" data-stage=\"{}\" data-status=\"{status}\"><h2>{n}. {name} {}</h2><p>{}</p>",
+        "<section class=\"stage\" data-stage=\"{}\" data-status=\"{status}\"><h2>{n}. {name} {}</h2><p>{}</p>",
         name.to_ascii_lowercase().replace(' ', "-"),
         badge(status),
         esc(summary)
@@ -63,7 +63,7 @@ pub fn render(t: &Trace) -> String {
             esc(w)
         );
     }
-    b.push_str("<ol class=\"stages\">");
+    b.push_str("<div class=\"stages\">");
 
     stage(
         &mut b,
@@ -79,7 +79,7 @@ pub fn render(t: &Trace) -> String {
         .map(|(k, v)| vec![esc(k), esc(v)])
         .collect();
     table(&mut b, &["Attribute", "Value in the IdP export"], &rows);
-    b.push_str("</li>");
+    b.push_str("</section>");
 
     stage(
         &mut b,
@@ -115,7 +115,7 @@ pub fn render(t: &Trace) -> String {
             &rows,
         );
     }
-    b.push_str("</li>");
+    b.push_str("</section>");
 
     stage(
         &mut b,
@@ -159,7 +159,7 @@ pub fn render(t: &Trace) -> String {
         &["Filter", "Value from", "HTTP", "Found", "Problem"],
         &rows,
     );
-    b.push_str("</li>");
+    b.push_str("</section>");
 
     stage(
         &mut b,
@@ -215,7 +215,7 @@ pub fn render(t: &Trace) -> String {
         ],
         &rows,
     );
-    b.push_str("</li>");
+    b.push_str("</section>");
 
     stage(&mut b, 5, "Logs", t.logs.status.as_str(), &t.logs.summary);
     let rows: Vec<Vec<String>> = t
@@ -242,6 +242,70 @@ pub fn render(t: &Trace) -> String {
         &["At", "Action", "Status", "Code", "Reason", "Failed step"],
         &rows,
     );
-    b.push_str("</li></ol></main>");
+    b.push_str("</section>");
+
+    stage(
+        &mut b,
+        6,
+        "Mapping",
+        t.mapping.status.as_str(),
+        &t.mapping.summary,
+    );
+    let rows: Vec<Vec<String>> = t
+        .mapping
+        .values
+        .iter()
+        .map(|v| {
+            vec![
+                esc(&v.target),
+                format!("<code>{}</code>", esc(&v.source)),
+                v.value
+                    .as_deref()
+                    .map(|x| format!("<code>{}</code>", esc(x)))
+                    .unwrap_or_else(|| "null".into()),
+                opt(&v.note),
+            ]
+        })
+        .collect();
+    table(
+        &mut b,
+        &["Target attribute", "Source", "Value", "Note"],
+        &rows,
+    );
+    let rows: Vec<Vec<String>> = t
+        .mapping
+        .matching
+        .iter()
+        .map(|m| {
+            vec![
+                m.priority.to_string(),
+                esc(&m.target),
+                m.value
+                    .as_deref()
+                    .map(|x| format!("<code>{}</code>", esc(x)))
+                    .unwrap_or_else(|| "no value, skipped".into()),
+                if m.matches.is_empty() {
+                    "no user".into()
+                } else {
+                    m.matches
+                        .iter()
+                        .map(|id| format!("<code>{}</code>", esc(id)))
+                        .collect::<Vec<_>>()
+                        .join("<br>")
+                },
+            ]
+        })
+        .collect();
+    table(
+        &mut b,
+        &[
+            "Matching precedence",
+            "Attribute",
+            "Value",
+            "Target users found",
+        ],
+        &rows,
+    );
+    b.push_str("</section></div></main>");
     document(&format!("explain-user {}", t.query), &b, false)
 }

@@ -48,6 +48,11 @@ pub struct Quirks {
     pub rename_wipes_members: bool,
     /// GET by id never shows a group's `members` (not even with `attributes=members`).
     pub omit_members: bool,
+    /// A duplicate userName answers 409 without `scimType` (RFC 7644 §3.3 requires `uniqueness`).
+    pub conflict_no_scimtype: bool,
+    /// A filter using `sw` answers 200 with an empty ListResponse (an unsupported operator
+    /// answered as "no match" instead of 400 invalidFilter).
+    pub sw_finds_nothing: bool,
 }
 
 /// The quirks of `serve --writable --quirk NAME`, in the order of the fields above: name and
@@ -101,6 +106,14 @@ pub const QUIRKS: &[(&str, &str)] = &[
         "a pathless replace on a group that does not name members clears them",
     ),
     ("omit-members", "GET by id never shows a group's members"),
+    (
+        "conflict-no-scimtype",
+        "a duplicate userName answers 409 without scimType uniqueness",
+    ),
+    (
+        "sw-finds-nothing",
+        "a filter using sw answers 200 with an empty list instead of 400 invalidFilter",
+    ),
 ];
 
 impl Quirks {
@@ -122,6 +135,8 @@ impl Quirks {
             "no-members-replace" => &mut self.no_members_replace,
             "rename-wipes-members" => &mut self.rename_wipes_members,
             "omit-members" => &mut self.omit_members,
+            "conflict-no-scimtype" => &mut self.conflict_no_scimtype,
+            "sw-finds-nothing" => &mut self.sw_finds_nothing,
             other => {
                 return Err(format!(
                     "unknown quirk `{other}`; known: {}",
@@ -225,7 +240,7 @@ fn route(
         Err(e) => return error(400, Some("invalidSyntax"), format!("body is not JSON: {e}")),
     };
     match (method, id) {
-        ("GET", None) => list(store, kind, &Query::parse(query), quirks.ignore_filter),
+        ("GET", None) => list(store, kind, &Query::parse(query), quirks),
         ("GET", Some(id)) => match find(store.list(kind), &id) {
             Some(i) => {
                 let mut v = shaped(&store.list(kind)[i], &Query::parse(query));
@@ -288,8 +303,20 @@ fn get_ci<'a>(v: &'a Value, name: &str) -> Option<&'a Value> {
     key_of(m, name).and_then(|k| m.get(&k))
 }
 
-fn list(store: &mut Store, kind: Kind, q: &Query, ignore_filter: bool) -> Reply {
-    let filter = match q.get("filter").filter(|_| !ignore_filter) {
+fn list(store: &mut Store, kind: Kind, q: &Query, quirks: &Quirks) -> Reply {
+    let sw = q
+        .get("filter")
+        .is_some_and(|f| f.to_ascii_lowercase().contains(" sw "));
+    if quirks.sw_finds_nothing && sw && !quirks.ignore_filter {
+        return Reply::ok(json!({
+            "schemas": [LIST_RESPONSE_SCHEMA],
+            "totalResults": 0,
+            "startIndex": 1,
+            "itemsPerPage": 0,
+            "Resources": [],
+        }));
+    }
+    let filter = match q.get("filter").filter(|_| !quirks.ignore_filter) {
         Some(f) => match filter::parse(f) {
             Ok(f) => Some(f),
             Err(e) => return error(400, Some("invalidFilter"), e),
@@ -358,6 +385,9 @@ fn shaped(v: &Value, q: &Query) -> Value {
 fn conflict(quirks: &Quirks, user_name: &str) -> Reply {
     if quirks.conflict_500 {
         return error(500, None, "internal server error");
+    }
+    if quirks.conflict_no_scimtype {
+        return error(409, None, format!("userName {user_name} is already taken"));
     }
     error(
         409,

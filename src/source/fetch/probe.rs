@@ -85,15 +85,57 @@ fn change_case(v: &str) -> Option<String> {
     (changed != v).then_some(changed)
 }
 
-/// Picks up to `n` users evenly spread over the tenant (deterministic for a given tenant).
+/// The value shapes servers most often get wrong in a filter, in the order they are sampled:
+/// non-ASCII letters (case folding and percent-encoding of UTF-8), quotes and backslashes
+/// (escaping inside the SCIM string literal), `+` (decoded as a space by form decoders), and
+/// mixed case (a case-sensitive comparison).
+const RISKY: &[fn(&str) -> bool] = &[
+    |v| !v.is_ascii(),
+    |v| v.contains('"') || v.contains('\''),
+    |v| v.contains('\\'),
+    |v| v.contains('+'),
+    |v| v.chars().any(char::is_uppercase) && v.chars().any(char::is_lowercase),
+];
+
+/// Picks up to `n` users: first one user of each risky shape in turn (round after round,
+/// while the sample has room and such users remain), then users evenly spread over the rest
+/// of the tenant. Deterministic for a given tenant.
 fn sample(users: &[User], attr: Attr, n: usize) -> Vec<&User> {
     let candidates: Vec<&User> = users.iter().filter(|u| attr.value(u).is_some()).collect();
     if candidates.len() <= n {
         return candidates;
     }
-    (0..n)
-        .map(|i| candidates[i * candidates.len() / n])
-        .collect()
+    let mut taken = vec![false; candidates.len()];
+    let mut picked: Vec<usize> = Vec::new();
+    let mut next = vec![0usize; RISKY.len()];
+    'rounds: loop {
+        let mut progressed = false;
+        for (shape, is_risky) in RISKY.iter().enumerate() {
+            if picked.len() >= n {
+                break 'rounds;
+            }
+            while next[shape] < candidates.len() {
+                let i = next[shape];
+                next[shape] += 1;
+                if !taken[i] && attr.value(candidates[i]).is_some_and(is_risky) {
+                    taken[i] = true;
+                    picked.push(i);
+                    progressed = true;
+                    break;
+                }
+            }
+        }
+        if !progressed {
+            break;
+        }
+    }
+    let rest: Vec<usize> = (0..candidates.len()).filter(|&i| !taken[i]).collect();
+    let room = n - picked.len();
+    if room > 0 && !rest.is_empty() {
+        picked
+            .extend((0..room.min(rest.len())).map(|k| rest[k * rest.len() / room.min(rest.len())]));
+    }
+    picked.into_iter().map(|i| candidates[i]).collect()
 }
 
 fn expected_ids(users: &[User], attr: Attr, value: &str) -> BTreeSet<String> {
@@ -253,5 +295,49 @@ mod tests {
             vec!["3".to_string(), "dup".to_string()]
         );
         assert!(expected_ids(&users, Attr::ExternalId, "u3@x").is_empty());
+    }
+
+    // proves the risky shapes are sampled before ordinary users, wherever they sit in the tenant
+    #[test]
+    fn sample_takes_risky_shapes_first() {
+        let mut users: Vec<User> = (0..600)
+            .map(|i| User {
+                id: i.to_string(),
+                user_name: Some(format!("user{i}@x.test")),
+                ..Default::default()
+            })
+            .collect();
+        for (i, name) in [
+            (590, "jos\u{e9}@x.test"),
+            (591, "o'brien@x.test"),
+            (592, "back\\slash@x.test"),
+            (593, "plus+tag@x.test"),
+            (594, "Mixed.Case@x.test"),
+        ] {
+            users[i].user_name = Some(name.to_string());
+        }
+        let ids: Vec<&str> = sample(&users, Attr::UserName, 5)
+            .iter()
+            .map(|u| u.id.as_str())
+            .collect();
+        assert_eq!(ids, vec!["590", "591", "592", "593", "594"]);
+        // With room left, the rest is spread over the ordinary users.
+        let ids: Vec<&str> = sample(&users, Attr::UserName, 7)
+            .iter()
+            .map(|u| u.id.as_str())
+            .collect();
+        assert_eq!(&ids[..5], &["590", "591", "592", "593", "594"]);
+        assert_eq!(ids.len(), 7);
+        assert!(
+            ids[5..].iter().all(|i| i.parse::<usize>().unwrap() < 590),
+            "{ids:?}"
+        );
+        // Without risky shapes, the even spread is unchanged.
+        let plain = &users[..10];
+        let ids: Vec<&str> = sample(plain, Attr::UserName, 3)
+            .iter()
+            .map(|u| u.id.as_str())
+            .collect();
+        assert_eq!(ids, vec!["0", "3", "6"]);
     }
 }
