@@ -104,7 +104,7 @@ fn the_described_symptom_comes_first_and_intentional_exclusions_are_not_impact()
     let impact = section(&text, "## 1.");
     assert!(
         impact.contains(
-            "Users affected by at least one finding: 33 (30 in the target, 3 only in the IdP)"
+            "Users affected by at least one data finding: 33 (30 in the target, 3 only in the IdP"
         ),
         "{impact}"
     );
