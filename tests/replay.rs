@@ -289,6 +289,124 @@ fn replay_user_update_positive_case_sensitive_op() {
     assert!(requests.contains("\"op\":\"Replace\""), "{requests}");
 }
 
+/// Proves the create's read-back names every attribute a server drops while answering 201
+/// (title, the work email's type), in both Entra compat modes, and Okta's PUT update names
+/// the dropped title (issue 27).
+#[test]
+fn replay_user_create_positive_dropped_attributes_named_by_the_read_back() {
+    let (r, _) = replay(quirk("drops-attributes"), "entra");
+    assert_fails(&r, "replay-user-create", "lost title");
+    let c = check(&r, "replay-user-create");
+    let text = c.to_string();
+    assert!(text.contains("lost emails[value eq"), "{c}");
+    assert!(text.contains(".type (sent \\\"work\\\")"), "{c}");
+    let subjects: Vec<String> = c["subjects"]
+        .as_array()
+        .expect("subjects")
+        .iter()
+        .map(|s| s["detail"].as_str().unwrap_or("").to_string())
+        .collect();
+    for mode in ["Entra legacy", "Entra aadOptscim062020"] {
+        assert!(
+            subjects.iter().any(|d| d.contains(mode)),
+            "{mode} not named: {subjects:?}"
+        );
+    }
+    let (r, _) = replay(quirk("drops-attributes"), "okta");
+    assert_fails(&r, "replay-user-update", "lost title");
+}
+
+/// Proves the Entra sequence sends the externalId update Entra sends when the source
+/// attribute changes, and a server refusing it fails replay-user-update in both modes.
+#[test]
+fn replay_user_update_positive_externalid_update_refused() {
+    let (r, srv) = replay(quirk("no-externalid-patch"), "entra");
+    assert_fails(
+        &r,
+        "replay-user-update",
+        "updating externalId is not implemented",
+    );
+    let c = check(&r, "replay-user-update");
+    assert_eq!(c["subjects"].as_array().map(Vec::len), Some(2), "{c}");
+    let patches = srv
+        .requests()
+        .iter()
+        .filter(|q| q.method == "PATCH" && q.status == 501)
+        .count();
+    assert_eq!(patches, 2, "one externalId PATCH per compat mode");
+}
+
+/// Proves the read-back passes on a conformant server although it compares by SCIM meaning
+/// (the Entra and Okta sequences send title, typed primary emails and the enterprise
+/// extension).
+#[test]
+fn replay_user_create_negative_every_attribute_read_back() {
+    for r in [clean_entra(), clean_okta()] {
+        let c = check(r, "replay-user-create");
+        assert_eq!(c["status"], "pass", "{c}");
+    }
+    let c = check(clean_entra(), "replay-user-update");
+    assert_eq!(c["status"], "pass", "{c}");
+    assert!(
+        c["data"]["requests"]
+            .to_string()
+            .contains("\"path\":\"externalId\""),
+        "the externalId update was not sent: {c}"
+    );
+}
+
+// ---------- --idp rfc: the RFC 7644 forms neither IdP sends ----------
+
+/// Proves the RFC sequence passes on a conformant server, touching the checks it maps to,
+/// and leaves the tenant identical.
+#[test]
+fn conformant_server_passes_the_rfc_sequence_and_ends_identical() {
+    let (r, _) = replay(Quirks::default(), "rfc");
+    for id in [
+        "replay-user-lookup",
+        "replay-user-create",
+        "replay-user-update",
+        "replay-email-update",
+        "replay-group-lookup",
+        "replay-group-create",
+        "replay-user-delete",
+        "replay-response-format",
+        "replay-cleanup",
+    ] {
+        assert_eq!(status(&r, id), "pass", "{}", check(&r, id));
+    }
+    let c = check(&r, "replay-group-create");
+    assert!(
+        c["data"]["requests"].to_string().contains("\"members\":[{"),
+        "the group was not created with members: {c}"
+    );
+}
+
+/// Proves a 500 to a replace of a complex attribute with an object value is a failure in
+/// the RFC sequence, named as a crash on a request RFC 7644 defines.
+#[test]
+fn replay_user_update_positive_rfc_complex_replace_500() {
+    let (r, _) = replay(quirk("complex-replace-500"), "rfc");
+    assert_fails(
+        &r,
+        "replay-user-update",
+        "the server failed on a request RFC 7644 defines",
+    );
+    assert_fails(&r, "replay-user-update", "[RFC 7644]");
+    assert_eq!(status(&r, "replay-cleanup"), "pass");
+}
+
+/// Proves the RFC sequence's create reads back every attribute too (the same dropping
+/// server fails it), and its group create verifies the initial members.
+#[test]
+fn replay_user_create_positive_rfc_dropped_attributes() {
+    let (r, _) = replay(quirk("drops-attributes"), "rfc");
+    assert_fails(&r, "replay-user-create", "lost title");
+    let (r, _) = replay(quirk("omit-members"), "rfc");
+    let c = check(&r, "replay-group-create");
+    assert_eq!(c["status"], "warn", "{c}");
+}
+
 #[test]
 fn replay_user_update_positive_put_unsupported() {
     let (r, _) = replay(quirk("no-put"), "okta");
@@ -589,9 +707,35 @@ fn dry_run_prints_every_request_and_sends_nothing() {
         "\"path\": \"members[value eq \\\"{user2}\\\"]\"",
         "GET /Groups?excludedAttributes=members&filter=displayName",
         "DELETE /Users/{user}",
+        "\"path\": \"externalId\"",
     ] {
         assert!(text.contains(needle), "dry run lacks {needle:?}:\n{text}");
     }
+    assert_eq!(srv.request_count(), 0);
+}
+
+/// Proves `--idp rfc --dry-run` lists the three RFC 7644 forms and sends nothing.
+#[test]
+fn dry_run_of_the_rfc_sequence_lists_its_forms() {
+    let srv = server(Quirks::default());
+    let out = doctor(
+        &srv,
+        &["replay", "--idp", "rfc", "--dry-run", "--format", "json"],
+    )
+    .output()
+    .expect("run");
+    assert_eq!(out.status.code(), Some(0));
+    let plan: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let text = plan.to_string();
+    assert!(text.contains("\"path\":\"name\""), "{text}");
+    assert!(
+        text.contains("\"op\":\"add\",\"path\":\"emails\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("\"members\":[{\"value\":\"{user}\"}"),
+        "{text}"
+    );
     assert_eq!(srv.request_count(), 0);
 }
 
@@ -869,7 +1013,7 @@ fn replay_help_and_dry_run_describe_what_the_run_does() {
         + 1];
     assert!(replay_section.contains("--idp"), "{help}");
     assert!(
-        replay_section.contains("[possible values: entra, okta]"),
+        replay_section.contains("[possible values: entra, okta, rfc]"),
         "{help}"
     );
     assert!(!help.contains("onelogin"), "{help}");

@@ -325,7 +325,7 @@ pub struct BundleArgs {
     pub baseline: Option<PathBuf>,
 }
 
-/// `--idp` values (seed 004 lists the IdPs the target supports).
+/// `--idp` values: the IdPs the target supports, per its "Provisioning Users with SCIM" article.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum IdpKind {
     Entra,
@@ -334,6 +334,10 @@ pub enum IdpKind {
     Dts,
     Safous,
     Other,
+    /// replay only: the RFC 7644 request forms neither Entra ID nor Okta sends (not listed
+    /// among the IdPs of a ticket; `replay -h` lists it)
+    #[value(hide = true)]
+    Rfc,
 }
 
 #[derive(Debug, Subcommand)]
@@ -471,6 +475,8 @@ readable bundle."
       --allow-writes --base-url https://host/scim/v2
   SCIM_TOKEN=... scim-doctor replay --idp okta --allow-writes \\
       --base-url https://host/scim/v2 --transcript writes.jsonl
+  SCIM_TOKEN=... scim-doctor replay --idp rfc --allow-writes \\
+      --base-url https://host/scim/v2       # RFC 7644 forms no IdP sends
   SCIM_TOKEN=... scim-doctor replay --idp entra --allow-writes \\
       --base-url https://host/scim/v2 --bundle --case-id 01234
   SCIM_TOKEN=... scim-doctor replay --cleanup \\
@@ -639,11 +645,15 @@ pub struct ServeArgs {
     pub quirks: Vec<String>,
 }
 
-/// `replay --idp`: only the IdPs whose request sequences replay knows.
+/// `replay --idp`: only the request sequences replay knows.
 fn replay_idp() -> impl clap::builder::TypedValueParser<Value = IdpKind> {
-    use clap::builder::TypedValueParser;
-    clap::builder::PossibleValuesParser::new(["entra", "okta"])
-        .map(|s| <IdpKind as ValueEnum>::from_str(&s, true).unwrap_or(IdpKind::Other))
+    use clap::builder::{PossibleValue, TypedValueParser};
+    clap::builder::PossibleValuesParser::new([
+        PossibleValue::new("entra").help("Entra ID's requests (see --entra-compat)"),
+        PossibleValue::new("okta").help("Okta's requests"),
+        PossibleValue::new("rfc").help("the RFC 7644 forms neither Entra ID nor Okta sends"),
+    ])
+    .map(|s| <IdpKind as ValueEnum>::from_str(&s, true).unwrap_or(IdpKind::Other))
 }
 
 /// Every quirk of the writable server with what it does, so `serve --help` lists them all.
@@ -788,7 +798,7 @@ pub enum EntraCompat {
 pub struct ReplayArgs {
     #[command(flatten)]
     pub endpoint: EndpointArgs,
-    // `--idp entra|okta` (whose request sequence to replay) is the bundle's `--idp` flag
+    // `--idp entra|okta|rfc` (whose request sequence to replay) is the bundle's `--idp` flag
     // below: one flag names the IdP for the sequence and for the ticket.
     /// Entra's request shapes (with --idp entra)
     #[arg(long, value_enum, default_value_t = EntraCompat::Both, help_heading = "Replay")]

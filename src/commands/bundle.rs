@@ -5,7 +5,7 @@
 use crate::archive;
 use crate::bundle::{self, inputs, BundleOptions};
 use crate::cli::args::{
-    AuditArgs, BundleAction, BundleArgs, BundleCommandArgs, Format, SourceArgs,
+    AuditArgs, BundleAction, BundleArgs, BundleCommandArgs, Format, IdpKind, SourceArgs,
 };
 use crate::cli::output::Output;
 use crate::cli::{CmdResult, ToolError};
@@ -47,7 +47,8 @@ pub fn options(a: &BundleArgs) -> Result<BundleOptions, ToolError> {
         keep_domains: a.keep_domains,
         map_file: a.map_file.clone(),
         no_snapshot: a.no_snapshot,
-        idp: a.idp.map(|i| {
+        // `rfc` names replay's RFC 7644 sequence, not an identity provider.
+        idp: a.idp.filter(|i| *i != IdpKind::Rfc).map(|i| {
             clap::ValueEnum::to_possible_value(&i)
                 .map(|v| v.get_name().to_string())
                 .unwrap_or_default()

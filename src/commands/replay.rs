@@ -17,15 +17,16 @@ pub async fn run(a: ReplayArgs, out: &Output) -> CmdResult {
     let idp = match a.bundle.idp {
         Some(IdpKind::Okta) => Idp::Okta,
         Some(IdpKind::Entra) => Idp::Entra,
+        Some(IdpKind::Rfc) => Idp::Rfc,
         None if a.cleanup => Idp::Entra,
         None => {
             return Err(ToolError(
-                "replay needs --idp entra or --idp okta: whose request sequence to send".into(),
+                "replay needs --idp entra, --idp okta or --idp rfc: whose request sequence to send".into(),
             ))
         }
         Some(other) => {
             return Err(ToolError(format!(
-                "replay knows the request sequences of Entra ID and Okta, not {other:?}: use --idp entra or --idp okta"
+                "replay knows the request sequences of Entra ID and Okta (and the RFC 7644 forms with --idp rfc), not {other:?}: use --idp entra, okta or rfc"
             )))
         }
     };

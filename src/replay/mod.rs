@@ -6,12 +6,14 @@
 //! - `sequence`: the sequences as data (bodies, paths, expectations)
 //! - `client`: sending with the IdP's headers, the write transcript
 //! - `exec`: running a sequence into facts; `judge`: facts into `replay-*` findings
+//! - `readback`: what a write sent against what the server shows, by SCIM meaning
 //! - `cleanup`: counts, canary removal, the search by name prefix
 
 pub mod cleanup;
 pub mod client;
 pub mod exec;
 pub mod judge;
+pub mod readback;
 pub mod sequence;
 
 use crate::findings::CheckResult;
@@ -57,10 +59,13 @@ pub mod ids {
     ];
 }
 
+/// Whose request sequence a run sends: an IdP's, or (`Rfc`, opt-in) the RFC 7644 forms
+/// neither IdP sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Idp {
     Entra,
     Okta,
+    Rfc,
 }
 
 impl Idp {
@@ -68,6 +73,7 @@ impl Idp {
         match self {
             Idp::Entra => "Entra ID",
             Idp::Okta => "Okta",
+            Idp::Rfc => "an RFC 7644 client",
         }
     }
 }
@@ -86,6 +92,7 @@ pub enum Mode {
     EntraLegacy,
     EntraFlag,
     Okta,
+    Rfc,
 }
 
 impl Mode {
@@ -94,6 +101,7 @@ impl Mode {
             Mode::EntraLegacy => "Entra legacy",
             Mode::EntraFlag => "Entra aadOptscim062020",
             Mode::Okta => "Okta",
+            Mode::Rfc => "RFC 7644",
         }
     }
 }
@@ -110,6 +118,7 @@ pub struct Options {
 pub fn modes(idp: Idp, compat: Compat) -> Vec<Mode> {
     match (idp, compat) {
         (Idp::Okta, _) => vec![Mode::Okta],
+        (Idp::Rfc, _) => vec![Mode::Rfc],
         (Idp::Entra, Compat::Legacy) => vec![Mode::EntraLegacy],
         (Idp::Entra, Compat::Flag) => vec![Mode::EntraFlag],
         (Idp::Entra, Compat::Both) => vec![Mode::EntraLegacy, Mode::EntraFlag],
@@ -120,6 +129,7 @@ pub fn modes(idp: Idp, compat: Compat) -> Vec<Mode> {
 pub fn steps(mode: Mode, canary: &sequence::Canary) -> Vec<sequence::Step> {
     match mode {
         Mode::Okta => sequence::okta(canary),
+        Mode::Rfc => sequence::rfc(canary),
         m => sequence::entra(canary, m),
     }
 }

@@ -166,7 +166,31 @@ fn decide(
         }
         return Answer::Json(reply);
     }
-    Answer::Json(scim::route(shared, rel, &Query::parse(query)))
+    let reply = scim::route(shared, rel, &Query::parse(query));
+    if reply.status < 400 {
+        return Answer::Json(reply);
+    }
+    let raw = |content_type, body: &[u8]| {
+        Answer::Raw(Raw {
+            status: reply.status,
+            headers: Vec::new(),
+            content_type,
+            body: body.to_vec(),
+        })
+    };
+    match faults.conformance.error_bodies {
+        faults::ErrorBodies::Scim => Answer::Json(reply),
+        faults::ErrorBodies::Empty => raw("text/plain; charset=utf-8", b""),
+        faults::ErrorBodies::Html => raw(
+            "text/html; charset=utf-8",
+            faults::HTML_ERROR_PAGE.as_bytes(),
+        ),
+        faults::ErrorBodies::NumericStatus => {
+            let mut reply = reply;
+            reply.body["status"] = serde_json::Value::from(reply.status);
+            Answer::Json(reply)
+        }
+    }
 }
 
 /// The writable mode (`ServerConfig::writable`): authentication, then the store.

@@ -17,7 +17,10 @@ mod scim;
 mod test_server;
 pub mod write;
 
-pub use faults::{Drip, EveryNth, Faults, PagingFaults, RateLimit, Redirect, RetryAfter};
+pub use faults::{
+    ConformanceFaults, Drip, ErrorBodies, EveryNth, Faults, PagingFaults, RateLimit, Redirect,
+    RetryAfter,
+};
 pub use net::{start, RunningServer};
 pub use test_server::TestServer;
 pub use write::{Quirks, QUIRKS};
