@@ -770,7 +770,7 @@ fn replay_until_first_canary(
         ])
         .env("SCIM_TOKEN", TOKEN)
         .stdout(stdout)
-        .stderr(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("spawn");
     let started = Instant::now();
@@ -890,22 +890,29 @@ fn transcript_file_holds_every_write_without_the_token() {
         .any(|l| l["method"] == "PUT" && l["request_body"]["active"] == false));
 }
 
-/// Proves Ctrl-C (SIGINT) mid-run stops the sequence, and the same run's handler removes
-/// every canary before it reports (the tenant ends identical, the report says it was interrupted).
-#[test]
-fn interrupted_run_cleans_up_in_its_signal_handler() {
-    let (srv, before, child) = replay_until_first_canary(std::process::Stdio::piped());
+/// Sends `signal` to a run that has just created its first canary, and proves the run stops,
+/// removes every canary before it reports (the tenant ends identical), says so in the report
+/// and on stderr, and exits with the shell's code for the signal.
+fn interrupted_run_cleans_up(signal: &str, name: &str, code: i32) {
+    let (srv, before, mut child) = replay_until_first_canary(std::process::Stdio::piped());
+    let mut stderr = child.stderr.take().expect("stderr");
     let sent = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([&format!("-{signal}"), &child.id().to_string()])
         .status()
-        .expect("kill -INT");
+        .expect("kill");
     assert!(sent.success());
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = std::io::Read::read_to_string(&mut stderr, &mut s);
+        s
+    });
     let out = child.wait_with_output().expect("wait");
-    let report: Value = serde_json::from_slice(&out.stdout).expect("a report after Ctrl-C");
+    let stderr = reader.join().expect("stderr reader");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("a report after the signal");
     assert!(
         report["warnings"]
             .to_string()
-            .contains("interrupted by Ctrl-C"),
+            .contains(&format!("interrupted by {name}")),
         "{report}"
     );
     assert_eq!(
@@ -915,6 +922,96 @@ fn interrupted_run_cleans_up_in_its_signal_handler() {
         check(&report, "replay-cleanup")
     );
     assert_eq!(srv.written().expect("writable"), before);
+    assert_eq!(out.status.code(), Some(code), "{stderr}");
+    assert!(
+        stderr.contains(&format!("replay interrupted by {name}"))
+            && stderr.contains("every canary it had created was removed"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn interrupted_run_cleans_up_on_sigint_and_exits_130() {
+    interrupted_run_cleans_up("INT", "SIGINT", 130);
+}
+
+/// `timeout`, `docker stop` and CI cancellation send SIGTERM.
+#[test]
+fn interrupted_run_cleans_up_on_sigterm_and_exits_143() {
+    interrupted_run_cleans_up("TERM", "SIGTERM", 143);
+}
+
+/// A closed terminal or SSH session sends SIGHUP.
+#[test]
+fn interrupted_run_cleans_up_on_sighup_and_exits_129() {
+    interrupted_run_cleans_up("HUP", "SIGHUP", 129);
+}
+
+/// Proves `replay --cleanup --allow-writes` deletes exactly the names the tool generates
+/// (prefix, a run tag, a role suffix), leaves a look-alike that merely starts with the prefix,
+/// and lists every resource it deleted on stdout and stderr.
+#[test]
+fn cleanup_removes_only_the_generated_pattern_and_lists_what_it_deleted() {
+    let srv = server(Quirks::default());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let create = |body: Value| {
+        rt.block_on(async {
+            reqwest::Client::new()
+                .post(format!("{}/Users", srv.base_url()))
+                .bearer_auth(TOKEN)
+                .header("content-type", "application/scim+json")
+                .body(body.to_string())
+                .send()
+                .await
+                .expect("create")
+                .status()
+                .as_u16()
+        })
+    };
+    let canary = "scim-doctor-canary-0a1b2c3d4e-a@example.com";
+    let lookalike = "scim-doctor-canary-bob@example.com";
+    for name in [canary, lookalike] {
+        assert_eq!(
+            create(serde_json::json!({
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                "userName": name,
+                "active": true
+            })),
+            201
+        );
+    }
+    let out = doctor(
+        &srv,
+        &["replay", "--cleanup", "--allow-writes", "--format", "json"],
+    )
+    .output()
+    .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let c = check(&report, "replay-cleanup");
+    let listed: Vec<&str> = c["subjects"]
+        .as_array()
+        .expect("subjects")
+        .iter()
+        .filter_map(|s| s["userName"].as_str())
+        .collect();
+    assert_eq!(listed, vec![canary], "{c}");
+    assert!(
+        c["message"].as_str().unwrap_or("").contains("1 canaries"),
+        "{c}"
+    );
+    assert!(stderr.contains(&format!("({canary})")), "{stderr}");
+    let (users, _) = srv.written().expect("writable");
+    let names: Vec<&str> = users
+        .iter()
+        .filter_map(|u| u["userName"].as_str())
+        .collect();
+    assert!(names.contains(&lookalike), "the look-alike was deleted");
+    assert!(!names.contains(&canary), "the canary is still there");
 }
 
 /// Proves a wrong token stops the probe before any write: exit 2, only the one GET sent.

@@ -304,18 +304,22 @@ pub fn cleanup(
     still_found: &[super::exec::Created],
     base_url: &str,
 ) -> CheckResult {
-    let mut left: Vec<Subject> = removals
+    // One line per resource however many times it was seen: a canary whose removal failed
+    // is tried again by name and found again by the closing search (counting each sighting
+    // made one leftover look like three).
+    let mut seen: std::collections::HashSet<(bool, &str)> = std::collections::HashSet::new();
+    let mut left: Vec<Subject> = Vec::new();
+    for (c, why) in removals
         .iter()
-        .filter_map(|r| r.left.as_ref().map(|why| (r, why)))
-        .map(|(r, why)| leftover(&r.res, why, base_url))
-        .collect();
-    for c in still_found {
-        if !left.iter().any(|s| s.id == c.id) {
-            left.push(leftover(
-                c,
-                "still listed under the canary name prefix",
-                base_url,
-            ));
+        .filter_map(|r| r.left.as_deref().map(|why| (&r.res, why)))
+        .chain(
+            still_found
+                .iter()
+                .map(|c| (c, "still listed under its canary name")),
+        )
+    {
+        if seen.insert((c.group, c.id.as_str())) {
+            left.push(leftover(c, why, base_url));
         }
     }
     let id = CLEANUP;

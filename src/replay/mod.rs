@@ -1,6 +1,6 @@
 //! The opt-in write probe (`scim-doctor replay`): replays the request sequences Entra ID and
 //! Okta send when they provision, against canary resources only, GETs every resource back to
-//! verify the effect, removes every canary (also after a failure, Ctrl-C or the deadline), and
+//! verify the effect, removes every canary (also after a failure, a signal or the deadline), and
 //! proves with closing GETs that the tenant holds what it held before.
 //!
 //! - `sequence`: the sequences as data (bodies, paths, expectations)
@@ -8,10 +8,12 @@
 //! - `exec`: running a sequence into facts; `judge`: facts into `replay-*` findings
 //! - `readback`: what a write sent against what the server shows, by SCIM meaning
 //! - `cleanup`: counts, canary removal, the search by name prefix
+//! - `interrupt`: SIGINT, SIGTERM and SIGHUP stop the sequence, never the cleanup
 
 pub mod cleanup;
 pub mod client;
 pub mod exec;
+pub mod interrupt;
 pub mod judge;
 pub mod readback;
 pub mod sequence;
@@ -137,14 +139,19 @@ pub fn steps(mode: Mode, canary: &sequence::Canary) -> Vec<sequence::Step> {
 pub struct Outcome {
     pub results: Vec<CheckResult>,
     pub writes: Vec<WriteEntry>,
-    /// Why the sequence stopped early (Ctrl-C, deadline), if it did.
+    /// Why the sequence stopped early (a signal, the deadline), if it did.
     pub interrupted: Option<String>,
+    /// The signal that stopped it, if one did: the command exits with its code.
+    pub signal: Option<interrupt::Interrupt>,
 }
 
 /// Runs the sequences, then the cleanup and the closing proof, whatever happened before.
 /// `Err` (nothing written) when the endpoint cannot even be read: no write is sent to an
 /// endpoint whose GET /Users fails.
 pub async fn run(client: WriteClient, opts: &Options) -> Result<Outcome, String> {
+    // Before the first request, so that no signal can end the process between a create and
+    // the cleanup.
+    let mut interrupts = interrupt::Interrupts::install();
     let probe = client
         .send("GET", "/Users?startIndex=1&count=1", None)
         .await;
@@ -167,10 +174,10 @@ pub async fn run(client: WriteClient, opts: &Options) -> Result<Outcome, String>
             runner.run(&steps(*mode, canary)).await;
         }
     };
-    let interrupted = tokio::select! {
-        _ = sequences => None,
-        _ = tokio::signal::ctrl_c() => Some("interrupted by Ctrl-C".to_string()),
-        _ = tokio::time::sleep(opts.deadline) => Some(format!("stopped at the {} s deadline", opts.deadline.as_secs())),
+    let (interrupted, signal) = tokio::select! {
+        _ = sequences => (None, None),
+        i = interrupts.next() => (Some(format!("was interrupted by {}", i.name)), Some(i)),
+        _ = tokio::time::sleep(opts.deadline) => (Some(format!("stopped at the {} s deadline", opts.deadline.as_secs())), None),
     };
     let created = created.lock().map(|c| c.clone()).unwrap_or_default();
     let removals = cleanup::remove(&client, &created, opts.idp == Idp::Okta).await;
@@ -214,6 +221,7 @@ pub async fn run(client: WriteClient, opts: &Options) -> Result<Outcome, String>
         results,
         writes,
         interrupted,
+        signal,
     })
 }
 

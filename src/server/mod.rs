@@ -11,6 +11,7 @@
 mod discovery;
 pub mod faults;
 pub mod filter;
+mod guard;
 mod http;
 mod net;
 mod scim;
@@ -70,6 +71,9 @@ pub struct ServerConfig {
     pub tls: Option<TlsPem>,
     /// Accept writes to /Users and /Groups (`write.rs`), with these quirks. Off: read-only.
     pub writable: Option<Quirks>,
+    /// Refuse other Host names (DNS rebinding) and cross-site writes (`guard.rs`): on for
+    /// `scim-doctor serve`, which a browser on the same machine can reach.
+    pub local_only: bool,
 }
 
 impl ServerConfig {
