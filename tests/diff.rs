@@ -413,3 +413,84 @@ fn sides_carry_the_time_their_data_was_read() {
         d["notes"]
     );
 }
+
+/// `bundle --baseline` refuses, as `diff` does, a comparison where exactly one side is
+/// pseudonymised (either way round), and compares two bundles redacted with the same map.
+#[test]
+fn bundle_baseline_refuses_one_pseudonymised_side_and_compares_two() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |src: &str, out: &Path, extra: &[&str]| {
+        bin()
+            .args(["bundle", "--snapshot", src, "--format", "json", "-q"])
+            .args(extra)
+            .arg("--out")
+            .arg(out)
+            .output()
+            .unwrap()
+    };
+    let clear = dir.path().join("clear.zip");
+    let red = dir.path().join("red.zip");
+    let map = dir.path().join("red.zip.map.json");
+    assert!(run(BEFORE, &clear, &[]).status.code().unwrap() < 2);
+    assert!(run(BEFORE, &red, &["--redact-pii"]).status.code().unwrap() < 2);
+    assert!(map.exists());
+    for (baseline, extra, name) in [
+        (&red, &[][..], "new-clear.zip"),
+        (&clear, &["--redact-pii"][..], "new-red.zip"),
+    ] {
+        let new = dir.path().join(name);
+        let mut args = extra.to_vec();
+        args.extend(["--baseline", baseline.to_str().unwrap()]);
+        let out = run("fixtures/diff/fixed", &new, &args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {err}");
+        assert!(
+            err.contains("--baseline") && err.contains("was written with --redact-pii"),
+            "{name}: {err}"
+        );
+        assert!(err.contains("pseudonyms"), "{err}");
+        assert!(!new.exists(), "{name}: no bundle written when refused");
+    }
+    // Both redacted with the same map: the same users pair, so only the fixed cluster moves.
+    let new = dir.path().join("both.zip");
+    let out = run(
+        "fixtures/diff/fixed",
+        &new,
+        &[
+            "--redact-pii",
+            "--map-file",
+            map.to_str().unwrap(),
+            "--baseline",
+            red.to_str().unwrap(),
+        ],
+    );
+    assert!(new.exists(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut z = zip::ZipArchive::new(std::fs::File::open(&new).unwrap()).unwrap();
+    let mut s = String::new();
+    std::io::Read::read_to_string(&mut z.by_name("diff.json").unwrap(), &mut s).unwrap();
+    let d: Value = serde_json::from_str(&s).unwrap();
+    // The same user and group changes as the comparison in clear (a different map would
+    // make nearly every user look changed).
+    let (in_clear, _) = diff_json(BEFORE, "fixtures/diff/fixed", &[]);
+    for what in [
+        "/data/users/changed",
+        "/data/users/removed",
+        "/data/groups/changed",
+    ] {
+        let n = |v: &Value| v.pointer(what).and_then(|c| c.as_array()).map(Vec::len);
+        assert!(n(&d).is_some(), "{what}: {s}");
+        assert_eq!(n(&d), n(&in_clear), "{what}: {s}");
+    }
+    assert!(report_of_users(&clear) > 2);
+    let headline = d["headline"].as_str().unwrap();
+    assert!(headline.contains("cluster resolved"), "{headline}");
+}
+
+/// How many users a bundle's snapshot holds.
+fn report_of_users(zip: &Path) -> usize {
+    let mut z = zip::ZipArchive::new(std::fs::File::open(zip).unwrap()).unwrap();
+    let mut s = String::new();
+    std::io::Read::read_to_string(&mut z.by_name("snapshot/users.ndjson").unwrap(), &mut s)
+        .unwrap();
+    s.lines().filter(|l| !l.trim().is_empty()).count()
+}

@@ -57,12 +57,14 @@ pub struct Baseline {
     pub compare: CompareFn,
 }
 
-/// This run (report, tenant) compared with the run at the path: (diff.md, diff.json, the
-/// one-line headline), or why the path could not be read.
+/// This run (report, tenant, whether they are pseudonymised) compared with the run at the
+/// path: (diff.md, diff.json, the one-line headline), or why the path could not be read or
+/// why the two cannot be compared (one side pseudonymised, the other in clear).
 pub type CompareFn = fn(
     &std::path::Path,
     &crate::report::Report,
     Option<&crate::model::Tenant>,
+    bool,
 ) -> Result<(String, String, String), String>;
 
 #[derive(Debug, Clone)]
@@ -325,20 +327,36 @@ pub fn prepare(
     // --- issue 15 hook (html branch): the HTML report, and the diff with --baseline ---
     // With --redact-pii the page is rendered from the redacted report.json and tenant: HTML
     // escaping would hide values like o'brien from the text redactor.
-    let page = if opts.redact_pii {
-        let redacted = files
-            .last()
-            .and_then(|(_, b)| serde_json::from_slice::<crate::report::Report>(b).ok())
-            .ok_or("cannot render report.html from the redacted report")?;
-        crate::render::html::render(&redacted, redacted_tenant.as_ref())
+    let redacted_report = if opts.redact_pii {
+        Some(
+            files
+                .last()
+                .and_then(|(_, b)| serde_json::from_slice::<crate::report::Report>(b).ok())
+                .ok_or("cannot render report.html from the redacted report")?,
+        )
     } else {
-        crate::render::html::render(report, outcome.tenant.as_ref())
+        None
+    };
+    let page = match &redacted_report {
+        Some(redacted) => crate::render::html::render(redacted, redacted_tenant.as_ref()),
+        None => crate::render::html::render(report, outcome.tenant.as_ref()),
     };
     files.push(("report.html".into(), page.into_bytes()));
+    // With --redact-pii the comparison reads what the bundle holds (pseudonyms), so that a
+    // baseline redacted with the same map (--map-file) pairs the same users; a baseline in
+    // clear is refused, as `diff` refuses it.
     let baseline = match &opts.baseline {
         Some(old) => Some(
-            (old.compare)(&old.path, report, outcome.tenant.as_ref())
-                .map_err(|e| format!("--baseline {}: {e}", old.path.display()))?,
+            (old.compare)(
+                &old.path,
+                redacted_report.as_ref().unwrap_or(report),
+                match &redacted_report {
+                    Some(_) => redacted_tenant.as_ref(),
+                    None => outcome.tenant.as_ref(),
+                },
+                opts.redact_pii,
+            )
+            .map_err(|e| format!("--baseline {}: {e}", old.path.display()))?,
         ),
         None => None,
     };

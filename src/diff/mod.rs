@@ -273,13 +273,22 @@ fn headline(
 /// clear: every name and email would differ, so every user would look changed and every
 /// finding resolved and new again.
 pub fn check_comparable(before: &Side, after: &Side) -> Result<(), String> {
-    if before.pseudonymised == after.pseudonymised {
+    refuse_mixed(
+        (&before.path, before.pseudonymised),
+        (&after.path, after.pseudonymised),
+    )
+}
+
+/// `check_comparable` on (path, pseudonymised) pairs: the bundle's `--baseline` compares
+/// its own run, which is no loaded `Side`.
+pub fn refuse_mixed(before: (&str, bool), after: (&str, bool)) -> Result<(), String> {
+    if before.1 == after.1 {
         return Ok(());
     }
-    let (redacted, clear) = if before.pseudonymised {
-        (&before.path, &after.path)
+    let (redacted, clear) = if before.1 {
+        (before.0, after.0)
     } else {
-        (&after.path, &before.path)
+        (after.0, before.0)
     };
     Err(format!(
         "cannot compare {redacted} with {clear}: {redacted} was written with --redact-pii, so its names and emails are pseudonyms while those of {clear} are real, and every user would look changed: compare two bundles redacted with the same pseudonym map (bundle --redact-pii --map-file FILE), or two runs in clear"
@@ -309,12 +318,18 @@ pub fn for_bundle(
     old: &std::path::Path,
     report: &Report,
     tenant: Option<&Tenant>,
+    pseudonymised: bool,
 ) -> Result<(String, String, String), String> {
     let before = match load::detect(old)? {
         load::Kind::Report => load::report_file(old)?,
         load::Kind::Bundle => load::bundle(old)?,
         load::Kind::Snapshot => load::snapshot(old)?,
     };
+    // The same refusal as `diff`: a pseudonymised side against one in clear.
+    refuse_mixed(
+        (&before.path, before.pseudonymised),
+        ("this bundle", pseudonymised),
+    )?;
     let after = SideRef {
         path: "this bundle",
         kind: "bundle",
