@@ -556,3 +556,51 @@ fn zip_texts(zip: &std::path::Path) -> BTreeMap<String, String> {
     }
     files
 }
+
+/// Input files (scoping filter, IdP users) in a directory named after a person, and the
+/// bundle written there: with --redact-pii the name shows nowhere in the zip (the command
+/// line in environment.json, the filter's file name in report.json), though the findings
+/// are the same; without it, it shows (the scan can fail).
+#[test]
+fn paths_of_input_files_in_a_persons_directory_are_pseudonymised() {
+    let case = readme_case();
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home").join("rosalind.featherbrook");
+    let cases = home.join("cases");
+    std::fs::create_dir_all(&cases).unwrap();
+    for f in ["scope.json", "entra-users.csv"] {
+        std::fs::copy(case.join(f), cases.join(f)).unwrap();
+    }
+    let args = |c: &Path| {
+        vec![
+            "--snapshot".to_string(),
+            case.display().to_string(),
+            "--scope-filter".into(),
+            c.join("scope.json").display().to_string(),
+            "--idp-users".into(),
+            c.join("entra-users.csv").display().to_string(),
+        ]
+    };
+    let planted = ["featherbrook", "rosalind"];
+    for (redact, sub) in [(true, "red"), (false, "plain")] {
+        let out = home.join(sub);
+        std::fs::create_dir_all(&out).unwrap();
+        let flags: &[&str] = if redact { &["--redact-pii"] } else { &[] };
+        let (zip, stderr) = bundle_into(&out, flags, &args(&cases));
+        let files = zip_texts(&zip);
+        let found = found_in(&files, &planted);
+        if redact {
+            assert!(found.is_empty(), "{}\nstderr: {stderr}", found.join("\n"));
+            assert!(files["environment.json"].contains("--scope-filter"));
+            // The same findings: the scope still reads the stored filter.
+            assert_eq!(out_of_scope(files["report.json"].as_bytes()).1, 3);
+        } else {
+            for f in ["environment.json", "report.json"] {
+                assert!(
+                    found.iter().any(|x| x.starts_with(&format!("{f}: "))),
+                    "{f}: {found:?}"
+                );
+            }
+        }
+    }
+}

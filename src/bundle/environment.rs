@@ -14,6 +14,39 @@ const SECRET_FLAGS: &[&str] = &[
     "--header",
 ];
 
+/// The file paths on a command line (the program, inputs, `--out`, `--baseline`,
+/// `--map-file`, `--playbooks`...): values that name a file or directory that exists, or
+/// whose parent directory exists, with a path separator in them. With `--redact-pii` they
+/// are pseudonymised, since a directory may be named after a person (/home/alice.smith/).
+/// Secret-bearing values are never returned (they must not reach the pseudonym map).
+pub fn path_args(args: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut secret_next = false;
+    for a in args {
+        if std::mem::take(&mut secret_next) {
+            continue;
+        }
+        if SECRET_FLAGS.contains(&a.as_str()) {
+            secret_next = true;
+            continue;
+        }
+        let value = match a.split_once('=') {
+            Some((flag, _)) if SECRET_FLAGS.contains(&flag) => continue,
+            Some((flag, v)) if flag.starts_with("--") => v,
+            _ if a.starts_with('-') => continue,
+            _ => a.as_str(),
+        };
+        let p = std::path::Path::new(value);
+        let on_disk = p.exists()
+            || p.parent()
+                .is_some_and(|d| !d.as_os_str().is_empty() && d.exists());
+        if (value.contains('/') || value.contains('\\')) && !value.contains("://") && on_disk {
+            out.push(value.to_string());
+        }
+    }
+    out
+}
+
 /// Masks secret-bearing values (`--token X`, `--token=X`) and scrubs every argument.
 pub fn mask_command_line(args: &[String]) -> Vec<String> {
     let mut out = Vec::with_capacity(args.len());
@@ -111,5 +144,34 @@ mod tests {
         );
         assert_eq!(masked[3], crate::secret::REDACTED);
         assert_eq!(masked[6], "https://h/scim");
+    }
+
+    #[test]
+    fn path_args_lists_paths_never_secrets_or_urls() {
+        let dir = std::env::temp_dir();
+        let file = dir.join("given.json").display().to_string();
+        let secret = dir.join("token.txt").display().to_string();
+        let args: Vec<String> = [
+            "check",
+            "--scope-filter",
+            &file,
+            &format!("--out={}", dir.join("b.zip").display()),
+            "--token-file",
+            &secret,
+            &format!("--token-file={secret}"),
+            "--base-url",
+            "https://h/scim",
+            "--label",
+            "N/A",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let paths = path_args(&args);
+        assert_eq!(
+            paths,
+            vec![file, dir.join("b.zip").display().to_string()],
+            "{paths:?}"
+        );
     }
 }

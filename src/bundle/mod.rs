@@ -271,6 +271,24 @@ pub fn prepare(
         if report.source.kind == crate::report::SourceKind::Snapshot {
             map.add("snapshot path", &report.source.label);
         }
+        // The other paths (input files, --out, --baseline, the program): a directory may be
+        // named after a person, and the paths stand in environment.json's command line and
+        // in findings' data (the scoping filter's file name).
+        let given = run_inputs
+            .idp_users
+            .iter()
+            .chain(&run_inputs.scope_filter)
+            .chain(&run_inputs.provisioning_logs)
+            .chain(&run_inputs.ldap_groups)
+            .chain(&run_inputs.idp_config)
+            .chain(&run_inputs.scope_verdicts)
+            .map(|f| f.given_as.clone());
+        for p in environment::path_args(command_line)
+            .into_iter()
+            .chain(given)
+        {
+            map.add("path", &p);
+        }
         run_inputs.other_snapshots = run_inputs
             .other_snapshots
             .iter()
