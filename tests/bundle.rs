@@ -586,3 +586,64 @@ fn users_affected_ignores_the_users_a_probe_sampled() {
     assert_eq!(broken_probe, "fail", "the probe fails on its sampled users");
     assert_eq!(clean, broken, "sampled users were counted as affected");
 }
+
+/// An Okta System Log given with --provisioning-logs and an Entra provisioning log given with
+/// --idp-config are each read by the other flag's reader; the bundle stores them under the
+/// flag they were read with (and says so in inputs/inputs.json), so `check --snapshot
+/// bundle.zip` reproduces the same findings, both logs' failures included.
+#[test]
+fn a_log_handed_to_the_other_reader_is_stored_where_it_was_read() {
+    let real = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/real");
+    let okta = real.join("okta/rate-limit-event-panther.json");
+    let entra = real.join("entra/provisioning-group-conflict.json");
+    let dir = tempfile::tempdir().unwrap();
+    let extra = [
+        "--provisioning-logs",
+        okta.to_str().unwrap(),
+        "--idp-config",
+        entra.to_str().unwrap(),
+    ];
+    let run = |src: &Path, extra: &[&str]| -> Value {
+        let out = bin()
+            .args(["check", "--format", "json", "--snapshot"])
+            .arg(src)
+            .args(extra)
+            .output()
+            .unwrap();
+        serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)))
+    };
+    let zip = bundle_of(&fixture("tenant-small"), dir.path(), "b.zip", &extra);
+    let files = entries(&zip);
+    assert!(files.contains_key("inputs/idp-config/1-rate-limit-event-panther.json"));
+    assert!(files.contains_key("inputs/provisioning-logs/1-provisioning-group-conflict.json"));
+    let manifest: Value = serde_json::from_slice(&files["inputs/inputs.json"]).unwrap();
+    assert!(
+        manifest["routed"]["inputs/idp-config/1-rate-limit-event-panther.json"]
+            .as_str()
+            .unwrap()
+            .contains("given with --provisioning-logs"),
+        "{manifest}"
+    );
+    let original = run(&fixture("tenant-small"), &extra);
+    let reloaded = run(&zip, &[]);
+    assert_eq!(findings(&original), findings(&reloaded));
+    let failures = |r: &Value| {
+        r["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == "provisioning-failures")
+            .unwrap()["message"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let msg = failures(&reloaded);
+    assert_eq!(failures(&original), msg);
+    // Both logs were read: the Entra group conflict and the Okta rate limit.
+    assert!(
+        msg.contains("EntryConflict") && msg.contains("Okta System Log"),
+        "{msg}"
+    );
+}

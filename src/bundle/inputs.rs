@@ -38,6 +38,10 @@ pub struct RunInputs {
     pub overrides: Vec<(String, Vec<u8>)>,
     /// The scoping verdicts a pseudonymised bundle carried (a bundle made from a bundle).
     pub scope_verdicts: Option<InputFile>,
+    /// `given_as` of the files the run read with the other flag's reader (an Okta System
+    /// Log given with --provisioning-logs, an Entra provisioning log given with
+    /// --idp-config): they are already in the list of the reader that read them.
+    pub routed: Vec<String>,
 }
 
 /// `inputs/inputs.json`.
@@ -63,6 +67,10 @@ pub struct Manifest {
     /// (`SCOPE_VERDICTS`). Absent from bundles that need none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope_verdicts: Option<String>,
+    /// Entry name -> how it was given: files stored under the flag whose reader read them,
+    /// not the flag they were given with. Absent when none was handed over.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub routed: std::collections::BTreeMap<String, String>,
 }
 
 /// Reads one input file the user named (the run has already parsed it: this keeps its bytes).
@@ -226,6 +234,13 @@ pub fn files(
             .unwrap_or_else(|| format!("log-{i}"));
         let name = format!("{DIR}provisioning-logs/{}-{base}", i + 1);
         out.push((name.clone(), rewrite(&f.bytes)));
+        if inputs.routed.contains(&f.given_as) {
+            m.routed.insert(
+                name.clone(),
+                "given with --idp-config; an Entra provisioning log, read as --provisioning-logs"
+                    .into(),
+            );
+        }
         m.provisioning_logs.push(name);
     }
     if let Some(f) = &inputs.ldap_groups {
@@ -244,6 +259,12 @@ pub fn files(
             None => f.bytes.clone(),
         };
         out.push((name.clone(), bytes));
+        if inputs.routed.contains(&f.given_as) {
+            m.routed.insert(
+                name.clone(),
+                "given with --provisioning-logs; an Okta System Log, read as --idp-config".into(),
+            );
+        }
         m.idp_config.push(name);
     }
     for (i, t) in inputs.other_snapshots.iter().enumerate() {

@@ -324,6 +324,7 @@ pub fn raw_from_bundle(zip: &Path) -> Result<Option<RunInputs>, String> {
             })
             .collect(),
         scope_verdicts: m.scope_verdicts.as_deref().and_then(file),
+        routed: Vec::new(),
     }))
 }
 

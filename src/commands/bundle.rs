@@ -74,6 +74,7 @@ pub fn run_inputs(a: &AuditArgs, s: &SourceArgs) -> Result<inputs::RunInputs, To
                 .map_err(|e| ToolError(format!("--other-snapshot {}: {e:#}", p.display())))?,
         );
     }
+    let routed = super::plan::route(a);
     let mut given = inputs::RunInputs {
         playbooks: a.playbooks.clone(),
         profile: a.profile.clone(),
@@ -84,17 +85,33 @@ pub fn run_inputs(a: &AuditArgs, s: &SourceArgs) -> Result<inputs::RunInputs, To
         },
         idp_users: a.idp_users.as_deref().map(read).transpose()?,
         scope_filter: a.scope_filter.as_deref().map(read).transpose()?,
-        provisioning_logs: a
-            .provisioning_logs
+        // Each file under the flag the run read it with (an Okta System Log given with
+        // --provisioning-logs is stored as --idp-config, an Entra log given with
+        // --idp-config as --provisioning-logs), so `check --snapshot bundle.zip` reads it
+        // with the same reader and reproduces its findings.
+        provisioning_logs: routed
+            .logs
             .iter()
             .map(|p| read(p))
             .collect::<Result<_, _>>()?,
         ldap_groups: a.ldap_groups.as_deref().map(read).transpose()?,
-        idp_config: a
-            .idp_config
+        idp_config: routed
+            .idp
             .iter()
             .map(|p| read(p))
             .collect::<Result<_, _>>()?,
+        routed: routed
+            .idp
+            .iter()
+            .filter(|p| !a.idp_config.contains(p))
+            .chain(
+                routed
+                    .logs
+                    .iter()
+                    .filter(|p| !a.provisioning_logs.contains(p)),
+            )
+            .map(|p| p.display().to_string())
+            .collect(),
         other_snapshots: others,
         overrides: match &a.playbooks_dir {
             Some(d) => inputs::read_overrides(d).map_err(ToolError)?,

@@ -159,14 +159,16 @@ pub fn build(
 /// Log given with `--provisioning-logs` is read as IdP configuration, an Entra provisioning
 /// log given with `--idp-config` as provisioning logs, each with a note saying so. A file
 /// that cannot be read stays with its flag, whose reader reports why.
-struct Routed {
-    idp: Vec<std::path::PathBuf>,
-    logs: Vec<std::path::PathBuf>,
-    idp_notes: Vec<String>,
-    log_notes: Vec<String>,
+/// The bundle stores each file under the flag it was routed to (`commands::bundle`), so that
+/// re-analysing the bundle reads it with the same reader.
+pub(super) struct Routed {
+    pub(super) idp: Vec<std::path::PathBuf>,
+    pub(super) logs: Vec<std::path::PathBuf>,
+    pub(super) idp_notes: Vec<String>,
+    pub(super) log_notes: Vec<String>,
 }
 
-fn route(a: &AuditArgs) -> Routed {
+pub(super) fn route(a: &AuditArgs) -> Routed {
     let text = |p: &std::path::Path| {
         std::fs::read(p)
             .ok()
