@@ -189,6 +189,14 @@ async fn find_sp(s: &mut Session<'_>, wanted: &str) -> Result<Value, Fatal> {
     }
 }
 
+/// A directory object that is a user (`@odata.type`, or a user's own property without it).
+fn is_user(v: &Value) -> bool {
+    match text(v, "@odata.type") {
+        Some(t) => t.eq_ignore_ascii_case("#microsoft.graph.user"),
+        None => v.get("userPrincipalName").is_some(),
+    }
+}
+
 fn file_safe(s: &str) -> String {
     s.chars()
         .map(|c| {
@@ -423,32 +431,38 @@ pub async fn collect(
             .collect();
         let mut user_pages = 0;
         let mut first_url = None;
-        // `id in (...)` takes at most 15 values per request.
-        for chunk in user_ids.chunks(15) {
-            let ids: Vec<String> = chunk.iter().map(|i| lit(i)).collect();
-            let url = s.url(&format!(
-                "users?$filter={}&$select={sel}",
-                enc(&format!("id in ({})", ids.join(",")))
-            ));
+        let mut gone = 0;
+        // One GET per directly assigned user (GET /users/{id} is the one form every Graph
+        // answers; assignments through groups are read by group below).
+        for uid in &user_ids {
+            if !seen.insert(uid.clone()) {
+                continue;
+            }
+            let url = s.url(&format!("users/{}?$select={sel}", enc(uid)));
             first_url.get_or_insert(url.clone());
-            s.progress(&format!(
-                "entra: reading assigned users ({} so far)",
-                users.len()
-            ));
-            match list(s, &url).await {
-                Ok((v, p)) => {
-                    user_pages += p;
-                    for u in values(&v) {
-                        if seen.insert(text(&u, "id").unwrap_or("").to_string()) {
-                            users.push(u);
-                        }
-                    }
+            if users.len() % 50 == 0 {
+                s.progress(&format!(
+                    "entra: reading assigned users ({} of {})",
+                    users.len(),
+                    user_ids.len()
+                ));
+            }
+            match get_one(s, &url).await {
+                Ok(u) => {
+                    users.push(u);
+                    user_pages += 1;
                 }
+                Err(e) if e.status() == Some(404) => gone += 1,
                 Err(e) => {
                     fail(&mut folder, s, "assigned users", &url, &e, "User.Read.All");
                     break;
                 }
             }
+        }
+        if gone > 0 {
+            folder.manifest.notes.push(format!(
+                "{gone} assigned users no longer exist (404): their assignments are left over"
+            ));
         }
         for g in assignments
             .iter()
@@ -458,7 +472,7 @@ pub async fn collect(
                 continue;
             };
             let url = s.url(&format!(
-                "groups/{}/transitiveMembers/microsoft.graph.user?$select={sel}&$top=999",
+                "groups/{}/transitiveMembers?$select={sel}&$top=999",
                 enc(gid)
             ));
             first_url.get_or_insert(url.clone());
@@ -469,7 +483,9 @@ pub async fn collect(
             match list(s, &url).await {
                 Ok((v, p)) => {
                     user_pages += p;
-                    for u in values(&v) {
+                    // Transitive members are users, groups, devices and service principals:
+                    // only users are provisioned.
+                    for u in values(&v).into_iter().filter(is_user) {
                         if seen.insert(text(&u, "id").unwrap_or("").to_string()) {
                             users.push(u);
                         }

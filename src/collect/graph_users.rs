@@ -124,15 +124,15 @@ pub fn schema_attributes(schema: &Value) -> Vec<String> {
                     walk_source(src, &mut out);
                 }
             }
-            let groups = m
-                .get("scope")
-                .and_then(|s| {
-                    s.get("categoryFilterGroups")
-                        .or_else(|| s.get("inputFilterGroups"))
-                })
-                .and_then(Value::as_array)
+            // A filter's groups are under `categoryFilterGroups`, `groups` or
+            // `inputFilterGroups` (Graph `filter` resource).
+            let scope = m.get("scope");
+            let groups: Vec<Value> = ["categoryFilterGroups", "groups", "inputFilterGroups"]
+                .iter()
+                .filter_map(|k| scope.and_then(|s| s.get(*k)).and_then(Value::as_array))
+                .flatten()
                 .cloned()
-                .unwrap_or_default();
+                .collect();
             for g in &groups {
                 for c in g
                     .get("clauses")

@@ -111,8 +111,13 @@ async fn list(
     Ok((all, pages))
 }
 
-fn is_okta_id(s: &str) -> bool {
-    s.len() == 20 && s.starts_with("0oa") && s.bytes().all(|b| b.is_ascii_alphanumeric())
+/// Could be an app id: Okta ids are 20 characters starting `0oa`, but anything without a
+/// space or a character that needs escaping in a path is tried as an id first (one GET).
+fn may_be_id(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 fn label(app: &Value) -> String {
@@ -126,7 +131,7 @@ fn label(app: &Value) -> String {
 /// an error that lists the candidates).
 async fn find_app(s: &mut Session<'_>, wanted: &str) -> Result<Value, Fatal> {
     let fatal = |e: &GetError| Fatal(format!("reading the app: {}", explain(e, "okta.apps.read")));
-    if is_okta_id(wanted) {
+    if may_be_id(wanted) {
         let url = s.url(&format!("api/v1/apps/{wanted}"));
         let resp = s.get(&url).await.map_err(|e| fatal(&e))?;
         if resp.status == 200 {
@@ -371,9 +376,10 @@ mod tests {
 
     #[test]
     fn okta_ids_are_told_from_labels() {
-        assert!(is_okta_id("0oa1gjh63g214q0Hq0g4"));
-        assert!(!is_okta_id("Salesforce"));
-        assert!(!is_okta_id("0oa1gjh63g214q0Hq0g4x"));
+        assert!(may_be_id("0oa1gjh63g214q0Hq0g4"));
+        assert!(may_be_id("0oa1scimapp"));
+        assert!(!may_be_id("SASE SCIM"));
+        assert!(!may_be_id("a/b"));
     }
 
     #[test]
