@@ -268,7 +268,9 @@ pub struct AuditArgs {
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub provisioning_logs: Vec<PathBuf>,
     /// IdP configuration, recognised by shape (repeatable): Entra synchronization schema or
-    /// job JSON, Okta System Log (JSON or CSV), Okta app users / groups / group push mappings
+    /// job JSON, Okta System Log (JSON or CSV), Okta app users / groups / group push mappings;
+    /// or a folder written by `collect` (its user export counts as --idp-users, its logs as
+    /// --provisioning-logs)
     #[arg(long = "idp-config", value_name = "FILE")]
     pub idp_config: Vec<PathBuf>,
 }
@@ -807,10 +809,11 @@ pub struct ReplayArgs {
 pub enum CollectCommand {
     /// The Okta app, its features, users, groups, group push mappings and System Log events
     #[command(after_help = "Examples:
-  OKTA_API_TOKEN=... scim-doctor collect okta \\
-      --org https://acme.okta.com --app 0oa1gjh63g214q0Hq0g4 --out ./okta
-  OKTA_ACCESS_TOKEN=... scim-doctor collect okta \\
-      --org https://acme.okta.com --app Salesforce --out ./okta --since 30d
+  export OKTA_API_TOKEN=...
+  scim-doctor collect okta --org https://acme.okta.com \\
+      --app 0oa1gjh63g214q0Hq0g4 --out ./okta
+  scim-doctor collect okta --org https://acme.okta.com \\
+      --app Salesforce --out ./okta --since 30d
 
 Credentials: OKTA_API_TOKEN (sent as SSWS) or OKTA_ACCESS_TOKEN (an OAuth
 access token with okta.apps.read, okta.logs.read, okta.users.read and
@@ -819,11 +822,11 @@ okta.groups.read, sent as Bearer).")]
     /// The Entra service principal, its synchronization jobs, schema, provisioning logs,
     /// assignments and assigned users
     #[command(after_help = "Examples:
-  AZURE_TENANT_ID=contoso.onmicrosoft.com AZURE_CLIENT_ID=... \\
-  AZURE_CLIENT_SECRET=... scim-doctor collect entra --app \"Contoso SCIM\" \\
-      --out ./entra
-  GRAPH_TOKEN=$(az account get-access-token --resource-type ms-graph \\
-      --query accessToken -o tsv) scim-doctor collect entra \\
+  export AZURE_TENANT_ID=contoso.onmicrosoft.com
+  export AZURE_CLIENT_ID=... AZURE_CLIENT_SECRET=...
+  scim-doctor collect entra --app \"Contoso SCIM\" --out ./entra
+  export GRAPH_TOKEN=...  # az account get-access-token --resource-type ms-graph
+  scim-doctor collect entra \\
       --app 6f1c0b8e-4a4e-4a4c-9d1e-2b7f1c0e9a11 --out ./entra --since 7d
 
 Credentials, in this order: AZURE_TENANT_ID with AZURE_CLIENT_ID and
