@@ -313,7 +313,24 @@ async fn graph(
                 "Application with identifier 'x' was not found in the directory 'Contoso'.",
             );
         }
-        if form.get("client_secret").map(String::as_str) != Some(CLIENT_SECRET) {
+        if let Some(jwt) = form.get("client_assertion") {
+            assert_eq!(
+                form.get("client_assertion_type").map(String::as_str),
+                Some("urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+            );
+            assert!(!form.contains_key("client_secret"));
+            let aud = format!("{}{}", st.base, path);
+            if !assertion_verifies(jwt, &aud) {
+                return err(
+                    401,
+                    "invalid_client",
+                    700027,
+                    "Client assertion failed signature validation.",
+                );
+            }
+            st.log
+                .push(("ASSERTION".into(), jwt.clone(), String::new()));
+        } else if form.get("client_secret").map(String::as_str) != Some(CLIENT_SECRET) {
             return err(401, "invalid_client", 7000215, "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app 'x'.");
         }
         assert_eq!(
@@ -419,6 +436,58 @@ async fn graph(
         }
         _ => graph_error(404, "Request_ResourceNotFound", "no such resource"),
     }
+}
+
+fn b64url_decode(s: &str) -> Vec<u8> {
+    let std = s.replace('-', "+").replace('_', "/");
+    let padded = format!("{std}{}", "=".repeat((4 - std.len() % 4) % 4));
+    x509_parser::pem::Pem::iter_from_buffer(
+        format!("-----BEGIN X-----\n{padded}\n-----END X-----\n").as_bytes(),
+    )
+    .next()
+    .unwrap()
+    .unwrap()
+    .contents
+}
+
+/// As the Microsoft identity platform checks a certificate credential: RS256, the
+/// certificate named by `x5t#S256`, `aud` the token endpoint, `iss` = `sub` = the client id,
+/// not expired, and a signature that verifies with the certificate's key.
+fn assertion_verifies(jwt: &str, aud: &str) -> bool {
+    use sha2::Digest;
+    let parts: Vec<&str> = jwt.split('.').collect();
+    if parts.len() != 3 {
+        return false;
+    }
+    let header: Value = serde_json::from_slice(&b64url_decode(parts[0])).unwrap();
+    let claims: Value = serde_json::from_slice(&b64url_decode(parts[1])).unwrap();
+    let pem = std::fs::read(root().join("fixtures/collect/test-client-certificate.pem")).unwrap();
+    let cert = x509_parser::pem::Pem::iter_from_buffer(&pem)
+        .map(Result::unwrap)
+        .find(|p| p.label == "CERTIFICATE")
+        .unwrap();
+    let thumb = scim_doctor::source::http::base64_encode(&sha2::Sha256::digest(&cert.contents))
+        .trim_end_matches('=')
+        .replace('+', "-")
+        .replace('/', "_");
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let (_, x509) = x509_parser::parse_x509_certificate(&cert.contents).unwrap();
+    let key = ring::signature::UnparsedPublicKey::new(
+        &ring::signature::RSA_PKCS1_2048_8192_SHA256,
+        x509.public_key().subject_public_key.data.to_vec(),
+    );
+    header["alg"] == "RS256"
+        && header["x5t#S256"] == thumb.as_str()
+        && claims["aud"] == aud
+        && claims["iss"] == CLIENT_ID
+        && claims["sub"] == CLIENT_ID
+        && claims["exp"].as_i64().is_some_and(|e| e > now)
+        && key
+            .verify(
+                format!("{}.{}", parts[0], parts[1]).as_bytes(),
+                &b64url_decode(parts[2]),
+            )
+            .is_ok()
 }
 
 enum Kind {
@@ -957,4 +1026,49 @@ fn a_bundle_carries_the_collected_folder_and_redact_pii_covers_it() {
             .clone()
     };
     assert_eq!(status(&from_zip), "fail");
+}
+
+#[test]
+fn entra_signs_a_client_assertion_with_the_certificate() {
+    let st = start(Kind::Graph, false);
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("entra");
+    let mut c = entra_cmd(&st, "Contoso SASE", &out);
+    c.env_remove("AZURE_CLIENT_SECRET").env(
+        "AZURE_CLIENT_CERTIFICATE_PATH",
+        root().join("fixtures/collect/test-client-certificate.pem"),
+    );
+    let r = run(&mut c);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let log = st.lock().unwrap().log.clone();
+    let jwt = log
+        .iter()
+        .find(|(m, _, _)| m == "ASSERTION")
+        .map(|(_, j, _)| j.clone())
+        .expect("a client assertion was sent");
+    assert!(out.join("entra-sync-jobs.json").exists());
+    assert_clean(&r, &out);
+    // Neither the assertion nor its signature is written anywhere.
+    let sig = jwt.rsplit('.').next().unwrap();
+    assert!(!r.stderr.contains(sig) && !r.stdout.contains(sig));
+    for e in std::fs::read_dir(&out).unwrap() {
+        assert!(!std::fs::read_to_string(e.unwrap().path())
+            .unwrap()
+            .contains(sig));
+    }
+    // A PEM file without the certificate is refused before any request, saying what is missing.
+    let other = tmp.path().join("key-only.pem");
+    let pem = std::fs::read_to_string(root().join("fixtures/collect/test-client-certificate.pem"))
+        .unwrap();
+    std::fs::write(
+        &other,
+        pem.split("-----BEGIN CERTIFICATE-----").next().unwrap(),
+    )
+    .unwrap();
+    let mut c = entra_cmd(&st, "Contoso SASE", &tmp.path().join("bad"));
+    c.env_remove("AZURE_CLIENT_SECRET")
+        .env("AZURE_CLIENT_CERTIFICATE_PATH", &other);
+    let r = run(&mut c);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("BEGIN CERTIFICATE"), "{}", r.stderr);
 }

@@ -830,7 +830,8 @@ okta.groups.read, sent as Bearer).")]
       --app 6f1c0b8e-4a4e-4a4c-9d1e-2b7f1c0e9a11 --out ./entra --since 7d
 
 Credentials, in this order: AZURE_TENANT_ID with AZURE_CLIENT_ID and
-AZURE_CLIENT_SECRET (client credentials), or GRAPH_TOKEN. The app needs the
+AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH (PEM: PKCS#8 RSA key and
+certificate), or GRAPH_TOKEN. The app needs the
 application permissions Application.Read.All, Synchronization.Read.All,
 AuditLog.Read.All, User.Read.All and GroupMember.Read.All.")]
     Entra(CollectEntraArgs),

@@ -5,7 +5,7 @@
 //!
 //! Paging follows `@odata.nextLink` to the end; 429, 503 and 504 wait for `Retry-After`.
 
-pub use super::graph_token::{aadsts, client_credentials, PERMISSIONS};
+pub use super::graph_token::{aadsts, client_credentials, Credential, PERMISSIONS};
 use super::graph_users::{graph_property, schema_attributes, STANDARD_SELECT};
 use super::{enc, zulu, Folder, GetError, Manifest, Role, Session, Window};
 use serde_json::{json, Map, Value};

@@ -1,4 +1,5 @@
-//! The Entra collector's credentials: the OAuth client-credentials token request and what
+//! The Entra collector's credentials: the OAuth client-credentials token request (with a
+//! client secret, or a client assertion signed with a certificate's private key), and what
 //! each AADSTS error code of the token endpoint means.
 
 use super::enc;
@@ -33,21 +34,108 @@ pub fn aadsts(code: u64) -> Option<&'static str> {
     })
 }
 
+/// How the app proves who it is at the token endpoint.
+pub enum Credential {
+    /// `AZURE_CLIENT_SECRET`: the secret's value.
+    Secret(SecretString),
+    /// `AZURE_CLIENT_CERTIFICATE_PATH`: a PEM file with the PKCS#8 RSA private key and the
+    /// certificate uploaded to the app registration.
+    Certificate(Vec<u8>),
+}
+
+/// The token endpoint of `tenant` on the login origin.
+pub fn token_url(login: &crate::source::http::HttpClient, tenant: &str) -> String {
+    login
+        .endpoint
+        .url(&format!("{}/oauth2/v2.0/token", enc(tenant)))
+}
+
+fn b64url(bytes: &[u8]) -> String {
+    crate::source::http::base64_encode(bytes)
+        .trim_end_matches('=')
+        .replace('+', "-")
+        .replace('/', "_")
+}
+
+/// A signed client assertion (RFC 7523; Microsoft identity platform "certificate
+/// credentials"): an RS256 JWT whose header names the certificate by its SHA-256 thumbprint
+/// (`x5t#S256`), with `aud` the token endpoint, `iss` and `sub` the client id, a fresh `jti`,
+/// valid for ten minutes.
+pub fn client_assertion(pem: &[u8], client_id: &str, aud: &str) -> Result<SecretString, String> {
+    use sha2::Digest;
+    let mut key = None;
+    let mut cert = None;
+    for block in x509_parser::pem::Pem::iter_from_buffer(pem) {
+        let block =
+            block.map_err(|e| format!("AZURE_CLIENT_CERTIFICATE_PATH is not a PEM file ({e})"))?;
+        match block.label.as_str() {
+            "PRIVATE KEY" => key = key.or(Some(block.contents)),
+            "CERTIFICATE" => cert = cert.or(Some(block.contents)),
+            "RSA PRIVATE KEY" => return Err("AZURE_CLIENT_CERTIFICATE_PATH holds a PKCS#1 key (BEGIN RSA PRIVATE KEY): convert it with `openssl pkcs8 -topk8 -nocrypt -in key.pem`".into()),
+            "ENCRYPTED PRIVATE KEY" => return Err("AZURE_CLIENT_CERTIFICATE_PATH holds an encrypted private key: export it without a password (kept out of the command line) or use AZURE_CLIENT_SECRET".into()),
+            _ => {}
+        }
+    }
+    let (Some(key), Some(cert)) = (key, cert) else {
+        return Err("AZURE_CLIENT_CERTIFICATE_PATH must hold both the private key (BEGIN PRIVATE KEY) and the certificate (BEGIN CERTIFICATE), as PEM".into());
+    };
+    let pair = ring::signature::RsaKeyPair::from_pkcs8(&key).map_err(|e| {
+        format!("the private key in AZURE_CLIENT_CERTIFICATE_PATH is not an RSA PKCS#8 key ({e})")
+    })?;
+    let now = crate::util::now().unix_timestamp();
+    let header = serde_json::json!({
+        "alg": "RS256",
+        "typ": "JWT",
+        "x5t#S256": b64url(&sha2::Sha256::digest(&cert)),
+    });
+    let claims = serde_json::json!({
+        "aud": aud,
+        "iss": client_id,
+        "sub": client_id,
+        "jti": uuid::Uuid::new_v4().to_string(),
+        "nbf": now,
+        "iat": now,
+        "exp": now + 600,
+    });
+    let input = format!(
+        "{}.{}",
+        b64url(header.to_string().as_bytes()),
+        b64url(claims.to_string().as_bytes())
+    );
+    let mut sig = vec![0; pair.public().modulus_len()];
+    pair.sign(
+        &ring::signature::RSA_PKCS1_SHA256,
+        &ring::rand::SystemRandom::new(),
+        input.as_bytes(),
+        &mut sig,
+    )
+    .map_err(|_| "could not sign the client assertion".to_string())?;
+    Ok(SecretString::new(format!("{input}.{}", b64url(&sig))))
+}
+
 /// Asks `{login}/{tenant}/oauth2/v2.0/token` for an app-only token for `graph_origin`.
 pub async fn client_credentials(
     login: &crate::source::http::HttpClient,
     tenant: &str,
     client_id: &str,
-    secret_value: &SecretString,
+    credential: &Credential,
     graph_origin: &str,
 ) -> Result<SecretString, String> {
-    let url = login
-        .endpoint
-        .url(&format!("{}/oauth2/v2.0/token", enc(tenant)));
+    let url = token_url(login, tenant);
+    let proof = match credential {
+        Credential::Secret(s) => format!("client_secret={}", enc(s.expose())),
+        Credential::Certificate(pem) => {
+            let jwt = client_assertion(pem, client_id, &url)?;
+            format!(
+                "client_assertion_type={}&client_assertion={}",
+                enc("urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+                enc(jwt.expose())
+            )
+        }
+    };
     let body = format!(
-        "grant_type=client_credentials&client_id={}&client_secret={}&scope={}",
+        "grant_type=client_credentials&client_id={}&{proof}&scope={}",
         enc(client_id),
-        enc(secret_value.expose()),
         enc(&format!("{}/.default", graph_origin.trim_end_matches('/')))
     );
     let mut headers = reqwest::header::HeaderMap::new();
@@ -113,6 +201,67 @@ pub async fn client_credentials(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_client_assertion_is_an_rs256_jwt_naming_the_certificate() {
+        use sha2::Digest;
+        let pem = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/collect/test-client-certificate.pem"
+        ))
+        .unwrap();
+        let aud = "https://login.example.test/t/oauth2/v2.0/token";
+        let jwt = client_assertion(&pem, "client-1", aud).unwrap();
+        let parts: Vec<&str> = jwt.expose().split('.').collect();
+        assert_eq!(parts.len(), 3);
+        let decode = |s: &str| {
+            let std = s.replace('-', "+").replace('_', "/");
+            let padded = format!("{std}{}", "=".repeat((4 - std.len() % 4) % 4));
+            let v = x509_parser::pem::Pem::iter_from_buffer(
+                format!("-----BEGIN X-----\n{padded}\n-----END X-----\n").as_bytes(),
+            )
+            .next()
+            .unwrap()
+            .unwrap()
+            .contents;
+            v
+        };
+        let header: Value = serde_json::from_slice(&decode(parts[0])).unwrap();
+        let claims: Value = serde_json::from_slice(&decode(parts[1])).unwrap();
+        assert_eq!(header["alg"], "RS256");
+        let cert = x509_parser::pem::Pem::iter_from_buffer(&pem)
+            .map(Result::unwrap)
+            .find(|p| p.label == "CERTIFICATE")
+            .unwrap();
+        assert_eq!(
+            header["x5t#S256"],
+            b64url(&sha2::Sha256::digest(&cert.contents))
+        );
+        assert_eq!(claims["aud"], aud);
+        assert_eq!(claims["iss"], "client-1");
+        assert_eq!(claims["sub"], "client-1");
+        // The signature verifies with the certificate's public key.
+        let (_, x509) = x509_parser::parse_x509_certificate(&cert.contents).unwrap();
+        let spki = x509.public_key().subject_public_key.data.to_vec();
+        let key = ring::signature::UnparsedPublicKey::new(
+            &ring::signature::RSA_PKCS1_2048_8192_SHA256,
+            spki,
+        );
+        let signed = format!("{}.{}", parts[0], parts[1]);
+        assert!(key.verify(signed.as_bytes(), &decode(parts[2])).is_ok());
+        assert!(key.verify(b"tampered", &decode(parts[2])).is_err());
+        // A PEM without the certificate is refused with what to do.
+        let key_only: Vec<u8> = String::from_utf8(pem.clone())
+            .unwrap()
+            .split("-----BEGIN CERTIFICATE-----")
+            .next()
+            .unwrap()
+            .as_bytes()
+            .to_vec();
+        assert!(client_assertion(&key_only, "c", aud)
+            .unwrap_err()
+            .contains("BEGIN CERTIFICATE"));
+    }
 
     #[test]
     fn aadsts_codes_say_what_to_fix() {

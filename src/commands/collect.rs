@@ -143,15 +143,28 @@ async fn entra(a: CollectEntraArgs, out: &Output) -> CmdResult {
     let tenant = env_secret("AZURE_TENANT_ID");
     let client_id = env_secret("AZURE_CLIENT_ID");
     let client_secret = env_secret("AZURE_CLIENT_SECRET");
-    let token = match (&tenant, &client_id, &client_secret) {
-        (Some(t), Some(c), Some(s)) => {
+    let cert_path = std::env::var_os("AZURE_CLIENT_CERTIFICATE_PATH").filter(|p| !p.is_empty());
+    let credential = match (&client_secret, &cert_path) {
+        (Some(s), _) => Some(collect::graph_token::Credential::Secret(s.clone())),
+        (None, Some(p)) => Some(collect::graph_token::Credential::Certificate(
+            std::fs::read(p).map_err(|e| {
+                ToolError(format!(
+                    "cannot read AZURE_CLIENT_CERTIFICATE_PATH {}: {e}",
+                    std::path::Path::new(p).display()
+                ))
+            })?,
+        )),
+        (None, None) => None,
+    };
+    let token = match (&tenant, &client_id, &credential) {
+        (Some(t), Some(c), Some(cred)) => {
             out.note("entra: asking for an app-only token (client credentials)");
             let login_client = client(login, Auth::None, Vec::new(), &a.common)?;
             collect::entra::client_credentials(
                 &login_client,
                 t.expose(),
                 c.expose(),
-                s,
+                cred,
                 &graph_origin,
             )
             .await
@@ -167,16 +180,11 @@ async fn entra(a: CollectEntraArgs, out: &Output) -> CmdResult {
                 if client_id.is_none() {
                     missing.push("AZURE_CLIENT_ID");
                 }
-                if client_secret.is_none() {
-                    missing.push("AZURE_CLIENT_SECRET");
+                if credential.is_none() {
+                    missing.push("AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH");
                 }
-                let cert = if env_secret("AZURE_CLIENT_CERTIFICATE_PATH").is_some() {
-                    " (AZURE_CLIENT_CERTIFICATE_PATH is not supported yet: use a client secret or GRAPH_TOKEN)"
-                } else {
-                    ""
-                };
                 return Err(ToolError(format!(
-                    "no Microsoft Graph credentials: set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (missing: {}), or GRAPH_TOKEN (az account get-access-token --resource-type ms-graph){cert}; credentials are never taken from the command line",
+                    "no Microsoft Graph credentials: set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or AZURE_CLIENT_CERTIFICATE_PATH) (missing: {}), or GRAPH_TOKEN (az account get-access-token --resource-type ms-graph); credentials are never taken from the command line",
                     missing.join(", ")
                 )));
             }
