@@ -440,7 +440,7 @@ pub async fn collect(
             }
             let url = s.url(&format!("users/{}?$select={sel}", enc(uid)));
             first_url.get_or_insert(url.clone());
-            if users.len() % 50 == 0 {
+            if users.len().is_multiple_of(50) {
                 s.progress(&format!(
                     "entra: reading assigned users ({} of {})",
                     users.len(),

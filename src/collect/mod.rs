@@ -481,9 +481,12 @@ pub fn zulu(t: time::OffsetDateTime) -> String {
     )
 }
 
-/// Percent-encodes a query value.
+/// Percent-encodes a query value or path segment; a space is `%20` (not `+`, which not every
+/// server decodes as a space in a query).
 pub fn enc(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+    let form: String = url::form_urlencoded::byte_serialize(s.as_bytes()).collect();
+    // byte_serialize writes a literal `+` as `%2B`, so every `+` left is a space.
+    form.replace('+', "%20")
 }
 
 /// Edit distance on folded names, for "did you mean" lists.
@@ -548,6 +551,12 @@ mod tests {
         assert!(parse_since("0d", now).is_err());
         assert!(parse_since("ninety", now).is_err());
         assert!(parse_since("2027-01-01T00:00:00Z", now).is_err());
+    }
+
+    #[test]
+    fn enc_writes_spaces_as_percent_20_and_keeps_plus_signs() {
+        assert_eq!(enc("target.id eq \"0oa1\""), "target.id%20eq%20%220oa1%22");
+        assert_eq!(enc("a+b c"), "a%2Bb%20c");
     }
 
     #[test]
