@@ -1072,3 +1072,90 @@ fn entra_signs_a_client_assertion_with_the_certificate() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("BEGIN CERTIFICATE"), "{}", r.stderr);
 }
+
+#[test]
+fn max_requests_bounds_the_collection_and_the_manifest_lists_what_was_left() {
+    let st = start(Kind::Okta, false);
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("okta");
+    // The app (1), its features (1), the first page of users (1): then the bound.
+    let r = run(okta_cmd(&st, APP_ID, &out).args(["--max-requests", "3"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(st.lock().unwrap().log.len(), 3);
+    let m = read(out.join("manifest.json"));
+    let left: Vec<&str> = m["not_readable"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["what"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        left,
+        [
+            "app users",
+            "app groups",
+            "group push mappings",
+            "System Log"
+        ]
+    );
+    assert!(m["not_readable"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("--max-requests 3"));
+    assert_eq!(m["requests"], 3);
+}
+
+#[test]
+fn explain_user_reads_the_folder_as_the_files_one_by_one() {
+    let st = start(Kind::Graph, false);
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("entra");
+    assert_eq!(run(&mut entra_cmd(&st, SP_ID, &out)).code, 0);
+    let snap = root().join("fixtures/checks/provisioning-job/negative-active-graph-list");
+    let job = fixture("fixtures/idp-config/jobs-list-active.json")["value"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let user = graph_users()[0]["userPrincipalName"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let explain = |extra: &[String]| {
+        let o = bin()
+            .args(["explain-user", &user, "--format", "json", "--snapshot"])
+            .arg(&snap)
+            .args(extra)
+            .output()
+            .unwrap();
+        let code = o.status.code().unwrap();
+        assert!(
+            code == 0 || code == 1,
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+        (code, v, String::from_utf8_lossy(&o.stderr).to_string())
+    };
+    let p = |n: &str| out.join(n).to_str().unwrap().to_string();
+    let (c1, folder, err) = explain(&["--idp-config".into(), p("")]);
+    assert!(err.contains("1 user export"), "{err}");
+    let (c2, one_by_one, _) = explain(&[
+        "--idp-config".into(),
+        p("entra-sync-jobs.json"),
+        "--idp-config".into(),
+        p(&format!("entra-sync-schema-{job}.json")),
+        "--idp-users".into(),
+        p("entra-users.json"),
+        "--provisioning-logs".into(),
+        p("entra-provisioning-logs.json"),
+        "--".into(),
+    ]);
+    assert_eq!(c1, c2);
+    let strip = |mut v: Value| {
+        if let Some(o) = v.as_object_mut() {
+            o.remove("generated_at");
+        }
+        v
+    };
+    assert_eq!(strip(folder), strip(one_by_one));
+}

@@ -307,10 +307,9 @@ pub async fn collect(
                     _ => explain(&e, scope),
                 };
                 s.progress(&format!("okta: {what} not readable: {reason}"));
+                // After a bound is reached each remaining read fails at once (no request is
+                // sent) and is listed too.
                 folder.not_readable(what, &url, &e, reason);
-                if matches!(e, GetError::Budget(_)) {
-                    break;
-                }
             }
         }
     }
