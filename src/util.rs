@@ -91,32 +91,109 @@ pub fn toml_files(dir: &std::path::Path) -> Result<Vec<std::path::PathBuf>, Stri
     Ok(paths)
 }
 
+/// True for the characters a terminal acts on: C0 controls, DEL and C1 controls (Unicode
+/// category Cc). ESC starts colour changes, title changes, screen clears and OSC 52
+/// clipboard writes; C1 `U+009B` is a one-character CSI on some terminals.
+fn is_control(c: char) -> bool {
+    c.is_control()
+}
+
+/// Tenant or server text made safe for a terminal, a text file or a CSV cell: every control
+/// character is written as a visible escape (`\u{1b}`; `\n`, `\r`, `\t` as such), except a
+/// newline when `keep_newlines` (text whose lines are structural). The one helper every text
+/// output uses; HTML has its own escaping.
+pub fn escape_controls(s: &str, keep_newlines: bool) -> Cow<'_, str> {
+    let unsafe_char = |c: char| is_control(c) && !(keep_newlines && c == '\n');
+    if !s.chars().any(unsafe_char) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if !unsafe_char(c) {
+            out.push(c);
+            continue;
+        }
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c => {
+                use std::fmt::Write;
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// `<`, `>` and `&` as HTML character references: tenant text inside Markdown (element
+/// content, never an attribute), which renderers would otherwise treat as HTML.
+pub fn escape_html(s: &str) -> Cow<'_, str> {
+    if !s.contains(['<', '>', '&']) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod text_safety_tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_become_visible_escapes() {
+        let hostile = "a\u{1b}]52;c;ZXZpbA==\u{7}b\u{9b}2Jc\u{7f}d\te\r\nf";
+        let out = escape_controls(hostile, false);
+        assert!(!out.chars().any(char::is_control), "{out:?}");
+        assert_eq!(
+            out,
+            "a\\u{1b}]52;c;ZXZpbA==\\u{7}b\\u{9b}2Jc\\u{7f}d\\te\\r\\nf"
+        );
+        assert_eq!(escape_controls("l1\nl2\u{1b}", true), "l1\nl2\\u{1b}");
+        assert!(matches!(
+            escape_controls("plain é 名前", false),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
+
+    #[test]
+    fn html_special_characters_become_references() {
+        assert_eq!(
+            escape_html("<img src=x onerror=\"a&b\">"),
+            "&lt;img src=x onerror=\"a&amp;b\"&gt;"
+        );
+        assert!(matches!(
+            escape_html("plain"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
+}
+
 /// `text` on one line (control characters become spaces, runs of whitespace one space),
-/// secrets scrubbed, at most `max` characters (a cut ends with `…`): safe to put in a message.
+/// secrets scrubbed before the cut, at most `max` characters (a cut ends with `…`): safe to
+/// put in a message.
 pub fn quote(text: &str, max: usize) -> String {
     let one_line: String = text
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
     let collapsed = one_line.split_whitespace().collect::<Vec<_>>().join(" ");
-    let scrubbed = crate::secret::scrub(&collapsed);
-    if scrubbed.chars().count() > max {
-        let cut: String = scrubbed.chars().take(max).collect();
-        format!("{cut}…")
-    } else {
-        scrubbed
-    }
+    crate::secret::clip_chars(&collapsed, max)
 }
 
-/// A UTF-8 (lossy) excerpt of at most `max` bytes, cut on a character boundary.
+/// A UTF-8 (lossy) excerpt of at most `max` bytes, cut on a character boundary, with every
+/// registered secret removed before the cut (`secret::scrubbed_excerpt`): a cut must not
+/// leave the first half of a token.
 pub fn excerpt(body: &[u8], max: usize) -> String {
-    let slice = &body[..body.len().min(max)];
-    let text = String::from_utf8_lossy(slice);
-    let mut s = text.into_owned();
-    if body.len() > max {
-        s.push('…');
-    }
-    s
+    crate::secret::scrubbed_excerpt(body, max)
 }
 
 /// The `<title>` of an HTML page (a login or error page answered instead of JSON), quoted.
@@ -130,20 +207,28 @@ pub fn html_title(body: &[u8]) -> Option<String> {
     (!title.is_empty()).then_some(title)
 }
 
-/// `s` at most `max` characters long: the start and the end are kept (a detail ends with the
-/// reason) around a note of how much was left out. Escape and other control characters
-/// (but newline and tab) are replaced so a value cannot drive the terminal.
+/// A value (a name, an id, a URL) at most `max` characters long, for a terminal: secrets
+/// removed first (a cut must not leave half a token), control characters escaped
+/// (`escape_controls`, newlines too: a value has no structural line break), then the start
+/// and the end kept around a note of how much was left out.
 pub fn clip(s: &str, max: usize) -> Cow<'_, str> {
-    let unsafe_char = |c: char| c.is_control() && c != '\n' && c != '\t';
-    let clean: Cow<str> = if s.chars().any(unsafe_char) {
-        Cow::Owned(
-            s.chars()
-                .map(|c| if unsafe_char(c) { '\u{fffd}' } else { c })
-                .collect(),
-        )
-    } else {
-        Cow::Borrowed(s)
-    };
+    clip_with(s, max, false)
+}
+
+/// `clip` for a sentence (a message, a detail, a remediation), which may span lines.
+pub fn clip_text(s: &str, max: usize) -> Cow<'_, str> {
+    clip_with(s, max, true)
+}
+
+fn clip_with(s: &str, max: usize, keep_newlines: bool) -> Cow<'_, str> {
+    match crate::secret::scrub_cow(s) {
+        Cow::Borrowed(b) => clip_clean(b, max, keep_newlines),
+        Cow::Owned(o) => Cow::Owned(clip_clean(&o, max, keep_newlines).into_owned()),
+    }
+}
+
+fn clip_clean(s: &str, max: usize, keep_newlines: bool) -> Cow<'_, str> {
+    let clean = escape_controls(s, keep_newlines);
     if clean.len() <= max {
         return clean;
     }
@@ -174,6 +259,38 @@ mod tests {
     fn excerpt_is_bounded_and_marks_the_cut() {
         assert_eq!(excerpt(b"abcdef", 3), "abc…");
         assert_eq!(excerpt(b"ab", 3), "ab");
+    }
+
+    #[test]
+    fn a_huge_value_keeps_its_start_and_end_and_says_how_much_was_clipped() {
+        let v = format!("{}@tail-reason", "x".repeat(10_000));
+        let c = clip(&v, 200);
+        assert!(c.chars().count() < 300, "{}", c.len());
+        assert!(c.starts_with("xxx") && c.ends_with("tail-reason"), "{c}");
+        assert!(c.contains("characters clipped"), "{c}");
+        assert_eq!(clip("short", 200), "short");
+    }
+
+    #[test]
+    fn terminal_escapes_are_neutralised() {
+        assert_eq!(clip("a\u{1b}[31mb\nc", 200), "a\\u{1b}[31mb\\nc");
+        assert_eq!(clip_text("a\u{7}b\nc\u{9b}", 200), "a\\u{7}b\nc\\u{9b}");
+    }
+
+    #[test]
+    fn a_secret_is_removed_before_the_cut() {
+        let _s = crate::secret::SecretString::new("UTILCLIPSECRET-0123456789");
+        let v = format!(
+            "{}UTILCLIPSECRET-0123456789{}",
+            "x".repeat(120),
+            "y".repeat(200)
+        );
+        let c = clip(&v, 200);
+        assert!(!c.contains("UTILCLIP") && !c.contains("456789"), "{c}");
+        let q = quote(&v, 125);
+        assert!(!q.contains("UTILC"), "{q}");
+        let e = excerpt(v.as_bytes(), 125);
+        assert!(!e.contains("UTILC"), "{e}");
     }
 
     #[test]

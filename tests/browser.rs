@@ -581,3 +581,94 @@ fn decode_b64(s: &str) -> Vec<u8> {
     }
     out
 }
+
+/// A snapshot of `n` users whose userName and displayName are `len` characters long (not
+/// emails, so every check that names users lists them).
+fn long_value_snapshot(dir: &std::path::Path, n: usize, len: usize) {
+    let users: Vec<Value> = (0..n)
+        .map(|i| {
+            json!({
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                "id": format!("u-{i}"),
+                "userName": format!("{i}-{}", "w".repeat(len)),
+                "displayName": "d".repeat(len),
+                "active": true
+            })
+        })
+        .collect();
+    let list = json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+        "totalResults": n, "startIndex": 1, "itemsPerPage": n, "Resources": users
+    });
+    std::fs::write(dir.join("Users.json"), list.to_string()).unwrap();
+}
+
+/// Proves an 80,000-character value is clipped in the HTML report, with its length shown,
+/// and that a page of such values lays out in Chromium in well under a second or two (the
+/// whole value made Chromium take 53 s for one).
+#[test]
+fn long_values_are_clipped_with_their_length_and_lay_out_fast_in_headless_chromium() {
+    let Some(bin) = chromium() else {
+        return unavailable("no chromium, chromium-browser or google-chrome on PATH (or CHROMIUM)");
+    };
+    let mut b = match Browser::start(&bin) {
+        Ok(b) => b,
+        Err(e) => return unavailable(&e),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("snap");
+    std::fs::create_dir_all(&snap).unwrap();
+    long_value_snapshot(&snap, 20, 80_000);
+    let out = assert_cmd::Command::cargo_bin("scim-doctor")
+        .unwrap()
+        .env_remove("SCIM_TOKEN")
+        .args(["check", "--format", "html", "--snapshot"])
+        .arg(&snap)
+        .output()
+        .unwrap();
+    assert!(out.stdout.starts_with(b"<!DOCTYPE html>"), "no HTML");
+    assert!(
+        out.stdout.len() < 2_000_000,
+        "the page carries the whole values: {} bytes",
+        out.stdout.len()
+    );
+    let page = dir.path().join("long.html");
+    std::fs::write(&page, &out.stdout).unwrap();
+
+    let target = b
+        .call("Target.createTarget", json!({"url": "about:blank"}))
+        .unwrap();
+    let attached = b
+        .call(
+            "Target.attachToTarget",
+            json!({"targetId": target["targetId"], "flatten": true}),
+        )
+        .unwrap();
+    b.session = attached["sessionId"].as_str().map(str::to_string);
+    b.call("Page.enable", json!({})).unwrap();
+    b.call(
+        "Page.navigate",
+        json!({"url": format!("file://{}", page.display())}),
+    )
+    .unwrap();
+    b.wait_event("Page.loadEventFired").unwrap();
+    // Open every check (subject tables included) and time a full layout.
+    let ms = b.eval(
+        "(() => { const t = performance.now(); \
+          document.querySelectorAll('details').forEach(d => d.open = true); \
+          document.body.getBoundingClientRect(); void document.body.offsetHeight; \
+          return performance.now() - t; })()",
+    );
+    let ms = ms.as_f64().unwrap();
+    assert!(ms < 2000.0, "layout took {ms} ms");
+    let cell: String = serde_json::from_value(b.eval(
+        "Array.from(document.querySelectorAll('table.subjects td')).map(td => td.textContent).find(t => t.includes('characters;')) || ''",
+    ))
+    .unwrap();
+    assert!(
+        (80_000..=80_003).any(|n| cell.contains(&format!("{n} characters")))
+            && cell.chars().count() < 1200,
+        "{}",
+        cell.chars().take(300).collect::<String>()
+    );
+}

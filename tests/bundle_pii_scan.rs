@@ -258,6 +258,289 @@ fn a_redacted_live_bundle_holds_no_planted_personal_value() {
     assert!(found.is_empty(), "{}", found.join("\n"));
 }
 
+/// Copies a fixture directory to `<tmp>/<name>` (a snapshot directory named after a
+/// person, as a support engineer might name a customer's export).
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.path().is_file() {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+/// Runs `bundle` with `args` into `dir/` (generated name); returns (zip path, stderr).
+fn bundle_into(dir: &Path, args: &[&str], extra: &[String]) -> (PathBuf, String) {
+    let out = Command::cargo_bin("scim-doctor")
+        .unwrap()
+        .env("SCIM_DOCTOR_FIXED_TIME", "2026-11-26T08:00:00Z")
+        .env_remove("SCIM_TOKEN")
+        .env("NO_COLOR", "1")
+        .args(["-q", "bundle", "--format", "json"])
+        .args(args)
+        .args(extra)
+        .arg("--out")
+        .arg(format!("{}/", dir.display()))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let zip = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "zip"))
+        .unwrap_or_else(|| panic!("no bundle written: {stderr}"));
+    (zip, stderr)
+}
+
+/// Planted values found (any case, as is or percent-encoded) in any file of `files`.
+fn found_in(files: &BTreeMap<String, String>, planted: &[&str]) -> Vec<String> {
+    let mut found = Vec::new();
+    for (name, text) in files {
+        let lower = text.to_lowercase();
+        for v in planted {
+            let url: String = url::form_urlencoded::byte_serialize(v.as_bytes()).collect();
+            if lower.contains(&v.to_lowercase()) || lower.contains(&url.to_lowercase()) {
+                found.push(format!("{name}: {v}"));
+            }
+        }
+    }
+    found
+}
+
+/// Personal values a key-name allow-list would keep (fixtures/bundle/pii-paths): a custom
+/// extension's `type`, `locale` and `meta`, its numbers, an email-like id (and the
+/// userName it copies) in `id`, `meta.location`, `members[].$ref`, a manager `$ref`, and
+/// a snapshot directory named after a person.
+const PATH_PLANTED: &[&str] = &[
+    "featherstonehaugh",
+    "tregarthen",
+    "Night Pilot Tidewatch",
+    "Mousehole",
+    "Lamorna",
+    "7734521",
+    "68250.75",
+    "Tidewatch Rota",
+    "HP-55021",
+    "Quentin-Aldergrove",
+    "Aldergrove",
+];
+
+/// The allow-list holds by SCIM path: none of these values survives, nor the snapshot's
+/// name (in the files and in the generated file name); structure stays.
+#[test]
+fn extension_type_locale_meta_ids_refs_numbers_and_label_are_pseudonymised() {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("Quentin-Aldergrove");
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/bundle/pii-paths"),
+        &snap,
+    );
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let snap_arg = snap.display().to_string();
+    let (zip, stderr) = bundle_into(&out, &["--redact-pii", "--snapshot", &snap_arg], &[]);
+    let name = zip.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(!name.contains("Aldergrove"), "file name {name}");
+    assert!(name.starts_with("scim-doctor-snapshot-"), "{name}");
+    let files = zip_texts(&zip);
+    let found = found_in(&files, PATH_PLANTED);
+    assert!(found.is_empty(), "{}\nstderr: {stderr}", found.join("\n"));
+    let users = &files["snapshot/users.ndjson"];
+    for kept in [
+        "\"locale\":\"en-GB\"",
+        "\"userType\":\"Employee\"",
+        "\"type\":\"work\"",
+        "\"resourceType\":\"User\"",
+        "5f1d3c7a-9b2e-4d8f-a6c1-3e5b7d9f1a2c",
+        "https://scim.",
+    ] {
+        assert!(users.contains(kept), "{kept} missing from {users}");
+    }
+    // Numbers stay numbers.
+    let first: serde_json::Value = serde_json::from_str(users.lines().next().unwrap()).unwrap();
+    let ext = &first["urn:example:params:scim:schemas:extension:pilots:2.0:User"];
+    assert!(
+        ext["badgeNumber"].is_u64() && ext["salary"].is_f64(),
+        "{ext}"
+    );
+    // The same bundle without --redact-pii shows every value: the scan can fail.
+    let plain = dir.path().join("plain");
+    std::fs::create_dir(&plain).unwrap();
+    let (pzip, _) = bundle_into(&plain, &["--snapshot", &snap_arg], &[]);
+    assert!(pzip
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .contains("Quentin-Aldergrove"));
+    let shown = found_in(&zip_texts(&pzip), PATH_PLANTED);
+    for v in PATH_PLANTED {
+        assert!(
+            shown.iter().any(|f| f.ends_with(&format!(": {v}"))),
+            "{v} not in the plain bundle"
+        );
+    }
+}
+
+/// A live run of the same tenant: the transcript (URLs with an email-like id, response
+/// bodies with the extension's values and numbers) holds none of the planted values.
+#[test]
+fn a_redacted_live_bundle_hides_ids_refs_and_extension_values() {
+    use scim_doctor::server::{ServerConfig, TestServer};
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/bundle/pii-paths");
+    let tenant = scim_doctor::source::snapshot::load(&fixture).unwrap();
+    let server = TestServer::start(tenant, ServerConfig::with_token("tok-pii-paths-1")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let zip = dir.path().join("live.zip");
+    let out = Command::cargo_bin("scim-doctor")
+        .unwrap()
+        .env("SCIM_DOCTOR_FIXED_TIME", "2026-11-26T08:00:00Z")
+        .env("SCIM_TOKEN", "tok-pii-paths-1")
+        .env("NO_COLOR", "1")
+        .args([
+            "-q",
+            "bundle",
+            "--format",
+            "json",
+            "--redact-pii",
+            "--base-url",
+        ])
+        .arg(server.base_url())
+        .arg("--out")
+        .arg(&zip)
+        .output()
+        .unwrap();
+    assert!(zip.is_file(), "{}", String::from_utf8_lossy(&out.stderr));
+    let files = zip_texts(&zip);
+    assert!(
+        files["requests.jsonl"].lines().count() > 3,
+        "the run was recorded"
+    );
+    let found = found_in(&files, &PATH_PLANTED[..PATH_PLANTED.len() - 2]);
+    assert!(found.is_empty(), "{}", found.join("\n"));
+    // The run did read the users (so the scan had something to find).
+    assert_eq!(files["snapshot/users.ndjson"].lines().count(), 2);
+}
+
+fn readme_case() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/checks/out-of-scope/positive-upn-suffix-and-employee-id-regex")
+}
+
+/// The user-level values of the README case: local parts, display names, employee ids.
+const SCOPE_PLANTED: &[&str] = &[
+    "ann.lee", "bo.yang", "cy.rowe", "di.vance", "ed.moss", "Ann Lee", "Di Vance", "E1001", "C2044",
+];
+
+fn readme_args(case: &Path) -> Vec<String> {
+    vec![
+        "--snapshot".into(),
+        case.display().to_string(),
+        "--scope-filter".into(),
+        case.join("scope.json").display().to_string(),
+        "--idp-users".into(),
+        case.join("entra-users.csv").display().to_string(),
+    ]
+}
+
+fn out_of_scope(report: &[u8]) -> (String, u64) {
+    let v: serde_json::Value = serde_json::from_slice(report).unwrap();
+    let c = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "out-of-scope")
+        .unwrap()
+        .clone();
+    (
+        c["status"].as_str().unwrap().to_string(),
+        c["count"].as_u64().unwrap(),
+    )
+}
+
+/// The README's example (`--redact-pii --keep-domains`, a scope reading the UPN with
+/// ENDS_WITH and employeeId with a regex) leaves no userName, email or employee id
+/// readable; the verdicts travel in the bundle, and re-analysis uses them and says so.
+#[test]
+fn a_scope_filter_does_not_keep_the_values_it_reads_in_the_clear() {
+    let case = readme_case();
+    let dir = tempfile::tempdir().unwrap();
+    let (zip, stderr) = bundle_into(
+        dir.path(),
+        &["--redact-pii", "--keep-domains"],
+        &readme_args(&case),
+    );
+    assert!(stderr.contains("scope-verdicts.json"), "{stderr}");
+    let files = zip_texts(&zip);
+    let found = found_in(&files, SCOPE_PLANTED);
+    assert!(found.is_empty(), "{}", found.join("\n"));
+    assert!(files.contains_key("inputs/scope-verdicts.json"));
+    // Domains stay with --keep-domains; the filter file stays as written.
+    assert!(files["snapshot/users.ndjson"].contains("@contoso.com"));
+    assert!(files["inputs/scope-filter.json"].contains("^E1[0-9]{3}$"));
+    let reload = Command::cargo_bin("scim-doctor")
+        .unwrap()
+        .env("NO_COLOR", "1")
+        .args(["check", "--format", "json", "--snapshot"])
+        .arg(&zip)
+        .output()
+        .unwrap();
+    let note = String::from_utf8_lossy(&reload.stderr);
+    assert!(note.contains("scoping verdicts of"), "{note}");
+    assert_eq!(out_of_scope(&reload.stdout), ("warn".to_string(), 3));
+}
+
+/// `--keep-clear ATTR` leaves that attribute readable (and only it), lists it on stderr
+/// and in summary.md.
+#[test]
+fn keep_clear_leaves_one_attribute_readable_and_says_so() {
+    let case = readme_case();
+    let dir = tempfile::tempdir().unwrap();
+    let mut extra = readme_args(&case);
+    extra.extend(["--keep-clear".to_string(), "department".to_string()]);
+    let (zip, stderr) = bundle_into(dir.path(), &["--redact-pii"], &extra);
+    assert!(
+        stderr.contains("left readable because of --keep-clear department"),
+        "{stderr}"
+    );
+    let files = zip_texts(&zip);
+    assert!(files["snapshot/users.ndjson"].contains("Field Sales"));
+    assert!(files["inputs/idp-users.csv"].contains("Field Sales"));
+    assert!(files["summary.md"].contains("because of --keep-clear department"));
+    let found = found_in(&files, SCOPE_PLANTED);
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}
+
+/// Only data values are replaced, never the tool's own words: departments called
+/// "Provisioning" and "Remediation" are pseudonymised in the data, while summary.md keeps
+/// its headings "Provisioning status" and "Findings and remediation".
+#[test]
+fn the_tools_own_words_are_not_rewritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = dir.path().join("case");
+    copy_dir(&readme_case(), &case);
+    for f in ["Users.json", "entra-users.csv"] {
+        let p = case.join(f);
+        let t = std::fs::read_to_string(&p)
+            .unwrap()
+            .replace("Operations", "Provisioning")
+            .replace("Field Sales", "Remediation");
+        std::fs::write(&p, t).unwrap();
+    }
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let (zip, _) = bundle_into(&out, &["--redact-pii"], &readme_args(&case));
+    let files = zip_texts(&zip);
+    let summary = &files["summary.md"];
+    assert!(summary.contains("## 2. Provisioning status"), "{summary}");
+    assert!(summary.contains("Findings and remediation"), "{summary}");
+    for data in ["snapshot/users.ndjson", "inputs/idp-users.csv"] {
+        assert!(!files[data].contains("Provisioning"), "{data}");
+        assert!(!files[data].contains("Remediation"), "{data}");
+    }
+}
+
 /// Every entry of a bundle zip as text, by name.
 fn zip_texts(zip: &std::path::Path) -> BTreeMap<String, String> {
     let mut z = zip::ZipArchive::new(std::fs::File::open(zip).unwrap()).unwrap();

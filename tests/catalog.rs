@@ -35,6 +35,8 @@ const PINNED_IDS: &[&str] = &[
     "count-parameter",
     "filter-invalid-rejected",
     "group-lookup-excludes-members",
+    "attributes-parameter",
+    "error-format",
     "input-integrity",
     "active-not-boolean",
     "missing-email",

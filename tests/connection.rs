@@ -906,6 +906,60 @@ fn service_provider_config_positive_filter_unsupported_and_broken_schemas() {
     assert_clean(&run);
 }
 
+#[test]
+fn service_provider_config_positive_discovery_lists_without_total_results() {
+    // RFC 7644 §3.4.2: totalResults is required in every ListResponse, /Schemas included.
+    let server = embedded(Faults {
+        conformance: scim_doctor::server::ConformanceFaults {
+            discovery_without_total: true,
+            ..Default::default()
+        },
+        ..Default::default()
+    });
+    let run = run(server.base_url(), Creds::Token(TOKEN), &[]);
+    assert_eq!(run.status("service-provider-config"), "fail");
+    let msg = run.message("service-provider-config");
+    assert!(
+        msg.contains("/Schemas has no totalResults")
+            && msg.contains("/ResourceTypes has no totalResults"),
+        "{msg}"
+    );
+    assert_clean(&run);
+}
+
+#[test]
+fn service_provider_config_positive_listed_schema_not_served_by_id() {
+    let server = embedded(Faults {
+        conformance: scim_doctor::server::ConformanceFaults {
+            no_discovery_by_id: true,
+            ..Default::default()
+        },
+        ..Default::default()
+    });
+    let run = run(server.base_url(), Creds::Token(TOKEN), &[]);
+    assert_eq!(run.status("service-provider-config"), "warn");
+    let msg = run.message("service-provider-config");
+    assert!(
+        msg.contains("/Schemas/urn:ietf:params:scim:schemas:core:2.0:User answered HTTP 404")
+            && msg.contains("/ResourceTypes/User answered HTTP 404"),
+        "{msg}"
+    );
+    assert_clean(&run);
+}
+
+#[test]
+fn service_provider_config_negative_lists_and_single_items_served() {
+    let server = embedded(Faults::default());
+    let run = run(server.base_url(), Creds::Token(TOKEN), &[]);
+    assert_eq!(run.status("service-provider-config"), "pass");
+    let msg = run.message("service-provider-config");
+    assert!(
+        msg.contains("each of their 5 items is served by id"),
+        "{msg}"
+    );
+    assert_clean(&run);
+}
+
 // ---------- secrets ----------
 
 #[test]

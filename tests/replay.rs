@@ -289,6 +289,124 @@ fn replay_user_update_positive_case_sensitive_op() {
     assert!(requests.contains("\"op\":\"Replace\""), "{requests}");
 }
 
+/// Proves the create's read-back names every attribute a server drops while answering 201
+/// (title, the work email's type), in both Entra compat modes, and Okta's PUT update names
+/// the dropped title (issue 27).
+#[test]
+fn replay_user_create_positive_dropped_attributes_named_by_the_read_back() {
+    let (r, _) = replay(quirk("drops-attributes"), "entra");
+    assert_fails(&r, "replay-user-create", "lost title");
+    let c = check(&r, "replay-user-create");
+    let text = c.to_string();
+    assert!(text.contains("lost emails[value eq"), "{c}");
+    assert!(text.contains(".type (sent \\\"work\\\")"), "{c}");
+    let subjects: Vec<String> = c["subjects"]
+        .as_array()
+        .expect("subjects")
+        .iter()
+        .map(|s| s["detail"].as_str().unwrap_or("").to_string())
+        .collect();
+    for mode in ["Entra legacy", "Entra aadOptscim062020"] {
+        assert!(
+            subjects.iter().any(|d| d.contains(mode)),
+            "{mode} not named: {subjects:?}"
+        );
+    }
+    let (r, _) = replay(quirk("drops-attributes"), "okta");
+    assert_fails(&r, "replay-user-update", "lost title");
+}
+
+/// Proves the Entra sequence sends the externalId update Entra sends when the source
+/// attribute changes, and a server refusing it fails replay-user-update in both modes.
+#[test]
+fn replay_user_update_positive_externalid_update_refused() {
+    let (r, srv) = replay(quirk("no-externalid-patch"), "entra");
+    assert_fails(
+        &r,
+        "replay-user-update",
+        "updating externalId is not implemented",
+    );
+    let c = check(&r, "replay-user-update");
+    assert_eq!(c["subjects"].as_array().map(Vec::len), Some(2), "{c}");
+    let patches = srv
+        .requests()
+        .iter()
+        .filter(|q| q.method == "PATCH" && q.status == 501)
+        .count();
+    assert_eq!(patches, 2, "one externalId PATCH per compat mode");
+}
+
+/// Proves the read-back passes on a conformant server although it compares by SCIM meaning
+/// (the Entra and Okta sequences send title, typed primary emails and the enterprise
+/// extension).
+#[test]
+fn replay_user_create_negative_every_attribute_read_back() {
+    for r in [clean_entra(), clean_okta()] {
+        let c = check(r, "replay-user-create");
+        assert_eq!(c["status"], "pass", "{c}");
+    }
+    let c = check(clean_entra(), "replay-user-update");
+    assert_eq!(c["status"], "pass", "{c}");
+    assert!(
+        c["data"]["requests"]
+            .to_string()
+            .contains("\"path\":\"externalId\""),
+        "the externalId update was not sent: {c}"
+    );
+}
+
+// ---------- --idp rfc: the RFC 7644 forms neither IdP sends ----------
+
+/// Proves the RFC sequence passes on a conformant server, touching the checks it maps to,
+/// and leaves the tenant identical.
+#[test]
+fn conformant_server_passes_the_rfc_sequence_and_ends_identical() {
+    let (r, _) = replay(Quirks::default(), "rfc");
+    for id in [
+        "replay-user-lookup",
+        "replay-user-create",
+        "replay-user-update",
+        "replay-email-update",
+        "replay-group-lookup",
+        "replay-group-create",
+        "replay-user-delete",
+        "replay-response-format",
+        "replay-cleanup",
+    ] {
+        assert_eq!(status(&r, id), "pass", "{}", check(&r, id));
+    }
+    let c = check(&r, "replay-group-create");
+    assert!(
+        c["data"]["requests"].to_string().contains("\"members\":[{"),
+        "the group was not created with members: {c}"
+    );
+}
+
+/// Proves a 500 to a replace of a complex attribute with an object value is a failure in
+/// the RFC sequence, named as a crash on a request RFC 7644 defines.
+#[test]
+fn replay_user_update_positive_rfc_complex_replace_500() {
+    let (r, _) = replay(quirk("complex-replace-500"), "rfc");
+    assert_fails(
+        &r,
+        "replay-user-update",
+        "the server failed on a request RFC 7644 defines",
+    );
+    assert_fails(&r, "replay-user-update", "[RFC 7644]");
+    assert_eq!(status(&r, "replay-cleanup"), "pass");
+}
+
+/// Proves the RFC sequence's create reads back every attribute too (the same dropping
+/// server fails it), and its group create verifies the initial members.
+#[test]
+fn replay_user_create_positive_rfc_dropped_attributes() {
+    let (r, _) = replay(quirk("drops-attributes"), "rfc");
+    assert_fails(&r, "replay-user-create", "lost title");
+    let (r, _) = replay(quirk("omit-members"), "rfc");
+    let c = check(&r, "replay-group-create");
+    assert_eq!(c["status"], "warn", "{c}");
+}
+
 #[test]
 fn replay_user_update_positive_put_unsupported() {
     let (r, _) = replay(quirk("no-put"), "okta");
@@ -589,9 +707,35 @@ fn dry_run_prints_every_request_and_sends_nothing() {
         "\"path\": \"members[value eq \\\"{user2}\\\"]\"",
         "GET /Groups?excludedAttributes=members&filter=displayName",
         "DELETE /Users/{user}",
+        "\"path\": \"externalId\"",
     ] {
         assert!(text.contains(needle), "dry run lacks {needle:?}:\n{text}");
     }
+    assert_eq!(srv.request_count(), 0);
+}
+
+/// Proves `--idp rfc --dry-run` lists the three RFC 7644 forms and sends nothing.
+#[test]
+fn dry_run_of_the_rfc_sequence_lists_its_forms() {
+    let srv = server(Quirks::default());
+    let out = doctor(
+        &srv,
+        &["replay", "--idp", "rfc", "--dry-run", "--format", "json"],
+    )
+    .output()
+    .expect("run");
+    assert_eq!(out.status.code(), Some(0));
+    let plan: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let text = plan.to_string();
+    assert!(text.contains("\"path\":\"name\""), "{text}");
+    assert!(
+        text.contains("\"op\":\"add\",\"path\":\"emails\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("\"members\":[{\"value\":\"{user}\"}"),
+        "{text}"
+    );
     assert_eq!(srv.request_count(), 0);
 }
 
@@ -626,7 +770,7 @@ fn replay_until_first_canary(
         ])
         .env("SCIM_TOKEN", TOKEN)
         .stdout(stdout)
-        .stderr(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("spawn");
     let started = Instant::now();
@@ -746,22 +890,29 @@ fn transcript_file_holds_every_write_without_the_token() {
         .any(|l| l["method"] == "PUT" && l["request_body"]["active"] == false));
 }
 
-/// Proves Ctrl-C (SIGINT) mid-run stops the sequence, and the same run's handler removes
-/// every canary before it reports (the tenant ends identical, the report says it was interrupted).
-#[test]
-fn interrupted_run_cleans_up_in_its_signal_handler() {
-    let (srv, before, child) = replay_until_first_canary(std::process::Stdio::piped());
+/// Sends `signal` to a run that has just created its first canary, and proves the run stops,
+/// removes every canary before it reports (the tenant ends identical), says so in the report
+/// and on stderr, and exits with the shell's code for the signal.
+fn interrupted_run_cleans_up(signal: &str, name: &str, code: i32) {
+    let (srv, before, mut child) = replay_until_first_canary(std::process::Stdio::piped());
+    let mut stderr = child.stderr.take().expect("stderr");
     let sent = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([&format!("-{signal}"), &child.id().to_string()])
         .status()
-        .expect("kill -INT");
+        .expect("kill");
     assert!(sent.success());
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = std::io::Read::read_to_string(&mut stderr, &mut s);
+        s
+    });
     let out = child.wait_with_output().expect("wait");
-    let report: Value = serde_json::from_slice(&out.stdout).expect("a report after Ctrl-C");
+    let stderr = reader.join().expect("stderr reader");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("a report after the signal");
     assert!(
         report["warnings"]
             .to_string()
-            .contains("interrupted by Ctrl-C"),
+            .contains(&format!("interrupted by {name}")),
         "{report}"
     );
     assert_eq!(
@@ -771,6 +922,96 @@ fn interrupted_run_cleans_up_in_its_signal_handler() {
         check(&report, "replay-cleanup")
     );
     assert_eq!(srv.written().expect("writable"), before);
+    assert_eq!(out.status.code(), Some(code), "{stderr}");
+    assert!(
+        stderr.contains(&format!("replay interrupted by {name}"))
+            && stderr.contains("every canary it had created was removed"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn interrupted_run_cleans_up_on_sigint_and_exits_130() {
+    interrupted_run_cleans_up("INT", "SIGINT", 130);
+}
+
+/// `timeout`, `docker stop` and CI cancellation send SIGTERM.
+#[test]
+fn interrupted_run_cleans_up_on_sigterm_and_exits_143() {
+    interrupted_run_cleans_up("TERM", "SIGTERM", 143);
+}
+
+/// A closed terminal or SSH session sends SIGHUP.
+#[test]
+fn interrupted_run_cleans_up_on_sighup_and_exits_129() {
+    interrupted_run_cleans_up("HUP", "SIGHUP", 129);
+}
+
+/// Proves `replay --cleanup --allow-writes` deletes exactly the names the tool generates
+/// (prefix, a run tag, a role suffix), leaves a look-alike that merely starts with the prefix,
+/// and lists every resource it deleted on stdout and stderr.
+#[test]
+fn cleanup_removes_only_the_generated_pattern_and_lists_what_it_deleted() {
+    let srv = server(Quirks::default());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let create = |body: Value| {
+        rt.block_on(async {
+            reqwest::Client::new()
+                .post(format!("{}/Users", srv.base_url()))
+                .bearer_auth(TOKEN)
+                .header("content-type", "application/scim+json")
+                .body(body.to_string())
+                .send()
+                .await
+                .expect("create")
+                .status()
+                .as_u16()
+        })
+    };
+    let canary = "scim-doctor-canary-0a1b2c3d4e-a@example.com";
+    let lookalike = "scim-doctor-canary-bob@example.com";
+    for name in [canary, lookalike] {
+        assert_eq!(
+            create(serde_json::json!({
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                "userName": name,
+                "active": true
+            })),
+            201
+        );
+    }
+    let out = doctor(
+        &srv,
+        &["replay", "--cleanup", "--allow-writes", "--format", "json"],
+    )
+    .output()
+    .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let c = check(&report, "replay-cleanup");
+    let listed: Vec<&str> = c["subjects"]
+        .as_array()
+        .expect("subjects")
+        .iter()
+        .filter_map(|s| s["userName"].as_str())
+        .collect();
+    assert_eq!(listed, vec![canary], "{c}");
+    assert!(
+        c["message"].as_str().unwrap_or("").contains("1 canaries"),
+        "{c}"
+    );
+    assert!(stderr.contains(&format!("({canary})")), "{stderr}");
+    let (users, _) = srv.written().expect("writable");
+    let names: Vec<&str> = users
+        .iter()
+        .filter_map(|u| u["userName"].as_str())
+        .collect();
+    assert!(names.contains(&lookalike), "the look-alike was deleted");
+    assert!(!names.contains(&canary), "the canary is still there");
 }
 
 /// Proves a wrong token stops the probe before any write: exit 2, only the one GET sent.

@@ -9,7 +9,8 @@
 //! - An Entra synchronization schema is structure (attribute names, expressions, the
 //!   scope): only the constants and default values of its mappings are pseudonymised, by
 //!   exact JSON-string replacement, so the file keeps its bytes (and its trailing commas).
-//!   The values its scope reads are kept in the clear (`keep_scope`).
+//!   The values its scope reads are pseudonymised like any other; the scope's verdicts
+//!   travel in the bundle (`scope_verdicts`).
 
 use super::inputs::InputFile;
 use super::redact::PiiMap;
@@ -220,22 +221,6 @@ pub fn constants(v: &Value) -> Vec<String> {
     out.sort();
     out.dedup();
     out
-}
-
-/// Keeps in the clear what the schema's scope reads (the scoping checks read it when no
-/// `--scope-filter` is given).
-pub fn keep_scope(
-    map: &mut PiiMap,
-    files: &[InputFile],
-    idp_users: Option<&[crate::scope::IdpUser]>,
-    tenant: Option<&crate::model::Tenant>,
-) {
-    let Some(schema) = parse_all(files).and_then(|c| c.schema) else {
-        return;
-    };
-    if let Ok(filter) = crate::scope::parse::from_json(&schema.file, &schema.document) {
-        super::structural::keep_scope_values(map, &filter, idp_users, tenant);
-    }
 }
 
 /// The file as it goes into the bundle: rewritten when `redact` is given.

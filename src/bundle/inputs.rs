@@ -3,7 +3,8 @@
 //! list, other directories, licence options, the profile, the playbooks run and the
 //! playbook/profile override files. They live under `inputs/`, described by
 //! `inputs/inputs.json`; with `--redact-pii` they go through the same pseudonym map as the
-//! tenant (the scoping filter stays as written: what it reads is kept in the clear).
+//! tenant (the scoping filter stays as written; the verdicts a pseudonym cannot reproduce
+//! are carried in `inputs/scope-verdicts.json`, see `scope_verdicts`).
 
 use super::redact::PiiMap;
 use crate::checks::LicenseOptions;
@@ -15,6 +16,8 @@ use std::path::Path;
 pub const DIR: &str = "inputs/";
 pub const MANIFEST: &str = "inputs/inputs.json";
 pub const FORMAT: &str = "scim-doctor-inputs/1";
+/// With --redact-pii: the scoping verdicts of the real values (`scope_verdicts`).
+pub const SCOPE_VERDICTS: &str = "inputs/scope-verdicts.json";
 
 /// One input file: its name as given (for the summary) and its bytes.
 #[derive(Debug, Clone, Default)]
@@ -38,6 +41,8 @@ pub struct RunInputs {
     pub other_snapshots: Vec<Tenant>,
     /// `--playbooks DIR`: its TOML files, relative to DIR (`x.toml`, `profiles/y.toml`).
     pub overrides: Vec<(String, Vec<u8>)>,
+    /// The scoping verdicts a pseudonymised bundle carried (a bundle made from a bundle).
+    pub scope_verdicts: Option<InputFile>,
 }
 
 /// `inputs/inputs.json`.
@@ -59,6 +64,10 @@ pub struct Manifest {
     pub idp_config: Vec<String>,
     pub other_snapshots: Vec<String>,
     pub overrides: Vec<String>,
+    /// With --redact-pii: the scoping verdicts computed on the real values
+    /// (`SCOPE_VERDICTS`). Absent from bundles that need none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope_verdicts: Option<String>,
 }
 
 /// Reads one input file the user named (the run has already parsed it: this keeps its bytes).
@@ -103,9 +112,14 @@ pub(super) fn text(bytes: &[u8]) -> String {
         .unwrap_or_else(|_| String::from_utf8_lossy(bytes).into_owned())
 }
 
-/// Records the personal values of the inputs in `map` and keeps what the scoping filter
-/// reads. Call before the tenant is redacted (kept values must be known first).
-pub fn prepare_map(map: &mut PiiMap, inputs: &RunInputs, tenant: Option<&Tenant>) {
+/// Records the personal values of the inputs in `map` and keeps what `--keep-clear` names.
+/// Call before the tenant is redacted (kept values must be known first).
+pub fn prepare_map(
+    map: &mut PiiMap,
+    inputs: &RunInputs,
+    tenant: Option<&Tenant>,
+    keep_clear: &[String],
+) {
     if let Some(t) = tenant {
         super::structural::keep_ids(map, t);
     }
@@ -119,19 +133,9 @@ pub fn prepare_map(map: &mut PiiMap, inputs: &RunInputs, tenant: Option<&Tenant>
         )
         .ok()
     });
-    if let Some(f) = &inputs.scope_filter {
-        if let Ok(filter) = parse_filter(&f.given_as, &f.bytes) {
-            super::structural::keep_scope_values(
-                map,
-                &filter,
-                idp.as_ref().map(|e| e.users.as_slice()),
-                tenant,
-            );
-        }
-    }
-    super::idpfiles::keep_scope(
+    super::structural::keep_attributes(
         map,
-        &inputs.idp_config,
+        keep_clear,
         idp.as_ref().map(|e| e.users.as_slice()),
         tenant,
     );
@@ -178,6 +182,14 @@ pub(super) fn parse_filter(name: &str, bytes: &[u8]) -> Result<crate::scope::Sco
     }
 }
 
+/// The IdP users export as it goes into the bundle (rewritten with `--redact-pii`).
+pub fn idp_users_bytes(f: &InputFile, redact: Option<&super::redact::Redactor>) -> Vec<u8> {
+    match redact {
+        Some(r) => r.apply(&text(&f.bytes)).into_bytes(),
+        None => f.bytes.clone(),
+    }
+}
+
 /// The `inputs/` entries. `redact` (with `--redact-pii`) rewrites the free-text inputs (IdP
 /// export, logs, LDAP list, idp-config files; a schema's constants through `map`); the
 /// other directories and the licence group names must already be pseudonymised
@@ -186,6 +198,7 @@ pub fn files(
     inputs: &RunInputs,
     map: Option<&PiiMap>,
     redact: Option<&super::redact::Redactor>,
+    scope_verdicts: Option<&[u8]>,
 ) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
     let rewrite = |b: &[u8]| -> Vec<u8> {
@@ -208,7 +221,7 @@ pub fn files(
     };
     if let Some(f) = &inputs.idp_users {
         let name = format!("{DIR}idp-users.{}", ext_of(&f.given_as, "csv"));
-        out.push((name.clone(), rewrite(&f.bytes)));
+        out.push((name.clone(), idp_users_bytes(f, redact)));
         m.idp_users = Some(name);
     }
     if let Some(f) = &inputs.scope_filter {
@@ -250,6 +263,11 @@ pub fn files(
             out.push((format!("{prefix}{name}"), bytes));
         }
         m.other_snapshots.push(prefix);
+    }
+    if let Some(b) = scope_verdicts {
+        let name = SCOPE_VERDICTS.to_string();
+        out.push((name.clone(), b.to_vec()));
+        m.scope_verdicts = Some(name);
     }
     for (name, bytes) in &inputs.overrides {
         let n = format!("{DIR}playbooks/{name}");

@@ -10,6 +10,7 @@ pub mod inputs;
 pub mod pseudo;
 pub mod redact;
 pub mod reload;
+pub mod scope_verdicts;
 pub mod structural;
 pub mod summary;
 
@@ -28,6 +29,8 @@ pub struct BundleOptions {
     pub description: Option<String>,
     pub redact_pii: bool,
     pub keep_domains: bool,
+    /// `--keep-clear ATTR`: attributes whose values stay readable with --redact-pii.
+    pub keep_clear: Vec<String>,
     pub map_file: Option<PathBuf>,
     pub no_snapshot: bool,
     /// The IdP (`--idp`), else detected from the inputs.
@@ -65,6 +68,9 @@ pub struct BundleWritten {
     pub sha256: String,
     /// The pseudonym map (outside the zip), with --redact-pii.
     pub map_path: Option<PathBuf>,
+    /// With --redact-pii: what stayed readable on request and what travels instead of real
+    /// values (the caller prints them on stderr).
+    pub privacy_notes: Vec<String>,
 }
 
 /// Keeps `[A-Za-z0-9._-]`, replaces anything else with `-`, trims, caps the length.
@@ -88,11 +94,14 @@ pub fn sanitize(part: &str) -> String {
     }
 }
 
-/// `scim-doctor-<host or snapshot name>[-<case id>]-<yyyymmddThhmmssZ>.zip`.
-pub fn default_name(outcome: &Outcome, case_id: Option<&str>) -> String {
+/// `scim-doctor-<host or snapshot name>[-<case id>]-<yyyymmddThhmmssZ>.zip`. With
+/// --redact-pii (`redacted`) a snapshot's name (a path, a label someone typed) is replaced
+/// by the word `snapshot`: the file name is read by everyone the zip is sent to.
+pub fn default_name(outcome: &Outcome, case_id: Option<&str>, redacted: bool) -> String {
     let r = &outcome.report;
     let who = match r.source.kind {
         crate::report::SourceKind::Live => r.source.label.clone(),
+        crate::report::SourceKind::Snapshot if redacted => "snapshot".to_string(),
         crate::report::SourceKind::Snapshot => {
             let p = Path::new(&r.source.label);
             p.file_stem()
@@ -113,7 +122,7 @@ pub fn default_name(outcome: &Outcome, case_id: Option<&str>) -> String {
 }
 
 fn destination(outcome: &Outcome, opts: &BundleOptions) -> PathBuf {
-    let name = default_name(outcome, opts.case_id.as_deref());
+    let name = default_name(outcome, opts.case_id.as_deref(), opts.redact_pii);
     match &opts.path {
         Some(p) if p.as_os_str().is_empty() => PathBuf::from(name),
         // A trailing slash means "a directory", even one that does not exist yet (commit
@@ -137,6 +146,7 @@ pub struct Prepared {
     /// Final entries, manifest last.
     pub files: Vec<(String, Vec<u8>)>,
     pub map: Option<(redact::PiiMap, PathBuf)>,
+    pub privacy_notes: Vec<String>,
 }
 
 const DESCRIPTIONS: &[(&str, &str)] = &[
@@ -232,17 +242,30 @@ pub fn prepare(
             Some(p) if p.exists() => redact::PiiMap::load(p, opts.keep_domains)?,
             _ => redact::PiiMap::new(opts.keep_domains),
         };
-        inputs::prepare_map(&mut map, &run_inputs, outcome.tenant.as_ref());
+        inputs::prepare_map(
+            &mut map,
+            &run_inputs,
+            outcome.tenant.as_ref(),
+            &opts.keep_clear,
+        );
         run_inputs.license.groups = run_inputs
             .license
             .groups
             .iter()
             .map(|g| map.add("license-group", g))
             .collect();
-        redacted_tenant = outcome
-            .tenant
-            .as_ref()
-            .map(|t| structural::redact_tenant(&mut map, t));
+        redacted_tenant = outcome.tenant.as_ref().map(|t| {
+            let mut r = structural::redact_tenant(&mut map, t);
+            // A snapshot's label is free text (typed, or a directory name); a live run's is
+            // the endpoint host, which requests.jsonl shows anyway.
+            if report.source.kind == crate::report::SourceKind::Snapshot {
+                r.label = map.add("snapshot label", &t.label);
+            }
+            r
+        });
+        if report.source.kind == crate::report::SourceKind::Snapshot {
+            map.add("snapshot path", &report.source.label);
+        }
         run_inputs.other_snapshots = run_inputs
             .other_snapshots
             .iter()
@@ -267,11 +290,22 @@ pub fn prepare(
         pii = Some(map);
     }
     let redactor = pii.as_ref().map(|m| m.redactor()).transpose()?;
+    // Data and what the user typed: every known value wherever it stands.
     let apply = |text: &str| -> Vec<u8> {
         match &redactor {
             Some(r) => r.apply(text).into_bytes(),
             None => text.as_bytes().to_vec(),
         }
+    };
+    // The tool's own text: values only where a finding embeds them as values.
+    let apply_tool = |text: &str| -> Vec<u8> {
+        match &redactor {
+            Some(r) => r.apply_to_tool_text(text).into_bytes(),
+            None => text.as_bytes().to_vec(),
+        }
+    };
+    let typed = |text: Option<&str>| -> Option<String> {
+        text.map(|t| String::from_utf8_lossy(&apply(t)).into_owned())
     };
 
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
@@ -280,7 +314,11 @@ pub fn prepare(
         Some(map) => idpfiles::report_json(&report_json, map),
         None => report_json,
     };
-    files.push(("report.json".into(), apply(&report_json)));
+    let report_json = match &redactor {
+        Some(r) => r.report_json(&report_json),
+        None => report_json,
+    };
+    files.push(("report.json".into(), report_json.into_bytes()));
     // --- issue 15 hook (html branch): the HTML report, and the diff with --baseline ---
     // With --redact-pii the page is rendered from the redacted report.json and tenant: HTML
     // escaping would hide values like o'brien from the text redactor.
@@ -302,14 +340,14 @@ pub fn prepare(
         None => None,
     };
     if let Some((md, json, _)) = &baseline {
-        files.push(("diff.md".into(), apply(md)));
-        files.push(("diff.json".into(), apply(json)));
+        files.push(("diff.md".into(), apply_tool(md)));
+        files.push(("diff.json".into(), apply_tool(json)));
     }
     // --- end of hook ---
     for (name, bytes) in crate::render::csv::per_check_files(report) {
         files.push((
             format!("checks/{name}"),
-            apply(&String::from_utf8_lossy(&bytes)),
+            apply_tool(&String::from_utf8_lossy(&bytes)),
         ));
     }
     let mut transcript = outcome.transcript.entries();
@@ -339,7 +377,38 @@ pub fn prepare(
             files.push((format!("snapshot/{name}"), bytes));
         }
     }
-    let inputs_files = inputs::files(&run_inputs, pii.as_ref(), redactor.as_ref());
+    // The scoping verdicts the real values gave, for the values the bundle pseudonymises;
+    // a bundle made from a bundle carries the verdicts it was given.
+    let mut privacy_notes = Vec::new();
+    let verdicts: Option<Vec<u8>> = if opts.redact_pii {
+        let shown_idp = run_inputs
+            .idp_users
+            .as_ref()
+            .map(|f| inputs::idp_users_bytes(f, redactor.as_ref()));
+        scope_verdicts::compute(
+            &run_inputs,
+            outcome.tenant.as_ref(),
+            redacted_tenant.as_ref(),
+            shown_idp.as_deref(),
+        )
+        .map(|k| {
+            privacy_notes.push(format!(
+                "--redact-pii: the scoping filter reads values that are pseudonymised; {} verdict(s) computed on the real values travel in {} (no real value in it), so re-analysing the bundle gives the same scope",
+                k.len(),
+                inputs::SCOPE_VERDICTS
+            ));
+            serde_json::to_vec_pretty(&k).unwrap_or_default()
+        })
+    } else {
+        None
+    };
+    let verdicts = verdicts.or_else(|| run_inputs.scope_verdicts.as_ref().map(|f| f.bytes.clone()));
+    let inputs_files = inputs::files(
+        &run_inputs,
+        pii.as_ref(),
+        redactor.as_ref(),
+        verdicts.as_deref(),
+    );
     let used_inputs = inputs::describe(&run_inputs);
     files.extend(inputs_files);
     let notable = environment::Notable {
@@ -366,12 +435,29 @@ pub fn prepare(
         contents.push(("diff.json".into(), what + " (machine-readable)"));
     }
     let (idp, idp_how) = detect_idp(opts);
+    // What the user typed is data for the pseudonymiser (a name there is replaced wherever
+    // it stands); the summary's own words are the tool's text.
+    let (label, description, steps_taken) = (
+        typed(opts.label.as_deref()),
+        typed(opts.description.as_deref()),
+        typed(opts.steps_taken.as_deref()),
+    );
+    let summary_report = match (&pii, &report.source.kind) {
+        (Some(map), crate::report::SourceKind::Snapshot) => {
+            let mut r = report.clone();
+            if let Some(p) = map.pseudonym(&r.source.label) {
+                r.source.label = p.to_string();
+            }
+            Some(r)
+        }
+        _ => None,
+    };
     let summary = summary::render(&summary::SummaryInput {
-        report,
+        report: summary_report.as_ref().unwrap_or(report),
         tenant: outcome.tenant.as_ref(),
         case_id: opts.case_id.as_deref(),
-        label: opts.label.as_deref(),
-        description: opts.description.as_deref(),
+        label: label.as_deref(),
+        description: description.as_deref(),
         contents: &contents,
         redacted: opts.redact_pii,
         keep_domains: opts.keep_domains,
@@ -379,7 +465,7 @@ pub fn prepare(
         idp: idp.as_deref(),
         idp_how,
         contact: opts.contact.as_ref().map(|_| CONTACT_SLOT),
-        steps_taken: opts.steps_taken.as_deref(),
+        steps_taken: steps_taken.as_deref(),
         inputs: &used_inputs,
         reanalyse: with_snapshot,
     });
@@ -398,10 +484,38 @@ pub fn prepare(
         }
         _ => summary,
     };
-    let summary = String::from_utf8_lossy(&apply(&summary))
-        .replace(CONTACT_SLOT, opts.contact.as_deref().unwrap_or(""));
+    let summary = String::from_utf8_lossy(&apply_tool(&summary)).replace(
+        CONTACT_SLOT,
+        &crate::render::markdown::text(
+            &opts
+                .contact
+                .as_deref()
+                .unwrap_or("")
+                .trim()
+                .replace('\n', " "),
+        ),
+    );
     files.insert(0, ("summary.md".into(), summary.into_bytes()));
 
+    if let Some(m) = &pii {
+        let mut by_reason: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+        for k in m
+            .kept
+            .iter()
+            .filter(|k| k.reason.starts_with("--keep-clear"))
+        {
+            by_reason.entry(&k.reason).or_default().push(&k.value);
+        }
+        for (reason, values) in by_reason {
+            let shown: Vec<&str> = values.iter().take(10).copied().collect();
+            privacy_notes.push(format!(
+                "--redact-pii: {} value(s) left readable because of {reason}: {}{} (all listed in summary.md)",
+                values.len(),
+                shown.join(", "),
+                if values.len() > 10 { ", ..." } else { "" }
+            ));
+        }
+    }
     let map = pii.map(|pii| {
         let map_path = opts
             .map_file
@@ -421,7 +535,12 @@ pub fn prepare(
         archive::MANIFEST.into(),
         serde_json::to_vec_pretty(&manifest).unwrap_or_default(),
     ));
-    Ok(Prepared { path, files, map })
+    Ok(Prepared {
+        path,
+        files,
+        map,
+        privacy_notes,
+    })
 }
 
 impl Prepared {
@@ -455,6 +574,7 @@ impl Prepared {
             path: self.path,
             sha256,
             map_path,
+            privacy_notes: self.privacy_notes,
         })
     }
 }

@@ -69,20 +69,24 @@ fn draw(class: Class, rng: &mut impl Rng) -> char {
 }
 
 /// A run counts as hexadecimal when it has at least 8 characters, all hex digits, and holds
-/// a digit: object ids, GUID parts, tokens (`4c55` alone stays a word).
+/// a decimal digit and a letter: object ids, GUID parts, tokens (`4c55` alone stays a word,
+/// and an all-digit run such as a badge number or salary stays all digits).
 fn is_hex_run(lower: &str) -> bool {
     lower.len() >= 8
         && lower.chars().all(|c| c.is_ascii_hexdigit())
         && lower.chars().any(|c| c.is_ascii_digit())
+        && lower.chars().any(|c| c.is_ascii_alphabetic())
 }
 
 /// A whole value made of hex digits and id punctuation (`-{}:`), with at least 8 hex
-/// digits and one decimal digit: a GUID or object id, whose every part stays hexadecimal.
+/// digits, one decimal digit and one letter: a GUID or object id, whose every part stays
+/// hexadecimal. (A GUID of digits only keeps its shape anyway: digits stay digits.)
 fn looks_hex(v: &str) -> bool {
     v.chars()
         .all(|c| c.is_ascii_hexdigit() || matches!(c, '-' | '{' | '}' | ':'))
         && v.chars().filter(char::is_ascii_hexdigit).count() >= 8
         && v.chars().any(|c| c.is_ascii_digit())
+        && v.chars().any(|c| c.is_ascii_alphabetic())
 }
 
 /// Puts the letter case of `original` on `pseudo` (same number of characters).
@@ -126,10 +130,17 @@ impl RunMap {
         }
         let hex = hex || is_hex_run(&key);
         let classes: Vec<Class> = key.chars().map(|c| class_of(c, hex)).collect();
+        // A number that does not start with 0 keeps a non-zero first digit (so a JSON number
+        // stays a valid number and a count of digits stays a count of significant digits).
+        let nonzero_lead = classes.first() == Some(&Class::Digit) && !key.starts_with('0');
         let mut rng = rand::rng();
         let mut pseudo = String::new();
         for attempt in 0..64 {
             pseudo = classes.iter().map(|&c| draw(c, &mut rng)).collect();
+            if nonzero_lead && pseudo.starts_with('0') {
+                let d = (b'1' + rng.random_range(0..9u8)) as char;
+                pseudo.replace_range(..1, &d.to_string());
+            }
             // Never hand out a pseudonym twice, nor the value itself, nor (after a few
             // tries) another original run.
             if !self.used.contains(&pseudo)
@@ -299,6 +310,25 @@ mod tests {
         let old = m.value("0f3c9a7be21d4c55a8e6b1d2c3e4f5a6bob@corp.example", false);
         assert_eq!(soft_deleted_upn(&old), Some(live.as_str()));
         assert!(!old.starts_with("0f3c9a7be21d4c55a8e6b1d2c3e4f5a6"));
+    }
+
+    /// Digit-only values stay digits (however long) and keep a non-zero first digit.
+    #[test]
+    fn numbers_stay_numbers() {
+        let mut m = RunMap::default();
+        for v in ["55000", "701984123456", "1234.50", "9"] {
+            let p = m.value(v, false);
+            assert_ne!(p, v);
+            assert!(
+                p.chars().all(|c| c.is_ascii_digit() || c == '.'),
+                "{v} -> {p}"
+            );
+            assert!(!p.starts_with('0'), "{v} -> {p}");
+            assert!(
+                serde_json::from_str::<serde_json::Number>(&p).is_ok(),
+                "{p}"
+            );
+        }
     }
 
     /// A GUID stays a GUID (every group hexadecimal, same layout).

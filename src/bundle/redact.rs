@@ -12,6 +12,7 @@
 use super::pseudo::RunMap;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
@@ -163,11 +164,18 @@ impl PiiMap {
     pub fn redactor(&self) -> Result<Redactor, String> {
         let mut patterns: Vec<String> = Vec::new();
         let mut targets: Vec<String> = Vec::new();
+        let mut word_like: Vec<bool> = Vec::new();
+        let mut exact: HashSet<String> = HashSet::new();
         let mut seen: HashSet<String> = HashSet::new();
         for e in &self.entries {
             // Values of one or two characters would rewrite ordinary words.
             if e.original.trim().chars().count() < 3 {
                 continue;
+            }
+            let word = looks_like_a_word(e.original.trim());
+            if word {
+                exact.extend(forms(&e.original));
+                exact.extend(forms(e.original.trim()));
             }
             for (o, p) in [
                 (e.original.clone(), e.pseudonym.clone()),
@@ -181,6 +189,7 @@ impl PiiMap {
                     if seen.insert(form_o.clone()) {
                         patterns.push(form_o);
                         targets.push(form_p);
+                        word_like.push(word);
                     }
                 }
             }
@@ -196,6 +205,7 @@ impl PiiMap {
                 if seen.insert(form.clone()) {
                     patterns.push(form.clone());
                     targets.push(form);
+                    word_like.push(false);
                 }
             }
         }
@@ -208,6 +218,8 @@ impl PiiMap {
             ac,
             patterns,
             targets,
+            word_like,
+            exact,
         })
     }
 
@@ -235,6 +247,9 @@ fn forms(v: &str) -> Vec<String> {
         .map(|j| j[1..j.len() - 1].to_string())
         .unwrap_or_else(|_| v.to_string());
     let encoded: String = url::form_urlencoded::byte_serialize(v.as_bytes()).collect();
+    // The text outputs escape control characters, and Markdown escapes HTML too
+    // (`util::escape_controls`, `render::markdown::text`): those spellings are forms as well.
+    let controls = crate::util::escape_controls(v, false).into_owned();
     vec![
         v.to_string(),
         json,
@@ -242,6 +257,10 @@ fn forms(v: &str) -> Vec<String> {
         v.replace('|', "\\|"),
         encoded.replace('+', "%20"),
         encoded,
+        crate::render::markdown::cell(v),
+        crate::render::markdown::text(v),
+        controls.replace('"', "\"\""),
+        controls,
     ]
 }
 
@@ -286,6 +305,78 @@ pub struct Redactor {
     ac: AhoCorasick,
     patterns: Vec<String>,
     targets: Vec<String>,
+    /// The pattern's value could be one of the tool's own words or numbers (`Operations`,
+    /// `Manager`, `2026`): in the tool's text it is replaced only where it stands as a value.
+    word_like: Vec<bool>,
+    /// Every form of the original spelling of word-like values.
+    exact: HashSet<String>,
+}
+
+/// A value made only of letters (one word) or only of digits (with a decimal point or
+/// comma): the kind of value the tool's own sentences may hold as an ordinary word or count.
+fn looks_like_a_word(v: &str) -> bool {
+    !v.is_empty()
+        && (v.chars().all(char::is_alphabetic)
+            || (v.chars().any(|c| c.is_ascii_digit())
+                && v.chars()
+                    .all(|c| c.is_ascii_digit() || matches!(c, '.' | ','))))
+}
+
+fn is_quote(c: char) -> bool {
+    matches!(
+        c,
+        '"' | '\''
+            | '`'
+            | '|'
+            | '\u{2018}'
+            | '\u{2019}'
+            | '\u{201C}'
+            | '\u{201D}'
+            | '\u{AB}'
+            | '\u{BB}'
+    )
+}
+
+/// True when the match stands as a value in the tool's text: quoted (`"x"`, `` `x` ``, a
+/// Markdown or CSV cell), or for a word (not a number) also after `:` `=` `(` `[` `/` `,`
+/// `;` or at the start of a line, and before the matching closers. A percent-encoded or
+/// JSON-escaped quote counts as a quote.
+fn stands_as_value(text: &str, start: usize, end: usize, number: bool) -> bool {
+    let before = text[..start].trim_end_matches([' ', '\t']);
+    let b = before.as_bytes();
+    let n = b.len();
+    let ok_before = match before.chars().next_back() {
+        None | Some('\n') => !number,
+        Some(c) if is_quote(c) => true,
+        Some(c) if !number && matches!(c, ':' | '=' | '(' | '[' | '{' | '<' | '/' | ',' | ';') => {
+            true
+        }
+        _ => {
+            n >= 3
+                && b[n - 3] == b'%'
+                && b[n - 2].is_ascii_hexdigit()
+                && b[n - 1].is_ascii_hexdigit()
+        }
+    };
+    let after = text[end..].trim_start_matches([' ', '\t']);
+    let ok_after = match after.chars().next() {
+        None | Some('\n' | '\r') => !number,
+        Some(c) if is_quote(c) || c == '\\' || c == '%' => true,
+        Some(c) => {
+            !number && matches!(c, ':' | ')' | ']' | '}' | '>' | '/' | ',' | ';' | '&' | '?')
+        }
+    };
+    ok_before && ok_after && !in_table_header(text, end)
+}
+
+/// True when the match is on the header row of a Markdown table (the next line is the
+/// `|---|` rule): column titles are the tool's words, not values.
+fn in_table_header(text: &str, end: usize) -> bool {
+    let Some(nl) = text[end..].find('\n') else {
+        return false;
+    };
+    let next = text[end + nl + 1..].trim_start();
+    next.starts_with("|-") || next.starts_with("|:") || next.starts_with("| -")
 }
 
 fn is_word(c: char) -> bool {
@@ -347,7 +438,70 @@ fn follow_case(matched: &str, target: &str) -> String {
 }
 
 impl Redactor {
+    /// Rewrites data: every known value wherever it stands on word boundaries (inputs,
+    /// transcripts, what the user typed: description, label, command line).
     pub fn apply(&self, text: &str) -> String {
+        self.rewrite(text, false)
+    }
+
+    /// Rewrites the tool's own text (report, CSVs, summary): a value that could be an
+    /// ordinary word or number (`Operations`, `Manager`, `2026`) is replaced only where a
+    /// finding embeds it as a value (quoted, a table cell, after `:`), in its exact spelling;
+    /// other values (emails, names with a space, ids) wherever they stand on word boundaries.
+    pub fn apply_to_tool_text(&self, text: &str) -> String {
+        self.rewrite(text, true)
+    }
+
+    /// report.json: every string value rewritten as the tool's text (a whole string counts
+    /// as a quoted value), while the report's own structure (check and playbook ids,
+    /// statuses, kinds, versions, times) is never touched, so that the page rendered from
+    /// it and any reader still parse it. Not JSON: rewritten as text.
+    pub fn report_json(&self, text: &str) -> String {
+        /// Keys whose strings are the tool's vocabulary outside `subjects` and `data`.
+        const STRUCTURE: &[&str] = &[
+            "id",
+            "status",
+            "kind",
+            "area",
+            "severity",
+            "schema_version",
+            "generated_at",
+            "title",
+            "name",
+            "version",
+            "checks",
+        ];
+        fn walk(r: &Redactor, v: &mut Value, key: &str, data: bool) {
+            match v {
+                Value::Object(o) => {
+                    for (k, c) in o.iter_mut() {
+                        let d = data || k == "subjects" || k == "data";
+                        walk(r, c, k, d);
+                    }
+                }
+                Value::Array(a) => a.iter_mut().for_each(|c| walk(r, c, key, data)),
+                Value::String(s) => {
+                    let skip = if data {
+                        matches!(key, "kind" | "status")
+                    } else {
+                        STRUCTURE.contains(&key)
+                    };
+                    if !skip {
+                        let quoted = r.apply_to_tool_text(&format!("\"{s}\""));
+                        *s = quoted[1..quoted.len() - 1].to_string();
+                    }
+                }
+                _ => {}
+            }
+        }
+        let Ok(mut v) = serde_json::from_str::<Value>(text) else {
+            return self.apply_to_tool_text(text);
+        };
+        walk(self, &mut v, "", false);
+        serde_json::to_string_pretty(&v).unwrap_or_else(|_| self.apply_to_tool_text(text))
+    }
+
+    fn rewrite(&self, text: &str, tool_text: bool) -> String {
         let mut out = String::with_capacity(text.len());
         let mut last = 0;
         for m in self.ac.find_iter(text) {
@@ -359,6 +513,14 @@ impl Redactor {
             }
             let matched = &text[m.start()..m.end()];
             let i = m.pattern().as_usize();
+            if tool_text && self.word_like[i] {
+                let number = matched.chars().all(|c| !c.is_alphabetic());
+                if !self.exact.contains(matched)
+                    || !stands_as_value(text, m.start(), m.end(), number)
+                {
+                    continue;
+                }
+            }
             out.push_str(&text[last..m.start()]);
             if matched == self.patterns[i] {
                 out.push_str(&self.targets[i]);
@@ -373,130 +535,5 @@ impl Redactor {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Every spelling of a value in free text gets its pseudonym in the same letter case.
-    #[test]
-    fn text_spellings_follow_the_pseudonym_in_their_own_case() {
-        let mut m = PiiMap::new(false);
-        let p = m.add("emails.value", "Ann@Example.com");
-        let r = m.redactor().unwrap();
-        let out = r.apply("to Ann@Example.com and ann@example.com and ANN@EXAMPLE.COM");
-        assert!(!out.to_lowercase().contains("ann@example.com"), "{out}");
-        assert!(out.contains(&p), "{out}");
-        assert!(out.contains(&p.to_lowercase()), "{out}");
-        assert!(out.contains(&p.to_uppercase()), "{out}");
-    }
-
-    /// Two requests that differ only in the letter case of a value stay two different
-    /// requests in the transcript.
-    #[test]
-    fn requests_differing_only_in_case_stay_apart() {
-        let mut m = PiiMap::new(false);
-        m.add("userName", "Ann.Lee@Example.com");
-        m.add("emails.value", "ann.lee@example.com");
-        let r = m.redactor().unwrap();
-        let a = r.apply("GET /Users?filter=userName%20eq%20%22Ann.Lee%40Example.com%22");
-        let b = r.apply("GET /Users?filter=userName%20eq%20%22ann.lee%40example.com%22");
-        assert_ne!(a, b);
-        assert_eq!(a.to_lowercase(), b.to_lowercase());
-        assert!(!a.to_lowercase().contains("ann.lee"), "{a}");
-    }
-
-    /// Short values do not rewrite other words; URNs and JSON keys are left alone.
-    #[test]
-    fn words_urns_and_keys_are_not_rewritten() {
-        let mut m = PiiMap::new(false);
-        let p = m.add("name.givenName", "Ann");
-        m.add("department", "Core");
-        m.add("title", "active");
-        let r = m.redactor().unwrap();
-        assert_eq!(
-            r.apply("Annual report by Ann, planned."),
-            format!("Annual report by {p}, planned.")
-        );
-        let json = r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"active":true}"#;
-        assert_eq!(r.apply(json), json);
-    }
-
-    /// Escaped and encoded forms are found and replaced by the same form of the pseudonym.
-    #[test]
-    fn encoded_forms_are_replaced_too() {
-        let mut m = PiiMap::new(false);
-        m.add("emails.value", "o\"neil@x.example");
-        m.add("userName", "carla@x.example");
-        let r = m.redactor().unwrap();
-        let out = r.apply(
-            r#"{"v":"o\"neil@x.example"} /Users?filter=userName%20eq%20%22carla%40x.example%22"#,
-        );
-        assert!(!out.contains("neil") && !out.contains("carla"), "{out}");
-        assert!(out.contains("%20eq%20%22") && out.contains("\\\""), "{out}");
-    }
-
-    /// A kept value with extra whitespace is the same value for the checks (and so kept);
-    /// a soft-delete leftover of a kept UPN keeps the UPN.
-    #[test]
-    fn kept_values_match_as_the_checks_compare() {
-        let mut m = PiiMap::new(false);
-        m.keep("bob@x.example", "scoping filter");
-        assert_eq!(m.add("emails.value", " BOB@x.example "), " BOB@x.example ");
-        let old = m.add("userName", "0f3c9a7be21d4c55a8e6b1d2c3e4f5a6bob@x.example");
-        assert!(
-            old.ends_with("bob@x.example") && !old.starts_with("0f3c9a7b"),
-            "{old}"
-        );
-        assert!(old[..32].bytes().all(|b| b.is_ascii_hexdigit()), "{old}");
-    }
-
-    /// Kept values (ids, values a filter depends on) are never replaced, not even the part
-    /// of them that is another, personal, value.
-    #[test]
-    fn kept_values_stay_in_the_clear() {
-        let mut m = PiiMap::new(false);
-        m.keep("Sales", "scoping filter");
-        assert_eq!(m.add("department", "sales"), "sales");
-        assert_ne!(m.add("department", "Sales Ops"), "Sales Ops");
-        assert_eq!(m.kept.len(), 1);
-        m.keep("ann.lee@example.com", "scoping filter");
-        let p = m.add("externalId", "ann.lee");
-        let r = m.redactor().unwrap();
-        assert_eq!(
-            r.apply("Ann.Lee@example.com and ann.lee"),
-            format!("Ann.Lee@example.com and {p}")
-        );
-    }
-
-    #[test]
-    fn a_value_cut_by_the_excerpt_limit_is_dropped() {
-        assert_eq!(
-            trim_cut_value(r#"[{"userName":"bjens…"#),
-            r#"[{"userName":"…"#
-        );
-        assert_eq!(trim_cut_value("complete body"), "complete body");
-        // A separator wider than one byte (ideographic space) is cut after, not inside.
-        assert_eq!(trim_cut_value("名前\u{3000}山田…"), "名前\u{3000}…");
-    }
-
-    /// A reloaded map keeps old pseudonyms, and new values reuse its runs.
-    #[test]
-    fn a_reloaded_map_keeps_old_pseudonyms_and_runs() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("map.json");
-        let mut m = PiiMap::new(false);
-        let a = m.add("emails.value", "ann@x.example");
-        m.save(&path).unwrap();
-        let mut again = PiiMap::load(&path, false).unwrap();
-        assert_eq!(again.pseudonym("ann@x.example"), Some(a.as_str()));
-        let b = again.add("emails.value", "bob@x.example");
-        assert_eq!(a.split('@').nth(1), b.split('@').nth(1));
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            assert_eq!(
-                std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
-                0o600
-            );
-        }
-    }
-}
+#[path = "redact_tests.rs"]
+mod tests;

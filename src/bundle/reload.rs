@@ -21,6 +21,8 @@ pub struct Bundled {
     pub playbooks: Option<Vec<crate::playbook::Playbook>>,
     pub profile: Option<crate::profile::Profile>,
     pub license: Option<LicenseOptions>,
+    /// With a pseudonymised bundle: the scoping verdicts of the real values.
+    pub known: Option<crate::scope::known::KnownVerdicts>,
 }
 
 /// Reads `inputs/` from a bundle zip; `Ok(None)` for a zip without it (an older bundle).
@@ -83,6 +85,18 @@ pub fn read_bundle(zip: &Path) -> Result<Option<Bundled>, String> {
             s.idp_users = Some(e.users);
         }
         b.scope = Some(s);
+    }
+    if let Some(n) = &manifest.scope_verdicts {
+        let f = InputFile {
+            given_as: n.clone(),
+            bytes: get(n)?.clone(),
+        };
+        b.known = Some(super::scope_verdicts::read(&f).ok_or_else(|| {
+            format!(
+                "{}: {n} is not a scoping-verdicts table this version reads",
+                zip.display()
+            )
+        })?);
     }
     if !manifest.provisioning_logs.is_empty() {
         let mut logs = Vec::new();
@@ -233,5 +247,6 @@ pub fn raw_from_bundle(zip: &Path) -> Result<Option<RunInputs>, String> {
                 Some((rel, files.get(n)?.clone()))
             })
             .collect(),
+        scope_verdicts: m.scope_verdicts.as_deref().and_then(file),
     }))
 }

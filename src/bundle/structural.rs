@@ -1,35 +1,66 @@
 //! Which values `--redact-pii` replaces: every string of a resource outside a short
 //! allow-list of structural fields (sos clean's model: pseudonymise by default, keep only
 //! what is known not to identify anyone), plus the values of the run's inputs (IdP export,
-//! provisioning logs, LDAP and licence group names). Values a scoping filter depends on
-//! are kept in the clear, so the filter selects the same users in the bundle.
+//! provisioning logs, LDAP and licence group names). The allow-list holds by SCIM path
+//! (RFC 7643's core attributes where the core schema defines them), never by key name at
+//! any depth. Values a scoping filter reads are pseudonymised like the others: the verdicts
+//! a pseudonym cannot reproduce travel in the bundle (`scope_verdicts`). Only
+//! `--keep-clear ATTR` leaves an attribute readable.
 
 use super::redact::PiiMap;
 use crate::model::{parse_group, parse_user, Tenant};
-use crate::scope::{AttrValue, IdpUser, Operator, ScopeFilter};
+use crate::scope::{AttrValue, IdpUser};
 use serde_json::Value;
 
-/// SCIM attributes kept in the clear wherever they appear (compared ignoring case): the
-/// resource's schemas and metadata, types, flags and enumerations. Ids the target
-/// generated (`id`, and the `value` of members, groups and manager, which are ids) are kept
-/// too, by `STRUCTURAL_PATHS`.
-pub const STRUCTURAL_KEYS: &[&str] = &[
+/// Core-schema paths kept in the clear (RFC 7643 section 4.1 User, 4.2 Group, 4.3 the
+/// enterprise extension; array levels left out, compared ignoring case): the resource's
+/// schemas and metadata, the `type` and `primary` of multi-valued attributes, flags and
+/// enumerations. They hold only at these paths: a custom extension's `type`, `locale` or
+/// `meta` is personal data like the rest of the extension. Enterprise-extension paths carry
+/// the `enterprise:` prefix.
+pub const STRUCTURAL_PATHS: &[&str] = &[
     "schemas",
-    "meta",
-    "type",
-    "primary",
+    "meta.resourceType",
+    "meta.created",
+    "meta.lastModified",
+    "meta.version",
     "active",
-    "$ref",
-    "resourceType",
-    "operation",
     "userType",
     "preferredLanguage",
     "locale",
     "timezone",
+    "emails.type",
+    "emails.primary",
+    "phoneNumbers.type",
+    "phoneNumbers.primary",
+    "ims.type",
+    "ims.primary",
+    "photos.type",
+    "photos.primary",
+    "addresses.type",
+    "addresses.primary",
+    "entitlements.type",
+    "entitlements.primary",
+    "roles.type",
+    "roles.primary",
+    "x509Certificates.type",
+    "x509Certificates.primary",
+    "groups.type",
+    "members.type",
 ];
 
-/// Dotted paths (ignoring case, array levels left out) whose values are target-generated ids.
-pub const STRUCTURAL_PATHS: &[&str] = &["id", "members.value", "groups.value", "manager.value"];
+/// Paths whose values are URLs of a resource (`.../Users/<id>`): the endpoint part is kept,
+/// the id at the end follows the id rule.
+pub const REF_PATHS: &[&str] = &[
+    "meta.location",
+    "members.$ref",
+    "groups.$ref",
+    "enterprise:manager.$ref",
+];
+
+const CORE_USER: &str = "urn:ietf:params:scim:schemas:core:2.0:user";
+const CORE_GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:group";
+const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:user";
 
 /// IdP export attributes kept in the clear (flags, enumerations and timestamps the
 /// directory sets; folded: lower case, no punctuation).
@@ -58,29 +89,105 @@ fn is_boolean_text(v: &str) -> bool {
     )
 }
 
-/// The last path segment of an extension key (`urn:...:User:department` -> `department`).
-fn attr_name(key: &str) -> &str {
-    if key.to_ascii_lowercase().starts_with("urn:") {
-        // The extension object itself: its name is not an attribute.
-        return "";
+fn is_in(list: &[&str], path: &str) -> bool {
+    list.iter().any(|p| p.eq_ignore_ascii_case(path))
+}
+
+/// The path of `key` under `path`: a core-schema URN key adds nothing, the enterprise
+/// extension starts the `enterprise:` prefix, any other URN (a custom extension) starts an
+/// `ext:` path that no allow-list entry matches.
+fn child_path(path: &str, key: &str) -> String {
+    let lower = key.to_ascii_lowercase();
+    if lower.starts_with("urn:") {
+        if path.is_empty() && (lower == CORE_USER || lower == CORE_GROUP) {
+            return String::new();
+        }
+        if path.is_empty() && lower == ENTERPRISE {
+            return "enterprise:".into();
+        }
+        return format!("ext:{key}:");
     }
-    key
+    match path {
+        "" => key.to_string(),
+        p if p.ends_with(':') => format!("{p}{key}"),
+        p => format!("{p}.{key}"),
+    }
+}
+
+/// The field a value is recorded under in the map (`department`, `emails.value`, the
+/// custom extension's attribute path).
+fn field_name(path: &str) -> &str {
+    let p = path.strip_prefix("enterprise:").unwrap_or(path);
+    match p.strip_prefix("ext:") {
+        // `ext:urn:...:User:badge.type` -> `badge.type` (the URN's own colons come first)
+        Some(rest) => rest.rsplit(':').next().unwrap_or(rest),
+        None => p,
+    }
+}
+
+/// A resource URL (`https://host/scim/v2/Users/<id>`): the endpoint stays, the id at the
+/// end is replaced when it is not a kept id.
+fn redact_ref(map: &mut PiiMap, field: &str, url: &str) -> String {
+    let body = url.trim_end_matches('/');
+    let Some(i) = body.rfind('/') else {
+        return map.add(field, url);
+    };
+    let (head, last) = (&body[..=i], &body[i + 1..]);
+    let decoded = percent_decode(last);
+    if last.is_empty() || map.is_kept(&decoded) {
+        return url.to_string();
+    }
+    let p = map.add(field, &decoded);
+    let p = if decoded == last {
+        p
+    } else {
+        percent_encode(&p)
+    };
+    format!("{head}{p}{}", &url[body.len()..])
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match (
+            b[i],
+            b.get(i + 1).copied().and_then(hex),
+            b.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn percent_encode(s: &str) -> String {
+    let mut out = String::new();
+    for &c in s.as_bytes() {
+        if c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~') {
+            out.push(c as char);
+        } else {
+            out.push_str(&format!("%{c:02X}"));
+        }
+    }
+    out
 }
 
 fn walk(map: &mut PiiMap, v: &mut Value, path: &str) {
     match v {
         Value::Object(o) => {
             for (k, child) in o.iter_mut() {
-                let name = attr_name(k);
-                if STRUCTURAL_KEYS.iter().any(|s| s.eq_ignore_ascii_case(name)) {
-                    continue;
-                }
-                let p = match (path.is_empty(), name.is_empty()) {
-                    (_, true) => path.to_string(),
-                    (true, false) => name.to_string(),
-                    (false, false) => format!("{path}.{name}"),
-                };
-                if STRUCTURAL_PATHS.iter().any(|s| s.eq_ignore_ascii_case(&p)) {
+                let p = child_path(path, k);
+                if is_in(STRUCTURAL_PATHS, &p) {
                     continue;
                 }
                 walk(map, child, &p);
@@ -91,22 +198,99 @@ fn walk(map: &mut PiiMap, v: &mut Value, path: &str) {
                 walk(map, child, path);
             }
         }
+        Value::String(s) if is_in(REF_PATHS, path) => {
+            *s = redact_ref(map, field_name(path), s);
+        }
+        // An id is kept (keep_ids) unless it looks personal; `add` leaves kept values as they are.
         Value::String(s) if !is_boolean_text(s) => {
-            *s = map.add(path, s);
+            *s = map.add(field_name(path), s);
+        }
+        // Numbers outside the allow-list (badge numbers, salaries) get a number of the same
+        // shape: same digits count, same sign and decimal point.
+        Value::Number(n) => {
+            let text = n.to_string();
+            let p = map.add(field_name(path), &text);
+            if let Ok(num) = p.parse::<serde_json::Number>() {
+                *n = num;
+            }
         }
         _ => {}
     }
 }
 
-/// Marks every resource id of `t` as kept: ids are how findings name their subjects.
-pub fn keep_ids(map: &mut PiiMap, t: &Tenant) {
+/// True when `v` looks like an email address (`x@y`): a server id of that shape names a person.
+fn email_like(v: &str) -> bool {
+    v.find('@').is_some_and(|i| i > 0 && i + 1 < v.len())
+}
+
+/// Resource ids that name a person: email-like ids, and ids equal (ignoring case) to the
+/// resource's own userName, email, externalId or displayName (servers that use the
+/// userName or the group name as id). These are pseudonymised like the value they copy,
+/// so the matching userName gets the same pseudonym.
+pub fn personal_ids(t: &Tenant) -> std::collections::HashSet<String> {
+    let mut out = std::collections::HashSet::new();
+    let same =
+        |id: &str, v: Option<&str>| v.is_some_and(|v| v.trim().eq_ignore_ascii_case(id.trim()));
     for u in &t.users {
-        map.keep(&u.id, "");
+        let id = u.id.as_str();
+        if email_like(id)
+            || same(id, u.user_name.as_deref())
+            || same(id, u.external_id.as_deref())
+            || same(id, u.display_name.as_deref())
+            || u.emails.iter().any(|e| same(id, Some(&e.value)))
+        {
+            out.insert(id.to_string());
+        }
     }
     for g in &t.groups {
-        map.keep(&g.id, "");
+        let id = g.id.as_str();
+        if email_like(id)
+            || same(id, g.display_name.as_deref())
+            || same(id, g.external_id.as_deref())
+        {
+            out.insert(id.to_string());
+        }
         for m in &g.members {
-            map.keep(&m.value, "");
+            if email_like(&m.value) {
+                out.insert(m.value.clone());
+            }
+        }
+    }
+    out
+}
+
+/// Marks every resource id of `t` that does not look personal as kept: ids are how
+/// findings name their subjects. Personal ids (`personal_ids`) are pseudonymised instead.
+pub fn keep_ids(map: &mut PiiMap, t: &Tenant) {
+    let personal = personal_ids(t);
+    let keep = |map: &mut PiiMap, id: &str| {
+        if !personal.contains(id) && !email_like(id) {
+            map.keep(id, "");
+        }
+    };
+    for u in &t.users {
+        keep(map, &u.id);
+    }
+    for g in &t.groups {
+        keep(map, &g.id);
+        for m in &g.members {
+            keep(map, &m.value);
+        }
+    }
+    // Ids held by users (their groups, their manager) that the tenant does not list.
+    for u in &t.users {
+        let v = u.to_scim();
+        for g in v["groups"].as_array().map(Vec::as_slice).unwrap_or(&[]) {
+            if let Some(id) = g["value"].as_str() {
+                keep(map, id);
+            }
+        }
+        let ent = v
+            .as_object()
+            .and_then(|o| o.iter().find(|(k, _)| k.eq_ignore_ascii_case(ENTERPRISE)))
+            .map(|(_, v)| v);
+        if let Some(id) = ent.and_then(|e| e["manager"]["value"].as_str()) {
+            keep(map, id);
         }
     }
 }
@@ -132,50 +316,59 @@ pub fn redact_tenant(map: &mut PiiMap, t: &Tenant) -> Tenant {
     out
 }
 
-/// Keeps in the clear what `filter` depends on: for EQUALS / NOT EQUALS the literals (and
-/// every value equal to one ignoring case); for every other operator that reads a value
-/// (ENDS_WITH, Includes, regex, comparisons, bit tests) every value the attribute takes in
-/// the population, since a pseudonym could change the outcome.
-pub fn keep_scope_values(
+/// `--keep-clear ATTR`: every value the attribute takes is left in the clear, in every
+/// file. `ATTR` is compared ignoring case and punctuation with the IdP export's attribute
+/// names, the Entra names of the target's users (userPrincipalName, department...) and the
+/// SCIM paths of the target's resources (`userName`, `emails.value`, `name.givenName`,
+/// `department`; a parent such as `name` or `emails` keeps everything under it).
+pub fn keep_attributes(
     map: &mut PiiMap,
-    filter: &ScopeFilter,
+    attrs: &[String],
     idp_users: Option<&[IdpUser]>,
     tenant: Option<&Tenant>,
 ) {
-    let from_scim: Vec<IdpUser> = tenant
-        .map(|t| t.users.iter().map(IdpUser::from_scim).collect())
-        .unwrap_or_default();
-    let population = idp_users.unwrap_or_default().iter().chain(from_scim.iter());
-    let population: Vec<&IdpUser> = population.collect();
-    for g in &filter.groups {
-        for c in &g.clauses {
-            if c.operator.is_unary() {
-                continue;
-            }
-            let reason = format!("the scoping filter reads `{}`", c.describe());
-            match c.operator {
-                Operator::Equals | Operator::NotEquals => {
-                    for v in &c.values {
-                        map.keep(v, &reason);
-                    }
-                }
-                _ => {
-                    for v in &c.values {
-                        map.keep(v, &reason);
-                    }
-                    for u in &population {
-                        match u.get(&c.attribute) {
-                            Some(AttrValue::Text(s)) => map.keep(s, &reason),
-                            Some(AttrValue::Many(v)) => {
-                                for s in v {
-                                    map.keep(s, &reason);
-                                }
-                            }
-                            None => {}
-                        }
-                    }
+    fn scim_values(v: &Value, path: &str, want: &str, under: bool, out: &mut Vec<String>) {
+        let here = under || {
+            let f = crate::util::fold_name(field_name(path));
+            let last = crate::util::fold_name(field_name(path).rsplit('.').next().unwrap_or(""));
+            !path.is_empty() && (f == want || last == want)
+        };
+        match v {
+            Value::Object(o) => {
+                for (k, c) in o {
+                    scim_values(c, &child_path(path, k), want, here, out);
                 }
             }
+            Value::Array(a) => a.iter().for_each(|c| scim_values(c, path, want, here, out)),
+            Value::String(s) if here => out.push(s.clone()),
+            Value::Number(n) if here => out.push(n.to_string()),
+            _ => {}
+        }
+    }
+    for attr in attrs {
+        let want = crate::util::fold_name(attr);
+        let reason = format!("--keep-clear {attr}");
+        let mut values: Vec<String> = Vec::new();
+        let scim: Vec<IdpUser> = tenant
+            .map(|t| t.users.iter().map(IdpUser::from_scim).collect())
+            .unwrap_or_default();
+        for u in idp_users.unwrap_or_default().iter().chain(&scim) {
+            match u.get(attr) {
+                Some(AttrValue::Text(s)) => values.push(s.clone()),
+                Some(AttrValue::Many(v)) => values.extend(v.iter().cloned()),
+                None => {}
+            }
+        }
+        if let Some(t) = tenant {
+            for u in &t.users {
+                scim_values(&u.to_scim(), "", &want, false, &mut values);
+            }
+            for g in &t.groups {
+                scim_values(&g.to_scim(), "", &want, false, &mut values);
+            }
+        }
+        for v in values {
+            map.keep(&v, &reason);
         }
     }
 }
@@ -231,85 +424,5 @@ pub fn collect_logs(map: &mut PiiMap, logs: &crate::logs::LogInputs) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn tenant(users: Value) -> Tenant {
-        let mut t = Tenant::new("t");
-        for u in users.as_array().unwrap() {
-            t.users.push(parse_user(u.clone(), "t").unwrap());
-        }
-        t
-    }
-
-    /// Every string outside the allow-list changes; ids, schemas, meta and types do not.
-    #[test]
-    fn everything_but_the_allow_list_is_replaced() {
-        let t = tenant(json!([{
-            "id": "2819c223", "userName": "bjensen@example.com", "active": true,
-            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User",
-                        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
-            "name": {"formatted": "Ms. Barbara J Jensen III", "familyName": "Jensen",
-                     "givenName": "Barbara", "middleName": "Jane"},
-            "nickName": "Babs", "title": "Tour Guide", "userType": "Employee",
-            "addresses": [{"type": "work", "streetAddress": "100 Universal City Plaza",
-                           "locality": "Hollywood", "postalCode": "91608", "primary": true}],
-            "emails": [{"value": "bjensen@example.com", "type": "work", "primary": true}],
-            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {
-                "employeeNumber": "701984", "department": "Tour Operations",
-                "manager": {"value": "26118915-6090-4610-87e4-49d8ca9f808d",
-                            "displayName": "John Smith"}},
-            "meta": {"resourceType": "User", "created": "2010-01-23T04:56:22Z"}
-        }]));
-        let mut map = PiiMap::new(false);
-        keep_ids(&mut map, &t);
-        let r = redact_tenant(&mut map, &t);
-        let text = serde_json::to_string(&r.users[0].to_scim()).unwrap();
-        for gone in [
-            "bjensen",
-            "Barbara",
-            "Jensen",
-            "Jane",
-            "Babs",
-            "Tour Guide",
-            "Universal",
-            "Hollywood",
-            "91608",
-            "701984",
-            "Tour Operations",
-            "John Smith",
-        ] {
-            assert!(!text.contains(gone), "{gone} left in {text}");
-        }
-        for kept in [
-            "2819c223",
-            "26118915-6090-4610-87e4-49d8ca9f808d",
-            "Employee",
-            "work",
-            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
-            "2010-01-23T04:56:22Z",
-        ] {
-            assert!(text.contains(kept), "{kept} missing from {text}");
-        }
-        assert_eq!(r.users[0].id, "2819c223");
-    }
-
-    /// EQUALS literals stay in the clear; a regex keeps every value of its attribute.
-    #[test]
-    fn values_a_filter_reads_are_kept() {
-        let filter = crate::scope::parse::from_toml(
-            "f.toml",
-            "[[group]]\nname = \"g\"\n[[group.clause]]\nattribute = \"department\"\noperator = \"EQUALS\"\nvalue = \"Sales\"\n[[group.clause]]\nattribute = \"jobTitle\"\noperator = \"REGEX MATCH\"\nvalue = \"^Eng.*\"\n",
-        )
-        .unwrap();
-        let mut u = IdpUser::new("x");
-        u.set_text("jobTitle", "Engineer II");
-        u.set_text("department", "sales");
-        let mut map = PiiMap::new(false);
-        keep_scope_values(&mut map, &filter, Some(&[u]), None);
-        assert_eq!(map.add("department", "sales"), "sales");
-        assert_eq!(map.add("title", "Engineer II"), "Engineer II");
-        assert_ne!(map.add("department", "Marketing"), "Marketing");
-    }
-}
+#[path = "structural_tests.rs"]
+mod tests;

@@ -143,7 +143,7 @@ fn affected_users<'a>(
 
 fn quote(out: &mut String, text: &str) {
     for line in text.trim().lines() {
-        let _ = writeln!(out, "> {line}");
+        let _ = writeln!(out, "> {}", crate::render::markdown::text(line));
     }
     out.push('\n');
 }
@@ -180,7 +180,11 @@ pub fn render(i: &SummaryInput) -> String {
         out.push_str("- Personal data in this bundle is pseudonymised (--redact-pii); the customer keeps the map. What stayed in the clear is listed under \"Kept in the clear\"\n");
     }
     for w in &r.warnings {
-        let _ = writeln!(out, "\n> **Warning:** {}", w.replace('\n', " "));
+        let _ = writeln!(
+            out,
+            "\n> **Warning:** {}",
+            crate::render::markdown::text(&w.replace('\n', " "))
+        );
     }
 
     let affected = affected_users(r, i.tenant);
@@ -251,7 +255,7 @@ pub fn render(i: &SummaryInput) -> String {
     );
     match r.checks.iter().find(|c| c.id == LOG_CHECK) {
         Some(c) if c.status != Status::Skipped => {
-            let _ = writeln!(out, "- Provisioning logs: {} ({})", c.message, c.status.as_str());
+            let _ = writeln!(out, "- Provisioning logs: {} ({})", crate::render::markdown::text(&c.message.replace('\n', " ")), c.status.as_str());
         }
         _ => out.push_str("- Provisioning logs: none given (export them from the IdP and pass --provisioning-logs)\n"),
     }
@@ -296,6 +300,8 @@ pub fn render(i: &SummaryInput) -> String {
     }
     match i.contact {
         Some(c) if !c.trim().is_empty() => {
+            // The contact arrives as a placeholder (see `bundle::CONTACT_SLOT`), escaped
+            // when it is put in.
             let _ = writeln!(out, "- Contact: {}", c.trim().replace('\n', " "));
         }
         _ => out.push_str("- Contact: not given (use --contact)\n"),
@@ -348,12 +354,12 @@ pub fn render(i: &SummaryInput) -> String {
 
     if i.redacted {
         out.push_str("\n## 8. Kept in the clear\n\n");
-        out.push_str("- Structural fields: resource ids the target generated (`id`, member, group and manager `value`), `schemas`, `meta`, `type`, `primary`, `active`, `$ref`, `resourceType`, `userType`, `preferredLanguage`, `locale`, `timezone`, booleans and numbers; IdP export flags and enumerations (accountEnabled, userType, usageLocation, createdDateTime...)\n");
+        out.push_str("- Structural fields, at their core-schema paths only (RFC 7643): resource ids the target generated (`id`, member, group and manager `value`, and the endpoint part of `$ref` and `meta.location`) unless an id looks personal (an email, or a copy of the userName, email, externalId or displayName), `schemas`, `meta.resourceType`, `meta.created`, `meta.lastModified`, `meta.version`, the `type` and `primary` of multi-valued attributes, `active`, `userType`, `preferredLanguage`, `locale`, `timezone`, booleans; IdP export flags and enumerations (accountEnabled, userType, usageLocation, createdDateTime...). Custom extensions are pseudonymised whole, numbers included\n");
         out.push_str("- Punctuation and the length and kind of every character of a value (so malformed values stay malformed in the same way)\n");
         if i.keep_domains {
             out.push_str("- Email domains (--keep-domains)\n");
         }
-        out.push_str("- The contact (--contact) and the scoping filter file, as given\n");
+        out.push_str("- The contact (--contact) and the scoping filter file, as given (the values of users it reads are pseudonymised; the verdicts their real values gave travel in `inputs/scope-verdicts.json` when needed)\n");
         if i.inputs.iter().any(|(w, _)| w.ends_with("(--idp-config)")) {
             out.push_str("- In --idp-config files: the synchronization schema's attribute names, expressions and scope (its constants and default values are pseudonymised); Okta and Entra ids, event types, outcomes, states and timestamps; the app's own name (people named in messages and error texts are pseudonymised)\n");
         }
@@ -365,7 +371,7 @@ pub fn render(i: &SummaryInput) -> String {
             let shown: Vec<String> = values.iter().take(20).map(|v| code(v)).collect();
             let _ = writeln!(
                 out,
-                "- {} value(s), because {reason}: {}{}",
+                "- {} value(s), because of {reason}: {}{}",
                 values.len(),
                 shown.join(", "),
                 if values.len() > 20 { ", ..." } else { "" }
@@ -410,7 +416,10 @@ fn provisioning(out: &mut String, r: &Report, tenant: Option<&Tenant>) {
                 if t.complete {
                     "complete".to_string()
                 } else {
-                    format!("INCOMPLETE ({})", t.notes.join("; "))
+                    format!(
+                        "INCOMPLETE ({})",
+                        crate::render::markdown::text(&t.notes.join("; ").replace('\n', " "))
+                    )
                 }
             );
         }

@@ -5,6 +5,7 @@
 //! protocol) are computed while the tenant is fetched, because they *are* requests; their
 //! registry entry only reads that result back, or reports the check as skipped offline.
 
+pub mod conformance;
 pub mod coverage;
 pub mod duplicates;
 pub mod email;

@@ -47,6 +47,7 @@ pub fn results(r: &FetchReport) -> Vec<CheckResult> {
         fetch_complete(r),
     ];
     out.extend(super::probes::results(&r.behaviour));
+    out.extend(super::conformance::results(&r.conformance, &r.behaviour));
     out
 }
 
@@ -589,11 +590,8 @@ mod tests {
             .into_iter()
             .map(|r| r.id)
             .collect();
-        let expected: Vec<&str> = IDS
-            .iter()
-            .chain(super::super::probes::IDS.iter())
-            .copied()
-            .collect();
+        use super::super::{conformance, probes};
+        let expected = [&IDS[..], &probes::IDS, &conformance::IDS].concat();
         assert_eq!(ids, expected);
     }
 }

@@ -87,6 +87,8 @@ pub fn registry() -> Vec<CheckDef> {
         "count-parameter" => Area::Protocol,
         "filter-invalid-rejected" => Area::Protocol,
         "group-lookup-excludes-members" => Area::Protocol,
+        "attributes-parameter" => Area::Protocol,
+        "error-format" => Area::Protocol,
     ];
     all.extend(tenant_checks());
     all.push(CheckDef {

@@ -153,6 +153,10 @@ pub struct EndpointArgs {
     /// Do not verify TLS certificates (reported loudly in every output)
     #[arg(long)]
     pub insecure: bool,
+    /// Send credentials over plain http:// to a host that is not this machine (refused
+    /// without this flag: the token would cross the network in clear text)
+    #[arg(long)]
+    pub allow_insecure_http: bool,
     /// Per-request timeout in seconds
     #[arg(long, default_value_t = 30, value_name = "SECS")]
     pub timeout: u64,
@@ -294,13 +298,22 @@ pub struct BundleArgs {
     /// Read the issue description from a file
     #[arg(long, value_name = "FILE")]
     pub description_file: Option<PathBuf>,
-    /// Pseudonymise every personal string (all but ids, schemas, meta, types and flags)
-    /// consistently, keeping what the checks read; the map is written beside the zip
+    /// Pseudonymise personal data consistently: every string and number of the resources
+    /// outside the core-schema allow-list (ids the target generated unless they look
+    /// personal, schemas, meta, types, primary/active flags, userType, locale...), the
+    /// inputs and the free texts; values a scoping filter reads too (their verdicts travel
+    /// in the bundle). The map (real value -> pseudonym) stays outside the zip: beside it, or
+    /// in --map-file. See docs/bundle.md
     #[arg(long)]
     pub redact_pii: bool,
     /// With --redact-pii: keep email domains readable
     #[arg(long, requires = "redact_pii")]
     pub keep_domains: bool,
+    /// With --redact-pii: leave every value of ATTR readable (repeatable; an IdP export
+    /// column, an Entra attribute or a SCIM path such as department, userName,
+    /// emails.value); listed on stderr and in summary.md
+    #[arg(long, value_name = "ATTR", requires = "redact_pii")]
+    pub keep_clear: Vec<String>,
     /// With --redact-pii: reuse (and extend) this pseudonym map
     #[arg(long, value_name = "FILE", requires = "redact_pii")]
     pub map_file: Option<PathBuf>,
@@ -331,6 +344,8 @@ pub enum IdpKind {
     Dts,
     Safous,
     Other,
+    /// replay only: the RFC 7644 request forms neither Entra ID nor Okta sends
+    Rfc,
 }
 
 #[derive(Debug, Subcommand)]
@@ -385,8 +400,8 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
     /// Serve a tenant over SCIM on 127.0.0.1, read-only unless --writable (trials, tests, benchmarks)
     #[command(after_help = "Examples:
   scim-doctor serve --demo --token secret
-  scim-doctor serve --snapshot ./snap --port 8080 --max-page-size 100 \\
-      --latency-ms 50
+  scim-doctor serve --snapshot ./snap --token secret --port 8080 \\
+      --max-page-size 100 --latency-ms 50
   scim-doctor serve --demo --writable --quirk case-sensitive-op")]
     Serve(ServeArgs),
 
@@ -460,6 +475,8 @@ readable bundle."
       --allow-writes --base-url https://host/scim/v2
   SCIM_TOKEN=... scim-doctor replay --idp okta --allow-writes \\
       --base-url https://host/scim/v2 --transcript writes.jsonl
+  SCIM_TOKEN=... scim-doctor replay --idp rfc --allow-writes \\
+      --base-url https://host/scim/v2       # RFC 7644 forms no IdP sends
   SCIM_TOKEN=... scim-doctor replay --idp entra --allow-writes \\
       --base-url https://host/scim/v2 --bundle --case-id 01234
   SCIM_TOKEN=... scim-doctor replay --cleanup \\
@@ -468,11 +485,12 @@ readable bundle."
       --base-url https://host/scim/v2       # and delete them
 
 Creates only canaries named scim-doctor-canary-<random>, verifies every step
-with a GET, removes them at the end (also after a failure, Ctrl-C or
---deadline) and proves it with GETs.
+with a GET, removes them at the end (also after a failure, --deadline, or
+SIGINT/SIGTERM/SIGHUP) and proves it with GETs.
 
 Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
-2 refused (no --allow-writes) or the tool could not run.")]
+2 refused (no --allow-writes) or the tool could not run; 130, 143, 129 when
+SIGINT, SIGTERM, SIGHUP stopped the run (the cleanup ran).")]
     Replay(ReplayArgs),
     /// Compare two runs: findings resolved/new/still present, users and groups changed
     #[command(after_help = "Examples:
@@ -626,9 +644,14 @@ pub struct ServeArgs {
     /// Port on 127.0.0.1 [default: a free one]
     #[arg(long, default_value_t = 0, hide_default_value = true)]
     pub port: u16,
-    /// Require this bearer token from clients
+    /// Require this bearer token from clients (needed to serve a real snapshot, unless
+    /// --no-token)
     #[arg(long, env = "SCIM_DOCTOR_SERVE_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
+    /// Serve a snapshot without a token: every local program (and any web page that
+    /// guesses the port) can then read it
+    #[arg(long, conflicts_with = "token")]
+    pub no_token: bool,
     /// Largest page the server returns (a silent cap)
     #[arg(long, value_name = "N")]
     pub max_page_size: Option<usize>,
@@ -789,7 +812,8 @@ pub struct ReplayArgs {
     /// Print every request the run would send (method, path, body) and send none
     #[arg(long)]
     pub dry_run: bool,
-    /// Find canaries left by an interrupted run by their name prefix; delete them with --allow-writes
+    /// Find canaries left by an interrupted run (names of the exact generated pattern only);
+    /// delete them, listing each, with --allow-writes
     #[arg(long, conflicts_with = "dry_run")]
     pub cleanup: bool,
     /// Stop the sequence after this many seconds (the cleanup still runs)

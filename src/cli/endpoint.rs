@@ -137,7 +137,37 @@ pub fn resolve(
                 "--header name `{name}` is not a valid HTTP header name"
             ));
         }
+        // The whole value is a secret, and so is the credential inside it (`Bearer X`: a
+        // server that echoes X alone must not get it into any output).
+        crate::secret::register_header_value(value);
         headers.push((name.to_string(), SecretString::new(value.trim())));
+    }
+
+    // Before any request: a credential sent over plain http to another machine is readable
+    // by everything on the path. Loopback (127.0.0.0/8, ::1, ::ffff:127.0.0.0/104, localhost)
+    // never leaves the machine, so local test servers stay usable.
+    let sends_credentials = !matches!(auth, Auth::None)
+        || !headers.is_empty()
+        || !parsed.username().is_empty()
+        || parsed.password().is_some();
+    if parsed.scheme() == "http"
+        && sends_credentials
+        && !crate::source::http::is_loopback(&parsed)
+        && !args.allow_insecure_http
+    {
+        return Err(format!(
+            "refusing to send credentials over plain http:// to {}, which is not this machine: \
+             they would cross the network in clear text; nothing was sent. Use the https:// URL \
+             of the endpoint, or add --allow-insecure-http if you accept the risk",
+            parsed.host_str().unwrap_or("the host")
+        ));
+    }
+    if parsed.scheme() == "http" && sends_credentials && !crate::source::http::is_loopback(&parsed)
+    {
+        warnings.push(format!(
+            "--allow-insecure-http: credentials are sent over plain http:// to {}, in clear text",
+            parsed.host_str().unwrap_or("the host")
+        ));
     }
 
     let ca_cert_pem = match &args.ca_cert {
@@ -184,6 +214,56 @@ mod tests {
         assert_eq!(ep.base_url.as_str(), "https://scim.example.test/scim/v2");
         assert!(ep.raw_base_url.contains("svc-user"));
         assert!(!crate::secret::scrub(&ep.raw_base_url).contains("url-pass-9931"));
+    }
+
+    fn plain_http(url: &str) -> EndpointArgs {
+        EndpointArgs {
+            base_url: Some(url.into()),
+            token: Some("tok-insecure-http-4d1".into()),
+            timeout: 30,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn credentials_over_plain_http_to_another_host_need_the_flag() {
+        let err = resolve(&plain_http("http://192.0.2.1/scim/v2"), 1 << 20).unwrap_err();
+        assert!(err.contains("refusing to send credentials"), "{err}");
+        assert!(!err.contains("tok-insecure"), "{err}");
+        let mut allowed = plain_http("http://192.0.2.1/scim/v2");
+        allowed.allow_insecure_http = true;
+        let (_, warnings) = resolve(&allowed, 1 << 20).unwrap();
+        assert!(
+            warnings.iter().any(|w| w.contains("clear text")),
+            "{warnings:?}"
+        );
+        let header_only = EndpointArgs {
+            token: None,
+            headers: vec!["X-Api-Key: key-insecure-http-5".into()],
+            ..plain_http("http://scim.example.test/scim/v2")
+        };
+        assert!(resolve(&header_only, 1 << 20).is_err());
+    }
+
+    #[test]
+    fn plain_http_is_fine_on_loopback_or_without_credentials() {
+        for url in [
+            "http://127.0.0.1:8080/scim/v2",
+            "http://localhost/scim/v2",
+            "http://[::1]:9/scim/v2",
+            "http://[::ffff:127.0.0.1]:9/scim/v2",
+            "https://scim.example.test/scim/v2",
+        ] {
+            assert!(resolve(&plain_http(url), 1 << 20).is_ok(), "{url}");
+        }
+        let anonymous = EndpointArgs {
+            token: None,
+            ..plain_http("http://scim.example.test/scim/v2")
+        };
+        // (SCIM_TOKEN in the test's environment would be a credential.)
+        if std::env::var(TOKEN_ENV).is_err() {
+            assert!(resolve(&anonymous, 1 << 20).is_ok());
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use crate::archive;
 use crate::bundle::{self, inputs, BundleOptions};
 use crate::cli::args::{
-    AuditArgs, BundleAction, BundleArgs, BundleCommandArgs, Format, SourceArgs,
+    AuditArgs, BundleAction, BundleArgs, BundleCommandArgs, Format, IdpKind, SourceArgs,
 };
 use crate::cli::output::Output;
 use crate::cli::{CmdResult, ToolError};
@@ -45,9 +45,11 @@ pub fn options(a: &BundleArgs) -> Result<BundleOptions, ToolError> {
         description,
         redact_pii: a.redact_pii,
         keep_domains: a.keep_domains,
+        keep_clear: a.keep_clear.clone(),
         map_file: a.map_file.clone(),
         no_snapshot: a.no_snapshot,
-        idp: a.idp.map(|i| {
+        // `rfc` names replay's RFC 7644 sequence, not an identity provider.
+        idp: a.idp.filter(|i| *i != IdpKind::Rfc).map(|i| {
             clap::ValueEnum::to_possible_value(&i)
                 .map(|v| v.get_name().to_string())
                 .unwrap_or_default()
@@ -98,6 +100,7 @@ pub fn run_inputs(a: &AuditArgs, s: &SourceArgs) -> Result<inputs::RunInputs, To
             Some(d) => inputs::read_overrides(d).map_err(ToolError)?,
             None => Vec::new(),
         },
+        scope_verdicts: None,
     };
     // A bundle made from a bundle carries the first one's inputs (what the command line
     // gives wins, as when the run reads them).
@@ -132,6 +135,7 @@ fn inherit(given: &mut inputs::RunInputs, old: inputs::RunInputs, a: &AuditArgs)
     if given.other_snapshots.is_empty() {
         given.other_snapshots = old.other_snapshots;
     }
+    given.scope_verdicts = given.scope_verdicts.take().or(old.scope_verdicts);
 }
 
 /// Prints the report; with a bundle, its path and SHA-256 too: inside the JSON report as
@@ -233,6 +237,11 @@ pub async fn write(
         }
     };
     let written = result.map_err(|e| format!("the bundle writer stopped unexpectedly: {e}"))??;
+    // What --redact-pii left readable, or carried instead of values: always on the terminal
+    // (also with -q), since the customer is about to send the file.
+    for l in &written.privacy_notes {
+        eprintln!("{}", crate::secret::scrub(l));
+    }
     Ok(written)
 }
 

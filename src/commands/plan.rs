@@ -221,6 +221,18 @@ pub fn apply_bundle_inputs(
             scope_from_schema(&mut plan.scope, plan.idp.as_ref(), out).map_err(|e| e.0)?;
         }
     }
+    // A pseudonymised bundle: the scoping verdicts its real values gave.
+    if let Some(k) = &b.known {
+        let filter = plan.scope.as_mut().and_then(|s| s.filter.as_mut());
+        match filter.map(|f| f.attach_known(k)) {
+            Some(n) if n > 0 => used.push(format!(
+                "scoping verdicts of {n} pseudonymised value(s), computed on the real values when the bundle was written (a pseudonym cannot answer ENDS_WITH, a regex or EQUALS as the real value did)"
+            )),
+            _ => out.note(
+                "the bundle's scoping verdicts do not match the scoping filter of this run: pseudonymised values are evaluated as they read, so scope findings may differ from the original run",
+            ),
+        }
+    }
     if plan.others.is_empty() && !b.others.is_empty() {
         used.push(format!("{} other directories", b.others.len()));
         plan.other_tenants = b.others;

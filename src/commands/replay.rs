@@ -17,15 +17,16 @@ pub async fn run(a: ReplayArgs, out: &Output) -> CmdResult {
     let idp = match a.bundle.idp {
         Some(IdpKind::Okta) => Idp::Okta,
         Some(IdpKind::Entra) => Idp::Entra,
+        Some(IdpKind::Rfc) => Idp::Rfc,
         None if a.cleanup => Idp::Entra,
         None => {
             return Err(ToolError(
-                "replay needs --idp entra or --idp okta: whose request sequence to send".into(),
+                "replay needs --idp entra, --idp okta or --idp rfc: whose request sequence to send".into(),
             ))
         }
         Some(other) => {
             return Err(ToolError(format!(
-                "replay knows the request sequences of Entra ID and Okta, not {other:?}: use --idp entra or --idp okta"
+                "replay knows the request sequences of Entra ID and Okta (and the RFC 7644 forms with --idp rfc), not {other:?}: use --idp entra, okta or rfc"
             )))
         }
     };
@@ -60,11 +61,12 @@ pub async fn run(a: ReplayArgs, out: &Output) -> CmdResult {
     if insecure {
         warnings.push("TLS certificate verification was disabled with --insecure".to_string());
     }
+    let mut signal = None;
     let results = if a.cleanup {
         if !a.allow_writes {
             out.note("replay --cleanup without --allow-writes: listing canaries only (GET); nothing is deleted");
         }
-        vec![cleanup(&client, a.allow_writes, base.trim_end_matches('/')).await?]
+        vec![cleanup(&client, a.allow_writes, base.trim_end_matches('/'), out).await?]
     } else {
         out.note(&format!(
             "replay: sending {}'s write sequence to {} on canary resources (scim-doctor-canary-*); they are removed at the end",
@@ -77,9 +79,10 @@ pub async fn run(a: ReplayArgs, out: &Output) -> CmdResult {
             deadline: Duration::from_secs(a.deadline.max(1)),
         };
         let outcome = replay::run(client, &opts).await.map_err(ToolError)?;
+        signal = outcome.signal;
         if let Some(why) = &outcome.interrupted {
             warnings.push(format!(
-                "the sequence {why}; the canaries it had created were removed (see replay-cleanup)"
+                "the sequence {why}; the cleanup ran on the canaries it had created (see replay-cleanup)"
             ));
         }
         if let Some(path) = &a.transcript {
@@ -113,6 +116,24 @@ pub async fn run(a: ReplayArgs, out: &Output) -> CmdResult {
     let mut report = Report::new(source, results, vec![run]);
     report.warnings = warnings;
     let code = out.report(&report)?;
+    // A run stopped by a signal is not a passing one: it says so on stderr and exits as a
+    // shell expects after the signal (130 SIGINT, 143 SIGTERM, 129 SIGHUP).
+    let stopped = signal.map(|sig| {
+        let how = match report.checks.iter().find(|c| c.id == replay::ids::CLEANUP) {
+            Some(c) if c.status == Status::Pass => {
+                "every canary it had created was removed".to_string()
+            }
+            Some(c) => format!("replay-cleanup {}: {}", c.status.as_str(), c.message),
+            None => "the cleanup left no result".to_string(),
+        };
+        (
+            sig,
+            format!(
+                "replay interrupted by {}: the sequence stopped early; {how}; exit code {}",
+                sig.name, sig.exit_code
+            ),
+        )
+    });
     if let Some(opts) = bundle_opts {
         // The bundle's report.json carries each check's requests with their bodies, and its
         // requests.jsonl every exchange of the run (writes included), secrets scrubbed.
@@ -124,10 +145,19 @@ pub async fn run(a: ReplayArgs, out: &Output) -> CmdResult {
         };
         super::bundle::write_and_announce(&outcome, &opts, out).await?;
     }
+    if let Some((sig, message)) = stopped {
+        out.error(&message);
+        return Ok(sig.exit_code);
+    }
     Ok(code)
 }
 
-async fn cleanup(client: &WriteClient, remove: bool, base: &str) -> Result<CheckResult, ToolError> {
+async fn cleanup(
+    client: &WriteClient,
+    remove: bool,
+    base: &str,
+    out: &Output,
+) -> Result<CheckResult, ToolError> {
     let (found, removals) = replay::cleanup_only(client, remove)
         .await
         .map_err(ToolError)?;
@@ -135,14 +165,14 @@ async fn cleanup(client: &WriteClient, remove: bool, base: &str) -> Result<Check
         if found.is_empty() {
             return Ok(CheckResult::pass(
                 replay::ids::CLEANUP,
-                "no canary (name prefix scim-doctor-canary-) in the tenant",
+                "no canary (a name this tool generates: scim-doctor-canary-<run tag>-...) in the tenant",
             ));
         }
         let removals: Vec<_> = found
             .iter()
             .map(|c| replay::cleanup::Removal {
                 res: c.clone(),
-                left: Some("found by its name prefix".into()),
+                left: Some("found by its generated canary name".into()),
             })
             .collect();
         return Ok(replay::judge::cleanup(
@@ -156,13 +186,47 @@ async fn cleanup(client: &WriteClient, remove: bool, base: &str) -> Result<Check
     let after = replay::cleanup::find(client).await.map_err(ToolError)?;
     let counts = replay::cleanup::counts(client).await;
     let mut r = replay::judge::cleanup(counts, counts, &removals, &after, base);
+    // Every resource deleted, by kind, id and name: what was removed from a customer's
+    // tenant is never left to be inferred.
+    let deleted: Vec<_> = removals.iter().filter(|m| m.left.is_none()).collect();
+    for m in &deleted {
+        out.note(&format!(
+            "deleted {} {} ({})",
+            if m.res.group { "group" } else { "user" },
+            m.res.id,
+            m.res.name
+        ));
+    }
     if r.status == Status::Pass {
         r.message = format!(
-            "{} canaries found by name prefix and removed; none left (each removed id answers 404, and the search by name prefix, with a full listing when the filter finds nothing, finds none)",
-            found.len()
+            "{} canaries found by their generated names and removed; none left (each removed id answers 404, and the search by name prefix, with a full listing when the filter finds nothing, finds none)",
+            deleted.len()
         );
+        r.subjects = deleted.iter().map(|m| removed_subject(&m.res)).collect();
+        r.count = r.subjects.len();
+    } else if !deleted.is_empty() {
+        r.message = format!("{}; {} removed", r.message, deleted.len());
+        r.subjects
+            .extend(deleted.iter().map(|m| removed_subject(&m.res)));
+        r.count = r.subjects.len();
     }
     Ok(r)
+}
+
+fn removed_subject(c: &replay::exec::Created) -> crate::findings::Subject {
+    use crate::findings::{Subject, SubjectKind};
+    let kind = if c.group {
+        SubjectKind::Group
+    } else {
+        SubjectKind::User
+    };
+    let mut s = Subject::item(kind, c.id.clone(), "deleted (GET then answered 404)");
+    if c.group {
+        s.display_name = Some(c.name.clone());
+    } else {
+        s.user_name = Some(c.name.clone());
+    }
+    s
 }
 
 /// Every request of the run, with placeholders for the ids the server will assign.
@@ -210,7 +274,7 @@ fn dry_run(idp: Idp, compat: Compat, format: Format) -> String {
     }
     t.push_str(
         "\nafter every write: GET /Users/{id} or /Groups/{id} to verify the effect\n\
-         cleanup (always, also after a failure, Ctrl-C or --deadline): for every canary still present, \
+         cleanup (always, also after a failure, --deadline or SIGINT/SIGTERM/SIGHUP): for every canary still present, \
          groups first: (Okta: PATCH active false), DELETE, then GET expecting 404\n\
          proof: GET /Users?filter=userName sw \"scim-doctor-canary-\" (or a scan of the listing) and the counts again\n",
     );

@@ -1,6 +1,8 @@
 //! `serve`: the embedded read-only SCIM server on a snapshot, the bundled demo tenant or a
 //! generated tenant, on 127.0.0.1 only. The base URL is the first line on stdout (scripts
-//! read it); notes go to stderr. Runs until Ctrl-C or SIGTERM.
+//! read it); notes go to stderr. Runs until Ctrl-C or SIGTERM. It answers only to local
+//! host names and refuses cross-site writes (`server::guard`), and a snapshot is served
+//! only with a token or an explicit `--no-token`.
 
 use crate::cli::args::ServeArgs;
 use crate::cli::output::Output;
@@ -57,6 +59,7 @@ pub async fn run(a: ServeArgs, out: &Output) -> CmdResult {
     if a.max_page_size == Some(0) {
         return Err(ToolError("--max-page-size must be at least 1".into()));
     }
+    // The input is read first: a file that is not a snapshot is the first thing to hear of.
     let tenant = tenant(&a)?;
     let (users, groups) = (tenant.users.len(), tenant.groups.len());
     let token = a
@@ -66,7 +69,20 @@ pub async fn run(a: ServeArgs, out: &Output) -> CmdResult {
         .filter(|t| !t.is_empty())
         .map(SecretString::new);
     let open = token.is_none();
-    let writable = if a.writable || !a.quirks.is_empty() {
+    // A customer's snapshot holds real people: served without a token, any local program,
+    // and any web page that finds the port, can read it. The demo and generated tenants are
+    // synthetic and stay open for trials.
+    if open && a.snapshot.is_some() && !a.no_token {
+        return Err(ToolError(
+            "serving a snapshot needs a bearer token: give --token (or SCIM_DOCTOR_SERVE_TOKEN), or --no-token to let every local client read it".into(),
+        ));
+    }
+    if !a.quirks.is_empty() && !a.writable {
+        return Err(ToolError(
+            "--quirk reproduces a write bug, so it needs --writable (without it the server is read-only); add --writable".into(),
+        ));
+    }
+    let writable = if a.writable {
         let mut q = server::Quirks::default();
         for name in &a.quirks {
             q.enable(name).map_err(ToolError)?;
@@ -83,6 +99,7 @@ pub async fn run(a: ServeArgs, out: &Output) -> CmdResult {
     let config = ServerConfig {
         writable,
         token,
+        local_only: true,
         max_page_size: a.max_page_size,
         port: a.port,
         faults: Faults {

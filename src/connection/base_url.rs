@@ -204,8 +204,7 @@ pub fn is_loopback(url: &Url) -> bool {
         Some(Host::Domain(d)) => {
             d.eq_ignore_ascii_case("localhost") || d.to_ascii_lowercase().ends_with(".localhost")
         }
-        Some(Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(Host::Ipv4(_) | Host::Ipv6(_)) => crate::source::http::is_loopback(url),
         None => false,
     }
 }

@@ -1,7 +1,9 @@
 //! Step `service-provider-config`: the three discovery documents (RFC 7643 §5-6, RFC 7644
 //! §4; cursor pagination from RFC 9865). Entra ID and Okta do not read them, so a missing
 //! document is a warning; a document that is served but broken, or that contradicts what the
-//! endpoint does (no `eq` filter, an authentication scheme not listed), is reported.
+//! endpoint does (no `eq` filter, an authentication scheme not listed), is reported. The
+//! lists must be ListResponses with `totalResults` (strict clients discover the server from
+//! them), and every schema and resource type they name must be served by id.
 
 use super::probe::{describe_response, quote, Probe};
 use crate::findings::{CheckResult, Status};
@@ -169,6 +171,86 @@ fn judge_pagination(p: &Value, problems: &mut Vec<Problem>) {
     }
 }
 
+/// RFC 7644 §4 serves /Schemas and /ResourceTypes as ListResponses, and §3.4.2 makes
+/// `totalResults` required in every ListResponse: strict clients read it to discover the server.
+fn judge_list_shape(name: &str, v: &Value, problems: &mut Vec<Problem>) {
+    let Some(m) = v.as_object() else {
+        if v.is_array() {
+            problems.push(warn(format!(
+                "/{name} is a bare JSON array, not a ListResponse (RFC 7644 §4)"
+            )));
+        }
+        return;
+    };
+    if !m.keys().any(|k| k.eq_ignore_ascii_case("totalResults")) {
+        problems.push(fail(format!(
+            "/{name} has no totalResults (required in a ListResponse, RFC 7644 §3.4.2)"
+        )));
+    }
+    if !has_schema(v, super::probe::LIST_RESPONSE_URN) {
+        problems.push(warn(format!(
+            "/{name} without the schema {}",
+            super::probe::LIST_RESPONSE_URN
+        )));
+    }
+}
+
+/// Ids a discovery list names (at most `MAX_SINGLES`), to be read one by one.
+fn listed_ids(v: &Value) -> Vec<String> {
+    items(v)
+        .iter()
+        .filter_map(|i| i.get("id").and_then(Value::as_str))
+        .filter(|id| !id.is_empty())
+        .take(MAX_SINGLES)
+        .map(str::to_string)
+        .collect()
+}
+
+/// Single-resource GETs per discovery list: enough for any real server's schemas.
+const MAX_SINGLES: usize = 10;
+
+/// `GET /Schemas/{id}` or `/ResourceTypes/{id}` for an id the list names: 200 with that item.
+fn judge_single(name: &str, id: &str, probe: &Probe, problems: &mut Vec<Problem>) {
+    let Some(r) = probe.response() else {
+        problems.push(warn(format!("/{name}/{id}: {}", probe.describe())));
+        return;
+    };
+    if !(200..300).contains(&r.status) {
+        problems.push(warn(format!(
+            "/{name}/{id} answered {} although /{name} lists it (RFC 7644 §4 serves each one at /{name}/{{id}})",
+            describe_response(r)
+        )));
+        return;
+    }
+    if r.looks_like_html() {
+        problems.push(fail(format!(
+            "/{name}/{id} answered {}",
+            describe_response(r)
+        )));
+        return;
+    }
+    let Ok(v) = serde_json::from_slice::<Value>(&r.body) else {
+        problems.push(fail(format!("/{name}/{id} is not valid JSON")));
+        return;
+    };
+    let got = v.get("id").and_then(Value::as_str);
+    if !got.is_some_and(|g| g.eq_ignore_ascii_case(id)) {
+        problems.push(warn(format!(
+            "/{name}/{id} answered {} instead of the {} itself",
+            match got {
+                Some(g) => format!("the item with id {}", quote(g, 80)),
+                None if v.get("Resources").is_some() => "a list".to_string(),
+                None => "an object without id".to_string(),
+            },
+            if name == "Schemas" {
+                "schema"
+            } else {
+                "resource type"
+            }
+        )));
+    }
+}
+
 fn judge_schemas(v: &Value, problems: &mut Vec<Problem>) {
     let ids: Vec<&str> = items(v)
         .iter()
@@ -201,29 +283,67 @@ fn judge_resource_types(v: &Value, problems: &mut Vec<Problem>) {
     }
 }
 
+/// Each id a discovery list names, read by itself: (list name, id, answer).
+type Singles = Vec<(&'static str, String, Probe)>;
+
+fn ids_of(probe: &Probe) -> Vec<String> {
+    probe
+        .response()
+        .filter(|r| r.status == 200)
+        .and_then(|r| serde_json::from_slice::<Value>(&r.body).ok())
+        .map(|v| listed_ids(&v))
+        .unwrap_or_default()
+}
+
 pub async fn check(client: &HttpClient) -> CheckResult {
     let spc = Probe::get(client, "ServiceProviderConfig", AuthMode::Configured).await;
     let schemas = Probe::get(client, "Schemas", AuthMode::Configured).await;
     let types = Probe::get(client, "ResourceTypes", AuthMode::Configured).await;
-    let mut r = judge(&spc, &schemas, &types, &client.endpoint.auth);
+    let wanted: Vec<(&'static str, String)> = ids_of(&schemas)
+        .into_iter()
+        .map(|id| ("Schemas", id))
+        .chain(ids_of(&types).into_iter().map(|id| ("ResourceTypes", id)))
+        .collect();
+    let singles: Singles =
+        futures::future::join_all(wanted.into_iter().map(|(name, id)| async move {
+            let path = format!("{name}/{id}");
+            let p = Probe::get(client, &path, AuthMode::Configured).await;
+            (name, id, p)
+        }))
+        .await;
+    let mut r = judge(&spc, &schemas, &types, &singles, &client.endpoint.auth);
     r.evidence = vec![
         spc.exchange.clone(),
         schemas.exchange.clone(),
         types.exchange.clone(),
     ];
+    r.evidence
+        .extend(singles.iter().map(|(_, _, p)| p.exchange.clone()));
     r
 }
 
-fn judge(spc: &Probe, schemas: &Probe, types: &Probe, auth: &Auth) -> CheckResult {
+fn judge(
+    spc: &Probe,
+    schemas: &Probe,
+    types: &Probe,
+    singles: &Singles,
+    auth: &Auth,
+) -> CheckResult {
     let mut problems = Vec::new();
     let spc = document("ServiceProviderConfig", spc, &mut problems);
     let schemas = document("Schemas", schemas, &mut problems);
     let types = document("ResourceTypes", types, &mut problems);
+    let mut later = Vec::new();
+    for (name, id, p) in singles {
+        judge_single(name, id, p, &mut later);
+    }
     conclude(
         [spc.as_ref(), schemas.as_ref(), types.as_ref()],
         auth,
         problems,
+        later,
         None,
+        Some(singles.len()),
     )
 }
 
@@ -251,34 +371,45 @@ pub fn judge_stored(
         [service_provider_config, schemas, resource_types],
         &Auth::None,
         problems,
+        Vec::new(),
         Some("judged on the documents stored in the snapshot; the authentication scheme in use is not known offline, so it is not compared"),
+        None,
     )
 }
 
+/// `later`: problems found after the documents (the reads by id), reported after theirs;
+/// `served_by_id`: how many listed items were read by id (live runs).
 fn conclude(
     [spc, schemas, types]: [Option<&Value>; 3],
     auth: &Auth,
     mut problems: Vec<Problem>,
+    later: Vec<Problem>,
     offline: Option<&str>,
+    served_by_id: Option<usize>,
 ) -> CheckResult {
     let mut data = json!({});
     if let Some(v) = spc {
         data["service_provider_config"] = judge_spc(v, auth, &mut problems);
     }
     if let Some(v) = schemas {
+        judge_list_shape("Schemas", v, &mut problems);
         judge_schemas(v, &mut problems);
     }
     if let Some(v) = types {
+        judge_list_shape("ResourceTypes", v, &mut problems);
         judge_resource_types(v, &mut problems);
     }
+    problems.extend(later);
     let note = offline.map(|n| format!(" ({n})")).unwrap_or_default();
     if problems.is_empty() {
         return CheckResult::pass(
             "service-provider-config",
-            if offline.is_some() {
-                format!("the discovery documents (ServiceProviderConfig, Schemas, ResourceTypes) are valid and consistent{note}")
-            } else {
-                "the discovery documents (ServiceProviderConfig, Schemas, ResourceTypes) are served, valid and consistent with the endpoint".to_string()
+            match (offline, served_by_id) {
+                (Some(_), _) => format!("the discovery documents (ServiceProviderConfig, Schemas, ResourceTypes) are valid and consistent{note}"),
+                (None, Some(n)) => format!(
+                    "the discovery documents (ServiceProviderConfig, Schemas, ResourceTypes) are served, valid and consistent with the endpoint; the lists are ListResponses with totalResults and each of their {n} items is served by id"
+                ),
+                (None, None) => "the discovery documents (ServiceProviderConfig, Schemas, ResourceTypes) are served, valid and consistent with the endpoint".to_string(),
             },
         )
         .with_data(data);

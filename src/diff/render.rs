@@ -171,7 +171,9 @@ pub fn human(d: &Diff, max: usize) -> String {
             }
         }
     }
-    s
+    // Names and values come from the two tenants: no control character reaches the
+    // terminal (this text has no colours of its own to keep).
+    crate::util::escape_controls(&s, true).into_owned()
 }
 
 pub fn markdown(d: &Diff, max: usize) -> String {

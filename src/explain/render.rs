@@ -15,15 +15,25 @@ fn tag(s: StageStatus) -> String {
     }
 }
 
-fn opt(o: &Option<String>) -> &str {
-    o.as_deref().unwrap_or("-")
+/// Trace text comes from the tenant, the IdP export and the logs: control characters are
+/// escaped (`util::escape_controls`) before the tool adds its own colours.
+fn e(s: &str) -> std::borrow::Cow<'_, str> {
+    crate::util::escape_controls(s, false)
+}
+
+fn opt(o: &Option<String>) -> std::borrow::Cow<'_, str> {
+    e(o.as_deref().unwrap_or("-"))
+}
+
+fn list(v: &[String]) -> String {
+    e(&v.join(", ")).into_owned()
 }
 
 pub fn human(t: &Trace) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "explain-user {} ({})", t.query.bold(), t.source);
+    let _ = writeln!(s, "explain-user {} ({})", e(&t.query).bold(), e(&t.source));
     for w in &t.warnings {
-        let _ = writeln!(s, "{} {w}", "warning:".yellow().bold());
+        let _ = writeln!(s, "{} {}", "warning:".yellow().bold(), e(w));
     }
     let _ = writeln!(s);
 
@@ -31,24 +41,24 @@ pub fn human(t: &Trace) -> String {
         s,
         "1. Import        {} {}",
         tag(t.import.status),
-        t.import.summary
+        e(&t.import.summary)
     );
     for (k, v) in &t.import.attributes {
-        let _ = writeln!(s, "     {k}: {v}");
+        let _ = writeln!(s, "     {}: {}", e(k), e(v));
     }
 
     let _ = writeln!(
         s,
         "2. Scope         {} {}",
         tag(t.scope.status),
-        t.scope.summary
+        e(&t.scope.summary)
     );
     for g in &t.scope.groups {
         let _ = writeln!(
             s,
             "     {} {}",
             if g.passed { "passed" } else { "FAILED" },
-            g.name
+            e(&g.name)
         );
         for c in &g.clauses {
             let expected = if c.expected.is_empty() {
@@ -65,10 +75,10 @@ pub fn human(t: &Trace) -> String {
                 s,
                 "       {} {} {}{expected}, saw {seen}{}",
                 if c.passed { "pass" } else { "FAIL" },
-                c.attribute,
-                c.operator,
+                e(&c.attribute),
+                e(&c.operator),
                 match c.verdict.strip_prefix("cannot be evaluated: ") {
-                    Some(r) => format!(" (cannot be evaluated: {r})"),
+                    Some(r) => format!(" (cannot be evaluated: {})", e(r)),
                     None => String::new(),
                 }
             );
@@ -79,7 +89,7 @@ pub fn human(t: &Trace) -> String {
         s,
         "3. Match         {} {} ({})",
         tag(t.matching.status),
-        t.matching.summary,
+        e(&t.matching.summary),
         if t.matching.mode == "live" {
             "live requests"
         } else {
@@ -95,7 +105,7 @@ pub fn human(t: &Trace) -> String {
                 .map(|r| {
                     format!(
                         "{} {}{}",
-                        r.id,
+                        e(&r.id),
                         opt(&r.user_name),
                         if r.active { "" } else { " (inactive)" }
                     )
@@ -107,10 +117,10 @@ pub fn human(t: &Trace) -> String {
             .http_status
             .map(|c| format!(" [HTTP {c}]"))
             .unwrap_or_default();
-        let _ = writeln!(s, "     {}{status} -> {found}", q.filter);
-        let _ = writeln!(s, "       value from {}", q.value_from);
+        let _ = writeln!(s, "     {}{status} -> {found}", e(&q.filter));
+        let _ = writeln!(s, "       value from {}", e(q.value_from));
         if let Some(p) = &q.problem {
-            let _ = writeln!(s, "       problem: {p}");
+            let _ = writeln!(s, "       problem: {}", e(p));
         }
     }
 
@@ -118,7 +128,7 @@ pub fn human(t: &Trace) -> String {
         s,
         "4. Target state  {} {}",
         tag(t.target.status),
-        t.target.summary
+        e(&t.target.summary)
     );
     for u in &t.target.users {
         let rel = serde_json::to_value(u.relation)
@@ -128,7 +138,7 @@ pub fn human(t: &Trace) -> String {
         let _ = writeln!(
             s,
             "     {} {} [{}] {}, externalId {}, email {}, groups: {}",
-            u.id,
+            e(&u.id),
             opt(&u.user_name),
             rel,
             if u.active { "active" } else { "inactive" },
@@ -136,16 +146,22 @@ pub fn human(t: &Trace) -> String {
             if u.emails.is_empty() {
                 "none".to_string()
             } else {
-                u.emails.join(", ")
+                list(&u.emails)
             },
             if u.groups.is_empty() {
                 "none".to_string()
             } else {
-                u.groups.join(", ")
+                list(&u.groups)
             }
         );
         for f in &u.findings {
-            let _ = writeln!(s, "       {} {}: {}", f.status.as_str(), f.check, f.detail);
+            let _ = writeln!(
+                s,
+                "       {} {}: {}",
+                f.status.as_str(),
+                e(&f.check),
+                e(&f.detail)
+            );
         }
     }
 
@@ -153,27 +169,28 @@ pub fn human(t: &Trace) -> String {
         s,
         "5. Logs          {} {}",
         tag(t.logs.status),
-        t.logs.summary
+        e(&t.logs.summary)
     );
-    for e in &t.logs.entries {
-        let code = match (&e.error_code, &e.skip_reason) {
-            (Some(c), _) => format!(" {c}"),
-            (None, Some(r)) => format!(" {r}"),
+    for entry in &t.logs.entries {
+        let code = match (&entry.error_code, &entry.skip_reason) {
+            (Some(c), _) => format!(" {}", e(c)),
+            (None, Some(r)) => format!(" {}", e(r)),
             _ => String::new(),
         };
         let _ = writeln!(
             s,
             "     {} {} {}{code}{}",
-            opt(&e.at),
-            opt(&e.action),
-            e.status.as_str(),
-            e.reason
+            opt(&entry.at),
+            opt(&entry.action),
+            entry.status.as_str(),
+            entry
+                .reason
                 .as_deref()
-                .map(|r| format!(": {r}"))
+                .map(|r| format!(": {}", e(r)))
                 .unwrap_or_default()
         );
-        if let Some(step) = &e.failed_step {
-            let _ = writeln!(s, "       step {step}");
+        if let Some(step) = &entry.failed_step {
+            let _ = writeln!(s, "       step {}", e(step));
         }
     }
 
@@ -181,7 +198,7 @@ pub fn human(t: &Trace) -> String {
         s,
         "6. Mapping       {} {}",
         tag(t.mapping.status),
-        t.mapping.summary
+        e(&t.mapping.summary)
     );
     for v in &t.mapping.values {
         let value = v
@@ -192,16 +209,21 @@ pub fn human(t: &Trace) -> String {
         let note = v
             .note
             .as_deref()
-            .map(|n| format!(" ({n})"))
+            .map(|n| format!(" ({})", e(n)))
             .unwrap_or_default();
-        let _ = writeln!(s, "     {} = {value} <- {}{note}", v.target, v.source);
+        let _ = writeln!(
+            s,
+            "     {} = {value} <- {}{note}",
+            e(&v.target),
+            e(&v.source)
+        );
     }
     for m in &t.mapping.matching {
         let _ = writeln!(
             s,
             "     match {} ({}) {} -> {}",
             m.priority,
-            m.target,
+            e(&m.target),
             m.value
                 .as_deref()
                 .map(|x| format!("eq {x:?}"))
@@ -209,7 +231,7 @@ pub fn human(t: &Trace) -> String {
             if m.matches.is_empty() {
                 "no user".to_string()
             } else {
-                m.matches.join(", ")
+                list(&m.matches)
             }
         );
     }
@@ -221,8 +243,8 @@ pub fn human(t: &Trace) -> String {
         1 => verdict.yellow().bold().to_string(),
         _ => verdict.red().bold().to_string(),
     };
-    let _ = writeln!(s, "Verdict: {verdict}: {}", t.verdict.summary);
-    let _ = writeln!(s, "Next step: {}", t.verdict.next_step);
+    let _ = writeln!(s, "Verdict: {verdict}: {}", e(&t.verdict.summary));
+    let _ = writeln!(s, "Next step: {}", e(&t.verdict.next_step));
     clip_lines(s)
 }
 

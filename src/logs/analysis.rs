@@ -87,12 +87,8 @@ fn clean(s: &Option<String>) -> Option<&str> {
 }
 
 fn short(s: &str) -> String {
-    let s = s.trim();
-    if s.chars().count() > 120 {
-        format!("{}…", s.chars().take(120).collect::<String>())
-    } else {
-        s.to_string()
-    }
+    // Scrubbed before the cut: a cut must not leave the start of a secret.
+    crate::secret::clip_chars(s.trim(), 120)
 }
 
 /// The group key of a failure: known code, the raw code, or "(no error code)".

@@ -1,7 +1,7 @@
 //! CSV output (csv crate): every subject of every check in one table for stdout, or one file
 //! per check (`<check-id>.csv`) plus `checks.csv` (one row per check) for `--out DIR` and the
-//! bundle. Values are written as they are (no spreadsheet-formula escaping), so the files
-//! round-trip exactly; docs/output-formats.md says so.
+//! bundle. Values are written as they are (no spreadsheet-formula escaping), except control
+//! characters, which are escaped (`util::escape_controls`); docs/output-formats.md says so.
 
 use crate::findings::{CheckResult, Subject, SubjectKind};
 use crate::report::Report;
@@ -57,7 +57,12 @@ fn write_rows<'a, const N: usize>(
     // Writing into a Vec cannot fail for I/O reasons; a failed row would only mean a bug.
     let _ = w.write_record(header);
     for r in rows {
-        let _ = w.write_record(&r);
+        // A CSV is read with `cat` and `column` as often as with a spreadsheet: control
+        // characters from the tenant are written as visible escapes (`\u{1b}`, `\n`).
+        let _ = w.write_record(
+            r.iter()
+                .map(|v| crate::util::escape_controls(v, false).into_owned()),
+        );
     }
     w.into_inner().unwrap_or_default()
 }

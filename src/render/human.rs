@@ -3,13 +3,13 @@
 //! referenced afterwards), the first N subjects per check, remediation, HTTP evidence for
 //! live checks, and a summary line. Without colour it reads the same: symbols are text.
 //! Every value from the tenant or the server is clipped to a readable length (a 50 MB
-//! userName must not flood the terminal) and stripped of terminal control bytes; JSON and
-//! CSV keep the full values.
+//! userName must not flood the terminal) after its secrets are removed, and its control
+//! characters are escaped (`util::clip`); JSON and CSV keep the full values.
 
 use super::RenderOptions;
 use crate::findings::{CheckResult, Status};
 use crate::report::{Report, SourceKind};
-use crate::util::clip;
+use crate::util::{clip, clip_text};
 use colored::{ColoredString, Colorize};
 use std::collections::HashSet;
 use std::fmt::Write;
@@ -47,7 +47,7 @@ pub fn render(report: &Report, opts: &RenderOptions) -> String {
         let _ = writeln!(
             out,
             "\n{}  {}",
-            paint(&title, opts, |s| s.bold()),
+            paint(&clip_text(&title, TEXT_MAX), opts, |s| s.bold()),
             symbol(pb.status, opts)
         );
         for id in &pb.checks {
@@ -110,7 +110,7 @@ fn header(out: &mut String, report: &Report, opts: &RenderOptions) {
         }
     }
     for w in &report.warnings {
-        let line = format!("!!! WARNING: {} !!!", clip(w, TEXT_MAX));
+        let line = format!("!!! WARNING: {} !!!", clip_text(w, TEXT_MAX));
         let _ = writeln!(out, "{}", paint(&line, opts, |s| s.yellow().bold()));
     }
 }
@@ -125,9 +125,9 @@ fn check(out: &mut String, c: &CheckResult, opts: &RenderOptions) {
         out,
         "{} {}{}: {}",
         symbol(c.status, opts),
-        paint(&c.id, opts, |s| s.bold()),
+        paint(&clip(&c.id, VALUE_MAX), opts, |s| s.bold()),
         count,
-        clip(&c.message, TEXT_MAX)
+        clip_text(&c.message, TEXT_MAX)
     );
     if let Some(at) = &c.at {
         let took = c
@@ -144,7 +144,7 @@ fn check(out: &mut String, c: &CheckResult, opts: &RenderOptions) {
         let note = e
             .note
             .as_deref()
-            .map(|n| format!(" ({})", clip(n, TEXT_MAX)))
+            .map(|n| format!(" ({})", clip_text(n, TEXT_MAX)))
             .unwrap_or_default();
         let _ = writeln!(
             out,
@@ -167,7 +167,7 @@ fn check(out: &mut String, c: &CheckResult, opts: &RenderOptions) {
             let _ = write!(line, " group {}", clip(g, VALUE_MAX));
         }
         if !s.detail.is_empty() {
-            let _ = write!(line, ": {}", clip(&s.detail, TEXT_MAX));
+            let _ = write!(line, ": {}", clip_text(&s.detail, TEXT_MAX));
         }
         let _ = writeln!(out, "{line}");
     }
@@ -183,27 +183,7 @@ fn check(out: &mut String, c: &CheckResult, opts: &RenderOptions) {
             out,
             "    {} {}",
             paint("fix:", opts, |s| s.cyan().bold()),
-            clip(&c.remediation, TEXT_MAX)
+            clip_text(&c.remediation, TEXT_MAX)
         );
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::clip;
-
-    #[test]
-    fn a_huge_value_keeps_its_start_and_end_and_says_how_much_was_clipped() {
-        let v = format!("{}@tail-reason", "x".repeat(10_000));
-        let c = clip(&v, 200);
-        assert!(c.chars().count() < 300, "{}", c.len());
-        assert!(c.starts_with("xxx") && c.ends_with("tail-reason"), "{c}");
-        assert!(c.contains("characters clipped"), "{c}");
-        assert_eq!(clip("short", 200), "short");
-    }
-
-    #[test]
-    fn terminal_escapes_are_neutralised() {
-        assert_eq!(clip("a\u{1b}[31mb\nc", 200), "a\u{fffd}[31mb\nc");
     }
 }

@@ -7,19 +7,53 @@ use crate::findings::CheckResult;
 use crate::report::{Report, SourceKind};
 use std::fmt::Write;
 
-/// Makes text safe inside a Markdown table cell: pipes escaped, line breaks flattened.
+/// Makes text safe inside a Markdown table cell: pipes escaped, line breaks flattened, plus
+/// everything `text` does.
 pub fn cell(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace(['\r', '\n'], " ")
+    let flat = text.replace(['\r', '\n'], " ");
+    self::text(&flat.replace('\\', "\\\\").replace('|', "\\|"))
 }
 
-/// Inline code that survives backticks in the value.
+/// Tenant or server text in Markdown prose: control characters escaped (they would reach
+/// the terminal of whoever `cat`s the file) and HTML escaped (a renderer would run it).
+/// Line breaks are kept only when `text` has none that matter: callers flatten first.
+pub fn text(text: &str) -> String {
+    let html = crate::util::escape_html(text);
+    let safe = crate::util::escape_controls(&html, false);
+    // A code span would show the references literally (`&lt;`): messages quote values in
+    // backticks, so balanced spans become `<code>` elements, which render them.
+    if !safe.contains('`') || !safe.matches('`').count().is_multiple_of(2) || !safe.contains('&') {
+        return safe.into_owned();
+    }
+    let mut out = String::with_capacity(safe.len() + 16);
+    for (i, part) in safe.split('`').enumerate() {
+        if i % 2 == 1 {
+            out.push_str("<code>");
+            out.push_str(part);
+            out.push_str("</code>");
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
+}
+
+/// Inline code that survives backticks in the value. Code spans show HTML character
+/// references literally, so a value with `<`, `>` or `&` is written as an HTML `<code>`
+/// element with the characters escaped instead (Markdown passes that element through).
 pub fn code(text: &str) -> String {
-    if text.contains('`') {
-        format!("`` {} ``", text.replace('\n', " "))
+    let flat = text.replace('\n', " ");
+    let flat = crate::util::escape_controls(&flat, false);
+    if flat.contains(['<', '>', '&']) {
+        return format!(
+            "<code>{}</code>",
+            crate::util::escape_html(&flat).replace('|', "\\|")
+        );
+    }
+    if flat.contains('`') {
+        format!("`` {flat} ``")
     } else {
-        format!("`{}`", text.replace('\n', " "))
+        format!("`{flat}`")
     }
 }
 
@@ -37,7 +71,11 @@ pub fn source_name(report: &Report) -> String {
 
 pub fn render(report: &Report, opts: &RenderOptions) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "# scim-doctor report: {}\n", source_name(report));
+    let _ = writeln!(
+        out,
+        "# scim-doctor report: {}\n",
+        text(&source_name(report))
+    );
     let kind = match report.source.kind {
         SourceKind::Live => "live endpoint",
         SourceKind::Snapshot => "snapshot",
@@ -64,7 +102,7 @@ pub fn render(report: &Report, opts: &RenderOptions) -> String {
         report.generated_at, report.tool.version
     );
     for w in &report.warnings {
-        let _ = writeln!(out, "\n> **Warning:** {}", w.replace('\n', " "));
+        let _ = writeln!(out, "\n> **Warning:** {}", text(&w.replace('\n', " ")));
     }
     out.push_str("\n## Summary\n\n");
     summary_table(&mut out, report);
@@ -148,12 +186,30 @@ pub fn subject_lists(out: &mut String, report: &Report, max: usize, heading: &st
                 let _ = write!(line, ", group {}", code(g));
             }
             if !s.detail.is_empty() {
-                let _ = write!(line, ": {}", s.detail.replace('\n', " "));
+                let _ = write!(line, ": {}", text(&s.detail.replace('\n', " ")));
             }
             let _ = writeln!(out, "{line}");
         }
         if c.subjects.len() > max {
             let _ = writeln!(out, "- ... and {} more", c.subjects.len() - max);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{cell, code, text};
+
+    #[test]
+    fn tenant_html_and_controls_are_escaped() {
+        assert_eq!(text("a <b> & \u{1b}[2J"), "a &lt;b&gt; &amp; \\u{1b}[2J");
+        assert_eq!(
+            text("userName `<img>` is not an email"),
+            "userName <code>&lt;img&gt;</code> is not an email"
+        );
+        assert_eq!(text("plain `code` stays"), "plain `code` stays");
+        assert_eq!(cell("a|b\nc<"), "a\\|b c&lt;");
+        assert_eq!(code("x<y"), "<code>x&lt;y</code>");
+        assert_eq!(code("a\u{7}b"), "`a\\u{7}b`");
     }
 }

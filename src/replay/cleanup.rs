@@ -1,10 +1,13 @@
 //! Leaving the tenant as it was: the counts before the first write, the removal of every
 //! canary (groups first; users deactivated first in Okta's flow, then deleted), the search for
-//! canaries by name prefix (`replay --cleanup`), and the closing GETs that prove what is left.
+//! canaries by their generated names (`replay --cleanup`), and the closing GETs that prove
+//! what is left.
 
 use super::client::WriteClient;
 use super::exec::Created;
-use super::sequence::{filter_query, CANARY_PREFIX, PATCH_OP};
+use super::sequence::{
+    canary_role, filter_query, CANARY_PREFIX, GROUP_ROLES, PATCH_OP, USER_ROLES,
+};
 use serde_json::{json, Value};
 
 /// `totalResults` of /Users and /Groups (None when the server did not say).
@@ -80,8 +83,9 @@ pub async fn remove(
     out
 }
 
-/// Canaries found by name prefix: `sw` filter first; a full scan of the listing when the
-/// filter is refused, finds nothing, or finds more than one page.
+/// Canaries found by name: `sw` filter on the prefix first; a full scan of the listing when
+/// the filter is refused, finds nothing, or finds more than one page; then only the names
+/// that match the generated pattern exactly (`sequence::canary_role`).
 pub async fn find(client: &WriteClient) -> Result<Vec<Created>, String> {
     let mut found = Vec::new();
     for (group, attr) in [(false, "userName"), (true, "displayName")] {
@@ -109,10 +113,13 @@ pub async fn find(client: &WriteClient) -> Result<Vec<Created>, String> {
             }
             _ => scan(client, kind, extra).await?,
         };
+        let roles: &[_] = if group { &GROUP_ROLES } else { &USER_ROLES };
         for res in listed {
             let name = res.get(attr).and_then(Value::as_str).unwrap_or("");
-            if let (true, Some(id)) = (
-                name.starts_with(CANARY_PREFIX),
+            // The server's `sw` filter is only a first sieve: a name counts when it is
+            // exactly one this tool generates, whatever else starts with the prefix.
+            if let (Some(_), Some(id)) = (
+                canary_role(name, roles),
                 res.get("id").and_then(Value::as_str),
             ) {
                 found.push(Created {

@@ -4,6 +4,7 @@
 
 use super::client::{Sent, WriteClient};
 use super::ids::RESPONSE_FORMAT;
+use super::readback::{self, lookup};
 use super::sequence::{Expect, Slot, Step, Verify};
 use super::Mode;
 use crate::findings::Exchange;
@@ -154,8 +155,15 @@ impl<'a> Runner<'a> {
             self.ids.insert(slot, id.clone());
         }
         if matches!(verdict, Verdict::Pass | Verdict::Warn(_)) {
-            for v in &step.verify {
-                let answered = sent.status.map(|s| s.to_string()).unwrap_or_default();
+            let answered = sent.status.map(|s| s.to_string()).unwrap_or_default();
+            let lost = self.read_back(step, body.as_ref()).await;
+            if let Some(problem) = &lost {
+                verdict = Verdict::Fail(format!(
+                    "{} answered {answered}, but {problem}",
+                    step.method
+                ));
+            }
+            for v in step.verify.iter().filter(|_| lost.is_none()) {
                 match self.verify(step, v).await {
                     Some(Verdict::Fail(problem)) => {
                         verdict = Verdict::Fail(format!(
@@ -183,6 +191,55 @@ impl<'a> Runner<'a> {
             exchange: Some(sent.exchange),
             entry: Some(sent.entry),
         });
+    }
+
+    /// GETs the resource a write step wrote and compares every attribute the step sent
+    /// (`readback`); `Some(problem)` naming each attribute lost or changed. Attributes the
+    /// step's own verification judges better (`active` as a string, members that a GET may
+    /// leave out) are left to it.
+    async fn read_back(&self, step: &Step, body: Option<&Value>) -> Option<String> {
+        if !matches!(
+            step.expect,
+            Expect::Created | Expect::Patched | Expect::Replaced
+        ) {
+            return None;
+        }
+        let body = body?;
+        let slot = step.creates.or_else(|| slot_in_path(&step.path))?;
+        let id = self.ids.get(&slot)?;
+        let skip: Vec<&str> = step
+            .verify
+            .iter()
+            .filter_map(|v| match v {
+                Verify::Active(..) => Some("active"),
+                Verify::Members(..) | Verify::MembersKept(..) => Some("members"),
+                _ => None,
+            })
+            .collect();
+        let expected = if step.method == "PATCH" {
+            readback::from_patch(body, &skip)
+        } else {
+            readback::from_resource(body, &skip)
+        };
+        if expected.is_empty() {
+            return None;
+        }
+        let path = resource_path(slot, id);
+        let got = self.client.send("GET", &path, None).await;
+        self.format_fact(step.mode, &format!("GET {path}"), &got);
+        let Some(res) = got.json().filter(|_| got.status == Some(200)) else {
+            return Some(format!(
+                "GET {path} to read back what was sent answered {}",
+                got.describe()
+            ));
+        };
+        let diffs = readback::differences(&expected, &res);
+        (!diffs.is_empty()).then(|| {
+            format!(
+                "GET {path} does not show what was sent: {}",
+                diffs.join("; ")
+            )
+        })
     }
 
     /// GETs the resource back; `Some(problem)` when it does not show the step's effect.
@@ -383,6 +440,10 @@ pub fn judge_status(expect: Expect, mode: Mode, sent: &Sent) -> Verdict {
         )),
         (Expect::Deleted, 204) => Verdict::Pass,
         (Expect::Deleted, 200) => Verdict::Warn("200 instead of 204 No Content".into()),
+        (e, 500..=599) if mode == Mode::Rfc => Verdict::Fail(format!(
+            "expected {}, got {got}: the server failed on a request RFC 7644 defines",
+            expected_text(e)
+        )),
         (e, _) => Verdict::Fail(format!("expected {}, got {got}", expected_text(e))),
     }
 }
@@ -397,21 +458,6 @@ pub fn expected_text(e: Expect) -> &'static str {
         Expect::Conflict => "409 Conflict",
         Expect::Deleted => "204 No Content",
     }
-}
-
-/// Attribute by path: `a`, `a.b`, or `urn:...:Ext:attr` (names case-insensitive).
-pub fn lookup<'v>(res: &'v Value, path: &str) -> Option<&'v Value> {
-    let get = |v: &'v Value, k: &str| -> Option<&'v Value> {
-        v.as_object()?
-            .iter()
-            .find(|(key, _)| key.eq_ignore_ascii_case(k))
-            .map(|(_, v)| v)
-    };
-    if path.to_ascii_lowercase().starts_with("urn:") {
-        let cut = path.rfind(':')?;
-        return get(get(res, &path[..cut])?, &path[cut + 1..]);
-    }
-    path.split('.').try_fold(res, get)
 }
 
 fn work_email(res: &Value) -> Option<String> {
@@ -452,6 +498,13 @@ fn slot_of(v: &Verify) -> Slot {
         | Verify::MembersKept(s)
         | Verify::Gone(s) => *s,
     }
+}
+
+/// The canary a step's path addresses (`/Users/{user}`), if any.
+fn slot_in_path(path: &str) -> Option<Slot> {
+    [Slot::User, Slot::User2, Slot::Group]
+        .into_iter()
+        .find(|s| path.ends_with(s.placeholder()))
 }
 
 fn resource_path(slot: Slot, id: &str) -> String {

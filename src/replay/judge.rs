@@ -24,18 +24,18 @@ const DOCS: &[Doc] = &[
         entra: "Entra cannot match users: its log shows SystemForCrossDomainIdentityManagementServiceIncompatible or it creates duplicates",
         okta: "Okta cannot tell whether the user exists: imports and pushes fail with \"Matching user not found\" or create duplicates",
         fix: "answer GET /Users?filter=userName eq \"...\" (and externalId eq) with 200 and a ListResponse holding exactly the matches, totalResults 0 when none" },
-    Doc { id: USER_CREATE, expected: "POST /Users answered 201 with the user and its id, and GET by id returns it",
-        entra: "Entra logs the create as failed and retries it every cycle; users never appear",
-        okta: "Okta's Tasks page shows \"Create new user returned empty user\" or the push fails",
-        fix: "accept the IdP's create body (core and enterprise schemas), answer 201 Created with the stored user including its id, and serve GET /Users/{id}" },
+    Doc { id: USER_CREATE, expected: "POST /Users answered 201 with the user and its id, and GET by id returns every attribute sent",
+        entra: "Entra logs a refused create as failed and retries it every cycle (users never appear); attributes dropped from a created user make every later sync drift or fail (Entra updates emails by emails[type eq \"work\"])",
+        okta: "Okta's Tasks page shows \"Create new user returned empty user\" or the push fails; attributes dropped on create never reach the app and profile pushes keep resending them",
+        fix: "accept the IdP's create body (core and enterprise schemas), store every attribute it carries (sub-attributes such as emails.type and primary, the enterprise extension), answer 201 Created with the stored user including its id, and serve GET /Users/{id}" },
     Doc { id: DUPLICATE_USER, expected: "409 Conflict (scimType uniqueness) for a second user with the same userName",
         entra: "with a 500 Entra retries forever and escrows; with a 2xx it creates a duplicate the next lookup cannot resolve",
         okta: "Okta shows \"Push new user to external application FAILURE\" and cannot link the existing user",
         fix: "enforce userName uniqueness (case-insensitive) and answer 409 with scimType uniqueness, never 500 or 2xx" },
-    Doc { id: USER_UPDATE, expected: "the attribute update answered 200/204 and GET shows the new values",
+    Doc { id: USER_UPDATE, expected: "the attribute update answered 200/204 and GET shows every value sent",
         entra: "Entra's updates fail (SystemForCrossDomainIdentityManagementServiceIncompatible) or are silently lost",
         okta: "Okta profile pushes fail (\"Sync user in external application FAILURE\") or are silently lost",
-        fix: "support PATCH with the RFC 7644 §3.5.2 forms the IdP sends (case-insensitive op, dotted and URN-qualified paths, a pathless replace whose value has dotted/URN keys) and full-body PUT" },
+        fix: "support PATCH with the RFC 7644 §3.5.2 forms the IdP sends (case-insensitive op, dotted and URN-qualified paths, a pathless replace whose value has dotted/URN keys, a replace of externalId) and full-body PUT, and store every attribute sent" },
     Doc { id: EMAIL_UPDATE, expected: "replace, remove and add on emails[type eq \"work\"].value answered 200/204 and GET shows the change",
         entra: "Entra's email changes fail with 400/500 or never arrive; users keep old addresses",
         okta: "Okta's email changes do not arrive",
@@ -77,6 +77,10 @@ const DOCS: &[Doc] = &[
         okta: "Okta shows \"Unrecognized token\" or fails without a meaningful error",
         fix: "answer with Content-Type application/scim+json and RFC 7644 §3.12 error bodies ({\"schemas\":[\"urn:ietf:params:scim:api:messages:2.0:Error\"],\"status\":\"404\",\"detail\":...})" },
 ];
+
+/// What a failure means in `--idp rfc` runs: the forms are RFC 7644's, not an IdP's.
+const RFC_EFFECT: &str = "neither Entra ID nor Okta sends this form today, but RFC 7644 defines it: SCIM clients that \
+    use it (SDKs, other identity providers, later IdP versions) fail, and a 5xx is the one answer a target must never give";
 
 fn doc(id: &str) -> &'static Doc {
     DOCS.iter().find(|d| d.id == id).unwrap_or(&DOCS[0])
@@ -135,7 +139,11 @@ fn result(id: &'static str, idp: Idp, facts: &[Fact], writes: &[WriteEntry]) -> 
         Verdict::Fail(t) | Verdict::Warn(t) | Verdict::Skipped(t) => t.clone(),
         Verdict::Pass => String::new(),
     };
-    let effect = if idp == Idp::Okta { d.okta } else { d.entra };
+    let effect = match idp {
+        Idp::Okta => d.okta,
+        Idp::Entra => d.entra,
+        Idp::Rfc => RFC_EFFECT,
+    };
     let mut r = if !fails.is_empty() {
         let first = fails[0];
         let more = if fails.len() > 1 {
@@ -295,18 +303,22 @@ pub fn cleanup(
     still_found: &[super::exec::Created],
     base_url: &str,
 ) -> CheckResult {
-    let mut left: Vec<Subject> = removals
+    // One line per resource however many times it was seen: a canary whose removal failed
+    // is tried again by name and found again by the closing search (counting each sighting
+    // made one leftover look like three).
+    let mut seen: std::collections::HashSet<(bool, &str)> = std::collections::HashSet::new();
+    let mut left: Vec<Subject> = Vec::new();
+    for (c, why) in removals
         .iter()
-        .filter_map(|r| r.left.as_ref().map(|why| (r, why)))
-        .map(|(r, why)| leftover(&r.res, why, base_url))
-        .collect();
-    for c in still_found {
-        if !left.iter().any(|s| s.id == c.id) {
-            left.push(leftover(
-                c,
-                "still listed under the canary name prefix",
-                base_url,
-            ));
+        .filter_map(|r| r.left.as_deref().map(|why| (&r.res, why)))
+        .chain(
+            still_found
+                .iter()
+                .map(|c| (c, "still listed under its canary name")),
+        )
+    {
+        if seen.insert((c.group, c.id.as_str())) {
+            left.push(leftover(c, why, base_url));
         }
     }
     let id = CLEANUP;

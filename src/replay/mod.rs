@@ -1,17 +1,21 @@
 //! The opt-in write probe (`scim-doctor replay`): replays the request sequences Entra ID and
 //! Okta send when they provision, against canary resources only, GETs every resource back to
-//! verify the effect, removes every canary (also after a failure, Ctrl-C or the deadline), and
+//! verify the effect, removes every canary (also after a failure, a signal or the deadline), and
 //! proves with closing GETs that the tenant holds what it held before.
 //!
 //! - `sequence`: the sequences as data (bodies, paths, expectations)
 //! - `client`: sending with the IdP's headers, the write transcript
 //! - `exec`: running a sequence into facts; `judge`: facts into `replay-*` findings
+//! - `readback`: what a write sent against what the server shows, by SCIM meaning
 //! - `cleanup`: counts, canary removal, the search by name prefix
+//! - `interrupt`: SIGINT, SIGTERM and SIGHUP stop the sequence, never the cleanup
 
 pub mod cleanup;
 pub mod client;
 pub mod exec;
+pub mod interrupt;
 pub mod judge;
+pub mod readback;
 pub mod sequence;
 
 use crate::findings::CheckResult;
@@ -57,10 +61,13 @@ pub mod ids {
     ];
 }
 
+/// Whose request sequence a run sends: an IdP's, or (`Rfc`, opt-in) the RFC 7644 forms
+/// neither IdP sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Idp {
     Entra,
     Okta,
+    Rfc,
 }
 
 impl Idp {
@@ -68,6 +75,7 @@ impl Idp {
         match self {
             Idp::Entra => "Entra ID",
             Idp::Okta => "Okta",
+            Idp::Rfc => "an RFC 7644 client",
         }
     }
 }
@@ -86,6 +94,7 @@ pub enum Mode {
     EntraLegacy,
     EntraFlag,
     Okta,
+    Rfc,
 }
 
 impl Mode {
@@ -94,6 +103,7 @@ impl Mode {
             Mode::EntraLegacy => "Entra legacy",
             Mode::EntraFlag => "Entra aadOptscim062020",
             Mode::Okta => "Okta",
+            Mode::Rfc => "RFC 7644",
         }
     }
 }
@@ -110,6 +120,7 @@ pub struct Options {
 pub fn modes(idp: Idp, compat: Compat) -> Vec<Mode> {
     match (idp, compat) {
         (Idp::Okta, _) => vec![Mode::Okta],
+        (Idp::Rfc, _) => vec![Mode::Rfc],
         (Idp::Entra, Compat::Legacy) => vec![Mode::EntraLegacy],
         (Idp::Entra, Compat::Flag) => vec![Mode::EntraFlag],
         (Idp::Entra, Compat::Both) => vec![Mode::EntraLegacy, Mode::EntraFlag],
@@ -120,6 +131,7 @@ pub fn modes(idp: Idp, compat: Compat) -> Vec<Mode> {
 pub fn steps(mode: Mode, canary: &sequence::Canary) -> Vec<sequence::Step> {
     match mode {
         Mode::Okta => sequence::okta(canary),
+        Mode::Rfc => sequence::rfc(canary),
         m => sequence::entra(canary, m),
     }
 }
@@ -127,14 +139,19 @@ pub fn steps(mode: Mode, canary: &sequence::Canary) -> Vec<sequence::Step> {
 pub struct Outcome {
     pub results: Vec<CheckResult>,
     pub writes: Vec<WriteEntry>,
-    /// Why the sequence stopped early (Ctrl-C, deadline), if it did.
+    /// Why the sequence stopped early (a signal, the deadline), if it did.
     pub interrupted: Option<String>,
+    /// The signal that stopped it, if one did: the command exits with its code.
+    pub signal: Option<interrupt::Interrupt>,
 }
 
 /// Runs the sequences, then the cleanup and the closing proof, whatever happened before.
 /// `Err` (nothing written) when the endpoint cannot even be read: no write is sent to an
 /// endpoint whose GET /Users fails.
 pub async fn run(client: WriteClient, opts: &Options) -> Result<Outcome, String> {
+    // Before the first request, so that no signal can end the process between a create and
+    // the cleanup.
+    let mut interrupts = interrupt::Interrupts::install();
     let probe = client
         .send("GET", "/Users?startIndex=1&count=1", None)
         .await;
@@ -157,10 +174,10 @@ pub async fn run(client: WriteClient, opts: &Options) -> Result<Outcome, String>
             runner.run(&steps(*mode, canary)).await;
         }
     };
-    let interrupted = tokio::select! {
-        _ = sequences => None,
-        _ = tokio::signal::ctrl_c() => Some("interrupted by Ctrl-C".to_string()),
-        _ = tokio::time::sleep(opts.deadline) => Some(format!("stopped at the {} s deadline", opts.deadline.as_secs())),
+    let (interrupted, signal) = tokio::select! {
+        _ = sequences => (None, None),
+        i = interrupts.next() => (Some(format!("was interrupted by {}", i.name)), Some(i)),
+        _ = tokio::time::sleep(opts.deadline) => (Some(format!("stopped at the {} s deadline", opts.deadline.as_secs())), None),
     };
     let created = created.lock().map(|c| c.clone()).unwrap_or_default();
     let removals = cleanup::remove(&client, &created, opts.idp == Idp::Okta).await;
@@ -204,6 +221,7 @@ pub async fn run(client: WriteClient, opts: &Options) -> Result<Outcome, String>
         results,
         writes,
         interrupted,
+        signal,
     })
 }
 

@@ -10,25 +10,11 @@
 //! with an invalid clause and no failing one is undetermined, and so is the user when no
 //! group passes.
 
+pub use super::filter::Verdict;
 use super::filter::{FilterSet, Matcher, ScopeFilter};
 use super::idp::{parse_bool, AttrValue, IdpUser};
 use super::operator::Operator;
 use serde::Serialize;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Verdict {
-    Pass,
-    Fail,
-    /// The clause cannot be evaluated for this user (the reason says why).
-    Invalid(String),
-}
-
-impl Verdict {
-    pub fn is_pass(&self) -> bool {
-        matches!(self, Verdict::Pass)
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ClauseTrace {
@@ -155,6 +141,9 @@ pub(crate) fn eval_clause(m: &Matcher, value: Option<&AttrValue>) -> Verdict {
     let Some(s) = text else {
         return to_verdict(m.op == Operator::IsNull);
     };
+    if let Some(v) = m.known.as_ref().and_then(|k| k.get(s)) {
+        return v.clone();
+    }
     let any = |f: &dyn Fn(&str) -> bool| m.values.iter().any(|v| f(v));
     match &m.op {
         Operator::IsNull => Verdict::Fail,

@@ -82,6 +82,30 @@ pub struct ScopeFilter {
     pub notes: Vec<String>,
     #[serde(skip)]
     compiled: OnceLock<Vec<Vec<Matcher>>>,
+    /// Verdicts known in advance for some values of some clauses, by (group, clause): a
+    /// pseudonymised bundle carries the verdicts its real values gave (`known`).
+    #[serde(skip)]
+    pub(crate) known: std::collections::HashMap<(usize, usize), KnownValues>,
+}
+
+/// Value (as the user holds it) -> the verdict it is known to give.
+pub(crate) type KnownValues = std::sync::Arc<std::collections::HashMap<String, Verdict>>;
+
+/// How one clause came out for one user (evaluated in `eval`; defined here so that a
+/// compiled clause can carry verdicts known in advance).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Pass,
+    Fail,
+    /// The clause cannot be evaluated for this user (the reason says why).
+    Invalid(String),
+}
+
+impl Verdict {
+    pub fn is_pass(&self) -> bool {
+        matches!(self, Verdict::Pass)
+    }
 }
 
 impl PartialEq for ScopeFilter {
@@ -134,6 +158,8 @@ pub(crate) struct Matcher {
     pub regexes: Vec<Regex>,
     /// Why the clause cannot be evaluated for anyone.
     pub invalid: Option<String>,
+    /// Verdicts known in advance for some values (see `ScopeFilter::known`).
+    pub known: Option<KnownValues>,
 }
 
 fn compile_clause(c: &Clause) -> Matcher {
@@ -144,6 +170,7 @@ fn compile_clause(c: &Clause) -> Matcher {
         ints: Vec::new(),
         regexes: Vec::new(),
         invalid: None,
+        known: None,
     };
     m.invalid = clause_problem(c, &mut m);
     m
@@ -210,6 +237,7 @@ impl ScopeFilter {
             source: source.into(),
             notes: Vec::new(),
             compiled: OnceLock::new(),
+            known: Default::default(),
         }
     }
 
@@ -224,10 +252,26 @@ impl ScopeFilter {
             .get_or_init(|| {
                 self.groups
                     .iter()
-                    .map(|g| g.clauses.iter().map(compile_clause).collect())
+                    .enumerate()
+                    .map(|(gi, g)| {
+                        g.clauses
+                            .iter()
+                            .enumerate()
+                            .map(|(ci, c)| {
+                                let mut m = compile_clause(c);
+                                m.known = self.known.get(&(gi, ci)).cloned();
+                                m
+                            })
+                            .collect()
+                    })
                     .collect()
             })
             .as_slice()
+    }
+
+    /// Drops the compiled clauses (after `known` changed).
+    pub(crate) fn reset_compiled(&mut self) {
+        self.compiled = OnceLock::new();
     }
 
     /// Clauses that cannot be evaluated for anyone.

@@ -6,11 +6,13 @@
 //! - `parse`: Graph synchronization schema / scope object JSON and the TOML form.
 //! - `idp` / `export`: `IdpUser` and the export readers (Entra CSV, Okta CSV, Graph JSON).
 //! - `population`: who the checks evaluate and how IdP users are matched to SCIM users.
+//! - `known`: verdicts computed on real values and carried with pseudonymised data.
 
 pub mod eval;
 pub mod export;
 pub mod filter;
 pub mod idp;
+pub mod known;
 pub mod operator;
 pub mod parse;
 pub mod population;

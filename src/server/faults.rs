@@ -150,6 +150,36 @@ pub struct Faults {
     pub oversized_mib: usize,
     /// Read-only paging and query faults (issue 13), kept apart from the transport faults.
     pub paging: PagingFaults,
+    /// How the GET side departs from RFC 7644 beyond paging (issue 27).
+    pub conformance: ConformanceFaults,
+}
+
+/// What error answers (4xx/5xx after authentication) carry instead of a SCIM error body.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ErrorBodies {
+    /// RFC 7644 §3.12 error JSON (the well-behaved default).
+    #[default]
+    Scim,
+    /// No body at all (a framework's bare 404).
+    Empty,
+    /// A web framework's HTML error page.
+    Html,
+    /// SCIM error JSON with `status` as a number instead of a string.
+    NumericStatus,
+}
+
+/// GET-side misbehaviours that break strict clients without touching paging: each knob
+/// is one behaviour a real server was seen with (a django-scim2 0.23 audit among them).
+#[derive(Debug, Clone, Default)]
+pub struct ConformanceFaults {
+    /// `attributes` and `excludedAttributes` are ignored on every GET (one resource and lists).
+    pub ignore_attributes: bool,
+    /// What error answers carry.
+    pub error_bodies: ErrorBodies,
+    /// `/Schemas` and `/ResourceTypes` answer ListResponses without `totalResults`.
+    pub discovery_without_total: bool,
+    /// `GET /Schemas/{id}` and `GET /ResourceTypes/{id}` answer 404 even for listed ids.
+    pub no_discovery_by_id: bool,
 }
 
 /// How a broken server pages and queries: each knob is one real-world misbehaviour that
@@ -166,7 +196,8 @@ pub struct PagingFaults {
     pub ignore_count: Option<usize>,
     /// A malformed filter gets 500 instead of 400 `invalidFilter`.
     pub bad_filter_500: bool,
-    /// `excludedAttributes` is ignored (Entra's group lookup then downloads every member).
+    /// `excludedAttributes` is ignored on lists and on one resource (Entra's group lookup
+    /// then downloads every member).
     pub ignore_excluded_attributes: bool,
 }
 
@@ -180,6 +211,10 @@ pub(crate) fn under(prefix: &Option<String>, path_and_query: &str) -> bool {
         .as_deref()
         .is_some_and(|p| prefix_matches(p, path_and_query))
 }
+
+/// The error page a web framework serves for a path it does not route.
+pub const HTML_ERROR_PAGE: &str = "<!DOCTYPE html>\n<html><head><title>Not Found</title></head>\
+<body><h1>Not Found</h1><p>The requested resource was not found on this server.</p></body></html>\n";
 
 /// A sign-in page as an SSO proxy would serve it.
 pub const LOGIN_PAGE: &str = "<!DOCTYPE html>\n<html><head><title>Sign in to your account</title></head>\

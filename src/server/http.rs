@@ -46,28 +46,41 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> R
         (None, _) => String::new(),
     };
     let gzip_ok = accepts_gzip(req.headers());
-    let answer = match rel {
-        Some(rel) if shared.store.is_some() && super::write::owns(rel) => {
-            let headers = req.headers().clone();
-            let body = axum::body::to_bytes(req.into_body(), super::write::MAX_BODY)
-                .await
-                .unwrap_or_default();
-            writable(&shared, &headers, &method, rel, query, &body)
-        }
-        _ if method != "GET" => Answer::Json(
-            scim::error(
-                405,
+    let refused = if shared.config.local_only {
+        let port = url::Url::parse(&shared.base_path)
+            .ok()
+            .and_then(|u| u.port_or_known_default())
+            .unwrap_or(0);
+        super::guard::check(req.method(), req.headers(), port)
+    } else {
+        None
+    };
+    let answer = if let Some((status, detail)) = refused {
+        Answer::Json(scim::error(status, None, detail))
+    } else {
+        match rel {
+            Some(rel) if shared.store.is_some() && super::write::owns(rel) => {
+                let headers = req.headers().clone();
+                let body = axum::body::to_bytes(req.into_body(), super::write::MAX_BODY)
+                    .await
+                    .unwrap_or_default();
+                writable(&shared, &headers, &method, rel, query, &body)
+            }
+            _ if method != "GET" => Answer::Json(
+                scim::error(
+                    405,
+                    None,
+                    format!("{method} is not allowed: this server is read-only"),
+                )
+                .header("allow", "GET"),
+            ),
+            None => Answer::Json(scim::error(
+                404,
                 None,
-                format!("{method} is not allowed: this server is read-only"),
-            )
-            .header("allow", "GET"),
-        ),
-        None => Answer::Json(scim::error(
-            404,
-            None,
-            format!("no SCIM endpoint at {path}; the base path is {BASE_PATH}"),
-        )),
-        Some(rel) => decide(&shared, req.headers(), rel, &rel_pq, &full, query),
+                format!("no SCIM endpoint at {path}; the base path is {BASE_PATH}"),
+            )),
+            Some(rel) => decide(&shared, req.headers(), rel, &rel_pq, &full, query),
+        }
     };
     let (response, status) = match answer {
         Answer::Raw(raw) => {
@@ -166,7 +179,31 @@ fn decide(
         }
         return Answer::Json(reply);
     }
-    Answer::Json(scim::route(shared, rel, &Query::parse(query)))
+    let reply = scim::route(shared, rel, &Query::parse(query));
+    if reply.status < 400 {
+        return Answer::Json(reply);
+    }
+    let raw = |content_type, body: &[u8]| {
+        Answer::Raw(Raw {
+            status: reply.status,
+            headers: Vec::new(),
+            content_type,
+            body: body.to_vec(),
+        })
+    };
+    match faults.conformance.error_bodies {
+        faults::ErrorBodies::Scim => Answer::Json(reply),
+        faults::ErrorBodies::Empty => raw("text/plain; charset=utf-8", b""),
+        faults::ErrorBodies::Html => raw(
+            "text/html; charset=utf-8",
+            faults::HTML_ERROR_PAGE.as_bytes(),
+        ),
+        faults::ErrorBodies::NumericStatus => {
+            let mut reply = reply;
+            reply.body["status"] = serde_json::Value::from(reply.status);
+            Answer::Json(reply)
+        }
+    }
 }
 
 /// The writable mode (`ServerConfig::writable`): authentication, then the store.

@@ -11,13 +11,17 @@
 mod discovery;
 pub mod faults;
 pub mod filter;
+mod guard;
 mod http;
 mod net;
 mod scim;
 mod test_server;
 pub mod write;
 
-pub use faults::{Drip, EveryNth, Faults, PagingFaults, RateLimit, Redirect, RetryAfter};
+pub use faults::{
+    ConformanceFaults, Drip, ErrorBodies, EveryNth, Faults, PagingFaults, RateLimit, Redirect,
+    RetryAfter,
+};
 pub use net::{start, RunningServer};
 pub use test_server::TestServer;
 pub use write::Quirks;
@@ -67,6 +71,9 @@ pub struct ServerConfig {
     pub tls: Option<TlsPem>,
     /// Accept writes to /Users and /Groups (`write.rs`), with these quirks. Off: read-only.
     pub writable: Option<Quirks>,
+    /// Refuse other Host names (DNS rebinding) and cross-site writes (`guard.rs`): on for
+    /// `scim-doctor serve`, which a browser on the same machine can reach.
+    pub local_only: bool,
 }
 
 impl ServerConfig {

@@ -80,19 +80,52 @@ pub fn route(shared: &Shared, path: &str, query: &Query) -> Reply {
             &shared.config,
             &shared.base_path,
         )),
-        ("schemas", None) => Reply::ok(discovery::schemas(t)),
-        ("resourcetypes", None) => Reply::ok(discovery::resource_types(t)),
+        ("schemas", None) => Reply::ok(discovery_list(shared, discovery::schemas(t))),
+        ("resourcetypes", None) => Reply::ok(discovery_list(shared, discovery::resource_types(t))),
+        ("schemas", Some(id)) => discovery_item(shared, discovery::schemas(t), "schema", id),
+        ("resourcetypes", Some(id)) => {
+            discovery_item(shared, discovery::resource_types(t), "resource type", id)
+        }
         ("users", None) => list_users(shared, path, query),
         ("groups", None) => list_groups(shared, path, query),
         ("users", Some(id)) => match shared.user_index.get(percent_decode(id).as_str()) {
-            Some(&i) => Reply::ok(shape(t.users[i].to_scim(), query)),
+            Some(&i) => Reply::ok(shape(shared, t.users[i].to_scim(), query)),
             None => error(404, None, format!("no user with id {id}")),
         },
         ("groups", Some(id)) => match shared.group_index.get(percent_decode(id).as_str()) {
-            Some(&i) => Reply::ok(shape(t.groups[i].to_scim(), query)),
+            Some(&i) => Reply::ok(shape(shared, t.groups[i].to_scim(), query)),
             None => error(404, None, format!("no group with id {id}")),
         },
         _ => error(404, None, format!("no SCIM endpoint at {path}")),
+    }
+}
+
+/// A discovery list as served, `totalResults` left out under the fault that does so.
+fn discovery_list(shared: &Shared, mut list: Value) -> Value {
+    if shared.config.faults.conformance.discovery_without_total {
+        if let Some(m) = list.as_object_mut() {
+            m.remove("totalResults");
+        }
+    }
+    list
+}
+
+/// `GET /Schemas/{id}` / `GET /ResourceTypes/{id}`: the listed item with that id (RFC 7644 §4).
+fn discovery_item(shared: &Shared, list: Value, what: &str, id: &str) -> Reply {
+    let id = percent_decode(id);
+    let found = list
+        .get("Resources")
+        .and_then(Value::as_array)
+        .and_then(|items| {
+            items
+                .iter()
+                .find(|i| i.get("id").and_then(Value::as_str) == Some(id.as_str()))
+        });
+    match found {
+        Some(item) if !shared.config.faults.conformance.no_discovery_by_id => {
+            Reply::ok(item.clone())
+        }
+        _ => error(404, None, format!("no {what} with id {id}")),
     }
 }
 
@@ -345,11 +378,7 @@ fn page(shared: &Shared, query: &Query, total: usize, item: impl Fn(usize) -> Va
         }
     };
     let end = offset.saturating_add(count).min(total);
-    let excluded = if faults.paging.ignore_excluded_attributes {
-        Vec::new()
-    } else {
-        excluded(query)
-    };
+    let (excluded, attributes) = parameters(shared, query);
     // Unstable order: each list request sees the resources rotated by a different amount, so
     // pages of one walk overlap and leave gaps (what a server without a sort key does).
     let shift = if faults.unstable_order && total > 0 {
@@ -361,13 +390,7 @@ fn page(shared: &Shared, query: &Query, total: usize, item: impl Fn(usize) -> Va
         0
     };
     let resources: Vec<Value> = (offset.min(end)..end)
-        .map(|i| {
-            strip(
-                item((i + shift) % total.max(1)),
-                &excluded,
-                query.get("attributes"),
-            )
-        })
+        .map(|i| strip(item((i + shift) % total.max(1)), &excluded, attributes))
         .collect();
     let per_page = if faults.items_per_page_echoes_count {
         count
@@ -422,8 +445,23 @@ fn strip(resource: Value, excluded: &[String], attributes: Option<&str>) -> Valu
     Value::Object(map.into_iter().filter(|(k, _)| keep(k)).collect())
 }
 
-fn shape(resource: Value, query: &Query) -> Value {
-    strip(resource, &excluded(query), query.get("attributes"))
+/// `excludedAttributes` and `attributes` as the server honours them (faults may ignore them).
+fn parameters<'q>(shared: &Shared, query: &'q Query) -> (Vec<String>, Option<&'q str>) {
+    let faults = &shared.config.faults;
+    if faults.conformance.ignore_attributes {
+        return (Vec::new(), None);
+    }
+    let excluded = if faults.paging.ignore_excluded_attributes {
+        Vec::new()
+    } else {
+        excluded(query)
+    };
+    (excluded, query.get("attributes"))
+}
+
+fn shape(shared: &Shared, resource: Value, query: &Query) -> Value {
+    let (excluded, attributes) = parameters(shared, query);
+    strip(resource, &excluded, attributes)
 }
 
 #[cfg(test)]

@@ -1,11 +1,13 @@
 //! Fetching a whole tenant over SCIM, fast and without hurting the service: discovery
 //! documents first, then Users and Groups by paging (`paging`: parallel index pages or RFC
 //! 9865 cursors), every GET through the retrying, deadline-bound `retry::Fetcher`, then the
-//! filter probes (`probe`). The fetch returns what it observed as plain facts
+//! filter probes (`probe`), the paging and query probes (`behaviour`) and the GET-side
+//! conformance probes (`conformance`: attributes parameters, error bodies). The fetch returns what it observed as plain facts
 //! (`FetchReport`); the engine turns them into the protocol checks (`checks::protocol`), a
 //! layer above this one. Partial data is kept and marked incomplete, never dropped.
 
 pub mod behaviour;
+pub mod conformance;
 pub mod index;
 pub mod paging;
 pub mod probe;
@@ -76,6 +78,8 @@ pub struct FetchReport {
     pub externalid: ProbeOutcome,
     /// The deliberate paging and query probes.
     pub behaviour: behaviour::BehaviourReport,
+    /// The `attributes` / `excludedAttributes` and error-answer probes.
+    pub conformance: conformance::ConformanceReport,
     /// Requests sent and the budget they were allowed (`--max-requests` or the default).
     pub budget: (usize, usize),
     pub concurrency: usize,
@@ -302,14 +306,17 @@ pub async fn fetch_with_report(
             by_cursor: p.method == Method::Cursor,
         })
         .collect();
-    let (username, externalid, behaviour) = futures::join!(
+    let probe_group = behaviour::lookup_target(&tenant.groups);
+    let (username, externalid, behaviour, conformance) = futures::join!(
         probe::probe(&f, &tenant.users, Attr::UserName, opts.probe_sample),
         probe::probe(&f, &tenant.users, Attr::ExternalId, opts.probe_sample),
-        behaviour::probe(&f, &tenant, &listed, advertised_max(spc.as_ref()))
+        behaviour::probe(&f, &tenant, &listed, advertised_max(spc.as_ref())),
+        conformance::probe(&f, &tenant, !listed.is_empty(), probe_group)
     );
     report.username = username;
     report.externalid = externalid;
     report.behaviour = behaviour;
+    report.conformance = conformance;
     report.budget = f.budget();
 
     report.stats = f.stats();

@@ -340,7 +340,7 @@ impl HttpClient {
                     request_headers,
                     response_headers: redact_headers(&resp_headers),
                     body_bytes: body.len() as u64,
-                    body_excerpt: secret::scrub(&excerpt(&body, BODY_EXCERPT_BYTES)),
+                    body_excerpt: excerpt(&body, BODY_EXCERPT_BYTES),
                     error: None,
                 });
                 Ok(Response {
@@ -483,40 +483,22 @@ pub fn redact_headers(h: &HeaderMap) -> Vec<(String, String)> {
         .collect()
 }
 
-/// True for `localhost`, 127.0.0.0/8 and ::1.
+/// True for `localhost`, 127.0.0.0/8, `::1` and the IPv4-mapped `::ffff:127.0.0.0/104`
+/// (`http://[::ffff:127.0.0.1]/` is this machine too): the hosts traffic never leaves the
+/// machine for.
 pub fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => {
+            ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
         None => false,
     }
 }
 
 pub fn base64_encode(input: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
-    for chunk in input.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        out.push(T[(n >> 18) as usize & 63] as char);
-        out.push(T[(n >> 12) as usize & 63] as char);
-        out.push(if chunk.len() > 1 {
-            T[(n >> 6) as usize & 63] as char
-        } else {
-            '='
-        });
-        out.push(if chunk.len() > 2 {
-            T[n as usize & 63] as char
-        } else {
-            '='
-        });
-    }
-    out
+    secret::base64_encode(input)
 }
 
 #[cfg(test)]
@@ -549,6 +531,12 @@ mod tests {
             ("http://127.0.0.1:8080/scim/v2", true),
             ("http://127.8.9.10/x", true),
             ("http://[::1]:80/x", true),
+            ("http://[::ffff:127.0.0.1]:8080/x", true),
+            ("http://[::ffff:127.255.0.9]/x", true),
+            ("http://[::ffff:10.0.0.1]/x", false),
+            ("http://[::2]/x", false),
+            ("http://192.0.2.1/x", false),
+            ("http://localhost.example.test/x", false),
             ("http://LOCALHOST/x", true),
             ("https://scim.example.test/x", false),
             ("http://10.0.0.1/x", false),

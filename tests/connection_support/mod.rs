@@ -331,6 +331,14 @@ pub fn healthy(expect: Expect, req: &Req) -> Resp {
                 ],
             ),
         ),
+        "/scim/v2/Schemas/urn:ietf:params:scim:schemas:core:2.0:User" => Resp::scim(
+            200,
+            json!({"id": "urn:ietf:params:scim:schemas:core:2.0:User", "name": "User", "attributes": []}),
+        ),
+        "/scim/v2/ResourceTypes/User" => Resp::scim(
+            200,
+            json!({"id": "User", "name": "User", "endpoint": "/Users", "schema": "urn:ietf:params:scim:schemas:core:2.0:User"}),
+        ),
         _ => Resp::scim(404, scim_error(404, None, "no such resource")),
     }
 }

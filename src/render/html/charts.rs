@@ -59,11 +59,8 @@ pub fn bars(id: &str, caption: &str, items: &[Bar], footnote: Option<&str>) -> S
         } else {
             (b.value * BAR_W / max).max(2)
         };
-        let label: String = if b.label.chars().count() > 32 {
-            b.label.chars().take(31).collect::<String>() + "\u{2026}"
-        } else {
-            b.label.clone()
-        };
+        // Scrubbed before the cut: a cut must not leave the start of a secret.
+        let label = crate::secret::clip_chars(&b.label, 31);
         let _ = write!(
             s,
             "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text><rect class=\"{}\" x=\"{}\" y=\"{}\" width=\"{w}\" height=\"{}\"><title>{}</title></rect><text x=\"{}\" y=\"{}\">{} {}</text>",

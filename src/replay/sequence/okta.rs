@@ -17,6 +17,7 @@ fn okta_user(c: &Canary, n: char, given: &str, active: bool) -> Value {
         "name": {"givenName": given, "familyName": "Canary"},
         "emails": [{"primary": true, "value": c.user_name(n), "type": "work"}],
         "displayName": format!("{given} Canary"),
+        "title": "Canary Analyst",
         "locale": "en-US",
         "externalId": c.external_id(n),
         "groups": [],
@@ -49,7 +50,6 @@ pub fn okta(c: &Canary) -> Vec<Step> {
         mode,
         str::to_string,
         okta_user(c, 'a', "Alpha", true),
-        &ua,
     ));
     steps.extend([
         Step::new(
@@ -60,16 +60,8 @@ pub fn okta(c: &Canary) -> Vec<Step> {
             "/Users/{user}".into(),
         )
         .body(with_id(updated, "{user}"))
-        .expect(Expect::Replaced)
-        .verify(Verify::Attrs(
-            Slot::User,
-            vec![
-                ("displayName".into(), json!("Alpha Updated")),
-                ("name.givenName".into(), json!("AlphaUpdated")),
-                ("title".into(), json!("Canary Engineer")),
-            ],
-        )),
-        create_second_user_step(mode, str::to_string, okta_user(c, 'b', "Bravo", true), &ub),
+        .expect(Expect::Replaced),
+        create_second_user_step(mode, str::to_string, okta_user(c, 'b', "Bravo", true)),
         Step::new(
             GROUP_LOOKUP,
             mode,
@@ -90,11 +82,7 @@ pub fn okta(c: &Canary) -> Vec<Step> {
         )
         .body(json!({"schemas": [GROUP_SCHEMA], "displayName": group, "members": []}))
         .expect(Expect::Created)
-        .creates(Slot::Group)
-        .verify(Verify::Attrs(
-            Slot::Group,
-            vec![("displayName".into(), json!(group))],
-        )),
+        .creates(Slot::Group),
         Step::new(
             MEMBER_ADD,
             mode,
@@ -129,10 +117,6 @@ pub fn okta(c: &Canary) -> Vec<Step> {
             json!([{"op": "replace", "value": {"id": "{group}", "displayName": renamed}}]),
         ))
         .expect(Expect::Patched)
-        .verify(Verify::Attrs(
-            Slot::Group,
-            vec![("displayName".into(), json!(renamed))],
-        ))
         .verify(Verify::MembersKept(Slot::Group)),
         Step::new(
             MEMBERS_REPLACE,

@@ -53,6 +53,15 @@ pub struct Quirks {
     /// A filter using `sw` answers 200 with an empty ListResponse (an unsupported operator
     /// answered as "no match" instead of 400 invalidFilter).
     pub sw_finds_nothing: bool,
+    /// Create and PUT silently drop `title` and the emails' `type` (a django-scim2 0.23
+    /// server was seen doing so): the write answers 2xx, the data is gone.
+    pub drops_attributes: bool,
+    /// A PATCH of `externalId` answers 501 (Entra sends it when the mapped source attribute
+    /// changes).
+    pub no_externalid_patch: bool,
+    /// A PATCH replace whose path names a complex attribute and whose value is an object
+    /// (`"path":"name","value":{...}`) answers 500.
+    pub complex_replace_500: bool,
 }
 
 /// Quirk names for `serve --writable --quirk NAME`, in the order of the fields above.
@@ -74,6 +83,9 @@ pub const QUIRK_NAMES: &[&str] = &[
     "omit-members",
     "conflict-no-scimtype",
     "sw-finds-nothing",
+    "drops-attributes",
+    "no-externalid-patch",
+    "complex-replace-500",
 ];
 
 impl Quirks {
@@ -97,6 +109,9 @@ impl Quirks {
             "omit-members" => &mut self.omit_members,
             "conflict-no-scimtype" => &mut self.conflict_no_scimtype,
             "sw-finds-nothing" => &mut self.sw_finds_nothing,
+            "drops-attributes" => &mut self.drops_attributes,
+            "no-externalid-patch" => &mut self.no_externalid_patch,
+            "complex-replace-500" => &mut self.complex_replace_500,
             other => {
                 return Err(format!(
                     "unknown quirk `{other}`; known: {}",
@@ -399,6 +414,9 @@ fn create(store: &mut Store, quirks: &Quirks, base: &str, kind: Kind, body: Valu
             );
         }
     }
+    if quirks.drops_attributes {
+        drop_attributes(&mut m);
+    }
     store.next += 1;
     let id = format!("w{:06}-{}", store.next, uuid::Uuid::new_v4().simple());
     for k in ["id", "password", "meta"] {
@@ -448,6 +466,9 @@ fn put(store: &mut Store, quirks: &Quirks, kind: Kind, id: &str, body: Value) ->
     if let Err(r) = coerce_booleans(&mut m, quirks) {
         return r;
     }
+    if quirks.drops_attributes {
+        drop_attributes(&mut m);
+    }
     let items = store.list(kind);
     let meta = items[i]["meta"].clone();
     for k in ["id", "password", "meta"] {
@@ -459,6 +480,20 @@ fn put(store: &mut Store, quirks: &Quirks, kind: Kind, id: &str, body: Value) ->
     m.insert("meta".into(), meta);
     items[i] = Value::Object(m);
     Reply::ok(items[i].clone())
+}
+
+/// The `drops-attributes` quirk: `title` and every email's `type` are not stored.
+fn drop_attributes(m: &mut Map<String, Value>) {
+    if let Some(k) = key_of(m, "title") {
+        m.remove(&k);
+    }
+    if let Some(Value::Array(emails)) = key_of(m, "emails").and_then(|k| m.get_mut(&k)) {
+        for e in emails.iter_mut().filter_map(Value::as_object_mut) {
+            if let Some(k) = key_of(e, "type") {
+                e.remove(&k);
+            }
+        }
+    }
 }
 
 /// `active` (the one boolean the IdPs write) sent as "True"/"False": converted, or refused.

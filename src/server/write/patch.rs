@@ -182,6 +182,17 @@ fn apply_path(
         ));
     }
     let p = parse_path(path, target)?;
+    if quirks.no_externalid_patch && p.urn.is_none() && p.attr.eq_ignore_ascii_case("externalId") {
+        return Err(error(501, None, "updating externalId is not implemented"));
+    }
+    if quirks.complex_replace_500
+        && op == Op::Replace
+        && p.filter.is_none()
+        && p.sub.is_none()
+        && matches!(value, Some(Value::Object(_)))
+    {
+        return Err(error(500, None, "internal server error"));
+    }
     if quirks.no_members_replace && op == Op::Replace && p.attr.eq_ignore_ascii_case("members") {
         return Err(error(
             501,

@@ -26,6 +26,8 @@ pub struct ListProbe {
     /// Why there is no HTTP answer (transport failure, budget, deadline).
     pub error: Option<String>,
     pub exchange: Option<Exchange>,
+    /// An error answer's body as it came (4xx/5xx only), for `error-format`.
+    pub error_body: Option<super::conformance::Body>,
 }
 
 impl ListProbe {
@@ -146,6 +148,9 @@ async fn list_probe(f: &Fetcher, path: String, label: &str) -> ListProbe {
         },
         Ok(r) => {
             let mut p = read_answer(r.status, r.json().as_ref());
+            if r.status >= 400 {
+                p.error_body = Some(super::conformance::Body::read(&r.content_type(), &r.body));
+            }
             p.path = path;
             p.exchange = Some(r.exchange);
             p
@@ -155,7 +160,7 @@ async fn list_probe(f: &Fetcher, path: String, label: &str) -> ListProbe {
 
 /// The group Entra would look up: one with members (the case `excludedAttributes=members`
 /// exists for) and a display name, else any group with a display name.
-fn lookup_target(groups: &[Group]) -> Option<&Group> {
+pub fn lookup_target(groups: &[Group]) -> Option<&Group> {
     let named = |g: &&Group| g.display_name.as_deref().is_some_and(|n| !n.is_empty());
     groups
         .iter()
