@@ -129,7 +129,7 @@ async fn okta(State(s): State<Shared>, method: Method, uri: Uri, headers: Header
             "The endpoint does not support the provided HTTP method",
         );
     }
-    if auth != format!("SSWS {OKTA_TOKEN}") {
+    if auth != format!("SSWS {OKTA_TOKEN}") && auth != format!("Bearer {OKTA_TOKEN}") {
         return okta_error(401, "E0000011", "Invalid token provided");
     }
     let path = uri.path().to_string();
@@ -1158,4 +1158,50 @@ fn explain_user_reads_the_folder_as_the_files_one_by_one() {
         v
     };
     assert_eq!(strip(folder), strip(one_by_one));
+}
+
+#[test]
+fn an_okta_access_token_is_sent_as_bearer_and_a_graph_token_needs_no_token_request() {
+    let st = start(Kind::Okta, false);
+    let tmp = tempfile::tempdir().unwrap();
+    let base = st.lock().unwrap().base.clone();
+    let out = tmp.path().join("okta");
+    let r = run(bin()
+        .env("OKTA_ACCESS_TOKEN", OKTA_TOKEN)
+        .args(["collect", "okta", "--org", &base, "--app", APP_ID, "--out"])
+        .arg(&out));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(st
+        .lock()
+        .unwrap()
+        .log
+        .iter()
+        .all(|(_, _, a)| a == &format!("Bearer {OKTA_TOKEN}")));
+    assert_clean(&r, &out);
+
+    let st = start(Kind::Graph, false);
+    let base = st.lock().unwrap().base.clone();
+    let out = tmp.path().join("entra");
+    let r = run(bin()
+        .env("GRAPH_TOKEN", GRAPH_ACCESS)
+        .args([
+            "collect",
+            "entra",
+            "--graph-url",
+            &base,
+            "--login-url",
+            &base,
+            "--app",
+            "Contoso SASE",
+            "--out",
+        ])
+        .arg(&out));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let log = st.lock().unwrap().log.clone();
+    assert!(
+        log.iter().all(|(m, _, _)| m == "GET"),
+        "no token request with GRAPH_TOKEN"
+    );
+    assert!(out.join("entra-users.json").exists());
+    assert_clean(&r, &out);
 }
