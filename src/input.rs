@@ -5,6 +5,8 @@
 //! `diagnose` for the message, so a 401 saved by curl, a login page or a UTF-16 export from
 //! Windows get the same explanation whichever flag they arrive by.
 
+pub mod lenient;
+
 use std::borrow::Cow;
 use std::fmt;
 

@@ -12,7 +12,7 @@
 //!   The values its scope reads are pseudonymised like any other; the scope's verdicts
 //!   travel in the bundle (`scope_verdicts`).
 
-use super::inputs::InputFile;
+use super::given::InputFile;
 use super::redact::PiiMap;
 use crate::idpconfig::Kind;
 use serde_json::Value;
@@ -94,7 +94,7 @@ fn add_text(map: &mut PiiMap, field: &str, v: Option<&Value>) {
 /// Records the personal values of every idp-config file in `map`.
 pub fn collect(map: &mut PiiMap, files: &[InputFile]) {
     for f in files {
-        let text = super::inputs::text(&f.bytes);
+        let text = super::given::text(&f.bytes);
         let kind = kind_of(f);
         let value = crate::idpconfig::lenient::parse(&text)
             .ok()
@@ -225,7 +225,7 @@ pub fn constants(v: &Value) -> Vec<String> {
 
 /// The file as it goes into the bundle: rewritten when `redact` is given.
 pub fn rewrite(f: &InputFile, map: Option<&PiiMap>, redact: &super::redact::Redactor) -> Vec<u8> {
-    let text = super::inputs::text(&f.bytes);
+    let text = super::given::text(&f.bytes);
     if kind_of(f) != Some(Kind::EntraSchema) {
         return redact.apply(&text).into_bytes();
     }

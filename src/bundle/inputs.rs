@@ -6,6 +6,8 @@
 //! tenant (the scoping filter stays as written; the verdicts a pseudonym cannot reproduce
 //! are carried in `inputs/scope-verdicts.json`, see `scope_verdicts`).
 
+pub(super) use super::given::text;
+pub use super::given::InputFile;
 use super::redact::PiiMap;
 use crate::checks::LicenseOptions;
 use crate::model::Tenant;
@@ -18,13 +20,6 @@ pub const MANIFEST: &str = "inputs/inputs.json";
 pub const FORMAT: &str = "scim-doctor-inputs/1";
 /// With --redact-pii: the scoping verdicts of the real values (`scope_verdicts`).
 pub const SCOPE_VERDICTS: &str = "inputs/scope-verdicts.json";
-
-/// One input file: its name as given (for the summary) and its bytes.
-#[derive(Debug, Clone, Default)]
-pub struct InputFile {
-    pub given_as: String,
-    pub bytes: Vec<u8>,
-}
 
 /// Everything a run used besides the tenant, read from the command line's files.
 #[derive(Debug, Clone, Default)]
@@ -104,12 +99,6 @@ fn ext_of(name: &str, default: &str) -> String {
         .extension()
         .map(|e| super::sanitize(&e.to_string_lossy()).to_ascii_lowercase())
         .unwrap_or_else(|| default.to_string())
-}
-
-pub(super) fn text(bytes: &[u8]) -> String {
-    crate::input::decode(bytes)
-        .map(|t| t.into_owned())
-        .unwrap_or_else(|_| String::from_utf8_lossy(bytes).into_owned())
 }
 
 /// Records the personal values of the inputs in `map` and keeps what `--keep-clear` names.

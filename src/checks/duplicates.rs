@@ -12,32 +12,12 @@ use crate::util::plural;
 pub(crate) use foldhash::{HashMap as FastMap, HashMapExt, HashSet as FastSet, HashSetExt};
 use std::borrow::Cow;
 
+pub use super::per_user::{norm, soft_deleted_upn};
+
 pub const DUPLICATE_EMAIL: &str = "duplicate-email";
 pub const DUPLICATE_EXTERNAL_ID: &str = "duplicate-external-id";
 pub const DUPLICATE_USERNAME: &str = "duplicate-username";
 pub const SOFT_DELETE_LEFTOVER: &str = "soft-delete-leftover";
-
-/// Trimmed, lowercased key; borrows when the value already is in normal form (the common
-/// case), so a million-user tenant does not allocate a million strings per check.
-pub fn norm(s: &str) -> Cow<'_, str> {
-    let t = s.trim();
-    // One pass without early exit (the compiler vectorises it): any byte that is not
-    // lowercase ASCII already, i.e. non-ASCII or an uppercase letter.
-    let unusual = t
-        .bytes()
-        .fold(false, |seen, b| seen | (b >= 0x80) | b.is_ascii_uppercase());
-    if !unusual {
-        return Cow::Borrowed(t);
-    }
-    if t.is_ascii() {
-        return Cow::Owned(t.to_ascii_lowercase());
-    }
-    if t.chars().any(char::is_uppercase) {
-        Cow::Owned(t.to_lowercase())
-    } else {
-        Cow::Borrowed(t)
-    }
-}
 
 /// Groups items by key and returns the clusters with more than one member, in the order
 /// their first member was seen. Items are any index type (user index, (directory, user)...);
@@ -111,7 +91,7 @@ fn state(u: &User) -> &'static str {
 /// A user's distinct non-blank emails, normalised, each flagged when it is the identifying
 /// one (sorted and deduplicated only when there are several; one email allocates nothing).
 fn email_keys(u: &User) -> EmailKeys<'_> {
-    let ident = super::users::identity_email_index(u);
+    let ident = super::per_user::identity_email_index(u);
     let filled = |(_, e): &(usize, &crate::model::Email)| !e.value.trim().is_empty();
     let mut iter = u.emails.iter().enumerate().filter(filled);
     let Some((n0, e0)) = iter.next() else {
@@ -147,7 +127,7 @@ impl<'a> Iterator for EmailKeys<'a> {
 }
 
 /// duplicate-email: several users share an email (trimmed, case-insensitive). Two kinds of
-/// sharing are told apart (seed 004): an *identifying* email (`users::identity_email_index`:
+/// sharing are told apart (seed 004): an *identifying* email (`per_user::identity_email_index`:
 /// primary, else work) shared by several users is the duplicate the target licenses only
 /// once: fail when two or more copies are active, warn when the others are disabled. A
 /// *secondary* address (any other value, e.g. type `other` from proxyAddresses) held by several users does
@@ -410,18 +390,6 @@ fn non_blank(u: &User) -> Vec<&str> {
         .map(|e| e.value.as_str())
         .filter(|v| !v.trim().is_empty())
         .collect()
-}
-
-/// If `user_name` is `<32 hex chars><upn>` (Entra's soft-delete rewrite), the UPN part.
-pub fn soft_deleted_upn(user_name: &str) -> Option<&str> {
-    let b = user_name.as_bytes();
-    if b.len() <= 32 || !b[..32].iter().all(u8::is_ascii_hexdigit) {
-        return None;
-    }
-    // The first 32 bytes are ASCII, so 32 is a char boundary.
-    let rest = &user_name[32..];
-    let (local, domain) = rest.split_once('@')?;
-    (!local.is_empty() && !domain.is_empty()).then_some(rest)
 }
 
 /// soft-delete-leftover: a disabled user whose userName is an Entra object id prefixed to

@@ -7,23 +7,23 @@
 //! fields only for the users it reports (in practice: few).
 //!
 //! Every flag is computed by the same function the check itself would call on the user
-//! (`users::has_email`, `email_problem`, ...), and every hash is of the same normalised key
-//! (`duplicates::norm`) the exact grouping compares: the facts decide which users a check
+//! (`per_user::has_email`, `email_problem`, ...), and every hash is of the same normalised key
+//! (`per_user::norm`) the exact grouping compares: the facts decide which users a check
 //! looks at, never what it says about them.
 
-use super::duplicates::{norm, soft_deleted_upn};
+use super::email::email_problem;
+use super::per_user::{self, norm, soft_deleted_upn};
 use super::repeats::KeyHasher;
-use super::users::{self, email_problem};
 use crate::model::User;
 use crate::profile::Profile;
 
 /// `User::is_active`.
 pub const ACTIVE: u16 = 1;
-/// A non-blank email value (`users::has_email`).
+/// A non-blank email value (`per_user::has_email`).
 pub const HAS_EMAIL: u16 = 1 << 1;
 /// A non-blank email value that is not a well-formed address (`invalid-email`).
 pub const BAD_EMAIL: u16 = 1 << 2;
-/// The identifying email is present and well formed (`users::usable_email`).
+/// The identifying email is present and well formed (`per_user::usable_email`).
 pub const USABLE_EMAIL: u16 = 1 << 3;
 /// `userName` is present (its hash is in `FactSet::name`).
 pub const HAS_NAME: u16 = 1 << 4;
@@ -32,11 +32,11 @@ pub const HAS_EXTERNAL: u16 = 1 << 5;
 /// userName missing or not an email address; computed only when the profile uses email as
 /// the user id (`username-not-email` is skipped otherwise).
 pub const NAME_NOT_EMAIL: u16 = 1 << 6;
-/// More than one email marked primary (`users::several_primaries`).
+/// More than one email marked primary (`per_user::several_primaries`).
 pub const SEVERAL_PRIMARY: u16 = 1 << 7;
 /// `active` was sent as something other than a JSON boolean (`User::active_as_sent`).
 pub const ACTIVE_NOT_BOOL: u16 = 1 << 8;
-/// Lacks one of the profile's required attributes (`users::lacks_required`).
+/// Lacks one of the profile's required attributes (`per_user::lacks_required`).
 pub const LACKS_REQUIRED: u16 = 1 << 9;
 /// userName is a 32-hex object id prefixed to an address (`duplicates::soft_deleted_upn`).
 pub const SOFT_DELETED_NAME: u16 = 1 << 10;
@@ -178,7 +178,7 @@ impl FactSet {
     /// The users, in order, with an email whose hash is in `wanted`.
     pub fn with_email_in<'s>(
         &'s self,
-        wanted: &'s super::duplicates::FastSet<u64>,
+        wanted: &'s foldhash::HashSet<u64>,
     ) -> impl Iterator<Item = usize> + 's {
         (0..self.flags.len()).filter(move |&i| self.emails(i).iter().any(|h| wanted.contains(h)))
     }
@@ -197,7 +197,7 @@ struct Out<'a> {
 struct Reader<'a> {
     hasher: &'a KeyHasher,
     name_as_email: bool,
-    required: Vec<(&'a str, users::Probe)>,
+    required: Vec<(&'a str, per_user::Probe)>,
 }
 
 impl<'a> Reader<'a> {
@@ -205,7 +205,7 @@ impl<'a> Reader<'a> {
         Reader {
             hasher,
             name_as_email: profile.email_as_user_id,
-            required: users::required_probes(profile),
+            required: per_user::required_probes(profile),
         }
     }
 
@@ -217,7 +217,7 @@ impl<'a> Reader<'a> {
             if u.is_active() {
                 f |= ACTIVE;
             }
-            let ident = users::identity_email_index(u);
+            let ident = per_user::identity_email_index(u);
             // userName is often the email itself (the UPN as mail): then its hash and its
             // validity are the email's, not computed twice.
             let mut name_as_sent: Option<(u64, bool)> = None;
@@ -263,13 +263,13 @@ impl<'a> Reader<'a> {
                 f |= HAS_EXTERNAL;
                 out.external[k] = self.hasher.hash(&norm(ext));
             }
-            if users::several_primaries(u) {
+            if per_user::several_primaries(u) {
                 f |= SEVERAL_PRIMARY;
             }
             if u.active_as_sent().is_some() {
                 f |= ACTIVE_NOT_BOOL;
             }
-            if users::lacks_required(u, &self.required) {
+            if per_user::lacks_required(u, &self.required) {
                 f |= LACKS_REQUIRED;
             }
             out.flags[k] = f;
@@ -340,17 +340,23 @@ mod tests {
                 for set in [&one, &many] {
                     let h = |s: &str| set.hasher().hash(&norm(s));
                     assert_eq!(set.has(i, ACTIVE), u.is_active());
-                    assert_eq!(set.has(i, HAS_EMAIL), users::has_email(u));
+                    assert_eq!(set.has(i, HAS_EMAIL), per_user::has_email(u));
                     let bad = u
                         .emails
                         .iter()
                         .any(|e| !e.value.trim().is_empty() && email_problem(&e.value).is_some());
                     assert_eq!(set.has(i, BAD_EMAIL), bad);
-                    assert_eq!(set.has(i, USABLE_EMAIL), users::usable_email(u).is_some());
-                    if let Some(e) = users::usable_email(u) {
+                    assert_eq!(
+                        set.has(i, USABLE_EMAIL),
+                        per_user::usable_email(u).is_some()
+                    );
+                    if let Some(e) = per_user::usable_email(u) {
                         assert_eq!(set.identity(i), h(e));
                     }
-                    assert_eq!(set.has(i, NAME_NOT_EMAIL), users::name_problem(u).is_some());
+                    assert_eq!(
+                        set.has(i, NAME_NOT_EMAIL),
+                        per_user::name_problem(u).is_some()
+                    );
                     let soft = u.user_name.as_deref().and_then(soft_deleted_upn);
                     assert_eq!(set.has(i, SOFT_DELETED_NAME), soft.is_some());
                     assert_eq!(

@@ -48,6 +48,52 @@ fn reason_text(reason: &str) -> (&'static str, &'static str) {
     }
 }
 
+/// Meaning and fix of the error code a job carries (quarantine.error.code or
+/// lastExecution.error.code), when the code names its cause. Entra prefixes codes with the
+/// connector (`SalesforceInvalidCredentials`, `SystemForCrossDomainIdentityManagementCredentialValidationUnavailable`),
+/// so the code is matched on the words it contains.
+fn code_text(code: &str) -> Option<(&'static str, &'static str)> {
+    let c = code.to_ascii_lowercase();
+    let any = |w: &[&str]| w.iter().any(|x| c.contains(x));
+    if any(&[
+        "credential",
+        "unauthorized",
+        "authentication",
+        "invalidtoken",
+        "accessdenied",
+        "forbidden",
+        "secrettoken",
+    ]) {
+        Some((
+            "the target refused the admin credentials",
+            "open Provisioning > Admin Credentials, enter valid credentials (a new token from the target, or the account and password the connector asks for), Test Connection and save",
+        ))
+    } else if any(&["escrow"]) {
+        Some((
+            "too many entries failed (escrow threshold)",
+            "download the provisioning logs and fix the most frequent error code (provisioning-failures groups them)",
+        ))
+    } else if any(&["toomanydeletes", "deletethreshold", "accidentaldeletion"]) {
+        Some((
+            "a cycle would delete or disable more objects than the accidental-deletion threshold allows",
+            "review the StagedDelete entries in the provisioning logs; allow them (or raise the threshold) if intended, otherwise undo the scoping or assignment change",
+        ))
+    } else if any(&[
+        "timeout",
+        "unavailable",
+        "connectivity",
+        "unreachable",
+        "serviceincompatible",
+    ]) {
+        Some((
+            "Entra could not reach the target or did not get a usable answer",
+            "run `scim-doctor test-connection` against the Tenant URL and fix what it reports",
+        ))
+    } else {
+        None
+    }
+}
+
 fn four_weeks_passed(began: &Option<String>, next: &Option<String>) -> bool {
     let parse = |s: &Option<String>| s.as_deref().and_then(crate::logs::when::parse);
     match (parse(began), parse(next)) {
@@ -61,7 +107,15 @@ fn judge(j: &Job) -> (Status, String, String) {
     let mut notes: Vec<String> = Vec::new();
     if let Some(q) = j.quarantine.as_ref().filter(|_| j.code_is("Quarantine")) {
         let reason = q.reason.clone().unwrap_or_default();
-        let (meaning, fix) = reason_text(&reason);
+        let (mut meaning, mut fix) = reason_text(&reason);
+        let mut restart = false;
+        if meaning == "no documented reason" {
+            if let Some((m, f)) = q.error_code.as_deref().and_then(code_text) {
+                meaning = m;
+                fix = f;
+                restart = true;
+            }
+        }
         let mut what = format!(
             "in quarantine ({}: {meaning})",
             if reason.is_empty() {
@@ -85,12 +139,24 @@ fn judge(j: &Job) -> (Status, String, String) {
         if four_weeks_passed(&q.series_began, &q.next_attempt) {
             what.push_str(", past the four-week limit after which Entra disables the job");
         }
+        let then = if restart {
+            ", then Restart provisioning"
+        } else {
+            ""
+        };
         let fix = format!(
-            "{fix}. While quarantined, Entra retries after 6, 12 and 24 hours and then once a day, and disables the job after four weeks in quarantine"
+            "{fix}{then}. While quarantined, Entra retries after 6, 12 and 24 hours and then once a day, and disables the job after four weeks in quarantine"
         );
         return (Status::Fail, what, fix);
     }
-    let code = j.code.clone().unwrap_or_else(|| "unknown".into());
+    if j.code.is_none() && j.last_execution.is_none() && j.quarantine.is_none() {
+        return (
+            Status::Warn,
+            "no status reported (the job's `status` is empty): whether it runs, and whether it failed, is not known".into(),
+            "read the job itself (Graph GET /servicePrincipals/{id}/synchronization/jobs/{jobId}) or its Provisioning page: list responses may be trimmed, and its status.code says whether it runs".into(),
+        );
+    }
+    let code = j.code.clone().unwrap_or_else(|| "not reported".into());
     let exec = j.last_execution.as_ref();
     let state = exec.and_then(|e| e.state.clone()).unwrap_or_default();
     if j.code_is("NotConfigured") {
@@ -115,8 +181,24 @@ fn judge(j: &Job) -> (Status, String, String) {
                 format!("; last error {c}{m}")
             })
             .unwrap_or_default();
-        return (Status::Warn, format!("paused (status {code}, schedule {}): no provisioning cycle runs{last}", j.schedule_state.as_deref().unwrap_or("unknown")),
-            "set Provisioning Status to On (Provisioning > Edit provisioning) or POST .../jobs/{jobId}/start".into());
+        let start = "set Provisioning Status to On (Provisioning > Edit provisioning) or POST .../jobs/{jobId}/start";
+        let fix = match j.quarantine.as_ref().and_then(|q| q.error_code.as_deref()) {
+            Some(c) => match code_text(c) {
+                Some((meaning, fix)) => {
+                    format!("the last error says {meaning}: {fix}; only then {start}")
+                }
+                None => format!("fix the last error ({c}) first; then {start}"),
+            },
+            None => start.to_string(),
+        };
+        return (
+            Status::Warn,
+            format!(
+                "paused (status {code}, schedule {}): no provisioning cycle runs{last}",
+                j.schedule_state.as_deref().unwrap_or("not reported")
+            ),
+            fix,
+        );
     }
     if state.eq_ignore_ascii_case("Failed") {
         let e = exec
@@ -126,28 +208,42 @@ fn judge(j: &Job) -> (Status, String, String) {
             .and_then(|e| e.error_message.clone())
             .map(|m| format!(" \"{}\"", crate::util::quote(&m, 200)))
             .unwrap_or_default();
-        return (
-            Status::Fail,
-            format!("the last cycle failed ({e}{m})"),
-            "fix the error the last cycle reports, then Restart provisioning".into(),
-        );
+        let fix = match code_text(&e) {
+            Some((meaning, fix)) => format!("{meaning}: {fix}, then Restart provisioning"),
+            None => "fix the error the last cycle reports, then Restart provisioning".into(),
+        };
+        return (Status::Fail, format!("the last cycle failed ({e}{m})"), fix);
     }
     if j.code_is("NotRun") {
         notes.push("the first cycle has not completed yet".into());
     }
+    let escrowed = exec.and_then(|e| e.count_escrowed).filter(|n| *n > 0);
     if state.eq_ignore_ascii_case("EntryLevelErrors") {
-        let esc = exec
-            .and_then(|e| e.count_escrowed)
+        let esc = escrowed
             .map(|n| format!(" ({n} escrowed)"))
             .unwrap_or_default();
         notes.push(format!(
             "the last cycle finished with entry-level errors{esc}"
         ));
+    } else if let Some(n) = escrowed {
+        // Graph's own example: state Succeeded with 15 escrowed entries. Escrowed entries
+        // failed and wait for a retry; they count toward the quarantine thresholds.
+        notes.push(format!(
+            "the last cycle ({}) escrowed {n} {}: they failed and are retried in the next cycles",
+            if state.is_empty() {
+                "state not reported"
+            } else {
+                state.as_str()
+            },
+            if n == 1 { "entry" } else { "entries" }
+        ));
     }
     if let Some(n) = j.successive_failures.filter(|n| *n > 0) {
         notes.push(format!("{} complete failures in a row", n));
     }
-    if !code.eq_ignore_ascii_case("Active") && !j.code_is("NotRun") {
+    if j.code.is_none() {
+        notes.push("no status code reported".into());
+    } else if !code.eq_ignore_ascii_case("Active") && !j.code_is("NotRun") {
         notes.push(format!("unrecognised status code {code:?}"));
     }
     if notes.is_empty() {
@@ -158,8 +254,17 @@ fn judge(j: &Job) -> (Status, String, String) {
             .unwrap_or_else(|| ", steady state never reached".into());
         return (Status::Pass, format!("active{steady}"), String::new());
     }
-    (Status::Warn, notes.join("; "),
-        "read the provisioning logs for the failed entries (give them with --provisioning-logs) and fix the most frequent error code".into())
+    let fix = if escrowed.is_some()
+        || state.eq_ignore_ascii_case("EntryLevelErrors")
+        || j.successive_failures.is_some_and(|n| n > 0)
+    {
+        "read the provisioning logs for the failed entries (give them with --provisioning-logs) and fix the most frequent error code; escrowed entries count toward Entra's quarantine thresholds"
+    } else if j.code_is("NotRun") {
+        "wait for the first cycle to finish (a first cycle can take hours on large tenants), then check again"
+    } else {
+        "read the job's state on its Provisioning page and the provisioning logs"
+    };
+    (Status::Warn, notes.join("; "), fix.into())
 }
 
 pub fn provisioning_job(ctx: &Ctx, _: &Params) -> CheckResult {
@@ -273,6 +378,17 @@ mod tests {
                 "HybridSynchronizationActiveDirectoryInternalError",
             ),
             (
+                r#"{"code":"Active","lastExecution":{"state":"Succeeded","countEscrowed":15}}"#,
+                Status::Warn,
+                "escrowed 15 entries",
+            ),
+            (
+                r#"{"code":"Active","lastExecution":{"state":"Succeeded","countEscrowed":0}}"#,
+                Status::Pass,
+                "active",
+            ),
+            (r#"{}"#, Status::Warn, "no status reported"),
+            (
                 r#"{"code":"Quarantine","quarantine":{"reason":"TooManyDeletes","currentBegan":"","nextAttempt":""}}"#,
                 Status::Fail,
                 "accidental-deletion threshold",
@@ -294,6 +410,32 @@ mod tests {
             assert!(what.contains(text), "{status}: {what}");
             assert!(want == Status::Pass || !fix.is_empty(), "{status}: no fix");
         }
+    }
+
+    /// Proves the fix follows the job's own error code: credentials before "start" for a
+    /// paused job, and a quarantine without a documented reason read from its code.
+    #[test]
+    fn fixes_follow_the_error_code() {
+        let (_, _, fix) = judge(&job(
+            r#"{"code":"Paused","quarantine":{"reason":"","error":{"code":"SalesforceInvalidCredentials"}}}"#,
+        ));
+        assert!(
+            fix.starts_with("the last error says the target refused the admin credentials"),
+            "{fix}"
+        );
+        let (_, _, fix) = judge(&job(r#"{"code":"Paused","quarantine":null}"#));
+        assert!(fix.starts_with("set Provisioning Status to On"), "{fix}");
+        let (_, what, fix) = judge(&job(
+            r#"{"code":"Quarantine","quarantine":{"reason":"","error":{"code":"SystemForCrossDomainIdentityManagementCredentialValidationUnavailable"}}}"#,
+        ));
+        assert!(
+            what.contains("refused the admin credentials") && fix.contains("Admin Credentials"),
+            "{what} / {fix}"
+        );
+        let (_, _, fix) = judge(&job(
+            r#"{"code":"Active","lastExecution":{"state":"Failed","error":{"code":"ContosoUnauthorized"}}}"#,
+        ));
+        assert!(fix.contains("Admin Credentials"), "{fix}");
     }
 
     /// Proves a quarantine remediation carries Microsoft's retry schedule and the disable rule.

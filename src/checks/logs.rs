@@ -62,16 +62,34 @@ fn entra(logs: &crate::logs::LogInputs) -> CheckResult {
     }
 
     let mut subjects = Vec::new();
+    let (mut users, mut groups): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
     for g in a.failures.iter().chain(&a.skips) {
         for u in &g.users {
             let mut s = Subject::item(SubjectKind::Entry, u.key.clone(), user_detail(u));
-            s.user_name = Some(u.label.clone());
+            if g.object == "group" {
+                s.display_name = Some(u.label.clone());
+                s.detail = format!("group, {}", s.detail);
+                groups.push(u.key.to_lowercase());
+            } else {
+                s.user_name = Some(u.label.clone());
+                users.push(u.key.to_lowercase());
+            }
             subjects.push(s.in_group(g.key.clone()));
         }
     }
-    let mut users: Vec<String> = subjects.iter().map(|s| s.id.to_lowercase()).collect();
     users.sort();
     users.dedup();
+    groups.sort();
+    groups.dedup();
+    let objects = match (users.len(), groups.len()) {
+        (u, 0) => plural(u, "user", "users"),
+        (0, g) => plural(g, "group", "groups"),
+        (u, g) => format!(
+            "{} and {}",
+            plural(u, "user", "users"),
+            plural(g, "group", "groups")
+        ),
+    };
 
     let mut parts = Vec::new();
     if !a.failures.is_empty() {
@@ -96,7 +114,7 @@ fn entra(logs: &crate::logs::LogInputs) -> CheckResult {
     let message = format!(
         "expected every provisioning-log entry to succeed, got {} for {} in {}{}; quarantine: {}",
         parts.join(" and "),
-        plural(users.len(), "user", "users"),
+        objects,
         plural(a.totals.entries, "entry", "entries"),
         unreadable(a.totals.unknown),
         a.quarantine.summary
@@ -116,7 +134,7 @@ fn entra(logs: &crate::logs::LogInputs) -> CheckResult {
         .collect::<Vec<_>>()
         .join("\n");
     let mut r = CheckResult::found(id, status, message, remediation, subjects).with_data(data);
-    r.count = users.len();
+    r.count = users.len() + groups.len();
     r
 }
 
@@ -136,8 +154,9 @@ fn summary(groups: &[EntryGroup]) -> String {
     groups
         .iter()
         .map(|g| {
+            let on = if g.object == "group" { " (groups)" } else { "" };
             if g.known {
-                format!("{} {}", g.key, g.count)
+                format!("{}{on} {}", g.key, g.count)
             } else {
                 format!("unknown {} {} {}", kind_word(g), g.key, g.count)
             }
@@ -171,11 +190,15 @@ fn remedy(g: &EntryGroup) -> String {
         (Some(f), _) => format!(", at {f}"),
         _ => String::new(),
     };
+    let objects = if g.object == "group" {
+        plural(g.users.len(), "group", "groups")
+    } else {
+        plural(g.users.len(), "user", "users")
+    };
     let head = format!(
-        "{} ({}, {}{when})",
+        "{} ({}, {objects}{when})",
         g.key,
         plural(g.count, "entry", "entries"),
-        plural(g.users.len(), "user", "users")
     );
     match (&g.cause, &g.remediation) {
         (Some(c), Some(fix)) => format!("{head}: {c}. Fix: {fix}"),
@@ -194,11 +217,11 @@ fn remedy(g: &EntryGroup) -> String {
 }
 
 fn data(a: &Analysis, logs: &crate::logs::LogInputs) -> serde_json::Value {
-    let codes: serde_json::Map<String, serde_json::Value> = a
-        .failures
-        .iter()
-        .map(|g| (g.key.clone(), json!(g.count)))
-        .collect();
+    let mut codes = serde_json::Map::new();
+    for g in &a.failures {
+        let n = codes.get(&g.key).and_then(|v| v.as_u64()).unwrap_or(0);
+        codes.insert(g.key.clone(), json!(n + g.count as u64));
+    }
     let reasons: serde_json::Map<String, serde_json::Value> = a
         .skips
         .iter()

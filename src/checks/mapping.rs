@@ -26,6 +26,35 @@ pub fn no_schema(id: &str) -> CheckResult {
     )
 }
 
+/// For a target that is not SCIM: the mappings whose target attribute, by its own name, plays
+/// the role a SCIM attribute plays (`Email` for emails, `IsActive` for active).
+pub fn own_attribute<'a>(schema: &'a Schema, names: &[&str]) -> Vec<&'a AttributeMapping> {
+    schema
+        .mappings
+        .iter()
+        .filter(|m| {
+            let root = crate::idpconfig::schema::target_root(&m.target).to_ascii_lowercase();
+            names.contains(&root.as_str())
+        })
+        .collect()
+}
+
+/// The skipped result for a non-SCIM target with no attribute in the role the check judges.
+fn no_own_attribute(id: &str, schema: &Schema, role: &str, names: &[&str]) -> CheckResult {
+    CheckResult::skipped(
+        id,
+        format!(
+            "not run: {}; no mapping targets an attribute named like its {role} ({}), so whether it needs one is not known",
+            schema.target.evidence,
+            names.join(", ")
+        ),
+    )
+}
+
+const EMAIL_NAMES: &[&str] = &["email", "mail", "emailaddress", "primaryemail", "workemail"];
+const USERNAME_NAMES: &[&str] = &["username", "login", "loginname"];
+const ACTIVE_NAMES: &[&str] = &["active", "isactive", "enabled", "accountenabled"];
+
 /// Source attributes whose value is an email address in Entra (UPN is user@domain).
 pub fn is_mail_like(attr: &str) -> bool {
     matches!(
@@ -78,11 +107,19 @@ pub fn mapping_email(ctx: &Ctx, _: &Params) -> CheckResult {
     let Some(schema) = schema(ctx) else {
         return no_schema(id);
     };
-    let work: Vec<&AttributeMapping> = schema
-        .mappings
-        .iter()
-        .filter(|m| is_work_email(&m.target))
-        .collect();
+    let scim = schema.target.scim;
+    let work: Vec<&AttributeMapping> = if scim {
+        schema
+            .mappings
+            .iter()
+            .filter(|m| is_work_email(&m.target))
+            .collect()
+    } else {
+        own_attribute(schema, EMAIL_NAMES)
+    };
+    if work.is_empty() && !scim {
+        return no_own_attribute(id, schema, "email", EMAIL_NAMES);
+    }
     if work.is_empty() {
         let others: Vec<String> = schema
             .targeting("emails")
@@ -125,11 +162,16 @@ pub fn mapping_email(ctx: &Ctx, _: &Params) -> CheckResult {
         .map(|m| format!("{} <- {}", m.target, source_label(m)))
         .collect::<Vec<_>>()
         .join("; ");
+    let own = if scim {
+        String::new()
+    } else {
+        format!(" ({}; judged on its own attribute)", schema.target.evidence)
+    };
     if subjects.is_empty() {
-        return CheckResult::pass(id, format!("{head}, applied always"));
+        return CheckResult::pass(id, format!("{head}, applied always{own}"));
     }
     let msg = format!(
-        "expected the work email to flow always from a mail attribute, got {head}: {}",
+        "expected the work email to flow always from a mail attribute, got {head}{own}: {}",
         subjects
             .iter()
             .map(|s| s.detail.as_str())
@@ -186,7 +228,14 @@ pub fn mapping_username(ctx: &Ctx, _: &Params) -> CheckResult {
     let Some(schema) = schema(ctx) else {
         return no_schema(id);
     };
-    let maps = schema.targeting("userName");
+    let maps = if schema.target.scim {
+        schema.targeting("userName")
+    } else {
+        own_attribute(schema, USERNAME_NAMES)
+    };
+    if maps.is_empty() && !schema.target.scim {
+        return no_own_attribute(id, schema, "user name", USERNAME_NAMES);
+    }
     let Some(m) = maps.first() else {
         return CheckResult::new(
             id,
@@ -222,7 +271,16 @@ pub fn mapping_username(ctx: &Ctx, _: &Params) -> CheckResult {
             "userName is computed by {e}: whether the result is the user's email cannot be known statically"
         )),
     };
-    let label = format!("userName <- {}", source_label(m));
+    let label = if schema.target.scim {
+        format!("userName <- {}", source_label(m))
+    } else {
+        format!(
+            "{} <- {} ({})",
+            m.target,
+            source_label(m),
+            schema.target.evidence
+        )
+    };
     let (status, why) = match judgement {
         Judgement::Ok => return CheckResult::pass(id, format!("{label}: an email address")),
         Judgement::Warn(w) => (Status::Warn, w),
@@ -268,7 +326,15 @@ pub fn mapping_active(ctx: &Ctx, _: &Params) -> CheckResult {
     let Some(schema) = schema(ctx) else {
         return no_schema(id);
     };
-    let Some(m) = schema.targeting("active").into_iter().next() else {
+    let own = if schema.target.scim {
+        schema.targeting("active")
+    } else {
+        own_attribute(schema, ACTIVE_NAMES)
+    };
+    if own.is_empty() && !schema.target.scim {
+        return no_own_attribute(id, schema, "account-enabled flag", ACTIVE_NAMES);
+    }
+    let Some(m) = own.into_iter().next() else {
         return CheckResult::new(
             id,
             Status::Fail,
@@ -276,7 +342,16 @@ pub fn mapping_active(ctx: &Ctx, _: &Params) -> CheckResult {
         )
         .with_remediation("add the mapping active <- Switch([IsSoftDeleted], , \"False\", \"True\", \"True\", \"False\") (or Not([IsSoftDeleted])), apply Always");
     };
-    let label = format!("active <- {}", source_label(m));
+    let label = if schema.target.scim {
+        format!("active <- {}", source_label(m))
+    } else {
+        format!(
+            "{} <- {} ({})",
+            m.target,
+            source_label(m),
+            schema.target.evidence
+        )
+    };
     let reads_flag = m
         .expr()
         .map(|e| {

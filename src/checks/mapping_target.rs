@@ -119,6 +119,17 @@ pub fn mapping_matching(ctx: &Ctx, _: &Params) -> CheckResult {
         })
         .collect::<Vec<_>>()
         .join(", then ");
+    if !schema.target.scim {
+        // The SCIM filter probes, the tenant's /Schemas and its users describe a SCIM
+        // service, not this target: only the order can be reported.
+        return CheckResult::pass(
+            id,
+            format!(
+                "Entra matches by {order}; {}, so the SCIM filter and uniqueness checks do not apply",
+                schema.target.evidence
+            ),
+        );
+    }
     let defined = ctx.tenant.and_then(defined_attributes);
     let mut subjects = Vec::new();
     let mut worst = Status::Pass;
@@ -250,7 +261,23 @@ pub fn mapping_required(ctx: &Ctx, _: &Params) -> CheckResult {
     let Some(schema) = schema(ctx) else {
         return no_schema(id);
     };
-    let defined = ctx.tenant.and_then(defined_attributes);
+    let scim = schema.target.scim;
+    if !scim && schema.target_attributes.is_empty() {
+        return CheckResult::skipped(
+            id,
+            format!(
+                "not run: {}, and the schema lists none of its attributes, so which are required is not known (download the whole schema: its `directories` hold the target's attribute list)",
+                schema.target.evidence
+            ),
+        );
+    }
+    // A non-SCIM target is judged against its own attribute list only: the profile's
+    // required SCIM attributes and the tenant's /Schemas describe a SCIM service.
+    let defined = if scim {
+        ctx.tenant.and_then(defined_attributes)
+    } else {
+        None
+    };
     let mut required: Vec<(String, &str)> = Vec::new();
     let mut add = |name: &str, why: &'static str| {
         if !name.eq_ignore_ascii_case("id")
@@ -259,8 +286,10 @@ pub fn mapping_required(ctx: &Ctx, _: &Params) -> CheckResult {
             required.push((name.to_string(), why));
         }
     };
-    for a in &ctx.profile.required_user_attributes {
-        add(a, "the profile");
+    if scim {
+        for a in &ctx.profile.required_user_attributes {
+            add(a, "the profile");
+        }
     }
     if let Some((_, req)) = &defined {
         for a in req {

@@ -22,6 +22,7 @@ pub mod mapping;
 pub mod mapping_target;
 pub mod okta_assignment;
 pub mod okta_logs;
+pub mod per_user;
 pub mod probes;
 pub mod protocol;
 pub mod registry;

@@ -8,6 +8,25 @@ use crate::util::plural;
 
 pub const OKTA_APP_ASSIGNMENT: &str = "okta-app-assignment";
 
+/// The USER_PROVISIONING capabilities that decide whether users reach the target (Okta's
+/// `UpdateAppFeature` / `AppFeature` reference), what DISABLED means, and the fix.
+const FEATURE_CAPABILITIES: &[(&str, &str, &str)] = &[
+    ("create.lifecycleCreate", "new assignments are not created in the target (app users stay STAGED)",
+     "enable Create Users: app > Provisioning > To App > Edit (or create.lifecycleCreate ENABLED in PUT .../features/USER_PROVISIONING)"),
+    ("update.profile", "profile changes in Okta never reach the target",
+     "enable Update User Attributes: app > Provisioning > To App > Edit (update.profile ENABLED)"),
+    ("update.lifecycleDeactivate", "unassigned or deactivated Okta users stay active in the target",
+     "enable Deactivate Users: app > Provisioning > To App > Edit (update.lifecycleDeactivate ENABLED)"),
+];
+
+/// App `features` that push users to the app (Okta's Application `features` values).
+const PUSH_FEATURES: &[&str] = &[
+    "PUSH_NEW_USERS",
+    "PUSH_PROFILE_UPDATES",
+    "PUSH_USER_DEACTIVATION",
+    "REACTIVATE_USERS",
+];
+
 const UNASSIGNED: &[&str] = &[
     "DEPROVISIONED",
     "INACTIVE",
@@ -21,8 +40,16 @@ pub fn okta_app_assignment(ctx: &Ctx, _: &Params) -> CheckResult {
     let cfg = ctx.idp;
     let users = cfg.and_then(|c| c.app_users.as_ref());
     let pushes = cfg.and_then(|c| c.push_mappings.as_ref());
-    if users.is_none() && pushes.is_none() {
-        return CheckResult::skipped(id, "not run: give --idp-config with Okta app users (GET /api/v1/apps/{appId}/users) and/or group push mappings (GET /api/v1/apps/{appId}/group-push/mappings)");
+    let features = cfg.and_then(|c| c.app_features.as_ref());
+    let apps = cfg.and_then(|c| c.apps.as_ref());
+    let groups = cfg.and_then(|c| c.app_groups.as_ref());
+    if users.is_none()
+        && pushes.is_none()
+        && features.is_none()
+        && apps.is_none()
+        && groups.is_none()
+    {
+        return CheckResult::skipped(id, "not run: give --idp-config with Okta app users (GET /api/v1/apps/{appId}/users), app groups (.../groups), group push mappings (.../group-push/mappings), app features (.../features) or the app itself (GET /api/v1/apps/{appId})");
     }
     let mut subjects = Vec::new();
     let mut worst = Status::Pass;
@@ -76,6 +103,67 @@ pub fn okta_app_assignment(ctx: &Ctx, _: &Params) -> CheckResult {
         flag(Status::Fail, Subject::item(SubjectKind::Group, m.id.clone(), d),
             "for group push errors: Push Groups > Errors shows the cause; fix it (a group deleted in the target: unlink, import, push again; members not assigned to the app: assign them) and Retry All Groups", &mut subjects);
     }
+    let mut disabled = 0;
+    for f in features.into_iter().flatten() {
+        if !f.name.eq_ignore_ascii_case("USER_PROVISIONING") {
+            continue;
+        }
+        if f.status.as_deref() == Some("DISABLED") {
+            disabled += 1;
+            flag(Status::Fail, Subject::item(SubjectKind::Item, f.name.clone(), "USER_PROVISIONING is DISABLED: Okta sends nothing to the app (no create, update or deactivate)"),
+                "enable provisioning to the app: app > Provisioning > Integration > Enable API integration (or PUT /api/v1/apps/{appId}/features/USER_PROVISIONING), then Provisioning > To App", &mut subjects);
+            continue;
+        }
+        for (cap, what, fix) in FEATURE_CAPABILITIES {
+            if f.capability(cap).is_some_and(|c| c.status == "DISABLED") {
+                disabled += 1;
+                flag(
+                    Status::Warn,
+                    Subject::item(
+                        SubjectKind::Item,
+                        format!("{}.{cap}", f.name),
+                        format!("{cap} is DISABLED: {what}"),
+                    ),
+                    fix,
+                    &mut subjects,
+                );
+            }
+        }
+    }
+    let mut no_push_apps = 0;
+    let all_apps = apps.map(Vec::len).unwrap_or(0);
+    for a in apps.into_iter().flatten() {
+        if !a
+            .features
+            .iter()
+            .any(|f| PUSH_FEATURES.contains(&f.as_str()))
+        {
+            no_push_apps += 1;
+        }
+    }
+    if all_apps > 0 && no_push_apps == all_apps {
+        for a in apps.into_iter().flatten() {
+            flag(Status::Warn, Subject::item(SubjectKind::Item, a.title(), format!(
+                "features [{}]: none of {}, so Okta provisions no user to this app (sign-on mode {})",
+                a.features.join(", "),
+                PUSH_FEATURES.join(", "),
+                a.sign_on_mode.as_deref().unwrap_or("not given")
+            )), "if this app should receive users, enable provisioning: app > Provisioning > Configure API Integration, then To App > Create Users, Update User Attributes, Deactivate Users", &mut subjects);
+        }
+    }
+    let mut inactive = 0;
+    for m in pushes
+        .into_iter()
+        .flatten()
+        .filter(|m| m.status.as_deref() == Some("INACTIVE"))
+    {
+        inactive += 1;
+        flag(Status::Warn, Subject::item(SubjectKind::Group, m.id.clone(), format!(
+            "group push mapping INACTIVE (source group {} -> target group {}): membership changes of this group are not pushed",
+            m.source_group_id.as_deref().unwrap_or("?"),
+            m.target_group_id.as_deref().unwrap_or("?")
+        )), "for INACTIVE group pushes: Push Groups > the group > Activate group push (or POST .../group-push/mappings/{id} with status ACTIVE), if its memberships should reach the target", &mut subjects);
+    }
     if let (Some(users), Some(t)) = (users, ctx.tenant) {
         let lower = |s: &Option<String>| s.as_deref().map(str::to_lowercase);
         for u in users
@@ -117,13 +205,40 @@ pub fn okta_app_assignment(ctx: &Ctx, _: &Params) -> CheckResult {
     }
     let n_users = users.map(Vec::len).unwrap_or(0);
     let n_push = pushes.map(Vec::len).unwrap_or(0);
+    let assigned_groups = groups
+        .map(|g| {
+            let names: Vec<String> = g
+                .iter()
+                .map(|x| x.name.clone().unwrap_or_else(|| x.id.clone()))
+                .collect();
+            format!(
+                "; {} assigned to the app ({})",
+                plural(g.len(), "group", "groups"),
+                short_list(&names)
+            )
+        })
+        .unwrap_or_default();
     if subjects.is_empty() {
         return CheckResult::pass(
             id,
             format!(
-                "{} and {}: none in error, out of sync or staged{}",
-                plural(n_users, "app user", "app users"),
-                plural(n_push, "group push mapping", "group push mappings"),
+                "{}: none in error, out of sync, staged or disabled{}{assigned_groups}",
+                given(&[
+                    (users.is_some(), plural(n_users, "app user", "app users")),
+                    (
+                        pushes.is_some(),
+                        plural(n_push, "group push mapping", "group push mappings")
+                    ),
+                    (
+                        features.is_some(),
+                        plural(
+                            features.map(Vec::len).unwrap_or(0),
+                            "app feature",
+                            "app features"
+                        )
+                    ),
+                    (apps.is_some(), plural(all_apps, "app", "apps")),
+                ]),
                 if ctx.tenant.is_some() && users.is_some() {
                     ", and assignments agree with the target"
                 } else {
@@ -134,7 +249,7 @@ pub fn okta_app_assignment(ctx: &Ctx, _: &Params) -> CheckResult {
     }
     let errors = subjects
         .iter()
-        .filter(|s| s.kind == SubjectKind::Group)
+        .filter(|s| s.kind == SubjectKind::Group && s.detail.contains("in ERROR"))
         .count();
     let parts: Vec<String> = [
         (
@@ -156,6 +271,34 @@ pub fn okta_app_assignment(ctx: &Ctx, _: &Params) -> CheckResult {
             format!("{} assigned in Okta but absent from the target", counts.3),
         ),
         (
+            disabled,
+            plural(
+                disabled,
+                "provisioning capability DISABLED",
+                "provisioning capabilities DISABLED",
+            ),
+        ),
+        (
+            if all_apps > 0 && no_push_apps == all_apps {
+                no_push_apps
+            } else {
+                0
+            },
+            plural(
+                no_push_apps,
+                "app without provisioning features",
+                "apps without provisioning features",
+            ),
+        ),
+        (
+            inactive,
+            plural(
+                inactive,
+                "group push mapping INACTIVE",
+                "group push mappings INACTIVE",
+            ),
+        ),
+        (
             counts.4,
             plural(
                 counts.4,
@@ -172,7 +315,7 @@ pub fn okta_app_assignment(ctx: &Ctx, _: &Params) -> CheckResult {
         id,
         worst,
         format!(
-            "expected every Okta app user synchronized and every group push active, got {}",
+            "expected every Okta app user synchronized, every group push active and provisioning enabled, got {}{assigned_groups}",
             parts.join(", ")
         ),
         fixes
@@ -182,4 +325,27 @@ pub fn okta_app_assignment(ctx: &Ctx, _: &Params) -> CheckResult {
             .join("\n"),
         subjects,
     )
+}
+
+/// At most five names, then how many more.
+fn short_list(names: &[String]) -> String {
+    if names.len() <= 5 {
+        names.join(", ")
+    } else {
+        format!("{} and {} more", names[..5].join(", "), names.len() - 5)
+    }
+}
+
+/// "2 app users and 1 app feature": the inputs that were given, or "no app users".
+fn given(parts: &[(bool, String)]) -> String {
+    let v: Vec<&str> = parts
+        .iter()
+        .filter(|(g, _)| *g)
+        .map(|(_, t)| t.as_str())
+        .collect();
+    match v.len() {
+        0 => "no app users, pushes, features or apps given".into(),
+        1 => v[0].to_string(),
+        n => format!("{} and {}", v[..n - 1].join(", "), v[n - 1]),
+    }
 }

@@ -25,11 +25,23 @@ const EMPTY: Cause = Cause { key: "empty-create-response", fix: "the target answ
 const DEACTIVATE: Cause = Cause { key: "deactivation-failed", fix: "Okta could not deactivate the user in the target: check the target accepts PATCH/PUT active=false, then retry" };
 const OTHER: Cause = Cause { key: "other", fix: "open one failing event in the Okta System Log and send its time and transaction id with the target's own logs (Okta does not log SCIM bodies) to the target vendor" };
 
+const CREATE: Cause = Cause { key: "create-failed", fix: "Okta could not create the user in the target (application.provision.user.push): read the target's reason in the event; a 409 means the target already holds the user (see user-already-exists), a 400 an attribute the target refuses (check the mapping with explain-user); then retry the task" };
+const REACTIVATE: Cause = Cause { key: "reactivation-failed", fix: "Okta could not reactivate the user in the target: check the target accepts PATCH/PUT active=true for an existing user, then retry" };
+const LOOKUP: Cause = Cause { key: "lookup-failed", fix: "Okta could not tell whether the user or group exists in the target (verify_exists): more than one object with the same id or a filter the target does not support; make the userName / displayName filter exact and unique, then retry" };
+const IMPORT: Cause = Cause { key: "import-failed", fix: "Okta could not read users or groups from the target (import): check the target's GET /Users and /Groups paging and filtering (`scim-doctor check`), then run the import again" };
+const PASSWORD: Cause = Cause { key: "password-push-failed", fix: "Okta could not push the password: check whether the target accepts password updates, or turn off Sync Password under Provisioning > To App" };
+const CONFIG: Cause = Cause { key: "app-configuration", fix: "Okta detected a configuration error in the app (application.configuration.*): open the app's Provisioning > Integration, correct the settings and Test API Credentials" };
+
+/// The key of events that name no user (an app-level rate limit, a credentials failure).
+const NO_USER: &str = "(no user in the event)";
+
 fn is_provisioning(e: &OktaEvent) -> bool {
     let t = e.event_type.to_ascii_lowercase();
     [
         "application.provision.",
         "application.integration.",
+        "application.configuration.detect_error",
+        "application.configuration.import_schema",
         "app.user_management",
         "app.app_instance.provision_sync_job",
     ]
@@ -37,8 +49,36 @@ fn is_provisioning(e: &OktaEvent) -> bool {
     .any(|p| t.starts_with(p))
 }
 
+/// Event types whose name is the failure: Okta records them with outcome SUCCESS (the event
+/// was written) although each one reports a failed call (Okta's event type catalog:
+/// rate_limit_exceeded, authentication_failure, general_failure, detect_error).
+fn failure_by_type(t: &str) -> bool {
+    t.ends_with("rate_limit_exceeded")
+        || t.ends_with("authentication_failure")
+        || t.ends_with("general_failure")
+        || t.ends_with("detect_error")
+}
+
+/// Legacy event types Okta maps onto the provisioning event types carry the error in their
+/// name (`app.api.error.create_user`, `app.boxnet.api.error.rate_limit_exceeded`,
+/// `app.auth_error.INVALID_CREDENTIALS`): Okta's Events API migration table.
+fn failure_by_legacy(legacy: &str) -> bool {
+    legacy.contains(".error") || legacy.contains("error.") || legacy.contains("_error")
+}
+
+/// Decided by the event type first, then the legacy type, then the outcome: the outcome of
+/// a rate-limit or authentication-failure event says the event was logged, not that the call
+/// worked.
 fn is_failure(e: &OktaEvent) -> bool {
     let t = e.event_type.to_ascii_lowercase();
+    let legacy = e
+        .legacy_event_type
+        .as_deref()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if failure_by_type(&t) || failure_by_legacy(&legacy) {
+        return true;
+    }
     match e.result.as_deref() {
         Some("FAILURE") | Some("RATE_LIMIT") | Some("DENY") => true,
         Some("SUCCESS") | Some("ALLOW") | Some("SKIPPED") => false,
@@ -46,9 +86,6 @@ fn is_failure(e: &OktaEvent) -> bool {
             e.severity
                 .as_deref()
                 .is_some_and(|s| s.eq_ignore_ascii_case("ERROR"))
-                || t.ends_with("authentication_failure")
-                || t.ends_with("rate_limit_exceeded")
-                || t.ends_with("general_failure")
                 || t.contains(".failed")
         }
     }
@@ -67,23 +104,32 @@ fn cause(e: &OktaEvent) -> &'static Cause {
         e.display_message.as_deref().unwrap_or("")
     )
     .to_ascii_lowercase();
-    if t.ends_with("authentication_failure")
-        || legacy == "app.api.error.auth"
-        || text.contains("credentials")
-    {
-        &CREDENTIALS
-    } else if t.ends_with("rate_limit_exceeded")
+    if t.ends_with("rate_limit_exceeded")
+        || legacy.contains("rate")
         || e.result.as_deref() == Some("RATE_LIMIT")
         || text.contains("rate limit")
         || text.contains("429")
     {
         &RATE
-    } else if text.contains("matching user not found") {
+    } else if t.ends_with("authentication_failure")
+        || legacy == "app.api.error.auth"
+        || legacy.contains("oauth")
+        || legacy.contains("invalid_credentials")
+        || text.contains("credentials")
+    {
+        &CREDENTIALS
+    } else if text.contains("matching user not found") || legacy.contains("user.not_found") {
         &NOT_FOUND
     } else if text.contains("already exists") || text.contains("409") {
         &EXISTS
     } else if text.contains("empty user") {
         &EMPTY
+    } else if t.starts_with("application.configuration.") {
+        &CONFIG
+    } else if t.ends_with(".verify_exists") {
+        &LOOKUP
+    } else if t.ends_with(".import") || t.ends_with(".import_profile") {
+        &IMPORT
     } else if t.contains("group_push")
         || t.contains("grouppush")
         || t.starts_with("application.provision.group")
@@ -96,6 +142,12 @@ fn cause(e: &OktaEvent) -> &'static Cause {
         &PROFILE
     } else if t.ends_with(".deactivate") {
         &DEACTIVATE
+    } else if t.ends_with(".reactivate") || t.ends_with(".activate") {
+        &REACTIVATE
+    } else if t.ends_with(".password") {
+        &PASSWORD
+    } else if t == "application.provision.user.push" {
+        &CREATE
     } else {
         &OTHER
     }
@@ -138,11 +190,7 @@ pub fn check(id: &str, events: &[OktaEvent]) -> CheckResult {
         let g = &mut groups[i];
         g.count += 1;
         *g.users
-            .entry(
-                e.user
-                    .clone()
-                    .unwrap_or_else(|| "(no user in the event)".into()),
-            )
+            .entry(e.user.clone().unwrap_or_else(|| NO_USER.into()))
             .or_default() += 1;
         if let Some(p) = &e.published {
             if g.first.as_ref().is_none_or(|f| p < f) {
@@ -217,15 +265,22 @@ pub fn check(id: &str, events: &[OktaEvent]) -> CheckResult {
         })
         .collect::<Vec<_>>()
         .join("\n");
-    let users: std::collections::BTreeSet<&String> =
-        groups.iter().flat_map(|g| g.users.keys()).collect();
+    let users: std::collections::BTreeSet<&String> = groups
+        .iter()
+        .flat_map(|g| g.users.keys())
+        .filter(|u| u.as_str() != NO_USER)
+        .collect();
+    let whom = if users.is_empty() {
+        "no user named in the events".to_string()
+    } else {
+        plural(users.len(), "user", "users")
+    };
     let mut r = CheckResult::found(
         id,
         Status::Fail,
         format!(
-            "expected every Okta provisioning event to succeed, got {} ({summary}) for {} in {}",
+            "expected every Okta provisioning event to succeed, got {} ({summary}) for {whom} in {}",
             plural(failures, "failure", "failures"),
-            plural(users.len(), "user", "users"),
             plural(prov.len(), "provisioning event", "provisioning events")
         ),
         remediation,
@@ -354,6 +409,50 @@ mod tests {
             Some("FAILURE"),
             None
         )));
+    }
+
+    /// Proves the event type and the legacy type decide before the outcome: Okta writes
+    /// rate-limit and authentication-failure events with outcome SUCCESS.
+    #[test]
+    fn failure_types_fail_whatever_the_outcome() {
+        for t in [
+            "application.integration.rate_limit_exceeded",
+            "application.integration.authentication_failure",
+            "application.integration.general_failure",
+            "application.configuration.detect_error",
+        ] {
+            assert!(is_failure(&ev(t, Some("SUCCESS"), None)), "{t}");
+        }
+        let mut legacy = ev("application.provision.user.push", Some("SUCCESS"), None);
+        legacy.legacy_event_type = Some("app.api.error.create_user".into());
+        assert!(is_failure(&legacy));
+        assert_eq!(cause(&legacy).key, "create-failed");
+        let mut ok = ev("application.provision.user.push", Some("SUCCESS"), None);
+        ok.legacy_event_type = Some("app.user_management.push_new_user_success".into());
+        assert!(!is_failure(&ok), "a success legacy type stays a success");
+        for (t, want) in [
+            (
+                "application.provision.user.reactivate",
+                "reactivation-failed",
+            ),
+            ("application.provision.user.verify_exists", "lookup-failed"),
+            ("application.provision.user.import", "import-failed"),
+            ("application.provision.group.import", "import-failed"),
+            (
+                "application.provision.user.password",
+                "password-push-failed",
+            ),
+            (
+                "application.provision.group_membership.add",
+                "group-push-failed",
+            ),
+            (
+                "application.configuration.detect_error",
+                "app-configuration",
+            ),
+        ] {
+            assert_eq!(cause(&ev(t, Some("FAILURE"), None)).key, want, "{t}");
+        }
     }
 
     /// Proves a log without provisioning events warns instead of passing quietly.

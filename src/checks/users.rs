@@ -6,7 +6,6 @@
 use super::{facts, Ctx, Params};
 use crate::findings::{CheckResult, Status, Subject};
 use crate::model::User;
-use crate::profile::Profile;
 use crate::util::plural;
 
 pub const MISSING_EMAIL: &str = "missing-email";
@@ -16,58 +15,10 @@ pub const USERNAME_NOT_EMAIL: &str = "username-not-email";
 pub const MULTIPLE_PRIMARY_EMAILS: &str = "multiple-primary-emails";
 
 pub use super::email::email_problem;
-
-/// Whether the user has at least one non-blank email value (no allocation: hot path).
-pub fn has_email(u: &User) -> bool {
-    u.emails.iter().any(|e| !e.value.trim().is_empty())
-}
-
-/// Which of the user's email values identifies the user to the target (seed 004: the email
-/// is the account's identity and the licence key; the IdPs map `mail` to
-/// `emails[type eq "work"]`): the one marked primary, else the first of type `work`, else the
-/// first whose type is not `other`. An address of type `other` (Entra maps proxyAddresses
-/// there) is an alias, never the identity, unless the server marked it primary.
-pub fn identity_email_index(u: &User) -> Option<usize> {
-    // One pass: each non-blank value gets the rank of the rule it meets first (0 primary,
-    // 1 type work, 2 any type but other); the first value of the best rank wins.
-    let kind_is = |e: &crate::model::Email, k: &str| {
-        e.kind
-            .as_deref()
-            .is_some_and(|t| t.trim().eq_ignore_ascii_case(k))
-    };
-    let mut best: Option<(u8, usize)> = None;
-    for (i, e) in u.emails.iter().enumerate() {
-        if e.value.trim().is_empty() {
-            continue;
-        }
-        let rank = if e.primary {
-            0
-        } else if kind_is(e, "work") {
-            1
-        } else if !kind_is(e, "other") {
-            2
-        } else {
-            continue;
-        };
-        if best.is_none_or(|(r, _)| rank < r) {
-            best = Some((rank, i));
-            if rank == 0 {
-                break;
-            }
-        }
-    }
-    best.map(|(_, i)| i)
-}
-
-/// The identifying email (see `identity_email_index`), if any.
-pub fn identity_email(u: &User) -> Option<&str> {
-    identity_email_index(u).map(|i| u.emails[i].value.as_str())
-}
-
-/// The identifying email, if it is a valid address: what the target can license.
-pub fn usable_email(u: &User) -> Option<&str> {
-    identity_email(u).filter(|e| email_problem(e).is_none())
-}
+pub use super::per_user::{
+    has_email, identity_email, identity_email_index, lacks_required, name_problem, required_probes,
+    several_primaries, usable_email, Probe,
+};
 
 fn active_label(u: &User) -> &'static str {
     if u.is_active() {
@@ -166,41 +117,6 @@ pub fn invalid_email(ctx: &Ctx, _: &Params) -> CheckResult {
     )
 }
 
-/// Whether a user carries one required attribute (the path is passed back in).
-pub type Probe = fn(&User, &str) -> bool;
-
-fn filled(v: &Option<String>) -> bool {
-    v.as_deref().is_some_and(|s| !s.trim().is_empty())
-}
-
-/// How to tell whether a user carries the attribute at `path` (same answers as
-/// `User::has_attribute`, without re-parsing the path for every user).
-fn probe(path: &str) -> Probe {
-    match path.to_ascii_lowercase().as_str() {
-        "username" => |u, _| filled(&u.user_name),
-        "externalid" => |u, _| filled(&u.external_id),
-        "active" => |u, _| u.active.is_some(),
-        "emails" | "emails.value" => |u, _| has_email(u),
-        _ => |u, path| u.has_attribute(path),
-    }
-}
-
-/// The profile's required attributes, each with its probe (each path resolved once: the
-/// core attributes are read directly, anything else goes through `User::has_attribute`,
-/// for dotted paths and extension URNs).
-pub fn required_probes(profile: &Profile) -> Vec<(&str, Probe)> {
-    profile
-        .required_user_attributes
-        .iter()
-        .map(|a| (a.as_str(), probe(a)))
-        .collect()
-}
-
-/// Whether the user lacks one of the `required_probes`.
-pub fn lacks_required(u: &User, probes: &[(&str, Probe)]) -> bool {
-    !probes.iter().all(|(a, p)| p(u, a))
-}
-
 /// missing-required-attribute: the profile's `required_user_attributes`, per user.
 pub fn missing_required_attribute(ctx: &Ctx, _: &Params) -> CheckResult {
     let id = MISSING_REQUIRED_ATTRIBUTE;
@@ -289,19 +205,6 @@ pub fn username_not_email(ctx: &Ctx, _: &Params) -> CheckResult {
         "map userPrincipalName (or mail) to userName in the IdP so it is the user's email; if SCIM cannot be enabled at all, ask support to set Account ID Configuration to Email",
         subjects,
     )
-}
-
-/// Why the user's userName is not an email address (absent, or the address problem).
-pub fn name_problem(u: &User) -> Option<String> {
-    match u.user_name.as_deref() {
-        None => Some("no userName".to_string()),
-        Some(n) => email_problem(n).map(|p| format!("userName `{n}` is not an email: {p}")),
-    }
-}
-
-/// Whether more than one of the user's emails is marked primary.
-pub fn several_primaries(u: &User) -> bool {
-    u.emails.iter().filter(|e| e.primary).nth(1).is_some()
 }
 
 /// multiple-primary-emails: RFC 7643 allows at most one `primary: true` email.

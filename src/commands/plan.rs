@@ -155,6 +155,65 @@ pub fn build(
     Ok(plan)
 }
 
+/// Which reader each `--idp-config` / `--provisioning-logs` file goes to: an Okta System
+/// Log given with `--provisioning-logs` is read as IdP configuration, an Entra provisioning
+/// log given with `--idp-config` as provisioning logs, each with a note saying so. A file
+/// that cannot be read stays with its flag, whose reader reports why.
+struct Routed {
+    idp: Vec<std::path::PathBuf>,
+    logs: Vec<std::path::PathBuf>,
+    idp_notes: Vec<String>,
+    log_notes: Vec<String>,
+}
+
+fn route(a: &AuditArgs) -> Routed {
+    let text = |p: &std::path::Path| {
+        std::fs::read(p)
+            .ok()
+            .and_then(|b| crate::input::decode(&b).ok().map(|t| t.into_owned()))
+    };
+    let mut r = Routed {
+        idp: Vec::new(),
+        logs: Vec::new(),
+        idp_notes: Vec::new(),
+        log_notes: Vec::new(),
+    };
+    let entra_log = |p: &std::path::Path| {
+        let Some(t) = text(p) else {
+            return false;
+        };
+        if crate::idpconfig::okta::looks_like_log_text(&t) {
+            return false;
+        }
+        crate::logs::looks_like_entra_log(&t)
+            || (!t.trim_start().starts_with(['{', '['])
+                && crate::logs::is_entra_log(&p.display().to_string(), t.as_bytes()))
+    };
+    for p in &a.idp_config {
+        if entra_log(p) {
+            r.log_notes.push(format!(
+                "{} was given with --idp-config but is an Entra provisioning log: read as --provisioning-logs",
+                p.display()
+            ));
+            r.logs.push(p.clone());
+        } else {
+            r.idp.push(p.clone());
+        }
+    }
+    for p in &a.provisioning_logs {
+        if text(p).is_some_and(|t| crate::idpconfig::okta::looks_like_log_text(&t)) {
+            r.idp_notes.push(format!(
+                "{} was given with --provisioning-logs but is an Okta System Log: read as --idp-config",
+                p.display()
+            ));
+            r.idp.push(p.clone());
+        } else {
+            r.logs.push(p.clone());
+        }
+    }
+    r
+}
+
 /// `check --snapshot bundle.zip`: fills in every input the command line did not give from
 /// the bundle's `inputs/` (what was given on the command line wins), and says so on stderr.
 pub fn apply_bundle_inputs(
@@ -251,10 +310,12 @@ pub fn idp_config(
     a: &AuditArgs,
     out: &Output,
 ) -> Result<Option<crate::idpconfig::IdpConfig>, ToolError> {
-    if a.idp_config.is_empty() {
+    let routed = route(a);
+    if routed.idp.is_empty() {
         return Ok(None);
     }
-    let cfg = crate::idpconfig::load(&a.idp_config).map_err(ToolError)?;
+    routed.idp_notes.iter().for_each(|n| out.note(n));
+    let cfg = crate::idpconfig::load(&routed.idp).map_err(ToolError)?;
     out.note(&cfg.summary());
     Ok(Some(cfg))
 }
@@ -286,10 +347,12 @@ pub fn provisioning_logs(
     a: &AuditArgs,
     out: &Output,
 ) -> Result<Option<crate::logs::LogInputs>, ToolError> {
-    if a.provisioning_logs.is_empty() {
+    let routed = route(a);
+    if routed.logs.is_empty() {
         return Ok(None);
     }
-    let logs = crate::logs::load(&a.provisioning_logs).map_err(|e| ToolError(format!("{e:#}")))?;
+    routed.log_notes.iter().for_each(|n| out.note(n));
+    let logs = crate::logs::load(&routed.logs).map_err(|e| ToolError(format!("{e:#}")))?;
     out.note(&crate::logs::summary_line(&logs));
     for c in &logs.understood {
         out.debug(&format!(

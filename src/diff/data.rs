@@ -7,57 +7,14 @@
 //! groups are compared on two threads for large tenants, with the same result as one.
 //! No allocation for an unchanged user.
 
+use super::changes::{opt, user_name};
+pub use super::changes::{AttrChange, Changed, DataDiff, Ref, ResourceDiff};
 use super::members;
 use super::pairing::{self, Sorted};
 use crate::model::{Tenant, User};
-use serde::Serialize;
 
 /// From this many users (both sides together) the comparison uses a second thread.
 const PARALLEL_FROM: usize = 20_000;
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Ref {
-    pub id: String,
-    pub name: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct AttrChange {
-    pub attribute: &'static str,
-    pub before: String,
-    pub after: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Changed {
-    pub id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub before_id: Option<String>,
-    pub name: String,
-    pub changes: Vec<AttrChange>,
-}
-
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct ResourceDiff {
-    pub before: usize,
-    pub after: usize,
-    pub added: Vec<Ref>,
-    pub removed: Vec<Ref>,
-    pub changed: Vec<Changed>,
-    pub unchanged: usize,
-    /// Matched by userName / displayName because the id differed.
-    pub matched_by_name: usize,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct DataDiff {
-    pub users: ResourceDiff,
-    pub groups: ResourceDiff,
-}
-
-pub(super) fn user_name(u: &User) -> String {
-    u.user_name.clone().unwrap_or_else(|| u.id.clone())
-}
 
 fn emails_equal(a: &User, b: &User) -> bool {
     // The common case (same single email) without building lists.
@@ -80,10 +37,6 @@ fn emails(u: &User) -> String {
     } else {
         v.join(", ")
     }
-}
-
-pub(super) fn opt(s: &Option<String>) -> String {
-    s.clone().unwrap_or_else(|| "(none)".into())
 }
 
 /// Runs both closures, on two threads when `parallel`.

@@ -6,7 +6,7 @@
 //! rest is resolved (binary search in the id order). A user's group list is rebuilt only for
 //! the users those leftovers name; every other user is in the same groups on both sides.
 
-use super::data::{opt, user_name, AttrChange, Changed, Ref, ResourceDiff};
+use super::changes::{opt, user_name, AttrChange, Changed, Ref, ResourceDiff};
 use super::pairing::{self, Pairing, Sorted};
 use crate::model::{Group, Tenant, User};
 use foldhash::{HashMap as FastMap, HashMapExt, HashSet as FastSet};

@@ -4,6 +4,7 @@
 //! tenant comparison when both sides carry tenant data (`data`), and the headline a support
 //! engineer pastes back into the ticket. Loading is in `load`, presentation in `render`.
 
+mod changes;
 pub mod data;
 pub mod findings;
 pub mod load;

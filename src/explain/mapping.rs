@@ -21,6 +21,10 @@ pub struct MappedValue {
     pub value: Option<String>,
     /// Why the value is absent or approximate (not evaluated, missing attribute, default).
     pub note: Option<String>,
+    /// False when the value cannot be known before Entra runs (Now, Guid, a default that
+    /// depends on whether the user is created or updated): `value` is then absent, and
+    /// must be read as "not known", not as null.
+    pub known: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -142,7 +146,11 @@ fn evaluate(
     let mut missing_required = Vec::new();
     for m in &schema.mappings {
         let source = crate::checks::mapping::source_label(m);
-        let (value, mut note) = match m.expr() {
+        let mut known = true;
+        // A mapping with only a default value is a constant; with a source, the default is
+        // what Entra sends when the source is null, and only when it creates the user.
+        let expression = m.source.clone().or_else(|| m.expr());
+        let (value, mut note) = match expression {
             None => (
                 None,
                 Some(
@@ -172,36 +180,45 @@ fn evaluate(
                             Some(notes.join("; "))
                         },
                     ),
+                    Err(why) if expr::is_not_known(&why) => {
+                        known = false;
+                        (None, Some(why))
+                    }
                     Err(why) => (None, Some(format!("not evaluated: {why}"))),
                 }
             }
         };
+        // A null source with a default: Entra sends the default only when it creates the
+        // user, so the value waits for the matching below (created, or updated: nothing).
+        let pending_default =
+            value.is_none() && known && m.source.is_some() && m.default_value.is_some();
+        if let Some(d) = m.default_value.as_ref().filter(|_| pending_default) {
+            known = false;
+            note = Some(format!(
+                "not known: the source is null, and Entra sends the default {d:?} only when it creates the user; an existing user gets nothing"
+            ));
+        }
         // A value that could not be evaluated is not known, which is not the same as null.
-        let unknown = note
-            .as_deref()
-            .is_some_and(|n| n.starts_with("not evaluated") || n.starts_with("cannot"));
+        let unknown = (!known && !pending_default)
+            || note
+                .as_deref()
+                .is_some_and(|n| n.starts_with("not evaluated") || n.starts_with("cannot"));
         if unknown {
             problems += 1;
-        } else if value.as_deref().is_none_or(|v| v.trim().is_empty()) {
-            if value.is_none() {
-                if let Some(d) = &m.default_value {
-                    note = Some(format!(
-                        "null: the default {d:?} is sent only when the user is created"
-                    ));
-                }
-            }
-            if required
+        } else if !pending_default
+            && value.as_deref().is_none_or(|v| v.trim().is_empty())
+            && required
                 .iter()
                 .any(|r| r.eq_ignore_ascii_case(target_root(&m.target)))
-            {
-                missing_required.push(m.target.clone());
-            }
+        {
+            missing_required.push(m.target.clone());
         }
         values.push(MappedValue {
             target: m.target.clone(),
             source,
             value,
             note,
+            known,
         });
     }
     let mut steps = Vec::new();
@@ -212,9 +229,10 @@ fn evaluate(
     for m in schema.matching() {
         let mapped = values.iter().find(|v| v.target == m.target);
         if mapped.is_some_and(|v| {
-            v.note
-                .as_deref()
-                .is_some_and(|n| n.starts_with("not evaluated") || n.starts_with("cannot"))
+            !v.known
+                || v.note
+                    .as_deref()
+                    .is_some_and(|n| n.starts_with("not evaluated") || n.starts_with("cannot"))
         }) {
             unknown_step = Some(m.target.clone());
             steps.push(MatchStep {
@@ -251,6 +269,41 @@ fn evaluate(
         });
         if hit {
             break;
+        }
+    }
+    // A default waiting on create-versus-update is decided by the matching replayed above:
+    // a match means an update (nothing sent), no match on known values a creation.
+    let created = if unknown_step.is_some() {
+        None
+    } else if would_match.is_some() {
+        Some(false)
+    } else if !ambiguous && !steps.is_empty() && steps.iter().all(|s| s.value.is_some()) {
+        Some(true)
+    } else {
+        None
+    };
+    for (v, m) in values.iter_mut().zip(&schema.mappings) {
+        let waiting = !v.known
+            && v.value.is_none()
+            && v.note
+                .as_deref()
+                .is_some_and(|n| n.contains("only when it creates"));
+        let Some(d) = m.default_value.as_ref().filter(|_| waiting) else {
+            continue;
+        };
+        match created {
+            Some(true) => {
+                v.value = Some(d.clone());
+                v.known = true;
+                v.note = Some(format!(
+                    "the default {d:?}: the source is null and no target user matches, so Entra creates the user with it"
+                ));
+            }
+            Some(false) => {
+                v.known = true;
+                v.note = Some("null: the source is null and the user exists in the target, so Entra sends nothing (the default is for creation only)".into());
+            }
+            None => {}
         }
     }
     let all_null =

@@ -9,6 +9,7 @@
 //! and this module picks the findings whose subjects are this user.
 
 pub mod identity;
+pub mod idp_objects;
 pub mod mapping;
 pub mod matching;
 pub mod render;
@@ -154,7 +155,7 @@ pub struct Verdict {
     pub status: Status,
     /// Stable kebab-case code: provisioned, not-found, not-in-idp, out-of-scope, not-assigned,
     /// filter-broken, ambiguous-match, failing, disabled-in-target, target-findings,
-    /// duplicate-risk, not-provisioned.
+    /// duplicate-risk, not-provisioned, group.
     pub code: &'static str,
     pub summary: String,
     pub next_step: String,

@@ -205,7 +205,7 @@ pub fn human(t: &Trace) -> String {
             .value
             .as_deref()
             .map(|x| format!("{x:?}"))
-            .unwrap_or_else(|| "null".into());
+            .unwrap_or_else(|| if v.known { "null" } else { "not known" }.into());
         let note = v
             .note
             .as_deref()

@@ -68,7 +68,7 @@ pub async fn trace(
             .iter()
             .filter_map(|u| u.user_principal_name().map(str::to_string)),
     );
-    super::build(super::Inputs {
+    let mut trace = super::build(super::Inputs {
         source,
         tenant,
         checks,
@@ -82,5 +82,7 @@ pub async fn trace(
         candidates,
         // Incomplete data or disabled TLS verification change how the trace must be read.
         warnings,
-    })
+    });
+    super::idp_objects::apply(&mut trace, tenant, log_entries, idp);
+    trace
 }

@@ -1,7 +1,8 @@
 //! Entra attribute-mapping expressions (learn.microsoft.com "Reference for writing expressions
 //! for attribute mappings"): the parser (`[attribute]`, `"string"` with backslash escapes,
 //! numbers, nested `Function(arg, , arg)` calls with empty arguments, and the `=`/`<>`
-//! comparisons IIF conditions use), the evaluator for the common functions, and the static
+//! comparisons IIF conditions use, Visual Basic constants such as vbBinaryCompare), the
+//! evaluator for every function of Microsoft's reference (`functions`), and the static
 //! view the mapping checks need (which source attributes feed a mapping).
 //!
 //! Null handling follows Microsoft's text where it says something: Left and Word return ""
@@ -224,6 +225,11 @@ impl Parser {
                     if name.eq_ignore_ascii_case("true") || name.eq_ignore_ascii_case("false") {
                         return Ok(Expr::Str(name));
                     }
+                    // The Visual Basic constants Microsoft's reference uses (InStr's
+                    // compareType: `InStr("repEated","e",3,vbBinaryCompare)`).
+                    if let Some(v) = vb_constant(&name) {
+                        return Ok(v);
+                    }
                     return Err(format!(
                         "`{name}` at character {} is neither a function call nor an [attribute]",
                         start + 1
@@ -253,6 +259,19 @@ impl Parser {
             Some(_) => Err(self.err("expected [attribute], \"string\", number or Function(")),
         }
     }
+}
+
+/// The value of a Visual Basic constant written bare in an expression.
+fn vb_constant(name: &str) -> Option<Expr> {
+    Some(match name.to_ascii_lowercase().as_str() {
+        "vbbinarycompare" => Expr::Num(0),
+        "vbtextcompare" => Expr::Num(1),
+        "vbcrlf" => Expr::Str("\r\n".into()),
+        "vbcr" => Expr::Str("\r".into()),
+        "vblf" => Expr::Str("\n".into()),
+        "vbtab" => Expr::Str("\t".into()),
+        _ => return None,
+    })
 }
 
 /// A value during evaluation. Booleans are the strings "True" / "False", as Entra sends them.
@@ -294,8 +313,18 @@ pub(crate) fn boolean(b: bool) -> Val {
     Val::Str(if b { "True" } else { "False" }.into())
 }
 
-/// Why an expression could not be evaluated (an unsupported function, a bad argument).
+/// Why an expression could not be evaluated (an unsupported function, a bad argument). A
+/// reason starting with [`NOT_KNOWN`] means the value exists but cannot be known from the
+/// inputs (Now, Guid, RandomString, a uniqueness lookup in the target): never a guess.
 pub type NotEvaluated = String;
+
+/// Prefix of the reasons for values that cannot be known.
+pub const NOT_KNOWN: &str = "not known: ";
+
+/// True when `why` says the value cannot be known (rather than "not evaluated").
+pub fn is_not_known(why: &str) -> bool {
+    why.starts_with(NOT_KNOWN)
+}
 
 /// Evaluates `e`, reading attributes through `attr` (`Val::Null` when missing or empty).
 pub fn eval(e: &Expr, attr: &dyn Fn(&str) -> Val) -> Result<Val, NotEvaluated> {

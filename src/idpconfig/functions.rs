@@ -1,8 +1,12 @@
-//! The expression functions scim-doctor evaluates, one arm each, with Microsoft's documented
-//! null handling (see `expr`). Anything else is reported "not evaluated" with its name: a
-//! guess at SingleAppRoleAssignment or DateAdd would be a silent wrong answer.
+//! Every function of Microsoft's "Reference for writing expressions for attribute mappings",
+//! one arm each, with the documented semantics and null handling (see `expr`). Values that
+//! exist only when Entra runs (Now, Guid, RandomString, SelectUniqueValue's uniqueness
+//! lookup) are reported "not known" with the reason; an unknown function name is reported
+//! "not evaluated" with its name. Neither is ever replaced by a guess.
 
-use super::expr::{boolean, Expr, NotEvaluated, Val};
+use super::datetime;
+use super::expr::{boolean, Expr, NotEvaluated, Val, NOT_KNOWN};
+use text::{base64_utf16, instr, normalize_diacritics, pcase};
 
 type Arg<'a> = dyn Fn(&Expr) -> Result<Val, NotEvaluated> + 'a;
 
@@ -109,6 +113,16 @@ pub fn call(name: &str, args: &[Expr], ev: &Arg) -> Result<Val, NotEvaluated> {
         }
         "iif" => {
             arity(name, args, 3, 3)?;
+            // Microsoft: "If the source attribute used within the IIF function is empty or
+            // null, the condition check fails" (use Switch instead), so what Entra sends
+            // then is not documented.
+            for a in super::expr::attributes(&args[0]) {
+                if ev(&Expr::Attr(a.clone()))?.is_null() {
+                    return Err(not_known(format!(
+                        "IIF's condition reads [{a}], which is null or empty for this user, and Microsoft documents that the condition check then fails"
+                    )));
+                }
+            }
             if ev(&args[0])?.truthy_pub() {
                 ev(&args[1])
             } else {
@@ -179,7 +193,272 @@ pub fn call(name: &str, args: &[Expr], ev: &Arg) -> Result<Val, NotEvaluated> {
             arity(name, args, 1, 1)?;
             Ok(map_text(ev(&args[0])?, |s| s.replace(' ', "")))
         }
-        _ => Err(format!("{name}() is not evaluated by scim-doctor")),
+        _ => more(name, &lower, args, ev),
+    }
+}
+
+fn not_known(why: impl std::fmt::Display) -> NotEvaluated {
+    format!("{NOT_KNOWN}{why}")
+}
+
+/// A whole number, written in decimal or as Visual Basic hex (`&HF7`, kept as a number by
+/// the parser).
+fn number(name: &str, v: &Val) -> Result<i64, NotEvaluated> {
+    int(name, v)
+}
+
+fn date_arg(name: &str, v: &Val) -> Result<time::OffsetDateTime, NotEvaluated> {
+    let t = v
+        .text()
+        .ok_or_else(|| format!("{name}: the date is null"))?;
+    datetime::parse(&t).ok_or_else(|| format!("{name}: {t:?} is not a date this evaluator reads"))
+}
+
+/// The functions not in `call`'s first table (dates, conversions, multi-valued helpers, and
+/// those whose value is not known before Entra runs).
+fn more(name: &str, lower: &str, args: &[Expr], ev: &Arg) -> Result<Val, NotEvaluated> {
+    match lower {
+        "approleassignmentscomplex" => {
+            arity(name, args, 1, 1)?;
+            // The roles as they are; Entra sends them as SCIM `roles` objects.
+            ev(&args[0])
+        }
+        "bitand" => {
+            arity(name, args, 2, 2)?;
+            let a = number(name, &ev(&args[0])?)?;
+            let b = number(name, &ev(&args[1])?)?;
+            Ok(Val::Str((a & b).to_string()))
+        }
+        "cbool" => {
+            arity(name, args, 1, 1)?;
+            let v = ev(&args[0])?;
+            let t = v.text().unwrap_or_default();
+            let t = t.trim();
+            if t.eq_ignore_ascii_case("true") {
+                Ok(boolean(true))
+            } else if t.eq_ignore_ascii_case("false") || t.is_empty() {
+                Ok(boolean(false))
+            } else {
+                match t.parse::<f64>() {
+                    Ok(n) => Ok(boolean(n != 0.0)),
+                    Err(_) => Err(format!("CBool: {} is neither a number nor True/False", v.display())),
+                }
+            }
+        }
+        "cdate" => {
+            arity(name, args, 1, 1)?;
+            let v = ev(&args[0])?;
+            if v == Val::Null {
+                return Ok(Val::Null);
+            }
+            Ok(Val::Str(datetime::vb(date_arg(name, &v)?)))
+        }
+        "converttobase64" => {
+            arity(name, args, 1, 1)?;
+            Ok(map_text(ev(&args[0])?, base64_utf16))
+        }
+        "converttoutf8hex" => {
+            arity(name, args, 1, 1)?;
+            Ok(map_text(ev(&args[0])?, |s| {
+                s.bytes().map(|b| format!("{b:02X}")).collect()
+            }))
+        }
+        "count" => {
+            arity(name, args, 1, 1)?;
+            let n = match ev(&args[0])? {
+                Val::Null => 0,
+                Val::Str(s) if s.is_empty() => 0,
+                Val::Str(_) => 1,
+                Val::Many(m) => m.len(),
+            };
+            Ok(Val::Str(n.to_string()))
+        }
+        "cstr" => {
+            arity(name, args, 1, 1)?;
+            Ok(match ev(&args[0])? {
+                Val::Many(m) => m.first().cloned().map(Val::Str).unwrap_or(Val::Null),
+                v => v,
+            })
+        }
+        "dateadd" => {
+            arity(name, args, 3, 3)?;
+            let interval = ev(&args[0])?.text().unwrap_or_default();
+            let n = number(name, &ev(&args[1])?)?;
+            let d = ev(&args[2])?;
+            if d == Val::Null {
+                return Ok(Val::Null);
+            }
+            let t = datetime::add(&interval, n, date_arg(name, &d)?)
+                .map_err(|e| format!("DateAdd: {e}"))?;
+            Ok(Val::Str(datetime::vb(t)))
+        }
+        "datediff" => {
+            arity(name, args, 3, 3)?;
+            let interval = ev(&args[0])?.text().unwrap_or_default();
+            let a = date_arg(name, &ev(&args[1])?)?;
+            let b = date_arg(name, &ev(&args[2])?)?;
+            let n = datetime::diff(&interval, a, b).map_err(|e| format!("DateDiff: {e}"))?;
+            Ok(Val::Str(n.to_string()))
+        }
+        "datefromnum" => {
+            arity(name, args, 1, 1)?;
+            let v = ev(&args[0])?;
+            if v == Val::Null {
+                return Ok(Val::Null);
+            }
+            let t = datetime::from_ad(number(name, &v)?)
+                .ok_or_else(|| format!("DateFromNum: {} is out of range", v.display()))?;
+            Ok(Val::Str(datetime::vb(t)))
+        }
+        "numfromdate" => {
+            arity(name, args, 1, 1)?;
+            let v = ev(&args[0])?;
+            if v == Val::Null {
+                return Ok(Val::Null);
+            }
+            Ok(Val::Str(datetime::to_ad(date_arg(name, &v)?).to_string()))
+        }
+        "formatdatetime" => {
+            arity(name, args, 3, 4)?;
+            let src = ev(&args[0])?;
+            // FormatDateTime(source, inputFormat, outputFormat) is the older three-argument
+            // form; the reference documents (source, dateTimeStyles, inputFormat, outputFormat).
+            let (input, output) = if args.len() == 4 {
+                (ev(&args[2])?.text(), ev(&args[3])?.text())
+            } else {
+                (ev(&args[1])?.text(), ev(&args[2])?.text())
+            };
+            let (Some(input), Some(output)) = (input, output) else {
+                return Err("FormatDateTime: inputFormat and outputFormat are required".into());
+            };
+            let Some(text) = src.text() else {
+                return Ok(Val::Null);
+            };
+            let t = datetime::parse_exact(&text, &input).map_err(|e| format!("FormatDateTime: {e}"))?;
+            Ok(Val::Str(datetime::format(t, &output).map_err(|e| format!("FormatDateTime: {e}"))?))
+        }
+        "guid" => Err(not_known("Guid() is a new random GUID each time Entra evaluates it")),
+        "now" => Err(not_known("Now() is the UTC time at which Entra evaluates the mapping")),
+        "randomstring" => Err(not_known(
+            "RandomString() is a new random string each time Entra evaluates it",
+        )),
+        "selectuniquevalue" => {
+            arity(name, args, 2, usize::MAX)?;
+            let first = ev(&args[0])
+                .ok()
+                .and_then(|v| v.text())
+                .map(|t| format!(" (first candidate {t:?})"))
+                .unwrap_or_default();
+            Err(not_known(format!(
+                "SelectUniqueValue sends the first of its {} candidates that is not already in the target directory, which only Entra's lookup at creation time knows{first}",
+                args.len()
+            )))
+        }
+        "ignoreflowifnullorempty" => {
+            arity(name, args, 1, 1)?;
+            // Null or empty: the attribute is dropped from the flow, so nothing is sent.
+            let v = ev(&args[0])?;
+            Ok(if v.is_null() { Val::Null } else { v })
+        }
+        "instr" => {
+            arity(name, args, 2, 4)?;
+            let hay = ev(&args[0])?.text().unwrap_or_default();
+            let needle = ev(&args[1])?.text().unwrap_or_default();
+            let start = match args.get(2).filter(|a| **a != Expr::Empty) {
+                Some(a) => number(name, &ev(a)?)?,
+                None => 1,
+            };
+            let text_compare = match args.get(3).filter(|a| **a != Expr::Empty) {
+                Some(a) => number(name, &ev(a)?)? == 1,
+                None => false,
+            };
+            if start < 1 {
+                return Err(format!("InStr: start {start} must be 1 or more"));
+            }
+            Ok(Val::Str(
+                instr(&hay, &needle, start as usize, text_compare).to_string(),
+            ))
+        }
+        "isstring" => {
+            arity(name, args, 1, 1)?;
+            Ok(boolean(matches!(ev(&args[0])?, Val::Str(s) if !s.is_empty())))
+        }
+        "item" => {
+            arity(name, args, 2, 2)?;
+            let v = ev(&args[0])?;
+            let i = number(name, &ev(&args[1])?)?;
+            if i < 1 {
+                return Err("Item: the index starts at 1 (Microsoft: index 0 shouldn't be used)".into());
+            }
+            Ok(match v {
+                Val::Many(m) => m.get(i as usize - 1).cloned().map(Val::Str).unwrap_or(Val::Null),
+                Val::Str(s) if i == 1 => Val::Str(s),
+                _ => Val::Null,
+            })
+        }
+        "normalizediacritics" => {
+            arity(name, args, 1, 1)?;
+            Ok(map_text(ev(&args[0])?, normalize_diacritics))
+        }
+        "pcase" => {
+            arity(name, args, 1, 2)?;
+            let seps = match args.get(1).filter(|a| **a != Expr::Empty) {
+                Some(a) => ev(a)?.text(),
+                None => None,
+            };
+            Ok(map_text(ev(&args[0])?, |s| pcase(s, seps.as_deref())))
+        }
+        "redact" => {
+            // The value still flows to the target; only the provisioning logs hide it.
+            arity(name, args, 1, 1)?;
+            ev(&args[0])
+        }
+        "removeduplicates" => {
+            arity(name, args, 1, 1)?;
+            Ok(match ev(&args[0])? {
+                Val::Many(m) => {
+                    let mut seen: Vec<String> = Vec::new();
+                    for x in m {
+                        if !seen.contains(&x) {
+                            seen.push(x);
+                        }
+                    }
+                    Val::Many(seen)
+                }
+                v => v,
+            })
+        }
+        "singleapproleassignment" => {
+            arity(name, args, 1, 1)?;
+            match ev(&args[0])? {
+                Val::Many(m) if m.len() > 1 => Err(not_known(format!(
+                    "SingleAppRoleAssignment with {} role assignments: Microsoft does not support it with several, so which one Entra sends is not documented",
+                    m.len()
+                ))),
+                Val::Many(m) => Ok(m.into_iter().next().map(Val::Str).unwrap_or(Val::Null)),
+                v => Ok(v),
+            }
+        }
+        "split" => {
+            arity(name, args, 2, 2)?;
+            let src = ev(&args[0])?;
+            let delim = ev(&args[1])?.text().unwrap_or_default();
+            let Some(text) = src.text() else {
+                return Ok(Val::Null);
+            };
+            if delim.is_empty() {
+                return Ok(Val::Many(vec![text]));
+            }
+            // Microsoft's example turns "PermissionSetOne, PermissionSetTwo" into
+            // ["PermissionSetOne", "PermissionSetTwo"]: the space after the comma is gone.
+            Ok(Val::Many(
+                text.split(delim.as_str())
+                    .map(|p| p.trim().to_string())
+                    .filter(|p| !p.is_empty())
+                    .collect(),
+            ))
+        }
+        _ => Err(format!("{name}() is not evaluated by scim-doctor: it is not in Microsoft's expression reference")),
     }
 }
 
@@ -259,3 +538,8 @@ impl Val {
             .is_some_and(|t| t.trim().eq_ignore_ascii_case("true"))
     }
 }
+
+mod text;
+
+#[cfg(test)]
+mod tests;

@@ -3,18 +3,21 @@
 //!
 //! - `schema`: Entra synchronization schema (attribute mappings, matching precedence, scope,
 //!   the target's attribute list); Microsoft's samples are not always strict JSON, so
-//!   trailing commas are tolerated and reported (`lenient`).
+//!   trailing commas are tolerated and reported (`lenient`, shared with the log reader).
 //! - `job`: Entra synchronization job(s): status, quarantine, last execution.
-//! - `okta`: Okta System Log (JSON or console CSV), app users, app groups, group push mappings.
+//! - `okta`: Okta System Log (JSON array, one event, event hook payload, NDJSON or console
+//!   CSV), apps, app features, app users, app groups, group push mappings.
 //! - `expr` / `functions`: the attribute-mapping expression language, parsed and evaluated.
 //!
 //! Checks read the result through `Ctx::idp`; nothing here prints.
 
+pub mod datetime;
 pub mod expr;
 pub mod functions;
 pub mod job;
 pub mod json;
-pub mod lenient;
+/// Trailing-comma tolerant JSON, shared with `--provisioning-logs`.
+pub use crate::input::lenient;
 pub mod okta;
 pub mod schema;
 
@@ -34,6 +37,8 @@ pub enum Kind {
     OktaAppUsers,
     OktaAppGroups,
     OktaGroupPush,
+    OktaAppFeatures,
+    OktaApps,
 }
 
 impl Kind {
@@ -45,6 +50,8 @@ impl Kind {
             Kind::OktaAppUsers => "Okta app users",
             Kind::OktaAppGroups => "Okta app groups",
             Kind::OktaGroupPush => "Okta group push mappings",
+            Kind::OktaAppFeatures => "Okta app features",
+            Kind::OktaApps => "Okta apps",
         }
     }
 }
@@ -66,6 +73,8 @@ pub struct IdpConfig {
     pub app_users: Option<Vec<okta::AppUser>>,
     pub app_groups: Option<Vec<okta::AppGroup>>,
     pub push_mappings: Option<Vec<okta::PushMapping>>,
+    pub app_features: Option<Vec<okta::AppFeature>>,
+    pub apps: Option<Vec<okta::OktaApp>>,
     /// How the files must be read: not strict JSON, a second schema ignored, empty lists.
     pub notes: Vec<String>,
 }
@@ -113,6 +122,17 @@ fn add(cfg: &mut IdpConfig, name: &str, bytes: &[u8]) -> Result<(), String> {
         Some(d) => format!("{name}: {d}"),
         None => format!("{name}: {own}"),
     };
+    if let Some(events) = okta::ndjson_events(&text).filter(|_| lenient::parse(&text).is_err()) {
+        let refs: Vec<&serde_json::Value> = events.iter().collect();
+        let ev = okta::read_events(&refs);
+        cfg.notes.push(format!(
+            "{name}: Okta System Log as newline-delimited JSON, {} read",
+            crate::util::plural(ev.len(), "event", "events")
+        ));
+        push(cfg, name, Kind::OktaSystemLog, ev.len());
+        cfg.okta_events.get_or_insert_with(Vec::new).extend(ev);
+        return Ok(());
+    }
     if !(trimmed.starts_with('{') || trimmed.starts_with('[')) {
         if okta::is_log_csv(&text) {
             let (events, understood) = okta::read_log_csv(name, &text)?;
@@ -150,15 +170,23 @@ fn add(cfg: &mut IdpConfig, name: &str, bytes: &[u8]) -> Result<(), String> {
         let jobs = job::read(name, &v);
         push(cfg, name, Kind::EntraJob, jobs.len());
         cfg.jobs.extend(jobs);
-    } else if okta::is_log(&v) {
-        let ev = okta::read_log(&v);
+    } else if let Some((items, shape)) = okta::log_events(&v) {
+        let ev = okta::read_events(&items);
+        if shape != "GET /api/v1/logs array" {
+            cfg.notes
+                .push(format!("{name}: Okta System Log, read as {shape}"));
+        }
         push(cfg, name, Kind::OktaSystemLog, ev.len());
         cfg.okta_events.get_or_insert_with(Vec::new).extend(ev);
     } else if okta::is_push_mappings(&v) {
         let m = okta::read_push_mappings(&v);
         push(cfg, name, Kind::OktaGroupPush, m.len());
         cfg.push_mappings.get_or_insert_with(Vec::new).extend(m);
-    } else if okta::is_app_users(&v) {
+    } else if okta::is_apps(&v) {
+        let a = okta::read_apps(&v);
+        push(cfg, name, Kind::OktaApps, a.len());
+        cfg.apps.get_or_insert_with(Vec::new).extend(a);
+    } else if okta::is_app_users(&v) || okta::is_single_app_user(&v) {
         let u = okta::read_app_users(&v);
         push(cfg, name, Kind::OktaAppUsers, u.len());
         cfg.app_users.get_or_insert_with(Vec::new).extend(u);
@@ -166,6 +194,16 @@ fn add(cfg: &mut IdpConfig, name: &str, bytes: &[u8]) -> Result<(), String> {
         let g = okta::read_app_groups(&v);
         push(cfg, name, Kind::OktaAppGroups, g.len());
         cfg.app_groups.get_or_insert_with(Vec::new).extend(g);
+    } else if okta::is_app_features(&v) {
+        let f = okta::read_app_features(&v);
+        push(cfg, name, Kind::OktaAppFeatures, f.len());
+        cfg.app_features.get_or_insert_with(Vec::new).extend(f);
+    } else if crate::logs::looks_like_entra_log(&text) {
+        // The command line hands these to --provisioning-logs; a bundle read back or a
+        // library caller gets a note instead of a refusal.
+        cfg.notes.push(format!(
+            "{name} is an Entra provisioning log, not IdP configuration: give it with --provisioning-logs (the command line does this by itself)"
+        ));
     } else if v.as_array().is_some_and(|a| a.is_empty()) {
         cfg.notes.push(format!(
             "{name}: an empty JSON array: nothing to read, and its kind cannot be told from its shape"
@@ -193,5 +231,5 @@ fn list(v: &[String]) -> String {
 }
 
 fn not_recognised() -> String {
-    "not a recognised IdP configuration file: expected an Entra synchronization schema (`synchronizationRules`), an Entra synchronization job (`status.code`), an Okta System Log (JSON array with `eventType`, or the console CSV), Okta app users, app groups or group push mappings (see docs/idp-config.md)".into()
+    "not a recognised IdP configuration file: expected an Entra synchronization schema (`synchronizationRules`, or one objectMapping with `attributeMappings`), an Entra synchronization job (`status.code`), an Okta System Log (JSON array of LogEvents with `eventType`, one LogEvent, an event hook payload with `data.events`, newline-delimited JSON, or the console CSV), Okta apps, app features, app users, app groups or group push mappings (see docs/idp-config.md); an Entra provisioning log belongs to --provisioning-logs".into()
 }

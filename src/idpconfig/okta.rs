@@ -1,7 +1,9 @@
-//! Okta inputs: System Log events (`GET /api/v1/logs` JSON array, or the admin console's
-//! "Download CSV" with its headers matched loosely, since Okta does not document them), app
-//! users (`/api/v1/apps/{id}/users`), app groups (`/api/v1/apps/{id}/groups`) and group push
-//! mappings (`/api/v1/apps/{id}/group-push/mappings`).
+//! Okta inputs: System Log events (`GET /api/v1/logs` JSON array, one LogEvent, an event hook
+//! delivery's `data.events[]`, newline-delimited JSON as SIEM exports write it, or the admin
+//! console's "Download CSV" with its headers matched loosely, since Okta does not document
+//! them), app users (`/api/v1/apps/{id}/users`, or one), app groups (`/api/v1/apps/{id}/groups`),
+//! group push mappings (`/api/v1/apps/{id}/group-push/mappings`), app features
+//! (`/api/v1/apps/{id}/features`) and apps (`/api/v1/apps`, or one).
 
 use super::json::{arr, get, path, text};
 use serde::Serialize;
@@ -69,9 +71,11 @@ pub fn is_log(v: &Value) -> bool {
 }
 pub fn is_app_users(v: &Value) -> bool {
     first(v).is_some_and(|e| {
-        get(e, "syncState").is_some()
+        get(e, "signOnMode").is_none() && get(e, "syncState").is_some()
             || get(e, "credentials").is_some()
-            || (get(e, "scope").is_some() && get(e, "status").is_some())
+            || (get(e, "signOnMode").is_none()
+                && get(e, "scope").is_some()
+                && get(e, "status").is_some())
     })
 }
 pub fn is_push_mappings(v: &Value) -> bool {
@@ -107,30 +111,18 @@ fn text_alt(t: &Value) -> Option<String> {
 }
 
 pub fn read_log(v: &Value) -> Vec<OktaEvent> {
-    v.as_array()
-        .map(|a| a.as_slice())
-        .unwrap_or(&[])
-        .iter()
-        .filter_map(|e| {
-            Some(OktaEvent {
-                event_type: text(e, "eventType")?,
-                published: text(e, "published"),
-                legacy_event_type: text(e, "legacyEventType"),
-                result: path(e, &["outcome", "result"]).map(|r| r.to_ascii_uppercase()),
-                reason: path(e, &["outcome", "reason"]),
-                display_message: text(e, "displayMessage"),
-                severity: text(e, "severity"),
-                user: target_user(e),
-            })
-        })
-        .collect()
+    log_events(v)
+        .map(|(items, _)| read_events(&items))
+        .unwrap_or_default()
 }
 
 pub fn read_app_users(v: &Value) -> Vec<AppUser> {
-    v.as_array()
-        .map(|a| a.as_slice())
-        .unwrap_or(&[])
-        .iter()
+    let items: Vec<&Value> = match v.as_array() {
+        Some(a) => a.iter().collect(),
+        None => vec![v],
+    };
+    items
+        .into_iter()
         .filter_map(|u| {
             Some(AppUser {
                 id: text(u, "id")?,
@@ -295,4 +287,213 @@ pub fn read_log_csv(file: &str, text: &str) -> Result<(Vec<OktaEvent>, Vec<Strin
         });
     }
     Ok((out, understood))
+}
+
+/// The events of an Okta System Log document, and which shape held them: the `/api/v1/logs`
+/// array, an event hook delivery (`data.events[]`, Okta's event hook request body), or one
+/// LogEvent on its own. `None` when `v` holds none of these.
+pub fn log_events(v: &Value) -> Option<(Vec<&Value>, &'static str)> {
+    if is_log(v) {
+        let items = v.as_array()?.iter().filter(|e| e.is_object()).collect();
+        return Some((items, "GET /api/v1/logs array"));
+    }
+    if let Some(events) = get(v, "data")
+        .and_then(|d| get(d, "events"))
+        .and_then(Value::as_array)
+    {
+        if events.iter().any(|e| get(e, "eventType").is_some()) {
+            return Some((
+                events.iter().filter(|e| e.is_object()).collect(),
+                "event hook payload (data.events[])",
+            ));
+        }
+    }
+    let single = v.is_object()
+        && get(v, "eventType").is_some()
+        && ["published", "uuid", "outcome", "actor"]
+            .iter()
+            .any(|k| get(v, k).is_some());
+    single.then(|| (vec![v], "one LogEvent"))
+}
+
+/// Newline-delimited LogEvents (what SIEM exports and `okta-logs` tools write): every line
+/// that is not blank is one JSON object with an `eventType`. `None` for anything else.
+pub fn ndjson_events(text: &str) -> Option<Vec<Value>> {
+    let mut out = Vec::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let v: Value = serde_json::from_str(line).ok()?;
+        get(&v, "eventType")?;
+        out.push(v);
+    }
+    (out.len() > 1 || (out.len() == 1 && text.trim().lines().count() == 1)).then_some(out)
+}
+
+/// True when `text` is an Okta System Log in any shape `--idp-config` reads (JSON array,
+/// event hook payload, one LogEvent, NDJSON, the console CSV).
+pub fn looks_like_log_text(text: &str) -> bool {
+    let t = text.trim_start_matches('\u{feff}');
+    match super::lenient::parse(t) {
+        Ok(l) => log_events(&l.value).is_some(),
+        Err(_) => {
+            ndjson_events(t).is_some() || (!t.trim_start().starts_with(['{', '[']) && is_log_csv(t))
+        }
+    }
+}
+
+/// Reads LogEvent objects (whatever document held them).
+pub fn read_events(items: &[&Value]) -> Vec<OktaEvent> {
+    items
+        .iter()
+        .filter_map(|e| {
+            Some(OktaEvent {
+                event_type: text(e, "eventType")?,
+                published: text(e, "published"),
+                legacy_event_type: text(e, "legacyEventType"),
+                result: path(e, &["outcome", "result"]).map(|r| r.to_ascii_uppercase()),
+                reason: path(e, &["outcome", "reason"]),
+                display_message: text(e, "displayMessage"),
+                severity: text(e, "severity"),
+                user: target_user(e),
+            })
+        })
+        .collect()
+}
+
+/// One capability of an app feature (`create.lifecycleCreate`, `update.profile`...).
+#[derive(Debug, Clone, Serialize)]
+pub struct Capability {
+    pub path: String,
+    /// ENABLED or DISABLED.
+    pub status: String,
+}
+
+/// An app feature (`GET /api/v1/apps/{appId}/features`): USER_PROVISIONING (Okta to the
+/// app) or INBOUND_PROVISIONING (the app to Okta), with its capabilities.
+#[derive(Debug, Clone, Serialize)]
+pub struct AppFeature {
+    pub name: String,
+    pub status: Option<String>,
+    pub capabilities: Vec<Capability>,
+}
+
+impl AppFeature {
+    pub fn capability(&self, path: &str) -> Option<&Capability> {
+        self.capabilities
+            .iter()
+            .find(|c| c.path.eq_ignore_ascii_case(path))
+    }
+}
+
+pub fn is_app_features(v: &Value) -> bool {
+    first(v).is_some_and(|e| {
+        get(e, "capabilities").is_some()
+            || text(e, "name").is_some_and(|n| n.ends_with("_PROVISIONING"))
+                && get(e, "status").is_some()
+    })
+}
+
+fn capabilities(prefix: &str, v: &Value, out: &mut Vec<Capability>, depth: usize) {
+    let Some(o) = v.as_object() else {
+        return;
+    };
+    if depth > 8 {
+        return;
+    }
+    if let Some(s) = o.get("status").and_then(Value::as_str) {
+        out.push(Capability {
+            path: prefix.to_string(),
+            status: s.to_ascii_uppercase(),
+        });
+    }
+    for (k, child) in o.iter().filter(|(_, c)| c.is_object()) {
+        let p = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        capabilities(&p, child, out, depth + 1);
+    }
+}
+
+pub fn read_app_features(v: &Value) -> Vec<AppFeature> {
+    v.as_array()
+        .map(|a| a.as_slice())
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(|f| {
+            let mut caps = Vec::new();
+            if let Some(c) = get(f, "capabilities") {
+                capabilities("", c, &mut caps, 0);
+            }
+            Some(AppFeature {
+                name: text(f, "name")?,
+                status: text(f, "status").map(|s| s.to_ascii_uppercase()),
+                capabilities: caps,
+            })
+        })
+        .collect()
+}
+
+/// An Okta app (`GET /api/v1/apps` or `/api/v1/apps/{appId}`): what matters for
+/// provisioning is its status and its `features` list (PUSH_NEW_USERS...).
+#[derive(Debug, Clone, Serialize)]
+pub struct OktaApp {
+    pub id: String,
+    pub name: Option<String>,
+    pub label: Option<String>,
+    pub status: Option<String>,
+    pub sign_on_mode: Option<String>,
+    pub features: Vec<String>,
+}
+
+impl OktaApp {
+    pub fn title(&self) -> String {
+        self.label
+            .clone()
+            .or_else(|| self.name.clone())
+            .unwrap_or_else(|| self.id.clone())
+    }
+}
+
+fn is_app(v: &Value) -> bool {
+    get(v, "signOnMode").is_some() && get(v, "id").is_some() && get(v, "label").is_some()
+}
+
+/// One app or a list of apps.
+pub fn is_apps(v: &Value) -> bool {
+    is_app(v) || first(v).is_some_and(is_app)
+}
+
+pub fn read_apps(v: &Value) -> Vec<OktaApp> {
+    let items: Vec<&Value> = match v.as_array() {
+        Some(a) => a.iter().collect(),
+        None => vec![v],
+    };
+    items
+        .into_iter()
+        .filter_map(|a| {
+            Some(OktaApp {
+                id: text(a, "id")?,
+                name: text(a, "name"),
+                label: text(a, "label"),
+                status: text(a, "status").map(|s| s.to_ascii_uppercase()),
+                sign_on_mode: text(a, "signOnMode"),
+                features: arr(a, "features")
+                    .iter()
+                    .filter_map(|f| f.as_str().map(str::to_string))
+                    .collect(),
+            })
+        })
+        .collect()
+}
+
+/// One app user (`GET /api/v1/apps/{appId}/users/{userId}`), not in a list.
+pub fn is_single_app_user(v: &Value) -> bool {
+    v.is_object()
+        && get(v, "id").is_some()
+        && get(v, "signOnMode").is_none()
+        && (get(v, "syncState").is_some()
+            || (get(v, "scope").is_some()
+                && get(v, "status").is_some()
+                && get(v, "credentials").is_some()))
 }

@@ -121,11 +121,20 @@ fn iif() {
     table(&[
         ("IIF([state]=\"QLD\", \"north\", \"south\")", s("north")),
         ("IIF([state] <> \"QLD\", \"north\", \"south\")", s("south")),
+        // Microsoft: with a null or empty attribute in the condition "the condition check
+        // fails" (its own examples of unsupported IIFs): not known, never a guess.
         (
             "IIF([mail]=\"x\", [mail], [userPrincipalName])",
-            s("John.Doe@contoso.com"),
+            Err("not known: IIF's condition reads [mail]".into()),
         ),
-        ("IIF(IsPresent([mail]), [mail], [givenName])", s("John")),
+        (
+            "IIF(IsPresent([mail]), [mail], [givenName])",
+            Err("not known".into()),
+        ),
+        (
+            "IIF(IsPresent([givenName]), [givenName], [mail])",
+            s("John"),
+        ),
     ]);
 }
 
@@ -215,12 +224,16 @@ fn replace() {
 fn unsupported_functions_are_not_evaluated() {
     table(&[
         (
-            "SingleAppRoleAssignment([appRoleAssignments])",
-            Err("SingleAppRoleAssignment() is not evaluated".into()),
+            "NotAFunction([appRoleAssignments])",
+            Err("NotAFunction() is not evaluated".into()),
         ),
         (
             "Join(\"\", DateAdd(\"d\", 7, Now()))",
-            Err("is not evaluated".into()),
+            Err("not known: Now()".into()),
+        ),
+        (
+            "SingleAppRoleAssignment([proxyAddresses])",
+            Err("not known: SingleAppRoleAssignment with 2 role assignments".into()),
         ),
     ]);
 }
@@ -386,4 +399,48 @@ fn an_empty_graph_job_list_is_a_job_file() {
     )
     .unwrap();
     assert!(cfg.has(Kind::EntraJob) && cfg.jobs.is_empty());
+}
+
+/// Proves the target's identity comes from the schema: Entra's SCIM connector and SCIM
+/// attribute names make a SCIM target, Salesforce's own names do not.
+#[test]
+fn target_identity_comes_from_the_schema() {
+    let read = |dir: &str, f: &str| {
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(dir)
+            .join(f);
+        load(&[p]).unwrap().schema.expect("a schema")
+    };
+    let scim = read("fixtures/idp-config", "schema-scim-default.json");
+    assert!(scim.target.scim, "{}", scim.target.evidence);
+    let sf = read("fixtures/real/entra", "schema-salesforce-get.json");
+    assert!(!sf.target.scim);
+    assert_eq!(sf.target.name.as_deref(), Some("salesforce.com"));
+    let named = read(
+        "fixtures/real/entra",
+        "schema-salesforce-custom-attribute.json",
+    );
+    assert!(!named.target.scim && named.target_attributes.len() == 1);
+    let bare = read("fixtures/real/entra", "objectmapping-salesforce.json");
+    assert!(!bare.target.scim && bare.target.name.is_none());
+    assert_eq!(bare.matching()[0].target, "Username");
+    // One `userName` in Microsoft's placeholder sample does not make Salesforce SCIM.
+    let skeleton = read("fixtures/real/entra", "schema-get-skeleton.json");
+    assert!(!skeleton.target.scim && skeleton.target.name.as_deref() == Some("Salesforce"));
+}
+
+/// Proves an Entra provisioning log reaching the IdP-config reader (a bundle read back) is set
+/// aside with a note, not refused.
+#[test]
+fn an_entra_log_is_set_aside_with_a_note() {
+    let log = br#"{"value":[{"provisioningAction":"create","provisioningStatusInfo":{"status":"failure"}}]}"#;
+    let cfg = parse_files(&[("log.json".into(), log.to_vec())]).unwrap();
+    assert!(cfg.files.is_empty());
+    assert!(
+        cfg.notes
+            .iter()
+            .any(|n| n.contains("is an Entra provisioning log")),
+        "{:?}",
+        cfg.notes
+    );
 }

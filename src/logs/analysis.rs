@@ -31,10 +31,12 @@ pub struct Affected {
     pub last: Option<String>,
 }
 
-/// Entries sharing one error code or skip reason.
+/// Entries sharing one error code or skip reason, about one kind of object.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EntryGroup {
     pub kind: GroupKind,
+    /// "user" or "group": the same code means different things (and fixes) for each.
+    pub object: &'static str,
     /// The canonical code/reason when known, else the text the log carried.
     pub key: String,
     pub known: bool,
@@ -148,20 +150,32 @@ pub fn analyse(entries: &[LogEntry]) -> Analysis {
                 quarantined = Some(k.code);
             }
         }
-        let g = map.entry(key.clone()).or_insert_with(|| EntryGroup {
-            kind,
-            key,
-            known: known.is_some(),
-            seen_as: Vec::new(),
-            cause: known.map(|k| k.cause.to_string()),
-            remediation: known.map(|k| k.remediation.to_string()),
-            count: 0,
-            users: Vec::new(),
-            first: None,
-            last: None,
-            example_reason: None,
-            index: HashMap::new(),
-        });
+        let object = e.object_word();
+        let (cause, remediation) = match known {
+            Some(k) if object == "group" => match codes::for_group(k.code) {
+                Some((c, r)) => (Some(c.to_string()), Some(r.to_string())),
+                None => (Some(k.cause.to_string()), Some(k.remediation.to_string())),
+            },
+            Some(k) => (Some(k.cause.to_string()), Some(k.remediation.to_string())),
+            None => (None, None),
+        };
+        let g = map
+            .entry(format!("{key}\u{0}{object}"))
+            .or_insert_with(|| EntryGroup {
+                kind,
+                object,
+                key,
+                known: known.is_some(),
+                seen_as: Vec::new(),
+                cause,
+                remediation,
+                count: 0,
+                users: Vec::new(),
+                first: None,
+                last: None,
+                example_reason: None,
+                index: HashMap::new(),
+            });
         add(g, e);
     }
     let order = |m: BTreeMap<String, EntryGroup>| {
@@ -321,5 +335,39 @@ mod tests {
         };
         let q = quarantine(&t, None);
         assert_eq!((q.attempted, q.level), (10, "at-risk"));
+    }
+}
+
+#[cfg(test)]
+mod object_tests {
+    use super::*;
+
+    fn entry(kind: &str, name: &str) -> LogEntry {
+        let json = format!(
+            r#"[{{"provisioningAction":"create","provisioningStatusInfo":{{"status":"failure","errorInformation":{{"errorCode":"ContosoEntryConflict"}}}},"sourceIdentity":{{"id":"{name}","displayName":"{name}","identityType":"{kind}"}}}}]"#
+        );
+        crate::logs::parse_files(&[("l.json".into(), json.into_bytes())])
+            .unwrap()
+            .entries
+            .remove(0)
+    }
+
+    /// Proves the same code on a user and on a group makes two groups, each with its own fix.
+    #[test]
+    fn users_and_groups_get_their_own_cause() {
+        let a = analyse(&[entry("Group", "Sales"), entry("User", "ann@contoso.com")]);
+        assert_eq!(a.failures.len(), 2);
+        let g = a.failures.iter().find(|g| g.object == "group").unwrap();
+        let u = a.failures.iter().find(|g| g.object == "user").unwrap();
+        assert!(g
+            .cause
+            .as_deref()
+            .unwrap()
+            .contains("group with this displayName"));
+        assert!(u
+            .cause
+            .as_deref()
+            .unwrap()
+            .contains("user with this userName"));
     }
 }

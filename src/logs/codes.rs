@@ -135,6 +135,39 @@ pub fn skip_reason_in_text(text: &str) -> Option<&'static KnownCode> {
         .map(|(_, k)| *k)
 }
 
+/// Cause and fix of a known code when the entry is about a group: the user texts (userName,
+/// UPN, licences) would send the reader to the wrong object. `None`: the code's text holds
+/// for any object.
+pub fn for_group(code: &str) -> Option<(&'static str, &'static str)> {
+    Some(match code {
+        "EntryConflict" | "Conflict" => (
+            "the target already holds a group with this displayName (or externalId) that Entra's matching did not find, so the create was refused as a duplicate (HTTP 409)",
+            "look the group up in the target by displayName (`GET /Groups?filter=displayName eq \"...\"`); if the filter does not find it, the server's group filter is broken (fix it); otherwise delete the leftover group in the target or rename one of the two, then Provision on demand the group",
+        ),
+        "DuplicateTargetEntries" => (
+            "more than one target group matched the group's matching attribute (usually displayName), so Entra cannot tell which one to update",
+            "rename or delete all but one of the target groups with that displayName, then restart provisioning",
+        ),
+        "DuplicateSourceEntries" => (
+            "more than one Entra group has the same value for the group matching attribute",
+            "rename the Entra groups so the matching attribute (displayName) is unique, or match groups on another attribute",
+        ),
+        "InvalidAnchor" => (
+            "the group Entra matched earlier no longer exists in the target (deleted there), so the update has nothing to apply to",
+            "restart provisioning with \"clear current state\" so Entra matches the group again, or restore the group in the target",
+        ),
+        "MandatoryFieldsMissing" | "MissingValues" => (
+            "a required group attribute is empty in Entra, so the export was not sent",
+            "fill in the attribute the log entry names on the group (often displayName or mailNickname), or map the target attribute from a group attribute that is always set",
+        ),
+        "SystemForCrossDomainIdentityManagementMultipleEntriesInResponse" => (
+            "the target returned more than one group for Entra's `displayName eq` lookup (duplicates, or a filter the server ignores)",
+            "run `scim-doctor check` (group filter and duplicate checks): if the server ignores the filter, the vendor must fix filtering; otherwise remove the duplicate groups",
+        ),
+        _ => return None,
+    })
+}
+
 /// Every known error code (pinned by a test, listed in docs).
 pub fn known_codes() -> &'static [KnownCode] {
     CODES

@@ -13,7 +13,7 @@ use serde_json::Value;
 use std::collections::HashSet;
 
 pub(super) fn read(name: &str, text: &str, inputs: &mut LogInputs) -> anyhow::Result<()> {
-    let records = records(name, text)?;
+    let records = records(name, text, &mut inputs.notes)?;
     let mut seen_cols: HashSet<String> = HashSet::new();
     let mut shape = Shape::Flat;
     let mut count = 0usize;
@@ -75,10 +75,32 @@ pub(super) fn read(name: &str, text: &str, inputs: &mut LogInputs) -> anyhow::Re
     let recognised = inputs.entries[first_new..].iter().any(|e| {
         e.status != super::LogStatus::Unknown || e.error_code.is_some() || e.action.is_some()
     });
+    let okta = records.iter().any(|r| {
+        r.as_object().is_some_and(|o| {
+            o.keys().any(|k| k.eq_ignore_ascii_case("eventType"))
+                && o.keys()
+                    .any(|k| k.eq_ignore_ascii_case("published") || k.eq_ignore_ascii_case("uuid"))
+        })
+    });
+    if count > 0 && !recognised && okta {
+        // An Okta System Log: the command line hands it to --idp-config; here (a bundle read
+        // back, a library caller) it is set aside with a note rather than refused.
+        inputs.entries.truncate(first_new);
+        inputs.notes.push(format!(
+            "{name} is an Okta System Log, not an Entra provisioning log: give it with --idp-config (the command line does this by itself)"
+        ));
+        inputs.files.push(LogFile {
+            path: name.to_string(),
+            format: "okta-system-log (not read as provisioning logs)".to_string(),
+            records: 0,
+        });
+        return Ok(());
+    }
     if count > 0 && !recognised {
         anyhow::bail!(
             "{name}: no record has a status, action or error code, so this does not look like provisioning logs \
-             (expected the Entra portal JSON download or Graph provisioningObjectSummary JSON)"
+             (expected the Entra portal JSON download, Graph provisioningObjectSummary JSON or a provision-on-demand result; \
+             an Okta System Log is read with --idp-config)"
         );
     }
     inputs.files.push(LogFile {
@@ -144,11 +166,87 @@ fn note(
     }
 }
 
-/// The records of a JSON document: `{"value": [...]}`, an array, one record object, or
-/// newline-delimited objects.
-fn records(name: &str, text: &str) -> anyhow::Result<Vec<Value>> {
+/// A provision-on-demand result (Graph `provisionOnDemand`: a `stringKeyStringValuePair`
+/// whose `value` is the provisioning-log record as a JSON string and whose `key` holds the
+/// result and its error code) turned into the record, with the key's error code and message
+/// where the record has none.
+fn on_demand(obj: &serde_json::Map<String, Value>) -> Option<Value> {
+    let field = |k: &str| {
+        obj.iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(k))
+            .and_then(|(_, v)| v.as_str())
+    };
+    let mut record = match serde_json::from_str::<Value>(field("value")?).ok()? {
+        Value::Object(o) => o,
+        _ => return None,
+    };
+    if let Some(Value::Object(key)) = field("key").and_then(|k| serde_json::from_str(k).ok()) {
+        let details = key.get("details").cloned().unwrap_or(Value::Null);
+        for (from, to) in [("errorCode", "errorCode"), ("errorMessage", "reason")] {
+            if let Some(v) = details.get(from).filter(|v| v.is_string()) {
+                record.entry(to.to_string()).or_insert_with(|| v.clone());
+            }
+        }
+        if let Some(r) = key.get("result").filter(|v| v.is_string()) {
+            record
+                .entry("onDemandResult".to_string())
+                .or_insert_with(|| r.clone());
+        }
+    }
+    Some(Value::Object(record))
+}
+
+/// True when `text` is an Entra provisioning log in one of the JSON shapes this module reads
+/// (so `--idp-config` can hand it over instead of refusing it).
+pub fn looks_like_entra_log(text: &str) -> bool {
+    let Ok(parsed) = crate::input::lenient::parse(text.trim_start_matches('\u{feff}')) else {
+        return false;
+    };
+    let v = parsed.value;
+    let first = match &v {
+        Value::Array(a) => a.first().cloned(),
+        Value::Object(o) => match o.iter().find(|(k, _)| k.eq_ignore_ascii_case("value")) {
+            Some((_, Value::Array(a))) => a.first().cloned(),
+            Some((_, Value::String(_))) => on_demand(o),
+            _ => Some(v.clone()),
+        },
+        _ => None,
+    };
+    let Some(Value::Object(r)) = first else {
+        return false;
+    };
+    [
+        "provisioningStatusInfo",
+        "provisioningSteps",
+        "provisioningAction",
+        "statusInfo",
+    ]
+    .iter()
+    .any(|k| r.keys().any(|key| key.eq_ignore_ascii_case(k)))
+}
+
+/// The records of a JSON document: `{"value": [...]}`, an array, one record object, a
+/// provision-on-demand result, or newline-delimited objects. Trailing commas (Graph's own
+/// samples have them) are tolerated and noted.
+fn records(name: &str, text: &str, notes: &mut Vec<String>) -> anyhow::Result<Vec<Value>> {
     let text = text.trim_start_matches('\u{feff}');
-    match serde_json::from_str::<Value>(text) {
+    let parsed = match crate::input::lenient::parse(text) {
+        Ok(l) => {
+            if !l.trailing_commas.is_empty() {
+                notes.push(format!(
+                    "{name} is not strict JSON: trailing comma at {}; read anyway",
+                    l.trailing_commas.join("; ")
+                ));
+            }
+            Ok(l.value)
+        }
+        Err(e) => Err(e),
+    };
+    match parsed {
+        Ok(Value::Object(obj)) if on_demand(&obj).is_some() => {
+            notes.push(format!("{name}: a provision-on-demand result; its `value` read as one provisioning-log record"));
+            Ok(on_demand(&obj).into_iter().collect())
+        }
         Ok(Value::Array(items)) => Ok(items),
         Ok(Value::Object(mut obj)) => {
             let key = obj
@@ -172,7 +270,7 @@ fn records(name: &str, text: &str) -> anyhow::Result<Vec<Value>> {
                 crate::input_file::describe_json(&other)
             )
         }
-        Err(whole) => {
+        Err(whole_msg) => {
             let mut out = Vec::new();
             for (i, line) in text
                 .lines()
@@ -184,7 +282,7 @@ fn records(name: &str, text: &str) -> anyhow::Result<Vec<Value>> {
                     // Not newline-delimited records either: the whole-document error is the
                     // one that says where the file went wrong (or that it was cut short).
                     Err(_) if i == 0 || out.is_empty() => {
-                        anyhow::bail!("{name}: {}", crate::input::json_error(&whole))
+                        anyhow::bail!("{name}: {whole_msg}")
                     }
                     Err(e) => anyhow::bail!(
                         "{name}: line {}, column {}: not a JSON record ({e})",
@@ -266,5 +364,45 @@ fn scalar(v: &Value) -> Option<String> {
         Value::Number(n) => Some(n.to_string()),
         Value::Bool(b) => Some(b.to_string()),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Proves an Okta System Log reaching the log reader is set aside with a note, while a
+    /// JSON file that is neither is still refused.
+    #[test]
+    fn okta_logs_are_set_aside_and_other_json_refused() {
+        let okta = br#"[{"eventType":"application.provision.user.push","published":"2026-01-01T00:00:00Z","outcome":{"result":"FAILURE"}}]"#;
+        let r = crate::logs::parse_files(&[("okta.json".into(), okta.to_vec())]).unwrap();
+        assert!(r.entries.is_empty());
+        assert!(
+            r.notes.iter().any(|n| n.contains("is an Okta System Log")),
+            "{:?}",
+            r.notes
+        );
+        let other = br#"[{"name":"x"}]"#;
+        let e = crate::logs::parse_files(&[("x.json".into(), other.to_vec())]).unwrap_err();
+        assert!(format!("{e:#}").contains("does not look like provisioning logs"));
+    }
+
+    /// Proves Graph's trailing-comma sample and a provision-on-demand result are read.
+    #[test]
+    fn trailing_commas_and_on_demand_results_are_read() {
+        let text = b"{\"value\": [{\"provisioningAction\": \"create\", \"provisioningStatusInfo\": {\"status\": \"success\"}, \"modifiedProperties\": [{\"displayName\": \"a\", \"newValue\": \"b\"},],}]}";
+        let r = crate::logs::parse_files(&[("t.json".into(), text.to_vec())]).unwrap();
+        assert_eq!(r.entries.len(), 1);
+        assert!(
+            r.notes.iter().any(|n| n.contains("not strict JSON")),
+            "{:?}",
+            r.notes
+        );
+        let od = br#"{"key":"{\"result\":\"Skipped\",\"details\":{\"errorCode\":\"RedundantExport\"}}","value":"{\"action\":\"Other\",\"statusInfo\":{\"status\":\"Skipped\"},\"sourceIdentity\":{\"type\":\"User\"}}"}"#;
+        let r = crate::logs::parse_files(&[("od.json".into(), od.to_vec())]).unwrap();
+        assert_eq!(r.entries[0].status, crate::logs::LogStatus::Skipped);
+        assert_eq!(r.entries[0].error_code.as_deref(), Some("RedundantExport"));
+        assert!(super::looks_like_entra_log(
+            std::str::from_utf8(od).unwrap()
+        ));
     }
 }

@@ -18,6 +18,14 @@ pub mod when;
 
 pub(crate) use record::Record;
 
+pub use json_input::looks_like_entra_log;
+
+/// True when `bytes` read as Entra provisioning logs with at least one entry (any format:
+/// the portal's CSV files, its JSON, Graph JSON, a provision-on-demand result).
+pub fn is_entra_log(name: &str, bytes: &[u8]) -> bool {
+    parse_files(&[(name.to_string(), bytes.to_vec())]).is_ok_and(|l| !l.entries.is_empty())
+}
+
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -119,6 +127,25 @@ impl LogEntry {
         .into_iter()
         .filter_map(|o| o.as_deref())
         .filter(|s| !s.trim().is_empty())
+    }
+
+    /// Whether the entry is about a group: Graph's `sourceIdentity.identityType` (or the
+    /// portal's object-type column) says "Group"; without it, a step that names the object
+    /// ("Received Group 'Sales' change of type (Add)", "Failed to create Group 'Sales'").
+    pub fn is_group(&self) -> bool {
+        match self.source_type.as_deref().map(str::trim) {
+            Some(t) if !t.is_empty() => t.to_ascii_lowercase().contains("group"),
+            _ => self.steps.iter().any(|s| s.description.contains("Group '")),
+        }
+    }
+
+    /// "group" or "user", for messages.
+    pub fn object_word(&self) -> &'static str {
+        if self.is_group() {
+            "group"
+        } else {
+            "user"
+        }
     }
 
     /// The best label for the user the entry is about.

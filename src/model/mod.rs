@@ -2,10 +2,13 @@
 //! directory, raw `curl` output or a bundle). Parsing is lenient: a resource the model
 //! cannot use is counted in `Tenant::parse_issues`, never a reason to stop.
 
+mod attrs;
 mod extra;
 mod intake;
+mod json_text;
 mod kind;
 mod parse;
+mod scalar;
 mod seed;
 
 pub use extra::Extra;
@@ -15,9 +18,9 @@ pub use kind::{
 };
 
 pub use parse::{
-    group_from_fields, parse_group, parse_list_or_array, parse_user, read_active, user_from_fields,
-    ActiveForm, ParseIssue,
+    group_from_fields, parse_group, parse_list_or_array, parse_user, user_from_fields, ParseIssue,
 };
+pub use scalar::{read_active, ActiveForm};
 pub use seed::{Fields, ResourceSeed};
 
 use serde::{Deserialize, Serialize};

@@ -3,11 +3,11 @@
 //! they are collected. Only GET is offered publicly: the tool is read-only by construction;
 //! the opt-in write probe (`replay`, behind `--allow-writes`) alone uses `send_method`.
 
+pub use super::request_log::TranscriptEntry;
 use crate::findings::Exchange;
 use crate::secret::{self, SecretString};
 pub use crate::util::excerpt;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, USER_AGENT};
-use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use url::Url;
@@ -85,21 +85,6 @@ impl Endpoint {
             .unwrap_or("unknown-host")
             .to_string()
     }
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct TranscriptEntry {
-    pub at: String,
-    pub method: String,
-    pub url: String,
-    pub status: Option<u16>,
-    pub elapsed_ms: u64,
-    pub request_headers: Vec<(String, String)>,
-    pub response_headers: Vec<(String, String)>,
-    pub body_bytes: u64,
-    pub body_excerpt: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
 }
 
 /// Every exchange of a run, in order. Cheap to clone (shared). With a `RequestLog` level

@@ -1,9 +1,25 @@
-//! `-v` / `-vv`: every HTTP exchange logged on stderr as it completes. Level 1 prints one
-//! line (method, URL, status or error, time); level 2 adds the request and response
-//! headers. Everything comes from the transcript entry, which is already scrubbed (URL
-//! secrets, redacted credential headers); the line is scrubbed once more on the way out.
+//! The record of one HTTP exchange (`TranscriptEntry`: what the transcript, snapshots and
+//! bundles keep), and `-v` / `-vv`: every exchange logged on stderr as it completes. Level
+//! 1 prints one line (method, URL, status or error, time); level 2 adds the request and
+//! response headers. Everything comes from the transcript entry, which is already scrubbed
+//! (URL secrets, redacted credential headers); the line is scrubbed once more on the way out.
 
-use super::http::TranscriptEntry;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TranscriptEntry {
+    pub at: String,
+    pub method: String,
+    pub url: String,
+    pub status: Option<u16>,
+    pub elapsed_ms: u64,
+    pub request_headers: Vec<(String, String)>,
+    pub response_headers: Vec<(String, String)>,
+    pub body_bytes: u64,
+    pub body_excerpt: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
 
 /// How much of each exchange to log: 0 nothing, 1 one line, 2 and more with headers.
 #[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]

@@ -21,6 +21,7 @@
 //! holding the raw file in memory.
 
 mod completeness;
+mod document;
 mod formats;
 mod pipeline;
 #[cfg(test)]
@@ -202,7 +203,7 @@ fn load_store_with(label: &str, open: &Opener, fast: bool) -> anyhow::Result<Opt
             if let Some((found, r)) = open_named(open, name)? {
                 let src = formats::open_text(r).map_err(|e| anyhow!("{found}: {e}"))?;
                 let summary = if fast {
-                    match pipeline::document(src, &found, hint, &mut intake) {
+                    match document::document(src, &found, hint, &mut intake) {
                         Ok(summary) => summary,
                         Err(pipeline::Fallback) => return Ok(None),
                     }
@@ -334,7 +335,7 @@ fn load_file_with(path: &Path, fast: bool) -> anyhow::Result<Option<Tenant>> {
             ..Default::default()
         }
     } else if fast {
-        match pipeline::document(src, &name, hint, &mut intake) {
+        match document::document(src, &name, hint, &mut intake) {
             Ok(summary) => summary,
             Err(pipeline::Fallback) => return Ok(None),
         }

@@ -1,4 +1,5 @@
-//! JSON as Microsoft's own samples write it: strict JSON first, then, when that fails, the
+//! JSON as Microsoft's and Okta's own samples write it (read by `--idp-config` and
+//! `--provisioning-logs` alike): strict JSON first, then, when that fails, the
 //! same text with trailing commas (`[1, 2,]`, `{"a": 1,}`) blanked out. Each tolerated comma
 //! is reported by line and column, so the report can say the file is not strict JSON.
 

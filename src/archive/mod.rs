@@ -1,0 +1,105 @@
+//! The bundle's zip format itself: atomic writing (a `.partial` file in the target directory,
+//! fsync, rename, removed on error or interruption), safe reading (no path escapes, caps on
+//! entry count and uncompressed size, enforced on the bytes actually inflated, not only the
+//! sizes the zip declares), the manifest, and `bundle verify`. A reader of files (layer 2 of
+//! docs/architecture.md): snapshots (`source::snapshot`) and diffs load bundle zips through
+//! it, and `bundle` writes them.
+
+mod read;
+mod verify;
+mod write;
+
+pub use read::{read_entries, read_file, Entry, ReadLimits, ZipStore};
+pub use verify::{verify, Verification};
+pub use write::write_zip;
+
+use sha2::{Digest, Sha256};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+pub const MANIFEST: &str = "manifest.json";
+pub const MANIFEST_FORMAT: &str = "scim-doctor-bundle/1";
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ManifestEntry {
+    pub path: String,
+    pub size: u64,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Manifest {
+    pub format: String,
+    pub generated_at: String,
+    pub tool_version: String,
+    pub files: Vec<ManifestEntry>,
+}
+
+impl Manifest {
+    pub fn of(files: &[(String, Vec<u8>)], generated_at: &str) -> Self {
+        Manifest {
+            format: MANIFEST_FORMAT.to_string(),
+            generated_at: generated_at.to_string(),
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            files: files
+                .iter()
+                .map(|(p, b)| ManifestEntry {
+                    path: p.clone(),
+                    size: b.len() as u64,
+                    sha256: sha256_hex(b),
+                })
+                .collect(),
+        }
+    }
+}
+
+pub fn sha256_file(path: &Path) -> std::io::Result<String> {
+    let mut f = std::fs::File::open(path)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(hex::encode(h.finalize()))
+}
+
+/// Refuses entry names that could escape a directory if anyone extracted the zip:
+/// absolute paths, drive letters, backslashes, `..` components.
+pub fn check_entry_name(name: &str) -> Result<(), String> {
+    let bad = name.is_empty()
+        || name.starts_with('/')
+        || name.contains('\\')
+        || name.contains('\0')
+        || name.as_bytes().get(1) == Some(&b':')
+        || name.split('/').any(|c| c == "..");
+    if bad {
+        Err(format!(
+            "unsafe entry name `{}` (absolute or escaping path)",
+            name.escape_default()
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// `<zip>.<ext>` beside the zip (e.g. `bundle.zip.sha256`).
+pub fn sidecar(zip: &Path, ext: &str) -> PathBuf {
+    let mut name = zip
+        .file_name()
+        .map(|f| f.to_os_string())
+        .unwrap_or_default();
+    name.push(".");
+    name.push(ext);
+    zip.with_file_name(name)
+}
+
+#[cfg(test)]
+mod tests;
