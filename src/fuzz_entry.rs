@@ -142,6 +142,7 @@ pub fn bundle_zip(data: &[u8]) {
 /// shape, every schema mapping evaluated on a sample user, and the bytes themselves as an
 /// attribute-mapping expression, parsed and evaluated.
 pub fn idp_config(data: &[u8]) {
+    use crate::idpconfig::eval::eval;
     use crate::idpconfig::expr::{self, Val};
     let user = |a: &str| match a {
         "userPrincipalName" | "mail" => Val::Str("alice@contoso.com".into()),
@@ -155,7 +156,7 @@ pub fn idp_config(data: &[u8]) {
             let _ = s.matching();
             for m in &s.mappings {
                 if let Some(e) = m.expr() {
-                    let _ = expr::eval(&e, &user);
+                    let _ = eval(&e, &user);
                     let _ = expr::shape(&e);
                 }
             }
@@ -164,7 +165,7 @@ pub fn idp_config(data: &[u8]) {
     }
     if let Ok(text) = std::str::from_utf8(data) {
         if let Ok(e) = expr::parse(text) {
-            let _ = expr::eval(&e, &user);
+            let _ = eval(&e, &user);
             let _ = e.to_string();
         }
     }

@@ -6,6 +6,7 @@
 
 use super::{Ctx, Params};
 use crate::findings::{CheckResult, Status, Subject, SubjectKind};
+use crate::idpconfig::eval::eval;
 use crate::idpconfig::expr::{self, Shape, Val};
 use crate::idpconfig::schema::{AttributeMapping, Schema};
 
@@ -308,7 +309,7 @@ pub fn mapping_username(ctx: &Ctx, _: &Params) -> CheckResult {
 fn active_for(m: &AttributeMapping, soft_deleted: bool) -> Option<Result<Val, String>> {
     let e = m.expr()?;
     let flag = if soft_deleted { "True" } else { "False" };
-    Some(expr::eval(&e, &|a: &str| {
+    Some(eval(&e, &|a: &str| {
         if a.eq_ignore_ascii_case("IsSoftDeleted") {
             Val::Str(flag.into())
         } else {

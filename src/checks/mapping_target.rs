@@ -204,7 +204,7 @@ pub fn mapping_matching(ctx: &Ctx, _: &Params) -> CheckResult {
             .filter(|u| {
                 !exprs.is_empty()
                     && exprs.iter().all(|e| {
-                        let v = crate::idpconfig::expr::eval(e, &|a: &str| match u.get(a) {
+                        let v = crate::idpconfig::eval::eval(e, &|a: &str| match u.get(a) {
                             Some(crate::scope::AttrValue::Text(t)) => Val::Str(t.clone()),
                             Some(crate::scope::AttrValue::Many(m)) => Val::Many(m.clone()),
                             None => Val::Null,

@@ -1,11 +1,12 @@
 //! The explain-user "Mapping" stage: with the Entra synchronization schema (`--idp-config`)
 //! and the user's row in the IdP export (`--idp-users`), what each mapped target attribute
-//! would be for this user (the expression evaluator, `idpconfig::expr`), and which target
+//! would be for this user (the expression evaluator, `idpconfig::eval`), and which target
 //! user Entra would match, trying the matching attributes in precedence order and stopping
 //! at the first hit, as Entra does.
 
 use super::matching::MatchOutcome;
 use super::StageStatus;
+use crate::idpconfig::eval::eval;
 use crate::idpconfig::expr::{self, Val};
 use crate::idpconfig::schema::{target_root, Schema};
 use crate::idpconfig::IdpConfig;
@@ -162,7 +163,7 @@ fn evaluate(
             ),
             Some(e) => {
                 let notes = std::cell::RefCell::new(Vec::new());
-                let r = expr::eval(&e, &|a: &str| {
+                let r = eval(&e, &|a: &str| {
                     let (v, n) = lookup(user, in_scope, a);
                     if let Some(n) = n {
                         notes.borrow_mut().push(n);

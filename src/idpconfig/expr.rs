@@ -1,9 +1,11 @@
 //! Entra attribute-mapping expressions (learn.microsoft.com "Reference for writing expressions
-//! for attribute mappings"): the parser (`[attribute]`, `"string"` with backslash escapes,
-//! numbers, nested `Function(arg, , arg)` calls with empty arguments, and the `=`/`<>`
-//! comparisons IIF conditions use, Visual Basic constants such as vbBinaryCompare), the
-//! evaluator for every function of Microsoft's reference (`functions`), and the static
-//! view the mapping checks need (which source attributes feed a mapping).
+//! for attribute mappings"): the syntax tree and its parser (`[attribute]`, `"string"` with
+//! backslash escapes, numbers, nested `Function(arg, , arg)` calls with empty arguments, and
+//! the `=`/`<>` comparisons IIF conditions use, Visual Basic constants such as
+//! vbBinaryCompare), the values an evaluation yields (`Val`), and the static view the
+//! mapping checks need (which source attributes feed a mapping). The bottom of the
+//! expression language: the function library (`functions`) builds on it, and the evaluator
+//! (`eval`) on both.
 //!
 //! Null handling follows Microsoft's text where it says something: Left and Word return ""
 //! for a null string, Not returns True unless the source is True, Coalesce returns the first
@@ -16,7 +18,7 @@
 use std::fmt;
 
 /// Deepest nesting accepted; real expressions are limited to 10,000 characters.
-const MAX_DEPTH: usize = 64;
+pub(super) const MAX_DEPTH: usize = 64;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
@@ -324,46 +326,6 @@ pub const NOT_KNOWN: &str = "not known: ";
 /// True when `why` says the value cannot be known (rather than "not evaluated").
 pub fn is_not_known(why: &str) -> bool {
     why.starts_with(NOT_KNOWN)
-}
-
-/// Evaluates `e`, reading attributes through `attr` (`Val::Null` when missing or empty).
-pub fn eval(e: &Expr, attr: &dyn Fn(&str) -> Val) -> Result<Val, NotEvaluated> {
-    eval_at(e, attr, 0)
-}
-
-fn eval_at(e: &Expr, attr: &dyn Fn(&str) -> Val, depth: usize) -> Result<Val, NotEvaluated> {
-    if depth > MAX_DEPTH {
-        return Err("nested too deeply".into());
-    }
-    match e {
-        Expr::Attr(a) => Ok(match attr(a) {
-            Val::Str(s) if s.is_empty() => Val::Null,
-            Val::Many(v) if v.is_empty() => Val::Null,
-            v => v,
-        }),
-        Expr::Str(s) => Ok(Val::Str(s.clone())),
-        Expr::Num(n) => Ok(Val::Str(n.to_string())),
-        Expr::Empty => Ok(Val::Null),
-        Expr::Cmp(op, l, r) => {
-            let l = eval_at(l, attr, depth + 1)?.text().unwrap_or_default();
-            let r = eval_at(r, attr, depth + 1)?.text().unwrap_or_default();
-            let ord = match (l.trim().parse::<i64>(), r.trim().parse::<i64>()) {
-                (Ok(a), Ok(b)) => a.cmp(&b),
-                _ => l.cmp(&r),
-            };
-            Ok(boolean(match op {
-                CmpOp::Eq => l == r,
-                CmpOp::Ne => l != r,
-                CmpOp::Lt => ord.is_lt(),
-                CmpOp::Le => ord.is_le(),
-                CmpOp::Gt => ord.is_gt(),
-                CmpOp::Ge => ord.is_ge(),
-            }))
-        }
-        Expr::Call(name, args) => {
-            super::functions::call(name, args, &|a: &Expr| eval_at(a, attr, depth + 1))
-        }
-    }
 }
 
 /// Source attributes an expression reads, in order, without duplicates.

@@ -8,6 +8,9 @@ use super::datetime;
 use super::expr::{boolean, Expr, NotEvaluated, Val, NOT_KNOWN};
 use text::{base64_utf16, instr, normalize_diacritics, pcase};
 
+/// Evaluates one argument: handed in by the evaluator (`eval`), so that this library needs
+/// only the syntax tree and the values of `expr`, and a function evaluates just the
+/// arguments it uses (IIF and Switch only the branch they take).
 type Arg<'a> = dyn Fn(&Expr) -> Result<Val, NotEvaluated> + 'a;
 
 fn arity(name: &str, args: &[Expr], min: usize, max: usize) -> Result<(), NotEvaluated> {

@@ -7,11 +7,13 @@
 //! - `job`: Entra synchronization job(s): status, quarantine, last execution.
 //! - `okta`: Okta System Log (JSON array, one event, event hook payload, NDJSON or console
 //!   CSV), apps, app features, app users, app groups, group push mappings.
-//! - `expr` / `functions`: the attribute-mapping expression language, parsed and evaluated.
+//! - `expr` / `functions` / `eval`: the attribute-mapping expression language: the syntax
+//!   tree and parser, the function library, and the evaluator on top of both.
 //!
 //! Checks read the result through `Ctx::idp`; nothing here prints.
 
 pub mod datetime;
+pub mod eval;
 pub mod expr;
 pub mod functions;
 pub mod job;

@@ -1,6 +1,7 @@
 //! The expression evaluator's table of cases (one table per function, with null and
 //! missing-attribute handling as Microsoft documents it) and shape detection of every input.
 
+use super::eval::eval;
 use super::expr::{self, Val};
 use super::*;
 
@@ -20,7 +21,7 @@ fn attr(name: &str) -> Val {
 
 fn run(e: &str) -> Result<Val, String> {
     let parsed = expr::parse(e).map_err(|err| format!("parse: {err}"))?;
-    expr::eval(&parsed, &attr)
+    eval(&parsed, &attr)
 }
 
 fn s(v: &str) -> Result<Val, String> {

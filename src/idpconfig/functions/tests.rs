@@ -1,7 +1,8 @@
 //! Every example of Microsoft's "Reference for writing expressions for attribute mappings",
 //! evaluated and compared with the output the reference documents.
 
-use crate::idpconfig::expr::{eval, is_not_known, parse, Val};
+use crate::idpconfig::eval::eval;
+use crate::idpconfig::expr::{is_not_known, parse, Val};
 
 /// Evaluates `e` with `attrs` as the user's attributes (missing ones are null).
 fn run(e: &str, attrs: &[(&str, &str)]) -> Result<Val, String> {
