@@ -115,36 +115,40 @@ impl From<SubjectWire> for Subject {
 
 impl Subject {
     pub fn user(u: &User, detail: impl Into<String>) -> Self {
+        use crate::util::clip_value as clip;
         Subject {
             kind: SubjectKind::User,
-            id: u.id.clone(),
-            user_name: u.user_name.clone(),
-            emails: u.email_values().into_iter().map(str::to_string).collect(),
-            external_id: u.external_id.clone(),
+            id: clip(&u.id),
+            user_name: u.user_name.as_deref().map(clip),
+            emails: u.email_values().into_iter().map(clip).collect(),
+            external_id: u.external_id.as_deref().map(clip),
             // An `active` the server sent in an unreadable form is unknown, not active.
             active: if u.active.is_none() && u.active_as_sent().is_some() {
                 None
             } else {
                 Some(u.is_active())
             },
-            display_name: u.display_name.clone(),
+            display_name: u.display_name.as_deref().map(clip),
             group_key: None,
             detail: detail.into(),
         }
+        .clipped()
     }
 
     pub fn group(g: &Group, detail: impl Into<String>) -> Self {
+        use crate::util::clip_value as clip;
         Subject {
             kind: SubjectKind::Group,
-            id: g.id.clone(),
+            id: clip(&g.id),
             user_name: None,
             emails: Vec::new(),
-            external_id: g.external_id.clone(),
+            external_id: g.external_id.as_deref().map(clip),
             active: None,
-            display_name: g.display_name.clone(),
+            display_name: g.display_name.as_deref().map(clip),
             group_key: None,
             detail: detail.into(),
         }
+        .clipped()
     }
 
     pub fn item(kind: SubjectKind, id: impl Into<String>, detail: impl Into<String>) -> Self {
@@ -159,10 +163,32 @@ impl Subject {
             group_key: None,
             detail: detail.into(),
         }
+        .clipped()
     }
 
     pub fn in_group(mut self, key: impl Into<String>) -> Self {
-        self.group_key = Some(key.into());
+        let mut key = key.into();
+        crate::util::clip_in_place(&mut key, crate::util::MAX_SHOWN_CHARS);
+        self.group_key = Some(key);
+        self
+    }
+
+    /// Every value cut to `util::MAX_SHOWN_CHARS` (the detail, which may quote several, to
+    /// four times that): a subject never carries a huge tenant value into a report.
+    pub fn clipped(mut self) -> Self {
+        use crate::util::{clip_in_place, MAX_SHOWN_CHARS as MAX};
+        clip_in_place(&mut self.id, MAX);
+        for v in self
+            .user_name
+            .iter_mut()
+            .chain(&mut self.emails)
+            .chain(&mut self.external_id)
+            .chain(&mut self.display_name)
+            .chain(&mut self.group_key)
+        {
+            clip_in_place(v, MAX);
+        }
+        clip_in_place(&mut self.detail, 4 * MAX);
         self
     }
 
@@ -251,6 +277,25 @@ pub struct CheckResult {
 }
 
 impl CheckResult {
+    /// Messages and subjects cut to what a reader can use (`util::clip_to`): a message to
+    /// 16 times `util::MAX_SHOWN_CHARS`, each subject by `Subject::clipped`.
+    pub fn clipped(mut self) -> Self {
+        use crate::util::{clip_in_place, MAX_SHOWN_CHARS as MAX};
+        clip_in_place(&mut self.message, 16 * MAX);
+        clip_in_place(&mut self.remediation, 16 * MAX);
+        self.subjects = std::mem::take(&mut self.subjects)
+            .into_iter()
+            .map(Subject::clipped)
+            .collect();
+        for e in &mut self.evidence {
+            clip_in_place(&mut e.url, 4 * MAX);
+            if let Some(n) = &mut e.note {
+                clip_in_place(n, 4 * MAX);
+            }
+        }
+        self
+    }
+
     pub fn new(id: &str, status: Status, message: impl Into<String>) -> Self {
         CheckResult {
             id: id.to_string(),

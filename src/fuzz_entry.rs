@@ -16,6 +16,7 @@ pub const TARGETS: &[&str] = &[
     "idp_import",
     "bundle_zip",
     "idp_config",
+    "bundle_reader",
 ];
 
 /// Runs target `name` on `data`; false for an unknown name.
@@ -27,6 +28,7 @@ pub fn run(name: &str, data: &[u8]) -> bool {
         "idp_import" => idp_import(data),
         "bundle_zip" => bundle_zip(data),
         "idp_config" => idp_config(data),
+        "bundle_reader" => bundle_reader(data),
         _ => return false,
     }
     true
@@ -135,6 +137,75 @@ pub fn bundle_zip(data: &[u8]) {
             })
             .collect();
         let _ = crate::source::snapshot::from_files("fuzz", &|n| files.get(n).cloned());
+    }
+}
+
+/// Bundle zips read back as `check --snapshot x.zip` reads them (names checked, the inputs
+/// `inputs/inputs.json` names read, overrides written to disk), asserting the write
+/// boundary: every override the manifest lists either is refused or lands inside the
+/// reader's private directory, and nothing is left beside the zip or in that directory.
+pub fn bundle_reader(data: &[u8]) {
+    use crate::bundle::{inputs, reload};
+    use std::path::Component;
+    let root = std::env::temp_dir().join(format!(
+        "scim-doctor-fuzz-reader-{}-{}",
+        std::process::id(),
+        uuid::Uuid::new_v4().simple()
+    ));
+    let tmp = root.join("tmp");
+    let zip = root.join("b.zip");
+    if std::fs::create_dir_all(&tmp).is_err() || std::fs::write(&zip, data).is_err() {
+        let _ = std::fs::remove_dir_all(&root);
+        return;
+    }
+    let _ = reload::read_bundle_in(&zip, &tmp);
+    let _ = reload::raw_from_bundle(&zip);
+    let left = |d: &std::path::Path| -> Vec<String> {
+        std::fs::read_dir(d)
+            .map(|rd| {
+                rd.filter_map(|e| e.ok())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let in_tmp = left(&tmp);
+    let mut in_root = left(&root);
+    in_root.sort();
+    // Whatever the overrides say, each lands as `tmp/<dir>/<x>.toml` or deeper by one.
+    let limits = ReadLimits {
+        max_entries: 64,
+        max_total_bytes: 8 << 20,
+    };
+    let listed: Vec<String> = read_entries(std::io::Cursor::new(data), limits, &|n| {
+        n == inputs::MANIFEST
+    })
+    .ok()
+    .and_then(|e| e.into_iter().next())
+    .and_then(|e| e.data.ok())
+    .and_then(|b| serde_json::from_slice::<inputs::Manifest>(&b).ok())
+    .map(|m| m.overrides)
+    .unwrap_or_default();
+    let _ = std::fs::remove_dir_all(&root);
+    assert!(in_tmp.is_empty(), "the reader left {in_tmp:?} behind");
+    assert_eq!(
+        in_root,
+        ["b.zip", "tmp"],
+        "something was written beside the zip"
+    );
+    let private = tmp.join("d");
+    for name in &listed {
+        if let Ok(p) = reload::override_target(&private, name) {
+            let rest = p
+                .strip_prefix(&private)
+                .expect("inside the private directory");
+            assert!(
+                (1..=2).contains(&rest.components().count())
+                    && rest.components().all(|c| matches!(c, Component::Normal(_))),
+                "override {name:?} maps to {}",
+                p.display()
+            );
+        }
     }
 }
 

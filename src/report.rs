@@ -148,6 +148,8 @@ pub struct Report {
 
 impl Report {
     pub fn new(source: SourceInfo, checks: Vec<CheckResult>, playbooks: Vec<PlaybookRun>) -> Self {
+        // Every value a report carries is clipped once, here (the snapshot keeps it whole).
+        let checks: Vec<CheckResult> = checks.into_iter().map(CheckResult::clipped).collect();
         Report {
             schema_version: SCHEMA_VERSION.to_string(),
             tool: ToolInfo::default(),

@@ -91,6 +91,69 @@ pub fn toml_files(dir: &std::path::Path) -> Result<Vec<std::path::PathBuf>, Stri
     Ok(paths)
 }
 
+/// Opens `path` for writing as a new file (`create_new`): fails if anything, even a
+/// dangling symbolic link, is already there. For files made inside a private directory.
+pub fn create_new_file(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    no_follow(&mut o);
+    o.open(path)
+}
+
+/// Opens an output file the user named (a bundle, its `.partial`, `.sha256` and
+/// `.map.json`, `--out`), creating or truncating it, but never through a symbolic link in
+/// its last component: a link planted where the output goes would make the tool write
+/// wherever it points. The error then says "Too many levels of symbolic links" (ELOOP).
+pub fn create_output(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create(true).truncate(true);
+    no_follow(&mut o);
+    o.open(path)
+}
+
+/// `O_NOFOLLOW` where the platform has it.
+fn no_follow(o: &mut std::fs::OpenOptions) {
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(o, libc::O_NOFOLLOW);
+    #[cfg(not(unix))]
+    let _ = o;
+}
+
+/// The most characters of one tenant value shown in a finding, a subject or a report; the
+/// full value stays in the snapshot. A SCIM attribute past this is either hostile or a bug
+/// on the server, and printing it whole costs memory and output for every copy.
+pub const MAX_SHOWN_CHARS: usize = 1024;
+
+/// `value` cut to `MAX_SHOWN_CHARS` characters, saying how long it was:
+/// `abc…[clipped: 104857600 characters]`. Short values come back as they are.
+pub fn clip_value(value: &str) -> String {
+    clip_to(value, MAX_SHOWN_CHARS)
+}
+
+/// `clip_value` with another bound (messages quoting several values get more room). The
+/// result, note included, is at most `max_chars` characters: clipping twice changes
+/// nothing.
+pub fn clip_to(value: &str, max_chars: usize) -> String {
+    // Bytes bound characters from above: most values never count characters.
+    if value.len() <= max_chars || value.char_indices().nth(max_chars).is_none() {
+        return value.to_string();
+    }
+    let note = format!("…[clipped: {} characters]", value.chars().count());
+    let keep = max_chars.saturating_sub(note.chars().count());
+    let cut = value
+        .char_indices()
+        .nth(keep)
+        .map_or(value.len(), |(i, _)| i);
+    format!("{}{note}", &value[..cut])
+}
+
+/// `clip_value` in place, allocating only when the value is too long.
+pub fn clip_in_place(value: &mut String, max_chars: usize) {
+    if value.len() > max_chars {
+        *value = clip_to(value, max_chars);
+    }
+}
+
 /// True for the characters a terminal acts on: C0 controls, DEL and C1 controls (Unicode
 /// category Cc). ESC starts colour changes, title changes, screen clears and OSC 52
 /// clipboard writes; C1 `U+009B` is a one-character CSI on some terminals.
@@ -298,5 +361,22 @@ mod tests {
         let t = html_title(b"<!DOCTYPE html><html><HEAD><Title>Sign in - Portal</Title></head>");
         assert_eq!(t.as_deref(), Some("Sign in - Portal"));
         assert_eq!(html_title(b"<html><body>x</body></html>"), None);
+    }
+
+    /// Proves a value past the bound is cut on a character boundary and says its length,
+    /// and that one at the bound is untouched.
+    #[test]
+    fn clip_value_cuts_long_values_and_says_how_long() {
+        let at = "é".repeat(super::MAX_SHOWN_CHARS);
+        assert_eq!(super::clip_value(&at), at);
+        let over = format!("{at}xyz");
+        let c = super::clip_value(&over);
+        assert!(c.ends_with("é…[clipped: 1027 characters]"), "{c}");
+        assert_eq!(c.chars().count(), super::MAX_SHOWN_CHARS);
+        // Clipping what was clipped changes nothing (subjects are clipped, then reports).
+        assert_eq!(super::clip_value(&c), c);
+        let mut s = "a".repeat(100);
+        super::clip_in_place(&mut s, 30);
+        assert_eq!(s, "aaaa…[clipped: 100 characters]");
     }
 }

@@ -1,10 +1,29 @@
-//! Ctrl-C while the zip is being written: the run stops with a clear message and leaves no
-//! `.partial` file and no half-written zip (if the signal lands after the rename, the zip
-//! is complete and verifies).
+//! Ctrl-C, SIGTERM or SIGHUP while the zip is being written: the run stops with a clear
+//! message and leaves no `.partial` file and no half-written zip (if the signal lands after
+//! the rename, the zip is complete and verifies).
 
 #[cfg(unix)]
 #[test]
 fn ctrl_c_while_writing_leaves_no_partial_or_broken_zip() {
+    interrupted_while_writing("INT", "Ctrl-C");
+}
+
+/// Proves `timeout`, CI cancellation and `docker stop` (SIGTERM) clean up as Ctrl-C does.
+#[cfg(unix)]
+#[test]
+fn sigterm_while_writing_leaves_no_partial_or_broken_zip() {
+    interrupted_while_writing("TERM", "SIGTERM");
+}
+
+/// Proves a closed terminal (SIGHUP) cleans up as Ctrl-C does.
+#[cfg(unix)]
+#[test]
+fn sighup_while_writing_leaves_no_partial_or_broken_zip() {
+    interrupted_while_writing("HUP", "SIGHUP");
+}
+
+#[cfg(unix)]
+fn interrupted_while_writing(signal: &str, named: &str) {
     use std::time::{Duration, Instant};
     let dir = tempfile::tempdir().unwrap();
     // A tenant big enough that writing the zip takes a noticeable moment.
@@ -40,7 +59,7 @@ fn ctrl_c_while_writing_leaves_no_partial_or_broken_zip() {
     while Instant::now() < deadline {
         if partial.exists() {
             let _ = std::process::Command::new("kill")
-                .args(["-INT", &child.id().to_string()])
+                .args([&format!("-{signal}"), &child.id().to_string()])
                 .status();
             signalled = true;
             break;
@@ -57,7 +76,10 @@ fn ctrl_c_while_writing_leaves_no_partial_or_broken_zip() {
     match out.status.code() {
         Some(2) => {
             assert!(signalled);
-            assert!(stderr.contains("interrupted"), "{stderr}");
+            assert!(
+                stderr.contains(&format!("interrupted ({named})")),
+                "{stderr}"
+            );
             assert!(!zip.exists(), "no zip after an interrupted write");
         }
         Some(0) | Some(1) => {

@@ -5,6 +5,7 @@
 //! docs/architecture.md): snapshots (`source::snapshot`) and diffs load bundle zips through
 //! it, and `bundle` writes them.
 
+pub mod names;
 mod read;
 mod verify;
 mod write;
@@ -71,24 +72,14 @@ pub fn sha256_file(path: &Path) -> std::io::Result<String> {
     Ok(hex::encode(h.finalize()))
 }
 
-/// Refuses entry names that could escape a directory if anyone extracted the zip:
-/// absolute paths, drive letters, backslashes, `..` components.
+/// Refuses entry names that are not plain relative names (see `names::check_plain`):
+/// absolute paths, drive letters, backslashes, empty, `.` or `..` components.
 pub fn check_entry_name(name: &str) -> Result<(), String> {
-    let bad = name.is_empty()
-        || name.starts_with('/')
-        || name.contains('\\')
-        || name.contains('\0')
-        || name.as_bytes().get(1) == Some(&b':')
-        || name.split('/').any(|c| c == "..");
-    if bad {
-        Err(format!(
-            "unsafe entry name `{}` (absolute or escaping path)",
-            name.escape_default()
-        ))
-    } else {
-        Ok(())
-    }
+    names::check_plain(name)
 }
+
+/// Largest `manifest.json` read (bytes): a million-user bundle's is a few KB.
+pub const MAX_MANIFEST: u64 = 16 << 20;
 
 /// `<zip>.<ext>` beside the zip (e.g. `bundle.zip.sha256`).
 pub fn sidecar(zip: &Path, ext: &str) -> PathBuf {

@@ -24,7 +24,7 @@ fn names_that_escape_are_refused_and_plain_ones_accepted() {
 
 #[test]
 fn reading_a_zip_slip_entry_fails_with_its_name() {
-    let z = zip_of(&[("ok.txt", b"1"), ("../evil.txt", b"2")]);
+    let z = zip_of(&[("summary.md", b"1"), ("../evil.txt", b"2")]);
     let err = read_entries(Cursor::new(z), ReadLimits::default(), &|_| true)
         .err()
         .unwrap();
@@ -33,7 +33,7 @@ fn reading_a_zip_slip_entry_fails_with_its_name() {
 
 #[test]
 fn entries_beyond_the_size_cap_are_refused() {
-    let z = zip_of(&[("big.txt", &vec![b'a'; 4096])]);
+    let z = zip_of(&[("summary.md", &vec![b'a'; 4096])]);
     let limits = ReadLimits {
         max_entries: 10,
         max_total_bytes: 1000,
@@ -42,7 +42,7 @@ fn entries_beyond_the_size_cap_are_refused() {
         .err()
         .unwrap();
     assert!(err.contains("more than"), "{err}");
-    let small = zip_of(&[("small.txt", b"abc")]);
+    let small = zip_of(&[("report.json", b"abc")]);
     assert_eq!(
         read_entries(Cursor::new(small), limits, &|_| true)
             .unwrap()
@@ -97,20 +97,29 @@ fn read_all(r: Option<std::io::Result<Box<dyn Read + Send>>>) -> std::io::Result
 fn a_zip_store_streams_its_entries() {
     let big: Vec<u8> = (0..200_000u32).flat_map(|i| i.to_le_bytes()).collect();
     let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    w.start_file("snapshot/big", zip::write::SimpleFileOptions::default())
-        .unwrap();
+    w.start_file(
+        "snapshot/users.ndjson",
+        zip::write::SimpleFileOptions::default(),
+    )
+    .unwrap();
     w.write_all(&big).unwrap();
     let stored =
         zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
-    w.start_file("snapshot/stored", stored).unwrap();
+    w.start_file("snapshot/groups.ndjson", stored).unwrap();
     w.write_all(b"plain").unwrap();
     w.start_file("report.json", stored).unwrap();
     w.write_all(b"{}").unwrap();
     let z = w.finish().unwrap().into_inner();
     let (_dir, store) = store_of(&z);
     let store = store.unwrap();
-    assert_eq!(read_all(store.reader("snapshot/big")).unwrap(), big);
-    assert_eq!(read_all(store.reader("snapshot/stored")).unwrap(), b"plain");
+    assert_eq!(
+        read_all(store.reader("snapshot/users.ndjson")).unwrap(),
+        big
+    );
+    assert_eq!(
+        read_all(store.reader("snapshot/groups.ndjson")).unwrap(),
+        b"plain"
+    );
     assert!(store.reader("report.json").is_none());
 }
 
@@ -131,4 +140,50 @@ fn a_zip_store_refuses_a_corrupt_entry() {
     assert!(err.to_string().contains("CRC-32"), "{err}");
     let (_dir, bad) = store_of(&zip_of(&[("../x", b"1")]));
     assert!(bad.err().unwrap().contains("unsafe entry name"));
+}
+
+/// Proves two central-directory records with one name are refused by every reader,
+/// naming it (the zip library alone would keep the last copy and hide the first).
+#[test]
+fn a_name_repeated_in_the_zip_is_refused_by_name() {
+    let mut z = zip_of(&[("summary.md", b"first"), ("summary.mX", b"second")]);
+    let mut i = 0;
+    while let Some(k) = z[i..].windows(10).position(|w| w == b"summary.mX") {
+        z[i + k + 9] = b'd';
+        i += k + 10;
+    }
+    let err = read_entries(Cursor::new(z.clone()), ReadLimits::default(), &|_| true)
+        .err()
+        .expect("refused");
+    assert!(err.contains("two entries named `summary.md`"), "{err}");
+    let (_dir, store) = store_of(&z);
+    assert!(store.err().unwrap().contains("summary.md"));
+    let fine = zip_of(&[("summary.md", b"first"), ("report.json", b"second")]);
+    assert!(read_entries(Cursor::new(fine), ReadLimits::default(), &|_| true).is_ok());
+}
+
+/// Proves a manifest listing a name outside the format is refused when the zip is
+/// opened, by name, while a manifest of defined names opens.
+#[test]
+fn a_manifest_listing_an_undefined_name_is_refused() {
+    let manifest = |path: &str| {
+        serde_json::to_vec(&Manifest {
+            format: MANIFEST_FORMAT.into(),
+            generated_at: String::new(),
+            tool_version: String::new(),
+            files: vec![ManifestEntry {
+                path: path.into(),
+                size: 1,
+                sha256: String::new(),
+            }],
+        })
+        .unwrap()
+    };
+    let bad = zip_of(&[(MANIFEST, &manifest("inputs/playbooks//tmp/x"))]);
+    let (_dir, store) = store_of(&bad);
+    let err = store.err().expect("refused");
+    assert!(err.contains("inputs/playbooks//tmp/x"), "{err}");
+    let good = zip_of(&[(MANIFEST, &manifest("summary.md"))]);
+    let (_dir, store) = store_of(&good);
+    assert!(store.is_ok());
 }

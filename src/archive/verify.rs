@@ -1,7 +1,9 @@
 //! `bundle verify`: the zip against its `.sha256` file, then against its manifest.
 
-use super::read::{read_file, Entry, ReadLimits};
-use super::{sha256_file, sha256_hex, sidecar, Manifest, MANIFEST};
+use super::read::{ReadLimits, ZipStore};
+use super::{sha256_file, sidecar, Manifest, MANIFEST, MAX_MANIFEST};
+use sha2::{Digest, Sha256};
+use std::io::Read;
 use std::path::Path;
 
 /// What `bundle verify` found.
@@ -28,10 +30,20 @@ pub fn verify(path: &Path, limits: ReadLimits) -> Result<Verification, String> {
     if !path.exists() {
         return Err(format!("{} does not exist", path.display()));
     }
+    if !path.is_file() {
+        // A pipe or a device: opening it could wait forever or read without end.
+        return Err(format!(
+            "{} is not a regular file: `bundle verify` checks a bundle zip",
+            path.display()
+        ));
+    }
     let mut v = Verification::default();
     let side = sidecar(path, "sha256");
-    if side.exists() {
-        let text = std::fs::read_to_string(&side)
+    if side.is_file() {
+        // A checksum line is under 200 bytes: what follows is never read.
+        let mut text = String::new();
+        std::fs::File::open(&side)
+            .and_then(|f| f.take(4096).read_to_string(&mut text))
             .map_err(|e| format!("cannot read {}: {e}", side.display()))?;
         let expected = text
             .split_whitespace()
@@ -53,34 +65,33 @@ pub fn verify(path: &Path, limits: ReadLimits) -> Result<Verification, String> {
         v.zip_hash_ok = Some(ok);
     }
     let damaged = v.zip_hash_ok == Some(false);
-    let entries = match read_file(path, limits, &|_| true) {
-        Ok(e) => e,
+    // Streamed entry by entry: a small zip that inflates to gigabytes is hashed in 64 KiB
+    // steps, never held.
+    let (store, undefined) = match ZipStore::open_for_verify(path, limits) {
+        Ok(s) => s,
         Err(e) if damaged => {
             v.problems.push(format!("the zip cannot be read: {e}"));
             return Ok(v);
         }
         Err(e) => return Err(e),
     };
-    let manifest = match entries.iter().find(|e| e.name == MANIFEST) {
-        Some(m) => m,
-        None if damaged => {
+    let manifest = match store.read_to_vec(MANIFEST, MAX_MANIFEST) {
+        Ok(Some(m)) => Ok(m),
+        Ok(None) if damaged => {
             v.problems
                 .push(format!("{MANIFEST} cannot be found in the damaged zip"));
             return Ok(v);
         }
-        None => {
+        Ok(None) => {
             return Err(format!(
                 "{} has no {MANIFEST}: not a scim-doctor bundle",
                 path.display()
             ))
         }
+        Err(e) => Err(format!("{MANIFEST} is unreadable: {e}")),
     };
-    let bytes = manifest
-        .data
-        .as_ref()
-        .map_err(|e| format!("{MANIFEST} is unreadable: {e}"));
-    let manifest: Result<Manifest, String> = bytes.and_then(|b| {
-        serde_json::from_slice(b).map_err(|e| format!("{MANIFEST} is not a valid manifest: {e}"))
+    let manifest: Result<Manifest, String> = manifest.and_then(|b| {
+        serde_json::from_slice(&b).map_err(|e| format!("{MANIFEST} is not a valid manifest: {e}"))
     });
     let manifest = match manifest {
         Ok(m) => m,
@@ -90,22 +101,28 @@ pub fn verify(path: &Path, limits: ReadLimits) -> Result<Verification, String> {
         }
         Err(e) => return Err(e),
     };
+    let mut listed = std::collections::HashSet::new();
     for m in &manifest.files {
-        match entries.iter().find(|e| e.name == m.path) {
+        if !listed.insert(m.path.as_str()) {
+            return Err(format!(
+                "{}: {MANIFEST} lists `{}` twice: refusing to vouch for it",
+                path.display(),
+                m.path.escape_default()
+            ));
+        }
+        match store.reader(&m.path).map(|r| hash_stream(r?)) {
             None => v.problems.push(format!(
                 "{}: listed in the manifest but missing from the zip",
                 m.path
             )),
-            Some(Entry { data: Err(e), .. }) => v.problems.push(format!("{}: {e}", m.path)),
-            Some(Entry { data: Ok(b), .. }) => {
-                if b.len() as u64 != m.size {
+            Some(Err(e)) => v.problems.push(format!("{}: {e}", m.path)),
+            Some(Ok((size, sha))) => {
+                if size != m.size {
                     v.problems.push(format!(
-                        "{}: size {} differs from the manifest's {}",
-                        m.path,
-                        b.len(),
-                        m.size
+                        "{}: size {size} differs from the manifest's {}",
+                        m.path, m.size
                     ));
-                } else if sha256_hex(b) != m.sha256 {
+                } else if sha != m.sha256 {
                     v.problems.push(format!(
                         "{}: SHA-256 differs from the manifest (the content changed)",
                         m.path
@@ -116,11 +133,35 @@ pub fn verify(path: &Path, limits: ReadLimits) -> Result<Verification, String> {
             }
         }
     }
-    for e in &entries {
-        if e.name != MANIFEST && !manifest.files.iter().any(|m| m.path == e.name) {
+    for name in &undefined {
+        v.problems.push(format!(
+            "{}: in the zip, but not a name the bundle format defines (changed after it was written?)",
+            name.escape_default()
+        ));
+    }
+    for name in store.names() {
+        if name != MANIFEST && !listed.contains(name.as_str()) && !undefined.contains(name) {
             v.problems
-                .push(format!("{}: in the zip but not in the manifest", e.name));
+                .push(format!("{name}: in the zip but not in the manifest"));
         }
     }
     Ok(v)
+}
+
+/// The size and SHA-256 of a stream, read 64 KiB at a time.
+fn hash_stream(mut r: Box<dyn Read + Send>) -> std::io::Result<(u64, String)> {
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut size = 0u64;
+    loop {
+        let n = match r.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        size += n as u64;
+        h.update(&buf[..n]);
+    }
+    Ok((size, hex::encode(h.finalize())))
 }

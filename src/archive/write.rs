@@ -40,12 +40,8 @@ pub fn write_zip(
     };
     let what =
         |e: &dyn std::fmt::Display| format!("cannot write the bundle {}: {e}", partial.display());
-    let file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(&partial)
-        .map_err(|e| what(&e))?;
+    // Never through a link planted at `<zip>.partial`.
+    let file = crate::util::create_output(&partial).map_err(|e| what(&e))?;
     let t = stamp.to_offset(time::UtcOffset::UTC);
     let modified = zip::DateTime::from_date_and_time(
         t.year().clamp(1980, 2107) as u16,

@@ -8,6 +8,7 @@ pub mod environment;
 pub mod given;
 pub mod idpfiles;
 pub mod inputs;
+pub mod layout;
 pub mod pseudo;
 pub mod redact;
 pub mod reload;
@@ -562,7 +563,10 @@ impl Prepared {
             .map(|f| f.to_string_lossy().into_owned())
             .unwrap_or_default();
         let side = archive::sidecar(&self.path, "sha256");
-        std::fs::write(&side, format!("{sha256}  {file_name}\n"))
+        crate::util::create_output(&side)
+            .and_then(|mut f| {
+                std::io::Write::write_all(&mut f, format!("{sha256}  {file_name}\n").as_bytes())
+            })
             .map_err(|e| format!("cannot write {}: {e}", side.display()))?;
         let map_path = match &self.map {
             Some((map, p)) => {

@@ -289,6 +289,8 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .create(true)
         .truncate(true)
         .mode(0o600)
+        // Never through a link planted where the map goes.
+        .custom_flags(libc::O_NOFOLLOW)
         .open(path)?;
     // An existing file keeps its old mode on open: tighten it explicitly.
     f.set_permissions(std::fs::Permissions::from_mode(0o600))?;

@@ -218,7 +218,34 @@ pub async fn write_and_announce(
     Ok(written)
 }
 
-/// Writes the bundle; Ctrl-C while writing removes the partial file.
+/// Resolves when the process is asked to stop: Ctrl-C (SIGINT), SIGTERM (`timeout`, CI
+/// cancellation, `docker stop`) or SIGHUP (a closed terminal); says which.
+async fn stop_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let wait = |kind: SignalKind| async move {
+            match signal(kind) {
+                Ok(mut s) => {
+                    s.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => "Ctrl-C",
+            _ = wait(SignalKind::terminate()) => "SIGTERM",
+            _ = wait(SignalKind::hangup()) => "SIGHUP",
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        "Ctrl-C"
+    }
+}
+
+/// Writes the bundle; Ctrl-C, SIGTERM or SIGHUP while writing removes the partial file.
 pub async fn write(
     outcome: &Outcome,
     opts: &BundleOptions,
@@ -230,10 +257,10 @@ pub async fn write(
     let mut task = tokio::task::spawn_blocking(move || prepared.commit(&flag));
     let result = tokio::select! {
         r = &mut task => r,
-        _ = tokio::signal::ctrl_c() => {
+        which = stop_signal() => {
             cancel.store(true, Ordering::SeqCst);
             let _ = task.await;
-            return Err(ToolError("interrupted (Ctrl-C) while writing the bundle; the partial file was removed".into()));
+            return Err(ToolError(format!("interrupted ({which}) while writing the bundle; the partial file was removed")));
         }
     };
     let written = result.map_err(|e| format!("the bundle writer stopped unexpectedly: {e}"))??;

@@ -223,10 +223,12 @@ pub fn apply_bundle_inputs(
     out: &Output,
 ) -> Result<(), String> {
     let mut head = [0u8; 4];
-    let is_zip = std::fs::File::open(zip)
-        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
-        .map(|_| head == *b"PK\x03\x04")
-        .unwrap_or(false);
+    // Not a regular file (a pipe would block the open): the snapshot loader says what it is.
+    let is_zip = std::fs::metadata(zip).is_ok_and(|m| m.is_file())
+        && std::fs::File::open(zip)
+            .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+            .map(|_| head == *b"PK\x03\x04")
+            .unwrap_or(false);
     if !is_zip {
         return Ok(());
     }

@@ -16,8 +16,17 @@ pub enum Kind {
 }
 
 pub fn detect(path: &Path) -> Result<Kind, String> {
-    if path.is_dir() {
+    let meta =
+        std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    if meta.is_dir() {
         return Ok(Kind::Snapshot);
+    }
+    if !meta.is_file() {
+        // Opening a named pipe would wait for a writer forever.
+        return Err(format!(
+            "{} is not a regular file: give a JSON report, a bundle zip or a snapshot directory",
+            path.display()
+        ));
     }
     let mut head = [0u8; 4];
     let f =
@@ -53,12 +62,42 @@ pub fn parse_report(bytes: &[u8], what: &str) -> Result<Report, String> {
         }
         _ => {}
     }
-    serde_json::from_value(value)
-        .map_err(|e| format!("{what} is not a scim-doctor JSON report: {e}"))
+    let mut report: Report = serde_json::from_value(value)
+        .map_err(|e| format!("{what} is not a scim-doctor JSON report: {e}"))?;
+    // A report from elsewhere is shown as this tool's own are: values clipped.
+    report.checks = std::mem::take(&mut report.checks)
+        .into_iter()
+        .map(crate::findings::CheckResult::clipped)
+        .collect();
+    Ok(report)
 }
 
 pub fn report_file(path: &Path) -> Result<Side, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let meta =
+        std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    if !meta.is_file() {
+        return Err(format!(
+            "{} is not a regular file: give a JSON report, a bundle zip or a snapshot directory",
+            path.display()
+        ));
+    }
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(
+            std::fs::File::open(path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?,
+            MAX_REPORT + 1,
+        ),
+        &mut bytes,
+    )
+    .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    if bytes.len() as u64 > MAX_REPORT {
+        return Err(format!(
+            "{} is larger than {} MiB, the most scim-doctor reads for a report; refusing to read it",
+            path.display(),
+            MAX_REPORT >> 20
+        ));
+    }
     let report = parse_report(&bytes, &path.display().to_string())?;
     Ok(Side {
         path: path.display().to_string(),
@@ -68,21 +107,23 @@ pub fn report_file(path: &Path) -> Result<Side, String> {
     })
 }
 
+/// Largest report.json read from a bundle (bytes): a million-user tenant's is well under.
+const MAX_REPORT: u64 = 1 << 30;
+
 /// A bundle: report.json, plus the snapshot when the bundle has one.
 pub fn bundle(path: &Path) -> Result<Side, String> {
-    let entries = archive::read_file(path, archive::ReadLimits::default(), &|n| {
+    // Names checked, report.json alone read, within its bound.
+    let store = archive::ZipStore::open(path, archive::ReadLimits::default(), &|n| {
         n == "report.json"
     })?;
-    let report = match entries.into_iter().next() {
-        Some(e) => {
-            let bytes = e
-                .data
-                .map_err(|err| format!("{}: report.json: {err}", path.display()))?;
-            Some(parse_report(
-                &bytes,
-                &format!("{}: report.json", path.display()),
-            )?)
-        }
+    let bytes = store
+        .read_to_vec("report.json", MAX_REPORT)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let report = match bytes {
+        Some(bytes) => Some(parse_report(
+            &bytes,
+            &format!("{}: report.json", path.display()),
+        )?),
         None => None,
     };
     let tenant = match crate::source::snapshot::load_zip(path) {

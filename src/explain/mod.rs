@@ -252,7 +252,10 @@ pub fn build(i: Inputs) -> Trace {
         warnings: i.warnings,
     };
     if !found {
-        trace.closest = identity::closest(&i.identity.query, i.candidates.into_iter());
+        trace.closest = identity::closest(&i.identity.query, i.candidates.into_iter())
+            .iter()
+            .map(|c| crate::util::clip_value(c))
+            .collect();
     }
     trace.verdict = verdict::decide(&trace, &entries);
     trace
@@ -378,7 +381,7 @@ fn target_stage(
             .groups
             .iter()
             .filter(|g| g.members.iter().any(|m| m.value == u.id))
-            .map(|g| g.name().to_string())
+            .map(|g| crate::util::clip_value(g.name()))
             .collect();
         let findings = checks
             .iter()
@@ -386,7 +389,13 @@ fn target_stage(
             .flat_map(|c| {
                 c.subjects
                     .iter()
-                    .filter(|s| s.kind == SubjectKind::User && s.id == u.id)
+                    // Subjects carry ids clipped as reports show them.
+                    .filter(|s| {
+                        s.kind == SubjectKind::User
+                            && (s.id == u.id
+                                || (u.id.len() > crate::util::MAX_SHOWN_CHARS
+                                    && s.id == crate::util::clip_value(&u.id)))
+                    })
                     .map(move |s| UserFinding {
                         check: c.id.clone(),
                         status: c.status,
@@ -401,12 +410,14 @@ fn target_stage(
         } else {
             relation
         };
+        // Tenant values are shown clipped (the snapshot keeps them whole).
+        use crate::util::clip_value as clip;
         users.push(TargetUser {
-            id: u.id.clone(),
-            user_name: u.user_name.clone(),
-            external_id: u.external_id.clone(),
+            id: clip(&u.id),
+            user_name: u.user_name.as_deref().map(clip),
+            external_id: u.external_id.as_deref().map(clip),
             active: u.is_active(),
-            emails: u.email_values().into_iter().map(str::to_string).collect(),
+            emails: u.email_values().into_iter().map(clip).collect(),
             groups,
             relation,
             findings,

@@ -140,7 +140,8 @@ pub fn write_dir(report: &Report, dir: &std::path::Path) -> Result<usize, String
     let files = per_check_files(report);
     for (name, bytes) in &files {
         let path = dir.join(name);
-        std::fs::write(&path, bytes)
+        crate::util::create_output(&path)
+            .and_then(|mut f| std::io::Write::write_all(&mut f, bytes))
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
     Ok(files.len())

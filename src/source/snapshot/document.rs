@@ -8,6 +8,7 @@
 //! `formats::read_document`, whose messages name the cause and position. Rare, and
 //! those files are small or broken.
 
+use super::bounds::MAX_VALUE;
 use super::formats::{DocSummary, TextSource};
 use super::pipeline::{drive, fill, parse_item, position, Batch, Fallback, Place, BATCH, READ};
 use crate::model::{Intake, Kind};
@@ -148,6 +149,10 @@ impl Scan<'_, '_> {
                     _ => {}
                 }
                 i += 1;
+            }
+            if i - start > MAX_VALUE {
+                // The exact reader names the bound and the position.
+                return Err(Fallback);
             }
             if !self.more()? {
                 // A scalar may end with the file; anything else is cut short.

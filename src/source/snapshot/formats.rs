@@ -7,6 +7,7 @@
 //! too. Whatever cannot be read becomes a message naming the file, the position and the
 //! cause (`crate::input` words it).
 
+use super::bounds::{self, Bounded, ValueGuard};
 use crate::input;
 use crate::model::{Intake, Kind, ResourceSeed};
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
@@ -43,9 +44,11 @@ pub fn open_text<'a>(raw: Box<dyn Read + Send + 'a>) -> Result<TextSource<'a>, S
     let magic = buf.fill_buf().map_err(|e| format!("cannot read: {e}"))?;
     if magic.starts_with(&[0x1f, 0x8b]) {
         let gz = flate2::read::GzDecoder::new(buf);
+        let gz = Bounded::new(gz, Some(bounds::MAX_INFLATED));
         return open_plain(BufReader::with_capacity(1 << 16, gz));
     }
-    open_plain(buf)
+    // Reads of a megabyte (the parallel reader's) pass the outer buffer by.
+    open_plain(BufReader::with_capacity(1 << 16, Bounded::new(buf, None)))
 }
 
 fn open_plain<'a, R: BufRead + Send + 'a>(mut buf: R) -> Result<TextSource<'a>, String> {
@@ -53,8 +56,16 @@ fn open_plain<'a, R: BufRead + Send + 'a>(mut buf: R) -> Result<TextSource<'a>, 
     let mut head = magic[..magic.len().min(HEAD)].to_vec();
     if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
         let mut all = Vec::new();
-        buf.read_to_end(&mut all)
+        (&mut buf)
+            .take(bounds::MAX_WHOLE + 1)
+            .read_to_end(&mut all)
             .map_err(|e| format!("cannot read: {e}"))?;
+        if all.len() as u64 > bounds::MAX_WHOLE {
+            return Err(format!(
+                "a UTF-16 file is read whole, and this one is larger than {} MiB; convert it to UTF-8",
+                bounds::MAX_WHOLE >> 20
+            ));
+        }
         let text = input::decode(&all).map_err(|e| e.to_string())?.into_owned();
         let head = text.as_bytes()[..text.len().min(HEAD)].to_vec();
         return Ok(TextSource {
@@ -113,7 +124,11 @@ pub fn read_document(
     let mut summary = DocSummary::default();
     // serde_json reads a byte at a time: a concrete BufReader makes that an inlined copy
     // instead of a call through the boxed reader for every byte.
-    let mut de = serde_json::Deserializer::from_reader(BufReader::with_capacity(1 << 16, reader));
+    // The guard refuses a value too large to hold before the parser has buffered it.
+    let mut de = serde_json::Deserializer::from_reader(BufReader::with_capacity(
+        1 << 16,
+        ValueGuard::new(reader),
+    ));
     let before = intake.repeated();
     let seed = DocSeed {
         intake: &mut *intake,
@@ -125,6 +140,8 @@ pub fn read_document(
     summary.repeated = intake.repeated() - before;
     match outcome {
         Ok(()) => Ok(summary),
+        // A bound (`bounds`) or the file itself failed: its own words.
+        Err(e) if e.is_io() => Err(e.to_string()),
         Err(e) if is_own(&e) => {
             // Our own shape errors: already in words, with serde_json's position.
             Err(e.to_string())

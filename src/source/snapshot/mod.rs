@@ -20,6 +20,7 @@
 //! NDJSON is read line by line so that a snapshot of a million users loads without ever
 //! holding the raw file in memory.
 
+pub mod bounds;
 mod completeness;
 mod document;
 mod formats;
@@ -141,10 +142,18 @@ const CURL_FILES: [(&[&str], Option<Kind>); 3] = [
     (&["search.json", ".search.json", "Resources.json"], None),
 ];
 
+/// A small file read whole (the meta, a discovery document), within `bounds::MAX_WHOLE`.
 fn read_all(r: &mut dyn Read, name: &str) -> anyhow::Result<Vec<u8>> {
     let mut b = Vec::new();
-    r.read_to_end(&mut b)
+    r.take(bounds::MAX_WHOLE + 1)
+        .read_to_end(&mut b)
         .with_context(|| format!("cannot read {name}"))?;
+    if b.len() as u64 > bounds::MAX_WHOLE {
+        bail!(
+            "{name} is larger than {} MiB, the most scim-doctor reads for it; refusing to read it",
+            bounds::MAX_WHOLE >> 20
+        );
+    }
     Ok(b)
 }
 
@@ -235,33 +244,104 @@ pub fn from_files(label: &str, read: &dyn Fn(&str) -> Option<Vec<u8>>) -> anyhow
     load_store(label, &open)
 }
 
-/// Finds a file in `dir` by name, ignoring case (`users.json` from a Windows copy).
-fn find_file(dir: &Path, names: &[&str]) -> Option<PathBuf> {
+/// What a path that is neither a regular file nor a directory is, in words.
+fn kind_of_special(t: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a named pipe (FIFO)";
+        }
+        if t.is_char_device() {
+            return "a character device";
+        }
+        if t.is_block_device() {
+            return "a block device";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    if t.is_dir() {
+        return "a directory";
+    }
+    "not a regular file"
+}
+
+/// `p` when it is (or links to) a regular file; else why not, naming it.
+fn regular_file(p: &Path) -> std::io::Result<PathBuf> {
+    match std::fs::metadata(p) {
+        Ok(m) if m.is_file() => Ok(p.to_path_buf()),
+        Ok(m) => Err(std::io::Error::other(format!(
+            "{} is {}, not a regular file: a snapshot file must be a plain file",
+            p.display(),
+            kind_of_special(m.file_type())
+        ))),
+        Err(e) => Err(std::io::Error::other(format!(
+            "{} cannot be read ({e}): a snapshot file must be a plain readable file",
+            p.display()
+        ))),
+    }
+}
+
+/// Opens one file of a store as a stream (`None` when absent).
+pub type StreamOpener<'a> = dyn Fn(&str) -> Option<std::io::Result<Box<dyn Read + Send>>> + 'a;
+
+/// Reads a snapshot from a store of streams (a bundle's `inputs/other-N/`): `open(relative
+/// path)` returns the entry as a stream, or `None` when absent.
+pub fn from_readers(label: &str, open: &StreamOpener<'_>) -> anyhow::Result<Tenant> {
+    let open = |name: &str| -> Option<std::io::Result<Box<dyn Read + Send>>> { open(name) };
+    load_store(label, &open)
+}
+
+/// Finds the file `name` in `dir`, ignoring case (`users.json` from a Windows copy).
+/// Two names that differ only in case, or a match that is not a regular readable file
+/// (a pipe, a directory, a device, a broken or looping link), are an error naming them:
+/// never skipped, which would read as an empty tenant.
+fn find_file(dir: &Path, name: &str) -> Option<std::io::Result<PathBuf>> {
     let entries = std::fs::read_dir(dir).ok()?;
-    let files: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    names.iter().find_map(|n| {
-        files
-            .iter()
-            .find(|p| {
-                p.is_file()
-                    && p.file_name()
-                        .and_then(|f| f.to_str())
-                        .is_some_and(|f| f.eq_ignore_ascii_case(n))
-            })
-            .cloned()
-    })
+    let mut found: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            e.file_name()
+                .to_str()
+                .is_some_and(|f| f.eq_ignore_ascii_case(name))
+        })
+        .map(|e| e.path())
+        .collect();
+    found.sort();
+    match found.as_slice() {
+        [] => None,
+        [one] => Some(regular_file(one)),
+        many => Some(Err(std::io::Error::other(format!(
+            "{} differ only in case: keep the one to read and remove the other{}",
+            many.iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(" and "),
+            if many.len() > 2 { "s" } else { "" }
+        )))),
+    }
 }
 
 /// Loads a snapshot directory, a curl-output directory, a bundle zip or one JSON file.
 pub fn load(path: &Path) -> anyhow::Result<Tenant> {
-    if !path.exists() {
-        bail!("snapshot {} does not exist", path.display());
-    }
-    if path.is_file() {
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && path.symlink_metadata().is_err() => {
+            bail!("snapshot {} does not exist", path.display())
+        }
+        Err(e) => bail!("snapshot {} cannot be read: {e}", path.display()),
+    };
+    if meta.is_file() {
         return load_file(path);
     }
-    if !path.is_dir() {
-        bail!("snapshot {} is not a directory", path.display());
+    if !meta.is_dir() {
+        bail!(
+            "snapshot {} is {}: give a snapshot directory, a bundle zip or a JSON file",
+            path.display(),
+            kind_of_special(meta.file_type())
+        );
     }
     let label = path
         .file_name()
@@ -269,10 +349,10 @@ pub fn load(path: &Path) -> anyhow::Result<Tenant> {
         .unwrap_or_else(|| path.display().to_string());
     let open = |name: &str| -> Option<std::io::Result<Box<dyn Read + Send>>> {
         let p = match name.rsplit_once('/') {
-            Some((sub, file)) => find_file(&path.join(sub), &[file])?,
-            None => find_file(path, &[name])?,
+            Some((sub, file)) => find_file(&path.join(sub), file)?,
+            None => find_file(path, name)?,
         };
-        Some(std::fs::File::open(p).map(|f| Box::new(f) as Box<dyn Read + Send>))
+        Some(p.and_then(|p| std::fs::File::open(p).map(|f| Box::new(f) as Box<dyn Read + Send>)))
     };
     load_store(&label, &open).map_err(|e| {
         if e.to_string().contains("holds neither") {

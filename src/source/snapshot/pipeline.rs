@@ -5,6 +5,7 @@
 //! them to the intake in file order (`drive`). The tenant is exactly what reading one
 //! resource at a time gives: the same resources, order, repeats and messages.
 
+use super::bounds::MAX_LINE;
 use super::formats::{trim_ascii, TextSource};
 use crate::model::{Intake, Kind, Prepared, ResourceSeed};
 use serde::de::DeserializeSeed;
@@ -261,6 +262,14 @@ pub(super) fn fill(reader: &mut dyn Read, buf: &mut Vec<u8>, want: usize) -> std
     Ok(false)
 }
 
+/// The error for an NDJSON line past `MAX_LINE`.
+fn long_line(line: usize, offset: usize) -> String {
+    format!(
+        "line {line} (from byte {offset}) is longer than {} MiB, the bound for one line (one resource); refusing to read it",
+        MAX_LINE >> 20
+    )
+}
+
 /// Reads NDJSON (one resource per line) into `intake`; returns the non-blank lines read.
 /// A line that is not UTF-8 or not JSON is a resource that could not be read: reported
 /// with its line and byte offset, never skipped in silence.
@@ -287,8 +296,11 @@ pub fn ndjson(
                 match memchr::memrchr(b'\n', &buf) {
                     Some(i) => i + 1,
                     None => {
-                        // One line longer than a batch: read on.
-                        want = buf.len() * 2;
+                        // One line longer than a batch: read on, up to the bound.
+                        if buf.len() > MAX_LINE {
+                            return Err(long_line(lines + 1, base));
+                        }
+                        want = (buf.len() * 2).min(MAX_LINE + READ);
                         continue;
                     }
                 }
@@ -298,6 +310,9 @@ pub fn ndjson(
             while start < cut {
                 let end = memchr::memchr(b'\n', &buf[start..cut]).map_or(cut, |i| start + i + 1);
                 lines += 1;
+                if end - start > MAX_LINE {
+                    return Err(long_line(lines, base + start));
+                }
                 let line = &buf[start..end];
                 let trimmed = trim_ascii(line);
                 if !trimmed.is_empty() {

@@ -241,3 +241,31 @@ fn a_schemas_list_that_is_not_implied_is_kept_as_sent() {
         assert_eq!(t.users[0].to_scim()["schemas"], schemas);
     }
 }
+
+/// Proves the bundle format's list of snapshot files (`archive::names::SNAPSHOT_FILES`,
+/// which a zip reader checks before any snapshot code runs) is exactly what these readers
+/// open and what `to_files` writes.
+#[test]
+fn the_archive_knows_every_snapshot_file_name() {
+    use crate::archive::names::{is_snapshot_file, SNAPSHOT_FILES};
+    let mut opened = vec![
+        META_FILE,
+        USERS_FILE,
+        GROUPS_FILE,
+        REQUESTS_FILE,
+        SPC_FILE,
+        SCHEMAS_FILE,
+        RESOURCE_TYPES_FILE,
+    ];
+    for (names, _) in CURL_FILES {
+        opened.extend_from_slice(names);
+    }
+    let mut listed = SNAPSHOT_FILES.to_vec();
+    opened.sort();
+    listed.sort();
+    assert_eq!(opened, listed);
+    for (name, _) in to_files(&sample(), &[]) {
+        assert!(is_snapshot_file(&name), "{name}");
+        assert!(is_snapshot_file(&format!("{name}.gz")), "{name}.gz");
+    }
+}

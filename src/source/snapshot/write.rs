@@ -201,7 +201,7 @@ pub fn write_dir(
     let result = (|| -> anyhow::Result<()> {
         std::fs::create_dir_all(tmp.join("discovery"))?;
         emit_all(tenant, transcript, meta, &mut |file, write| {
-            let f = std::fs::File::create(tmp.join(file))?;
+            let f = crate::util::create_new_file(&tmp.join(file))?;
             let mut w = std::io::BufWriter::with_capacity(1 << 16, f);
             write(&mut w)?;
             w.flush()
