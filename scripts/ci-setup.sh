@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the test suite needs besides cargo: headless Chromium (tests/browser.rs) and a
+# Installs what the test suite needs besides cargo: headless Chromium (tests/browser.rs), zsh
+# (tests/completions.rs) and a
 # Python venv at the repo root holding scim2-server, the independent SCIM server of the
 # interoperability tests (tests/interop.rs).
 # Idempotent: an existing venv that already runs scim2-server is left alone.
@@ -16,6 +17,17 @@ if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/
     echo "chromium installed" >&2
   else
     echo "warning: chromium is missing; install it (apt-get install chromium) or the browser test is skipped (and fails with CI=true)" >&2
+  fi
+fi
+
+# zsh, for the completion test that sources the generated script in zsh (tests/completions.rs).
+if ! command -v zsh >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq zsh >/dev/null
+    echo "zsh installed" >&2
+  else
+    echo "warning: zsh is missing; install it (apt-get install zsh) or the zsh completion test is skipped (and fails with CI=true)" >&2
   fi
 fi
 

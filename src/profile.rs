@@ -27,10 +27,31 @@ pub struct Profile {
     /// Only one user per email address can hold a licence.
     #[serde(default)]
     pub one_license_per_email: bool,
+    /// What the target calls the licence a user needs to connect ("SDP licence").
+    #[serde(default = "licence_name")]
+    pub licence_name: String,
+    /// Where an admin assigns licences in the target's console.
+    #[serde(default = "licence_settings")]
+    pub licence_settings: String,
+    /// Where an admin finds (and deletes) users in the target's console.
+    #[serde(default = "users_page")]
+    pub users_page: String,
 }
 
 fn yes() -> bool {
     true
+}
+
+fn licence_name() -> String {
+    "licence".into()
+}
+
+fn licence_settings() -> String {
+    "the target's licence settings".into()
+}
+
+fn users_page() -> String {
+    "the target's user list".into()
 }
 
 /// Shipped profiles: (file name, contents).

@@ -122,10 +122,21 @@ fn bundle_from_snapshot_holds_every_file_and_a_matching_manifest() {
         );
     }
     let report: Value = serde_json::from_slice(&files["report.json"]).unwrap();
+    // One CSV per check that ran; a skipped check (no subjects) has its row in checks.csv only.
+    let table = String::from_utf8_lossy(&files["checks/checks.csv"]).to_string();
+    let mut skipped = 0;
     for c in report["checks"].as_array().unwrap() {
-        let name = format!("checks/{}.csv", c["id"].as_str().unwrap());
-        assert!(files.contains_key(&name), "no {name}");
+        let id = c["id"].as_str().unwrap();
+        let name = format!("checks/{id}.csv");
+        assert!(table.contains(id), "{id} has no row in checks.csv");
+        if c["status"] == "skipped" {
+            skipped += 1;
+            assert!(!files.contains_key(&name), "{name} for a skipped check");
+        } else {
+            assert!(files.contains_key(&name), "no {name}");
+        }
     }
+    assert!(skipped > 0, "the offline bundle skips the live checks");
     let manifest: Value = serde_json::from_slice(&files["manifest.json"]).unwrap();
     let listed = manifest["files"].as_array().unwrap();
     assert_eq!(

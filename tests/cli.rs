@@ -132,3 +132,63 @@ fn a_closed_stdout_is_not_an_error() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Proves `check --only-failures` lists the findings (fail first) and no passed or skipped
+/// check, says how many it left out, keeps the exit code, and that diff refuses it.
+#[test]
+fn only_failures_lists_findings_and_counts_the_rest() {
+    let full = bin()
+        .args([
+            "check",
+            "--snapshot",
+            "fixtures/demo-tenant",
+            "--format",
+            "human",
+        ])
+        .output()
+        .unwrap();
+    let short = bin()
+        .args([
+            "check",
+            "--snapshot",
+            "fixtures/demo-tenant",
+            "--format",
+            "human",
+            "--only-failures",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(full.status.code(), short.status.code());
+    let (full, text) = (
+        String::from_utf8_lossy(&full.stdout),
+        String::from_utf8_lossy(&short.stdout),
+    );
+    assert!(
+        !text.contains("[pass]") && !text.contains("[skip]"),
+        "{text}"
+    );
+    let findings = full.lines().filter(|l| {
+        (l.starts_with("[FAIL]") || l.starts_with("[warn]") || l.starts_with("[ERROR]"))
+            && !l.ends_with("see above")
+    });
+    for line in findings {
+        assert!(text.contains(line), "{line} missing from --only-failures");
+    }
+    assert!(text.contains("not listed (--only-failures): "), "{text}");
+    // In the full report the first status line is a finding, not a pass.
+    let first = full.lines().find(|l| l.starts_with('[')).unwrap();
+    assert!(
+        first.starts_with("[FAIL]") || first.starts_with("[ERROR]"),
+        "{first}"
+    );
+    let diff = bin()
+        .args([
+            "diff",
+            "fixtures/diff/before",
+            "fixtures/diff/fixed",
+            "--only-failures",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(diff.status.code(), Some(2));
+}

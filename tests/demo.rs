@@ -423,3 +423,123 @@ fn demo_shows_every_check_writes_a_bundle_and_explains_a_user() {
         );
     }
 }
+
+/// Proves a demo run leaves nothing in the temp directory (no bundle zip unless
+/// --bundle-path, the sample inputs removed) and never prints the path of a sample input it
+/// removes (it says `[demo sample]/NAME` instead).
+#[test]
+fn demo_leaves_nothing_behind_and_prints_no_removed_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = Command::cargo_bin("scim-doctor")
+        .unwrap()
+        .args(["demo", "--format", "human", "--color", "never"])
+        .env("TMPDIR", tmp.path())
+        .output()
+        .unwrap();
+    assert!(matches!(out.status.code(), Some(0) | Some(1)));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let left: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert!(left.is_empty(), "the demo left {left:?}");
+    assert!(
+        !text.contains(&tmp.path().display().to_string()),
+        "a removed path is printed"
+    );
+    assert!(text.contains("[demo sample]/"), "the inputs are not named");
+    assert!(
+        text.contains("--bundle-path"),
+        "no hint how to get the bundle"
+    );
+}
+
+/// Splits a README command line into arguments (double quotes group words).
+fn words(line: &str) -> Vec<String> {
+    let (mut out, mut cur, mut quoted) = (Vec::new(), String::new(), false);
+    for c in line.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            ' ' if !quoted => {
+                if !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                }
+            }
+            _ => cur.push(c),
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// Proves `demo --write-samples DIR` writes the files the README's explain-user and bundle
+/// examples use, and that every README command on `./sample` runs on them (exit 0 or 1).
+#[test]
+fn readme_examples_run_on_the_demo_samples() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = dir.path().join("sample");
+    let out = Command::cargo_bin("scim-doctor")
+        .unwrap()
+        .args(["demo", "--write-samples"])
+        .arg(&sample)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for f in [
+        "snapshot/users.ndjson",
+        "entra-users.csv",
+        "scope.toml",
+        "provisioning-logs.json",
+    ] {
+        assert!(sample.join(f).is_file(), "{f} not written");
+    }
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let joined = readme.replace(" \\\n", " ");
+    let commands: Vec<&str> = joined
+        .lines()
+        .map(|l| l.split(" # ").next().unwrap().trim())
+        .filter(|l| l.starts_with("scim-doctor ") && l.contains("./sample/"))
+        .collect();
+    assert!(commands.len() >= 2, "{commands:?}");
+    for line in commands {
+        let args: Vec<String> = words(line)
+            .into_iter()
+            .skip(1)
+            .map(|w| {
+                w.replace("./sample", &sample.display().to_string())
+                    .replace(
+                        "ticket.zip",
+                        &dir.path().join("ticket.zip").display().to_string(),
+                    )
+            })
+            .collect();
+        let run = Command::cargo_bin("scim-doctor")
+            .unwrap()
+            .args(&args)
+            .args(["--format", "json"])
+            .output()
+            .unwrap();
+        assert!(
+            matches!(run.status.code(), Some(0) | Some(1)),
+            "{line}: {}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+    }
+    assert!(
+        dir.path().join("ticket.zip").is_file(),
+        "the bundle example wrote no zip"
+    );
+}

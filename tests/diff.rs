@@ -309,3 +309,107 @@ fn bundle_baseline_adds_diff_files_and_a_summary_line() {
     assert!(read("diff.md").starts_with("# scim-doctor diff"));
     assert!(read("manifest.json").contains("diff.json"));
 }
+
+/// Proves a bundle written with --redact-pii is refused against a run in clear (exit 2, the
+/// reason named) instead of reporting every user as changed.
+#[test]
+fn a_redacted_bundle_is_not_compared_with_a_run_in_clear() {
+    let dir = tempfile::tempdir().unwrap();
+    let redacted = dir.path().join("redacted.zip");
+    let out = bin()
+        .args([
+            "bundle",
+            "--snapshot",
+            BEFORE,
+            "--redact-pii",
+            "--format",
+            "json",
+            "-q",
+            "--out",
+        ])
+        .arg(&redacted)
+        .output()
+        .unwrap();
+    assert!(
+        redacted.exists(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = bin()
+        .args(["diff"])
+        .arg(&redacted)
+        .arg("fixtures/diff/fixed")
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--redact-pii") && err.contains("pseudonyms"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+}
+
+/// `scim-doctor snapshot` of `src` served over HTTP on 127.0.0.1, into `out`.
+fn fetched_snapshot(src: &str, out: &Path) {
+    let tenant = scim_doctor::source::snapshot::load(Path::new(src)).unwrap();
+    let srv = scim_doctor::server::TestServer::start(
+        tenant,
+        scim_doctor::server::ServerConfig::with_token("t0k"),
+    )
+    .unwrap();
+    let run = bin()
+        .env("SCIM_TOKEN", "t0k")
+        .args(["snapshot", "--base-url", srv.base_url(), "-q", "--out"])
+        .arg(out)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+}
+
+/// Proves each side says when its data was read (a snapshot's own fetch time, not the time
+/// of the audit, which is the same for both) and that a BEFORE holding newer data is named.
+#[test]
+fn sides_carry_the_time_their_data_was_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let (old, new) = (dir.path().join("old"), dir.path().join("new"));
+    fetched_snapshot(BEFORE, &old);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    fetched_snapshot("fixtures/diff/fixed", &new);
+    let (d, _) = diff_json(new.to_str().unwrap(), old.to_str().unwrap(), &[]);
+    let (b, a) = (
+        &d["before"]["data_fetched_at"],
+        &d["after"]["data_fetched_at"],
+    );
+    assert!(b.is_string() && a.is_string(), "{d}");
+    assert!(b.as_str() > a.as_str(), "{d}");
+    assert!(
+        d["notes"].to_string().contains("may be swapped"),
+        "{}",
+        d["notes"]
+    );
+    let out = bin()
+        .args(["diff"])
+        .arg(&old)
+        .arg(&new)
+        .args(["--format", "human", "-q"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("the older data") && text.contains("the newer data"),
+        "{text}"
+    );
+    // Two curl directories carry no time: the diff says the order is not known.
+    let (d, _) = diff_json(BEFORE, "fixtures/diff/fixed", &[]);
+    assert!(
+        d["notes"].to_string().contains("is not known"),
+        "{}",
+        d["notes"]
+    );
+}

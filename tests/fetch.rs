@@ -696,3 +696,56 @@ fn snapshot_with_a_wrong_token_exits_2_and_points_at_test_connection() {
         "no snapshot is written when nothing was fetched"
     );
 }
+
+/// Proves `snapshot` on a slow server says what it is waiting for before its first page, and
+/// that Ctrl-C (SIGINT) during the fetch ends it with exit 2 and a line saying how far it got
+/// and that nothing was written.
+#[test]
+fn snapshot_speaks_before_the_first_page_and_reports_an_interrupt() {
+    let config = ServerConfig {
+        faults: Faults {
+            latency: Duration::from_millis(700),
+            ..Default::default()
+        },
+        ..ServerConfig::with_token(TOKEN)
+    };
+    let srv = TestServer::start(tenant(USERS), config).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("snap");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_scim-doctor"))
+        .env("SCIM_TOKEN", TOKEN)
+        .args(["snapshot", "--base-url", srv.base_url(), "--out"])
+        .arg(&out_dir)
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // The connection steps take several 700 ms answers: the first note is there long before.
+    std::thread::sleep(Duration::from_millis(1500));
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "no exit after SIGINT"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert_eq!(status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("snapshot: checking the connection to"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("interrupted by Ctrl-C while"), "{stderr}");
+    assert!(stderr.contains("nothing was written"), "{stderr}");
+    assert!(!out_dir.join("users.ndjson").exists());
+}

@@ -254,3 +254,84 @@ fn man_on_stdout_holds_every_page_it_refers_to() {
         );
     }
 }
+
+/// Proves every man page files its examples under EXAMPLES (never clap_mangen's "EXTRA"),
+/// keeps them line for line, and puts the exit codes under EXIT STATUS; `man -l` shows the
+/// EXAMPLES heading with the example beneath it.
+#[test]
+fn man_pages_file_examples_under_examples() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin()
+        .args(["man", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let mut with_examples = 0;
+    for (path, cmd) in commands() {
+        let mut name = vec!["scim-doctor".to_string()];
+        name.extend(path.clone());
+        let page =
+            std::fs::read_to_string(dir.path().join(format!("{}.1", name.join("-")))).unwrap();
+        assert!(
+            !page.contains(".SH EXTRA"),
+            "{} has an EXTRA section",
+            name.join(" ")
+        );
+        let after = cmd
+            .get_after_help()
+            .map(|h| h.to_string())
+            .unwrap_or_default();
+        if let Some(first) = after
+            .strip_prefix("Examples:\n")
+            .and_then(|e| e.lines().next())
+        {
+            with_examples += 1;
+            let at = page.find(".SH EXAMPLES").unwrap_or_else(|| {
+                panic!("{} has examples but no EXAMPLES section", name.join(" "))
+            });
+            let example = first.trim().replace('-', "\\-");
+            assert!(
+                page[at..].contains(&example),
+                "{}: {example:?} not under EXAMPLES",
+                name.join(" ")
+            );
+        }
+        if after.contains("Exit codes:") {
+            assert!(page.contains(".SH \"EXIT STATUS\""), "{}", name.join(" "));
+        }
+    }
+    assert!(with_examples > 10, "{with_examples}");
+    let rendered = std::process::Command::new("man")
+        .arg("-l")
+        .arg(dir.path().join("scim-doctor-check.1"))
+        .env("MANWIDTH", "100")
+        .env("MANPAGER", "cat")
+        .output();
+    if let Some(o) = rendered
+        .ok()
+        .filter(|o| o.status.success() && !o.stdout.is_empty())
+    {
+        let text = String::from_utf8_lossy(&o.stdout).replace(['\u{8}'], "");
+        let at = text.find("EXAMPLES").expect("EXAMPLES heading in man -l");
+        assert!(
+            text[at..].contains("scim-doctor check --snapshot ./snap --playbook duplicate-users"),
+            "{}",
+            &text[at..]
+        );
+    }
+}
+
+/// Proves `serve --help` lists every quirk the writable server has, with what it does.
+#[test]
+fn serve_help_lists_every_quirk() {
+    let help = help(&["serve".to_string()], 100);
+    for (name, what) in scim_doctor::server::QUIRKS {
+        assert!(help.contains(name), "serve --help does not list {name}");
+        let start: String = what.chars().take(20).collect();
+        assert!(
+            help.contains(&start),
+            "serve --help does not say what {name} does"
+        );
+    }
+}

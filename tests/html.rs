@@ -327,3 +327,40 @@ fn redacted_bundles_render_report_html_from_the_redacted_report() {
         "no email domain without --keep-domains"
     );
 }
+
+/// Proves the domain chart's "(no email)" bar counts the users missing-email counts (a user
+/// whose address has no domain is shown apart), so the page never says 29 beside 24.
+#[test]
+fn the_no_email_bar_agrees_with_missing_email() {
+    let run = |format: &str| {
+        assert_cmd::Command::cargo_bin("scim-doctor")
+            .unwrap()
+            .args([
+                "check",
+                "--snapshot",
+                "fixtures/demo-tenant",
+                "--format",
+                format,
+            ])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap()
+            .stdout
+    };
+    let report: serde_json::Value = serde_json::from_slice(&run("json")).unwrap();
+    let missing = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "missing-email")
+        .unwrap()["count"]
+        .as_u64()
+        .unwrap();
+    let page = String::from_utf8(run("html")).unwrap();
+    let bar = format!("(no email: missing-email): {missing} users");
+    assert!(page.contains(&bar), "no bar {bar:?}");
+    assert!(
+        page.contains("(address without a domain): "),
+        "malformed addresses not apart"
+    );
+}

@@ -148,6 +148,7 @@ fn opts() -> RenderOptions {
     RenderOptions {
         color: false,
         max_subjects: 2,
+        only_failures: false,
     }
 }
 
@@ -179,6 +180,61 @@ fn human_shows_shared_check_once_and_refers_back() {
     assert!(text.contains("... and 2 more"), "{text}");
 }
 
+/// The human report leads with findings, fail before warn, ahead of any passed check.
+#[test]
+fn human_leads_with_findings_most_severe_first() {
+    let report = sample_report();
+    let text = render::render(&report, Format::Human, &opts());
+    let first_pass = text.find("[pass]").expect("the sample has passed checks");
+    let first_playbook = text.find("== ").unwrap();
+    assert!(
+        text[first_playbook..].starts_with("== Findings, most severe first"),
+        "{text}"
+    );
+    for c in report.checks.iter().filter(|c| c.status == Status::Fail) {
+        let at = text.find(&format!("[FAIL] {}", c.id)).unwrap();
+        assert!(at < first_pass, "{} comes after a pass line:\n{text}", c.id);
+    }
+    // Inside the findings block, fail and error come before warn.
+    let block = &text[first_playbook..];
+    let block = &block[..block[3..].find("\n== ").map_or(block.len(), |i| i + 3)];
+    let last_severe = block.rfind("[FAIL]").max(block.rfind("[ERROR]")).unwrap();
+    let first_warn = block.find("[warn]").expect("the sample has a warning");
+    assert!(last_severe < first_warn, "{block}");
+}
+
+/// --only-failures lists no passed or skipped check, and says how many it left out.
+#[test]
+fn human_only_failures_hides_passes_and_counts_them() {
+    let report = sample_report();
+    let text = render::render(
+        &report,
+        Format::Human,
+        &RenderOptions {
+            only_failures: true,
+            ..opts()
+        },
+    );
+    assert!(
+        !text.contains("[pass]") && !text.contains("[skip]"),
+        "{text}"
+    );
+    for c in report
+        .checks
+        .iter()
+        .filter(|c| matches!(c.status, Status::Fail | Status::Warn))
+    {
+        assert!(text.contains(&c.id), "{} missing:\n{text}", c.id);
+    }
+    assert!(
+        text.contains(&format!(
+            "not listed (--only-failures): {} passed, {} skipped",
+            report.summary.pass, report.summary.skipped
+        )),
+        "{text}"
+    );
+}
+
 #[test]
 fn human_with_colour_emits_ansi_and_without_does_not() {
     colored::control::set_override(true);
@@ -187,6 +243,7 @@ fn human_with_colour_emits_ansi_and_without_does_not() {
         &RenderOptions {
             color: true,
             max_subjects: 2,
+            only_failures: false,
         },
     );
     let plain = render::human::render(&sample_report(), &opts());
@@ -268,7 +325,15 @@ fn csv_per_check_files_hold_one_table_per_check_and_checks_csv() {
     let files = render::csv::per_check_files(&report);
     let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names[0], "checks.csv");
-    assert_eq!(names.len(), report.checks.len() + 1);
+    // One file per check that ran; a skipped check has its row in checks.csv only.
+    let ran = report
+        .checks
+        .iter()
+        .filter(|c| c.status != Status::Skipped)
+        .count();
+    assert!(ran < report.checks.len(), "the sample has a skipped check");
+    assert_eq!(names.len(), ran + 1);
+    assert!(!names.contains(&"license-capacity.csv"), "{names:?}");
     let checks = &files[0].1;
     let mut rdr = csv::Reader::from_reader(checks.as_slice());
     let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
@@ -351,10 +416,14 @@ fn binary_writes_one_csv_per_check_with_out_dir() {
         .assert()
         .code(predicates::ord::lt(2));
     let checks = std::fs::read_to_string(target.join("checks.csv")).unwrap();
-    let rows = checks.lines().count() - 1;
+    let ran = checks
+        .lines()
+        .skip(1)
+        .filter(|l| l.split(',').nth(1) != Some("skipped"))
+        .count();
     let per_check = std::fs::read_dir(&target).unwrap().count() - 1;
-    assert!(rows > 0);
-    assert_eq!(rows, per_check, "one file per row of checks.csv");
+    assert!(ran > 0);
+    assert_eq!(ran, per_check, "one file per check of checks.csv that ran");
 }
 
 #[test]

@@ -1091,3 +1091,79 @@ fn bundle_holds_the_write_transcript_without_the_token() {
     );
     assert!(all.contains("\"method\":\"PUT\""), "no write in the bundle");
 }
+
+/// Proves `replay -h` lists --idp under Replay with only the IdPs replay knows, and that a
+/// run's cleanup proof sends exactly what --dry-run describes: the counts, then an `eq`
+/// lookup per canary name (no `userName sw`, which the run never sends).
+#[test]
+fn replay_help_and_dry_run_describe_what_the_run_does() {
+    let help = Command::cargo_bin("scim-doctor")
+        .unwrap()
+        .args(["replay", "-h"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&help.stdout).to_string();
+    let replay_section = &help[help.find("\nReplay:").expect("a Replay heading")..];
+    let replay_section = &replay_section[..replay_section[1..]
+        .find("\n\n")
+        .unwrap_or(replay_section.len() - 1)
+        + 1];
+    assert!(replay_section.contains("--idp"), "{help}");
+    assert!(
+        replay_section.contains("[possible values: entra, okta, rfc]"),
+        "{help}"
+    );
+    assert!(!help.contains("onelogin"), "{help}");
+
+    let srv = server(Quirks::default());
+    let dry = doctor(
+        &srv,
+        &["replay", "--idp", "entra", "--dry-run", "--format", "human"],
+    )
+    .output()
+    .expect("run");
+    let dry = String::from_utf8_lossy(&dry.stdout).to_string();
+    assert!(!dry.contains(" sw "), "{dry}");
+    for needle in [
+        "GET /Users?startIndex=1&count=1",
+        "GET /Groups?excludedAttributes=members&startIndex=1&count=1",
+        "GET /Users?filter=userName eq \"<name>\"",
+        "GET /Groups?excludedAttributes=members&filter=displayName eq \"<name>\"",
+    ] {
+        assert!(dry.contains(needle), "dry run lacks {needle:?}:\n{dry}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let transcript = dir.path().join("writes.jsonl");
+    let out = doctor(
+        &srv,
+        &[
+            "replay",
+            "--idp",
+            "entra",
+            "--allow-writes",
+            "--format",
+            "json",
+            "--transcript",
+            transcript.to_str().unwrap(),
+        ],
+    )
+    .output()
+    .expect("run");
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sent = std::fs::read_to_string(&transcript).unwrap();
+    let last_delete = sent.rfind("\"DELETE\"").expect("the cleanup deletes");
+    let proof = &sent[last_delete..];
+    for needle in [
+        "filter=userName%20eq%20%22scim-doctor-canary-",
+        "filter=displayName%20eq%20%22scim-doctor-canary-",
+        "/Users?startIndex=1&count=1",
+        "/Groups?excludedAttributes=members&startIndex=1&count=1",
+    ] {
+        assert!(proof.contains(needle), "the proof did not send {needle}");
+    }
+    assert!(!sent.contains("%20sw%20"), "the run sent a sw filter");
+}

@@ -15,6 +15,7 @@ pub mod reload;
 pub mod scope_verdicts;
 pub mod structural;
 pub mod summary;
+mod symptoms;
 
 use crate::archive;
 use crate::engine::Outcome;
@@ -156,7 +157,7 @@ const DESCRIPTIONS: &[(&str, &str)] = &[
     ("report.json", "the full report (JSON contract, every subject of every check)"),
     ("report.html", "the report as one self-contained page to open in a browser (charts, filterable tables)"),
     ("checks/checks.csv", "one row per check: status, count, message, remediation"),
-    ("checks/", "one CSV per check with its subjects (`<check-id>.csv`)"),
+    ("checks/", "one CSV per check that ran, with its subjects (`<check-id>.csv`); a skipped check has its row in checks.csv only"),
     ("requests.jsonl", "every HTTP exchange of the run: method, URL, status, timings, headers, body excerpt; credentials removed"),
     ("snapshot/", "the tenant as read (users.ndjson, groups.ndjson, discovery), reloadable with --snapshot"),
     ("inputs/", "the run's other inputs (IdP export, scoping filter, provisioning logs, LDAP groups, IdP configuration files, other directories, licence options, profile, playbooks: `inputs/inputs.json`), read back by `check --snapshot <zip>`"),

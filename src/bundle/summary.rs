@@ -1,5 +1,5 @@
-//! `summary.md`: the ticket text, in the order seed 004 ("Raising cases to Cato Support")
-//! asks for: 1. issue description and user impact (affected users per symptom);
+//! `summary.md`: the ticket text, in the order the "Raising cases" list of the vendor's
+//! "SCIM Sync and Provisioning Troubleshooting" article asks for: 1. issue description and user impact (affected users per symptom);
 //! 2. provisioning status (which affected users are or are not in the target, what the
 //! provisioning logs say, the time of the run); 3. connectivity (licence and email state of
 //! the affected users, and the connection steps with their UTC timestamps); 4. the IdP, the
@@ -53,6 +53,15 @@ struct Affected<'a> {
 
 const LICENCE_CHECKS: &[&str] = &["unlicensable-user"];
 const LOG_CHECK: &str = "provisioning-failures";
+const OUT_OF_SCOPE: &str = "out-of-scope";
+
+use super::symptoms::described_checks;
+
+/// A disabled IdP account outside the scoping filter: normally left out on purpose, so it is
+/// not counted as a user the problem affects.
+fn intentionally_out_of_scope(c: &CheckResult, s: &Subject) -> bool {
+    c.id == OUT_OF_SCOPE && s.kind == SubjectKind::Entry && s.active == Some(false)
+}
 
 fn is_user(s: &Subject) -> bool {
     matches!(s.kind, SubjectKind::User | SubjectKind::Entry)
@@ -112,7 +121,11 @@ fn affected_users<'a>(
         .filter(|c| matches!(c.status, Status::Fail | Status::Error | Status::Warn))
         .filter(|c| !probes.contains(&c.id.as_str()))
     {
-        for s in c.subjects.iter().filter(|s| is_user(s)) {
+        for s in c
+            .subjects
+            .iter()
+            .filter(|s| is_user(s) && !intentionally_out_of_scope(c, s))
+        {
             let in_target = s.kind == SubjectKind::User;
             let a = users.entry((!in_target, s.id.as_str())).or_insert_with(|| {
                 let mine = names(s);
@@ -201,22 +214,53 @@ pub fn render(i: &SummaryInput) -> String {
         affected.values().filter(|a| !a.in_target).count()
     );
     let _ = writeln!(out, "- Checks: {}", crate::render::summary_line(r));
-    let symptoms: Vec<&CheckResult> = r
+    // The symptom the description names comes first, in its playbook's order.
+    let described = described_checks(r, i.description);
+    let mut symptoms: Vec<&CheckResult> = r
         .checks
         .iter()
         .filter(|c| c.status.rank() >= Status::Warn.rank())
         .collect();
+    symptoms.sort_by_key(|c| {
+        described
+            .iter()
+            .position(|id| *id == c.id)
+            .unwrap_or(usize::MAX)
+    });
+    let skipped_disabled = r
+        .checks
+        .iter()
+        .filter(|c| c.status.rank() >= Status::Warn.rank())
+        .flat_map(|c| {
+            c.subjects
+                .iter()
+                .filter(move |s| intentionally_out_of_scope(c, s))
+        })
+        .count();
+    if skipped_disabled > 0 {
+        let _ = writeln!(
+            out,
+            "- Not counted: {} outside the scoping filter (disabled accounts are normally left out on purpose; listed under `out-of-scope`)",
+            crate::util::plural(skipped_disabled, "disabled IdP account", "disabled IdP accounts")
+        );
+    }
     if symptoms.is_empty() {
         out.push_str("- Symptoms: none found\n");
     } else {
         out.push_str("\n| Symptom (check) | Status | Affected users | Other subjects | Message |\n|---|---|---|---|---|\n");
         let probes = probe_check_ids();
         for c in &symptoms {
-            // A probe's users were sampled, not affected: they count as other subjects.
+            // A probe's users were sampled, not affected: they count as other subjects. A
+            // disabled account left out of scope on purpose counts as neither.
+            let excluded = c
+                .subjects
+                .iter()
+                .filter(|s| intentionally_out_of_scope(c, s))
+                .count();
             let users = if probes.contains(&c.id.as_str()) {
                 0
             } else {
-                c.subjects.iter().filter(|s| is_user(s)).count()
+                c.subjects.iter().filter(|s| is_user(s)).count() - excluded
             };
             let _ = writeln!(
                 out,
@@ -224,7 +268,7 @@ pub fn render(i: &SummaryInput) -> String {
                 code(&c.id),
                 c.status.as_str(),
                 users,
-                c.subjects.len() - users,
+                c.subjects.len() - users - excluded,
                 cell(&c.message)
             );
         }
@@ -260,7 +304,7 @@ pub fn render(i: &SummaryInput) -> String {
         _ => out.push_str("- Provisioning logs: none given (export them from the IdP and pass --provisioning-logs)\n"),
     }
     out.push_str(
-        "- For users missing from the target: run on-demand provisioning for one affected user; attach the result and its exact UTC timestamp.\n",
+        "- For users missing from the target: run on-demand provisioning for one affected user; attach a screenshot of the result (success or error message) and its exact UTC timestamp.\n",
     );
 
     out.push_str("\n## 3. Connectivity of the affected users\n\n");
@@ -286,6 +330,7 @@ pub fn render(i: &SummaryInput) -> String {
         );
     }
     let _ = writeln!(out, "- Affected users who cannot be licensed: {unlicensed}");
+    out.push_str("- For provisioned users who cannot connect: attach a screenshot of the client showing the error the user sees when connecting, and the client's logs (recorded with the client's Record Issue feature)\n");
     out.push_str("\n### Connection to the SCIM endpoint (UTC timestamps per step)\n\n");
     connectivity(&mut out, r);
 
@@ -321,8 +366,20 @@ pub fn render(i: &SummaryInput) -> String {
     if affected.is_empty() {
         out.push_str("No user is named by a finding.\n");
     } else {
+        // The users the description is about (named by its symptom's checks) come first.
+        let mut rows: Vec<&Affected> = affected.values().collect();
+        rows.sort_by_key(|a| {
+            a.checks
+                .iter()
+                .filter_map(|c| described.iter().position(|d| d == c))
+                .min()
+                .unwrap_or(usize::MAX)
+        });
+        if !described.is_empty() {
+            out.push_str("Users named by the checks of the described symptom come first.\n\n");
+        }
         out.push_str("| User | In target | Email | Licence | Provisioning logs | Checks |\n|---|---|---|---|---|---|\n");
-        for a in affected.values().take(AFFECTED_SHOWN) {
+        for a in rows.into_iter().take(AFFECTED_SHOWN) {
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} | {} | {} |",
@@ -489,3 +546,7 @@ fn connectivity(out: &mut String, r: &Report) {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "summary_tests.rs"]
+mod tests;

@@ -151,7 +151,10 @@ fn judge_without(a: &Answer, excluded: &str, list: bool) -> Seen {
     if with > 0 {
         return Seen::Fail(subject(
             req(a),
-            format!("{excluded} was still returned ({with} of {} resources): `excludedAttributes` is ignored", items.len()),
+            format!(
+                "{excluded} was still returned ({with} of {}): `excludedAttributes` is ignored",
+                crate::util::plural(items.len(), "resource", "resources")
+            ),
         ));
     }
     Seen::Ok(format!("{} left {excluded} out", req(a)))

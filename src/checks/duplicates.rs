@@ -238,7 +238,7 @@ pub fn duplicate_email(ctx: &Ctx, _: &Params) -> CheckResult {
         id,
         status,
         message,
-        "for each identifying email keep one user: delete the disabled copy in the console (Access > Users); if two copies are active, remove the wrong one from the IdP app assignment (or fix its email in the IdP) so only one person holds the address; remove a shared secondary address (proxyAddresses) from the users it does not belong to",
+        format!("for each identifying email keep one user: delete the disabled copy in the console ({}); if two copies are active, remove the wrong one from the IdP app assignment (or fix its email in the IdP) so only one person holds the address; remove a shared secondary address (proxyAddresses) from the users it does not belong to", ctx.profile.users_page),
         subjects,
     )
 }
@@ -509,7 +509,7 @@ pub fn soft_delete_leftover(ctx: &Ctx, _: &Params) -> CheckResult {
             plural(subjects.len(), "leftover", "leftovers"),
             subjects.len() - by_prefix
         ),
-        "delete the disabled one in the console (Access > Users): it is the copy Entra left behind when the user was deleted and recreated; the active copy keeps the licence",
+        format!("delete the disabled one in the console ({}): it is the copy Entra left behind when the user was deleted and recreated; the active copy keeps the licence", ctx.profile.users_page),
         subjects,
     )
 }

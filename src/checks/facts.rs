@@ -331,6 +331,9 @@ mod tests {
             email_required: true,
             nested_groups_supported: true,
             one_license_per_email: true,
+            licence_name: "licence".into(),
+            licence_settings: "the licence settings".into(),
+            users_page: "the user list".into(),
         };
         for n in [0usize, 1, 7, (1 << 14) + 3, 3 * (1 << 14) + 1] {
             let users: Vec<User> = (0..n).map(user).collect();

@@ -129,8 +129,15 @@ pub fn license_capacity(ctx: &Ctx, _: &Params) -> CheckResult {
         Err(r) => return r,
     };
     if ctx.license.mode == LicenseMode::Groups && ctx.license.groups.is_empty() {
-        return CheckResult::new(id, Status::Error, "--license-mode groups needs --license-groups NAME,...")
-            .with_remediation("name the licensed groups with --license-groups, as listed under Access > License Assignment");
+        return CheckResult::new(
+            id,
+            Status::Error,
+            "--license-mode groups needs --license-groups NAME,...",
+        )
+        .with_remediation(format!(
+            "name the licensed groups with --license-groups, as listed under {}",
+            ctx.profile.licence_settings
+        ));
     }
     let a = analyse(t, ctx.index.users(), ctx.profile, ctx.license);
     let (needing, outside): (Vec<usize>, Vec<usize>) = match &a.licensed_members {
@@ -186,11 +193,12 @@ pub fn license_capacity(ctx: &Ctx, _: &Params) -> CheckResult {
             ctx.license.groups.join(", ")
         ),
     };
+    let (name, settings) = (&ctx.profile.licence_name, &ctx.profile.licence_settings);
     let (status, message, remediation) = if shortfall > 0 {
         (
             Status::Fail,
             format!("expected the {scope} to fit in {seats} seats, got {needed}: {shortfall} short{missing_note}"),
-            "the licensed users exceed the seats: buy more SDP licences from your sales representative, or remove users from the IdP app assignment (or the licensed groups) who do not need access; check Access > License Assignment",
+            format!("the licensed users exceed the seats: buy more {name}s from your sales representative, or remove users from the IdP app assignment (or the licensed groups) who do not need access; check {settings}"),
         )
     } else if !outside.is_empty() {
         (
@@ -199,19 +207,19 @@ pub fn license_capacity(ctx: &Ctx, _: &Params) -> CheckResult {
                 "{needed} {scope} fit in {seats} seats ({free} free), but {} outside every licensed group get no licence{missing_note}",
                 plural(outside.len(), "active user", "active users")
             ),
-            "add the users who must connect to one of the licensed groups (in the IdP, then let provisioning sync the membership), or add their group under Access > License Assignment",
+            format!("add the users who must connect to one of the licensed groups (in the IdP, then let provisioning sync the membership), or add their group under {settings}"),
         )
     } else if !a.groups_missing.is_empty() {
         (
             Status::Warn,
             format!("{needed} {scope} fit in {seats} seats ({free} free){missing_note}"),
-            "check the names given with --license-groups against Access > License Assignment and the provisioned groups",
+            format!("check the names given with --license-groups against {settings} and the provisioned groups"),
         )
     } else {
         (
             Status::Pass,
             format!("{needed} {scope} fit in {seats} seats ({free} free)"),
-            "",
+            String::new(),
         )
     };
     let mut r = CheckResult::found(id, status, message, remediation, subjects).with_data(data);

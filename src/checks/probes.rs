@@ -66,9 +66,9 @@ fn past_end_page(b: &BehaviourReport) -> CheckResult {
                 bad.push(subject(
                     format!("/{}", pe.resource),
                     if again {
-                        format!("{what} returned {n} resources: the first page again, so a client paging until an empty page never stops")
+                        format!("{what} returned {}: the first page again, so a client paging until an empty page never stops", crate::util::plural(n, "resource", "resources"))
                     } else {
-                        format!("{what} returned {n} resources past the end totalResults announced")
+                        format!("{what} returned {} past the end totalResults announced", crate::util::plural(n, "resource", "resources"))
                     },
                 ));
             }
@@ -181,7 +181,10 @@ fn count_parameter(b: &BehaviourReport) -> CheckResult {
             if ipp != n {
                 warns.push(subject(
                     format!("/{}", p.path),
-                    format!("itemsPerPage is {ipp} but the page holds {n} resources"),
+                    format!(
+                        "itemsPerPage is {ipp} but the page holds {}",
+                        crate::util::plural(n, "resource", "resources")
+                    ),
                 ));
             }
         }
@@ -249,7 +252,7 @@ fn filter_invalid_rejected(b: &BehaviourReport) -> CheckResult {
             ))),
             Some(200) => fails.push(subj(match p.count() {
                 Some(0) => "expected 400 invalidFilter, got 200 with an empty list: an IdP reads \"no such user\" and creates a duplicate".to_string(),
-                Some(n) => format!("expected 400 invalidFilter, got 200 with {n} resources: the filter was ignored"),
+                Some(n) => format!("expected 400 invalidFilter, got 200 with {}: the filter was ignored", crate::util::plural(n, "resource", "resources")),
                 None => "expected 400 invalidFilter, got 200 without a ListResponse".to_string(),
             })),
             Some(s) if s >= 500 => fails.push(subj(format!(

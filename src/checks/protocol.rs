@@ -7,6 +7,7 @@ use crate::findings::{CheckResult, Exchange, Status, Subject, SubjectKind};
 use crate::source::fetch::paging::{Method, PagingReport};
 use crate::source::fetch::probe::ProbeOutcome;
 use crate::source::fetch::FetchReport;
+use crate::util::plural;
 use serde_json::json;
 
 pub const PAGINATION_CONSISTENCY: &str = "pagination-consistency";
@@ -77,12 +78,12 @@ fn pagination_consistency(r: &FetchReport) -> CheckResult {
     for p in &lists {
         let res = &p.resource;
         summary.push(format!(
-            "/{res}: {} resources{} in {} requests",
-            p.received,
+            "/{res}: {}{} in {}",
+            plural(p.received, "resource", "resources"),
             p.total_results
                 .map(|t| format!(" of totalResults {t}"))
                 .unwrap_or_default(),
-            p.pages
+            plural(p.pages, "request", "requests")
         ));
         if p.zero_based {
             problems.push(format!("/{res} counts startIndex from 0"));
@@ -145,9 +146,10 @@ fn pagination_consistency(r: &FetchReport) -> CheckResult {
         }
         if let Some(why) = &p.stopped_early {
             problems.push(format!("/{res} paging was stopped early"));
+            let after = plural(p.pages, "request", "requests");
             subjects.push(item(
                 format!("/{res} paging"),
-                format!("stopped after {} requests: {why}", p.pages),
+                format!("stopped after {after}: {why}"),
             ));
         }
         if let Some((first, then)) = p.total_drift {
@@ -476,14 +478,9 @@ fn rate_limited(r: &FetchReport) -> CheckResult {
         } else {
             String::new()
         };
-        return CheckResult::pass(
-            id,
-            format!(
-                "no 429 Too Many Requests in {} requests at --concurrency {}{extra}",
-                s.requests, r.concurrency
-            ),
-        )
-        .with_data(data);
+        let (sent, c) = (plural(s.requests, "request", "requests"), r.concurrency);
+        let message = format!("no 429 Too Many Requests in {sent} at --concurrency {c}{extra}");
+        return CheckResult::pass(id, message).with_data(data);
     }
     let mut res = CheckResult::new(
         id,
@@ -520,12 +517,12 @@ fn fetch_complete(r: &FetchReport) -> CheckResult {
         return CheckResult::pass(
             id,
             format!(
-                "fetched {}{} users and {}{} groups in {} requests",
+                "fetched {}{} users and {}{} groups in {}",
                 r.users_fetched,
                 total(&r.users),
                 r.groups_fetched,
                 total(&r.groups),
-                r.stats.requests
+                plural(r.stats.requests, "request", "requests")
             ),
         );
     }

@@ -14,8 +14,13 @@ pub struct Output {
     pub verbose: u8,
     pub fail_on: FailOn,
     pub max_subjects: usize,
+    /// `--only-failures`: the human report lists only the checks that found something.
+    pub only_failures: bool,
     /// Progress bars: only on an interactive stderr, never with -q, -v or machine formats.
     pub progress: bool,
+    /// (path prefix, what to show instead) in everything printed: the demo's sample inputs
+    /// live in a scratch directory that is gone when the run ends.
+    pub path_alias: Option<(String, String)>,
 }
 
 fn color_wanted(choice: ColorChoice, stream_is_tty: bool) -> bool {
@@ -49,7 +54,9 @@ impl Output {
             verbose: g.verbose,
             fail_on: r.fail_on.unwrap_or(FailOn::Fail),
             max_subjects: r.max_subjects.unwrap_or(10),
+            only_failures: r.only_failures,
             progress: stderr_tty && !g.quiet && g.verbose == 0 && format == Format::Human,
+            path_alias: None,
         }
     }
 
@@ -57,12 +64,33 @@ impl Output {
         RenderOptions {
             color: self.color,
             max_subjects: self.max_subjects,
+            only_failures: self.only_failures,
+        }
+    }
+
+    /// This output, printing `shown` wherever a path starts with `dir`.
+    pub fn with_path_alias(&self, dir: &std::path::Path, shown: &str) -> Output {
+        let mut prefix = dir.display().to_string();
+        prefix.push(std::path::MAIN_SEPARATOR);
+        Output {
+            path_alias: Some((prefix, shown.to_string())),
+            ..self.clone()
+        }
+    }
+
+    fn aliased<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
+        match &self.path_alias {
+            Some((prefix, shown)) if text.contains(prefix.as_str()) => {
+                std::borrow::Cow::Owned(text.replace(prefix.as_str(), shown))
+            }
+            _ => std::borrow::Cow::Borrowed(text),
         }
     }
 
     /// Writes to stdout; a closed pipe (`| head`) is not an error.
     pub fn print(&self, text: &str) -> Result<(), String> {
-        self.print_bytes(crate::secret::scrub_cow(text).as_bytes())
+        let text = self.aliased(text);
+        self.print_bytes(crate::secret::scrub_cow(&text).as_bytes())
     }
 
     pub fn print_bytes(&self, bytes: &[u8]) -> Result<(), String> {
@@ -93,7 +121,7 @@ impl Output {
     /// A note on stderr (suppressed by -q).
     pub fn note(&self, msg: &str) {
         if !self.quiet {
-            eprintln!("{}", crate::secret::scrub(msg));
+            eprintln!("{}", crate::secret::scrub(&self.aliased(msg)));
         }
     }
 
@@ -103,14 +131,14 @@ impl Output {
         eprintln!(
             "{} {}",
             "warning:".yellow().bold(),
-            crate::secret::scrub(msg)
+            crate::secret::scrub(&self.aliased(msg))
         );
     }
 
     /// A debug line on stderr (with -v).
     pub fn debug(&self, msg: &str) {
         if self.verbose > 0 {
-            eprintln!("debug: {}", crate::secret::scrub(msg));
+            eprintln!("debug: {}", crate::secret::scrub(&self.aliased(msg)));
         }
     }
 

@@ -19,8 +19,13 @@ pub const DEMO_PLAYBOOK: &str = "full-audit";
 
 pub async fn run(a: DemoArgs, out: &Output) -> CmdResult {
     let tenant = crate::demo::fixture::demo_tenant()?;
+    if let Some(dir) = &a.write_samples {
+        return write_samples(&tenant, dir, out);
+    }
     let (users, groups) = (tenant.users.len(), tenant.groups.len());
     let scratch = Scratch::new()?;
+    // The sample inputs are removed when the demo ends: print their names, not their paths.
+    let out = &out.with_path_alias(&scratch.0, "[demo sample]/");
     let inputs = crate::demo::inputs::write(&tenant, &scratch.0).map_err(|e| {
         ToolError(format!(
             "cannot write the demo inputs in {}: {e}",
@@ -78,9 +83,10 @@ pub async fn run(a: DemoArgs, out: &Output) -> CmdResult {
     server.stop().await;
     let (outcome, example) = result?;
     let code = out.report_with(&outcome.report, outcome.tenant.as_ref())?;
-    if !a.no_bundle {
+    // The bundle is opt-in: a demo run leaves nothing behind unless asked to.
+    if let Some(path) = &a.bundle_path {
         let opts = crate::bundle::BundleOptions {
-            path: Some(a.bundle_path.clone().unwrap_or_else(std::env::temp_dir)),
+            path: Some(path.clone()),
             label: Some("scim-doctor demo".into()),
             description: Some(
                 "Demo run against the built-in sample tenant: the findings are planted on purpose."
@@ -97,6 +103,10 @@ pub async fn run(a: DemoArgs, out: &Output) -> CmdResult {
             ..Default::default()
         };
         super::bundle::write_and_announce(&outcome, &opts, out).await?;
+    } else if !a.no_bundle {
+        out.note(
+            "no support bundle written: add --bundle-path demo.zip to write this run's bundle",
+        );
     }
     match (&example, &inputs.explain_user) {
         (Some(trace), Some(user)) => out.print(&format!(
@@ -109,6 +119,62 @@ pub async fn run(a: DemoArgs, out: &Output) -> CmdResult {
         _ => {}
     }
     Ok(code)
+}
+
+/// `demo --write-samples DIR`: the demo tenant as a snapshot and its sample inputs, kept, with
+/// the commands that use them (the README's examples run on these files).
+fn write_samples(tenant: &crate::model::Tenant, dir: &std::path::Path, out: &Output) -> CmdResult {
+    let snap = dir.join("snapshot");
+    if snap.exists() {
+        return Err(ToolError(format!(
+            "{} exists: give an empty or new directory",
+            snap.display()
+        )));
+    }
+    std::fs::create_dir_all(dir)
+        .map_err(|e| ToolError(format!("cannot create {}: {e}", dir.display())))?;
+    let meta = crate::source::snapshot::SnapshotMeta::of(tenant, 0, None);
+    crate::source::snapshot::write_dir(&snap, tenant, &[], &meta)
+        .map_err(|e| ToolError(format!("{e:#}")))?;
+    let inputs = crate::demo::inputs::write(tenant, dir).map_err(|e| {
+        ToolError(format!(
+            "cannot write the samples in {}: {e}",
+            dir.display()
+        ))
+    })?;
+    let p = |p: &std::path::Path| p.display().to_string();
+    let user = inputs.explain_user.clone().unwrap_or_else(|| "USER".into());
+    let configs: Vec<String> = inputs
+        .idp_config
+        .iter()
+        .map(|c| format!("--idp-config {}", p(c)))
+        .collect();
+    let (snap, idp_users, scope, logs) = (
+        p(&snap),
+        p(&inputs.idp_users),
+        p(&inputs.scope_filter),
+        p(&inputs.provisioning_logs),
+    );
+    let lines = [
+        format!("demo samples written to {}:", p(dir)),
+        format!(
+            "- {snap}: the demo tenant ({} users, {} groups), a snapshot",
+            tenant.users.len(),
+            tenant.groups.len()
+        ),
+        format!("- {idp_users}: the IdP users export"),
+        format!("- {scope}: the scoping filter"),
+        format!("- {logs}: provisioning logs"),
+        format!("- {}: LDAP groups", p(&inputs.ldap_groups)),
+        format!("- IdP configuration: {}", configs.join(" ")),
+        String::new(),
+        "Try:".into(),
+        format!("scim-doctor explain-user {user} --snapshot {snap} --idp-users {idp_users} --scope-filter {scope} --provisioning-logs {logs}"),
+        format!("scim-doctor check --snapshot {snap} --idp-users {idp_users} --scope-filter {scope} --licenses {}", inputs.licenses),
+        format!("scim-doctor bundle --snapshot {snap} --description \"new hires since Monday are not provisioned\" --idp-users {idp_users} --scope-filter {scope} --provisioning-logs {logs} --out ticket.zip"),
+    ];
+    out.print(&(lines.join("\n") + "\n"))?;
+    Ok(0)
 }
 
 /// A private scratch directory for the demo's input files, removed when dropped.

@@ -69,6 +69,11 @@ fn side(path: &Path, plan: Option<&Plan>, out: &Output) -> Result<Side, ToolErro
 }
 
 pub fn run(a: DiffArgs, out: &Output) -> CmdResult {
+    if out.only_failures {
+        return Err(ToolError(
+            "--only-failures shortens a check report, not a diff".into(),
+        ));
+    }
     if matches!(out.format, Format::Junit | Format::Csv) {
         return Err(ToolError(
             "diff prints human, json, markdown or html (not junit or csv)".into(),
@@ -96,8 +101,14 @@ pub fn run(a: DiffArgs, out: &Output) -> CmdResult {
     };
     let before = side(&a.before, plan.as_ref(), out)?;
     let after = side(&a.after, plan.as_ref(), out)?;
+    diff::check_comparable(&before, &after)?;
     let started = std::time::Instant::now();
-    let d = diff::compare(before.as_ref(), after.as_ref());
+    let mut d = diff::compare(before.as_ref(), after.as_ref());
+    diff::set_data_times(
+        &mut d,
+        before.data_time.as_deref(),
+        after.data_time.as_deref(),
+    );
     out.debug(&format!("compared in {:?}", started.elapsed()));
     for n in &d.notes {
         out.note(&format!("note: {n}"));

@@ -14,6 +14,11 @@ use crate::report::FailOn;
 use crate::source::fetch::Progress;
 
 pub async fn run(a: ExplainUserArgs, out: &Output) -> CmdResult {
+    if out.only_failures {
+        return Err(ToolError(
+            "--only-failures shortens a check report; explain-user traces one user through every stage".into(),
+        ));
+    }
     let query = a.query.trim().to_string();
     if query.is_empty() {
         return Err(ToolError(

@@ -9,6 +9,7 @@ pub mod collect;
 pub mod demo;
 pub mod diff;
 pub mod explain;
+mod man;
 pub mod plan;
 pub mod playbooks;
 pub mod replay;
@@ -77,45 +78,49 @@ async fn dispatch(command: Command, out: &Output) -> CmdResult {
         Command::Replay(a) => replay::run(a, out).await,
         Command::Diff(a) => diff::run(a, out),
         Command::Completions { shell } => {
-            let mut cmd = Cli::command();
-            let mut buf = Vec::new();
-            clap_complete::generate(shell, &mut cmd, "scim-doctor", &mut buf);
-            out.print_bytes(&buf)?;
+            out.print_bytes(&completions(shell))?;
             Ok(0)
         }
         Command::Man { out: dir } => man(dir, out),
     }
 }
 
+/// The completion script for `shell`. clap_complete's bash script names the states of a
+/// hyphenated binary two ways (`scim__doctor__subcmd__check` where it walks the words,
+/// `scim__subcmd__doctor__subcmd__check` where it lists the options), so no option of a
+/// subcommand ever completed; the second spelling is rewritten to the first.
+pub fn completions(shell: clap_complete::Shell) -> Vec<u8> {
+    const BIN: &str = "scim-doctor";
+    let mut cmd = Cli::command();
+    let mut buf = Vec::new();
+    clap_complete::generate(shell, &mut cmd, BIN, &mut buf);
+    if shell != clap_complete::Shell::Bash {
+        return buf;
+    }
+    let (walked, listed) = (BIN.replace('-', "__"), BIN.replace('-', "__subcmd__"));
+    String::from_utf8_lossy(&buf)
+        .replace(&listed, &walked)
+        .into_bytes()
+}
+
 fn man(dir: Option<std::path::PathBuf>, out: &Output) -> CmdResult {
-    let cmd = Cli::command();
+    let pages =
+        man::pages(Cli::command()).map_err(|e| format!("cannot render the man pages: {e}"))?;
     match dir {
+        // One stream holding every page, so each `scim-doctor-<command>(1)` the top page
+        // refers to is there too (`man -l` shows them one after the other).
         None => {
-            // One stream holding every page, so each `scim-doctor-<command>(1)` the top page
-            // refers to is there too (`man -l` shows them one after the other).
-            fn render_all(cmd: clap::Command, buf: &mut Vec<u8>) -> std::io::Result<()> {
-                let subs: Vec<clap::Command> = cmd
-                    .get_subcommands()
-                    .filter(|s| !s.is_hide_set())
-                    .cloned()
-                    .collect();
-                clap_mangen::Man::new(cmd).render(buf)?;
-                for sub in subs {
-                    render_all(sub, buf)?;
-                }
-                Ok(())
-            }
-            let mut cmd = cmd.disable_help_subcommand(true);
-            cmd.build();
-            let mut buf = Vec::new();
-            render_all(cmd, &mut buf)?;
-            out.print_bytes(&buf)?;
+            let all: Vec<u8> = pages.into_iter().flat_map(|(_, page)| page).collect();
+            out.print_bytes(&all)?;
         }
         Some(dir) => {
             std::fs::create_dir_all(&dir)
                 .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-            clap_mangen::generate_to(cmd, &dir)
-                .map_err(|e| format!("cannot write man pages into {}: {e}", dir.display()))?;
+            for (name, page) in pages {
+                let path = dir.join(name);
+                std::fs::write(&path, page)
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            }
             out.note(&format!("man pages written to {}", dir.display()));
         }
     }

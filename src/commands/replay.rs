@@ -95,8 +95,8 @@ pub async fn run(a: ReplayArgs, out: &Output) -> CmdResult {
             std::fs::write(path, text)
                 .map_err(|e| format!("cannot write the transcript {}: {e}", path.display()))?;
             out.note(&format!(
-                "write transcript: {} requests in {}",
-                outcome.writes.len(),
+                "write transcript: {} in {}",
+                crate::util::plural(outcome.writes.len(), "request", "requests"),
                 path.display()
             ));
         }
@@ -272,11 +272,17 @@ fn dry_run(idp: Idp, compat: Compat, format: Format) -> String {
             }
         }
     }
+    // What `replay::run` sends around the sequence (cleanup::counts, cleanup::remove,
+    // cleanup::find_named), so the dry run describes exactly that.
     t.push_str(
-        "\nafter every write: GET /Users/{id} or /Groups/{id} to verify the effect\n\
+        "\nbefore the first write: GET /Users?startIndex=1&count=1 and \
+         GET /Groups?excludedAttributes=members&startIndex=1&count=1 (the totalResults counts)\n\
+         after every write: GET /Users/{id} or /Groups/{id} to verify the effect\n\
          cleanup (always, also after a failure, --deadline or SIGINT/SIGTERM/SIGHUP): for every canary still present, \
          groups first: (Okta: PATCH active false), DELETE, then GET expecting 404\n\
-         proof: GET /Users?filter=userName sw \"scim-doctor-canary-\" (or a scan of the listing) and the counts again\n",
+         proof: for every canary name, GET /Users?filter=userName eq \"<name>\" and \
+         GET /Groups?excludedAttributes=members&filter=displayName eq \"<name>\" (none may be left), \
+         then the two counts again\n",
     );
     t
 }

@@ -125,7 +125,10 @@ pub async fn run(a: ServeArgs, out: &Output) -> CmdResult {
     shutdown.wait().await;
     let served = server.request_count();
     server.stop().await;
-    out.note(&format!("stopped after {served} requests"));
+    out.note(&format!(
+        "stopped after {}",
+        crate::util::plural(served as usize, "request", "requests")
+    ));
     Ok(0)
 }
 

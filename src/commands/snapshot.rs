@@ -45,7 +45,7 @@ fn connection_report(
         .unwrap_or(crate::findings::Status::Pass);
     let run = PlaybookRun {
         id: "test-connection".into(),
-        title: "Test connection fails".into(),
+        title: "Connection as the IdP's Test Connection button sees it".into(),
         status,
         checks: results.iter().map(|r| r.id.clone()).collect(),
     };
@@ -74,10 +74,26 @@ pub async fn run(a: SnapshotArgs, out: &Output) -> CmdResult {
         out.warn("TLS certificate verification was disabled with --insecure");
     }
     let base_url = client.endpoint.base_url.to_string();
+    // On a slow server the first page can take seconds: say what is being waited for, and
+    // on Ctrl-C say how far the run got and that nothing was written.
+    let interrupted = |phase: &str| {
+        ToolError(format!(
+            "interrupted by Ctrl-C while {phase}, after {}: nothing was written to {}",
+            crate::util::plural(client.transcript.len(), "request", "requests"),
+            a.out.display()
+        ))
+    };
+    out.note(&format!(
+        "snapshot: checking the connection to {}",
+        crate::secret::scrub(&base_url)
+    ));
     // The connection steps first, a handful of requests: against a closed port, a wrong
     // URL or a sign-in page they give test-connection's diagnosis at once, instead of
     // retrying page requests that cannot succeed.
-    let conn = crate::connection::run(&client).await;
+    let conn = tokio::select! {
+        c = crate::connection::run(&client) => c,
+        _ = tokio::signal::ctrl_c() => return Err(interrupted("checking the connection")),
+    };
     if !conn.proceed {
         let failed = conn.failed_step.clone().unwrap_or_default();
         let step = conn.results.iter().find(|r| r.id == failed);
@@ -95,7 +111,13 @@ pub async fn run(a: SnapshotArgs, out: &Output) -> CmdResult {
     let progress = Progress {
         enabled: out.progress,
     };
-    let fetched = crate::source::fetch::fetch_tenant(&client, &fetch, &progress).await;
+    out.note(
+        "snapshot: connection ok; reading the discovery documents, then /Users and /Groups page by page",
+    );
+    let fetched = tokio::select! {
+        f = crate::source::fetch::fetch_tenant(&client, &fetch, &progress) => f,
+        _ = tokio::signal::ctrl_c() => return Err(interrupted("reading the tenant")),
+    };
     let tenant = fetched.tenant;
     let nothing = tenant.users.is_empty() && tenant.groups.is_empty() && !tenant.is_complete();
     if nothing {
@@ -108,11 +130,11 @@ pub async fn run(a: SnapshotArgs, out: &Output) -> CmdResult {
     let meta = SnapshotMeta::of(&tenant, transcript.len(), Some(&base_url));
     write_dir(&a.out, &tenant, &transcript, &meta).map_err(|e| ToolError(format!("{e:#}")))?;
     out.note(&format!(
-        "snapshot written to {}: {} users, {} groups, {} requests",
+        "snapshot written to {}: {}, {}, {}",
         a.out.display(),
-        tenant.users.len(),
-        tenant.groups.len(),
-        transcript.len()
+        crate::util::plural(tenant.users.len(), "user", "users"),
+        crate::util::plural(tenant.groups.len(), "group", "groups"),
+        crate::util::plural(transcript.len(), "request", "requests")
     ));
     let code = if tenant.is_complete() {
         0

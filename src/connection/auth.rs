@@ -189,7 +189,7 @@ fn judge_auth(
                     format!("401: the server rejected {sent} (missing, invalid or expired)"),
                     "in the target console check that the base URL matches the IdP's Tenant URL, then generate a new \
                      SCIM token, copy it before saving, paste it into the IdP's Secret Token field and run Test \
-                     Connection again (seed 004 \"Resolving Admin Credentials\")"
+                     Connection again (\"SCIM Sync and Provisioning Troubleshooting\", section \"Resolving Admin Credentials\")"
                         .to_string(),
                 ),
             };

@@ -151,7 +151,7 @@ pub fn judge(raw: &str) -> CheckResult {
         Some(_) if !segments.iter().any(|s| looks_like_scim_segment(s)) => problems.push(problem(
             Status::Warn,
             format!("a path ({path}) that does not look like a SCIM root such as /scim/v2"),
-            "compare the base URL with the one the target console shows (Access > Directory Services > SCIM in seed 004)",
+            "compare the base URL with the one the target console shows (for example under Access > Directory Services > SCIM)",
         )),
         Some(_) => {}
     }

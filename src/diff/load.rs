@@ -99,27 +99,53 @@ pub fn report_file(path: &Path) -> Result<Side, String> {
         ));
     }
     let report = parse_report(&bytes, &path.display().to_string())?;
+    // A report says when it was written; only a live run's report was written as the data
+    // was read.
+    let data_time = (report.source.kind == crate::report::SourceKind::Live)
+        .then(|| report.generated_at.clone());
     Ok(Side {
         path: path.display().to_string(),
         kind: "report",
         report: Some(report),
         tenant: None,
+        pseudonymised: false,
+        data_time,
     })
 }
 
 /// Largest report.json read from a bundle (bytes): a million-user tenant's is well under.
 const MAX_REPORT: u64 = 1 << 30;
 
+/// Largest environment.json or snapshot.json read from a bundle to learn its flags and times.
+const MAX_META: u64 = 16 << 20;
+
+/// When the data of a snapshot was fetched (`fetched_at` of its `snapshot.json`), if it says.
+fn fetched_at(meta: &[u8]) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_slice(meta).ok()?;
+    v.get("fetched_at")?.as_str().map(str::to_string)
+}
+
 /// A bundle: report.json, plus the snapshot when the bundle has one.
 pub fn bundle(path: &Path) -> Result<Side, String> {
-    // Names checked, report.json alone read, within its bound.
+    // Names checked; only these three entries read, each within its bound.
     let store = archive::ZipStore::open(path, archive::ReadLimits::default(), &|n| {
-        n == "report.json"
+        matches!(
+            n,
+            "report.json" | "environment.json" | "snapshot/snapshot.json"
+        )
     })?;
-    let bytes = store
-        .read_to_vec("report.json", MAX_REPORT)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    let report = match bytes {
+    let at = |e: String| format!("{}: {e}", path.display());
+    let pseudonymised = store
+        .read_to_vec("environment.json", MAX_META)
+        .map_err(at)?
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .and_then(|v| v.pointer("/flags/redact_pii").and_then(|f| f.as_bool()))
+        .unwrap_or(false);
+    let data_time = store
+        .read_to_vec("snapshot/snapshot.json", MAX_META)
+        .map_err(at)?
+        .and_then(|b| fetched_at(&b));
+    let report = match store.read_to_vec("report.json", MAX_REPORT).map_err(at)? {
         Some(bytes) => Some(parse_report(
             &bytes,
             &format!("{}: report.json", path.display()),
@@ -137,21 +163,38 @@ pub fn bundle(path: &Path) -> Result<Side, String> {
             path.display()
         ));
     }
+    // Only a live run's bundle knows when its data was read (its snapshot was fetched by the
+    // run); a bundle of an offline run stamps its snapshot with the time it was written.
+    let live = report
+        .as_ref()
+        .is_some_and(|r| r.source.kind == crate::report::SourceKind::Live);
+    let data_time = if live {
+        data_time.or_else(|| report.as_ref().map(|r| r.generated_at.clone()))
+    } else {
+        None
+    };
     Ok(Side {
         path: path.display().to_string(),
         kind: "bundle",
         report,
         tenant,
+        pseudonymised,
+        data_time,
     })
 }
 
 /// A snapshot directory without auditing it (`--no-audit`).
 pub fn snapshot(path: &Path) -> Result<Side, String> {
     let tenant = crate::source::snapshot::load(path).map_err(|e| format!("{e:#}"))?;
+    let data_time = std::fs::read(path.join("snapshot.json"))
+        .ok()
+        .and_then(|b| fetched_at(&b));
     Ok(Side {
         path: path.display().to_string(),
         kind: "snapshot",
         report: None,
         tenant: Some(tenant),
+        pseudonymised: false,
+        data_time,
     })
 }

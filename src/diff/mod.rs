@@ -26,6 +26,11 @@ pub struct Side {
     pub kind: &'static str,
     pub report: Option<Report>,
     pub tenant: Option<Tenant>,
+    /// Written with --redact-pii: names and emails are pseudonyms.
+    pub pseudonymised: bool,
+    /// When the side's data was read from the server (a snapshot's `fetched_at`, a live
+    /// run's report time), when known.
+    pub data_time: Option<String>,
 }
 
 /// A side borrowed for comparison (the bundle compares its own run without copying it).
@@ -54,6 +59,10 @@ pub struct SideInfo {
     pub kind: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub generated_at: Option<String>,
+    /// When this side's tenant data was read from the server, when known: what says which
+    /// side is older (`generated_at` of an audited snapshot is the time of the audit).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_fetched_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub users: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -93,6 +102,7 @@ fn info(s: SideRef) -> SideInfo {
         path: s.path.to_string(),
         kind: s.kind,
         generated_at: s.report.map(|r| r.generated_at.clone()),
+        data_fetched_at: None,
         users,
         groups,
         complete,
@@ -257,6 +267,40 @@ fn headline(
         line.push_str(" (CAUTION: incomplete tenant data on one side)");
     }
     line
+}
+
+/// Refuses to compare a pseudonymised side (a bundle written with --redact-pii) with one in
+/// clear: every name and email would differ, so every user would look changed and every
+/// finding resolved and new again.
+pub fn check_comparable(before: &Side, after: &Side) -> Result<(), String> {
+    if before.pseudonymised == after.pseudonymised {
+        return Ok(());
+    }
+    let (redacted, clear) = if before.pseudonymised {
+        (&before.path, &after.path)
+    } else {
+        (&after.path, &before.path)
+    };
+    Err(format!(
+        "cannot compare {redacted} with {clear}: {redacted} was written with --redact-pii, so its names and emails are pseudonyms while those of {clear} are real, and every user would look changed: compare two bundles redacted with the same pseudonym map (bundle --redact-pii --map-file FILE), or two runs in clear"
+    ))
+}
+
+/// Records when each side's data was read and says which is older; a note when BEFORE holds
+/// the newer data (the sides are probably swapped) or when the order is not known.
+pub fn set_data_times(d: &mut Diff, before: Option<&str>, after: Option<&str>) {
+    d.before.data_fetched_at = before.map(str::to_string);
+    d.after.data_fetched_at = after.map(str::to_string);
+    match (before, after) {
+        (Some(b), Some(a)) if b > a => d.notes.push(format!(
+            "BEFORE holds the newer data (read {b}, AFTER {a}): the two sides may be swapped"
+        )),
+        (Some(_), Some(_)) => {}
+        _ if d.before.has_tenant_data || d.after.has_tenant_data => d.notes.push(
+            "which side's data is older is not known: a side without a snapshot time (a report of an offline run, or a curl directory)".into(),
+        ),
+        _ => {}
+    }
 }
 
 /// The `bundle --baseline OLD` step: this run compared with an earlier bundle (or report or

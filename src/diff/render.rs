@@ -63,7 +63,55 @@ fn list(refs: &[SubjectRef], max: usize) -> String {
     v.join(", ")
 }
 
-fn side_line(name: &str, s: &super::SideInfo) -> String {
+/// Checks a reader can learn something from: everything but the checks skipped (or not
+/// run) on both sides, which only repeat why they did not run.
+fn compared(d: &Diff) -> impl Iterator<Item = &CheckDiff> {
+    use crate::findings::Status;
+    let idle = |s: Option<Status>| matches!(s, None | Some(Status::Skipped));
+    by_change(d)
+        .into_iter()
+        .filter(move |c| !(idle(c.before) && idle(c.after)))
+}
+
+/// Checks skipped or not run on both sides (not listed in the tables).
+fn skipped_on_both(d: &Diff) -> usize {
+    d.checks.len() - compared(d).count()
+}
+
+/// The banner: one word that is true of the whole change, and its colour class. "Worse" only
+/// when nothing got better; a diff with both is "mixed" and says how much of each.
+pub fn verdict(d: &Diff) -> (&'static str, String) {
+    let resolved: usize = d.checks.iter().map(|c| c.resolved.len()).sum();
+    let new: usize = d.checks.iter().map(|c| c.new.len()).sum();
+    let better = d
+        .checks
+        .iter()
+        .any(|c| matches!(c.change, Change::Better | Change::Mixed));
+    let worse = d
+        .checks
+        .iter()
+        .any(|c| matches!(c.change, Change::Worse | Change::Mixed));
+    let counts = format!("{resolved} resolved, {new} new");
+    match (better, worse) {
+        (true, true) => ("warn", format!("MIXED: {counts}")),
+        (false, true) => ("fail", format!("WORSE: {counts}")),
+        (true, false) => ("pass", format!("BETTER: {counts}")),
+        (false, false) if d.checks.is_empty() => ("skipped", "FINDINGS NOT COMPARED".into()),
+        (false, false) => ("pass", "NO CHANGE IN FINDINGS".into()),
+    }
+}
+
+/// "older" / "newer" for a side, from the times its data was read (never the audit time).
+fn age(s: &super::SideInfo, other: &super::SideInfo) -> &'static str {
+    match (&s.data_fetched_at, &other.data_fetched_at) {
+        (Some(a), Some(b)) if a < b => ", the older data",
+        (Some(a), Some(b)) if a > b => ", the newer data",
+        (Some(_), Some(_)) => ", read at the same time as the other side",
+        _ => "",
+    }
+}
+
+fn side_line(name: &str, s: &super::SideInfo, other: &super::SideInfo) -> String {
     let mut line = format!("{name}: {} {}", s.kind, s.path);
     if let (Some(u), Some(g)) = (s.users, s.groups) {
         let _ = write!(
@@ -76,8 +124,17 @@ fn side_line(name: &str, s: &super::SideInfo) -> String {
             }
         );
     }
-    if let Some(t) = &s.generated_at {
-        let _ = write!(line, ", report of {t}");
+    match (&s.data_fetched_at, &s.generated_at) {
+        (Some(t), _) => {
+            let _ = write!(line, ", data read {t}{}", age(s, other));
+        }
+        (None, Some(t)) if s.has_tenant_data => {
+            let _ = write!(line, ", audited {t} (when its data was read is not known)");
+        }
+        (None, Some(t)) => {
+            let _ = write!(line, ", report of {t}");
+        }
+        (None, None) => {}
     }
     line
 }
@@ -87,8 +144,8 @@ pub fn human(d: &Diff, max: usize) -> String {
     let _ = writeln!(
         s,
         "{}\n{}\n",
-        side_line("before", &d.before),
-        side_line("after", &d.after)
+        side_line("before", &d.before, &d.after),
+        side_line("after", &d.after, &d.before)
     );
     let _ = writeln!(s, "{}\n", d.headline);
     for n in &d.notes {
@@ -182,14 +239,14 @@ pub fn markdown(d: &Diff, max: usize) -> String {
     let _ = writeln!(
         s,
         "- {}\n- {}",
-        cell(&side_line("Before", &d.before)),
-        cell(&side_line("After", &d.after))
+        cell(&side_line("Before", &d.before, &d.after)),
+        cell(&side_line("After", &d.after, &d.before))
     );
     for n in &d.notes {
         let _ = writeln!(s, "\n> **Note:** {}", n.replace('\n', " "));
     }
     s.push_str("\n## Findings\n\n| Check | Change | Before | After | Resolved | New | Still present |\n|---|---|---|---|---|---|---|\n");
-    for c in by_change(d) {
+    for c in compared(d) {
         let _ = writeln!(
             s,
             "| {} | {} | {} | {} | {} | {} | {} |",
@@ -200,6 +257,14 @@ pub fn markdown(d: &Diff, max: usize) -> String {
             c.resolved.len(),
             c.new.len(),
             c.still.len()
+        );
+    }
+    let idle = skipped_on_both(d);
+    if idle > 0 {
+        let _ = writeln!(
+            s,
+            "\n{} skipped or not run on both sides: not listed.",
+            crate::util::plural(idle, "check", "checks")
         );
     }
     for c in interesting(d).filter(|c| !c.resolved.is_empty() || !c.new.is_empty()) {
@@ -261,24 +326,29 @@ fn change_badge(c: Change) -> String {
 
 pub fn html(d: &Diff, max: usize) -> String {
     let mut b = String::new();
-    let _ = write!(b, "<header><h1>scim-doctor diff</h1></header><main><p class=\"verdict st-{}\" id=\"verdict\">{} {}</p>",
-        if d.worse { "fail" } else { "pass" },
-        badge(if d.worse { "worse" } else { "better" }).replace("BETTER", "NOTHING GOT WORSE"),
-        esc(&d.headline));
+    let (class, word) = verdict(d);
+    let _ = write!(
+        b,
+        "<header><h1>scim-doctor diff</h1></header><main><p class=\"verdict st-{class}\" id=\"verdict\"><span class=\"badge st-{class}\">{}</span> {}</p>",
+        esc(&word),
+        esc(&d.headline)
+    );
     let _ = write!(
         b,
         "<ul><li>{}</li><li>{}</li></ul>",
-        esc(&side_line("Before", &d.before)),
-        esc(&side_line("After", &d.after))
+        esc(&side_line("Before", &d.before, &d.after)),
+        esc(&side_line("After", &d.after, &d.before))
     );
     for n in &d.notes {
         let _ = write!(b, "<p class=\"alert\" role=\"note\">Note: {}</p>", esc(n));
     }
-    b.push_str("<section aria-labelledby=\"f-h\"><h2 id=\"f-h\">Findings</h2><table id=\"diff-checks\"><thead><tr><th scope=\"col\">Check</th><th scope=\"col\">Change</th><th scope=\"col\">Before</th><th scope=\"col\">After</th><th scope=\"col\">Resolved</th><th scope=\"col\">New</th><th scope=\"col\">Still present</th></tr></thead><tbody>");
-    for c in by_change(d) {
+    // The id column keeps its width (check ids are single words); the lists wrap instead.
+    b.push_str("<style>#diff-checks td.check-id{white-space:nowrap;min-width:12ch}#diff-checks td.refs{overflow-wrap:anywhere;min-width:10ch}</style>");
+    b.push_str("<section aria-labelledby=\"f-h\"><h2 id=\"f-h\">Findings</h2><div class=\"table-scroll\"><table id=\"diff-checks\"><thead><tr><th scope=\"col\">Check</th><th scope=\"col\">Change</th><th scope=\"col\">Before</th><th scope=\"col\">After</th><th scope=\"col\">Resolved</th><th scope=\"col\">New</th><th scope=\"col\">Still present</th></tr></thead><tbody>");
+    for c in compared(d) {
         let _ = write!(
             b,
-            "<tr id=\"diff-{}\" data-change=\"{}\"><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr id=\"diff-{}\" data-change=\"{}\"><td class=\"check-id\"><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td class=\"refs\">{}</td><td class=\"refs\">{}</td><td class=\"refs\">{}</td></tr>",
             anchor(&c.id),
             c.change.as_str(),
             esc(&c.id),
@@ -290,13 +360,22 @@ pub fn html(d: &Diff, max: usize) -> String {
             esc(&list(&c.still, max))
         );
     }
-    b.push_str("</tbody></table></section>");
+    b.push_str("</tbody></table></div>");
+    let idle = skipped_on_both(d);
+    if idle > 0 {
+        let _ = write!(
+            b,
+            "<p class=\"note\" id=\"skipped-both\">{} skipped or not run on both sides: not listed.</p>",
+            crate::util::plural(idle, "check", "checks")
+        );
+    }
+    b.push_str("</section>");
     if let Some(data) = &d.data {
         b.push_str("<section aria-labelledby=\"d-h\"><h2 id=\"d-h\">Tenant data</h2>");
         for (name, r) in [("Users", &data.users), ("Groups", &data.groups)] {
             let _ = write!(b, "<h3>{name}: {} &rarr; {}</h3><p>{} added, {} removed, {} changed, {} unchanged</p>", r.before, r.after, r.added.len(), r.removed.len(), r.changed.len(), r.unchanged);
             if !r.changed.is_empty() {
-                b.push_str("<table><thead><tr><th scope=\"col\">Name</th><th scope=\"col\">Attribute</th><th scope=\"col\">Before</th><th scope=\"col\">After</th></tr></thead><tbody>");
+                b.push_str("<div class=\"table-scroll\"><table><thead><tr><th scope=\"col\">Name</th><th scope=\"col\">Attribute</th><th scope=\"col\">Before</th><th scope=\"col\">After</th></tr></thead><tbody>");
                 for c in r.changed.iter().take(max) {
                     for a in &c.changes {
                         let _ = write!(
@@ -309,7 +388,7 @@ pub fn html(d: &Diff, max: usize) -> String {
                         );
                     }
                 }
-                b.push_str("</tbody></table>");
+                b.push_str("</tbody></table></div>");
                 if r.changed.len() > max {
                     let _ = write!(b, "<p class=\"note\">Showing {max} of {} changed; the full list is in diff.json.</p>", r.changed.len());
                 }

@@ -3,7 +3,7 @@
 //! bundle. Values are written as they are (no spreadsheet-formula escaping), except control
 //! characters, which are escaped (`util::escape_controls`); docs/output-formats.md says so.
 
-use crate::findings::{CheckResult, Subject, SubjectKind};
+use crate::findings::{CheckResult, Status, Subject, SubjectKind};
 use crate::report::Report;
 
 pub const SUBJECT_HEADER: [&str; 11] = [
@@ -102,7 +102,8 @@ pub fn checks_table(report: &Report) -> Vec<u8> {
 /// playbook from `--playbooks DIR` cannot name a file outside the target directory.
 pub fn per_check_files(report: &Report) -> Vec<(String, Vec<u8>)> {
     let mut files = vec![("checks.csv".to_string(), checks_table(report))];
-    for c in &report.checks {
+    // A skipped check has no subjects: its row in checks.csv says why it did not run.
+    for c in report.checks.iter().filter(|c| c.status != Status::Skipped) {
         files.push((format!("{}.csv", safe_name(&c.id)), check_subjects(c)));
     }
     files

@@ -41,29 +41,56 @@ fn symbol(status: Status, opts: &RenderOptions) -> String {
 pub fn render(report: &Report, opts: &RenderOptions) -> String {
     let mut out = String::new();
     header(&mut out, report, opts);
+    // The reader came for what is wrong: findings lead, most severe first, each shown in
+    // full once; the playbooks below then refer back to them.
+    let findings = findings_by_severity(report);
     let mut shown: HashSet<&str> = HashSet::new();
-    for pb in &report.playbooks {
-        let title = format!("== {} ({}) ==", pb.title, pb.id);
-        let _ = writeln!(
-            out,
-            "\n{}  {}",
-            paint(&clip_text(&title, TEXT_MAX), opts, |s| s.bold()),
-            symbol(pb.status, opts)
-        );
-        for id in &pb.checks {
-            let Some(c) = report.check(id) else { continue };
-            if shown.insert(c.id.as_str()) {
-                check(&mut out, c, opts);
-            } else {
-                let _ = writeln!(out, "{} {}: see above", symbol(c.status, opts), c.id);
-            }
+    if !findings.is_empty() {
+        let title = format!("== Findings, most severe first ({}) ==", findings.len());
+        let _ = writeln!(out, "\n{}", paint(&title, opts, |s| s.bold()));
+        for c in &findings {
+            shown.insert(c.id.as_str());
+            check(&mut out, c, opts);
         }
     }
-    let unlisted = super::unlisted_checks(report);
-    if !unlisted.is_empty() {
-        let _ = writeln!(out, "\n{}", paint("== other checks ==", opts, |s| s.bold()));
-        for c in unlisted {
-            check(&mut out, c, opts);
+    if opts.only_failures {
+        let (pass, skipped) = (report.summary.pass, report.summary.skipped);
+        if findings.is_empty() {
+            let _ = writeln!(out, "\nno check found anything");
+        }
+        if pass + skipped > 0 {
+            let _ = writeln!(
+                out,
+                "\nnot listed (--only-failures): {pass} passed, {skipped} skipped"
+            );
+        }
+    } else {
+        for pb in &report.playbooks {
+            let title = format!("== {} ({}) ==", pb.title, pb.id);
+            let _ = writeln!(
+                out,
+                "\n{}  {}",
+                paint(&clip_text(&title, TEXT_MAX), opts, |s| s.bold()),
+                symbol(pb.status, opts)
+            );
+            for id in &pb.checks {
+                let Some(c) = report.check(id) else { continue };
+                if shown.insert(c.id.as_str()) {
+                    check(&mut out, c, opts);
+                } else {
+                    let _ = writeln!(out, "{} {}: see above", symbol(c.status, opts), c.id);
+                }
+            }
+        }
+        let unlisted: Vec<_> = super::unlisted_checks(report)
+            .into_iter()
+            .filter(|c| !shown.contains(c.id.as_str()))
+            .collect();
+        if !unlisted.is_empty() {
+            let _ = writeln!(out, "\n{}", paint("== other checks ==", opts, |s| s.bold()));
+            for c in unlisted {
+                check(&mut out, c, opts);
+            }
         }
     }
     let _ = writeln!(
@@ -72,6 +99,20 @@ pub fn render(report: &Report, opts: &RenderOptions) -> String {
         paint("summary:", opts, |s| s.bold()),
         super::summary_line(report)
     );
+    out
+}
+
+/// The checks that found something, fail and error before warn, otherwise in reading order.
+fn findings_by_severity(report: &Report) -> Vec<&CheckResult> {
+    let rank = |s: Status| match s {
+        Status::Fail | Status::Error => 0,
+        _ => 1,
+    };
+    let mut out: Vec<&CheckResult> = super::ordered_checks(report)
+        .into_iter()
+        .filter(|c| super::is_finding(c))
+        .collect();
+    out.sort_by_key(|c| rank(c.status));
     out
 }
 
@@ -164,7 +205,7 @@ fn check(out: &mut String, c: &CheckResult, opts: &RenderOptions) {
             let _ = write!(line, " [{}]", clip(&s.id, VALUE_MAX));
         }
         if let Some(g) = &s.group_key {
-            let _ = write!(line, " group {}", clip(g, VALUE_MAX));
+            let _ = write!(line, " cluster {}", clip(g, VALUE_MAX));
         }
         if !s.detail.is_empty() {
             let _ = write!(line, ": {}", clip_text(&s.detail, TEXT_MAX));

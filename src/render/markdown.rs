@@ -183,7 +183,7 @@ pub fn subject_lists(out: &mut String, report: &Report, max: usize, heading: &st
                 let _ = write!(line, ", {}", if a { "active" } else { "disabled" });
             }
             if let Some(g) = &s.group_key {
-                let _ = write!(line, ", group {}", code(g));
+                let _ = write!(line, ", cluster {}", code(g));
             }
             if !s.detail.is_empty() {
                 let _ = write!(line, ": {}", text(&s.detail.replace('\n', " ")));

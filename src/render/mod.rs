@@ -17,6 +17,8 @@ use crate::report::Report;
 pub struct RenderOptions {
     pub color: bool,
     pub max_subjects: usize,
+    /// Human output: list only the checks that found something (`--only-failures`).
+    pub only_failures: bool,
 }
 
 /// Renders `report` for stdout. CSV into a directory (`check --format csv --out DIR`) is

@@ -407,7 +407,8 @@ pub fn judge_status(expect: Expect, mode: Mode, sent: &Sent) -> Verdict {
         (Expect::EmptyList, 200) => match json.as_ref().and_then(|j| j.get("totalResults")).and_then(Value::as_u64) {
             Some(0) => Verdict::Pass,
             Some(n) => Verdict::Fail(format!(
-                "the lookup of a canary that does not exist returned {n} resources: the filter is ignored or wrong"
+                "the lookup of a canary that does not exist returned {}: the filter is ignored or wrong",
+                crate::util::plural(n as usize, "resource", "resources")
             )),
             None => Verdict::Fail(format!("expected a ListResponse with totalResults 0, got {got}")),
         },

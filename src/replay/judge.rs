@@ -194,7 +194,8 @@ fn result(id: &'static str, idp: Idp, facts: &[Fact], writes: &[WriteEntry]) -> 
         CheckResult::pass(
             id,
             format!(
-                "{sent} requests as {} sends them ({}): {}",
+                "{} as {} sends them ({}): {}",
+                crate::util::plural(sent, "request", "requests"),
                 idp.label(),
                 modes.join(", "),
                 d.expected

@@ -24,7 +24,7 @@ pub use faults::{
 };
 pub use net::{start, RunningServer};
 pub use test_server::TestServer;
-pub use write::Quirks;
+pub use write::{Quirks, QUIRKS};
 
 use crate::model::Tenant;
 use crate::secret::SecretString;

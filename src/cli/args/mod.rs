@@ -144,7 +144,8 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
     #[command(after_help = "Examples:
   scim-doctor demo
   scim-doctor demo --format markdown
-  scim-doctor demo --no-bundle")]
+  scim-doctor demo --bundle-path demo.zip   # and write its support bundle
+  scim-doctor demo --write-samples ./sample # files for explain-user, bundle")]
     Demo(DemoArgs),
 
     /// Serve a tenant over SCIM on 127.0.0.1, read-only unless --writable (trials, tests, benchmarks)
@@ -219,7 +220,14 @@ readable bundle."
     // Opt-in write probe (issue 16): the one command that may send anything but GET, and
     // only with --allow-writes. Owned by src/replay/ and src/commands/replay.rs.
     /// Replay what Entra ID or Okta sends, on canary resources (writes: needs --allow-writes)
-    #[command(after_help = "Examples:
+    #[command(
+        // The shared --idp names the IdP of the ticket; here it also picks the request
+        // sequence, which exists for Entra ID, Okta and the plain RFC forms only.
+        mut_arg("idp", |a| a
+            .help_heading("Replay")
+            .help("Whose request sequence to replay (also the IdP named in the ticket)")
+            .value_parser(replay::replay_idp())),
+        after_help = "Examples:
   scim-doctor replay --idp entra --dry-run     # every request, nothing sent
   SCIM_TOKEN=... scim-doctor replay --idp entra --entra-compat both \\
       --allow-writes --base-url https://host/scim/v2
@@ -240,7 +248,8 @@ SIGINT/SIGTERM/SIGHUP) and proves it with GETs.
 
 Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
 2 refused (no --allow-writes) or the tool could not run; 130, 143, 129 when
-SIGINT, SIGTERM, SIGHUP stopped the run (the cleanup ran).")]
+SIGINT, SIGTERM, SIGHUP stopped the run (the cleanup ran)."
+    )]
     Replay(ReplayArgs),
     /// Compare two runs: findings resolved/new/still present, users and groups changed
     #[command(after_help = "Examples:

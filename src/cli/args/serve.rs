@@ -34,9 +34,16 @@ pub struct ServeArgs {
     /// Accept writes to /Users and /Groups (in memory), for trying `replay`
     #[arg(long)]
     pub writable: bool,
-    /// With --writable: a write bug to reproduce (repeatable): case-sensitive-op,
-    /// reject-string-bool, remove-value-array-clears-all, no-put, no-filtered-path,
-    /// conflict-500, plain-text-errors, wrong-content-type
-    #[arg(long = "quirk", value_name = "NAME")]
+    /// With --writable: a write bug to reproduce (repeatable)
+    #[arg(long = "quirk", value_name = "NAME", value_parser = quirk_values())]
     pub quirks: Vec<String>,
+}
+
+/// Every quirk of the writable server with what it does, so `serve --help` lists them all.
+fn quirk_values() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(
+        crate::server::QUIRKS
+            .iter()
+            .map(|(name, help)| clap::builder::PossibleValue::new(*name).help(*help)),
+    )
 }

@@ -23,6 +23,10 @@ pub struct ReportArgs {
     /// [default: 10]
     #[arg(long, value_name = "N")]
     pub max_subjects: Option<usize>,
+    /// Human output: list only the checks that found something (fail, error, warn), most
+    /// severe first; passed and skipped checks are counted, not listed
+    #[arg(long)]
+    pub only_failures: bool,
 }
 
 impl ReportArgs {
@@ -32,6 +36,7 @@ impl ReportArgs {
             format: self.format.or(early.format),
             fail_on: self.fail_on.or(early.fail_on),
             max_subjects: self.max_subjects.or(early.max_subjects),
+            only_failures: self.only_failures,
         }
     }
 }
@@ -274,7 +279,7 @@ pub struct BundleArgs {
     pub baseline: Option<PathBuf>,
 }
 
-/// `--idp` values (seed 004 lists the IdPs the target supports).
+/// `--idp` values: the IdPs the target supports, per its "Provisioning Users with SCIM" article.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum IdpKind {
     Entra,
@@ -283,6 +288,8 @@ pub enum IdpKind {
     Dts,
     Safous,
     Other,
-    /// replay only: the RFC 7644 request forms neither Entra ID nor Okta sends
+    /// replay only: the RFC 7644 request forms neither Entra ID nor Okta sends (not listed
+    /// among the IdPs of a ticket; `replay -h` lists it)
+    #[value(hide = true)]
     Rfc,
 }

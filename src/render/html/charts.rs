@@ -148,11 +148,16 @@ pub fn composition(report: &Report, t: &Tenant) -> String {
     }
     let mut out = bars("composition", "Tenant composition", &rows, foot);
     let mut domains: HashMap<String, usize> = HashMap::new();
-    let mut none = 0;
+    // Users without a domain are told apart the way the checks count them: no address at
+    // all (missing-email) and an address with no domain (one of invalid-email's shapes).
+    let (mut none, mut malformed) = (0, 0);
     for u in &t.users {
-        match u.primary_email().and_then(domain) {
-            Some(d) => *domains.entry(d).or_default() += 1,
+        match u.primary_email() {
             None => none += 1,
+            Some(e) => match domain(e) {
+                Some(d) => *domains.entry(d).or_default() += 1,
+                None => malformed += 1,
+            },
         }
     }
     let mut list: Vec<(String, usize)> = domains.into_iter().collect();
@@ -172,7 +177,20 @@ pub fn composition(report: &Report, t: &Tenant) -> String {
         ));
     }
     if none > 0 {
-        rows.push(Bar::new("(no email)", none, "st-warn", "users"));
+        rows.push(Bar::new(
+            "(no email: missing-email)",
+            none,
+            "st-warn",
+            "users",
+        ));
+    }
+    if malformed > 0 {
+        rows.push(Bar::new(
+            "(address without a domain)",
+            malformed,
+            "st-warn",
+            "users",
+        ));
     }
     out.push_str(&bars(
         "domains",

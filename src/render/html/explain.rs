@@ -24,7 +24,7 @@ fn table(b: &mut String, head: &[&str], rows: &[Vec<String>]) {
     if rows.is_empty() {
         return;
     }
-    b.push_str("<table><thead><tr>");
+    b.push_str("<div class=\"table-scroll\"><table><thead><tr>");
     for h in head {
         let _ = write!(b, "<th scope=\"col\">{h}</th>");
     }
@@ -36,7 +36,7 @@ fn table(b: &mut String, head: &[&str], rows: &[Vec<String>]) {
         }
         b.push_str("</tr>");
     }
-    b.push_str("</tbody></table>");
+    b.push_str("</tbody></table></div>");
 }
 
 pub fn render(t: &Trace) -> String {

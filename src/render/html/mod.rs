@@ -4,6 +4,7 @@
 //! message, remediation, evidence and a filterable, sortable subject table. The page loads
 //! nothing from anywhere (see `page::csp`) and every tenant value is escaped.
 
+pub mod causes;
 pub mod charts;
 pub mod explain;
 pub mod page;
@@ -17,6 +18,9 @@ use std::fmt::Write;
 
 /// Subjects shown per check in the page; the full list is in the bundle's CSV.
 pub const PAGE_SUBJECTS: usize = 500;
+
+/// Causes listed under "What matters most".
+const TOP_CAUSES: usize = 5;
 
 pub fn render(report: &Report, tenant: Option<&Tenant>) -> String {
     let name = crate::render::markdown::source_name(report);
@@ -87,22 +91,6 @@ pub fn verdict(report: &Report) -> (Status, String) {
     (worst, line)
 }
 
-/// The findings a reader should act on first: worst status, then most subjects.
-pub fn top_findings(report: &Report, n: usize) -> Vec<&CheckResult> {
-    let mut f: Vec<&CheckResult> = crate::render::ordered_checks(report)
-        .into_iter()
-        .filter(|c| crate::render::is_finding(c))
-        .collect();
-    f.sort_by(|a, b| {
-        b.status
-            .rank()
-            .cmp(&a.status.rank())
-            .then(b.count.cmp(&a.count))
-    });
-    f.truncate(n);
-    f
-}
-
 fn top(b: &mut String, report: &Report) {
     let (worst, line) = verdict(report);
     let _ = writeln!(
@@ -163,24 +151,61 @@ fn top(b: &mut String, report: &Report) {
         let _ = write!(b, "{} {n} &nbsp; ", badge(st.as_str()));
     }
     b.push_str("</p>\n<section aria-labelledby=\"top-h\"><h2 id=\"top-h\">What matters most</h2>");
-    let top = top_findings(report, 3);
-    if top.is_empty() {
+    let causes = causes::ranked(report);
+    if causes.is_empty() {
         b.push_str("<p>No findings: every check passed or was skipped.</p>");
     } else {
-        b.push_str("<ol class=\"top\">");
-        for c in top {
+        b.push_str("<p class=\"note\">One entry per cause, the most severe first, then the one that affects the most people; checks that report the same people are named under it.</p><ol class=\"top\">");
+        for cause in causes.iter().take(TOP_CAUSES) {
+            let lead = cause.lead();
+            let link = |c: &CheckResult| {
+                format!(
+                    "<a href=\"#check-{}\"><code>{}</code></a>",
+                    anchor(&c.id),
+                    esc(&c.id)
+                )
+            };
+            let checks: Vec<String> = cause.checks.iter().map(|c| link(c)).collect();
+            let affected = match (cause.people.len(), cause.other_subjects) {
+                (0, 0) => String::new(),
+                (0, n) => format!(" ({})", crate::util::plural(n, "subject", "subjects")),
+                (p, _) => format!(" ({} affected)", crate::util::plural(p, "person", "people")),
+            };
             let _ = write!(
                 b,
-                "<li>{} <a href=\"#check-{}\"><code>{}</code></a> ({}): {}<br><span class=\"fix\">Fix: {}</span></li>",
-                badge(c.status.as_str()),
-                anchor(&c.id),
-                esc(&c.id),
-                crate::util::plural(c.count, "subject", "subjects"),
-                esc(&c.message),
-                esc(if c.remediation.is_empty() { "see the check's documentation" } else { &c.remediation })
+                "<li>{} <strong>{}</strong>{}: {}<br>Checks: {}",
+                badge(cause.status.as_str()),
+                esc(&cause.title),
+                affected,
+                esc(&lead.message),
+                checks.join(", ")
+            );
+            if !cause.also.is_empty() {
+                let also: Vec<String> = cause.also.iter().map(|c| link(c)).collect();
+                let _ = write!(
+                    b,
+                    "; the same people are also reported by {}",
+                    also.join(", ")
+                );
+            }
+            let _ = write!(
+                b,
+                "<br><span class=\"fix\">Fix: {}</span></li>",
+                esc(if lead.remediation.is_empty() {
+                    "see the check's documentation"
+                } else {
+                    &lead.remediation
+                })
             );
         }
         b.push_str("</ol>");
+        if causes.len() > TOP_CAUSES {
+            let _ = write!(
+                b,
+                "<p class=\"note\">{} more below, under Playbooks and checks.</p>",
+                crate::util::plural(causes.len() - TOP_CAUSES, "cause", "causes")
+            );
+        }
     }
     b.push_str("</section>\n");
 }
@@ -211,8 +236,14 @@ fn checks_section(b: &mut String, report: &Report) {
             esc(&pb.id),
             badge(pb.status.as_str())
         );
-        for id in &pb.checks {
-            let Some(c) = report.check(id) else { continue };
+        // Checks that ran come first; skipped ones (live checks of an offline run) follow,
+        // so they never stand before a failure.
+        let (ran, skipped): (Vec<&CheckResult>, Vec<&CheckResult>) = pb
+            .checks
+            .iter()
+            .filter_map(|id| report.check(id))
+            .partition(|c| c.status != Status::Skipped);
+        for c in ran.into_iter().chain(skipped) {
             if shown.insert(c.id.as_str()) {
                 check(b, c);
             } else {
@@ -268,7 +299,7 @@ fn check(b: &mut String, c: &CheckResult) {
         );
     }
     if !c.evidence.is_empty() {
-        b.push_str("<table class=\"evidence\"><caption>Evidence (HTTP exchanges)</caption><thead><tr><th scope=\"col\">Request</th><th scope=\"col\">Status</th><th scope=\"col\">ms</th><th scope=\"col\">At (UTC)</th><th scope=\"col\">Note</th></tr></thead><tbody>");
+        b.push_str("<div class=\"table-scroll\"><table class=\"evidence\"><caption>Evidence (HTTP exchanges)</caption><thead><tr><th scope=\"col\">Request</th><th scope=\"col\">Status</th><th scope=\"col\">ms</th><th scope=\"col\">At (UTC)</th><th scope=\"col\">Note</th></tr></thead><tbody>");
         for e in &c.evidence {
             let _ =
                 write!(
@@ -282,7 +313,7 @@ fn check(b: &mut String, c: &CheckResult) {
                 esc(e.note.as_deref().unwrap_or(""))
             );
         }
-        b.push_str("</tbody></table>");
+        b.push_str("</tbody></table></div>");
     }
     if !c.subjects.is_empty() {
         subjects(b, c);
@@ -297,7 +328,7 @@ fn subjects(b: &mut String, c: &CheckResult) {
         "<label class=\"row-filter-label\">Filter subjects <input type=\"search\" class=\"row-filter\" aria-controls=\"{table}\"></label>"
     );
     let grouped = c.subjects.iter().any(|s| s.group_key.is_some());
-    let _ = write!(b, "<table class=\"subjects\" id=\"{table}\"><caption>Subjects of <code>{}</code></caption><thead><tr>", esc(&c.id));
+    let _ = write!(b, "<div class=\"table-scroll\"><table class=\"subjects\" id=\"{table}\"><caption>Subjects of <code>{}</code></caption><thead><tr>", esc(&c.id));
     let mut cols = vec!["Kind", "Name", "Id", "Email", "externalId", "Active"];
     if grouped {
         cols.push("Cluster");
@@ -336,7 +367,7 @@ fn subjects(b: &mut String, c: &CheckResult) {
         }
         let _ = write!(b, "<td>{}</td></tr>", esc(&s.detail));
     }
-    b.push_str("</tbody></table>");
+    b.push_str("</tbody></table></div>");
     if c.subjects.len() > PAGE_SUBJECTS {
         let _ = write!(
             b,

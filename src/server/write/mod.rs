@@ -7,122 +7,15 @@
 
 use super::filter;
 mod patch;
+mod quirks;
 use super::scim::{error, Query, Reply};
 use crate::model::{Tenant, LIST_RESPONSE_SCHEMA};
 use patch::patch;
+pub use quirks::{Quirks, QUIRKS};
 use serde_json::{json, Map, Value};
 
 /// Largest request body the writable server reads.
 pub const MAX_BODY: usize = 1 << 20;
-
-/// Switchable write bugs; `Quirks::default()` is a conformant, IdP-tolerant server.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Quirks {
-    /// PATCH `op` must be lowercase: Entra's legacy `"Replace"` is refused with 400.
-    pub case_sensitive_op: bool,
-    /// A boolean sent as a string (`"active":"False"`) is refused with 400.
-    pub reject_string_bool: bool,
-    /// `remove` on `members` with a value array clears the whole group.
-    pub remove_value_array_clears_all: bool,
-    /// PUT answers 405.
-    pub no_put: bool,
-    /// A PATCH path with a filter (`emails[type eq "work"].value`) answers 400.
-    pub no_filtered_path: bool,
-    /// A duplicate userName answers 500 instead of 409.
-    pub conflict_500: bool,
-    /// Errors come as `text/plain` sentences instead of SCIM error JSON.
-    pub plain_text_errors: bool,
-    /// Every answer is labelled `text/plain` although the body is JSON.
-    pub wrong_content_type: bool,
-    /// List requests ignore `filter` and return everything (the IdP then matches "someone").
-    pub ignore_filter: bool,
-    /// A create naming a schema URN the server does not know (Entra's ADSCIM Group) answers 400.
-    pub reject_unknown_schema: bool,
-    /// A create answers 201 with an empty body (Okta: "Create new user returned empty user").
-    pub create_empty_body: bool,
-    /// DELETE answers 405.
-    pub no_delete: bool,
-    /// `replace` on `members` answers 501 ("patch-REPLACE-operation not supported for group.members").
-    pub no_members_replace: bool,
-    /// A pathless replace on a group that does not name `members` clears them.
-    pub rename_wipes_members: bool,
-    /// GET by id never shows a group's `members` (not even with `attributes=members`).
-    pub omit_members: bool,
-    /// A duplicate userName answers 409 without `scimType` (RFC 7644 §3.3 requires `uniqueness`).
-    pub conflict_no_scimtype: bool,
-    /// A filter using `sw` answers 200 with an empty ListResponse (an unsupported operator
-    /// answered as "no match" instead of 400 invalidFilter).
-    pub sw_finds_nothing: bool,
-    /// Create and PUT silently drop `title` and the emails' `type` (a django-scim2 0.23
-    /// server was seen doing so): the write answers 2xx, the data is gone.
-    pub drops_attributes: bool,
-    /// A PATCH of `externalId` answers 501 (Entra sends it when the mapped source attribute
-    /// changes).
-    pub no_externalid_patch: bool,
-    /// A PATCH replace whose path names a complex attribute and whose value is an object
-    /// (`"path":"name","value":{...}`) answers 500.
-    pub complex_replace_500: bool,
-}
-
-/// Quirk names for `serve --writable --quirk NAME`, in the order of the fields above.
-pub const QUIRK_NAMES: &[&str] = &[
-    "case-sensitive-op",
-    "reject-string-bool",
-    "remove-value-array-clears-all",
-    "no-put",
-    "no-filtered-path",
-    "conflict-500",
-    "plain-text-errors",
-    "wrong-content-type",
-    "ignore-filter",
-    "reject-unknown-schema",
-    "create-empty-body",
-    "no-delete",
-    "no-members-replace",
-    "rename-wipes-members",
-    "omit-members",
-    "conflict-no-scimtype",
-    "sw-finds-nothing",
-    "drops-attributes",
-    "no-externalid-patch",
-    "complex-replace-500",
-];
-
-impl Quirks {
-    /// Switches on the quirk called `name` (one of `QUIRK_NAMES`).
-    pub fn enable(&mut self, name: &str) -> Result<(), String> {
-        let flag = match name {
-            "case-sensitive-op" => &mut self.case_sensitive_op,
-            "reject-string-bool" => &mut self.reject_string_bool,
-            "remove-value-array-clears-all" => &mut self.remove_value_array_clears_all,
-            "no-put" => &mut self.no_put,
-            "no-filtered-path" => &mut self.no_filtered_path,
-            "conflict-500" => &mut self.conflict_500,
-            "plain-text-errors" => &mut self.plain_text_errors,
-            "wrong-content-type" => &mut self.wrong_content_type,
-            "ignore-filter" => &mut self.ignore_filter,
-            "reject-unknown-schema" => &mut self.reject_unknown_schema,
-            "create-empty-body" => &mut self.create_empty_body,
-            "no-delete" => &mut self.no_delete,
-            "no-members-replace" => &mut self.no_members_replace,
-            "rename-wipes-members" => &mut self.rename_wipes_members,
-            "omit-members" => &mut self.omit_members,
-            "conflict-no-scimtype" => &mut self.conflict_no_scimtype,
-            "sw-finds-nothing" => &mut self.sw_finds_nothing,
-            "drops-attributes" => &mut self.drops_attributes,
-            "no-externalid-patch" => &mut self.no_externalid_patch,
-            "complex-replace-500" => &mut self.complex_replace_500,
-            other => {
-                return Err(format!(
-                    "unknown quirk `{other}`; known: {}",
-                    QUIRK_NAMES.join(", ")
-                ))
-            }
-        };
-        *flag = true;
-        Ok(())
-    }
-}
 
 /// The resources of a writable server, in creation order.
 #[derive(Debug, Default)]

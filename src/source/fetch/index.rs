@@ -171,7 +171,8 @@ pub async fn list_index<T: Resource + 'static>(
     let mut stopped = false;
     if 1 + windows > max_pages {
         report.incomplete.push(format!(
-            "/{resource}: stopped after {max_pages} pages of {step} (--max-pages {max_pages}; totalResults {} needs {}): raise --max-pages",
+            "/{resource}: stopped after {} of {step} (--max-pages {max_pages}; totalResults {} needs {}): raise --max-pages",
+            crate::util::plural(max_pages, "page", "pages"),
             total.unwrap_or(0),
             1 + windows
         ));

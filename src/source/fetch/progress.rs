@@ -61,6 +61,8 @@ impl Bar {
         let bar = m.add(ProgressBar::no_length());
         bar.set_style(counting_style());
         bar.set_prefix(name.to_string());
+        // The spinner turns while the first page is awaited (seconds on a slow server).
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
         Line(Some(bar))
     }
 
