@@ -689,6 +689,30 @@ fn the_pseudonym_map_is_never_written_through_a_planted_link() {
     assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
 }
 
+/// Proves `man --out DIR` and `demo --write-samples DIR` refuse (exit 2) to write a page or
+/// a sample file through a symbolic link planted at its name, and leave its target alone.
+#[cfg(unix)]
+#[test]
+fn man_pages_and_demo_samples_are_never_written_through_a_planted_link() {
+    for (args, planted) in [
+        (&["man", "--out"][..], "scim-doctor.1"),
+        (&["demo", "--write-samples"][..], "entra-users.csv"),
+        (&["demo", "--write-samples"][..], "entra-schema.json"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim.txt");
+        std::fs::write(&victim, b"precious").unwrap();
+        let out_dir = dir.path().join("out");
+        std::fs::create_dir(&out_dir).unwrap();
+        std::os::unix::fs::symlink(&victim, out_dir.join(planted)).unwrap();
+        let out = bin().args(args).arg(&out_dir).output().unwrap();
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?} {planted}: {stderr}");
+        assert!(stderr.contains("symbolic links"), "{stderr}");
+        assert_eq!(std::fs::read(&victim).unwrap(), b"precious", "{planted}");
+    }
+}
+
 // --- long values ---
 
 /// Proves a 1 MB userName shared by two users (a duplicate finding) reaches the JSON
