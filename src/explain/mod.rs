@@ -330,10 +330,11 @@ impl Trace {
             ] {
                 opt(f);
             }
-            for f in [&mut l.reason, &mut l.skip_reason, &mut l.failed_step] {
-                if let Some(s) = f {
-                    sentence(s);
-                }
+            for s in [&mut l.reason, &mut l.skip_reason, &mut l.failed_step]
+                .into_iter()
+                .flatten()
+            {
+                sentence(s);
             }
         }
         sentence(&mut self.mapping.summary);
