@@ -10,6 +10,7 @@ pub mod bundle;
 pub mod catalog;
 pub mod checks;
 pub mod cli;
+pub mod collect;
 pub mod commands;
 pub mod connection;
 pub mod demo;

@@ -5,6 +5,7 @@
 
 pub mod bundle;
 pub mod check;
+pub mod collect;
 pub mod demo;
 pub mod diff;
 pub mod explain;
@@ -56,14 +57,24 @@ pub fn main() -> i32 {
 async fn dispatch(command: Command, out: &Output) -> CmdResult {
     match command {
         Command::TestConnection(a) => check::test_connection(a, out).await,
-        Command::Check(a) => check::check(a, out).await,
+        Command::Check(mut a) => {
+            collect::expand_folders(&mut a.audit, out)?;
+            check::check(a, out).await
+        }
         Command::Snapshot(a) => snapshot::run(a, out).await,
         Command::Demo(a) => demo::run(a, out).await,
         Command::Serve(a) => serve::run(a, out).await,
         Command::Playbooks(a) => playbooks::run(a, out),
         Command::Scope(a) => scope::run(a, out).await,
-        Command::ExplainUser(a) => explain::run(a, out).await,
-        Command::Bundle(a) => bundle::run(a, out).await,
+        Command::ExplainUser(mut a) => {
+            collect::expand_folders(&mut a.audit, out)?;
+            explain::run(a, out).await
+        }
+        Command::Bundle(mut a) => {
+            collect::expand_folders(&mut a.audit, out)?;
+            bundle::run(a, out).await
+        }
+        Command::Collect(c) => collect::run(c, out).await,
         Command::Replay(a) => replay::run(a, out).await,
         Command::Diff(a) => diff::run(a, out),
         Command::Completions { shell } => {

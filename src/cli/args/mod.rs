@@ -22,6 +22,7 @@ use std::path::PathBuf;
 
 mod bundle;
 mod check;
+mod collect;
 mod demo;
 mod diff;
 mod explain;
@@ -34,6 +35,7 @@ mod snapshot;
 
 pub use bundle::{BundleAction, BundleCommandArgs};
 pub use check::{CheckArgs, TestConnectionArgs};
+pub use collect::{CollectCommand, CollectCommon, CollectEntraArgs, CollectOktaArgs};
 pub use demo::DemoArgs;
 pub use diff::DiffArgs;
 pub use explain::ExplainUserArgs;
@@ -264,6 +266,26 @@ Exit codes: with --fail-on new, 1 when anything got worse; otherwise 1 when
 AFTER has findings at or above --fail-on; 2 when an input cannot be read.")]
     Diff(DiffArgs),
 
+    /// Read the IdP's configuration and logs from Microsoft Graph or the Okta API into a folder
+    #[command(
+        subcommand,
+        after_help = "Examples:
+  export OKTA_API_TOKEN=...        # or OKTA_ACCESS_TOKEN (OAuth)
+  scim-doctor collect okta --org https://acme.okta.com \\
+      --app Salesforce --out ./okta-idp
+  export AZURE_TENANT_ID=... AZURE_CLIENT_ID=... AZURE_CLIENT_SECRET=...
+  scim-doctor collect entra --app \"Contoso SCIM\" --out ./entra-idp
+  scim-doctor check --snapshot ./snap --idp-config ./entra-idp
+
+Every request is a GET (plus the OAuth token request). Credentials come
+from the environment only. See docs/collect.md for the least-privilege
+set-up.
+
+Exit codes: 0 collected (what could not be read is listed in
+manifest.json), 2 nothing could be collected or bad input."
+    )]
+    Collect(CollectCommand),
+
     /// Print shell completions
     #[command(after_help = "Examples:
   scim-doctor completions bash > /etc/bash_completion.d/scim-doctor
@@ -304,6 +326,7 @@ impl Command {
             | Command::Playbooks(PlaybooksCommand::Show { format, .. }) => format_only(format),
             Command::Scope(ScopeCommand::Simulate(a)) => format_only(&a.format),
             Command::Snapshot(_)
+            | Command::Collect(_)
             | Command::Serve(_)
             | Command::Completions { .. }
             | Command::Man { .. } => Default::default(),

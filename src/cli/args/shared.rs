@@ -216,7 +216,9 @@ pub struct AuditArgs {
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub provisioning_logs: Vec<PathBuf>,
     /// IdP configuration, recognised by shape (repeatable): Entra synchronization schema or
-    /// job JSON, Okta System Log (JSON or CSV), Okta app users / groups / group push mappings
+    /// job JSON, Okta System Log (JSON or CSV), Okta app users / groups / group push mappings;
+    /// or a folder written by `collect` (its user export counts as --idp-users, its logs as
+    /// --provisioning-logs)
     #[arg(long = "idp-config", value_name = "FILE")]
     pub idp_config: Vec<PathBuf>,
 }
