@@ -115,7 +115,10 @@ fn json_output_clips_the_value_and_names_its_length() {
         "JSON report is {} bytes",
         out.stdout.len()
     );
-    assert!(!text.contains(&"h".repeat(len)), "the whole value is not copied");
+    assert!(
+        !text.contains(&"h".repeat(len)),
+        "the whole value is not copied"
+    );
     assert!(
         text.contains(&format!("[clipped: {len} characters]")),
         "the clip names the value's length"
