@@ -95,7 +95,7 @@ pub struct Tenancy {
 
 impl Tenancy {
     pub fn of(t: &crate::model::Tenant) -> Self {
-        let dropped = t.parse_issues.len();
+        let dropped = t.dropped();
         let merged = t.duplicates.len();
         Tenancy {
             users: t.users.len(),

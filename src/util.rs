@@ -111,6 +111,15 @@ pub fn create_output(path: &std::path::Path) -> std::io::Result<std::fs::File> {
     o.open(path)
 }
 
+/// Writes `bytes` to an output file the user named (`man --out` pages, a transcript, demo
+/// samples) through [`create_output`]: never through a symbolic link planted at `path`.
+pub fn write_output(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut f = create_output(path)?;
+    f.write_all(bytes)?;
+    f.flush()
+}
+
 /// `O_NOFOLLOW` where the platform has it.
 fn no_follow(o: &mut std::fs::OpenOptions) {
     #[cfg(unix)]

@@ -654,3 +654,88 @@ fn schema_matching_that_misses_the_existing_user_is_a_duplicate_risk() {
     assert_eq!(v["verdict"]["status"], "fail");
     assert_eq!(code, 1);
 }
+
+// proves a 100,000-character tenant value in the IdP export, in the scoping clause that reads
+// it and in a provisioning-log line reaches every format clipped with its length (the import,
+// scope and log stages quoted it whole: 100 KB per copy)
+#[test]
+fn huge_values_in_the_import_scope_and_log_stages_are_clipped_in_every_format() {
+    let huge = "D".repeat(100_000);
+    let dir = write_tenant(vec![scim_user(
+        "a-1",
+        "alice@contoso.example",
+        Some("alice"),
+        "Alice",
+    )]);
+    let csv = idp_csv(
+        dir.path(),
+        &format!("userPrincipalName,displayName,department,accountEnabled\nalice@contoso.example,Alice,{huge},True\n"),
+    );
+    let scope = dir.path().join("scope.toml");
+    std::fs::write(
+        &scope,
+        "[[group]]\nname = \"Sales\"\n[[group.clause]]\nattribute = \"department\"\noperator = \"EQUALS\"\nvalue = \"Sales\"\n",
+    )
+    .unwrap();
+    let log = dir.path().join("ProvisioningLogs.csv");
+    std::fs::write(
+        &log,
+        format!("Date (UTC),Id,Job ID,Cycle ID,Change ID,Action,Source System,Source Identity ID,Source Identity Name,Source Identity Type,Target System,Target Identity ID,Target Identity Name,Target Identity Type,Status,Error Code,Reason\n\
+         2026-11-25T08:00:00Z,1,job-1,cycle-1,{huge},Update,Azure Active Directory,3f00aa,alice@contoso.example,User,Contoso SASE,a-1,alice@contoso.example,User,Failure,{huge},{huge}\n"),
+    )
+    .unwrap();
+    // A value is cut at 1,024 characters; a log line's reason, like a finding's message,
+    // at 16,384.
+    let longest_run = |s: &str| s.split(|c| c != 'D').map(str::len).max().unwrap_or(0);
+    for format in ["json", "human", "markdown", "csv"] {
+        let out = bin()
+            .args(["explain-user", "alice@contoso.example", "--format", format])
+            .arg("--snapshot")
+            .arg(dir.path())
+            .arg("--idp-users")
+            .arg(&csv)
+            .arg("--scope-filter")
+            .arg(&scope)
+            .arg("--provisioning-logs")
+            .arg(&log)
+            .output()
+            .expect("runs");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{format}: {stderr}");
+        assert!(
+            longest_run(&stdout) <= 16_384,
+            "{format}: a value is not clipped"
+        );
+        assert!(
+            stdout.len() < 64 * 1024,
+            "{format}: {} bytes of output",
+            stdout.len()
+        );
+        assert!(stdout.contains("clipped: 100000 characters"), "{format}");
+        if format == "json" {
+            let v: Value = serde_json::from_str(&stdout).unwrap();
+            let attr = v["import"]["attributes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|a| a[0] == "department")
+                .expect("department attribute")
+                .clone();
+            let seen = v["scope"]["groups"][0]["clauses"][0]["seen"].clone();
+            let entry = &v["logs"]["entries"][0];
+            for (what, s) in [
+                ("import", &attr[1]),
+                ("scope", &seen),
+                ("log error code", &entry["error_code"]),
+                ("log change id", &entry["change_id"]),
+            ] {
+                let s = s.as_str().unwrap_or_else(|| panic!("{what}: {entry}"));
+                assert!(s.ends_with("…[clipped: 100000 characters]"), "{what}: {s}");
+                assert!(s.chars().count() <= 1024, "{what}");
+            }
+            let verdict = v["verdict"]["summary"].as_str().unwrap();
+            assert!(longest_run(verdict) < 1024, "{verdict}");
+        }
+    }
+}

@@ -689,6 +689,30 @@ fn the_pseudonym_map_is_never_written_through_a_planted_link() {
     assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
 }
 
+/// Proves `man --out DIR` and `demo --write-samples DIR` refuse (exit 2) to write a page or
+/// a sample file through a symbolic link planted at its name, and leave its target alone.
+#[cfg(unix)]
+#[test]
+fn man_pages_and_demo_samples_are_never_written_through_a_planted_link() {
+    for (args, planted) in [
+        (&["man", "--out"][..], "scim-doctor.1"),
+        (&["demo", "--write-samples"][..], "entra-users.csv"),
+        (&["demo", "--write-samples"][..], "entra-schema.json"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim.txt");
+        std::fs::write(&victim, b"precious").unwrap();
+        let out_dir = dir.path().join("out");
+        std::fs::create_dir(&out_dir).unwrap();
+        std::os::unix::fs::symlink(&victim, out_dir.join(planted)).unwrap();
+        let out = bin().args(args).arg(&out_dir).output().unwrap();
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?} {planted}: {stderr}");
+        assert!(stderr.contains("symbolic links"), "{stderr}");
+        assert_eq!(std::fs::read(&victim).unwrap(), b"precious", "{planted}");
+    }
+}
+
 // --- long values ---
 
 /// Proves a 1 MB userName shared by two users (a duplicate finding) reaches the JSON
@@ -726,5 +750,81 @@ fn a_huge_value_is_clipped_in_reports_and_kept_whole_in_the_snapshot() {
         kept.matches(&name).count(),
         2,
         "the snapshot keeps the value whole"
+    );
+}
+
+// --- many tiny broken items ---
+
+/// Proves a file of many tiny unusable items lists the first `MAX_LISTED_PARSE_ISSUES` of
+/// each file with their positions and only counts the rest ("and K more"), while every
+/// item is still accounted for; built at test time with the real cap (1,000 per file).
+#[test]
+fn parse_issues_past_the_cap_are_counted_not_listed() {
+    let cap = scim_doctor::model::MAX_LISTED_PARSE_ISSUES;
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("snap");
+    std::fs::create_dir(&snap).unwrap();
+    let good = r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"id":"u-1","userName":"a@example.com"}"#;
+    // Users: cap + 500 broken items (alternately not JSON, and JSON without an id), then
+    // one good user. Groups: cap + 20 groups without an id: its own cap.
+    let mut users = String::new();
+    for n in 0..cap + 500 {
+        users.push_str(if n % 2 == 0 { "x\n" } else { "{}\n" });
+    }
+    users.push_str(good);
+    users.push('\n');
+    let groups = "{\"displayName\":\"g\"}\n".repeat(cap + 20);
+    let meta = serde_json::json!({
+        "format": "scim-doctor-snapshot", "version": 1, "label": "broken",
+        "fetched_at": "2026-11-26T08:00:00Z",
+        "completeness": {"users_complete": true, "groups_complete": true},
+        "counts": {"users": 1, "groups": 0}
+    });
+    std::fs::write(snap.join("snapshot.json"), meta.to_string()).unwrap();
+    std::fs::write(snap.join("users.ndjson"), users).unwrap();
+    std::fs::write(snap.join("groups.ndjson"), groups).unwrap();
+    let out = bin()
+        .args(["check", "--format", "json", "--snapshot"])
+        .arg(&snap)
+        .output()
+        .unwrap();
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let check = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "input-integrity")
+        .expect("input-integrity");
+    let dropped = 2 * cap + 520;
+    assert_eq!(check["data"]["dropped"], dropped, "{}", check["data"]);
+    assert_eq!(check["data"]["users"], 1);
+    assert!(
+        check["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("{dropped} resources dropped")),
+        "{}",
+        check["message"]
+    );
+    let subjects = check["subjects"].as_array().unwrap();
+    let listed = |file: &str| {
+        subjects
+            .iter()
+            .filter(|s| s["id"].as_str().unwrap_or("").starts_with(file))
+            .count()
+    };
+    assert_eq!(listed("users.ndjson line"), cap);
+    assert_eq!(listed("groups.ndjson line"), cap);
+    // The first ones keep their positions.
+    assert!(subjects.iter().any(|s| s["id"] == "users.ndjson line 1"));
+    let more = subjects
+        .iter()
+        .find(|s| s["detail"].as_str().unwrap_or("").starts_with("and "))
+        .expect("an `and K more` subject");
+    assert!(
+        more["detail"].as_str().unwrap().contains("and 520 more"),
+        "{more}"
     );
 }

@@ -845,6 +845,37 @@ fn killed_run_is_cleaned_up_by_replay_cleanup() {
     );
 }
 
+/// Proves `--transcript` refuses (exit 2) to write through a symbolic link planted at its
+/// path, and leaves the link's target untouched.
+#[cfg(unix)]
+#[test]
+fn transcript_is_never_written_through_a_planted_link() {
+    let srv = server(Quirks::default());
+    let dir = tempfile::tempdir().expect("tmp");
+    let victim = dir.path().join("victim.txt");
+    std::fs::write(&victim, b"precious").unwrap();
+    let path = dir.path().join("writes.jsonl");
+    std::os::unix::fs::symlink(&victim, &path).unwrap();
+    let path_s = path.display().to_string();
+    let out = doctor(
+        &srv,
+        &[
+            "replay",
+            "--idp",
+            "okta",
+            "--allow-writes",
+            "--transcript",
+            &path_s,
+        ],
+    )
+    .output()
+    .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("cannot write the transcript"), "{stderr}");
+    assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
+}
+
 /// Proves the --transcript file holds every write with its body and no secret.
 #[test]
 fn transcript_file_holds_every_write_without_the_token() {

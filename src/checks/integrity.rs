@@ -21,17 +21,17 @@ pub fn input_integrity(ctx: &Ctx, _: &Params) -> CheckResult {
         Ok(t) => t,
         Err(r) => return r,
     };
-    let reported = t.parse_issues.len() + t.duplicates.len();
+    let reported = t.dropped() + t.duplicates.len();
     // Tenants built in memory (tests, the demo) never counted what they read.
     let read = t.read.max(t.analysed() + reported);
     let mut subjects = Vec::new();
     let mut problems = Vec::new();
     let mut fail = false;
-    if !t.parse_issues.is_empty() {
+    if t.dropped() > 0 {
         fail = true;
         problems.push(format!(
             "{} dropped",
-            plural(t.parse_issues.len(), "resource", "resources")
+            plural(t.dropped(), "resource", "resources")
         ));
         for p in &t.parse_issues {
             let mut s = Subject::item(
@@ -43,6 +43,17 @@ pub fn input_integrity(ctx: &Ctx, _: &Params) -> CheckResult {
                 s.detail = format!("{} {name} not analysed: {}", p.kind, p.problem);
             }
             subjects.push(s);
+        }
+        if t.parse_issues_unlisted > 0 {
+            subjects.push(Subject::item(
+                SubjectKind::Item,
+                "more",
+                format!(
+                    "and {} more not analysed (the first {} of each file are listed, with their positions)",
+                    t.parse_issues_unlisted,
+                    crate::model::MAX_LISTED_PARSE_ISSUES
+                ),
+            ));
         }
     }
     if !t.duplicates.is_empty() {
@@ -104,7 +115,7 @@ pub fn input_integrity(ctx: &Ctx, _: &Params) -> CheckResult {
     // Other directories (--other-snapshot) are loaded by the same loader: what they dropped
     // or lack is said too, since cross-directory checks rest on them.
     for o in ctx.others {
-        let lost = o.parse_issues.len() + o.duplicates.len();
+        let lost = o.dropped() + o.duplicates.len();
         if lost > 0 {
             fail = true;
             problems.push(format!("{lost} not analysed in {}", o.label));
@@ -113,7 +124,7 @@ pub fn input_integrity(ctx: &Ctx, _: &Params) -> CheckResult {
                 o.label.clone(),
                 format!(
                     "other directory: {} dropped, {} repeated ids merged",
-                    o.parse_issues.len(),
+                    o.dropped(),
                     o.duplicates.len()
                 ),
             ));
@@ -142,7 +153,7 @@ pub fn input_integrity(ctx: &Ctx, _: &Params) -> CheckResult {
         "analysed": t.analysed(),
         "users": t.users.len(),
         "groups": t.groups.len(),
-        "dropped": t.parse_issues.len(),
+        "dropped": t.dropped(),
         "merged": t.duplicates.len(),
         "id_collisions": collisions.len(),
         "complete": t.is_complete(),

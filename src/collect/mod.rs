@@ -393,7 +393,7 @@ impl Folder {
         };
         let text = serde_json::to_string_pretty(value).map_err(|e| e.to_string())?;
         let path = self.dir.join(file);
-        std::fs::write(&path, text + "\n")
+        crate::util::write_output(&path, (text + "\n").as_bytes())
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         self.manifest.artifacts.push(Artifact {
             file: file.into(),
@@ -420,7 +420,7 @@ impl Folder {
         self.manifest.requests = requests;
         let text = serde_json::to_string_pretty(&self.manifest).map_err(|e| e.to_string())?;
         let path = self.dir.join("manifest.json");
-        std::fs::write(&path, secret::scrub(&text) + "\n")
+        crate::util::write_output(&path, (secret::scrub(&text) + "\n").as_bytes())
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         Ok(path)
     }
@@ -528,6 +528,42 @@ pub fn closest(wanted: &str, names: &[String], n: usize) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Proves an artifact and the manifest are never written through a symbolic link
+    /// planted in the folder after it was found empty (exit 2 with the error; the link's
+    /// target untouched).
+    #[cfg(unix)]
+    #[test]
+    fn files_are_never_written_through_a_planted_link() {
+        let tmp = tempfile::tempdir().unwrap();
+        let victim = tmp.path().join("victim.txt");
+        std::fs::write(&victim, b"precious").unwrap();
+        let dir = tmp.path().join("out");
+        let manifest = Manifest {
+            tool: "t".into(),
+            idp: "okta".into(),
+            source: "s".into(),
+            app: Value::Null,
+            collected_at: "now".into(),
+            window: Window {
+                since: "a".into(),
+                until: "b".into(),
+            },
+            requests: 0,
+            artifacts: Vec::new(),
+            not_readable: Vec::new(),
+            notes: Vec::new(),
+        };
+        let mut folder = Folder::create(&dir, manifest).unwrap();
+        std::os::unix::fs::symlink(&victim, dir.join("app.json")).unwrap();
+        std::os::unix::fs::symlink(&victim, dir.join("manifest.json")).unwrap();
+        let e = folder
+            .write("app.json", "app", Role::Context, "/x", &Value::Null, 1)
+            .unwrap_err();
+        assert!(e.contains("symbolic links"), "{e}");
+        assert!(folder.finish(0).is_err());
+        assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
+    }
 
     #[test]
     fn since_accepts_days_hours_weeks_and_rfc3339() {

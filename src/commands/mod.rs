@@ -118,7 +118,7 @@ fn man(dir: Option<std::path::PathBuf>, out: &Output) -> CmdResult {
                 .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
             for (name, page) in pages {
                 let path = dir.join(name);
-                std::fs::write(&path, page)
+                crate::util::write_output(&path, &page)
                     .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
             }
             out.note(&format!("man pages written to {}", dir.display()));

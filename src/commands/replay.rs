@@ -92,7 +92,7 @@ pub async fn run(a: ReplayArgs, out: &Output) -> CmdResult {
                 .filter_map(|e| serde_json::to_string(e).ok())
                 .map(|l| crate::secret::scrub(&l) + "\n")
                 .collect();
-            std::fs::write(path, text)
+            crate::util::write_output(path, text.as_bytes())
                 .map_err(|e| format!("cannot write the transcript {}: {e}", path.display()))?;
             out.note(&format!(
                 "write transcript: {} in {}",

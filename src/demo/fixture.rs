@@ -48,7 +48,8 @@ pub fn write(tenant: &Tenant, dir: &Path) -> anyhow::Result<()> {
     let (users, groups) = files(tenant);
     for (name, bytes) in [("Users.json", users), ("Groups.json", groups)] {
         let path = dir.join(name);
-        std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+        crate::util::write_output(&path, &bytes)
+            .with_context(|| format!("cannot write {}", path.display()))?;
     }
     Ok(())
 }

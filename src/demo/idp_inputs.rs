@@ -145,7 +145,7 @@ pub fn write(dir: &Path, group: &str) -> std::io::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for (name, v) in files {
         let p = dir.join(name);
-        std::fs::write(&p, serde_json::to_vec_pretty(&v)?)?;
+        crate::util::write_output(&p, &serde_json::to_vec_pretty(&v)?)?;
         out.push(p);
     }
     Ok(out)

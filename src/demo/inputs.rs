@@ -268,10 +268,11 @@ pub fn write(tenant: &Tenant, dir: &Path) -> std::io::Result<DemoInputs> {
         explain_user: explain_candidate(tenant),
         idp_config: Vec::new(),
     };
-    std::fs::write(&inputs.idp_users, entra_csv(&rows))?;
-    std::fs::write(&inputs.scope_filter, SCOPE_TOML)?;
-    std::fs::write(&inputs.provisioning_logs, graph_logs(&rows))?;
-    std::fs::write(&inputs.ldap_groups, ldap_list(tenant))?;
+    let w = crate::util::write_output;
+    w(&inputs.idp_users, entra_csv(&rows).as_bytes())?;
+    w(&inputs.scope_filter, SCOPE_TOML.as_bytes())?;
+    w(&inputs.provisioning_logs, graph_logs(&rows).as_bytes())?;
+    w(&inputs.ldap_groups, ldap_list(tenant).as_bytes())?;
     let group = tenant
         .groups
         .first()

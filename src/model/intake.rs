@@ -60,9 +60,17 @@ pub struct DuplicateId {
     pub differs: bool,
 }
 
+/// The most parse issues listed (with their positions) per input file; the rest are
+/// counted (`Tenant::parse_issues_unlisted`). A small file can hold millions of tiny broken
+/// items (a compressed file of `{}` lines): one record each would make memory grow with
+/// the item count.
+pub const MAX_LISTED_PARSE_ISSUES: usize = 1000;
+
 /// Feeds resources into a tenant, deciding each one's kind and catching repeated ids.
 pub struct Intake<'t> {
     tenant: &'t mut Tenant,
+    /// Parse issues listed since the current file began (`next_file`).
+    listed_here: usize,
     users: Seen,
     groups: Seen,
     /// Resources read whose kind came from content and contradicted the file they were in.
@@ -84,6 +92,7 @@ impl<'t> Intake<'t> {
         }
         Intake {
             tenant,
+            listed_here: 0,
             users,
             groups,
             moved: 0,
@@ -114,13 +123,28 @@ impl<'t> Intake<'t> {
         self.tenant.duplicates.len()
     }
 
+    /// The resources that follow come from another input file: the cap on listed parse
+    /// issues starts again.
+    pub fn next_file(&mut self) {
+        self.listed_here = 0;
+    }
+
+    /// Records a parse issue, or only counts it past the cap for this file. `make` is
+    /// called only for an issue that is listed.
+    fn report(&mut self, make: impl FnOnce() -> ParseIssue) {
+        if self.listed_here < MAX_LISTED_PARSE_ISSUES {
+            self.listed_here += 1;
+            self.tenant.parse_issues.push(make());
+        } else {
+            self.tenant.parse_issues_unlisted += 1;
+        }
+    }
+
     /// A resource that could not even be read (a line that is not JSON): reported.
     pub fn unreadable(&mut self, hint: Option<Kind>, position: &str, problem: String) {
         self.tenant.read += 1;
         let kind = hint.map_or("resource", Kind::as_str);
-        self.tenant
-            .parse_issues
-            .push(ParseIssue::new(kind, position, problem));
+        self.report(|| ParseIssue::new(kind, position, problem));
     }
 
     /// Takes one resource held as a `Value` (the live fetch). `hint` is the kind its file
@@ -151,8 +175,10 @@ impl<'t> Intake<'t> {
                     Some(Kind::Group) => self.groups_seen = true,
                     None => {}
                 }
-                issue.position = position();
-                self.tenant.parse_issues.push(issue);
+                self.report(|| {
+                    issue.position = position();
+                    issue
+                });
             }
             Made::User(u) => {
                 self.users_seen = true;

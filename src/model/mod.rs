@@ -12,7 +12,7 @@ mod scalar;
 mod seed;
 
 pub use extra::Extra;
-pub use intake::{DuplicateId, Intake, Prepared};
+pub use intake::{DuplicateId, Intake, Prepared, MAX_LISTED_PARSE_ISSUES};
 pub use kind::{
     declared_kind, declared_kind_of, kind_by_shape, member_kind, Directory, Kind, MemberTarget,
 };
@@ -127,12 +127,17 @@ pub struct Tenant {
     pub groups: Vec<Group>,
     pub discovery: Discovery,
     pub completeness: Completeness,
-    /// Resources that could not be used (no id, not an object...).
+    /// Resources that could not be used (no id, not an object...): the first
+    /// `MAX_LISTED_PARSE_ISSUES` of each input file, with their positions.
     pub parse_issues: Vec<ParseIssue>,
+    /// Resources that could not be used past the first `MAX_LISTED_PARSE_ISSUES` of their
+    /// file: counted, not listed, so a file of a million broken items costs no memory per
+    /// item.
+    pub parse_issues_unlisted: usize,
     /// Resources whose id had already been read (overlapping pages): kept once.
     pub duplicates: Vec<DuplicateId>,
     /// Resources the source held, whatever became of them: always
-    /// `users + groups + parse_issues + duplicates` (see `accounted`).
+    /// `users + groups + dropped() + duplicates` (see `accounted`).
     pub read: usize,
 }
 
@@ -273,15 +278,20 @@ impl Tenant {
         self.users.len() + self.groups.len()
     }
 
+    /// Resources read that could not be used: the listed parse issues and the unlisted.
+    pub fn dropped(&self) -> usize {
+        self.parse_issues.len() + self.parse_issues_unlisted
+    }
+
     /// Every resource read is analysed or reported (dropped or merged): the loader's promise.
     pub fn accounted(&self) -> bool {
-        self.read == self.analysed() + self.parse_issues.len() + self.duplicates.len()
+        self.read == self.analysed() + self.dropped() + self.duplicates.len()
     }
 
     /// For sources that build the tenant directly (live fetch, demo): everything held counts
     /// as read.
     pub fn count_read(&mut self) {
-        self.read = self.analysed() + self.parse_issues.len() + self.duplicates.len();
+        self.read = self.analysed() + self.dropped() + self.duplicates.len();
     }
 }
 

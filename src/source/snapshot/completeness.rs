@@ -36,7 +36,8 @@ pub fn apply_meta(
     };
     tenant.completeness = meta.completeness;
     // What the fetch dropped or merged was read then: it counts as read now.
-    tenant.read += meta.parse_issues.len() + meta.duplicates.len();
+    tenant.read += meta.parse_issues.len() + meta.parse_issues_unlisted + meta.duplicates.len();
+    tenant.parse_issues_unlisted += meta.parse_issues_unlisted;
     let read_issues = std::mem::take(&mut tenant.parse_issues);
     tenant.parse_issues = meta.parse_issues;
     tenant.parse_issues.extend(read_issues);

@@ -59,6 +59,10 @@ pub struct Counts {
     pub requests: usize,
 }
 
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
 /// The content of `snapshot.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SnapshotMeta {
@@ -74,6 +78,9 @@ pub struct SnapshotMeta {
     /// same tenant as the live run did).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub parse_issues: Vec<ParseIssue>,
+    /// Resources the model could not use past the listed ones (`Tenant::parse_issues_unlisted`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub parse_issues_unlisted: usize,
     /// Resources received twice when fetched (kept once), for the same reason.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub duplicates: Vec<DuplicateId>,
@@ -91,10 +98,11 @@ impl SnapshotMeta {
             counts: Counts {
                 users: tenant.users.len(),
                 groups: tenant.groups.len(),
-                parse_issues: tenant.parse_issues.len(),
+                parse_issues: tenant.dropped(),
                 requests: transcript_len,
             },
             parse_issues: tenant.parse_issues.clone(),
+            parse_issues_unlisted: tenant.parse_issues_unlisted,
             duplicates: tenant.duplicates.clone(),
         }
     }
@@ -186,6 +194,7 @@ fn load_store_with(label: &str, open: &Opener, fast: bool) -> anyhow::Result<Opt
         {
             if let Some((name, r)) = open_named(open, file)? {
                 present[i] = true;
+                intake.next_file();
                 let src = formats::open_text(r).map_err(|e| anyhow!("{name}: {e}"))?;
                 pipeline::ndjson(src, &name, kind, &mut intake)
                     .map_err(|e| anyhow!("{name}: {e}"))?;
@@ -210,6 +219,7 @@ fn load_store_with(label: &str, open: &Opener, fast: bool) -> anyhow::Result<Opt
     for (names, hint) in CURL_FILES {
         for name in names {
             if let Some((found, r)) = open_named(open, name)? {
+                intake.next_file();
                 let src = formats::open_text(r).map_err(|e| anyhow!("{found}: {e}"))?;
                 let summary = if fast {
                     match document::document(src, &found, hint, &mut intake) {
