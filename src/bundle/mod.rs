@@ -9,6 +9,8 @@ pub mod given;
 pub mod idpfiles;
 pub mod inputs;
 pub mod layout;
+mod naming;
+pub use naming::{default_name, sanitize};
 pub mod pseudo;
 pub mod redact;
 pub mod reload;
@@ -19,7 +21,7 @@ mod symptoms;
 
 use crate::archive;
 use crate::engine::Outcome;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
 #[derive(Debug, Clone, Default)]
@@ -76,73 +78,6 @@ pub struct BundleWritten {
     /// With --redact-pii: what stayed readable on request and what travels instead of real
     /// values (the caller prints them on stderr).
     pub privacy_notes: Vec<String>,
-}
-
-/// Keeps `[A-Za-z0-9._-]`, replaces anything else with `-`, trims, caps the length.
-pub fn sanitize(part: &str) -> String {
-    let s: String = part
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    let s = s.trim_matches(|c| c == '-' || c == '.').to_string();
-    let s: String = s.chars().take(60).collect();
-    if s.is_empty() {
-        "tenant".into()
-    } else {
-        s
-    }
-}
-
-/// `scim-doctor-<host or snapshot name>[-<case id>]-<yyyymmddThhmmssZ>.zip`. With
-/// --redact-pii (`redacted`) a snapshot's name (a path, a label someone typed) is replaced
-/// by the word `snapshot`: the file name is read by everyone the zip is sent to.
-pub fn default_name(outcome: &Outcome, case_id: Option<&str>, redacted: bool) -> String {
-    let r = &outcome.report;
-    let who = match r.source.kind {
-        crate::report::SourceKind::Live => r.source.label.clone(),
-        crate::report::SourceKind::Snapshot if redacted => "snapshot".to_string(),
-        crate::report::SourceKind::Snapshot => {
-            let p = Path::new(&r.source.label);
-            p.file_stem()
-                .or(p.file_name())
-                .map(|f| f.to_string_lossy().into_owned())
-                .unwrap_or_else(|| r.source.label.clone())
-        }
-    };
-    let case = case_id
-        .map(|c| format!("-{}", sanitize(c)))
-        .unwrap_or_default();
-    format!(
-        "scim-doctor-{}{}-{}.zip",
-        sanitize(&who),
-        case,
-        crate::util::file_stamp(crate::util::now())
-    )
-}
-
-fn destination(outcome: &Outcome, opts: &BundleOptions) -> PathBuf {
-    let name = default_name(outcome, opts.case_id.as_deref(), opts.redact_pii);
-    match &opts.path {
-        Some(p) if p.as_os_str().is_empty() => PathBuf::from(name),
-        // A trailing slash means "a directory", even one that does not exist yet (commit
-        // then says so instead of writing a file named like the directory).
-        Some(p)
-            if p.is_dir()
-                || p.as_os_str()
-                    .to_string_lossy()
-                    .ends_with(std::path::MAIN_SEPARATOR) =>
-        {
-            p.join(name)
-        }
-        Some(p) => p.clone(),
-        None => PathBuf::from(name),
-    }
 }
 
 /// A bundle ready to be written.
@@ -232,7 +167,7 @@ pub fn prepare(
     command_line: &[String],
 ) -> Result<Prepared, String> {
     let report = &outcome.report;
-    let path = destination(outcome, opts);
+    let path = naming::destination(outcome, opts);
     let mut run_inputs = opts.inputs.clone().unwrap_or_default();
     if run_inputs.playbooks.is_empty() {
         run_inputs.playbooks = report.playbooks.iter().map(|p| p.id.clone()).collect();

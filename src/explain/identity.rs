@@ -261,21 +261,6 @@ pub fn related(tenant: &Tenant, id: &Identity, matched: &[String]) -> Vec<(usize
     out
 }
 
-fn distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
 /// Up to five known names closest to the query (for "not found"), nearest first.
 pub fn closest(query: &str, candidates: impl Iterator<Item = String>) -> Vec<String> {
     let q = query.trim().to_lowercase();
@@ -287,7 +272,8 @@ pub fn closest(query: &str, candidates: impl Iterator<Item = String>) -> Vec<Str
             continue;
         }
         let local = lc.split('@').next().unwrap_or(&lc).to_string();
-        let d = distance(&q, &lc).min(distance(&q_local, &local) + 1);
+        let d = crate::util::edit_distance(&q, &lc)
+            .min(crate::util::edit_distance(&q_local, &local) + 1);
         let limit = (q_local.chars().count() * 2 / 5).max(2);
         if d <= limit || (q_local.chars().count() >= 3 && local.contains(&q_local)) {
             scored.push((d, c));
