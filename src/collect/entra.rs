@@ -7,7 +7,7 @@
 
 pub use super::graph_token::{aadsts, client_credentials, Credential, PERMISSIONS};
 use super::graph_users::{graph_property, schema_attributes, STANDARD_SELECT};
-use super::{enc, zulu, Folder, GetError, Manifest, Role, Session, Window};
+use super::{enc, zulu, Folder, GetError, Manifest, Role, Session};
 use serde_json::{json, Map, Value};
 
 pub struct Request<'a> {
@@ -220,27 +220,13 @@ pub async fn collect(
     let id = text(&sp, "id")
         .ok_or_else(|| Fatal("the service principal has no id".into()))?
         .to_string();
-    let manifest = Manifest {
-        tool: crate::source::http::TOOL_USER_AGENT.into(),
-        idp: "entra".into(),
-        source: s
-            .client
-            .endpoint
-            .base_url
-            .as_str()
-            .trim_end_matches('/')
-            .into(),
-        app: json!({"id": id, "appId": sp.get("appId"), "displayName": sp.get("displayName")}),
-        collected_at: crate::util::now_rfc3339(),
-        window: Window {
-            since: zulu(req.since),
-            until: zulu(req.until),
-        },
-        requests: 0,
-        artifacts: Vec::new(),
-        not_readable: Vec::new(),
-        notes: Vec::new(),
-    };
+    let manifest = Manifest::start(
+        "entra",
+        &s,
+        json!({"id": id, "appId": sp.get("appId"), "displayName": sp.get("displayName")}),
+        req.since,
+        req.until,
+    );
     let mut folder = Folder::create(out, manifest).map_err(Fatal)?;
     let sp_url = s.url(&format!("servicePrincipals/{id}"));
     folder

@@ -344,6 +344,40 @@ pub struct Manifest {
     pub notes: Vec<String>,
 }
 
+impl Manifest {
+    /// A manifest with nothing read yet: the IdP, the API's origin (as the session reaches
+    /// it), the app and the window.
+    pub fn start(
+        idp: &str,
+        s: &Session<'_>,
+        app: Value,
+        since: time::OffsetDateTime,
+        until: time::OffsetDateTime,
+    ) -> Manifest {
+        Manifest {
+            tool: crate::source::http::TOOL_USER_AGENT.into(),
+            idp: idp.into(),
+            source: s
+                .client
+                .endpoint
+                .base_url
+                .as_str()
+                .trim_end_matches('/')
+                .into(),
+            app,
+            collected_at: crate::util::now_rfc3339(),
+            window: Window {
+                since: zulu(since),
+                until: zulu(until),
+            },
+            requests: 0,
+            artifacts: Vec::new(),
+            not_readable: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Window {
     pub since: String,

@@ -7,7 +7,7 @@
 //! that never ends). `X-Rate-Limit-Remaining: 0` waits for `X-Rate-Limit-Reset`; a 429
 //! (E0000047) waits and tries again.
 
-use super::{enc, zulu, Folder, GetError, Manifest, Role, Session, Window};
+use super::{enc, zulu, Folder, GetError, Manifest, Role, Session};
 use serde_json::{json, Value};
 
 pub const SCOPES: [&str; 4] = [
@@ -226,27 +226,13 @@ pub async fn collect(
         .and_then(Value::as_str)
         .ok_or_else(|| Fatal("the app has no id".into()))?
         .to_string();
-    let manifest = Manifest {
-        tool: crate::source::http::TOOL_USER_AGENT.into(),
-        idp: "okta".into(),
-        source: s
-            .client
-            .endpoint
-            .base_url
-            .as_str()
-            .trim_end_matches('/')
-            .into(),
-        app: json!({"id": id, "label": label(&app), "name": app.get("name")}),
-        collected_at: crate::util::now_rfc3339(),
-        window: Window {
-            since: zulu(req.since),
-            until: zulu(req.until),
-        },
-        requests: 0,
-        artifacts: Vec::new(),
-        not_readable: Vec::new(),
-        notes: Vec::new(),
-    };
+    let manifest = Manifest::start(
+        "okta",
+        &s,
+        json!({"id": id, "label": label(&app), "name": app.get("name")}),
+        req.since,
+        req.until,
+    );
     let mut folder = Folder::create(out, manifest).map_err(Fatal)?;
     let app_url = s.url(&format!("api/v1/apps/{id}"));
     folder
