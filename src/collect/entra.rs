@@ -222,7 +222,7 @@ pub async fn collect(
         .to_string();
     let manifest = Manifest::start(
         "entra",
-        &s,
+        s,
         json!({"id": id, "appId": sp.get("appId"), "displayName": sp.get("displayName")}),
         req.since,
         req.until,

@@ -228,7 +228,7 @@ pub async fn collect(
         .to_string();
     let manifest = Manifest::start(
         "okta",
-        &s,
+        s,
         json!({"id": id, "label": label(&app), "name": app.get("name")}),
         req.since,
         req.until,
