@@ -75,27 +75,37 @@ fn ok_json(a: &Answer) -> Result<&Value, Box<Seen>> {
     }
 }
 
-fn judge_only(a: &Answer, wanted: &str, always: &[String], list: bool) -> Seen {
-    let v = match ok_json(a) {
-        Ok(v) => v,
-        Err(s) => return *s,
-    };
+/// The resources an answer carries: the one resource, or a list's `Resources`; a failure
+/// or "nothing to judge" when it carries none.
+fn items_of(a: &Answer, list: bool) -> Result<Vec<&Value>, Box<Seen>> {
+    let v = ok_json(a)?;
     let items: Vec<&Value> = if list {
         match resources(v) {
             Some(r) => r.iter().collect(),
             None => {
-                return Seen::Fail(subject(
+                return Err(Box::new(Seen::Fail(subject(
                     req(a),
                     "expected a ListResponse, got a body without Resources".into(),
-                ))
+                ))))
             }
         }
     } else {
         vec![v]
     };
     if items.is_empty() {
-        return Seen::Unjudged(format!("{}: no resource came back", req(a)));
+        return Err(Box::new(Seen::Unjudged(format!(
+            "{}: no resource came back",
+            req(a)
+        ))));
     }
+    Ok(items)
+}
+
+fn judge_only(a: &Answer, wanted: &str, always: &[String], list: bool) -> Seen {
+    let items = match items_of(a, list) {
+        Ok(items) => items,
+        Err(s) => return *s,
+    };
     let mut ignored: Vec<String> = Vec::new();
     let mut missing = 0;
     for r in &items {
@@ -127,26 +137,10 @@ fn judge_only(a: &Answer, wanted: &str, always: &[String], list: bool) -> Seen {
 }
 
 fn judge_without(a: &Answer, excluded: &str, list: bool) -> Seen {
-    let v = match ok_json(a) {
-        Ok(v) => v,
+    let items = match items_of(a, list) {
+        Ok(items) => items,
         Err(s) => return *s,
     };
-    let items: Vec<&Value> = if list {
-        match resources(v) {
-            Some(r) => r.iter().collect(),
-            None => {
-                return Seen::Fail(subject(
-                    req(a),
-                    "expected a ListResponse, got a body without Resources".into(),
-                ))
-            }
-        }
-    } else {
-        vec![v]
-    };
-    if items.is_empty() {
-        return Seen::Unjudged(format!("{}: no resource came back", req(a)));
-    }
     let with = items.iter().filter(|r| has(r, excluded)).count();
     if with > 0 {
         return Seen::Fail(subject(
