@@ -9,6 +9,7 @@ pub mod names;
 mod read;
 mod verify;
 mod write;
+pub mod zipout_stub;
 
 pub use read::{read_entries, read_file, Entry, ReadLimits, ZipStore};
 pub use verify::{verify, Verification};

@@ -9,7 +9,11 @@ pub mod given;
 pub mod idpfiles;
 pub mod inputs;
 pub mod layout;
+mod mapfile;
+mod named;
 mod naming;
+pub mod policy;
+mod writer;
 pub use naming::{default_name, sanitize};
 pub mod pseudo;
 pub mod redact;
@@ -48,6 +52,8 @@ pub struct BundleOptions {
     pub inputs: Option<inputs::RunInputs>,
     /// An earlier bundle to compare with (`--baseline`): adds diff.md and diff.json.
     pub baseline: Option<Baseline>,
+    /// Progress bars on stderr while the bundle is written (off with -q and off a terminal).
+    pub progress: bool,
 }
 
 /// `--baseline`: the earlier bundle (or report or snapshot) and the comparison to run against
@@ -80,13 +86,19 @@ pub struct BundleWritten {
     pub privacy_notes: Vec<String>,
 }
 
-/// A bundle ready to be written.
-pub struct Prepared {
+/// A bundle ready to be written: every file but the snapshot's resources (streamed from
+/// the tenant when the zip is written) and the manifest.
+pub struct Prepared<'a> {
     pub path: PathBuf,
-    /// Final entries, manifest last.
+    /// The entries in order; `writer::STREAMED` names stand empty for the streamed ones.
     pub files: Vec<(String, Vec<u8>)>,
+    /// The tenant whose users and groups the snapshot streams (None: no snapshot).
+    pub tenant: Option<&'a crate::model::Tenant>,
     pub map: Option<(redact::PiiMap, PathBuf)>,
     pub privacy_notes: Vec<String>,
+    pub generated_at: String,
+    /// A progress bar on stderr while the snapshot is written.
+    pub progress: bool,
 }
 
 const DESCRIPTIONS: &[(&str, &str)] = &[
@@ -161,25 +173,27 @@ pub fn detect_idp(opts: &BundleOptions) -> (Option<String>, &'static str) {
     (None, "")
 }
 
-pub fn prepare(
-    outcome: &Outcome,
+pub fn prepare<'a>(
+    outcome: &'a Outcome,
     opts: &BundleOptions,
     command_line: &[String],
-) -> Result<Prepared, String> {
+) -> Result<Prepared<'a>, String> {
     let report = &outcome.report;
     let path = naming::destination(outcome, opts);
     let mut run_inputs = opts.inputs.clone().unwrap_or_default();
     if run_inputs.playbooks.is_empty() {
         run_inputs.playbooks = report.playbooks.iter().map(|p| p.id.clone()).collect();
     }
+    let mut transcript = outcome.transcript.entries();
 
-    // Pseudonymisation first: the map must know every value (and what stays in the clear)
-    // before any file is written.
+    // Pseudonymisation first: what stays in the clear, and the values the free-text files
+    // may hold, must be known before any file is written. The snapshot itself is
+    // pseudonymised as it is written (`writer`).
     let mut pii = None;
-    let mut redacted_tenant = None;
+    let mut snapshot_label = None;
     if opts.redact_pii {
         let mut map = match &opts.map_file {
-            Some(p) if p.exists() => redact::PiiMap::load(p, opts.keep_domains)?,
+            Some(p) if p.exists() => redact::PiiMap::open(p, opts.keep_domains)?,
             _ => redact::PiiMap::new(opts.keep_domains),
         };
         inputs::prepare_map(
@@ -194,15 +208,18 @@ pub fn prepare(
             .iter()
             .map(|g| map.add("license-group", g))
             .collect();
-        redacted_tenant = outcome.tenant.as_ref().map(|t| {
-            let mut r = structural::redact_tenant(&mut map, t);
+        for e in &mut transcript {
+            e.body_excerpt = redact::trim_cut_value(&e.body_excerpt);
+        }
+        if let Some(t) = &outcome.tenant {
+            named::record(&mut map, t, report, &transcript);
+            named::record_shared(&mut map, t, &run_inputs);
             // A snapshot's label is free text (typed, or a directory name); a live run's is
             // the endpoint host, which requests.jsonl shows anyway.
             if report.source.kind == crate::report::SourceKind::Snapshot {
-                r.label = map.add("snapshot label", &t.label);
+                snapshot_label = Some(map.add("snapshot label", &t.label));
             }
-            r
-        });
+        }
         if report.source.kind == crate::report::SourceKind::Snapshot {
             map.add("snapshot path", &report.source.label);
         }
@@ -247,6 +264,19 @@ pub fn prepare(
         }
         pii = Some(map);
     }
+    // The whole tenant pseudonymised in memory, only for what needs it: the comparison
+    // with a baseline, and the scoping verdicts the real values gave.
+    let needs_copy = opts.baseline.is_some() || scope_verdicts::evaluated(&run_inputs);
+    let redacted_tenant = match (&pii, &outcome.tenant) {
+        (Some(map), Some(t)) if needs_copy => {
+            let mut r = structural::redact_tenant_quietly(&map.policy, t);
+            if let Some(l) = &snapshot_label {
+                r.label = l.clone();
+            }
+            Some(r)
+        }
+        _ => None,
+    };
     let redactor = pii.as_ref().map(|m| m.redactor()).transpose()?;
     // Data and what the user typed: every known value wherever it stands.
     let apply = |text: &str| -> Vec<u8> {
@@ -290,9 +320,13 @@ pub fn prepare(
     } else {
         None
     };
-    let page = match &redacted_report {
-        Some(redacted) => crate::render::html::render(redacted, redacted_tenant.as_ref()),
-        None => crate::render::html::render(report, outcome.tenant.as_ref()),
+    let page = match (&redacted_report, &pii) {
+        (Some(redacted), Some(map)) => crate::render::html::render_relabelled(
+            redacted,
+            outcome.tenant.as_ref(),
+            &|d| writer::domain_pseudonym(&map.policy, d),
+        ),
+        _ => crate::render::html::render(report, outcome.tenant.as_ref()),
     };
     files.push(("report.html".into(), page.into_bytes()));
     // With --redact-pii the comparison reads what the bundle holds (pseudonyms), so that a
@@ -324,12 +358,6 @@ pub fn prepare(
             apply_tool(&String::from_utf8_lossy(&bytes)),
         ));
     }
-    let mut transcript = outcome.transcript.entries();
-    if opts.redact_pii {
-        for e in &mut transcript {
-            e.body_excerpt = redact::trim_cut_value(&e.body_excerpt);
-        }
-    }
     let mut requests = String::new();
     for e in &transcript {
         if let Ok(line) = serde_json::to_string(e) {
@@ -339,10 +367,23 @@ pub fn prepare(
     }
     files.push(("requests.jsonl".into(), apply(&requests)));
     let with_snapshot = !opts.no_snapshot && outcome.tenant.is_some();
-    let tenant = redacted_tenant.as_ref().or(outcome.tenant.as_ref());
-    if let (true, Some(t)) = (with_snapshot, tenant) {
-        for (name, bytes) in crate::source::snapshot::to_files(t, &transcript) {
-            // Resources were pseudonymised field by field; the transcript is free text.
+    if let (true, Some(t)) = (with_snapshot, &outcome.tenant) {
+        let mut meta = crate::source::snapshot::SnapshotMeta::of(t, transcript.len(), None);
+        if let Some(l) = &snapshot_label {
+            meta.label = l.clone();
+        }
+        let others = crate::source::snapshot::other_files(t, &transcript, &meta);
+        let mut others = others.into_iter();
+        // The meta first, then the resources (streamed when the zip is written), then the
+        // discovery documents and the transcript.
+        if let Some((name, bytes)) = others.next() {
+            files.push((format!("snapshot/{name}"), bytes));
+        }
+        for name in writer::STREAMED {
+            files.push((name.to_string(), Vec::new()));
+        }
+        for (name, bytes) in others {
+            // The transcript is free text; discovery documents hold no resource.
             let bytes = if name.ends_with(".jsonl") {
                 apply(&String::from_utf8_lossy(&bytes))
             } else {
@@ -504,56 +545,15 @@ pub fn prepare(
             *bytes = crate::secret::scrub(&text).into_bytes();
         }
     }
-    let manifest = archive::Manifest::of(&files, &report.generated_at);
-    files.push((
-        archive::MANIFEST.into(),
-        serde_json::to_vec_pretty(&manifest).unwrap_or_default(),
-    ));
     Ok(Prepared {
         path,
         files,
+        tenant: outcome.tenant.as_ref().filter(|_| with_snapshot),
         map,
         privacy_notes,
+        generated_at: report.generated_at.clone(),
+        progress: opts.progress,
     })
-}
-
-impl Prepared {
-    /// Writes the zip atomically, then `<zip>.sha256` and the pseudonym map.
-    pub fn commit(self, cancel: &AtomicBool) -> Result<BundleWritten, String> {
-        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            if !dir.is_dir() {
-                return Err(format!(
-                    "cannot write the bundle: directory {} does not exist",
-                    dir.display()
-                ));
-            }
-        }
-        let sha256 = archive::write_zip(&self.path, &self.files, crate::util::now(), cancel)?;
-        let file_name = self
-            .path
-            .file_name()
-            .map(|f| f.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let side = archive::sidecar(&self.path, "sha256");
-        crate::util::create_output(&side)
-            .and_then(|mut f| {
-                std::io::Write::write_all(&mut f, format!("{sha256}  {file_name}\n").as_bytes())
-            })
-            .map_err(|e| format!("cannot write {}: {e}", side.display()))?;
-        let map_path = match &self.map {
-            Some((map, p)) => {
-                map.save(p)?;
-                Some(p.clone())
-            }
-            None => None,
-        };
-        Ok(BundleWritten {
-            path: self.path,
-            sha256,
-            map_path,
-            privacy_notes: self.privacy_notes,
-        })
-    }
 }
 
 /// Builds and writes a bundle for `outcome` (used by `check --bundle`, `bundle` and `demo`).

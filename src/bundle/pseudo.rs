@@ -235,6 +235,37 @@ impl RunMap {
     }
 }
 
+
+/// TEMPORARY stand-in until the keyed pseudonymiser lands (same API).
+pub struct Pseudonymiser {
+    key: [u8; 32],
+    runs: std::sync::Mutex<RunMap>,
+}
+
+impl Pseudonymiser {
+    pub fn new(key: [u8; 32]) -> Self {
+        Pseudonymiser {
+            key,
+            runs: Default::default(),
+        }
+    }
+
+    pub fn random() -> Self {
+        Self::new(rand::random())
+    }
+
+    pub fn key(&self) -> [u8; 32] {
+        self.key
+    }
+
+    pub fn value(&self, v: &str, keep_domain: bool) -> String {
+        self.runs
+            .lock()
+            .map(|mut r| r.value(v, keep_domain))
+            .unwrap_or_default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

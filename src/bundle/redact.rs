@@ -1,22 +1,26 @@
-//! `--redact-pii`: the pseudonym map and the text rewriter.
+//! `--redact-pii`: what a value becomes (`Policy`), the values the free-text files may hold
+//! (`PiiMap`) and the text rewriter (`Redactor`).
 //!
-//! `PiiMap` remembers every value replaced (original -> pseudonym, with the field it was
-//! found in) and the run map of `pseudo` that makes the pseudonyms keep the shape of the
-//! values. The structural pass (`structural`) decides WHICH values are personal and records
-//! them here; `Redactor` then rewrites every free-text file (summary, report, CSVs,
-//! transcript, environment, the inputs) in one pass: every known value, in any letter case,
-//! as it is, JSON-escaped, CSV-quoted, Markdown-escaped or percent-encoded, only where it is
-//! not glued to other letters or digits, never inside a `urn:` and never as a JSON key.
-//! The map is written outside the zip (mode 0600).
+//! A pseudonym is a keyed function of the value (`pseudo::Pseudonymiser`): no table of
+//! every value is held, so the snapshot of a million users is pseudonymised resource by
+//! resource on every core, each value written to the private map (`mapfile`, outside the
+//! zip, mode 0600) as it goes. The structural pass (`structural`) decides WHICH values are
+//! personal. The free-text files (summary, report, CSVs, transcript, environment, the
+//! inputs) are rewritten by `Redactor`, built from the values those files can hold: every
+//! value of the inputs, of what the user typed, and of every resource a finding or a
+//! transcript excerpt names (`PiiMap::add`). It replaces every known value, in any letter
+//! case, as it is, JSON-escaped, CSV-quoted, Markdown-escaped or percent-encoded, only where
+//! it is not glued to other letters or digits, never inside a `urn:` and never as a JSON key.
 
-use super::pseudo::RunMap;
+use super::policy::{keep_key, Policy};
+use super::pseudo::Pseudonymiser;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::path::Path;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
 
-pub const MAP_FORMAT: &str = "scim-doctor-pii-map/2";
+pub const MAP_FORMAT: &str = "scim-doctor-pii-map/3";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MapEntry {
@@ -33,69 +37,122 @@ pub struct Kept {
     pub value: String,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct PiiMap {
-    pub format: String,
-    pub keep_domains: bool,
-    pub entries: Vec<MapEntry>,
-    /// Lower-cased run -> lower-cased pseudonym run (so a reloaded map extends consistently).
-    #[serde(default)]
-    pub runs: BTreeMap<String, String>,
-    #[serde(skip)]
-    index: HashMap<String, usize>,
-    #[serde(skip)]
-    run_map: RunMap,
-    /// Values never replaced: resource ids the target generated, and values a scoping
-    /// filter depends on (lower-cased).
-    #[serde(skip)]
-    keep: HashSet<String>,
-    #[serde(skip)]
-    pub kept: Vec<Kept>,
-}
-
 fn lower(v: &str) -> String {
     v.to_lowercase()
 }
 
-/// How kept values are compared: as the checks compare values (trimmed, ignoring case).
-fn keep_key(v: &str) -> String {
-    v.trim().to_lowercase()
+/// The map file's first line, which also holds the key (`mapfile`).
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct MapHeader {
+    pub format: String,
+    pub keep_domains: bool,
+    pub key: String,
+}
+
+#[derive(Deserialize)]
+struct MapDocument {
+    format: String,
+    #[serde(default)]
+    key: String,
+    #[serde(default)]
+    entries: Vec<MapEntry>,
+}
+
+/// The pseudonymisation of one run: the policy, and the values the free-text files may
+/// hold (recorded by `add`, each with its pseudonym: the rewriter is built from them).
+#[derive(Debug)]
+pub struct PiiMap {
+    pub policy: Policy,
+    entries: Vec<MapEntry>,
+    index: HashMap<String, usize>,
+    pub kept: Vec<Kept>,
+    /// The map this run extends (`--map-file`): its entries are carried into the new map.
+    pub extends: Option<PathBuf>,
 }
 
 impl PiiMap {
+    /// A new map with a new random key.
     pub fn new(keep_domains: bool) -> Self {
+        Self::with(Pseudonymiser::random(), keep_domains)
+    }
+
+    fn with(pseudo: Pseudonymiser, keep_domains: bool) -> Self {
         PiiMap {
-            format: MAP_FORMAT.into(),
-            keep_domains,
-            ..Default::default()
+            policy: Policy::new(pseudo, keep_domains),
+            entries: Vec::new(),
+            index: HashMap::new(),
+            kept: Vec::new(),
+            extends: None,
         }
     }
 
-    /// Loads a map written by an earlier run (to extend it).
-    pub fn load(path: &Path, keep_domains: bool) -> Result<Self, String> {
+    fn read_document(path: &Path) -> Result<MapDocument, String> {
         let bytes = std::fs::read(path)
             .map_err(|e| format!("cannot read the map file {}: {e}", path.display()))?;
         let text = crate::input::decode(&bytes)
             .map_err(|e| format!("the map file {}: {e}", path.display()))?;
-        let mut map: PiiMap = serde_json::from_str(&text).map_err(|e| {
+        serde_json::from_str(&text).map_err(|e| {
             format!(
                 "{} is not a scim-doctor pseudonym map: {}",
                 path.display(),
                 crate::input::json_error(&e)
             )
-        })?;
-        if map.format != MAP_FORMAT {
+        })
+    }
+
+    fn key_of(path: &Path, format: &str, key: &str) -> Result<Pseudonymiser, String> {
+        if format != MAP_FORMAT {
             return Err(format!(
-                "{} has format `{}`, expected `{MAP_FORMAT}` (maps of older versions cannot be extended: start a new one)",
-                path.display(),
-                map.format
+                "{} has format `{format}`, expected `{MAP_FORMAT}` (maps of older versions cannot be extended: start a new one)",
+                path.display()
             ));
         }
-        map.keep_domains = keep_domains;
-        map.run_map = RunMap::from_pairs(map.runs.clone());
-        for (i, e) in map.entries.iter().enumerate() {
-            map.index.insert(e.original.clone(), i);
+        let bytes = hex::decode(key.trim()).ok();
+        match bytes.and_then(|b| <[u8; 32]>::try_from(b).ok()) {
+            Some(k) => Ok(Pseudonymiser::new(k)),
+            None => Err(format!(
+                "{} holds no valid key (64 hex digits): it cannot be extended",
+                path.display()
+            )),
         }
+    }
+
+    /// Loads a whole map written by an earlier run: its key, and every entry (to look
+    /// values up). A bundle run extends a map with `open`, which reads only the key.
+    pub fn load(path: &Path, keep_domains: bool) -> Result<Self, String> {
+        let doc = Self::read_document(path)?;
+        let mut map = Self::with(Self::key_of(path, &doc.format, &doc.key)?, keep_domains);
+        for e in doc.entries {
+            if !map.index.contains_key(&e.original) {
+                map.index.insert(e.original.clone(), map.entries.len());
+                map.entries.push(e);
+            }
+        }
+        Ok(map)
+    }
+
+    /// Opens a map to extend (`--map-file`): the key comes from its first line; its entries
+    /// are copied into the new map as it is written, never held in memory.
+    pub fn open(path: &Path, keep_domains: bool) -> Result<Self, String> {
+        let header = super::mapfile::read_header(path)?;
+        let header = match header {
+            Some(h) => h,
+            // Not written by this version (an older, pretty-printed map): read it whole to
+            // say which format it is.
+            None => {
+                let doc = Self::read_document(path)?;
+                MapHeader {
+                    format: doc.format,
+                    keep_domains,
+                    key: doc.key,
+                }
+            }
+        };
+        let mut map = Self::with(
+            Self::key_of(path, &header.format, &header.key)?,
+            keep_domains,
+        );
+        map.extends = Some(path.to_path_buf());
         Ok(map)
     }
 
@@ -107,6 +164,12 @@ impl PiiMap {
         self.entries.is_empty()
     }
 
+    /// The values recorded for the free-text files, with their pseudonyms.
+    pub fn entries(&self) -> &[MapEntry] {
+        &self.entries
+    }
+
+    /// The pseudonym recorded for `original` (`add`).
     pub fn pseudonym(&self, original: &str) -> Option<&str> {
         self.index
             .get(original)
@@ -115,7 +178,7 @@ impl PiiMap {
 
     /// Leaves `value` (any letter case) in the clear wherever it appears, for `reason`.
     pub fn keep(&mut self, value: &str, reason: &str) {
-        if value.trim().is_empty() || !self.keep.insert(keep_key(value)) {
+        if value.trim().is_empty() || !self.policy.keep.insert(keep_key(value)) {
             return;
         }
         if !reason.is_empty() {
@@ -126,38 +189,44 @@ impl PiiMap {
         }
     }
 
-    pub fn is_kept(&self, value: &str) -> bool {
-        self.keep.contains(&keep_key(value))
+    /// Leaves a resource id in the clear (compactly: ids are most of a tenant's values).
+    pub fn keep_id(&mut self, id: &str) {
+        if !id.trim().is_empty() {
+            let f = self.policy.fingerprint(&keep_key(id));
+            self.policy.kept_ids.insert(f);
+        }
     }
 
-    /// The pseudonym of `value` (recorded on first sight, found in `field`). Values without
-    /// a letter or digit, and kept values, come back unchanged.
+    pub fn is_kept(&self, value: &str) -> bool {
+        self.policy.is_kept(value)
+    }
+
+    /// Records `value` (found in `field`) for the free-text files and returns its
+    /// pseudonym. Values without a letter or digit, and kept values, come back unchanged.
     pub fn add(&mut self, field: &str, value: &str) -> String {
-        if !value.chars().any(char::is_alphanumeric) || self.is_kept(value) {
-            return value.to_string();
-        }
         if let Some(p) = self.pseudonym(value) {
             return p.to_string();
         }
-        let keep_domain = self.keep_domains && value.contains('@');
-        let pseudonym = match value.get(32..).filter(|_| value.is_char_boundary(32)) {
-            // An Entra soft-delete name whose UPN stays in the clear keeps it in the clear
-            // too, so that the leftover still names the live user.
-            Some(rest)
-                if value.as_bytes()[..32].iter().all(u8::is_ascii_hexdigit)
-                    && self.is_kept(rest) =>
-            {
-                format!("{}{rest}", self.run_map.value(&value[..32], false))
+        match self.policy.pseudonym(value) {
+            Some(p) => {
+                self.record(field, value, &p);
+                p
             }
-            _ => self.run_map.value(value, keep_domain),
-        };
-        self.index.insert(value.to_string(), self.entries.len());
+            None => value.to_string(),
+        }
+    }
+
+    /// Records a pseudonym the policy gave (`structural`'s walks).
+    pub(super) fn record(&mut self, field: &str, original: &str, pseudonym: &str) {
+        if self.index.contains_key(original) {
+            return;
+        }
+        self.index.insert(original.to_string(), self.entries.len());
         self.entries.push(MapEntry {
             field: field.to_string(),
-            original: value.to_string(),
-            pseudonym: pseudonym.clone(),
+            original: original.to_string(),
+            pseudonym: pseudonym.to_string(),
         });
-        pseudonym
     }
 
     /// Builds the rewriter for the current map.
@@ -197,7 +266,7 @@ impl PiiMap {
         // Kept values stand for themselves: as the longest match they shield their text
         // from a shorter personal value inside them (`ann.lee` in a kept
         // `ann.lee@example.com`).
-        for k in &self.keep {
+        for k in &self.policy.keep {
             if k.trim().chars().count() < 3 {
                 continue;
             }
@@ -223,19 +292,16 @@ impl PiiMap {
         })
     }
 
-    /// Writes the map with mode 0600 (it holds the real values).
+    /// Writes the map (key and recorded entries) with mode 0600: it holds the real values.
     pub fn save(&self, path: &Path) -> Result<(), String> {
-        let mut copy = self.clone();
-        copy.runs = self
-            .run_map
-            .runs
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        let text = serde_json::to_string_pretty(&copy).map_err(|e| e.to_string())?;
-        let text = crate::secret::scrub(&text);
-        write_private(path, text.as_bytes())
-            .map_err(|e| format!("cannot write the map file {}: {e}", path.display()))
+        let mut w = super::mapfile::MapWriter::create(path, &self.policy)?;
+        if let Some(old) = &self.extends {
+            w.copy_from(old)?;
+        }
+        for e in &self.entries {
+            w.entry(&e.field, &e.original, &e.pseudonym)?;
+        }
+        w.finish()
     }
 }
 
@@ -278,29 +344,6 @@ pub fn trim_cut_value(excerpt: &str) -> String {
         .map(|i| i + body[i..].chars().next().map_or(1, char::len_utf8))
         .unwrap_or(0);
     format!("{}…", &body[..keep])
-}
-
-#[cfg(unix)]
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        // Never through a link planted where the map goes.
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(path)?;
-    // An existing file keeps its old mode on open: tighten it explicitly.
-    f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    f.write_all(bytes)?;
-    f.sync_all()
-}
-
-#[cfg(not(unix))]
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    std::fs::write(path, bytes)
 }
 
 pub struct Redactor {

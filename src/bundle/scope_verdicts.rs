@@ -25,6 +25,11 @@ fn run_filter(inputs: &RunInputs) -> Option<ScopeFilter> {
     Some(filter)
 }
 
+/// Whether the run evaluated a scoping filter (then `compute` has verdicts to carry).
+pub fn evaluated(inputs: &RunInputs) -> bool {
+    run_filter(inputs).is_some()
+}
+
 pub fn read(f: &InputFile) -> Option<KnownVerdicts> {
     serde_json::from_slice::<KnownVerdicts>(&f.bytes)
         .ok()

@@ -7,6 +7,7 @@
 //! a pseudonym cannot reproduce travel in the bundle (`scope_verdicts`). Only
 //! `--keep-clear ATTR` leaves an attribute readable.
 
+use super::policy::Policy;
 use super::redact::PiiMap;
 use crate::model::{parse_group, parse_user, Tenant};
 use crate::scope::{AttrValue, IdpUser};
@@ -125,25 +126,44 @@ fn field_name(path: &str) -> &str {
     }
 }
 
+/// Receives each value a walk replaces: (field, original, pseudonym).
+pub type Record<'a> = dyn FnMut(&str, &str, &str) + 'a;
+
+/// The pseudonym of `v` (recorded), or `v` itself when the policy keeps it.
+fn replace(p: &Policy, rec: &mut Record, field: &str, v: &str) -> String {
+    match p.pseudonym(v) {
+        Some(ps) => {
+            rec(field, v, &ps);
+            ps
+        }
+        None => v.to_string(),
+    }
+}
+
 /// A resource URL (`https://host/scim/v2/Users/<id>`): the endpoint stays, the id at the
 /// end is replaced when it is not a kept id.
-fn redact_ref(map: &mut PiiMap, field: &str, url: &str) -> String {
+fn redact_ref(p: &Policy, rec: &mut Record, path: &str, url: &str) -> String {
+    let field = field_name(path);
     let body = url.trim_end_matches('/');
     let Some(i) = body.rfind('/') else {
-        return map.add(field, url);
+        return replace(p, rec, field, url);
     };
     let (head, last) = (&body[..=i], &body[i + 1..]);
     let decoded = percent_decode(last);
-    if last.is_empty() || map.is_kept(&decoded) {
+    // The id of a resource the tenant may not list (a user's group, their manager) is
+    // kept like the value beside it (`HELD_ID_PATHS`).
+    let held = path.eq_ignore_ascii_case("groups.$ref")
+        || path.eq_ignore_ascii_case("enterprise:manager.$ref");
+    if last.is_empty() || p.is_kept(&decoded) || (held && !email_like(&decoded)) {
         return url.to_string();
     }
-    let p = map.add(field, &decoded);
-    let p = if decoded == last {
-        p
+    let ps = replace(p, rec, field, &decoded);
+    let ps = if decoded == last {
+        ps
     } else {
-        percent_encode(&p)
+        percent_encode(&ps)
     };
-    format!("{head}{p}{}", &url[body.len()..])
+    format!("{head}{ps}{}", &url[body.len()..])
 }
 
 fn percent_decode(s: &str) -> String {
@@ -182,39 +202,60 @@ fn percent_encode(s: &str) -> String {
     out
 }
 
-fn walk(map: &mut PiiMap, v: &mut Value, path: &str) {
+/// Paths holding the id of a resource the tenant may not list (a user's groups, their
+/// manager): kept like the listed ids unless they look like an email address.
+const HELD_ID_PATHS: &[&str] = &["groups.value", "enterprise:manager.value"];
+
+/// Replaces every personal value of a resource's SCIM JSON in place, telling `rec` each one.
+pub fn walk(p: &Policy, rec: &mut Record, v: &mut Value, path: &str) {
     match v {
         Value::Object(o) => {
             for (k, child) in o.iter_mut() {
-                let p = child_path(path, k);
-                if is_in(STRUCTURAL_PATHS, &p) {
+                let cp = child_path(path, k);
+                if is_in(STRUCTURAL_PATHS, &cp) {
                     continue;
                 }
-                walk(map, child, &p);
+                walk(p, rec, child, &cp);
             }
         }
         Value::Array(a) => {
             for child in a {
-                walk(map, child, path);
+                walk(p, rec, child, path);
             }
         }
         Value::String(s) if is_in(REF_PATHS, path) => {
-            *s = redact_ref(map, field_name(path), s);
+            *s = redact_ref(p, rec, path, s);
         }
-        // An id is kept (keep_ids) unless it looks personal; `add` leaves kept values as they are.
+        Value::String(s) if is_in(HELD_ID_PATHS, path) && !email_like(s) => {}
+        // An id is kept (keep_ids) unless it looks personal; the policy leaves kept values
+        // as they are.
         Value::String(s) if !is_boolean_text(s) => {
-            *s = map.add(field_name(path), s);
+            *s = replace(p, rec, field_name(path), s);
         }
         // Numbers outside the allow-list (badge numbers, salaries) get a number of the same
         // shape: same digits count, same sign and decimal point.
         Value::Number(n) => {
             let text = n.to_string();
-            let p = map.add(field_name(path), &text);
-            if let Ok(num) = p.parse::<serde_json::Number>() {
+            let ps = replace(p, rec, field_name(path), &text);
+            if let Ok(num) = ps.parse::<serde_json::Number>() {
                 *n = num;
             }
         }
         _ => {}
+    }
+}
+
+/// `walk`, recording every replaced value in `map` for the free-text files.
+pub fn walk_recorded(map: &mut PiiMap, v: &mut Value) {
+    let mut seen: Vec<(String, String, String)> = Vec::new();
+    walk(
+        &map.policy,
+        &mut |f, o, ps| seen.push((f.to_string(), o.to_string(), ps.to_string())),
+        v,
+        "",
+    );
+    for (f, o, ps) in seen {
+        map.record(&f, &o, &ps);
     }
 }
 
@@ -265,7 +306,7 @@ pub fn keep_ids(map: &mut PiiMap, t: &Tenant) {
     let personal = personal_ids(t);
     let keep = |map: &mut PiiMap, id: &str| {
         if !personal.contains(id) && !email_like(id) {
-            map.keep(id, "");
+            map.keep_id(id);
         }
     };
     for u in &t.users {
@@ -277,38 +318,48 @@ pub fn keep_ids(map: &mut PiiMap, t: &Tenant) {
             keep(map, &m.value);
         }
     }
-    // Ids held by users (their groups, their manager) that the tenant does not list.
-    for u in &t.users {
-        let v = u.to_scim();
-        for g in v["groups"].as_array().map(Vec::as_slice).unwrap_or(&[]) {
-            if let Some(id) = g["value"].as_str() {
-                keep(map, id);
-            }
-        }
-        let ent = v
-            .as_object()
-            .and_then(|o| o.iter().find(|(k, _)| k.eq_ignore_ascii_case(ENTERPRISE)))
-            .map(|(_, v)| v);
-        if let Some(id) = ent.and_then(|e| e["manager"]["value"].as_str()) {
-            keep(map, id);
-        }
-    }
+    // Ids held by users (their groups, their manager) that the tenant does not list are
+    // kept by their path (`HELD_ID_PATHS`).
 }
 
 /// A copy of `t` with every personal string replaced (through its SCIM JSON, so that every
-/// attribute, known to the model or not, goes through the same walk).
+/// attribute, known to the model or not, goes through the same walk), each value recorded
+/// for the free-text files. For the other directories of a run (`--other-snapshot`) and
+/// tests; the tenant itself is pseudonymised as it is written (`redact_user_json`).
 pub fn redact_tenant(map: &mut PiiMap, t: &Tenant) -> Tenant {
     let mut out = t.clone();
     for (i, u) in t.users.iter().enumerate() {
         let mut v = u.to_scim();
-        walk(map, &mut v, "");
+        walk_recorded(map, &mut v);
         if let Ok(r) = parse_user(v, "redacted") {
             out.users[i] = r;
         }
     }
     for (i, g) in t.groups.iter().enumerate() {
         let mut v = g.to_scim();
-        walk(map, &mut v, "");
+        walk_recorded(map, &mut v);
+        if let Ok(r) = parse_group(v, "redacted") {
+            out.groups[i] = r;
+        }
+    }
+    out
+}
+
+/// A copy of `t` pseudonymised without recording anything (the snapshot's own pass
+/// records): what `--baseline` compares and what the scoping verdicts pair with.
+pub fn redact_tenant_quietly(p: &Policy, t: &Tenant) -> Tenant {
+    let mut out = t.clone();
+    let mut none = |_: &str, _: &str, _: &str| {};
+    for (i, u) in t.users.iter().enumerate() {
+        let mut v = u.to_scim();
+        walk(p, &mut none, &mut v, "");
+        if let Ok(r) = parse_user(v, "redacted") {
+            out.users[i] = r;
+        }
+    }
+    for (i, g) in t.groups.iter().enumerate() {
+        let mut v = g.to_scim();
+        walk(p, &mut none, &mut v, "");
         if let Ok(r) = parse_group(v, "redacted") {
             out.groups[i] = r;
         }

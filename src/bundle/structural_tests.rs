@@ -87,10 +87,10 @@ fn the_allow_list_holds_by_path_not_by_key_name() {
     let r = redact_tenant(&mut map, &t);
     // Values are recorded under the extension's attribute path, without its URN.
     assert!(map
-        .entries
+        .entries()
         .iter()
         .any(|e| e.field == "meta.created" && e.original == "Saltmarsh"));
-    assert!(map.entries.iter().any(|e| e.field == "badgeNumber"));
+    assert!(map.entries().iter().any(|e| e.field == "badgeNumber"));
     let text = serde_json::to_string(&r.users[0].to_scim()).unwrap();
     for gone in [
         "kim.ode",

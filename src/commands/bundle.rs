@@ -61,6 +61,7 @@ pub fn options(a: &BundleArgs) -> Result<BundleOptions, ToolError> {
             path,
             compare: crate::diff::for_bundle,
         }),
+        progress: false,
     })
 }
 
@@ -271,16 +272,23 @@ pub async fn write(
     let prepared = bundle::prepare(outcome, opts, &args)?;
     let cancel = Arc::new(AtomicBool::new(false));
     let flag = cancel.clone();
-    let mut task = tokio::task::spawn_blocking(move || prepared.commit(&flag));
-    let result = tokio::select! {
-        r = &mut task => r,
-        which = stop_signal() => {
-            cancel.store(true, Ordering::SeqCst);
-            let _ = task.await;
-            return Err(ToolError(format!("interrupted ({which}) while writing the bundle; the partial file was removed")));
-        }
-    };
-    let written = result.map_err(|e| format!("the bundle writer stopped unexpectedly: {e}"))??;
+    // The signal watcher runs on the runtime while this thread writes (the prepared bundle
+    // borrows the outcome, so the write stays on this thread).
+    let watcher = tokio::spawn(async move {
+        let which = stop_signal().await;
+        flag.store(true, Ordering::SeqCst);
+        which
+    });
+    let result = tokio::task::block_in_place(|| prepared.commit(&cancel));
+    if cancel.load(Ordering::SeqCst) {
+        let which = watcher.await.unwrap_or("a signal");
+        return Err(ToolError(format!(
+            "interrupted ({which}) while writing the bundle; the partial file was removed"
+        )));
+    }
+    watcher.abort();
+    let result: Result<_, String> = Ok(result);
+    let written = result??;
     // What --redact-pii left readable, or carried instead of values: always on the terminal
     // (also with -q), since the customer is about to send the file.
     for l in &written.privacy_notes {
@@ -294,6 +302,7 @@ pub async fn run(a: BundleCommandArgs, out: &Output) -> CmdResult {
         return verify(path, out);
     }
     let mut opts = options(&a.bundle)?;
+    opts.progress = out.progress;
     if a.out.is_some() {
         opts.path = a.out.clone();
     }

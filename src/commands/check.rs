@@ -36,6 +36,7 @@ pub async fn check(a: CheckArgs, out: &Output) -> CmdResult {
         Some(_) => {
             let mut o = super::bundle::options(&a.bundle)?;
             o.inputs = Some(super::bundle::run_inputs(&a.audit, &a.source)?);
+            o.progress = out.progress;
             Some(o)
         }
         None => None,

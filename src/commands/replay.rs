@@ -43,7 +43,11 @@ pub async fn run(a: ReplayArgs, out: &Output) -> CmdResult {
         return Err(ToolError(REFUSAL.into()));
     }
     let bundle_opts = match &a.bundle.bundle {
-        Some(_) => Some(super::bundle::options(&a.bundle)?),
+        Some(_) => {
+            let mut o = super::bundle::options(&a.bundle)?;
+            o.progress = out.progress;
+            Some(o)
+        }
         None => None,
     };
     let http = super::plan::live_client(&a.endpoint, &FetchArgs::default(), out)?;

@@ -133,7 +133,7 @@ fn domain(email: &str) -> Option<String> {
 }
 
 /// Active / disabled / unlicensable users and users per email domain (top 8 + the rest).
-pub fn composition(report: &Report, t: &Tenant) -> String {
+pub fn composition(report: &Report, t: &Tenant, relabel: &dyn Fn(&str) -> String) -> String {
     let active = t.users.iter().filter(|u| u.is_active()).count();
     let mut rows = vec![
         Bar::new("active", active, "st-pass", "users"),
@@ -160,7 +160,10 @@ pub fn composition(report: &Report, t: &Tenant) -> String {
             },
         }
     }
-    let mut list: Vec<(String, usize)> = domains.into_iter().collect();
+    let mut list: Vec<(String, usize)> = domains
+        .into_iter()
+        .map(|(d, n)| (relabel(&d), n))
+        .collect();
     list.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     let rest: usize = list.iter().skip(8).map(|(_, n)| n).sum();
     let mut rows: Vec<Bar> = list

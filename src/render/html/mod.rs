@@ -23,6 +23,16 @@ pub const PAGE_SUBJECTS: usize = 500;
 const TOP_CAUSES: usize = 5;
 
 pub fn render(report: &Report, tenant: Option<&Tenant>) -> String {
+    render_relabelled(report, tenant, &|d| d.to_string())
+}
+
+/// `render`, with the email domains of the tenant chart shown as `domain` says (a
+/// pseudonymised bundle shows the pseudonym its snapshot gives the domain).
+pub fn render_relabelled(
+    report: &Report,
+    tenant: Option<&Tenant>,
+    domain: &dyn Fn(&str) -> String,
+) -> String {
     let name = crate::render::markdown::source_name(report);
     let mut b = String::new();
     let _ = writeln!(
@@ -35,7 +45,7 @@ pub fn render(report: &Report, tenant: Option<&Tenant>) -> String {
     b.push_str(&charts::findings(report));
     match tenant {
         Some(t) => {
-            b.push_str(&charts::composition(report, t));
+            b.push_str(&charts::composition(report, t, domain));
             b.push_str(&charts::group_sizes(t));
         }
         None => b.push_str("<p class=\"note\">Tenant composition and group sizes need the tenant data (not available in this run).</p>"),

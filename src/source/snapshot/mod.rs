@@ -30,7 +30,7 @@ mod tests;
 mod write;
 
 pub use formats::DocSummary;
-pub use write::{to_files, to_files_with, write_dir};
+pub use write::{group_json, other_files, to_files, to_files_with, user_json, write_dir, write_line};
 
 use super::http::TranscriptEntry;
 use crate::model::{Completeness, DuplicateId, Intake, Kind, ParseIssue, Tenant};

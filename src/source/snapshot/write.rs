@@ -13,7 +13,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// One JSON document per line, scrubbed of any registered secret.
-pub(super) fn write_line<W: Write + ?Sized>(
+pub fn write_line<W: Write + ?Sized>(
     w: &mut W,
     value: &impl Serialize,
 ) -> std::io::Result<()> {
@@ -36,11 +36,11 @@ fn pretty(value: &impl Serialize) -> Vec<u8> {
 /// `User::to_scim()`. Its `schemas` are the ones the server sent, or the list implied by the
 /// extensions present (the parser keeps `schemas` only when it says something else), so that
 /// re-reading the snapshot gives the same model.
-fn user_json(u: &crate::model::User) -> serde_json::Value {
+pub fn user_json(u: &crate::model::User) -> serde_json::Value {
     u.to_scim()
 }
 
-fn group_json(g: &crate::model::Group) -> serde_json::Value {
+pub fn group_json(g: &crate::model::Group) -> serde_json::Value {
     let mut v = g.to_scim();
     if let Some(m) = v.as_object_mut() {
         match g.extra.as_deref().and_then(|e| e.get("schemas")) {
@@ -136,6 +136,25 @@ fn emit_all(
         }
         Ok(())
     })
+}
+
+/// The snapshot files other than the users and groups (meta, discovery, transcript), for
+/// a bundle that streams the resources itself (`bundle::writer`).
+pub fn other_files(
+    tenant: &Tenant,
+    transcript: &[TranscriptEntry],
+    meta: &SnapshotMeta,
+) -> Vec<(String, Vec<u8>)> {
+    let mut files = Vec::new();
+    let _ = emit_all(tenant, transcript, meta, &mut |name, write| {
+        if name != USERS_FILE && name != GROUPS_FILE {
+            let mut buf = Vec::new();
+            write(&mut buf)?;
+            files.push((name.to_string(), buf));
+        }
+        Ok(())
+    });
+    files
 }
 
 /// The snapshot as (relative path, bytes) pairs, for the bundle zip.

@@ -1,0 +1,220 @@
+//! The private pseudonym map beside the bundle (`<zip>.map.json`, mode 0600, never in the
+//! zip), written as the values go by instead of held in memory: one JSON document whose
+//! first line holds the format and the key, then one entry per line.
+//!
+//! ```text
+//! {"format":"scim-doctor-pii-map/3","keep_domains":false,"key":"<64 hex>","entries":[
+//! {"field":"userName","original":"ann@example.com","pseudonym":"kqz@xbnvgjq.zyr"}
+//! ,{"field":"department","original":"Sales","pseudonym":"Wmtpf"}
+//! ]}
+//! ```
+//!
+//! An entry is written once per value (a value seen again is skipped while the set of the
+//! values seen stays under `SEEN_LIMIT`; past it a value may be listed twice, which costs
+//! a line, never a wrong answer). The file is written to `<map>.partial` and renamed when
+//! complete; an error or an interruption removes the partial file.
+
+use super::policy::Policy;
+use super::redact::{MapEntry, MapHeader, MAP_FORMAT};
+use std::collections::HashSet;
+use std::io::{BufRead, Read, Write};
+use std::path::{Path, PathBuf};
+
+/// How many values the writer remembers to skip repeats (8 bytes each).
+const SEEN_LIMIT: usize = 4_000_000;
+
+const ENTRIES_OPEN: &str = "\"entries\":[";
+
+pub struct MapWriter {
+    path: PathBuf,
+    partial: PathBuf,
+    out: Option<std::io::BufWriter<std::fs::File>>,
+    first: bool,
+    seen: HashSet<u64, foldhash::fast::FixedState>,
+    committed: bool,
+}
+
+impl Drop for MapWriter {
+    fn drop(&mut self) {
+        if !self.committed {
+            self.out = None;
+            let _ = std::fs::remove_file(&self.partial);
+        }
+    }
+}
+
+/// The 64-bit fingerprint under which an original is remembered as written.
+pub fn seen_key(original: &str) -> u64 {
+    std::hash::BuildHasher::hash_one(&foldhash::fast::FixedState::with_seed(0x5ced), original)
+}
+
+impl MapWriter {
+    /// Starts `<path>.partial` (mode 0600, never through a link) with the header line.
+    pub fn create(path: &Path, policy: &Policy) -> Result<MapWriter, String> {
+        let name = path
+            .file_name()
+            .ok_or_else(|| format!("{} is not a file path", path.display()))?
+            .to_string_lossy()
+            .into_owned();
+        // The map replaces the file at `path` by a rename, which never writes through a link;
+        // a link planted there is refused all the same, as the zip's neighbours are.
+        if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(format!(
+                "cannot write the map file {}: a symbolic link stands there (refused)",
+                path.display()
+            ));
+        }
+        let partial = path.with_file_name(format!("{name}.partial"));
+        let file = create_private(&partial)
+            .map_err(|e| format!("cannot write the map file {}: {e}", partial.display()))?;
+        let mut w = MapWriter {
+            path: path.to_path_buf(),
+            partial,
+            out: Some(std::io::BufWriter::with_capacity(1 << 20, file)),
+            first: true,
+            seen: HashSet::default(),
+            committed: false,
+        };
+        let header = MapHeader {
+            format: MAP_FORMAT.into(),
+            keep_domains: policy.keep_domains,
+            key: policy.key_hex(),
+        };
+        let mut line = serde_json::to_string(&header).map_err(|e| e.to_string())?;
+        line.pop(); // the closing brace: the entries follow
+        line.push(',');
+        line.push_str(ENTRIES_OPEN);
+        line.push('\n');
+        w.write(line.as_bytes())?;
+        Ok(w)
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> Result<(), String> {
+        let partial = &self.partial;
+        match self.out.as_mut() {
+            Some(o) => o
+                .write_all(bytes)
+                .map_err(|e| format!("cannot write the map file {}: {e}", partial.display())),
+            None => Err("the map file is closed".into()),
+        }
+    }
+
+    fn remember(&mut self, fingerprint: u64) -> bool {
+        if self.seen.len() >= SEEN_LIMIT {
+            self.seen.clear();
+        }
+        self.seen.insert(fingerprint)
+    }
+
+    /// One entry (skipped when the value was written already).
+    pub fn entry(&mut self, field: &str, original: &str, pseudonym: &str) -> Result<(), String> {
+        if !self.remember(seen_key(original)) {
+            return Ok(());
+        }
+        let e = MapEntry {
+            field: field.to_string(),
+            original: original.to_string(),
+            pseudonym: pseudonym.to_string(),
+        };
+        let line = serde_json::to_string(&e).map_err(|e| e.to_string())?;
+        let line = crate::secret::scrub(&line);
+        self.line(line.as_bytes())
+    }
+
+    fn line(&mut self, json: &[u8]) -> Result<(), String> {
+        if !self.first {
+            self.write(b",")?;
+        }
+        self.first = false;
+        self.write(json)?;
+        self.write(b"\n")
+    }
+
+    /// Entries serialised by the threads that pseudonymise the snapshot: `lines` holds one
+    /// JSON entry per line, `keys` the `seen_key` of each line's original, in order.
+    pub fn lines(&mut self, lines: &[u8], keys: &[u64]) -> Result<(), String> {
+        for (line, &k) in lines.split(|&b| b == b'\n').zip(keys) {
+            if self.remember(k) {
+                self.line(line)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Carries the entries of the map being extended into this one, line by line.
+    pub fn copy_from(&mut self, old: &Path) -> Result<(), String> {
+        let what = |e: &dyn std::fmt::Display| format!("cannot read the map file {}: {e}", old.display());
+        let f = std::fs::File::open(old).map_err(|e| what(&e))?;
+        let mut lines = std::io::BufReader::new(f).lines();
+        // The header.
+        lines.next().transpose().map_err(|e| what(&e))?;
+        for l in lines {
+            let l = l.map_err(|e| what(&e))?;
+            let body = l.strip_prefix(',').unwrap_or(&l).trim();
+            if body.is_empty() || body == "]}" {
+                continue;
+            }
+            let e: MapEntry = serde_json::from_str(body).map_err(|e| what(&e))?;
+            self.entry(&e.field, &e.original, &e.pseudonym)?;
+        }
+        Ok(())
+    }
+
+    /// Closes the document, syncs it and moves it into place.
+    pub fn finish(mut self) -> Result<(), String> {
+        self.write(b"]}\n")?;
+        let out = self.out.take().ok_or("the map file is closed")?;
+        let what = |e: &dyn std::fmt::Display| {
+            format!("cannot write the map file {}: {e}", self.partial.display())
+        };
+        let file = out.into_inner().map_err(|e| what(&e.error().to_string()))?;
+        file.sync_all().map_err(|e| what(&e))?;
+        drop(file);
+        std::fs::rename(&self.partial, &self.path).map_err(|e| {
+            format!(
+                "cannot move the map file into place at {}: {e}",
+                self.path.display()
+            )
+        })?;
+        self.committed = true;
+        Ok(())
+    }
+}
+
+/// The header of a map written by this version (`None`: the file starts otherwise, e.g. an
+/// older pretty-printed map).
+pub fn read_header(path: &Path) -> Result<Option<MapHeader>, String> {
+    let what = |e: &dyn std::fmt::Display| format!("cannot read the map file {}: {e}", path.display());
+    let f = std::fs::File::open(path).map_err(|e| what(&e))?;
+    let mut first = String::new();
+    // A header is one short line; a longer first line is not one.
+    std::io::BufReader::new(f)
+        .take(4096)
+        .read_line(&mut first)
+        .map_err(|e| what(&e))?;
+    let Some(head) = first.trim_end().strip_suffix(ENTRIES_OPEN) else {
+        return Ok(None);
+    };
+    Ok(serde_json::from_str(&format!("{}\"entries\":[]}}", head)).ok())
+}
+
+#[cfg(unix)]
+fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        // Never through a link planted where the map goes.
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)?;
+    // An existing file keeps its old mode on open: tighten it explicitly.
+    f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    Ok(f)
+}
+
+#[cfg(not(unix))]
+fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::File::create(path)
+}

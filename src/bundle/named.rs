@@ -1,0 +1,193 @@
+//! The resources the bundle's free-text files can name, with `--redact-pii`: the rewriter of
+//! those files (`redact::Redactor`) is built from their values, not from every value of the
+//! tenant (a million users' values made an automaton of tens of gigabytes). A free-text
+//! file names a resource when a finding has it as subject, when the transcript shows it (an
+//! id in a body excerpt or a URL path), and every group (a tenant has few, and findings
+//! about nesting name the groups they point to). Values a request sent in a filter
+//! (`userName eq "..."`) are recorded as they stand. And a value of the tenant that an input
+//! file also holds (an Okta user id that is a target user's externalId, a UPN in a log) is
+//! recorded, so that the input's copy gets the pseudonym the snapshot gives it.
+
+use super::given::{text, InputFile};
+use super::inputs::RunInputs;
+use super::redact::PiiMap;
+use super::structural::{walk, walk_recorded};
+use crate::model::Tenant;
+use crate::report::Report;
+use crate::source::http::TranscriptEntry;
+use std::collections::HashSet;
+
+/// Every `"id":"<value>"` of a (possibly cut) JSON text.
+fn ids_in_json(text: &str, out: &mut HashSet<String>) {
+    let mut rest = text;
+    while let Some(i) = rest.find("\"id\"") {
+        rest = &rest[i + 4..];
+        let after = rest.trim_start();
+        let Some(after) = after.strip_prefix(':') else {
+            continue;
+        };
+        let Some(value) = after.trim_start().strip_prefix('"') else {
+            continue;
+        };
+        if let Some(end) = value.find('"') {
+            out.insert(value[..end].to_string());
+        }
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    url::form_urlencoded::parse(format!("x={s}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
+/// The quoted literals of a request's `filter=` parameter, and the last segment of a
+/// `/Users/<id>` or `/Groups/<id>` path.
+fn request_values(url: &str, ids: &mut HashSet<String>, literals: &mut Vec<String>) {
+    let (path, query) = url.split_once('?').unwrap_or((url, ""));
+    let path = path.trim_end_matches('/');
+    if let Some((head, last)) = path.rsplit_once('/') {
+        let parent = head.rsplit('/').next().unwrap_or("");
+        if parent.eq_ignore_ascii_case("Users") || parent.eq_ignore_ascii_case("Groups") {
+            ids.insert(percent_decode(last));
+        }
+    }
+    for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
+        if !k.eq_ignore_ascii_case("filter") {
+            continue;
+        }
+        let mut parts = v.split('"');
+        parts.next();
+        // Every other piece between quotes is a literal (escaped quotes are rare enough to
+        // cost only a shorter literal, itself a part of the value).
+        for (i, lit) in parts.enumerate() {
+            if i % 2 == 0 && !lit.trim().is_empty() {
+                literals.push(lit.to_string());
+            }
+        }
+    }
+}
+
+/// Records in `map` the values of every resource the report and the transcript name.
+pub fn record(map: &mut PiiMap, t: &Tenant, report: &Report, transcript: &[TranscriptEntry]) {
+    let mut ids: HashSet<String> = HashSet::new();
+    for c in &report.checks {
+        for s in &c.subjects {
+            ids.insert(s.id.clone());
+        }
+    }
+    let mut literals = Vec::new();
+    for e in transcript {
+        ids_in_json(&e.body_excerpt, &mut ids);
+        request_values(&e.url, &mut ids, &mut literals);
+    }
+    for u in &t.users {
+        if ids.contains(&u.id) {
+            let mut v = u.to_scim();
+            walk_recorded(map, &mut v);
+            shield(map, &u.id);
+        }
+    }
+    for g in &t.groups {
+        let mut v = g.to_scim();
+        walk_recorded(map, &mut v);
+        if ids.contains(&g.id) {
+            shield(map, &g.id);
+        }
+    }
+    for l in literals {
+        map.add("request", &l);
+    }
+}
+
+/// Every string an input file holds, lower-cased and trimmed: JSON strings and the cells of
+/// a CSV (split at `,` `;` tabs and line ends), so that a value in any input format is found.
+fn input_strings(inputs: &RunInputs) -> HashSet<String> {
+    let files: Vec<&InputFile> = inputs
+        .idp_users
+        .iter()
+        .chain(&inputs.scope_filter)
+        .chain(&inputs.provisioning_logs)
+        .chain(&inputs.ldap_groups)
+        .chain(&inputs.idp_config)
+        .collect();
+    let mut out = HashSet::new();
+    let mut add = |s: &str| {
+        let s = s.trim();
+        if s.chars().any(char::is_alphanumeric) {
+            out.insert(s.to_lowercase());
+        }
+    };
+    for f in files {
+        let t = text(&f.bytes);
+        // JSON strings (escapes undone when the literal parses).
+        let mut parts = t.split('"');
+        parts.next();
+        for (i, lit) in parts.enumerate() {
+            if i % 2 == 0 {
+                match serde_json::from_str::<String>(&format!("\"{lit}\"")) {
+                    Ok(v) => add(&v),
+                    Err(_) => add(lit),
+                }
+            }
+        }
+        for cell in t.split([',', ';', '\t', '\n', '\r', '"']) {
+            add(cell);
+        }
+    }
+    out
+}
+
+/// Records every personal value of the tenant that an input file holds too.
+pub fn record_shared(map: &mut PiiMap, t: &Tenant, inputs: &RunInputs) {
+    let strings = input_strings(inputs);
+    if strings.is_empty() {
+        return;
+    }
+    let mut found: Vec<(String, String, String)> = Vec::new();
+    let mut rec = |f: &str, o: &str, ps: &str| {
+        if strings.contains(&o.trim().to_lowercase()) {
+            found.push((f.to_string(), o.to_string(), ps.to_string()));
+        }
+    };
+    for u in &t.users {
+        walk(&map.policy, &mut rec, &mut u.to_scim(), "");
+    }
+    for g in &t.groups {
+        walk(&map.policy, &mut rec, &mut g.to_scim(), "");
+    }
+    for (f, o, ps) in found {
+        map.record(&f, &o, &ps);
+    }
+}
+
+/// A kept id a free-text file shows stands for itself in the rewriter, so that no shorter
+/// personal value inside it is replaced.
+fn shield(map: &mut PiiMap, id: &str) {
+    if map.is_kept(id) {
+        map.keep(id, "");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_and_filter_literals_are_found() {
+        let mut ids = HashSet::new();
+        ids_in_json(r#"{"Resources":[{"id": "a1","userName":"x"},{"id":"b2"#, &mut ids);
+        assert!(ids.contains("a1"));
+        assert!(!ids.contains("b2"), "a cut id is not an id");
+        let mut lits = Vec::new();
+        request_values(
+            "https://h/scim/v2/Users?filter=userName%20eq%20%22ann%40x.example%22",
+            &mut ids,
+            &mut lits,
+        );
+        request_values("https://h/scim/v2/Users/c%203", &mut ids, &mut lits);
+        assert_eq!(lits, vec!["ann@x.example".to_string()]);
+        assert!(ids.contains("c 3"));
+    }
+}

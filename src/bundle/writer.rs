@@ -1,0 +1,221 @@
+//! Writing a prepared bundle: the zip streams the snapshot's users and groups from the
+//! tenant (pseudonymised resource by resource with `--redact-pii`, on every core, each
+//! value going to the private map as it goes), then adds the manifest, moves the zip into
+//! place atomically and writes `<zip>.sha256` and the map. Memory stays that of a few
+//! batches of resources, whatever the tenant's size.
+
+use super::mapfile::{seen_key, MapWriter};
+use super::policy::Policy;
+use super::redact::MapEntry;
+use super::{structural, BundleWritten, Prepared};
+use crate::archive::{self, zipout_stub::ZipOut};
+use std::sync::atomic::AtomicBool;
+
+/// The entries streamed from the tenant (they stand empty in `Prepared::files`).
+pub const STREAMED: [&str; 2] = ["snapshot/users.ndjson", "snapshot/groups.ndjson"];
+
+/// Resources per batch: a batch is serialised, pseudonymised and deflated by one thread.
+const BATCH: usize = 2048;
+
+/// The pseudonym the snapshot gives the email domain `d` (its runs are pseudonymised
+/// whatever the local part before them), for the report's chart of domains.
+pub fn domain_pseudonym(policy: &Policy, d: &str) -> String {
+    policy
+        .pseudonym(&format!("x@{d}"))
+        .and_then(|p| p.rsplit_once('@').map(|(_, d)| d.to_ascii_lowercase()))
+        .unwrap_or_else(|| d.to_string())
+}
+
+/// What a batch hands back besides its lines: the map entries it made (one JSON entry per
+/// line, with the `seen_key` of each original) and how many resources it held.
+struct BatchMap {
+    lines: Vec<u8>,
+    keys: Vec<u64>,
+    count: usize,
+}
+
+/// One batch of resources as NDJSON lines, pseudonymised by `policy` when given.
+fn batch<R>(items: &[R], to_json: fn(&R) -> serde_json::Value, policy: Option<&Policy>) -> (Vec<u8>, BatchMap) {
+    let mut out = Vec::with_capacity(items.len() * 512);
+    let mut map = BatchMap {
+        lines: Vec::new(),
+        keys: Vec::new(),
+        count: items.len(),
+    };
+    for r in items {
+        let mut v = to_json(r);
+        if let Some(p) = policy {
+            let mut rec = |field: &str, original: &str, pseudonym: &str| {
+                let e = MapEntry {
+                    field: field.to_string(),
+                    original: original.to_string(),
+                    pseudonym: pseudonym.to_string(),
+                };
+                if serde_json::to_writer(&mut map.lines, &e).is_ok() {
+                    map.lines.push(b'\n');
+                    map.keys.push(seen_key(original));
+                }
+            };
+            structural::walk(p, &mut rec, &mut v, "");
+        }
+        // Scrubbed of any registered secret, line by line.
+        let _ = crate::source::snapshot::write_line(&mut out, &v);
+    }
+    if !map.lines.is_empty() {
+        let text = String::from_utf8_lossy(&map.lines);
+        if !crate::secret::is_clean(&text) {
+            map.lines = crate::secret::scrub(&text).into_bytes();
+        }
+    }
+    (out, map)
+}
+
+fn bar(show: bool, len: usize, what: &str) -> indicatif::ProgressBar {
+    if !show {
+        return indicatif::ProgressBar::hidden();
+    }
+    let b = indicatif::ProgressBar::new(len as u64);
+    b.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{msg} [{bar:30}] {pos}/{len} ({per_sec}, {eta} left)",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    b.set_message(what.to_string());
+    b
+}
+
+/// Streams one kind of resource into the zip.
+#[allow(clippy::too_many_arguments)]
+fn stream<R: Sync>(
+    zip: &mut ZipOut,
+    name: &str,
+    items: &[R],
+    to_json: fn(&R) -> serde_json::Value,
+    policy: Option<&Policy>,
+    map: &mut Option<MapWriter>,
+    progress: bool,
+    cancel: &AtomicBool,
+) -> Result<archive::zipout_stub::Written, String> {
+    let what = match (policy.is_some(), name.contains("users")) {
+        (true, true) => "pseudonymising and compressing users",
+        (true, false) => "pseudonymising and compressing groups",
+        (false, true) => "compressing users",
+        (false, false) => "compressing groups",
+    };
+    let b = bar(progress && items.len() >= 10_000, items.len(), what);
+    let written = zip.add_parallel(
+        name,
+        items.chunks(BATCH),
+        |chunk| batch(chunk, to_json, policy),
+        |m: BatchMap| {
+            if let Some(w) = map.as_mut() {
+                w.lines(&m.lines, &m.keys)?;
+            }
+            b.inc(m.count as u64);
+            Ok(())
+        },
+        cancel,
+    );
+    b.finish_and_clear();
+    written
+}
+
+impl Prepared<'_> {
+    /// Writes the zip atomically, then `<zip>.sha256` and the pseudonym map. An error or
+    /// an interruption removes the partial zip and the partial map.
+    pub fn commit(self, cancel: &AtomicBool) -> Result<BundleWritten, String> {
+        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            if !dir.is_dir() {
+                return Err(format!(
+                    "cannot write the bundle: directory {} does not exist",
+                    dir.display()
+                ));
+            }
+        }
+        let mut zip = ZipOut::create(&self.path, crate::util::now())?;
+        let mut map_writer = match &self.map {
+            Some((m, p)) => {
+                let mut w = MapWriter::create(p, &m.policy)?;
+                if let Some(old) = &m.extends {
+                    w.copy_from(old)?;
+                }
+                Some(w)
+            }
+            None => None,
+        };
+        let policy = self.map.as_ref().map(|(m, _)| &m.policy);
+        let mut manifest = Vec::new();
+        for (name, bytes) in &self.files {
+            let written = match (self.tenant, STREAMED.iter().position(|s| s == name)) {
+                (Some(t), Some(0)) => stream(
+                    &mut zip,
+                    name,
+                    &t.users,
+                    crate::source::snapshot::user_json,
+                    policy,
+                    &mut map_writer,
+                    self.progress,
+                    cancel,
+                )?,
+                (Some(t), Some(_)) => stream(
+                    &mut zip,
+                    name,
+                    &t.groups,
+                    crate::source::snapshot::group_json,
+                    policy,
+                    &mut map_writer,
+                    self.progress,
+                    cancel,
+                )?,
+                _ => zip.add(name, bytes)?,
+            };
+            manifest.push(archive::ManifestEntry {
+                path: name.clone(),
+                size: written.size,
+                sha256: written.sha256,
+            });
+        }
+        let manifest = archive::Manifest {
+            format: archive::MANIFEST_FORMAT.to_string(),
+            generated_at: self.generated_at.clone(),
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            files: manifest,
+        };
+        zip.add(
+            archive::MANIFEST,
+            &serde_json::to_vec_pretty(&manifest).unwrap_or_default(),
+        )?;
+        // The map's entries for the free-text files, then the map is complete; the zip
+        // goes into place after it, so that a bundle never exists without its map.
+        let map_path = match (&self.map, map_writer) {
+            (Some((m, p)), Some(mut w)) => {
+                for e in m.entries() {
+                    w.entry(&e.field, &e.original, &e.pseudonym)?;
+                }
+                w.finish()?;
+                Some(p.clone())
+            }
+            _ => None,
+        };
+        let sha256 = zip.finish(cancel)?;
+        let file_name = self
+            .path
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let side = archive::sidecar(&self.path, "sha256");
+        crate::util::create_output(&side)
+            .and_then(|mut f| {
+                std::io::Write::write_all(&mut f, format!("{sha256}  {file_name}\n").as_bytes())
+            })
+            .map_err(|e| format!("cannot write {}: {e}", side.display()))?;
+        Ok(BundleWritten {
+            path: self.path,
+            sha256,
+            map_path,
+            privacy_notes: self.privacy_notes,
+        })
+    }
+}
