@@ -41,7 +41,8 @@ impl ZipOut {
 
     pub fn add(&mut self, name: &str, bytes: &[u8]) -> Result<Written, String> {
         let z = self.zip.as_mut().ok_or("closed")?;
-        z.start_file(name, self.options).map_err(|e| e.to_string())?;
+        z.start_file(name, self.options)
+            .map_err(|e| e.to_string())?;
         z.write_all(bytes).map_err(|e| e.to_string())?;
         Ok(Written {
             size: bytes.len() as u64,
@@ -65,12 +66,15 @@ impl ZipOut {
     {
         use sha2::Digest;
         let z = self.zip.as_mut().ok_or("closed")?;
-        z.start_file(name, self.options).map_err(|e| e.to_string())?;
+        z.start_file(name, self.options)
+            .map_err(|e| e.to_string())?;
         let mut h = sha2::Sha256::new();
         let mut size = 0u64;
         for it in items {
             if cancel.load(Ordering::SeqCst) {
-                return Err("interrupted while writing the bundle; the partial file was removed".into());
+                return Err(
+                    "interrupted while writing the bundle; the partial file was removed".into(),
+                );
             }
             let (b, x) = work(it);
             h.update(&b);
@@ -86,11 +90,17 @@ impl ZipOut {
 
     pub fn finish(mut self, cancel: &AtomicBool) -> Result<String, String> {
         let z = self.zip.take().ok_or("closed")?;
-        let f = z.finish().map_err(|e| e.to_string())?.into_inner().map_err(|e| e.to_string())?;
+        let f = z
+            .finish()
+            .map_err(|e| e.to_string())?
+            .into_inner()
+            .map_err(|e| e.to_string())?;
         f.sync_all().map_err(|e| e.to_string())?;
         drop(f);
         if cancel.load(Ordering::SeqCst) {
-            return Err("interrupted while writing the bundle; the partial file was removed".into());
+            return Err(
+                "interrupted while writing the bundle; the partial file was removed".into(),
+            );
         }
         let sha = super::sha256_file(&self.partial).map_err(|e| e.to_string())?;
         std::fs::rename(&self.partial, &self.dest).map_err(|e| e.to_string())?;

@@ -143,7 +143,8 @@ impl MapWriter {
 
     /// Carries the entries of the map being extended into this one, line by line.
     pub fn copy_from(&mut self, old: &Path) -> Result<(), String> {
-        let what = |e: &dyn std::fmt::Display| format!("cannot read the map file {}: {e}", old.display());
+        let what =
+            |e: &dyn std::fmt::Display| format!("cannot read the map file {}: {e}", old.display());
         let f = std::fs::File::open(old).map_err(|e| what(&e))?;
         let mut lines = std::io::BufReader::new(f).lines();
         // The header.
@@ -184,7 +185,8 @@ impl MapWriter {
 /// The header of a map written by this version (`None`: the file starts otherwise, e.g. an
 /// older pretty-printed map).
 pub fn read_header(path: &Path) -> Result<Option<MapHeader>, String> {
-    let what = |e: &dyn std::fmt::Display| format!("cannot read the map file {}: {e}", path.display());
+    let what =
+        |e: &dyn std::fmt::Display| format!("cannot read the map file {}: {e}", path.display());
     let f = std::fs::File::open(path).map_err(|e| what(&e))?;
     let mut first = String::new();
     // A header is one short line; a longer first line is not one.

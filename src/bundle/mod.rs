@@ -321,11 +321,11 @@ pub fn prepare<'a>(
         None
     };
     let page = match (&redacted_report, &pii) {
-        (Some(redacted), Some(map)) => crate::render::html::render_relabelled(
-            redacted,
-            outcome.tenant.as_ref(),
-            &|d| writer::domain_pseudonym(&map.policy, d),
-        ),
+        (Some(redacted), Some(map)) => {
+            crate::render::html::render_relabelled(redacted, outcome.tenant.as_ref(), &|d| {
+                writer::domain_pseudonym(&map.policy, d)
+            })
+        }
         _ => crate::render::html::render(report, outcome.tenant.as_ref()),
     };
     files.push(("report.html".into(), page.into_bytes()));

@@ -177,7 +177,10 @@ mod tests {
     #[test]
     fn ids_and_filter_literals_are_found() {
         let mut ids = HashSet::new();
-        ids_in_json(r#"{"Resources":[{"id": "a1","userName":"x"},{"id":"b2"#, &mut ids);
+        ids_in_json(
+            r#"{"Resources":[{"id": "a1","userName":"x"},{"id":"b2"#,
+            &mut ids,
+        );
         assert!(ids.contains("a1"));
         assert!(!ids.contains("b2"), "a cut id is not an id");
         let mut lits = Vec::new();

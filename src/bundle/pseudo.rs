@@ -235,7 +235,6 @@ impl RunMap {
     }
 }
 
-
 /// TEMPORARY stand-in until the keyed pseudonymiser lands (same API).
 pub struct Pseudonymiser {
     key: [u8; 32],

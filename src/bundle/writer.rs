@@ -35,7 +35,11 @@ struct BatchMap {
 }
 
 /// One batch of resources as NDJSON lines, pseudonymised by `policy` when given.
-fn batch<R>(items: &[R], to_json: fn(&R) -> serde_json::Value, policy: Option<&Policy>) -> (Vec<u8>, BatchMap) {
+fn batch<R>(
+    items: &[R],
+    to_json: fn(&R) -> serde_json::Value,
+    policy: Option<&Policy>,
+) -> (Vec<u8>, BatchMap) {
     let mut out = Vec::with_capacity(items.len() * 512);
     let mut map = BatchMap {
         lines: Vec::new(),

@@ -160,10 +160,8 @@ pub fn composition(report: &Report, t: &Tenant, relabel: &dyn Fn(&str) -> String
             },
         }
     }
-    let mut list: Vec<(String, usize)> = domains
-        .into_iter()
-        .map(|(d, n)| (relabel(&d), n))
-        .collect();
+    let mut list: Vec<(String, usize)> =
+        domains.into_iter().map(|(d, n)| (relabel(&d), n)).collect();
     list.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     let rest: usize = list.iter().skip(8).map(|(_, n)| n).sum();
     let mut rows: Vec<Bar> = list

@@ -30,7 +30,9 @@ mod tests;
 mod write;
 
 pub use formats::DocSummary;
-pub use write::{group_json, other_files, to_files, to_files_with, user_json, write_dir, write_line};
+pub use write::{
+    group_json, other_files, to_files, to_files_with, user_json, write_dir, write_line,
+};
 
 use super::http::TranscriptEntry;
 use crate::model::{Completeness, DuplicateId, Intake, Kind, ParseIssue, Tenant};

@@ -13,10 +13,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// One JSON document per line, scrubbed of any registered secret.
-pub fn write_line<W: Write + ?Sized>(
-    w: &mut W,
-    value: &impl Serialize,
-) -> std::io::Result<()> {
+pub fn write_line<W: Write + ?Sized>(w: &mut W, value: &impl Serialize) -> std::io::Result<()> {
     let text = serde_json::to_string(value).map_err(std::io::Error::other)?;
     if crate::secret::is_clean(&text) {
         w.write_all(text.as_bytes())?;
