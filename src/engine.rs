@@ -105,7 +105,10 @@ pub async fn run(plan: Plan, progress: &Progress) -> anyhow::Result<Outcome> {
             )
         }
         Source::Snapshot(path) => {
-            let t = crate::source::snapshot::load(path)?;
+            let phase = progress.phase(&format!("reading the snapshot {}", path.display()));
+            let t = crate::source::snapshot::load(path);
+            phase.finish_and_clear();
+            let t = t?;
             // The discovery documents are data the snapshot keeps: judged without a request.
             let d = &t.discovery;
             if d.service_provider_config.is_some()
@@ -154,6 +157,14 @@ pub async fn run(plan: Plan, progress: &Progress) -> anyhow::Result<Outcome> {
 
     let load = started.elapsed();
     let checks_started = std::time::Instant::now();
+    let phase = progress.phase(&match &tenant {
+        Some(t) => format!(
+            "auditing {} users and {} groups",
+            t.users.len(),
+            t.groups.len()
+        ),
+        None => "running the checks".to_string(),
+    });
     let ctx = Ctx {
         tenant: tenant.as_ref(),
         others: &others,
@@ -173,6 +184,7 @@ pub async fn run(plan: Plan, progress: &Progress) -> anyhow::Result<Outcome> {
         ),
     };
     let (checks, runs, each) = run_playbooks_timed(&ctx, &plan.playbooks, parallel::threads());
+    phase.finish_and_clear();
     let timing = Timing {
         load,
         checks: checks_started.elapsed(),

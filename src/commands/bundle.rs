@@ -269,7 +269,17 @@ pub async fn write(
     opts: &BundleOptions,
 ) -> Result<bundle::BundleWritten, ToolError> {
     let args: Vec<String> = std::env::args().collect();
-    let prepared = bundle::prepare(outcome, opts, &args)?;
+    let phase = Progress {
+        enabled: opts.progress,
+    }
+    .phase(if opts.redact_pii {
+        "writing the report and the ticket, pseudonymised"
+    } else {
+        "writing the report and the ticket"
+    });
+    let prepared = bundle::prepare(outcome, opts, &args);
+    phase.finish_and_clear();
+    let prepared = prepared?;
     let cancel = Arc::new(AtomicBool::new(false));
     let flag = cancel.clone();
     // The signal watcher runs on the runtime while this thread writes (the prepared bundle

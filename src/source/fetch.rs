@@ -56,6 +56,24 @@ pub struct Progress {
     pub enabled: bool,
 }
 
+impl Progress {
+    /// A spinner on stderr naming a phase of the run ("reading the snapshot", "auditing"),
+    /// with the time it has taken; nothing when progress is off (-q, not a terminal).
+    /// `finish_and_clear` it when the phase ends.
+    pub fn phase(&self, what: &str) -> indicatif::ProgressBar {
+        if !self.enabled {
+            return indicatif::ProgressBar::hidden();
+        }
+        let b = indicatif::ProgressBar::new_spinner().with_style(
+            indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        b.set_message(what.to_string());
+        b.enable_steady_tick(std::time::Duration::from_millis(120));
+        b
+    }
+}
+
 pub struct FetchOutcome {
     pub tenant: Tenant,
     /// What the fetch observed (paging, filters, latency, the probes' answers).
