@@ -233,3 +233,48 @@ fn the_scan_finds_the_values_in_a_plain_bundle_of_the_generated_tenant() {
     let found = leaks(&zip_texts(&plain), &personal_values(&tenant));
     assert!(found.len() > 20, "{found:?}");
 }
+
+/// On a terminal each phase of a long bundle shows on stderr (reading, auditing, writing
+/// the report, pseudonymising and compressing the users); with -q nothing does. Run in a
+/// pseudo-terminal with util-linux `script`, skipped (with a note) where it is absent.
+#[test]
+fn a_long_bundle_shows_each_phase_on_a_terminal_and_nothing_with_quiet() {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: util-linux `script` is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (snap, _) = generated(dir.path());
+    let bin = assert_cmd::cargo::cargo_bin("scim-doctor");
+    let run = |quiet: &str, out: &str| {
+        let cmd = format!(
+            "{} {quiet} bundle --redact-pii --snapshot {} --out {}",
+            bin.display(),
+            snap.display(),
+            dir.path().join(out).display()
+        );
+        let o = std::process::Command::new("script")
+            .args(["-qec", &cmd, "/dev/null"])
+            .env("NO_COLOR", "1")
+            .env("SCIM_DOCTOR_FIXED_TIME", "2026-11-26T08:00:00Z")
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let shown = run("", "shown.zip");
+    for phase in [
+        "reading the snapshot",
+        "auditing 20000 users",
+        "writing the report and the ticket",
+        "pseudonymising and compressing users",
+    ] {
+        assert!(shown.contains(phase), "{phase} missing from: {shown}");
+    }
+    let quiet = run("-q", "quiet.zip");
+    assert!(!quiet.contains("compressing"), "{quiet}");
+    assert!(!quiet.contains("auditing"), "{quiet}");
+}

@@ -81,10 +81,10 @@ fn bar(show: bool, len: usize, what: &str) -> indicatif::ProgressBar {
     let b = indicatif::ProgressBar::new(len as u64);
     b.set_style(
         indicatif::ProgressStyle::with_template(
-            "{msg} [{bar:30}] {pos}/{len} ({per_sec}, {eta} left)",
+            // At most 36 + 1 + 20 + 1 + 19 = 77 columns for a million resources.
+            "{msg} {bar:20} {human_pos}/{human_len}",
         )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-        .progress_chars("=> "),
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     b.set_message(what.to_string());
     b
