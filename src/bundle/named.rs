@@ -89,11 +89,27 @@ pub fn record(map: &mut PiiMap, t: &Tenant, report: &Report, transcript: &[Trans
             shield(map, &u.id);
         }
     }
+    // A group's members are users the findings name already, except the ones a group
+    // finding reads: a member that is no user of the tenant (an orphan, a nested group)
+    // and a named one. A group of a million members costs no million values here.
+    let hasher = foldhash::fast::FixedState::with_seed(26);
+    let hash = |s: &str| std::hash::BuildHasher::hash_one(&hasher, s);
+    let user_ids: HashSet<u64> = t.users.iter().map(|u| hash(&u.id)).collect();
     for g in &t.groups {
         let mut v = g.to_scim();
+        if let Some(o) = v.as_object_mut() {
+            o.remove("members");
+        }
         walk_recorded(map, &mut v);
         if ids.contains(&g.id) {
             shield(map, &g.id);
+        }
+        for m in &g.members {
+            if user_ids.contains(&hash(&m.value)) && !ids.contains(&m.value) {
+                continue;
+            }
+            let mut mv = serde_json::json!({ "members": [m] });
+            walk_recorded(map, &mut mv);
         }
     }
     for l in literals {
