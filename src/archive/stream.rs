@@ -30,7 +30,8 @@ pub struct Written {
 pub const INTERRUPTED: &str = "interrupted while writing the bundle; the partial file was removed";
 
 /// `add` deflates bytes up to this size in one stream on the calling thread, and bigger ones
-/// in pieces of this size on the workers.
+/// in pieces of this size on the workers (also with one worker: `cancel` is then checked
+/// between pieces).
 const CHUNK: usize = 1 << 20;
 /// Deflate's window: each piece of `add` is primed with the 32 KiB before it, so splitting
 /// costs almost nothing in size.
@@ -229,7 +230,7 @@ impl ZipOut {
         let zip64 = self.may_need_zip64(size);
         let r = self.begin(name, METHOD_DEFLATED, zip64)?;
         let start = self.pos;
-        if bytes.len() <= CHUNK || self.workers <= 1 && bytes.len() <= 4 * CHUNK {
+        if bytes.len() <= CHUNK {
             let mut c = Compress::new(Compression::new(self.level), false);
             let mut deflated = Vec::new();
             deflate(&mut c, bytes, FlushCompress::Finish, &mut deflated)?;
