@@ -1,5 +1,6 @@
 //! The bundle's zip format itself: atomic writing (a `.partial` file in the target directory,
-//! fsync, rename, removed on error or interruption), safe reading (no path escapes, caps on
+//! fsync, rename, removed on error or interruption; `stream::ZipOut` streams entries and
+//! deflates them on every core, `zipfmt` holds the container records), safe reading (no path escapes, caps on
 //! entry count and uncompressed size, enforced on the bytes actually inflated, not only the
 //! sizes the zip declares), the manifest, and `bundle verify`. A reader of files (layer 2 of
 //! docs/architecture.md): snapshots (`source::snapshot`) and diffs load bundle zips through
@@ -7,11 +8,13 @@
 
 pub mod names;
 mod read;
+mod stream;
 mod verify;
 mod write;
-pub mod zipout_stub;
+mod zipfmt;
 
 pub use read::{read_entries, read_file, Entry, ReadLimits, ZipStore};
+pub use stream::{Written, ZipOut};
 pub use verify::{verify, Verification};
 pub use write::write_zip;
 
@@ -93,5 +96,7 @@ pub fn sidecar(zip: &Path, ext: &str) -> PathBuf {
     zip.with_file_name(name)
 }
 
+#[cfg(test)]
+mod stream_tests;
 #[cfg(test)]
 mod tests;

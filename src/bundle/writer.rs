@@ -8,7 +8,7 @@ use super::mapfile::{seen_key, MapWriter};
 use super::policy::Policy;
 use super::redact::MapEntry;
 use super::{structural, BundleWritten, Prepared};
-use crate::archive::{self, zipout_stub::ZipOut};
+use crate::archive::{self, ZipOut};
 use std::sync::atomic::AtomicBool;
 
 /// The entries streamed from the tenant (they stand empty in `Prepared::files`).
@@ -101,7 +101,7 @@ fn stream<R: Sync>(
     map: &mut Option<MapWriter>,
     progress: bool,
     cancel: &AtomicBool,
-) -> Result<archive::zipout_stub::Written, String> {
+) -> Result<archive::Written, String> {
     let what = match (policy.is_some(), name.contains("users")) {
         (true, true) => "pseudonymising and compressing users",
         (true, false) => "pseudonymising and compressing groups",
