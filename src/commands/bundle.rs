@@ -236,28 +236,54 @@ pub async fn write_and_announce(
     Ok(written)
 }
 
-/// Resolves when the process is asked to stop: Ctrl-C (SIGINT), SIGTERM (`timeout`, CI
-/// cancellation, `docker stop`) or SIGHUP (a closed terminal); says which.
-async fn stop_signal() -> &'static str {
-    #[cfg(unix)]
-    {
+/// The stop signals, listened to from the moment this is made: Ctrl-C (SIGINT), SIGTERM
+/// (`timeout`, CI cancellation, `docker stop`) and SIGHUP (a closed terminal). Made before
+/// the first byte is written, so that no signal can find the default action (which would
+/// end the process with the partial file left behind).
+#[cfg(unix)]
+struct StopSignals(Vec<(tokio::signal::unix::Signal, &'static str)>);
+
+#[cfg(unix)]
+impl StopSignals {
+    fn listen() -> Self {
         use tokio::signal::unix::{signal, SignalKind};
-        let wait = |kind: SignalKind| async move {
-            match signal(kind) {
-                Ok(mut s) => {
-                    s.recv().await;
-                }
-                Err(_) => std::future::pending::<()>().await,
-            }
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => "Ctrl-C",
-            _ = wait(SignalKind::terminate()) => "SIGTERM",
-            _ = wait(SignalKind::hangup()) => "SIGHUP",
-        }
+        StopSignals(
+            [
+                (SignalKind::interrupt(), "Ctrl-C"),
+                (SignalKind::terminate(), "SIGTERM"),
+                (SignalKind::hangup(), "SIGHUP"),
+            ]
+            .into_iter()
+            .filter_map(|(k, name)| signal(k).ok().map(|s| (s, name)))
+            .collect(),
+        )
     }
-    #[cfg(not(unix))]
-    {
+
+    /// Resolves when one of the signals arrives; says which.
+    async fn stopped(mut self) -> &'static str {
+        if self.0.is_empty() {
+            return std::future::pending().await;
+        }
+        let waits = self.0.iter_mut().map(|(s, name)| {
+            Box::pin(async move {
+                s.recv().await;
+                *name
+            })
+        });
+        futures::future::select_all(waits).await.0
+    }
+}
+
+#[cfg(not(unix))]
+struct StopSignals;
+
+#[cfg(not(unix))]
+impl StopSignals {
+    fn listen() -> Self {
+        StopSignals
+    }
+
+    async fn stopped(self) -> &'static str {
         let _ = tokio::signal::ctrl_c().await;
         "Ctrl-C"
     }
@@ -284,8 +310,9 @@ pub async fn write(
     let flag = cancel.clone();
     // The signal watcher runs on the runtime while this thread writes (the prepared bundle
     // borrows the outcome, so the write stays on this thread).
+    let signals = StopSignals::listen();
     let watcher = tokio::spawn(async move {
-        let which = stop_signal().await;
+        let which = signals.stopped().await;
         flag.store(true, Ordering::SeqCst);
         which
     });
