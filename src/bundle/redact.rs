@@ -9,14 +9,14 @@
 //! not glued to other letters or digits, never inside a `urn:` and never as a JSON key.
 //! The map is written outside the zip (mode 0600).
 
-use super::pseudo::RunMap;
+use super::pseudo::Pseudonymiser;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-pub const MAP_FORMAT: &str = "scim-doctor-pii-map/2";
+pub const MAP_FORMAT: &str = "scim-doctor-pii-map/3";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MapEntry {
@@ -38,13 +38,14 @@ pub struct PiiMap {
     pub format: String,
     pub keep_domains: bool,
     pub entries: Vec<MapEntry>,
-    /// Lower-cased run -> lower-cased pseudonym run (so a reloaded map extends consistently).
+    /// The pseudonymiser's key, hex (so a reloaded map extends consistently). Only filled
+    /// in the copy being saved: the key lives in `pseudonymiser`, whose Debug hides it.
     #[serde(default)]
-    pub runs: BTreeMap<String, String>,
+    key: String,
     #[serde(skip)]
     index: HashMap<String, usize>,
     #[serde(skip)]
-    run_map: RunMap,
+    pseudonymiser: Pseudonymiser,
     /// Values never replaced: resource ids the target generated, and values a scoping
     /// filter depends on (lower-cased).
     #[serde(skip)]
@@ -92,7 +93,16 @@ impl PiiMap {
             ));
         }
         map.keep_domains = keep_domains;
-        map.run_map = RunMap::from_pairs(map.runs.clone());
+        let key: [u8; 32] = hex::decode(std::mem::take(&mut map.key))
+            .ok()
+            .and_then(|k| k.try_into().ok())
+            .ok_or_else(|| {
+                format!(
+                    "{} has no valid `key` (64 hexadecimal digits): the map cannot be extended",
+                    path.display()
+                )
+            })?;
+        map.pseudonymiser = Pseudonymiser::new(key);
         for (i, e) in map.entries.iter().enumerate() {
             map.index.insert(e.original.clone(), i);
         }
@@ -147,9 +157,9 @@ impl PiiMap {
                 if value.as_bytes()[..32].iter().all(u8::is_ascii_hexdigit)
                     && self.is_kept(rest) =>
             {
-                format!("{}{rest}", self.run_map.value(&value[..32], false))
+                format!("{}{rest}", self.pseudonymiser.value(&value[..32], false))
             }
-            _ => self.run_map.value(value, keep_domain),
+            _ => self.pseudonymiser.value(value, keep_domain),
         };
         self.index.insert(value.to_string(), self.entries.len());
         self.entries.push(MapEntry {
@@ -226,12 +236,7 @@ impl PiiMap {
     /// Writes the map with mode 0600 (it holds the real values).
     pub fn save(&self, path: &Path) -> Result<(), String> {
         let mut copy = self.clone();
-        copy.runs = self
-            .run_map
-            .runs
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
+        copy.key = hex::encode(self.pseudonymiser.key());
         let text = serde_json::to_string_pretty(&copy).map_err(|e| e.to_string())?;
         let text = crate::secret::scrub(&text);
         write_private(path, text.as_bytes())
