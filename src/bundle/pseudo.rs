@@ -175,7 +175,11 @@ fn lower1(c: char) -> char {
 fn classify(c: char, hex_only: bool) -> (Kind, u16) {
     let u = c as u32;
     if c.is_ascii_lowercase() {
-        let kind = if hex_only { Kind::HexLetter } else { Kind::Letter };
+        let kind = if hex_only {
+            Kind::HexLetter
+        } else {
+            Kind::Letter
+        };
         (kind, (u - u32::from(b'a')) as u16)
     } else if c.is_ascii_digit() {
         (Kind::Digit, (u - u32::from(b'0')) as u16)
@@ -208,7 +212,7 @@ fn split_radix(r: u16) -> (u16, u16) {
     let mut a = 1;
     let mut f = 2;
     while f * f <= r {
-        if r % f == 0 {
+        if r.is_multiple_of(f) {
             a = f;
         }
         f += 1;
@@ -273,11 +277,7 @@ impl Feistel<'_> {
         let mut draw = Draw::new(h);
         for (x, &r) in dst.iter_mut().zip(dst_radix) {
             let f = draw.digit(r);
-            *x = if add {
-                (*x + f) % r
-            } else {
-                (*x + r - f) % r
-            };
+            *x = if add { (*x + f) % r } else { (*x + r - f) % r };
         }
     }
 
@@ -321,7 +321,10 @@ impl Feistel<'_> {
 
 /// SipHash key halves from 16 bytes of a SHA-256 of the key and a label.
 fn subkey(key: &[u8; 32], label: &[u8]) -> (u64, u64) {
-    let d = Sha256::new().chain_update(label).chain_update(key).finalize();
+    let d = Sha256::new()
+        .chain_update(label)
+        .chain_update(key)
+        .finalize();
     let k0 = u64::from_le_bytes(d[0..8].try_into().unwrap_or_default());
     let k1 = u64::from_le_bytes(d[8..16].try_into().unwrap_or_default());
     (k0, k1)

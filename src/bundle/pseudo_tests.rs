@@ -196,7 +196,9 @@ fn same_key_same_pseudonyms_other_key_other_pseudonyms() {
     assert_eq!(there, a.value("ann.lee@acme.example", false));
     // Single letters depend on the key too (the split digit, not a fixed shift).
     let singles = |m: &Pseudonymiser| -> Vec<String> {
-        ('a'..='z').map(|c| m.value(&c.to_string(), false)).collect()
+        ('a'..='z')
+            .map(|c| m.value(&c.to_string(), false))
+            .collect()
     };
     assert_ne!(singles(&Pseudonymiser::new([1; 32])), singles(&c));
 }
@@ -278,7 +280,9 @@ fn runs_in_the_non_ascii_alphabets_are_permuted() {
         .collect();
     assert_permutes(&m, &strings(&["ab", &latin]));
     assert_permutes(&m, &strings(&["٠١٢٣٤٥٦٧٨٩", "٠١٢٣٤٥٦٧٨٩"]));
-    let cjk: String = (0x4E00..0x4E00 + 300u32).filter_map(char::from_u32).collect();
+    let cjk: String = (0x4E00..0x4E00 + 300u32)
+        .filter_map(char::from_u32)
+        .collect();
     assert_permutes(&m, &strings(&[&cjk]));
 }
 
