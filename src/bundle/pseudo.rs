@@ -53,11 +53,15 @@
 //! five ASCII letters against another: one in 3.5 x 10^8.
 
 use sha2::{Digest, Sha256};
-use siphasher::sip::SipHasher24;
+use siphasher::sip::SipHasher13;
+use std::cell::RefCell;
 use std::hash::Hasher;
 
 /// Steps of the Feistel network (each changes one half).
 const ROUNDS: u8 = 8;
+/// The keyed PRF: SipHash-1-3 (the variant Rust's own hash tables key against hash
+/// flooding; -2-4 cost twice as much for the ~17 calls a run takes).
+type Prf = SipHasher13;
 /// Digits taken from one 64-bit hash before drawing a fresh one: the product of their
 /// radices stays below 2^40, so the leftover bias is below 2^-24.
 const MAX_DRAW: u64 = 1 << 40;
@@ -221,15 +225,16 @@ fn split_radix(r: u16) -> (u16, u16) {
 }
 
 /// Digits drawn from a keyed hash stream: one SipHash per ~40 bits of radix product.
+/// Digits are read from the top of the word, so their bias stays below 2^-24 as above.
 struct Draw {
-    state: SipHasher24,
+    state: Prf,
     word: u64,
     room: u64,
     counter: u8,
 }
 
 impl Draw {
-    fn new(state: SipHasher24) -> Self {
+    fn new(state: Prf) -> Self {
         Draw {
             state,
             word: 0,
@@ -247,17 +252,19 @@ impl Draw {
             self.word = h.finish();
             self.room = 1;
         }
-        let d = self.word % r;
-        self.word /= r;
+        // The word read as a fraction of 2^64: its next digit in base `r` is the integer
+        // part of word x r, the rest stays for the following digits (no division).
+        let wide = u128::from(self.word) * u128::from(r);
+        self.word = wide as u64;
         self.room *= r;
-        d as u16
+        (wide >> 64) as u16
     }
 }
 
 /// The keyed permutation of the digit vectors of one shape (radices + tweak).
 struct Feistel<'a> {
-    key: (u64, u64),
-    tweak: u64,
+    /// SipHash state keyed and fed the tweak: every step starts from a copy.
+    base: Prf,
     radix: &'a [u16],
 }
 
@@ -268,16 +275,25 @@ impl Feistel<'_> {
 
     /// Adds (or subtracts) the round function of `src` to `dst`, digit by digit.
     fn step(&self, round: u8, src: &[u16], dst: &mut [u16], dst_radix: &[u16], add: bool) {
-        let mut h = SipHasher24::new_with_keys(self.key.0, self.key.1);
-        h.write_u64(self.tweak);
-        h.write_u8(round);
-        for &d in src {
-            h.write_u16(d);
+        let mut h = self.base;
+        // One write per 32 digits (SipHash is cheaper on one buffer than on many pieces).
+        let mut buf = [0u8; 65];
+        buf[0] = round;
+        for chunk in src.chunks(32) {
+            for (i, d) in chunk.iter().enumerate() {
+                buf[1 + 2 * i..3 + 2 * i].copy_from_slice(&d.to_le_bytes());
+            }
+            h.write(&buf[..1 + 2 * chunk.len()]);
         }
         let mut draw = Draw::new(h);
         for (x, &r) in dst.iter_mut().zip(dst_radix) {
             let f = draw.digit(r);
-            *x = if add { (*x + f) % r } else { (*x + r - f) % r };
+            *x = match add {
+                true if *x + f >= r => *x + f - r,
+                true => *x + f,
+                false if *x >= f => *x - f,
+                false => *x + r - f,
+            };
         }
     }
 
@@ -339,7 +355,7 @@ impl Pseudonymiser {
         }
     }
 
-    /// A key from the operating system's entropy.
+    /// A key from `rand`'s thread generator (a CSPRNG seeded from the operating system).
     pub fn random() -> Self {
         Self::new(rand::random())
     }
@@ -349,14 +365,27 @@ impl Pseudonymiser {
     }
 
     /// The pseudonym of one run of letters and digits, appended to `out`.
-    fn run(&self, run: &str, out: &mut String) {
-        let original: Vec<char> = run.chars().collect();
-        let lower: Vec<char> = original.iter().map(|&c| lower1(c)).collect();
+    fn run(&self, run: &str, out: &mut String, s: &mut Scratch) {
+        let Scratch {
+            original,
+            lower,
+            kinds,
+            digits,
+            slots,
+            slot_kinds,
+            x,
+            radix,
+            start,
+        } = s;
+        original.clear();
+        original.extend(run.chars());
+        lower.clear();
+        lower.extend(original.iter().map(|&c| lower1(c)));
         let hex_only = lower.iter().all(char::is_ascii_hexdigit);
         let n = lower.len();
-        let mut kinds = Vec::with_capacity(n);
-        let mut digits = Vec::with_capacity(n);
-        for &c in &lower {
+        kinds.clear();
+        digits.clear();
+        for &c in lower.iter() {
             let (k, d) = classify(c, hex_only);
             kinds.push(k);
             digits.push(d);
@@ -370,17 +399,17 @@ impl Pseudonymiser {
             };
         }
 
-        let mut tweak = SipHasher24::new_with_keys(self.fpe.0, self.fpe.1);
+        let mut tweak = Prf::new_with_keys(self.fpe.0, self.fpe.1);
         tweak.write_usize(n);
-        for k in &kinds {
+        for k in kinds.iter() {
             tweak.write_u8(k.code());
         }
         let foreign = kinds.iter().any(|k| k.foreign());
         if foreign {
             // Characters outside the alphabets: drawn from a keyed hash of what they are and
             // where, which also tweaks the permutation of the rest.
-            let mut h = SipHasher24::new_with_keys(self.draw.0, self.draw.1);
-            for (i, (&k, &c)) in kinds.iter().zip(&lower).enumerate() {
+            let mut h = Prf::new_with_keys(self.draw.0, self.draw.1);
+            for (i, (&k, &c)) in kinds.iter().zip(lower.iter()).enumerate() {
                 h.write_u8(k.code());
                 if k.foreign() {
                     h.write_usize(i);
@@ -389,7 +418,7 @@ impl Pseudonymiser {
             }
             let seed = h.finish();
             tweak.write_u64(seed);
-            let mut h = SipHasher24::new_with_keys(self.draw.0, self.draw.1);
+            let mut h = Prf::new_with_keys(self.draw.0, self.draw.1);
             h.write_u64(seed);
             let mut draw = Draw::new(h);
             for (k, d) in kinds.iter().zip(digits.iter_mut()) {
@@ -398,16 +427,21 @@ impl Pseudonymiser {
                 }
             }
         }
-        let tweak = tweak.finish();
+        let mut base = Prf::new_with_keys(self.fpe.0, self.fpe.1);
+        base.write_u64(tweak.finish());
 
         // A run of ASCII letters and digits that is not hex-only holds a letter after `f`,
         // and so must its pseudonym (hex-only runs use `HexLetter` and stay hex-only): walk
         // the cycle past the vectors whose letters are all `a`..`f`.
         let walk = run.is_ascii() && !hex_only;
-        let slots: Vec<usize> = (0..n).filter(|&i| !kinds[i].foreign()).collect();
-        let slot_kinds: Vec<Kind> = slots.iter().map(|&i| kinds[i]).collect();
-        let mut x: Vec<u16> = slots.iter().map(|&i| digits[i]).collect();
-        let mut radix: Vec<u16> = slot_kinds.iter().map(|k| k.radix()).collect();
+        slots.clear();
+        slots.extend((0..n).filter(|&i| !kinds[i].foreign()));
+        slot_kinds.clear();
+        slot_kinds.extend(slots.iter().map(|&i| kinds[i]));
+        x.clear();
+        x.extend(slots.iter().map(|&i| digits[i]));
+        radix.clear();
+        radix.extend(slot_kinds.iter().map(|k| k.radix()));
         let many = radix
             .iter()
             .try_fold(1u32, |a, &r| a.checked_mul(u32::from(r)))
@@ -417,38 +451,35 @@ impl Pseudonymiser {
             let single = x.len() == 1;
             if single {
                 let (a, b) = split_radix(radix[0]);
-                x = vec![x[0] / b, x[0] % b];
-                radix = vec![a, b];
+                *x = vec![x[0] / b, x[0] % b];
+                *radix = vec![a, b];
             }
-            let p = Feistel {
-                key: self.fpe,
-                tweak,
-                radix: &radix,
-            };
-            let start = x.clone();
+            let p = Feistel { base, radix };
+            start.clear();
+            start.extend_from_slice(x);
             loop {
-                p.next(&mut x);
+                p.next(x);
                 if !walk || x == start {
                     break;
                 }
-                let image = if single {
-                    vec![x[0] * radix[1] + x[1]]
+                let beyond_f = if single {
+                    x[0] * radix[1] + x[1] >= 6
                 } else {
-                    x.clone()
+                    !letters_up_to_f(slot_kinds, x)
                 };
-                if !letters_up_to_f(&slot_kinds, &image) {
+                if beyond_f {
                     break;
                 }
             }
             if single {
-                x = vec![x[0] * radix[1] + x[1]];
+                *x = vec![x[0] * radix[1] + x[1]];
             }
-            for (&i, &d) in slots.iter().zip(&x) {
+            for (&i, &d) in slots.iter().zip(x.iter()) {
                 digits[i] = d;
             }
         }
 
-        for ((&o, &k), &d) in original.iter().zip(&kinds).zip(&digits) {
+        for ((&o, &k), &d) in original.iter().zip(kinds.iter()).zip(digits.iter()) {
             let p = k.char_of(d);
             if o.is_uppercase() {
                 out.extend(p.to_uppercase());
@@ -461,6 +492,10 @@ impl Pseudonymiser {
     /// The pseudonym of a whole value: every run replaced, everything else kept. With
     /// `keep_domain`, the text after the last `@` stays as it is.
     pub fn value(&self, v: &str, keep_domain: bool) -> String {
+        SCRATCH.with_borrow_mut(|scratch| self.value_with(v, keep_domain, scratch))
+    }
+
+    fn value_with(&self, v: &str, keep_domain: bool, s: &mut Scratch) -> String {
         let (body, domain) = match v.rfind('@') {
             Some(i) if keep_domain => (&v[..i], Some(&v[i..])),
             _ => (v, None),
@@ -470,29 +505,47 @@ impl Pseudonymiser {
         let mut rest = body;
         if let Some(prefix) = rest.get(..32) {
             if prefix.bytes().all(|b| b.is_ascii_hexdigit()) && rest.len() > 32 {
-                self.run(prefix, &mut out);
+                self.run(prefix, &mut out, s);
                 rest = &rest[32..];
             }
         }
-        let mut start = None;
+        let mut run_start = None;
         for (i, c) in rest.char_indices() {
             if c.is_alphanumeric() {
-                start.get_or_insert(i);
+                run_start.get_or_insert(i);
             } else {
-                if let Some(s) = start.take() {
-                    self.run(&rest[s..i], &mut out);
+                if let Some(start) = run_start.take() {
+                    self.run(&rest[start..i], &mut out, s);
                 }
                 out.push(c);
             }
         }
-        if let Some(s) = start {
-            self.run(&rest[s..], &mut out);
+        if let Some(start) = run_start {
+            self.run(&rest[start..], &mut out, s);
         }
         if let Some(d) = domain {
             out.push_str(d);
         }
         out
     }
+}
+
+/// Buffers of `run`, reused by every run of a thread (they hold nothing between runs).
+#[derive(Default)]
+struct Scratch {
+    original: Vec<char>,
+    lower: Vec<char>,
+    kinds: Vec<Kind>,
+    digits: Vec<u16>,
+    slots: Vec<usize>,
+    slot_kinds: Vec<Kind>,
+    x: Vec<u16>,
+    radix: Vec<u16>,
+    start: Vec<u16>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
 #[cfg(test)]
