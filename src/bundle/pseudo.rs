@@ -19,7 +19,7 @@
 //! the Arabic-Indic digits, and 2,000 CJK ideographs. The digit vector goes through a keyed
 //! permutation of all vectors of those radices (format-preserving encryption): an 8-step
 //! Feistel network over its two halves, each step adding, digit by digit modulo each
-//! position's radix, a SipHash-2-4 of the other half, the step number and the run's class
+//! position's radix, a keyed SipHash-1-3 of the other half, the step number and the run's class
 //! sequence (the tweak, so runs of different shapes never interact). A one-character run is
 //! first split into two digits (26 = 2 x 13, 10 = 2 x 5, ...) so that the network has two
 //! halves to work on. With `P` that permutation the pseudonym is `P⁻¹(P(x) + 1)` (adding
@@ -59,8 +59,8 @@ use std::hash::Hasher;
 
 /// Steps of the Feistel network (each changes one half).
 const ROUNDS: u8 = 8;
-/// The keyed PRF: SipHash-1-3 (the variant Rust's own hash tables key against hash
-/// flooding; -2-4 cost twice as much for the ~17 calls a run takes).
+/// The keyed PRF: SipHash-1-3, the variant Rust's own hash tables key against hash flooding
+/// (-2-4 does twice the rounds per block, and a run takes ~17 calls).
 type Prf = SipHasher13;
 /// Digits taken from one 64-bit hash before drawing a fresh one: the product of their
 /// radices stays below 2^40, so the leftover bias is below 2^-24.
