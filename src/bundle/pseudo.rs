@@ -2,253 +2,360 @@
 //!
 //! A value is cut into runs of letters and digits; everything between runs (spaces, `@`,
 //! dots, hyphens, quotes, any other punctuation) is kept as it is. Each run is replaced by a
-//! random run of the same length and character classes (ASCII lower/upper case letters,
-//! digits, other cased letters, uncased letters), chosen once per run ignoring case, with the
-//! original's letter case put back character by character. So every property a check reads
-//! from the text survives: whitespace, the number and place of `@`, empty parts, misplaced
-//! dots, characters a domain may not hold, an all-digit top-level domain, emptiness,
-//! "equal ignoring case but spelled differently", one value being the local part of
-//! another, two users sharing a domain. Runs are mapped one-to-one (a used pseudonym is never
-//! handed out twice), so values that differ stay different. Runs made of hexadecimal digits
-//! stay hexadecimal, and an Entra soft-delete name (`<32 hex><UPN>`) keeps its shape.
+//! run of the same length and character classes (ASCII letters, digits, other cased letters,
+//! uncased letters), computed from the lower-cased run and a secret key, with the original's
+//! letter case put back character by character. So every property a check reads from the
+//! text survives: whitespace, the number and place of `@`, empty parts, misplaced dots,
+//! characters a domain may not hold, an all-digit top-level domain, emptiness, "equal
+//! ignoring case but spelled differently", one value being the local part of another, two
+//! users sharing a domain. Runs made of hexadecimal digits stay hexadecimal, and an Entra
+//! soft-delete name (`<32 hex><UPN>`) keeps its shape.
+//!
+//! # How a run is mapped (no table)
+//!
+//! Each character becomes a digit in the alphabet of its class: ASCII letter (26), ASCII
+//! digit (10; the first digit of a run keeps being zero or non-zero, so a JSON number
+//! stays a number and a lone `0` stays `0`), the 30 Latin-1 lower-case letters `à`..`þ`,
+//! the Arabic-Indic digits, and 2,000 CJK ideographs. The digit vector goes through a keyed
+//! permutation of all vectors of those radices (format-preserving encryption): an 8-step
+//! Feistel network over its two halves, each step adding, digit by digit modulo each
+//! position's radix, a keyed SipHash-1-3 of the other half, the step number and the run's class
+//! sequence (the tweak, so runs of different shapes never interact). A one-character run is
+//! first split into two digits (26 = 2 x 13, 10 = 2 x 5, ...) so that the network has two
+//! halves to work on. With `P` that permutation the pseudonym is `P⁻¹(P(x) + 1)` (adding
+//! one with carry): a permutation of the same set made of a single cycle through all of it,
+//! so it never maps a run to itself when the set has two or more members.
+//!
+//! Hexadecimal stays hexadecimal without looking at the context: a run whose letters are
+//! all `a`..`f` (an object id, a GUID part such as `4aaa`, a soft-delete prefix) maps to a
+//! run of letters `a`..`f` and digits in the same places, and any other run of ASCII letters
+//! and digits maps to one holding a letter after `f` (cycle walking: the permutation is
+//! applied again until it lands on that side). So ids stay ids, GUIDs stay GUIDs, and an id
+//! and a value that is not one can never meet. The price: a word made only of the letters
+//! `a`..`f` (`Ada`, `Dee`) is known to be one from its pseudonym.
+//!
+//! # What is guaranteed one-to-one, and what is not
+//!
+//! The mapping needs no memory: the same key gives the same pseudonyms in every run, thread
+//! and process (the key is saved in the map file so that a later bundle extends it), and
+//! two values that differ ignoring case get pseudonyms that differ ignoring case whenever
+//! every letter and digit is in one of the alphabets above (all ASCII values, most Western
+//! European names). The exception: a character outside those alphabets (Cyrillic, Greek,
+//! other ideographs, `ß`, `ÿ`, other digits) cannot be permuted in a fixed alphabet. It is
+//! replaced by a character drawn by the keyed hash from its class's alphabet (Latin-1
+//! letter, Arabic-Indic digit, CJK ideograph), and the rest of the run is permuted under a
+//! tweak that holds those characters. Two runs with the same such characters in the same
+//! places still map one-to-one; two runs of the same length and classes of which one holds
+//! such characters (and the other other ones, or none) share a pseudonym only when every
+//! drawn character agrees and the permuted rest agrees too: about 1/30 per cased letter,
+//! 1/10 per digit, 1/2000 per ideograph, times 1/26 per ASCII letter and 1/10 per digit of
+//! the rest. Two 6-letter Cyrillic names: about one chance in 7 x 10^8; a Greek initial and
+//! five ASCII letters against another: one in 3.5 x 10^8.
 
-use rand::Rng;
-use std::collections::{HashMap, HashSet};
+use sha2::{Digest, Sha256};
+use siphasher::sip::SipHasher13;
+use std::cell::RefCell;
+use std::hash::Hasher;
 
-/// Lower-case letters used for non-ASCII cased letters (upper case: their `to_uppercase`).
-const LATIN1_LOWER: &str = "àáâãäåæçèéêëìíîïðñòóôõöøùúûüýþ";
+/// Steps of the Feistel network (each changes one half).
+const ROUNDS: u8 = 8;
+/// The keyed PRF: SipHash-1-3, the variant Rust's own hash tables key against hash flooding
+/// (-2-4 does twice the rounds per block, and a run takes ~17 calls).
+type Prf = SipHasher13;
+/// Digits taken from one 64-bit hash before drawing a fresh one: the product of their
+/// radices stays below 2^40, so the leftover bias is below 2^-24.
+const MAX_DRAW: u64 = 1 << 40;
+/// Non-ASCII cased letters are drawn from, and permuted within, U+00E0..U+00FE minus `÷`.
+const LATIN1_FIRST: u32 = 0xE0;
+const LATIN1_DIVIDE: u32 = 0xF7;
+const ARABIC_ZERO: u32 = 0x0660;
+const CJK_FIRST: u32 = 0x4E00;
+const CJK_COUNT: u32 = 2000;
 
-#[derive(Debug, Default, Clone)]
-pub struct RunMap {
-    /// Lower-cased original run -> lower-cased pseudonym run.
-    pub runs: HashMap<String, String>,
-    used: HashSet<String>,
-}
-
-#[derive(Clone, Copy, PartialEq)]
-enum Class {
-    AsciiLetter,
-    Digit,
-    Hex,
-    OtherCased,
-    Uncased,
-    OtherDigit,
-}
-
-fn class_of(c: char, hex_run: bool) -> Class {
-    if hex_run && c.is_ascii_hexdigit() {
-        Class::Hex
-    } else if c.is_ascii_alphabetic() {
-        Class::AsciiLetter
-    } else if c.is_ascii_digit() {
-        Class::Digit
-    } else if c.is_lowercase() || c.is_uppercase() {
-        Class::OtherCased
-    } else if c.is_numeric() {
-        Class::OtherDigit
-    } else {
-        Class::Uncased
-    }
-}
-
-fn draw(class: Class, rng: &mut impl Rng) -> char {
-    match class {
-        Class::AsciiLetter => (b'a' + rng.random_range(0..26u8)) as char,
-        Class::Digit => (b'0' + rng.random_range(0..10u8)) as char,
-        Class::Hex => {
-            let n = rng.random_range(0..16u32);
-            char::from_digit(n, 16).unwrap_or('0')
-        }
-        Class::OtherCased => {
-            let n = rng.random_range(0..LATIN1_LOWER.chars().count());
-            LATIN1_LOWER.chars().nth(n).unwrap_or('é')
-        }
-        Class::OtherDigit => char::from_u32(0x0660 + rng.random_range(0..10u32)).unwrap_or('٠'),
-        Class::Uncased => char::from_u32(0x4E00 + rng.random_range(0..2000u32)).unwrap_or('一'),
-    }
-}
-
-/// A run counts as hexadecimal when it has at least 8 characters, all hex digits, and holds
-/// a decimal digit and a letter: object ids, GUID parts, tokens (`4c55` alone stays a word,
-/// and an all-digit run such as a badge number or salary stays all digits).
-fn is_hex_run(lower: &str) -> bool {
-    lower.len() >= 8
-        && lower.chars().all(|c| c.is_ascii_hexdigit())
-        && lower.chars().any(|c| c.is_ascii_digit())
-        && lower.chars().any(|c| c.is_ascii_alphabetic())
-}
-
-/// A whole value made of hex digits and id punctuation (`-{}:`), with at least 8 hex
-/// digits, one decimal digit and one letter: a GUID or object id, whose every part stays
-/// hexadecimal. (A GUID of digits only keeps its shape anyway: digits stay digits.)
-fn looks_hex(v: &str) -> bool {
-    v.chars()
-        .all(|c| c.is_ascii_hexdigit() || matches!(c, '-' | '{' | '}' | ':'))
-        && v.chars().filter(char::is_ascii_hexdigit).count() >= 8
-        && v.chars().any(|c| c.is_ascii_digit())
-        && v.chars().any(|c| c.is_ascii_alphabetic())
-}
-
-/// Puts the letter case of `original` on `pseudo` (same number of characters).
-fn with_case(original: &str, pseudo: &str) -> String {
-    original
-        .chars()
-        .zip(pseudo.chars())
-        .map(|(o, p)| {
-            if o.is_uppercase() {
-                p.to_uppercase().next().unwrap_or(p)
-            } else {
-                p
-            }
-        })
-        .collect()
-}
-
-impl RunMap {
-    /// Restores a map saved earlier (the used set is rebuilt from it).
-    pub fn from_pairs(pairs: impl IntoIterator<Item = (String, String)>) -> Self {
-        let mut m = RunMap::default();
-        for (k, v) in pairs {
-            m.used.insert(v.clone());
-            m.runs.insert(k, v);
-        }
-        m
-    }
-
-    /// The pseudonym of one run of letters and digits (`hex`: keep it hexadecimal).
-    fn run(&mut self, run: &str, hex: bool) -> String {
-        let lower = run.to_lowercase();
-        // A character whose lower case is longer (`İ`) breaks the 1:1 case transfer:
-        // key such runs as spelled.
-        let key = if lower.chars().count() == run.chars().count() {
-            lower
-        } else {
-            run.to_string()
-        };
-        if let Some(p) = self.runs.get(&key) {
-            return with_case(run, p);
-        }
-        let hex = hex || is_hex_run(&key);
-        let classes: Vec<Class> = key.chars().map(|c| class_of(c, hex)).collect();
-        // A number that does not start with 0 keeps a non-zero first digit (so a JSON number
-        // stays a valid number and a count of digits stays a count of significant digits).
-        let nonzero_lead = classes.first() == Some(&Class::Digit) && !key.starts_with('0');
-        let mut rng = rand::rng();
-        let mut pseudo = String::new();
-        for attempt in 0..64 {
-            pseudo = classes.iter().map(|&c| draw(c, &mut rng)).collect();
-            if nonzero_lead && pseudo.starts_with('0') {
-                let d = (b'1' + rng.random_range(0..9u8)) as char;
-                pseudo.replace_range(..1, &d.to_string());
-            }
-            // Never hand out a pseudonym twice, nor the value itself, nor (after a few
-            // tries) another original run.
-            if !self.used.contains(&pseudo)
-                && pseudo != key
-                && (attempt > 8 || !self.runs.contains_key(&pseudo))
-            {
-                break;
-            }
-        }
-        if self.used.contains(&pseudo) {
-            // Tiny spaces (one-letter runs): walk the space until a free value turns up.
-            pseudo = self
-                .first_free(&classes)
-                .unwrap_or_else(|| format!("{key}~"));
-        }
-        self.used.insert(pseudo.clone());
-        self.runs.insert(key, pseudo.clone());
-        with_case(run, &pseudo)
-    }
-
-    fn first_free(&self, classes: &[Class]) -> Option<String> {
-        let alphabet = |c: Class| -> Vec<char> {
-            match c {
-                Class::AsciiLetter => ('a'..='z').collect(),
-                Class::Digit => ('0'..='9').collect(),
-                Class::Hex => "0123456789abcdef".chars().collect(),
-                Class::OtherCased => LATIN1_LOWER.chars().collect(),
-                Class::OtherDigit => (0x0660..0x066A).filter_map(char::from_u32).collect(),
-                Class::Uncased => (0x4E00..0x4E00 + 2000).filter_map(char::from_u32).collect(),
-            }
-        };
-        let alphabets: Vec<Vec<char>> = classes.iter().map(|&c| alphabet(c)).collect();
-        let mut idx = vec![0usize; classes.len()];
-        for _ in 0..1_000_000 {
-            let s: String = idx.iter().zip(&alphabets).map(|(&i, a)| a[i]).collect();
-            if !self.used.contains(&s) {
-                return Some(s);
-            }
-            // Odometer increment; stop when it wraps.
-            let mut pos = idx.len();
-            loop {
-                if pos == 0 {
-                    return None;
-                }
-                pos -= 1;
-                idx[pos] += 1;
-                if idx[pos] < alphabets[pos].len() {
-                    break;
-                }
-                idx[pos] = 0;
-            }
-        }
-        None
-    }
-
-    /// The pseudonym of a whole value: every run replaced, everything else kept. With
-    /// `keep_domain`, the text after the last `@` stays as it is.
-    pub fn value(&mut self, v: &str, keep_domain: bool) -> String {
-        let (body, domain) = match v.rfind('@') {
-            Some(i) if keep_domain => (&v[..i], Some(&v[i..])),
-            _ => (v, None),
-        };
-        let mut out = String::with_capacity(v.len());
-        // Entra soft-delete: `<32 hex><UPN>`: the prefix is a run of its own.
-        let mut rest = body;
-        if let Some(prefix) = rest.get(..32) {
-            if prefix.bytes().all(|b| b.is_ascii_hexdigit()) && rest.len() > 32 {
-                out.push_str(&self.run(prefix, true));
-                rest = &rest[32..];
-            }
-        }
-        let hex = looks_hex(rest);
-        let mut run = String::new();
-        for c in rest.chars() {
-            if c.is_alphanumeric() {
-                run.push(c);
-            } else {
-                if !run.is_empty() {
-                    out.push_str(&self.run(&run, hex));
-                    run.clear();
-                }
-                out.push(c);
-            }
-        }
-        if !run.is_empty() {
-            out.push_str(&self.run(&run, hex));
-        }
-        if let Some(d) = domain {
-            out.push_str(d);
-        }
-        out
-    }
-}
-
-/// TEMPORARY stand-in until the keyed pseudonymiser lands (same API).
+/// Keyed, stateless, `Sync`: the same key gives the same pseudonyms in every run and thread.
+#[derive(Clone)]
 pub struct Pseudonymiser {
     key: [u8; 32],
-    runs: std::sync::Mutex<RunMap>,
+    /// SipHash key of the Feistel rounds and tweaks.
+    fpe: (u64, u64),
+    /// SipHash key of the characters drawn for runs outside the alphabets.
+    draw: (u64, u64),
+}
+
+impl std::fmt::Debug for Pseudonymiser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Pseudonymiser { key: (redacted) }")
+    }
+}
+
+impl Default for Pseudonymiser {
+    /// A fresh random key.
+    fn default() -> Self {
+        Self::random()
+    }
+}
+
+/// A position's class: decides the alphabet of its digit (and is part of the tweak).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Kind {
+    Letter,
+    Digit,
+    /// First digit of a run that is not 0: stays 1..=9.
+    LeadDigit,
+    /// First digit of a run that is 0: stays 0.
+    ZeroLead,
+    /// An ASCII letter of a run whose letters are all `a`..`f`: stays `a`..`f`.
+    HexLetter,
+    Latin,
+    ArabicDigit,
+    Cjk,
+    /// Outside every alphabet: drawn by the keyed hash (not permuted).
+    ForeignCased,
+    ForeignDigit,
+    ForeignUncased,
+}
+
+impl Kind {
+    fn radix(self) -> u16 {
+        match self {
+            Kind::Letter => 26,
+            Kind::Digit | Kind::ArabicDigit | Kind::ForeignDigit => 10,
+            Kind::LeadDigit => 9,
+            Kind::ZeroLead => 1,
+            Kind::HexLetter => 6,
+            Kind::Latin | Kind::ForeignCased => 30,
+            Kind::Cjk | Kind::ForeignUncased => CJK_COUNT as u16,
+        }
+    }
+
+    fn foreign(self) -> bool {
+        matches!(
+            self,
+            Kind::ForeignCased | Kind::ForeignDigit | Kind::ForeignUncased
+        )
+    }
+
+    fn code(self) -> u8 {
+        self as u8
+    }
+
+    /// The character of digit `d` (already lower case).
+    fn char_of(self, d: u16) -> char {
+        let d = u32::from(d);
+        let c = match self {
+            Kind::Letter | Kind::HexLetter => u32::from(b'a') + d,
+            Kind::Digit => u32::from(b'0') + d,
+            Kind::LeadDigit => u32::from(b'1') + d,
+            Kind::ZeroLead => u32::from(b'0'),
+            Kind::Latin | Kind::ForeignCased => {
+                let c = LATIN1_FIRST + d;
+                if c >= LATIN1_DIVIDE {
+                    c + 1
+                } else {
+                    c
+                }
+            }
+            Kind::ArabicDigit | Kind::ForeignDigit => ARABIC_ZERO + d,
+            Kind::Cjk | Kind::ForeignUncased => CJK_FIRST + d,
+        };
+        char::from_u32(c).unwrap_or('?')
+    }
+}
+
+/// The lower case of `c` when it is one character (`İ` lower-cases to two: kept as spelled).
+fn lower1(c: char) -> char {
+    if c.is_ascii() {
+        return c.to_ascii_lowercase();
+    }
+    let mut l = c.to_lowercase();
+    match (l.next(), l.next()) {
+        (Some(x), None) => x,
+        _ => c,
+    }
+}
+
+/// The class and digit of a (lower-cased) character of a run (`hex_only`: every character
+/// of the run is a hexadecimal digit).
+fn classify(c: char, hex_only: bool) -> (Kind, u16) {
+    let u = c as u32;
+    if c.is_ascii_lowercase() {
+        let kind = if hex_only {
+            Kind::HexLetter
+        } else {
+            Kind::Letter
+        };
+        (kind, (u - u32::from(b'a')) as u16)
+    } else if c.is_ascii_digit() {
+        (Kind::Digit, (u - u32::from(b'0')) as u16)
+    } else if (LATIN1_FIRST..=0xFE).contains(&u) && u != LATIN1_DIVIDE {
+        let d = u - LATIN1_FIRST - u32::from(u > LATIN1_DIVIDE);
+        (Kind::Latin, d as u16)
+    } else if (ARABIC_ZERO..ARABIC_ZERO + 10).contains(&u) {
+        (Kind::ArabicDigit, (u - ARABIC_ZERO) as u16)
+    } else if (CJK_FIRST..CJK_FIRST + CJK_COUNT).contains(&u) {
+        (Kind::Cjk, (u - CJK_FIRST) as u16)
+    } else if c.is_lowercase() || c.is_uppercase() {
+        (Kind::ForeignCased, 0)
+    } else if c.is_numeric() {
+        (Kind::ForeignDigit, 0)
+    } else {
+        (Kind::ForeignUncased, 0)
+    }
+}
+
+/// True when every `Letter` position of the vector holds `a`..`f`.
+fn letters_up_to_f(kinds: &[Kind], digits: &[u16]) -> bool {
+    kinds
+        .iter()
+        .zip(digits)
+        .all(|(&k, &d)| k != Kind::Letter || d < 6)
+}
+
+/// Two factors of `r`, the first the largest not above its square root (1 for a prime).
+fn split_radix(r: u16) -> (u16, u16) {
+    let mut a = 1;
+    let mut f = 2;
+    while f * f <= r {
+        if r.is_multiple_of(f) {
+            a = f;
+        }
+        f += 1;
+    }
+    (a, r / a)
+}
+
+/// Digits drawn from a keyed hash stream: one SipHash per ~40 bits of radix product.
+/// Digits are read from the top of the word, so their bias stays below 2^-24 as above.
+struct Draw {
+    state: Prf,
+    word: u64,
+    room: u64,
+    counter: u8,
+}
+
+impl Draw {
+    fn new(state: Prf) -> Self {
+        Draw {
+            state,
+            word: 0,
+            room: MAX_DRAW,
+            counter: 0,
+        }
+    }
+
+    fn digit(&mut self, radix: u16) -> u16 {
+        let r = u64::from(radix.max(1));
+        if self.room.saturating_mul(r) >= MAX_DRAW {
+            let mut h = self.state;
+            h.write_u8(self.counter);
+            self.counter = self.counter.wrapping_add(1);
+            self.word = h.finish();
+            self.room = 1;
+        }
+        // The word read as a fraction of 2^64: its next digit in base `r` is the integer
+        // part of word x r, the rest stays for the following digits (no division).
+        let wide = u128::from(self.word) * u128::from(r);
+        self.word = wide as u64;
+        self.room *= r;
+        (wide >> 64) as u16
+    }
+}
+
+/// The keyed permutation of the digit vectors of one shape (radices + tweak).
+struct Feistel<'a> {
+    /// SipHash state keyed and fed the tweak: every step starts from a copy.
+    base: Prf,
+    radix: &'a [u16],
+}
+
+impl Feistel<'_> {
+    fn half(&self) -> usize {
+        self.radix.len() / 2
+    }
+
+    /// Adds (or subtracts) the round function of `src` to `dst`, digit by digit.
+    fn step(&self, round: u8, src: &[u16], dst: &mut [u16], dst_radix: &[u16], add: bool) {
+        let mut h = self.base;
+        // One write per 32 digits (SipHash is cheaper on one buffer than on many pieces).
+        let mut buf = [0u8; 65];
+        buf[0] = round;
+        for chunk in src.chunks(32) {
+            for (i, d) in chunk.iter().enumerate() {
+                buf[1 + 2 * i..3 + 2 * i].copy_from_slice(&d.to_le_bytes());
+            }
+            h.write(&buf[..1 + 2 * chunk.len()]);
+        }
+        let mut draw = Draw::new(h);
+        for (x, &r) in dst.iter_mut().zip(dst_radix) {
+            let f = draw.digit(r);
+            *x = match add {
+                true if *x + f >= r => *x + f - r,
+                true => *x + f,
+                false if *x >= f => *x - f,
+                false => *x + r - f,
+            };
+        }
+    }
+
+    fn forward(&self, x: &mut [u16]) {
+        let (left, right) = x.split_at_mut(self.half());
+        let (lr, rr) = self.radix.split_at(self.half());
+        for round in 0..ROUNDS {
+            if round % 2 == 0 {
+                self.step(round, right, left, lr, true);
+            } else {
+                self.step(round, left, right, rr, true);
+            }
+        }
+    }
+
+    fn backward(&self, x: &mut [u16]) {
+        let (left, right) = x.split_at_mut(self.half());
+        let (lr, rr) = self.radix.split_at(self.half());
+        for round in (0..ROUNDS).rev() {
+            if round % 2 == 0 {
+                self.step(round, right, left, lr, false);
+            } else {
+                self.step(round, left, right, rr, false);
+            }
+        }
+    }
+
+    /// The next vector on the key's single cycle through all vectors: P⁻¹(P(x) + 1).
+    fn next(&self, x: &mut [u16]) {
+        self.forward(x);
+        for (d, &r) in x.iter_mut().zip(self.radix).rev() {
+            *d += 1;
+            if *d < r {
+                break;
+            }
+            *d = 0;
+        }
+        self.backward(x);
+    }
+}
+
+/// SipHash key halves from 16 bytes of a SHA-256 of the key and a label.
+fn subkey(key: &[u8; 32], label: &[u8]) -> (u64, u64) {
+    let d = Sha256::new()
+        .chain_update(label)
+        .chain_update(key)
+        .finalize();
+    let k0 = u64::from_le_bytes(d[0..8].try_into().unwrap_or_default());
+    let k1 = u64::from_le_bytes(d[8..16].try_into().unwrap_or_default());
+    (k0, k1)
 }
 
 impl Pseudonymiser {
     pub fn new(key: [u8; 32]) -> Self {
         Pseudonymiser {
             key,
-            runs: Default::default(),
+            fpe: subkey(&key, b"scim-doctor pseudonyms: permutation"),
+            draw: subkey(&key, b"scim-doctor pseudonyms: drawn characters"),
         }
     }
 
+    /// A key from `rand`'s thread generator (a CSPRNG seeded from the operating system).
     pub fn random() -> Self {
         Self::new(rand::random())
     }
@@ -257,126 +364,216 @@ impl Pseudonymiser {
         self.key
     }
 
-    pub fn value(&self, v: &str, keep_domain: bool) -> String {
-        self.runs
-            .lock()
-            .map(|mut r| r.value(v, keep_domain))
-            .unwrap_or_default()
+    /// The pseudonym of one run of letters and digits, appended to `out`. A thread keeps
+    /// the last runs it mapped (`RECENT` of them, for this key): domains, given names,
+    /// titles and departments repeat across a tenant and cost one lookup after the first.
+    fn run(&self, run: &str, out: &mut String, s: &mut Scratch) {
+        if s.recent_key != self.fpe {
+            s.recent.clear();
+            s.recent_key = self.fpe;
+        }
+        if let Some(p) = s.recent.get(run) {
+            out.push_str(p);
+            return;
+        }
+        let before = out.len();
+        self.run_uncached(run, out, s);
+        if s.recent.len() >= RECENT {
+            s.recent.clear();
+        }
+        s.recent.insert(run.into(), out[before..].into());
     }
-}
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::checks::duplicates::{norm, soft_deleted_upn};
-    use crate::checks::users::email_problem;
+    fn run_uncached(&self, run: &str, out: &mut String, s: &mut Scratch) {
+        let Scratch {
+            original,
+            lower,
+            kinds,
+            digits,
+            slots,
+            slot_kinds,
+            x,
+            radix,
+            start,
+            ..
+        } = s;
+        original.clear();
+        original.extend(run.chars());
+        lower.clear();
+        lower.extend(original.iter().map(|&c| lower1(c)));
+        let hex_only = lower.iter().all(char::is_ascii_hexdigit);
+        let n = lower.len();
+        kinds.clear();
+        digits.clear();
+        for &c in lower.iter() {
+            let (k, d) = classify(c, hex_only);
+            kinds.push(k);
+            digits.push(d);
+        }
+        // A number keeps a zero or non-zero first digit (a lone `0` therefore stays `0`:
+        // nothing else has its shape).
+        if kinds.first() == Some(&Kind::Digit) {
+            (kinds[0], digits[0]) = match digits[0] {
+                0 => (Kind::ZeroLead, 0),
+                d => (Kind::LeadDigit, d - 1),
+            };
+        }
 
-    /// Every malformation class of the email check maps to the same class.
-    #[test]
-    fn email_malformations_keep_their_class() {
-        let mut m = RunMap::default();
-        for v in [
-            "first last@acme.example",
-            "bob@",
-            "x@@y.example",
-            "@acme.example",
-            " ann@acme.example",
-            "ann@acme",
-            "ann@acme..example",
-            "ann.@acme.example",
-            "ann@-acme.example",
-            "ann@acme_x.example",
-            "ann@acme.c",
-            "ann@10.20",
-            "ann(x)@acme.example",
-            "plain",
-            "",
-            "josé@bücher.de",
-            "ann@acme.example",
-        ] {
-            let p = m.value(v, false);
-            assert_eq!(email_problem(v), email_problem(&p), "{v:?} -> {p:?}");
-            let k = m.value(v, true);
-            assert_eq!(email_problem(v), email_problem(&k), "{v:?} -> {k:?}");
-            if v.chars().any(|c| c.is_alphanumeric()) {
-                assert_ne!(v, p);
+        let mut tweak = Prf::new_with_keys(self.fpe.0, self.fpe.1);
+        tweak.write_usize(n);
+        for k in kinds.iter() {
+            tweak.write_u8(k.code());
+        }
+        let foreign = kinds.iter().any(|k| k.foreign());
+        if foreign {
+            // Characters outside the alphabets: drawn from a keyed hash of what they are and
+            // where, which also tweaks the permutation of the rest.
+            let mut h = Prf::new_with_keys(self.draw.0, self.draw.1);
+            for (i, (&k, &c)) in kinds.iter().zip(lower.iter()).enumerate() {
+                h.write_u8(k.code());
+                if k.foreign() {
+                    h.write_usize(i);
+                    h.write_u32(c as u32);
+                }
+            }
+            let seed = h.finish();
+            tweak.write_u64(seed);
+            let mut h = Prf::new_with_keys(self.draw.0, self.draw.1);
+            h.write_u64(seed);
+            let mut draw = Draw::new(h);
+            for (k, d) in kinds.iter().zip(digits.iter_mut()) {
+                if k.foreign() {
+                    *d = draw.digit(k.radix());
+                }
+            }
+        }
+        let mut base = Prf::new_with_keys(self.fpe.0, self.fpe.1);
+        base.write_u64(tweak.finish());
+
+        // A run of ASCII letters and digits that is not hex-only holds a letter after `f`,
+        // and so must its pseudonym (hex-only runs use `HexLetter` and stay hex-only): walk
+        // the cycle past the vectors whose letters are all `a`..`f`.
+        let walk = run.is_ascii() && !hex_only;
+        slots.clear();
+        slots.extend((0..n).filter(|&i| !kinds[i].foreign()));
+        slot_kinds.clear();
+        slot_kinds.extend(slots.iter().map(|&i| kinds[i]));
+        x.clear();
+        x.extend(slots.iter().map(|&i| digits[i]));
+        radix.clear();
+        radix.extend(slot_kinds.iter().map(|k| k.radix()));
+        let many = radix
+            .iter()
+            .try_fold(1u32, |a, &r| a.checked_mul(u32::from(r)))
+            .is_none_or(|size| size > 1);
+        if many {
+            // One digit: split it in two so that the network has two halves.
+            let single = x.len() == 1;
+            if single {
+                let (a, b) = split_radix(radix[0]);
+                *x = vec![x[0] / b, x[0] % b];
+                *radix = vec![a, b];
+            }
+            let p = Feistel { base, radix };
+            start.clear();
+            start.extend_from_slice(x);
+            loop {
+                p.next(x);
+                if !walk || x == start {
+                    break;
+                }
+                let beyond_f = if single {
+                    x[0] * radix[1] + x[1] >= 6
+                } else {
+                    !letters_up_to_f(slot_kinds, x)
+                };
+                if beyond_f {
+                    break;
+                }
+            }
+            if single {
+                *x = vec![x[0] * radix[1] + x[1]];
+            }
+            for (&i, &d) in slots.iter().zip(x.iter()) {
+                digits[i] = d;
+            }
+        }
+
+        for ((&o, &k), &d) in original.iter().zip(kinds.iter()).zip(digits.iter()) {
+            let p = k.char_of(d);
+            if o.is_uppercase() {
+                out.extend(p.to_uppercase());
+            } else {
+                out.push(p);
             }
         }
     }
 
-    /// Two spellings of one value stay equal ignoring case and different as spelled.
-    #[test]
-    fn case_variants_stay_case_variants_and_different_values_stay_different() {
-        let mut m = RunMap::default();
-        let a = m.value("Ann.Lee@Acme.example", false);
-        let b = m.value("ann.lee@acme.EXAMPLE", false);
-        let c = m.value("ann.lea@acme.example", false);
-        assert_eq!(norm(&a), norm(&b));
-        assert_ne!(a, b);
-        assert_ne!(norm(&a), norm(&c));
-        // The userName that is the email's local part stays its local part.
-        let u = m.value("ann.lee", false);
-        assert_eq!(
-            norm(&format!("{u}@{}", b.split('@').nth(1).unwrap())),
-            norm(&b)
-        );
-        // Shared domains stay shared, or are kept as is with --keep-domains.
-        let d = m.value("bob@acme.example", false);
-        assert_eq!(
-            norm(d.split('@').nth(1).unwrap()),
-            norm(a.split('@').nth(1).unwrap())
-        );
-        assert_eq!(
-            m.value("bob@acme.example", true).split('@').nth(1),
-            Some("acme.example")
-        );
+    /// The pseudonym of a whole value: every run replaced, everything else kept. With
+    /// `keep_domain`, the text after the last `@` stays as it is.
+    pub fn value(&self, v: &str, keep_domain: bool) -> String {
+        SCRATCH.with_borrow_mut(|scratch| self.value_with(v, keep_domain, scratch))
     }
 
-    /// `<32 hex><UPN>` keeps the soft-delete shape and its UPN is the live user's pseudonym.
-    #[test]
-    fn soft_delete_shape_survives() {
-        let mut m = RunMap::default();
-        let live = m.value("bob@corp.example", false);
-        let old = m.value("0f3c9a7be21d4c55a8e6b1d2c3e4f5a6bob@corp.example", false);
-        assert_eq!(soft_deleted_upn(&old), Some(live.as_str()));
-        assert!(!old.starts_with("0f3c9a7be21d4c55a8e6b1d2c3e4f5a6"));
-    }
-
-    /// Digit-only values stay digits (however long) and keep a non-zero first digit.
-    #[test]
-    fn numbers_stay_numbers() {
-        let mut m = RunMap::default();
-        for v in ["55000", "701984123456", "1234.50", "9"] {
-            let p = m.value(v, false);
-            assert_ne!(p, v);
-            assert!(
-                p.chars().all(|c| c.is_ascii_digit() || c == '.'),
-                "{v} -> {p}"
-            );
-            assert!(!p.starts_with('0'), "{v} -> {p}");
-            assert!(
-                serde_json::from_str::<serde_json::Number>(&p).is_ok(),
-                "{p}"
-            );
+    fn value_with(&self, v: &str, keep_domain: bool, s: &mut Scratch) -> String {
+        let (body, domain) = match v.rfind('@') {
+            Some(i) if keep_domain => (&v[..i], Some(&v[i..])),
+            _ => (v, None),
+        };
+        let mut out = String::with_capacity(v.len() + 8);
+        // Entra soft-delete: `<32 hex><UPN>`: the prefix is a run of its own.
+        let mut rest = body;
+        if let Some(prefix) = rest.get(..32) {
+            if prefix.bytes().all(|b| b.is_ascii_hexdigit()) && rest.len() > 32 {
+                self.run(prefix, &mut out, s);
+                rest = &rest[32..];
+            }
         }
-    }
-
-    /// A GUID stays a GUID (every group hexadecimal, same layout).
-    #[test]
-    fn guids_stay_guids() {
-        let mut m = RunMap::default();
-        let g = m.value("c0ffee00-1111-4aaa-8bbb-000000000001", false);
-        assert!(uuid::Uuid::parse_str(&g).is_ok(), "{g}");
-        assert_ne!(g, "c0ffee00-1111-4aaa-8bbb-000000000001");
-    }
-
-    /// One-letter runs exhaust their space without two values sharing a pseudonym.
-    #[test]
-    fn tiny_spaces_stay_one_to_one() {
-        let mut m = RunMap::default();
-        let outs: HashSet<String> = ('a'..='z')
-            .map(|c| m.value(&c.to_string(), false))
-            .collect();
-        assert_eq!(outs.len(), 26);
+        let mut run_start = None;
+        for (i, c) in rest.char_indices() {
+            if c.is_alphanumeric() {
+                run_start.get_or_insert(i);
+            } else {
+                if let Some(start) = run_start.take() {
+                    self.run(&rest[start..i], &mut out, s);
+                }
+                out.push(c);
+            }
+        }
+        if let Some(start) = run_start {
+            self.run(&rest[start..], &mut out, s);
+        }
+        if let Some(d) = domain {
+            out.push_str(d);
+        }
+        out
     }
 }
+
+/// Buffers of `run`, reused by every run of a thread (they hold nothing between runs).
+#[derive(Default)]
+struct Scratch {
+    original: Vec<char>,
+    lower: Vec<char>,
+    kinds: Vec<Kind>,
+    digits: Vec<u16>,
+    slots: Vec<usize>,
+    slot_kinds: Vec<Kind>,
+    x: Vec<u16>,
+    radix: Vec<u16>,
+    start: Vec<u16>,
+    /// Runs mapped lately (as spelled -> pseudonym), for the key `recent_key`.
+    recent: std::collections::HashMap<Box<str>, Box<str>, foldhash::fast::FixedState>,
+    recent_key: (u64, u64),
+}
+
+/// How many runs a thread remembers (about 4 MB at most).
+const RECENT: usize = 1 << 16;
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+#[cfg(test)]
+#[path = "pseudo_tests.rs"]
+mod tests;

@@ -111,7 +111,7 @@ impl PiiMap {
         match bytes.and_then(|b| <[u8; 32]>::try_from(b).ok()) {
             Some(k) => Ok(Pseudonymiser::new(k)),
             None => Err(format!(
-                "{} holds no valid key (64 hex digits): it cannot be extended",
+                "{} has no valid `key` (64 hexadecimal digits): the map cannot be extended",
                 path.display()
             )),
         }

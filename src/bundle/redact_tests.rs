@@ -178,3 +178,34 @@ fn a_reloaded_map_keeps_old_pseudonyms_and_runs() {
         );
     }
 }
+
+/// The map file holds the pseudonymiser's key (not a table of runs): a value first seen
+/// after the reload gets the pseudonym the first map would have given it, and a map whose
+/// key is missing or damaged is refused with a clear error.
+#[test]
+fn a_reloaded_map_extends_with_the_same_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("map.json");
+    let mut m = PiiMap::new(false);
+    m.add("userName", "ann.lee@x.example");
+    m.save(&path).unwrap();
+    let saved: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(saved["format"], "scim-doctor-pii-map/3");
+    let key = saved["key"].as_str().unwrap();
+    assert_eq!(key.len(), 64);
+    assert!(key.bytes().all(|b| b.is_ascii_hexdigit()));
+    assert!(saved.get("runs").is_none());
+    let mut again = PiiMap::load(&path, false).unwrap();
+    assert!(!format!("{again:?}").contains(key), "Debug shows no key");
+    assert_eq!(
+        again.add("userName", "carol.diaz@y.example"),
+        m.add("userName", "carol.diaz@y.example")
+    );
+    for bad in [serde_json::json!("zz"), serde_json::json!(&key[..62])] {
+        let mut broken = saved.clone();
+        broken["key"] = bad;
+        std::fs::write(&path, broken.to_string()).unwrap();
+        let err = PiiMap::load(&path, false).unwrap_err();
+        assert!(err.contains("`key`"), "{err}");
+    }
+}
