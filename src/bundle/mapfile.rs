@@ -10,7 +10,7 @@
 //! ```
 //!
 //! An entry is written once per value (a value seen again is skipped while the set of the
-//! values seen stays under `SEEN_LIMIT`; past it a value may be listed twice, which costs
+//! values seen stays under `SEEN_LIMIT`, a million; past it a value may be listed twice, which costs
 //! a line, never a wrong answer). The file is written to `<map>.partial` and renamed when
 //! complete; an error or an interruption removes the partial file.
 
@@ -21,7 +21,7 @@ use std::io::{BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 
 /// How many values the writer remembers to skip repeats (8 bytes each).
-const SEEN_LIMIT: usize = 4_000_000;
+const SEEN_LIMIT: usize = 1_000_000;
 
 const ENTRIES_OPEN: &str = "\"entries\":[";
 

@@ -23,6 +23,13 @@ pub struct Policy {
     /// their lower-cased form: a million ids cost 16 MB, not a table of strings. Two
     /// different values share a fingerprint with odds of about one in 2^64 / (ids x values).
     pub(super) kept_ids: FastSet<u64>,
+    /// The trimmed byte lengths of the kept ids (up to 255; longer ones share the last
+    /// bit): a value of another length is no kept id, with no hash and no lookup (ids are
+    /// mostly of one length, such as a GUID's 36).
+    pub(super) id_lengths: [u64; 4],
+    /// Whether a kept id holds a non-ASCII character (its lower case may change its length,
+    /// so lengths prove nothing then).
+    pub(super) ids_beyond_ascii: bool,
     fingerprints: foldhash::quality::RandomState,
 }
 
@@ -43,12 +50,48 @@ impl Policy {
             keep_domains,
             keep: HashSet::new(),
             kept_ids: FastSet::default(),
+            id_lengths: [0; 4],
+            ids_beyond_ascii: false,
             fingerprints: Default::default(),
         }
     }
 
-    pub(super) fn fingerprint(&self, key: &str) -> u64 {
-        std::hash::BuildHasher::hash_one(&self.fingerprints, key)
+    fn length_bit(v: &str) -> (usize, u64) {
+        let n = v.trim().len().min(255);
+        (n / 64, 1 << (n % 64))
+    }
+
+    /// Notes a kept id's length (`may_be_an_id`).
+    pub(super) fn note_id_length(&mut self, id: &str) {
+        let (i, bit) = Self::length_bit(id);
+        self.id_lengths[i] |= bit;
+        self.ids_beyond_ascii |= !id.is_ascii();
+    }
+
+    fn may_be_an_id(&self, v: &str) -> bool {
+        if self.kept_ids.is_empty() {
+            return false;
+        }
+        if self.ids_beyond_ascii || !v.is_ascii() {
+            return true;
+        }
+        let (i, bit) = Self::length_bit(v);
+        self.id_lengths[i] & bit != 0
+    }
+
+    /// The fingerprint of `v` trimmed and lower-cased (the bytes of its lower case; an
+    /// ASCII value of up to 128 bytes, most ids, is lower-cased on the stack).
+    pub(super) fn fingerprint(&self, v: &str) -> u64 {
+        use std::hash::BuildHasher;
+        let t = v.trim();
+        if t.is_ascii() && t.len() <= 128 {
+            let mut buf = [0u8; 128];
+            let low = &mut buf[..t.len()];
+            low.copy_from_slice(t.as_bytes());
+            low.make_ascii_lowercase();
+            return self.fingerprints.hash_one(&*low);
+        }
+        self.fingerprints.hash_one(t.to_lowercase().as_bytes())
     }
 
     /// The key of the pseudonyms, in hex (written only to the private map).
@@ -57,8 +100,8 @@ impl Policy {
     }
 
     pub fn is_kept(&self, value: &str) -> bool {
-        let k = keep_key(value);
-        self.keep.contains(&k) || self.kept_ids.contains(&self.fingerprint(&k))
+        (!self.keep.is_empty() && self.keep.contains(&keep_key(value)))
+            || (self.may_be_an_id(value) && self.kept_ids.contains(&self.fingerprint(value)))
     }
 
     /// What `value` becomes, or `None` when it stays as it is (kept, or without a letter or

@@ -209,3 +209,22 @@ fn a_reloaded_map_extends_with_the_same_key() {
         assert!(err.contains("`key`"), "{err}");
     }
 }
+
+/// Ids are kept as fingerprints behind a length filter: a value equal to a kept id, in any
+/// letter case, with spaces around it or non-ASCII, stays as it is; another does not.
+#[test]
+fn a_value_equal_to_a_kept_id_stays_whatever_its_case() {
+    let mut m = PiiMap::new(false);
+    m.keep_id("2819C223-7F76-453A-919D-413861904646");
+    assert!(m.is_kept("2819c223-7f76-453a-919d-413861904646"));
+    assert!(m.is_kept(" 2819c223-7f76-453a-919d-413861904646 "));
+    assert!(!m.is_kept("2819c223-7f76-453a-919d-41386190464"));
+    assert_eq!(
+        m.add("externalId", "2819c223-7f76-453a-919d-413861904646"),
+        "2819c223-7f76-453a-919d-413861904646"
+    );
+    assert_ne!(m.add("externalId", "ann.lee"), "ann.lee");
+    m.keep_id("Straße-7");
+    assert!(m.is_kept("STRAßE-7"));
+    assert!(!m.is_kept("strasse-8"));
+}

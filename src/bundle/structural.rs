@@ -98,8 +98,8 @@ fn is_in(list: &[&str], path: &str) -> bool {
 /// extension starts the `enterprise:` prefix, any other URN (a custom extension) starts an
 /// `ext:` path that no allow-list entry matches.
 fn child_path(path: &str, key: &str) -> String {
-    let lower = key.to_ascii_lowercase();
-    if lower.starts_with("urn:") {
+    if key.get(..4).is_some_and(|u| u.eq_ignore_ascii_case("urn:")) {
+        let lower = key.to_ascii_lowercase();
         if path.is_empty() && (lower == CORE_USER || lower == CORE_GROUP) {
             return String::new();
         }

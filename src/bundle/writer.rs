@@ -6,7 +6,6 @@
 
 use super::mapfile::{seen_key, MapWriter};
 use super::policy::Policy;
-use super::redact::MapEntry;
 use super::{structural, BundleWritten, Prepared};
 use crate::archive::{self, ZipOut};
 use std::sync::atomic::AtomicBool;
@@ -34,15 +33,42 @@ struct BatchMap {
     count: usize,
 }
 
+/// A map entry as the batch writes it (borrowed: no copy of the three strings).
+#[derive(serde::Serialize)]
+struct EntryRef<'a> {
+    field: &'a str,
+    original: &'a str,
+    pseudonym: &'a str,
+}
+
+/// The originals a thread wrote to the map lately, for one bundle (its run id).
+type Written64 = (
+    u64,
+    std::collections::HashSet<u64, foldhash::fast::FixedState>,
+);
+
+thread_local! {
+    /// A value repeated across users (a department, a title, a first name) is serialised
+    /// for the map once, not once per user.
+    static WRITTEN: std::cell::RefCell<Written64> = Default::default();
+}
+
+/// How many originals a thread remembers as written (the map writer dedupes them all).
+const WRITTEN_LIMIT: usize = 1 << 16;
+
 /// One batch of resources as NDJSON lines, pseudonymised by `policy` when given.
 fn batch<R>(
     items: &[R],
     to_json: fn(&R) -> serde_json::Value,
     policy: Option<&Policy>,
+    run: u64,
 ) -> (Vec<u8>, BatchMap) {
-    let mut out = Vec::with_capacity(items.len() * 512);
+    let mut out = archive::buffer(items.len() * 700);
     let mut map = BatchMap {
-        lines: Vec::new(),
+        lines: match policy {
+            Some(_) => archive::buffer(items.len() * 400),
+            None => Vec::new(),
+        },
         keys: Vec::new(),
         count: items.len(),
     };
@@ -50,14 +76,25 @@ fn batch<R>(
         let mut v = to_json(r);
         if let Some(p) = policy {
             let mut rec = |field: &str, original: &str, pseudonym: &str| {
-                let e = MapEntry {
-                    field: field.to_string(),
-                    original: original.to_string(),
-                    pseudonym: pseudonym.to_string(),
+                let key = seen_key(original);
+                let fresh = WRITTEN.with_borrow_mut(|(id, w)| {
+                    if *id != run || w.len() >= WRITTEN_LIMIT {
+                        w.clear();
+                        *id = run;
+                    }
+                    w.insert(key)
+                });
+                if !fresh {
+                    return;
+                }
+                let e = EntryRef {
+                    field,
+                    original,
+                    pseudonym,
                 };
                 if serde_json::to_writer(&mut map.lines, &e).is_ok() {
                     map.lines.push(b'\n');
-                    map.keys.push(seen_key(original));
+                    map.keys.push(key);
                 }
             };
             structural::walk(p, &mut rec, &mut v, "");
@@ -109,14 +146,17 @@ fn stream<R: Sync>(
         (false, false) => "compressing groups",
     };
     let b = bar(progress && items.len() >= 10_000, items.len(), what);
+    // Tells this bundle's batches from an earlier one's on a reused thread.
+    let run: u64 = rand::random::<u64>() | 1;
     let written = zip.add_parallel(
         name,
         items.chunks(BATCH),
-        |chunk| batch(chunk, to_json, policy),
+        |chunk| batch(chunk, to_json, policy, run),
         |m: BatchMap| {
             if let Some(w) = map.as_mut() {
                 w.lines(&m.lines, &m.keys)?;
             }
+            archive::recycle(m.lines);
             b.inc(m.count as u64);
             Ok(())
         },
