@@ -9,8 +9,11 @@ use aho_corasick::{AhoCorasickBuilder, MatchKind};
 use assert_cmd::Command;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
-use std::io::Read;
 use std::path::Path;
+
+#[path = "shared/bundle.rs"]
+mod shared;
+use shared::zip_texts;
 
 const USERS: usize = 20_000;
 
@@ -55,21 +58,6 @@ fn personal_values(t: &scim_doctor::model::Tenant) -> Vec<String> {
     out.sort();
     out.dedup();
     out
-}
-
-fn zip_texts(zip: &Path) -> BTreeMap<String, String> {
-    let mut z = zip::ZipArchive::new(std::fs::File::open(zip).unwrap()).unwrap();
-    let mut files = BTreeMap::new();
-    for i in 0..z.len() {
-        let mut e = z.by_index(i).unwrap();
-        let mut b = Vec::new();
-        e.read_to_end(&mut b).unwrap();
-        files.insert(
-            e.name().to_string(),
-            String::from_utf8_lossy(&b).into_owned(),
-        );
-    }
-    files
 }
 
 /// (file, value) for every personal value found in a file, any letter case, standing on its

@@ -15,10 +15,28 @@
 //! complete; an error or an interruption removes the partial file.
 
 use super::policy::Policy;
-use super::redact::{MapEntry, MapHeader, MAP_FORMAT};
+use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::io::{BufRead, Read, Write};
 use std::path::{Path, PathBuf};
+
+pub const MAP_FORMAT: &str = "scim-doctor-pii-map/3";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MapEntry {
+    /// Where the value was first seen (`userName`, `addresses.streetAddress`, `idp:department`).
+    pub field: String,
+    pub original: String,
+    pub pseudonym: String,
+}
+
+/// The map file's first line, which also holds the key.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct MapHeader {
+    pub format: String,
+    pub keep_domains: bool,
+    pub key: String,
+}
 
 /// How many values the writer remembers to skip repeats (8 bytes each).
 const SEEN_LIMIT: usize = 1_000_000;

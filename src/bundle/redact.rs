@@ -15,20 +15,13 @@
 use super::policy::{keep_key, Policy};
 use super::pseudo::Pseudonymiser;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-pub const MAP_FORMAT: &str = "scim-doctor-pii-map/3";
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MapEntry {
-    /// Where the value was first seen (`userName`, `addresses.streetAddress`, `idp:department`).
-    pub field: String,
-    pub original: String,
-    pub pseudonym: String,
-}
+use super::mapfile::MapHeader;
+pub use super::mapfile::{MapEntry, MAP_FORMAT};
 
 /// A value left in the clear on purpose, and why (listed in summary.md).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -39,14 +32,6 @@ pub struct Kept {
 
 fn lower(v: &str) -> String {
     v.to_lowercase()
-}
-
-/// The map file's first line, which also holds the key (`mapfile`).
-#[derive(Debug, Serialize, Deserialize)]
-pub(super) struct MapHeader {
-    pub format: String,
-    pub keep_domains: bool,
-    pub key: String,
 }
 
 #[derive(Deserialize)]

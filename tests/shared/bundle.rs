@@ -101,3 +101,19 @@ pub fn entry(zip: &Path, name: &str) -> String {
     z.by_name(name).unwrap().read_to_string(&mut s).unwrap();
     s
 }
+
+/// Every entry of a zip as text (lossy UTF-8), by name.
+pub fn zip_texts(zip: &Path) -> std::collections::BTreeMap<String, String> {
+    let mut z = zip::ZipArchive::new(std::fs::File::open(zip).unwrap()).unwrap();
+    let mut files = std::collections::BTreeMap::new();
+    for i in 0..z.len() {
+        let mut e = z.by_index(i).unwrap();
+        let mut b = Vec::new();
+        e.read_to_end(&mut b).unwrap();
+        files.insert(
+            e.name().to_string(),
+            String::from_utf8_lossy(&b).into_owned(),
+        );
+    }
+    files
+}

@@ -142,9 +142,22 @@ pub fn other_files(
     transcript: &[TranscriptEntry],
     meta: &SnapshotMeta,
 ) -> Vec<(String, Vec<u8>)> {
+    files_where(tenant, transcript, meta, |name| {
+        name != USERS_FILE && name != GROUPS_FILE
+    })
+}
+
+/// The snapshot files whose names `keep` accepts, as (relative path, bytes) pairs.
+fn files_where(
+    tenant: &Tenant,
+    transcript: &[TranscriptEntry],
+    meta: &SnapshotMeta,
+    keep: impl Fn(&str) -> bool,
+) -> Vec<(String, Vec<u8>)> {
     let mut files = Vec::new();
+    // Writing into a Vec cannot fail.
     let _ = emit_all(tenant, transcript, meta, &mut |name, write| {
-        if name != USERS_FILE && name != GROUPS_FILE {
+        if keep(name) {
             let mut buf = Vec::new();
             write(&mut buf)?;
             files.push((name.to_string(), buf));
@@ -166,15 +179,7 @@ pub fn to_files_with(
     transcript: &[TranscriptEntry],
     meta: &SnapshotMeta,
 ) -> Vec<(String, Vec<u8>)> {
-    let mut files = Vec::new();
-    // Writing into a Vec cannot fail.
-    let _ = emit_all(tenant, transcript, meta, &mut |name, write| {
-        let mut buf = Vec::new();
-        write(&mut buf)?;
-        files.push((name.to_string(), buf));
-        Ok(())
-    });
-    files
+    files_where(tenant, transcript, meta, |_| true)
 }
 
 /// Writes the snapshot into `out`, which must not exist or be empty. The files are written
