@@ -23,6 +23,7 @@
 #
 # Knobs: BENCH_USERS (default 1000000), BENCH_FORMATS (default "ndjson listresponse"),
 # BENCH_ROUNDS (default 3), BENCH_DIR=DIR reuses (or keeps) the generated files in DIR,
+# BENCH_KEEP=1 keeps a temporary directory (its path is printed),
 # SCIM_DOCTOR_THREADS caps the tool's compression threads (default: every core).
 set -euo pipefail
 
@@ -30,24 +31,15 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 USERS="${BENCH_USERS:-1000000}"
 FORMATS="${BENCH_FORMATS:-ndjson listresponse}"
 ROUNDS="${BENCH_ROUNDS:-3}"
-TIME=/usr/bin/time
-if [ ! -x "$TIME" ]; then
-    echo "bench-bundle: GNU time (/usr/bin/time) is needed for peak RSS; install the 'time' package" >&2
-    exit 2
-fi
+# shellcheck source=scripts/bench-common.sh
+. "$ROOT/scripts/bench-common.sh"
+bench_need_time bench-bundle
 
 echo "bench-bundle: building the release binary..." >&2
 cargo build --release --locked --quiet --bin scim-doctor --manifest-path "$ROOT/Cargo.toml"
 BIN="$ROOT/target/release/scim-doctor"
 
-if [ -n "${BENCH_DIR:-}" ]; then
-    WORK="$BENCH_DIR"
-    mkdir -p "$WORK"
-    echo "bench-bundle: the generated files stay in $WORK" >&2
-else
-    WORK="$(mktemp -d "${TMPDIR:-/tmp}/scim-doctor-bench-bundle.XXXXXX")"
-    trap 'rm -rf "$WORK"' EXIT
-fi
+bench_workdir bench-bundle
 OUT="$WORK/out"
 rm -rf "$OUT"
 mkdir -p "$OUT"
@@ -121,8 +113,6 @@ PY
 export -f zip_floor
 export OUT
 
-best() { awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || b + 0 < a + 0) ? b : a }'; }
-most() { awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || b + 0 > a + 0) ? b : a }'; }
 ratio() { awk -v t="$1" -v f="$2" 'BEGIN { if (f > 0) printf "%.2f", t / f; else print "0" }'; }
 held=1
 verdict() { # value limit -> "ok" or "MISSED"

@@ -26,11 +26,9 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 USERS="${BENCH_USERS:-1000000}"
 FORMATS="${BENCH_FORMATS:-listresponse array ndjson bundle gzip}"
 ROUNDS="${BENCH_ROUNDS:-3}"
-TIME=/usr/bin/time
-if [ ! -x "$TIME" ]; then
-    echo "bench-load: GNU time (/usr/bin/time) is needed for peak RSS; install the 'time' package" >&2
-    exit 2
-fi
+# shellcheck source=scripts/bench-common.sh
+. "$ROOT/scripts/bench-common.sh"
+bench_need_time bench-load
 
 echo "bench-load: building the release binary and the floor program..." >&2
 # Two builds, not one: building the example with the binary would unify dev-dependency
@@ -40,18 +38,7 @@ cargo build --release --locked --quiet --example floor --manifest-path "$ROOT/Ca
 BIN="$ROOT/target/release/scim-doctor"
 FLOOR="$ROOT/target/release/examples/floor"
 
-if [ -n "${BENCH_DIR:-}" ]; then
-    WORK="$BENCH_DIR"
-    mkdir -p "$WORK"
-    echo "bench-load: the generated files stay in $WORK" >&2
-else
-    WORK="$(mktemp -d "${TMPDIR:-/tmp}/scim-doctor-bench-load.XXXXXX")"
-    if [ "${BENCH_KEEP:-0}" != 1 ]; then
-        trap 'rm -rf "$WORK"' EXIT
-    else
-        echo "bench-load: keeping the generated files in $WORK" >&2
-    fi
-fi
+bench_workdir bench-load
 
 # A tenant of another size in BENCH_DIR is generated again.
 if [ "$(cat "$WORK/users" 2>/dev/null)" != "$USERS" ]; then
@@ -137,8 +124,6 @@ printf 'best of %s rounds\n' "$ROUNDS"
 printf '%-13s %8s %8s %8s %6s %8s %7s %10s %10s\n' format floor load checks "c/l" total ratio "floor RSS" "RSS"
 # Best of $ROUNDS for both the floor and the tool (the same treatment: a shared machine's
 # noise only ever adds time); peak RSS is the largest seen.
-best() { awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || b + 0 < a + 0) ? b : a }'; }
-most() { awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || b + 0 > a + 0) ? b : a }'; }
 for fmt in $FORMATS; do
     p="$(path_of "$fmt")"
     fwall="" frss="" twall="" trss="" load="" checks="" failed=""

@@ -30,6 +30,14 @@ pub struct MapEntry {
     pub pseudonym: String,
 }
 
+/// An entry as it is written (borrowed: no copy of the three strings).
+#[derive(Serialize)]
+pub struct EntryRef<'a> {
+    pub field: &'a str,
+    pub original: &'a str,
+    pub pseudonym: &'a str,
+}
+
 /// The map file's first line, which also holds the key.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct MapHeader {
@@ -129,10 +137,10 @@ impl MapWriter {
         if !self.remember(seen_key(original)) {
             return Ok(());
         }
-        let e = MapEntry {
-            field: field.to_string(),
-            original: original.to_string(),
-            pseudonym: pseudonym.to_string(),
+        let e = EntryRef {
+            field,
+            original,
+            pseudonym,
         };
         let line = serde_json::to_string(&e).map_err(|e| e.to_string())?;
         let line = crate::secret::scrub(&line);

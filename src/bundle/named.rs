@@ -11,7 +11,7 @@
 use super::given::{text, InputFile};
 use super::inputs::RunInputs;
 use super::redact::PiiMap;
-use super::structural::{walk, walk_recorded};
+use super::structural::{percent_decode, walk, walk_recorded};
 use crate::model::Tenant;
 use crate::report::Report;
 use crate::source::http::TranscriptEntry;
@@ -33,13 +33,6 @@ fn ids_in_json(text: &str, out: &mut HashSet<String>) {
             out.insert(value[..end].to_string());
         }
     }
-}
-
-fn percent_decode(s: &str) -> String {
-    url::form_urlencoded::parse(format!("x={s}").as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default()
 }
 
 /// The quoted literals of a request's `filter=` parameter, and the last segment of a

@@ -166,7 +166,7 @@ fn redact_ref(p: &Policy, rec: &mut Record, path: &str, url: &str) -> String {
     format!("{head}{ps}{}", &url[body.len()..])
 }
 
-fn percent_decode(s: &str) -> String {
+pub(super) fn percent_decode(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
@@ -323,21 +323,20 @@ pub fn keep_ids(map: &mut PiiMap, t: &Tenant) {
 }
 
 /// A copy of `t` with every personal string replaced (through its SCIM JSON, so that every
-/// attribute, known to the model or not, goes through the same walk), each value recorded
-/// for the free-text files. For the other directories of a run (`--other-snapshot`) and
-/// tests; the tenant itself is pseudonymised as it is written (`redact_user_json`).
-pub fn redact_tenant(map: &mut PiiMap, t: &Tenant) -> Tenant {
+/// attribute, known to the model or not, goes through the same walk), each value told to
+/// `rec`.
+fn redact_copy(p: &Policy, rec: &mut Record, t: &Tenant) -> Tenant {
     let mut out = t.clone();
     for (i, u) in t.users.iter().enumerate() {
         let mut v = u.to_scim();
-        walk_recorded(map, &mut v);
+        walk(p, rec, &mut v, "");
         if let Ok(r) = parse_user(v, "redacted") {
             out.users[i] = r;
         }
     }
     for (i, g) in t.groups.iter().enumerate() {
         let mut v = g.to_scim();
-        walk_recorded(map, &mut v);
+        walk(p, rec, &mut v, "");
         if let Ok(r) = parse_group(v, "redacted") {
             out.groups[i] = r;
         }
@@ -345,26 +344,26 @@ pub fn redact_tenant(map: &mut PiiMap, t: &Tenant) -> Tenant {
     out
 }
 
-/// A copy of `t` pseudonymised without recording anything (the snapshot's own pass
-/// records): what `--baseline` compares and what the scoping verdicts pair with.
-pub fn redact_tenant_quietly(p: &Policy, t: &Tenant) -> Tenant {
-    let mut out = t.clone();
-    let mut none = |_: &str, _: &str, _: &str| {};
-    for (i, u) in t.users.iter().enumerate() {
-        let mut v = u.to_scim();
-        walk(p, &mut none, &mut v, "");
-        if let Ok(r) = parse_user(v, "redacted") {
-            out.users[i] = r;
-        }
-    }
-    for (i, g) in t.groups.iter().enumerate() {
-        let mut v = g.to_scim();
-        walk(p, &mut none, &mut v, "");
-        if let Ok(r) = parse_group(v, "redacted") {
-            out.groups[i] = r;
-        }
+/// `redact_copy`, each value recorded for the free-text files. For the other directories
+/// of a run (`--other-snapshot`) and tests; the tenant itself is pseudonymised as it is
+/// written (`writer`).
+pub fn redact_tenant(map: &mut PiiMap, t: &Tenant) -> Tenant {
+    let mut seen: Vec<(String, String, String)> = Vec::new();
+    let out = redact_copy(
+        &map.policy,
+        &mut |f, o, ps| seen.push((f.to_string(), o.to_string(), ps.to_string())),
+        t,
+    );
+    for (f, o, ps) in seen {
+        map.record(&f, &o, &ps);
     }
     out
+}
+
+/// `redact_copy` recording nothing (the snapshot's own pass records): what `--baseline`
+/// compares and what the scoping verdicts pair with.
+pub fn redact_tenant_quietly(p: &Policy, t: &Tenant) -> Tenant {
+    redact_copy(p, &mut |_, _, _| {}, t)
 }
 
 /// `--keep-clear ATTR`: every value the attribute takes is left in the clear, in every

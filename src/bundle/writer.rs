@@ -4,7 +4,7 @@
 //! place atomically and writes `<zip>.sha256` and the map. Memory stays that of a few
 //! batches of resources, whatever the tenant's size.
 
-use super::mapfile::{seen_key, MapWriter};
+use super::mapfile::{seen_key, EntryRef, MapWriter};
 use super::policy::Policy;
 use super::{structural, BundleWritten, Prepared};
 use crate::archive::{self, ZipOut};
@@ -31,14 +31,6 @@ struct BatchMap {
     lines: Vec<u8>,
     keys: Vec<u64>,
     count: usize,
-}
-
-/// A map entry as the batch writes it (borrowed: no copy of the three strings).
-#[derive(serde::Serialize)]
-struct EntryRef<'a> {
-    field: &'a str,
-    original: &'a str,
-    pseudonym: &'a str,
 }
 
 /// The originals a thread wrote to the map lately, for one bundle (its run id).
