@@ -227,6 +227,56 @@ fn split_radix(r: u16) -> (u16, u16) {
     (a, r / a)
 }
 
+/// Bytes fed to a SipHash state eight at a time, gathered in a register: the same hash as
+/// writing them one by one (SipHash reads its input as one stream of bytes), without
+/// storing small pieces to memory and loading them back as one word.
+struct Feed<'a> {
+    h: &'a mut Prf,
+    acc: u64,
+    /// Bytes held in `acc` (0..8).
+    held: u32,
+}
+
+impl<'a> Feed<'a> {
+    fn new(h: &'a mut Prf) -> Self {
+        Feed { h, acc: 0, held: 0 }
+    }
+
+    /// The low `n` bytes of `v` (1..=8; the bytes above them are zero), little-endian.
+    #[inline(always)]
+    fn push(&mut self, v: u64, n: u32) {
+        let shift = 8 * self.held;
+        self.acc |= v << shift;
+        let total = self.held + n;
+        if total >= 8 {
+            self.h.write_u64(self.acc);
+            // The bytes of `v` that did not fit.
+            self.acc = if shift == 0 { 0 } else { v >> (64 - shift) };
+            self.held = total - 8;
+        } else {
+            self.held = total;
+        }
+    }
+
+    /// Writes the bytes still held.
+    #[inline(always)]
+    fn flush(mut self) {
+        if self.held >= 4 {
+            self.h.write_u32(self.acc as u32);
+            self.acc >>= 32;
+            self.held -= 4;
+        }
+        if self.held >= 2 {
+            self.h.write_u16(self.acc as u16);
+            self.acc >>= 16;
+            self.held -= 2;
+        }
+        if self.held == 1 {
+            self.h.write_u8(self.acc as u8);
+        }
+    }
+}
+
 /// Digits drawn from a keyed hash stream: one SipHash per ~40 bits of radix product.
 /// Digits are read from the top of the word, so their bias stays below 2^-24 as above.
 struct Draw {
@@ -246,6 +296,7 @@ impl Draw {
         }
     }
 
+    #[inline(always)]
     fn digit(&mut self, radix: u16) -> u16 {
         let r = u64::from(radix.max(1));
         if self.room.saturating_mul(r) >= MAX_DRAW {
@@ -279,15 +330,15 @@ impl Feistel<'_> {
     /// Adds (or subtracts) the round function of `src` to `dst`, digit by digit.
     fn step(&self, round: u8, src: &[u16], dst: &mut [u16], dst_radix: &[u16], add: bool) {
         let mut h = self.base;
-        // One write per 32 digits (SipHash is cheaper on one buffer than on many pieces).
-        let mut buf = [0u8; 65];
-        buf[0] = round;
+        // The message: per 32 digits, the step number then each digit as two bytes.
+        let mut feed = Feed::new(&mut h);
         for chunk in src.chunks(32) {
-            for (i, d) in chunk.iter().enumerate() {
-                buf[1 + 2 * i..3 + 2 * i].copy_from_slice(&d.to_le_bytes());
+            feed.push(u64::from(round), 1);
+            for &d in chunk {
+                feed.push(u64::from(d), 2);
             }
-            h.write(&buf[..1 + 2 * chunk.len()]);
         }
+        feed.flush();
         let mut draw = Draw::new(h);
         for (x, &r) in dst.iter_mut().zip(dst_radix) {
             let f = draw.digit(r);
@@ -368,24 +419,21 @@ impl Pseudonymiser {
     }
 
     /// The pseudonym of one run of letters and digits, appended to `out`. A thread keeps
-    /// the last runs it mapped (up to `RECENT` of them, for this key): domains, given
-    /// names, titles and departments repeat across a tenant and cost one lookup after the
-    /// first.
+    /// the runs it met twice lately (`Recent`): domains, given names, titles and
+    /// departments repeat across a tenant and cost one lookup after the second time, while
+    /// a run met once (an employee number) costs the cache no string.
     fn run(&self, run: &str, out: &mut String, s: &mut Scratch) {
-        if s.recent_key != self.fpe {
-            s.recent.clear();
-            s.recent_key = self.fpe;
+        if s.recent.key != self.fpe {
+            s.recent = Recent::new(self.fpe);
         }
-        if let Some(p) = s.recent.get(run) {
+        let fp = s.recent.fingerprint(run);
+        if let Some(p) = s.recent.get(fp, run) {
             out.push_str(p);
             return;
         }
         let before = out.len();
         self.run_uncached(run, out, s);
-        if s.recent.len() >= RECENT {
-            s.recent.clear();
-        }
-        s.recent.insert(run.into(), out[before..].into());
+        s.recent.offer(fp, run, &out[before..]);
     }
 
     fn run_uncached(&self, run: &str, out: &mut String, s: &mut Scratch) {
@@ -424,10 +472,12 @@ impl Pseudonymiser {
         }
 
         let mut tweak = Prf::new_with_keys(self.fpe.0, self.fpe.1);
-        tweak.write_usize(n);
+        let mut feed = Feed::new(&mut tweak);
+        feed.push(n as u64, std::mem::size_of::<usize>() as u32);
         for k in kinds.iter() {
-            tweak.write_u8(k.code());
+            feed.push(u64::from(k.code()), 1);
         }
+        feed.flush();
         let foreign = kinds.iter().any(|k| k.foreign());
         if foreign {
             // Characters outside the alphabets: drawn from a keyed hash of what they are and
@@ -554,7 +604,8 @@ impl Pseudonymiser {
     }
 }
 
-/// Buffers of `run`, reused by every run of a thread (they hold nothing between runs).
+/// Buffers of `run`, reused by every run of a thread (they hold nothing between runs), and
+/// the thread's recent runs.
 #[derive(Default)]
 struct Scratch {
     original: Vec<char>,
@@ -566,15 +617,69 @@ struct Scratch {
     x: Vec<u16>,
     radix: Vec<u16>,
     start: Vec<u16>,
-    /// Runs mapped lately (as spelled -> pseudonym), for the key `recent_key`.
     recent: Recent,
-    recent_key: (u64, u64),
 }
 
-type Recent = std::collections::HashMap<Box<str>, Box<str>, foldhash::fast::FixedState>;
-
-/// How many runs a thread remembers (about a megabyte).
+/// Slots of the recent runs and of the runs met once (powers of two).
 const RECENT: usize = 1 << 14;
+const MET_ONCE: usize = 1 << 16;
+
+/// The runs a thread mapped lately and met at least twice, for one key: a direct-mapped
+/// cache (a slot per fingerprint, the newest run wins it), whose strings are reused when a
+/// slot changes hands. A run enters it the second time it is met within the last
+/// `MET_ONCE` or so runs, so that a stream of runs met once (ids, numbers) does not push
+/// out the ones that repeat. About 2 MB per thread.
+struct Recent {
+    key: (u64, u64),
+    hasher: foldhash::fast::FixedState,
+    slots: Vec<(u64, String, String)>,
+    met_once: Vec<u64>,
+}
+
+impl Default for Recent {
+    fn default() -> Self {
+        Recent::new((0, 0))
+    }
+}
+
+impl Recent {
+    fn new(key: (u64, u64)) -> Self {
+        Recent {
+            key,
+            hasher: foldhash::fast::FixedState::with_seed(key.0 ^ key.1.rotate_left(17)),
+            slots: Vec::new(),
+            met_once: Vec::new(),
+        }
+    }
+
+    fn fingerprint(&self, run: &str) -> u64 {
+        // Never 0, the mark of an empty slot.
+        std::hash::BuildHasher::hash_one(&self.hasher, run) | 1
+    }
+
+    fn get(&self, fp: u64, run: &str) -> Option<&str> {
+        let (f, original, pseudonym) = self.slots.get(fp as usize % RECENT)?;
+        (*f == fp && original == run).then_some(pseudonym.as_str())
+    }
+
+    fn offer(&mut self, fp: u64, run: &str, pseudonym: &str) {
+        if self.met_once.is_empty() {
+            self.met_once = vec![0; MET_ONCE];
+            self.slots = vec![(0, String::new(), String::new()); RECENT];
+        }
+        let once = &mut self.met_once[(fp >> 32) as usize % MET_ONCE];
+        if *once != fp {
+            *once = fp;
+            return;
+        }
+        let (f, original, p) = &mut self.slots[fp as usize % RECENT];
+        *f = fp;
+        original.clear();
+        original.push_str(run);
+        p.clear();
+        p.push_str(pseudonym);
+    }
+}
 
 thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
