@@ -11,25 +11,67 @@ pub(super) fn keep_key(v: &str) -> String {
 
 type FastSet<T> = HashSet<T, foldhash::fast::RandomState>;
 
+/// The trimmed byte lengths of a set of values (up to 255; longer ones share the last bit):
+/// a value of another length is not in the set, with no hash and no lookup (ids are mostly
+/// of one length, such as a GUID's 36).
+#[derive(Default)]
+struct Lengths {
+    bits: [u64; 4],
+    /// Whether a value of the set holds a non-ASCII character (its lower case may change
+    /// its length, so lengths prove nothing then).
+    beyond_ascii: bool,
+}
+
+impl Lengths {
+    fn bit(v: &str) -> (usize, u64) {
+        let n = v.trim().len().min(255);
+        (n / 64, 1 << (n % 64))
+    }
+
+    fn note(&mut self, v: &str) {
+        let (i, bit) = Self::bit(v);
+        self.bits[i] |= bit;
+        self.beyond_ascii |= !v.is_ascii();
+    }
+
+    fn may_hold(&self, v: &str) -> bool {
+        if self.beyond_ascii || !v.is_ascii() {
+            return true;
+        }
+        let (i, bit) = Self::bit(v);
+        self.bits[i] & bit != 0
+    }
+}
+
+/// `v` trimmed and lower-cased, on the stack when it is ASCII and short (most values), for
+/// `use_it`.
+fn with_key<T>(v: &str, use_it: impl FnOnce(&str) -> T) -> T {
+    let t = v.trim();
+    if t.is_ascii() && t.len() <= 128 {
+        let mut buf = [0u8; 128];
+        let low = &mut buf[..t.len()];
+        low.copy_from_slice(t.as_bytes());
+        low.make_ascii_lowercase();
+        return use_it(std::str::from_utf8(low).unwrap_or_default());
+    }
+    use_it(&keep_key(v))
+}
+
 /// What a value becomes. Read-only once the kept values are known, and shared by the
 /// threads that pseudonymise the snapshot.
 pub struct Policy {
     pseudo: Pseudonymiser,
     pub keep_domains: bool,
     /// Values left in the clear on request (`--keep-clear`, a scoping filter's values) and
-    /// the ids of the resources the free-text files name (lower-cased, trimmed).
+    /// the ids of the resources the free-text files name (lower-cased, trimmed): added with
+    /// `keep_value`.
     pub(super) keep: HashSet<String>,
+    keep_lengths: Lengths,
     /// Resource ids kept (every id that does not look personal), as 64-bit fingerprints of
     /// their lower-cased form: a million ids cost 16 MB, not a table of strings. Two
     /// different values share a fingerprint with odds of about one in 2^64 / (ids x values).
     pub(super) kept_ids: FastSet<u64>,
-    /// The trimmed byte lengths of the kept ids (up to 255; longer ones share the last
-    /// bit): a value of another length is no kept id, with no hash and no lookup (ids are
-    /// mostly of one length, such as a GUID's 36).
-    pub(super) id_lengths: [u64; 4],
-    /// Whether a kept id holds a non-ASCII character (its lower case may change its length,
-    /// so lengths prove nothing then).
-    pub(super) ids_beyond_ascii: bool,
+    id_lengths: Lengths,
     fingerprints: foldhash::quality::RandomState,
 }
 
@@ -49,49 +91,32 @@ impl Policy {
             pseudo,
             keep_domains,
             keep: HashSet::new(),
+            keep_lengths: Lengths::default(),
             kept_ids: FastSet::default(),
-            id_lengths: [0; 4],
-            ids_beyond_ascii: false,
+            id_lengths: Lengths::default(),
             fingerprints: Default::default(),
         }
     }
 
-    fn length_bit(v: &str) -> (usize, u64) {
-        let n = v.trim().len().min(255);
-        (n / 64, 1 << (n % 64))
-    }
-
     /// Notes a kept id's length (`may_be_an_id`).
     pub(super) fn note_id_length(&mut self, id: &str) {
-        let (i, bit) = Self::length_bit(id);
-        self.id_lengths[i] |= bit;
-        self.ids_beyond_ascii |= !id.is_ascii();
+        self.id_lengths.note(id);
+    }
+
+    /// Leaves `value` in the clear (any letter case); false when it was kept already.
+    pub(super) fn keep_value(&mut self, value: &str) -> bool {
+        self.keep_lengths.note(value);
+        self.keep.insert(keep_key(value))
     }
 
     fn may_be_an_id(&self, v: &str) -> bool {
-        if self.kept_ids.is_empty() {
-            return false;
-        }
-        if self.ids_beyond_ascii || !v.is_ascii() {
-            return true;
-        }
-        let (i, bit) = Self::length_bit(v);
-        self.id_lengths[i] & bit != 0
+        !self.kept_ids.is_empty() && self.id_lengths.may_hold(v)
     }
 
-    /// The fingerprint of `v` trimmed and lower-cased (the bytes of its lower case; an
-    /// ASCII value of up to 128 bytes, most ids, is lower-cased on the stack).
+    /// The fingerprint of `v` trimmed and lower-cased.
     pub(super) fn fingerprint(&self, v: &str) -> u64 {
         use std::hash::BuildHasher;
-        let t = v.trim();
-        if t.is_ascii() && t.len() <= 128 {
-            let mut buf = [0u8; 128];
-            let low = &mut buf[..t.len()];
-            low.copy_from_slice(t.as_bytes());
-            low.make_ascii_lowercase();
-            return self.fingerprints.hash_one(&*low);
-        }
-        self.fingerprints.hash_one(t.to_lowercase().as_bytes())
+        with_key(v, |k| self.fingerprints.hash_one(k.as_bytes()))
     }
 
     /// The key of the pseudonyms, in hex (written only to the private map).
@@ -100,7 +125,9 @@ impl Policy {
     }
 
     pub fn is_kept(&self, value: &str) -> bool {
-        (!self.keep.is_empty() && self.keep.contains(&keep_key(value)))
+        (!self.keep.is_empty()
+            && self.keep_lengths.may_hold(value)
+            && with_key(value, |k| self.keep.contains(k)))
             || (self.may_be_an_id(value) && self.kept_ids.contains(&self.fingerprint(value)))
     }
 

@@ -12,7 +12,7 @@
 //! case, as it is, JSON-escaped, CSV-quoted, Markdown-escaped or percent-encoded, only where
 //! it is not glued to other letters or digits, never inside a `urn:` and never as a JSON key.
 
-use super::policy::{keep_key, Policy};
+use super::policy::Policy;
 use super::pseudo::Pseudonymiser;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use serde::Deserialize;
@@ -163,7 +163,7 @@ impl PiiMap {
 
     /// Leaves `value` (any letter case) in the clear wherever it appears, for `reason`.
     pub fn keep(&mut self, value: &str, reason: &str) {
-        if value.trim().is_empty() || !self.policy.keep.insert(keep_key(value)) {
+        if value.trim().is_empty() || !self.policy.keep_value(value) {
             return;
         }
         if !reason.is_empty() {

@@ -84,10 +84,10 @@ pub const IDP_STRUCTURAL: &[&str] = &[
 ];
 
 fn is_boolean_text(v: &str) -> bool {
-    matches!(
-        v.trim().to_ascii_lowercase().as_str(),
-        "true" | "false" | "yes" | "no"
-    )
+    let t = v.trim();
+    ["true", "false", "yes", "no"]
+        .iter()
+        .any(|b| t.eq_ignore_ascii_case(b))
 }
 
 fn is_in(list: &[&str], path: &str) -> bool {
@@ -96,23 +96,28 @@ fn is_in(list: &[&str], path: &str) -> bool {
 
 /// The path of `key` under `path`: a core-schema URN key adds nothing, the enterprise
 /// extension starts the `enterprise:` prefix, any other URN (a custom extension) starts an
-/// `ext:` path that no allow-list entry matches.
-fn child_path(path: &str, key: &str) -> String {
+/// `ext:` path that no allow-list entry matches. Appended to `path` in place (the walk
+/// truncates it back), except after a URN key, whose path stands alone.
+fn child_path(path: &mut String, key: &str) {
     if key.get(..4).is_some_and(|u| u.eq_ignore_ascii_case("urn:")) {
-        let lower = key.to_ascii_lowercase();
-        if path.is_empty() && (lower == CORE_USER || lower == CORE_GROUP) {
-            return String::new();
+        let root = path.is_empty();
+        path.clear();
+        if root && (key.eq_ignore_ascii_case(CORE_USER) || key.eq_ignore_ascii_case(CORE_GROUP)) {
+            return;
         }
-        if path.is_empty() && lower == ENTERPRISE {
-            return "enterprise:".into();
+        if root && key.eq_ignore_ascii_case(ENTERPRISE) {
+            path.push_str("enterprise:");
+            return;
         }
-        return format!("ext:{key}:");
+        path.push_str("ext:");
+        path.push_str(key);
+        path.push(':');
+        return;
     }
-    match path {
-        "" => key.to_string(),
-        p if p.ends_with(':') => format!("{p}{key}"),
-        p => format!("{p}.{key}"),
+    if !path.is_empty() && !path.ends_with(':') {
+        path.push('.');
     }
+    path.push_str(key);
 }
 
 /// The field a value is recorded under in the map (`department`, `emails.value`, the
@@ -129,15 +134,11 @@ fn field_name(path: &str) -> &str {
 /// Receives each value a walk replaces: (field, original, pseudonym).
 pub type Record<'a> = dyn FnMut(&str, &str, &str) + 'a;
 
-/// The pseudonym of `v` (recorded), or `v` itself when the policy keeps it.
-fn replace(p: &Policy, rec: &mut Record, field: &str, v: &str) -> String {
-    match p.pseudonym(v) {
-        Some(ps) => {
-            rec(field, v, &ps);
-            ps
-        }
-        None => v.to_string(),
-    }
+/// The pseudonym of `v` (recorded), or `None` when the policy keeps `v` as it is.
+fn replace(p: &Policy, rec: &mut Record, field: &str, v: &str) -> Option<String> {
+    let ps = p.pseudonym(v)?;
+    rec(field, v, &ps);
+    Some(ps)
 }
 
 /// A resource URL (`https://host/scim/v2/Users/<id>`): the endpoint stays, the id at the
@@ -146,7 +147,7 @@ fn redact_ref(p: &Policy, rec: &mut Record, path: &str, url: &str) -> String {
     let field = field_name(path);
     let body = url.trim_end_matches('/');
     let Some(i) = body.rfind('/') else {
-        return replace(p, rec, field, url);
+        return replace(p, rec, field, url).unwrap_or_else(|| url.to_string());
     };
     let (head, last) = (&body[..=i], &body[i + 1..]);
     let decoded = percent_decode(last);
@@ -157,7 +158,9 @@ fn redact_ref(p: &Policy, rec: &mut Record, path: &str, url: &str) -> String {
     if last.is_empty() || p.is_kept(&decoded) || (held && !email_like(&decoded)) {
         return url.to_string();
     }
-    let ps = replace(p, rec, field, &decoded);
+    let Some(ps) = replace(p, rec, field, &decoded) else {
+        return url.to_string();
+    };
     let ps = if decoded == last {
         ps
     } else {
@@ -208,19 +211,36 @@ const HELD_ID_PATHS: &[&str] = &["groups.value", "enterprise:manager.value"];
 
 /// Replaces every personal value of a resource's SCIM JSON in place, telling `rec` each one.
 pub fn walk(p: &Policy, rec: &mut Record, v: &mut Value, path: &str) {
+    walk_at(p, rec, v, &mut path.to_string());
+}
+
+/// `walk` with the path in a buffer that each level extends and gives back.
+fn walk_at(p: &Policy, rec: &mut Record, v: &mut Value, path: &mut String) {
     match v {
         Value::Object(o) => {
+            let len = path.len();
+            let mut saved: Option<String> = None;
             for (k, child) in o.iter_mut() {
-                let cp = child_path(path, k);
-                if is_in(STRUCTURAL_PATHS, &cp) {
-                    continue;
+                if k.get(..4).is_some_and(|u| u.eq_ignore_ascii_case("urn:")) {
+                    // The URN's path replaces this one: keep it for the next keys.
+                    saved.get_or_insert_with(|| path[..len].to_string());
                 }
-                walk(p, rec, child, &cp);
+                child_path(path, k);
+                if !is_in(STRUCTURAL_PATHS, path) {
+                    walk_at(p, rec, child, path);
+                }
+                match &saved {
+                    Some(s) => {
+                        path.clear();
+                        path.push_str(s);
+                    }
+                    None => path.truncate(len),
+                }
             }
         }
         Value::Array(a) => {
             for child in a {
-                walk(p, rec, child, path);
+                walk_at(p, rec, child, path);
             }
         }
         Value::String(s) if is_in(REF_PATHS, path) => {
@@ -230,14 +250,17 @@ pub fn walk(p: &Policy, rec: &mut Record, v: &mut Value, path: &str) {
         // An id is kept (keep_ids) unless it looks personal; the policy leaves kept values
         // as they are.
         Value::String(s) if !is_boolean_text(s) => {
-            *s = replace(p, rec, field_name(path), s);
+            if let Some(ps) = replace(p, rec, field_name(path), s) {
+                *s = ps;
+            }
         }
         // Numbers outside the allow-list (badge numbers, salaries) get a number of the same
         // shape: same digits count, same sign and decimal point.
         Value::Number(n) => {
             let text = n.to_string();
-            let ps = replace(p, rec, field_name(path), &text);
-            if let Ok(num) = ps.parse::<serde_json::Number>() {
+            if let Some(num) = replace(p, rec, field_name(path), &text)
+                .and_then(|ps| ps.parse::<serde_json::Number>().ok())
+            {
                 *n = num;
             }
         }
@@ -245,7 +268,6 @@ pub fn walk(p: &Policy, rec: &mut Record, v: &mut Value, path: &str) {
     }
 }
 
-/// `walk`, recording every replaced value in `map` for the free-text files.
 pub fn walk_recorded(map: &mut PiiMap, v: &mut Value) {
     let mut seen: Vec<(String, String, String)> = Vec::new();
     walk(
@@ -386,7 +408,9 @@ pub fn keep_attributes(
         match v {
             Value::Object(o) => {
                 for (k, c) in o {
-                    scim_values(c, &child_path(path, k), want, here, out);
+                    let mut cp = path.to_string();
+                    child_path(&mut cp, k);
+                    scim_values(c, &cp, want, here, out);
                 }
             }
             Value::Array(a) => a.iter().for_each(|c| scim_values(c, path, want, here, out)),
