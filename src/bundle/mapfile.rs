@@ -9,10 +9,13 @@
 //! ]}
 //! ```
 //!
-//! An entry is written once per value (a value seen again is skipped while the set of the
-//! values seen stays under `SEEN_LIMIT`, a million; past it a value may be listed twice, which costs
-//! a line, never a wrong answer). The file is written to `<map>.partial` and renamed when
-//! complete; an error or an interruption removes the partial file.
+//! Repeats are skipped in bounded memory, not exactly: each thread that pseudonymises the
+//! snapshot skips a value it wrote lately (`Recently`), and the entries carried forward and
+//! those of the free-text files skip the values seen among them (up to `SEEN_LIMIT`, a
+//! million). A value may so be listed more than once, always with the same pseudonym: a
+//! repeat costs a line, never a wrong answer (readers keep the first). The file is written
+//! to `<map>.partial` and renamed when complete; an error or an interruption removes the
+//! partial file.
 
 use super::policy::Policy;
 use serde::{Deserialize, Serialize};
@@ -72,6 +75,60 @@ impl Drop for MapWriter {
 /// The 64-bit fingerprint under which an original is remembered as written.
 pub fn seen_key(original: &str) -> u64 {
     std::hash::BuildHasher::hash_one(&foldhash::fast::FixedState::with_seed(0x5ced), original)
+}
+
+/// The originals a thread wrote lately: a slot per fingerprint, the newest original wins
+/// it (no probing, no clearing, 512 KB). Values that repeat across a tenant (a department,
+/// a title) keep their slot most of the time and are written again only when a value met
+/// once happens to take it.
+pub struct Recently(Vec<u64>);
+
+const RECENTLY_SLOTS: usize = 1 << 16;
+
+impl Default for Recently {
+    fn default() -> Self {
+        Recently(vec![0; RECENTLY_SLOTS])
+    }
+}
+
+impl Recently {
+    /// Whether `original` is new lately (and so to be written); remembers it.
+    pub fn fresh(&mut self, original: &str) -> bool {
+        let k = seen_key(original) | 1;
+        let slot = &mut self.0[k as usize % RECENTLY_SLOTS];
+        let fresh = *slot != k;
+        *slot = k;
+        fresh
+    }
+
+    pub fn clear(&mut self) {
+        self.0.fill(0);
+    }
+}
+
+/// Appends one entry as a line of the map, `,{"field":..,"original":..,"pseudonym":..}`
+/// and a newline: the bytes `serde_json` writes for `EntryRef`, with its escaping, after
+/// the comma that separates entries (the writer drops the first entry's).
+pub fn push_entry(out: &mut Vec<u8>, e: &EntryRef) {
+    out.extend_from_slice(b",{\"field\":");
+    push_json_str(out, e.field);
+    out.extend_from_slice(b",\"original\":");
+    push_json_str(out, e.original);
+    out.extend_from_slice(b",\"pseudonym\":");
+    push_json_str(out, e.pseudonym);
+    out.extend_from_slice(b"}\n");
+}
+
+/// A JSON string: as it is between quotes when nothing in it needs escaping (most values),
+/// else as `serde_json` escapes it.
+fn push_json_str(out: &mut Vec<u8>, s: &str) {
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    } else {
+        let _ = serde_json::to_writer(&mut *out, s);
+    }
 }
 
 impl MapWriter {
@@ -156,13 +213,16 @@ impl MapWriter {
         self.write(b"\n")
     }
 
-    /// Entries serialised by the threads that pseudonymise the snapshot: `lines` holds one
-    /// JSON entry per line, `keys` the `seen_key` of each line's original, in order.
-    pub fn lines(&mut self, lines: &[u8], keys: &[u64]) -> Result<(), String> {
-        for (line, &k) in lines.split(|&b| b == b'\n').zip(keys) {
-            if self.remember(k) {
-                self.line(line)?;
-            }
+    /// Entries serialised by the threads that pseudonymise the snapshot (`push_entry`
+    /// lines, each led by a comma), written as they are.
+    pub fn lines(&mut self, lines: &[u8]) -> Result<(), String> {
+        let lines = match lines.strip_prefix(b",") {
+            Some(rest) if self.first => rest,
+            _ => lines,
+        };
+        if !lines.is_empty() {
+            self.first = false;
+            self.write(lines)?;
         }
         Ok(())
     }
@@ -245,4 +305,47 @@ fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
 #[cfg(not(unix))]
 fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
     std::fs::File::create(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The hand-written entry line is byte for byte what serde_json writes, escapes
+    /// included.
+    #[test]
+    fn entry_lines_are_serde_json_lines() {
+        for (f, o, p) in [
+            ("userName", "ann@example.com", "kqz@xbnvgjq.zyr"),
+            ("displayName", "Ann \"Nan\" O'Lee", "Bqx \"Wef\" K'Mzo"),
+            (
+                "title",
+                "back\\slash\ttab\u{1}\u{7f}",
+                "qwer\\tyuio\tpas\u{1}\u{7f}",
+            ),
+            ("name.givenName", "José 王", "Dfnû 侷"),
+            ("x", "", ""),
+        ] {
+            let e = EntryRef {
+                field: f,
+                original: o,
+                pseudonym: p,
+            };
+            let mut line = Vec::new();
+            push_entry(&mut line, &e);
+            let want = format!(",{}\n", serde_json::to_string(&e).unwrap());
+            assert_eq!(String::from_utf8(line).unwrap(), want);
+        }
+    }
+
+    #[test]
+    fn recently_skips_a_repeat_until_another_value_takes_its_slot() {
+        let mut r = Recently::default();
+        assert!(r.fresh("Sales"));
+        assert!(!r.fresh("Sales"));
+        assert!(r.fresh("Engineering"));
+        assert!(!r.fresh("Sales"));
+        r.clear();
+        assert!(r.fresh("Sales"));
+    }
 }

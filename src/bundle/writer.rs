@@ -4,7 +4,7 @@
 //! place atomically and writes `<zip>.sha256` and the map. Memory stays that of a few
 //! batches of resources, whatever the tenant's size.
 
-use super::mapfile::{seen_key, EntryRef, MapWriter};
+use super::mapfile::{push_entry, EntryRef, MapWriter, Recently};
 use super::policy::Policy;
 use super::{structural, BundleWritten, Prepared};
 use crate::archive::{self, ZipOut};
@@ -25,28 +25,18 @@ pub fn domain_pseudonym(policy: &Policy, d: &str) -> String {
         .unwrap_or_else(|| d.to_string())
 }
 
-/// What a batch hands back besides its lines: the map entries it made (one JSON entry per
-/// line, with the `seen_key` of each original) and how many resources it held.
+/// What a batch hands back besides its lines: the map entries it made (`push_entry`
+/// lines) and how many resources it held.
 struct BatchMap {
     lines: Vec<u8>,
-    keys: Vec<u64>,
     count: usize,
 }
 
-/// The originals a thread wrote to the map lately, for one bundle (its run id).
-type Written64 = (
-    u64,
-    std::collections::HashSet<u64, foldhash::fast::FixedState>,
-);
-
 thread_local! {
-    /// A value repeated across users (a department, a title, a first name) is serialised
-    /// for the map once, not once per user.
-    static WRITTEN: std::cell::RefCell<Written64> = Default::default();
+    /// A value repeated across users (a department, a title, a first name) is written to
+    /// the map once, not once per user (for one bundle: its run id).
+    static WRITTEN: std::cell::RefCell<(u64, Recently)> = Default::default();
 }
-
-/// How many originals a thread remembers as written (the map writer dedupes them all).
-const WRITTEN_LIMIT: usize = 1 << 16;
 
 /// One batch of resources as NDJSON lines, pseudonymised by `policy` when given.
 fn batch<R>(
@@ -61,43 +51,43 @@ fn batch<R>(
             Some(_) => archive::buffer(items.len() * 400),
             None => Vec::new(),
         },
-        keys: Vec::new(),
         count: items.len(),
     };
-    for r in items {
-        let mut v = to_json(r);
-        if let Some(p) = policy {
+    let Some(p) = policy else {
+        for r in items {
+            // Scrubbed of any registered secret, line by line.
+            let _ = crate::source::snapshot::write_line(&mut out, &to_json(r));
+        }
+        return (out, map);
+    };
+    WRITTEN.with_borrow_mut(|(id, written)| {
+        if *id != run {
+            written.clear();
+            *id = run;
+        }
+        for r in items {
+            let mut v = to_json(r);
             let mut rec = |field: &str, original: &str, pseudonym: &str| {
-                let key = seen_key(original);
-                let fresh = WRITTEN.with_borrow_mut(|(id, w)| {
-                    if *id != run || w.len() >= WRITTEN_LIMIT {
-                        w.clear();
-                        *id = run;
-                    }
-                    w.insert(key)
-                });
-                if !fresh {
-                    return;
-                }
-                let e = EntryRef {
-                    field,
-                    original,
-                    pseudonym,
-                };
-                if serde_json::to_writer(&mut map.lines, &e).is_ok() {
-                    map.lines.push(b'\n');
-                    map.keys.push(key);
+                if written.fresh(original) {
+                    let e = EntryRef {
+                        field,
+                        original,
+                        pseudonym,
+                    };
+                    push_entry(&mut map.lines, &e);
                 }
             };
             structural::walk(p, &mut rec, &mut v, "");
+            let _ = crate::source::snapshot::write_line(&mut out, &v);
         }
-        // Scrubbed of any registered secret, line by line.
-        let _ = crate::source::snapshot::write_line(&mut out, &v);
-    }
+    });
     if !map.lines.is_empty() {
-        let text = String::from_utf8_lossy(&map.lines);
-        if !crate::secret::is_clean(&text) {
-            map.lines = crate::secret::scrub(&text).into_bytes();
+        match std::str::from_utf8(&map.lines) {
+            Ok(text) if crate::secret::is_clean(text) => {}
+            _ => {
+                let text = String::from_utf8_lossy(&map.lines);
+                map.lines = crate::secret::scrub(&text).into_bytes();
+            }
         }
     }
     (out, map)
@@ -146,7 +136,7 @@ fn stream<R: Sync>(
         |chunk| batch(chunk, to_json, policy, run),
         |m: BatchMap| {
             if let Some(w) = map.as_mut() {
-                w.lines(&m.lines, &m.keys)?;
+                w.lines(&m.lines)?;
             }
             archive::recycle(m.lines);
             b.inc(m.count as u64);
