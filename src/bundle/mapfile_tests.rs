@@ -120,3 +120,36 @@ fn a_map_in_another_layout_is_read_whole() {
     assert_eq!(got.len(), 2);
     assert_eq!(got[1].original, "bob@x.example");
 }
+
+/// A map of an older format is still named as such (read whole), and a map in another
+/// layout larger than the bound for a file read whole is refused from its size, unread.
+#[test]
+fn a_map_in_another_layout_is_bounded_and_an_older_format_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("v2.map.json");
+    std::fs::write(
+        &old,
+        "{\n  \"format\": \"scim-doctor-pii-map/2\",\n  \"runs\": {},\n  \"entries\": []\n}\n",
+    )
+    .unwrap();
+    let err = PiiMap::open(&old, false).unwrap_err();
+    assert!(
+        err.contains("has format `scim-doctor-pii-map/2`, expected `scim-doctor-pii-map/3`"),
+        "{err}"
+    );
+
+    let big = dir.path().join("big.map.json");
+    std::fs::write(&big, "{\n").unwrap();
+    let f = std::fs::OpenOptions::new().write(true).open(&big).unwrap();
+    f.set_len(MAX_WHOLE + 1).unwrap();
+    drop(f);
+    for err in [
+        PiiMap::open(&big, false).unwrap_err(),
+        PiiMap::load(&big, false).unwrap_err(),
+    ] {
+        assert!(
+            err.contains("does not start with a `scim-doctor-pii-map/3` header line and is larger than 256 MiB"),
+            "{err}"
+        );
+    }
+}
