@@ -9,8 +9,10 @@
 # (NDJSON) and as ListResponse files (what curl gives), and for each input measures, best
 # of BENCH_ROUNDS rounds taken in turn (floor, tool, floor, tool...):
 #   audit      `check --snapshot` with the playbooks `bundle` runs (every one): the audit alone
-#   zip -6     Info-ZIP's `zip -6` of the same input files (the compression floor; Python's
-#              zlib at level 6 when `zip` is absent)
+#   zip -6     Info-ZIP's `zip -6` of the same input files (the compression floor); when
+#              `zip` is not on PATH, examples/deflate_floor.rs instead: the zip crate's
+#              deflate at level 6 on one thread, one entry per file (built next to the
+#              binary). The first line of the output says which floor was used.
 #   bundle     `bundle --snapshot`
 #   redacted   `bundle --snapshot --redact-pii`
 # and then, on the bundle made from the NDJSON directory, `bundle verify` and
@@ -24,7 +26,9 @@
 # Knobs: BENCH_USERS (default 1000000), BENCH_FORMATS (default "ndjson listresponse"),
 # BENCH_ROUNDS (default 3), BENCH_DIR=DIR reuses (or keeps) the generated files in DIR,
 # BENCH_KEEP=1 keeps a temporary directory (its path is printed),
-# SCIM_DOCTOR_THREADS caps the tool's compression threads (default: every core).
+# SCIM_DOCTOR_THREADS caps the tool's compression threads (default: every core),
+# BENCH_FLOOR=zip|crate chooses the compression floor (default: zip when it is on PATH,
+# else crate; BENCH_FLOOR=zip without `zip` on PATH is an error).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -35,9 +39,31 @@ ROUNDS="${BENCH_ROUNDS:-3}"
 . "$ROOT/scripts/bench-common.sh"
 bench_need_time bench-bundle
 
+FLOOR_KIND="${BENCH_FLOOR:-$(command -v zip >/dev/null && echo zip || echo crate)}"
+case "$FLOOR_KIND" in
+    zip)
+        if ! command -v zip >/dev/null; then
+            echo "bench-bundle: BENCH_FLOOR=zip but \`zip\` is not on PATH (install Info-ZIP zip, or use BENCH_FLOOR=crate)" >&2
+            exit 2
+        fi
+        ;;
+    crate) ;;
+    *)
+        echo "bench-bundle: BENCH_FLOOR must be zip or crate, not '$FLOOR_KIND'" >&2
+        exit 2
+        ;;
+esac
+
 echo "bench-bundle: building the release binary..." >&2
 cargo build --release --locked --quiet --bin scim-doctor --manifest-path "$ROOT/Cargo.toml"
 BIN="$ROOT/target/release/scim-doctor"
+DEFLATE_FLOOR="$ROOT/target/release/examples/deflate_floor"
+if [ "$FLOOR_KIND" = crate ]; then
+    # A build of its own, as in scripts/bench-load.sh: building the example with the binary
+    # would unify dev-dependency features into the binary's build.
+    echo "bench-bundle: building the compression floor program (examples/deflate_floor.rs)..." >&2
+    cargo build --release --locked --quiet --example deflate_floor --manifest-path "$ROOT/Cargo.toml"
+fi
 
 bench_workdir bench-bundle
 OUT="$WORK/out"
@@ -98,20 +124,14 @@ measure() {
 zip_floor() {
     local dir="$1"
     rm -f "$OUT/floor.zip"
-    if command -v zip >/dev/null; then
+    if [ "$FLOOR_KIND" = zip ]; then
         (cd "$dir" && zip -6 -q -r "$OUT/floor.zip" .)
     else
-        python3 - "$dir" "$OUT/floor.zip" <<'PY'
-import os, sys, zipfile
-d, out = sys.argv[1], sys.argv[2]
-with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as z:
-    for name in sorted(os.listdir(d)):
-        z.write(os.path.join(d, name), name)
-PY
+        "$DEFLATE_FLOOR" "$OUT/floor.zip" "$dir"/*
     fi
 }
 export -f zip_floor
-export OUT
+export OUT FLOOR_KIND DEFLATE_FLOOR
 
 ratio() { awk -v t="$1" -v f="$2" 'BEGIN { if (f > 0) printf "%.2f", t / f; else print "0" }'; }
 held=1
@@ -125,8 +145,8 @@ say() {
 }
 mib() { echo $(( ${1:-0} / 1024 )); }
 
-printf 'bundle benchmark: %s users, %s, %s core(s), zip: %s\n' "$USERS" "$(date -u +%Y-%m-%dT%H:%MZ)" \
-    "$(nproc)" "$(command -v zip >/dev/null && echo 'Info-ZIP zip -6' || echo 'python zlib level 6')"
+printf 'bundle benchmark: %s users, %s, %s core(s), compression floor: %s\n' "$USERS" "$(date -u +%Y-%m-%dT%H:%MZ)" \
+    "$(nproc)" "$(if [ "$FLOOR_KIND" = zip ]; then echo 'Info-ZIP zip -6'; else echo 'the zip crate at level 6, one thread (examples/deflate_floor.rs)'; fi)"
 printf 'best of %s rounds, taken in turn\n' "$ROUNDS"
 printf '%-13s %8s %8s %8s %8s %9s %9s %9s %9s\n' input audit "zip -6" bundle redacted "b/(a+z)" "r/b" "b RSS" "r RSS"
 for fmt in $FORMATS; do

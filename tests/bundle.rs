@@ -364,6 +364,60 @@ fn pseudonym_map_is_private_outside_the_zip_and_reused_with_map_file() {
     );
 }
 
+/// A map file given to `--map-file` whose second line has no end within the bound for one
+/// line (257 MiB; a sparse file of zeros) is refused with exit 2 naming the file and the
+/// line, before anything is read into memory whole; no bundle, no map and no partial file
+/// is left, and the map itself is untouched.
+#[test]
+fn a_map_file_with_an_overlong_line_is_refused_naming_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    bundle_of(
+        &fixture("tenant-small"),
+        dir.path(),
+        "red.zip",
+        &["--redact-pii"],
+    );
+    let map = std::fs::read_to_string(dir.path().join("red.zip.map.json")).unwrap();
+    let head = format!("{}\n", map.lines().next().unwrap());
+    let hostile = dir.path().join("hostile.map.json");
+    std::fs::write(&hostile, &head).unwrap();
+    let len = head.len() as u64 + (257 << 20) + 2;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&hostile)
+        .unwrap()
+        .set_len(len)
+        .unwrap();
+    let zip = dir.path().join("again.zip");
+    let out = bin()
+        .args(["check", "--format", "json", "--snapshot"])
+        .arg(fixture("tenant-small"))
+        .arg("--bundle")
+        .arg(&zip)
+        .args(["--redact-pii", "--map-file"])
+        .arg(&hostile)
+        .output()
+        .unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "the map file {}: line 2 is longer than 257 MiB, the bound for one entry",
+            hostile.display()
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let mut left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with("red.zip"))
+        .collect();
+    left.sort();
+    assert_eq!(left, ["hostile.map.json"]);
+    assert_eq!(std::fs::metadata(&hostile).unwrap().len(), len);
+}
+
 fn verify(zip: &Path) -> std::process::Output {
     bin().args(["bundle", "verify"]).arg(zip).output().unwrap()
 }

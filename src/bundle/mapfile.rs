@@ -16,8 +16,13 @@
 //! repeat costs a line, never a wrong answer (readers keep the first). The file is written
 //! to `<map>.partial` and renamed when complete; an error or an interruption removes the
 //! partial file.
+//!
+//! `MapReader` is the one reader of a map (`--map-file`, `PiiMap::load`): an entry at a
+//! time, each line bounded (`MAX_MAP_LINE`), so a damaged or hostile map is never read
+//! into memory whole.
 
 use super::policy::Policy;
+use crate::source::snapshot::bounds::{MAX_VALUE, MAX_WHOLE};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::io::{BufRead, Read, Write};
@@ -258,21 +263,11 @@ impl MapWriter {
         Ok(())
     }
 
-    /// Carries the entries of the map being extended into this one, line by line.
+    /// Carries the entries of the map being extended into this one, one at a time
+    /// (`MapReader`: each line bounded).
     pub fn copy_from(&mut self, old: &Path) -> Result<(), String> {
-        let what =
-            |e: &dyn std::fmt::Display| format!("cannot read the map file {}: {e}", old.display());
-        let f = std::fs::File::open(old).map_err(|e| what(&e))?;
-        let mut lines = std::io::BufReader::new(f).lines();
-        // The header.
-        lines.next().transpose().map_err(|e| what(&e))?;
-        for l in lines {
-            let l = l.map_err(|e| what(&e))?;
-            let body = l.strip_prefix(',').unwrap_or(&l).trim();
-            if body.is_empty() || body == "]}" {
-                continue;
-            }
-            let e: MapEntry = serde_json::from_str(body).map_err(|e| what(&e))?;
+        let mut reader = MapReader::open(old)?;
+        while let Some(e) = reader.next_entry()? {
             self.entry(&e.field, &e.original, &e.pseudonym)?;
         }
         Ok(())
@@ -299,22 +294,228 @@ impl MapWriter {
     }
 }
 
-/// The header of a map written by this version (`None`: the file starts otherwise, e.g. an
-/// older pretty-printed map).
-pub fn read_header(path: &Path) -> Result<Option<MapHeader>, String> {
+/// One line of a map file (bytes): room for an original and its pseudonym of one JSON
+/// value's bound each (`MAX_VALUE`, 128 MiB), and the field. A real map's lines are tens
+/// to hundreds of bytes; a longer line is refused, naming the file and the line, so a
+/// damaged or hostile map is never read into memory whole.
+pub const MAX_MAP_LINE: usize = 2 * MAX_VALUE + (1 << 20);
+
+/// The header line of this version's layout is short: a longer first line is not one.
+const MAX_HEADER_LINE: u64 = 4096;
+
+/// A map in another layout (pretty-printed, on one line, an older version's) is one JSON
+/// document, read whole up to the bound for a file read whole.
+#[derive(Deserialize)]
+struct MapDocument {
+    format: String,
+    #[serde(default)]
+    keep_domains: bool,
+    #[serde(default)]
+    key: String,
+    #[serde(default)]
+    entries: Vec<MapEntry>,
+}
+
+enum Layout {
+    /// This version's layout, read a line at a time.
+    Lines {
+        input: std::io::BufReader<std::fs::File>,
+        /// The number of the line read last (1: the header).
+        line: usize,
+        buf: Vec<u8>,
+    },
+    /// Another layout, read whole.
+    Whole(std::vec::IntoIter<MapEntry>),
+}
+
+/// Reads a map file (`--map-file`, `PiiMap::load`): its header, then its entries one at a
+/// time. The one reader of map files, so every reader of a map holds the same bounds.
+pub struct MapReader {
+    path: PathBuf,
+    header: MapHeader,
+    layout: Layout,
+    max_line: usize,
+}
+
+impl MapReader {
+    /// Opens `path` and reads its header: the first line in this version's layout, else
+    /// the whole document (at most `MAX_WHOLE`).
+    pub fn open(path: &Path) -> Result<MapReader, String> {
+        Self::open_bounded(path, MAX_MAP_LINE)
+    }
+
+    fn open_bounded(path: &Path, max_line: usize) -> Result<MapReader, String> {
+        let what =
+            |e: &dyn std::fmt::Display| format!("cannot read the map file {}: {e}", path.display());
+        let f = std::fs::File::open(path).map_err(|e| what(&e))?;
+        let mut input = std::io::BufReader::with_capacity(1 << 16, f);
+        let mut first = Vec::new();
+        (&mut input)
+            .take(MAX_HEADER_LINE)
+            .read_until(b'\n', &mut first)
+            .map_err(|e| what(&e))?;
+        let header = std::str::from_utf8(&first)
+            .ok()
+            .and_then(|l| l.trim_end().strip_suffix(ENTRIES_OPEN))
+            .and_then(|head| {
+                serde_json::from_str::<MapHeader>(&format!("{head}\"entries\":[]}}")).ok()
+            });
+        let (header, layout) = match header {
+            Some(h) => (
+                h,
+                Layout::Lines {
+                    input,
+                    line: 1,
+                    buf: Vec::new(),
+                },
+            ),
+            None => {
+                let doc = read_document(path)?;
+                let header = MapHeader {
+                    format: doc.format,
+                    keep_domains: doc.keep_domains,
+                    key: doc.key,
+                };
+                (header, Layout::Whole(doc.entries.into_iter()))
+            }
+        };
+        Ok(MapReader {
+            path: path.to_path_buf(),
+            header,
+            layout,
+            max_line,
+        })
+    }
+
+    pub fn header(&self) -> &MapHeader {
+        &self.header
+    }
+
+    /// The next entry, `None` at the end of the list.
+    pub fn next_entry(&mut self) -> Result<Option<MapEntry>, String> {
+        let path = &self.path;
+        let (input, line, buf) = match &mut self.layout {
+            Layout::Whole(entries) => return Ok(entries.next()),
+            Layout::Lines { input, line, buf } => (input, line, buf),
+        };
+        loop {
+            buf.clear();
+            *line += 1;
+            let complete = read_line(input, buf, self.max_line).map_err(|e| {
+                format!(
+                    "cannot read the map file {}: line {line}: {e}",
+                    path.display()
+                )
+            })?;
+            match complete {
+                None => return Ok(None),
+                Some(false) => {
+                    return Err(format!(
+                        "the map file {}: line {line} is longer than {}, the bound for one entry (a damaged or hostile file); refusing to read it (to start a new map, give --map-file a path where no map is)",
+                        path.display(),
+                        size(self.max_line)
+                    ))
+                }
+                Some(true) => {}
+            }
+            let text = buf.trim_ascii();
+            let body = text.strip_prefix(b",").unwrap_or(text).trim_ascii();
+            if body.is_empty() || body == b"]}" {
+                continue;
+            }
+            return serde_json::from_slice(body).map(Some).map_err(|e| {
+                format!(
+                    "the map file {}: line {line} is not a map entry: {}",
+                    path.display(),
+                    crate::input::json_error(&e)
+                )
+            });
+        }
+    }
+}
+
+/// Reads one line (without its `\n`) into `buf`: `None` at the end of the file,
+/// `Some(false)` when the line is longer than `max` bytes (then it is not read further).
+/// The buffer never grows past `max`, and a line at the bound costs about the bound in
+/// memory, not two or three times it.
+fn read_line(
+    input: &mut impl BufRead,
+    buf: &mut Vec<u8>,
+    max: usize,
+) -> std::io::Result<Option<bool>> {
+    let mut any = false;
+    loop {
+        let chunk = input.fill_buf()?;
+        if chunk.is_empty() {
+            return Ok(any.then_some(true));
+        }
+        any = true;
+        let (part, end) = match memchr::memchr(b'\n', chunk) {
+            Some(i) => (i, true),
+            None => (chunk.len(), false),
+        };
+        if buf.len() + part > max {
+            return Ok(Some(false));
+        }
+        if buf.capacity() < buf.len() + part {
+            let doubled = (buf.len() + part).max(2 * buf.capacity());
+            // Past 1 MiB (no real entry gets there), straight to the bound: the pages are
+            // touched only as the line fills them, where doubling would leave every
+            // smaller buffer behind (the allocator keeps freed pages for a while).
+            let want = if doubled > 1 << 20 {
+                max
+            } else {
+                doubled.min(max)
+            };
+            buf.reserve_exact(want - buf.len());
+        }
+        buf.extend_from_slice(&chunk[..part]);
+        input.consume(part + usize::from(end));
+        if end {
+            return Ok(Some(true));
+        }
+    }
+}
+
+fn size(bytes: usize) -> String {
+    if bytes >= 1 << 20 {
+        format!("{} MiB", bytes >> 20)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+/// A map in another layout, read whole: at most `MAX_WHOLE` bytes.
+fn read_document(path: &Path) -> Result<MapDocument, String> {
     let what =
         |e: &dyn std::fmt::Display| format!("cannot read the map file {}: {e}", path.display());
     let f = std::fs::File::open(path).map_err(|e| what(&e))?;
-    let mut first = String::new();
-    // A header is one short line; a longer first line is not one.
-    std::io::BufReader::new(f)
-        .take(4096)
-        .read_line(&mut first)
-        .map_err(|e| what(&e))?;
-    let Some(head) = first.trim_end().strip_suffix(ENTRIES_OPEN) else {
-        return Ok(None);
-    };
-    Ok(serde_json::from_str(&format!("{}\"entries\":[]}}", head)).ok())
+    // A file that says it is too large is refused unread; the count of bytes read holds
+    // for one that grows or says nothing (a pipe).
+    let said = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut bytes = Vec::new();
+    if said <= MAX_WHOLE {
+        bytes.reserve_exact(said as usize + 1);
+        f.take(MAX_WHOLE + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| what(&e))?;
+    }
+    if said > MAX_WHOLE || bytes.len() as u64 > MAX_WHOLE {
+        return Err(format!(
+            "the map file {} does not start with a `{MAP_FORMAT}` header line and is larger than {} MiB, the most scim-doctor reads of a map in another layout; refusing to read it (to start a new map, give --map-file a path where no map is)",
+            path.display(),
+            MAX_WHOLE >> 20
+        ));
+    }
+    let text = crate::input::decode(&bytes)
+        .map_err(|e| format!("the map file {}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| {
+        format!(
+            "{} is not a scim-doctor pseudonym map: {}",
+            path.display(),
+            crate::input::json_error(&e)
+        )
+    })
 }
 
 #[cfg(unix)]
@@ -339,44 +540,5 @@ fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The hand-written entry line is byte for byte what serde_json writes, escapes
-    /// included.
-    #[test]
-    fn entry_lines_are_serde_json_lines() {
-        for (f, o, p) in [
-            ("userName", "ann@example.com", "kqz@xbnvgjq.zyr"),
-            ("displayName", "Ann \"Nan\" O'Lee", "Bqx \"Wef\" K'Mzo"),
-            (
-                "title",
-                "back\\slash\ttab\u{1}\u{7f}",
-                "qwer\\tyuio\tpas\u{1}\u{7f}",
-            ),
-            ("name.givenName", "José 王", "Dfnû 侷"),
-            ("x", "", ""),
-        ] {
-            let e = EntryRef {
-                field: f,
-                original: o,
-                pseudonym: p,
-            };
-            let mut line = Vec::new();
-            push_entry(&mut line, &e);
-            let want = format!(",{}\n", serde_json::to_string(&e).unwrap());
-            assert_eq!(String::from_utf8(line).unwrap(), want);
-        }
-    }
-
-    #[test]
-    fn recently_skips_a_repeat_until_another_value_takes_its_slot() {
-        let mut r = Recently::default();
-        assert!(r.fresh("Sales"));
-        assert!(!r.fresh("Sales"));
-        assert!(r.fresh("Engineering"));
-        assert!(!r.fresh("Sales"));
-        r.clear();
-        assert!(r.fresh("Sales"));
-    }
-}
+#[path = "mapfile_tests.rs"]
+mod tests;

@@ -15,12 +15,11 @@
 use super::policy::Policy;
 use super::pseudo::Pseudonymiser;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-use serde::Deserialize;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use super::mapfile::MapHeader;
+use super::mapfile::MapReader;
 pub use super::mapfile::{MapEntry, MAP_FORMAT};
 
 /// A value left in the clear on purpose, and why (listed in summary.md).
@@ -32,15 +31,6 @@ pub struct Kept {
 
 fn lower(v: &str) -> String {
     v.to_lowercase()
-}
-
-#[derive(Deserialize)]
-struct MapDocument {
-    format: String,
-    #[serde(default)]
-    key: String,
-    #[serde(default)]
-    entries: Vec<MapEntry>,
 }
 
 /// The pseudonymisation of one run: the policy, and the values the free-text files may
@@ -71,20 +61,6 @@ impl PiiMap {
         }
     }
 
-    fn read_document(path: &Path) -> Result<MapDocument, String> {
-        let bytes = std::fs::read(path)
-            .map_err(|e| format!("cannot read the map file {}: {e}", path.display()))?;
-        let text = crate::input::decode(&bytes)
-            .map_err(|e| format!("the map file {}: {e}", path.display()))?;
-        serde_json::from_str(&text).map_err(|e| {
-            format!(
-                "{} is not a scim-doctor pseudonym map: {}",
-                path.display(),
-                crate::input::json_error(&e)
-            )
-        })
-    }
-
     fn key_of(path: &Path, format: &str, key: &str) -> Result<Pseudonymiser, String> {
         if format != MAP_FORMAT {
             return Err(format!(
@@ -105,9 +81,10 @@ impl PiiMap {
     /// Loads a whole map written by an earlier run: its key, and every entry (to look
     /// values up). A bundle run extends a map with `open`, which reads only the key.
     pub fn load(path: &Path, keep_domains: bool) -> Result<Self, String> {
-        let doc = Self::read_document(path)?;
-        let mut map = Self::with(Self::key_of(path, &doc.format, &doc.key)?, keep_domains);
-        for e in doc.entries {
+        let mut reader = MapReader::open(path)?;
+        let h = reader.header();
+        let mut map = Self::with(Self::key_of(path, &h.format, &h.key)?, keep_domains);
+        while let Some(e) = reader.next_entry()? {
             if !map.index.contains_key(&e.original) {
                 map.index.insert(e.original.clone(), map.entries.len());
                 map.entries.push(e);
@@ -116,27 +93,13 @@ impl PiiMap {
         Ok(map)
     }
 
-    /// Opens a map to extend (`--map-file`): the key comes from its first line; its entries
-    /// are copied into the new map as it is written, never held in memory.
+    /// Opens a map to extend (`--map-file`): the key comes from its header; its entries
+    /// are copied into the new map as it is written (`MapWriter::copy_from`), never held
+    /// in memory.
     pub fn open(path: &Path, keep_domains: bool) -> Result<Self, String> {
-        let header = super::mapfile::read_header(path)?;
-        let header = match header {
-            Some(h) => h,
-            // Not written by this version (an older, pretty-printed map): read it whole to
-            // say which format it is.
-            None => {
-                let doc = Self::read_document(path)?;
-                MapHeader {
-                    format: doc.format,
-                    keep_domains,
-                    key: doc.key,
-                }
-            }
-        };
-        let mut map = Self::with(
-            Self::key_of(path, &header.format, &header.key)?,
-            keep_domains,
-        );
+        let reader = MapReader::open(path)?;
+        let h = reader.header();
+        let mut map = Self::with(Self::key_of(path, &h.format, &h.key)?, keep_domains);
         map.extends = Some(path.to_path_buf());
         Ok(map)
     }
