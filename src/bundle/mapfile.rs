@@ -3,7 +3,7 @@
 //! first line holds the format and the key, then one entry per line.
 //!
 //! ```text
-//! {"format":"scim-doctor-pii-map/3","keep_domains":false,"key":"<64 hex>","entries":[
+//! {"format":"scim-doctor-pii-map/4","keep_domains":false,"key":"<64 hex>","entries":[
 //! {"field":"userName","original":"ann@example.com","pseudonym":"kqz@xbnvgjq.zyr"}
 //! ,{"field":"department","original":"Sales","pseudonym":"Wmtpf"}
 //! ]}
@@ -28,7 +28,7 @@ use std::collections::HashSet;
 use std::io::{BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 
-pub const MAP_FORMAT: &str = "scim-doctor-pii-map/3";
+pub const MAP_FORMAT: &str = "scim-doctor-pii-map/4";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MapEntry {

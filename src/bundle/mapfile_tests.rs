@@ -135,7 +135,7 @@ fn a_map_in_another_layout_is_bounded_and_an_older_format_is_named() {
     .unwrap();
     let err = PiiMap::open(&old, false).unwrap_err();
     assert!(
-        err.contains("has format `scim-doctor-pii-map/2`, expected `scim-doctor-pii-map/3`"),
+        err.contains("has format `scim-doctor-pii-map/2`, expected `scim-doctor-pii-map/4`"),
         "{err}"
     );
 
@@ -149,7 +149,7 @@ fn a_map_in_another_layout_is_bounded_and_an_older_format_is_named() {
         PiiMap::load(&big, false).unwrap_err(),
     ] {
         assert!(
-            err.contains("does not start with a `scim-doctor-pii-map/3` header line and is larger than 256 MiB"),
+            err.contains("does not start with a `scim-doctor-pii-map/4` header line and is larger than 256 MiB"),
             "{err}"
         );
     }
@@ -191,4 +191,23 @@ fn recently_skips_a_repeat_until_another_value_takes_its_slot() {
     assert!(!r.fresh("Sales"));
     r.clear();
     assert!(r.fresh("Sales"));
+}
+
+/// A map of the previous keyed format (`/3`, the same key gave other pseudonyms) is named
+/// and not extended.
+#[test]
+fn a_map_of_the_previous_keyed_format_is_not_extended() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("v3.map.json");
+    let key = "07".repeat(32);
+    std::fs::write(
+        &old,
+        format!("{{\"format\":\"scim-doctor-pii-map/3\",\"keep_domains\":false,\"key\":\"{key}\",\"entries\":[\n]}}\n"),
+    )
+    .unwrap();
+    let err = PiiMap::open(&old, false).unwrap_err();
+    assert!(
+        err.contains("has format `scim-doctor-pii-map/3`, expected `scim-doctor-pii-map/4`"),
+        "{err}"
+    );
 }

@@ -68,7 +68,7 @@ pub struct Policy {
     /// Values left in the clear on request (`--keep-clear`, a scoping filter's values) and
     /// the ids of the resources the free-text files name (lower-cased, trimmed): added with
     /// `keep_value`.
-    pub(super) keep: HashSet<String>,
+    pub(super) keep: FastSet<String>,
     keep_lengths: Lengths,
     /// Resource ids kept (every id that does not look personal), as 64-bit fingerprints of
     /// their lower-cased form: a million ids cost 16 MB, not a table of strings. Two
@@ -96,7 +96,7 @@ impl Policy {
         Policy {
             pseudo,
             keep_domains,
-            keep: HashSet::new(),
+            keep: FastSet::default(),
             keep_lengths: Lengths::default(),
             kept_ids: FastSet::default(),
             id_lengths: Lengths::default(),

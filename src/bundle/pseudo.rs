@@ -18,9 +18,11 @@
 //! stays a number and a lone `0` stays `0`), the 30 Latin-1 lower-case letters `à`..`þ`,
 //! the Arabic-Indic digits, and 2,000 CJK ideographs. The digit vector goes through a keyed
 //! permutation of all vectors of those radices (format-preserving encryption): a 6-step
-//! Feistel network over its two halves, each step adding, digit by digit modulo each
-//! position's radix, a keyed SipHash-1-3 of the other half, the step number and the run's class
-//! sequence (the tweak, so runs of different shapes never interact). A one-character run is
+//! Feistel network over its two halves, each step adding a keyed SipHash-1-3 of the other
+//! half, the step number and the run's class sequence (the tweak, so runs of different
+//! shapes never interact): modulo the half's size when both halves hold fewer than 2^40
+//! values (each half read as one mixed-radix number: runs of up to about 32 letters),
+//! digit by digit modulo each position's radix otherwise. A one-character run is
 //! first split into two digits (26 = 2 x 13, 10 = 2 x 5, ...) so that the network has two
 //! halves to work on. With `P` that permutation the pseudonym is `P⁻¹(P(x) + 1)` (adding
 //! one with carry): a permutation of the same set made of a single cycle through all of it,
@@ -417,8 +419,80 @@ impl Feistel<'_> {
         }
     }
 
+    /// The sizes of the two halves (the products of their radices) when both are below
+    /// `MAX_DRAW`, 2^40: a half of a run of up to about 16 letters or 24 digits.
+    fn small_halves(&self) -> Option<(u64, u64)> {
+        let (l, r) = self.radix.split_at(self.half());
+        let size = |rs: &[u16]| {
+            rs.iter().try_fold(1u64, |a, &r| {
+                Some(a * u64::from(r)).filter(|&p| p < MAX_DRAW)
+            })
+        };
+        Some((size(l)?, size(r)?))
+    }
+
+    /// The round function of `packed` halves: a keyed SipHash-1-3 of the other half (as one
+    /// integer) and the step number, scaled to `0..size` (a bias below 2^-24, as `Draw`).
+    #[inline(always)]
+    fn round(&self, round: u8, other: u64, size: u64) -> u64 {
+        let mut h = self.base;
+        h.write_u64(other);
+        h.write_u8(round);
+        ((u128::from(h.finish()) * u128::from(size)) >> 64) as u64
+    }
+
+    /// `next` with each half held as one integer (mixed radix, first digit most
+    /// significant): a step adds the round function modulo the half's size, one hash and
+    /// one multiplication instead of a digit at a time.
+    fn next_packed(&self, x: &mut [u16], a: u64, b: u64) {
+        let half = self.half();
+        let pack = |ds: &[u16], rs: &[u16]| {
+            ds.iter()
+                .zip(rs)
+                .fold(0u64, |acc, (&d, &r)| acc * u64::from(r) + u64::from(d))
+        };
+        let mut l = pack(&x[..half], &self.radix[..half]);
+        let mut r = pack(&x[half..], &self.radix[half..]);
+        let add = |v: u64, f: u64, size: u64| if v + f >= size { v + f - size } else { v + f };
+        let sub = |v: u64, f: u64, size: u64| if v >= f { v - f } else { v + size - f };
+        for round in 0..ROUNDS {
+            if round % 2 == 0 {
+                l = add(l, self.round(round, r, a), a);
+            } else {
+                r = add(r, self.round(round, l, b), b);
+            }
+        }
+        // Plus one, the last digit first: the whole vector's number is l * b + r.
+        r += 1;
+        if r == b {
+            r = 0;
+            l += 1;
+            if l == a {
+                l = 0;
+            }
+        }
+        for round in (0..ROUNDS).rev() {
+            if round % 2 == 0 {
+                l = sub(l, self.round(round, r, a), a);
+            } else {
+                r = sub(r, self.round(round, l, b), b);
+            }
+        }
+        for (v, range) in [(l, 0..half), (r, half..x.len())] {
+            let mut v = v;
+            for i in range.rev() {
+                let radix = u64::from(self.radix[i]);
+                x[i] = (v % radix) as u16;
+                v /= radix;
+            }
+        }
+    }
+
     /// The next vector on the key's single cycle through all vectors: P⁻¹(P(x) + 1).
     fn next(&self, x: &mut [u16]) {
+        if let Some((a, b)) = self.small_halves() {
+            return self.next_packed(x, a, b);
+        }
         self.forward(x);
         for (d, &r) in x.iter_mut().zip(self.radix).rev() {
             *d += 1;

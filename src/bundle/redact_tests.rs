@@ -190,7 +190,7 @@ fn a_reloaded_map_extends_with_the_same_key() {
     m.add("userName", "ann.lee@x.example");
     m.save(&path).unwrap();
     let saved: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-    assert_eq!(saved["format"], "scim-doctor-pii-map/3");
+    assert_eq!(saved["format"], "scim-doctor-pii-map/4");
     let key = saved["key"].as_str().unwrap();
     assert_eq!(key.len(), 64);
     assert!(key.bytes().all(|b| b.is_ascii_hexdigit()));
