@@ -5,6 +5,7 @@
 //! atomically plus `<zip>.sha256` (and `<zip>.map.json`, outside the zip).
 
 pub mod environment;
+mod feistel;
 pub mod given;
 pub mod idpfiles;
 pub mod inputs;
