@@ -291,3 +291,16 @@ impl Feistel<'_> {
         self.backward(x);
     }
 }
+
+/// Two factors of `r`, the first the largest not above its square root (1 for a prime).
+pub(super) fn split_radix(r: u16) -> (u16, u16) {
+    let mut a = 1;
+    let mut f = 2;
+    while f * f <= r {
+        if r.is_multiple_of(f) {
+            a = f;
+        }
+        f += 1;
+    }
+    (a, r / a)
+}

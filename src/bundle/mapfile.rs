@@ -102,7 +102,7 @@ impl Drop for MapWriter {
 }
 
 /// The 64-bit fingerprint under which an original is remembered as written.
-pub fn seen_key(original: &str) -> u64 {
+fn seen_key(original: &str) -> u64 {
     std::hash::BuildHasher::hash_one(&foldhash::fast::FixedState::with_seed(0x5ced), original)
 }
 

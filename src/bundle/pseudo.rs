@@ -54,7 +54,7 @@
 //! the rest. Two 6-letter Cyrillic names: about one chance in 7 x 10^8; a Greek initial and
 //! five ASCII letters against another: one in 3.5 x 10^8.
 
-use super::feistel::{Draw, Feed, Feistel, Prf};
+use super::feistel::{split_radix, Draw, Feed, Feistel, Prf};
 use sha2::{Digest, Sha256};
 use std::cell::RefCell;
 use std::hash::Hasher;
@@ -205,19 +205,6 @@ fn letters_up_to_f(kinds: &[Kind], digits: &[u16]) -> bool {
         .all(|(&k, &d)| k != Kind::Letter || d < 6)
 }
 
-/// Two factors of `r`, the first the largest not above its square root (1 for a prime).
-fn split_radix(r: u16) -> (u16, u16) {
-    let mut a = 1;
-    let mut f = 2;
-    while f * f <= r {
-        if r.is_multiple_of(f) {
-            a = f;
-        }
-        f += 1;
-    }
-    (a, r / a)
-}
-
 /// SipHash key halves from 16 bytes of a SHA-256 of the key and a label.
 fn subkey(key: &[u8; 32], label: &[u8]) -> (u64, u64) {
     let d = Sha256::new()
@@ -352,7 +339,7 @@ impl Pseudonymiser {
     }
 
     fn run_uncached(&self, run: &str, out: &mut String, s: &mut Scratch) {
-        if run.len() <= 32 && run.is_ascii() && !FORCE_GENERAL.with(|f| f.get()) {
+        if run.len() <= 32 && run.is_ascii() && !force_general() {
             return self.run_ascii(run.as_bytes(), out);
         }
         let Scratch {
@@ -584,8 +571,20 @@ impl Recent {
 
 thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+#[cfg(test)]
+thread_local! {
     /// Tests compare the ASCII path with the general one by forcing the latter.
     static FORCE_GENERAL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether a test asked for the general path only (never outside tests).
+fn force_general() -> bool {
+    #[cfg(test)]
+    return FORCE_GENERAL.with(|f| f.get());
+    #[cfg(not(test))]
+    false
 }
 
 #[cfg(test)]
