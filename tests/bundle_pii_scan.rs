@@ -7,8 +7,11 @@
 
 use assert_cmd::Command;
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
+
+#[path = "shared/bundle.rs"]
+mod shared;
+use shared::zip_texts;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -574,22 +577,6 @@ fn the_tools_own_words_are_not_rewritten() {
         assert!(!files[data].contains("Provisioning"), "{data}");
         assert!(!files[data].contains("Remediation"), "{data}");
     }
-}
-
-/// Every entry of a bundle zip as text, by name.
-fn zip_texts(zip: &std::path::Path) -> BTreeMap<String, String> {
-    let mut z = zip::ZipArchive::new(std::fs::File::open(zip).unwrap()).unwrap();
-    let mut files = BTreeMap::new();
-    for i in 0..z.len() {
-        let mut e = z.by_index(i).unwrap();
-        let mut b = Vec::new();
-        e.read_to_end(&mut b).unwrap();
-        files.insert(
-            e.name().to_string(),
-            String::from_utf8_lossy(&b).into_owned(),
-        );
-    }
-    files
 }
 
 /// Input files (scoping filter, IdP users) in a directory named after a person, and the
