@@ -13,6 +13,7 @@ pub mod layout;
 mod mapfile;
 mod named;
 mod naming;
+mod recent;
 pub mod policy;
 mod writer;
 pub use naming::{default_name, sanitize};

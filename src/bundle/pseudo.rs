@@ -55,6 +55,7 @@
 //! five ASCII letters against another: one in 3.5 x 10^8.
 
 use super::feistel::{split_radix, Draw, Feed, Feistel, Prf};
+use super::recent::Recent;
 use sha2::{Digest, Sha256};
 use std::cell::RefCell;
 use std::hash::Hasher;
@@ -235,9 +236,7 @@ impl Pseudonymiser {
     }
 
     /// The pseudonym of one run of letters and digits, appended to `out`. A thread keeps
-    /// the runs it mapped lately (`Recent`): the given name of a display name comes again
-    /// in `name.givenName`, a userName in the email, and domains, titles and departments
-    /// repeat across a tenant; each costs one lookup after the first time.
+    /// the runs it mapped lately (`recent`).
     fn run(&self, run: &str, out: &mut String, s: &mut Scratch) {
         if s.recent.key != self.fpe {
             s.recent = Recent::new(self.fpe);
@@ -515,58 +514,6 @@ struct Scratch {
     radix: Vec<u16>,
     start: Vec<u16>,
     recent: Recent,
-}
-
-/// Slots of the recent runs (a power of two).
-const RECENT: usize = 1 << 14;
-
-/// The runs a thread mapped lately, for one key: a direct-mapped cache (a slot per
-/// fingerprint, the newest run takes it), whose strings are reused when a slot changes
-/// hands: no allocation and no clearing once warm. A run that repeats across the tenant
-/// loses its slot only when another run lands on it, and is mapped again then. About a
-/// megabyte per thread.
-struct Recent {
-    key: (u64, u64),
-    hasher: foldhash::fast::FixedState,
-    slots: Vec<(u64, String, String)>,
-}
-
-impl Default for Recent {
-    fn default() -> Self {
-        Recent::new((0, 0))
-    }
-}
-
-impl Recent {
-    fn new(key: (u64, u64)) -> Self {
-        Recent {
-            key,
-            hasher: foldhash::fast::FixedState::with_seed(key.0 ^ key.1.rotate_left(17)),
-            slots: Vec::new(),
-        }
-    }
-
-    fn fingerprint(&self, run: &str) -> u64 {
-        // Never 0, the mark of an empty slot.
-        std::hash::BuildHasher::hash_one(&self.hasher, run) | 1
-    }
-
-    fn get(&self, fp: u64, run: &str) -> Option<&str> {
-        let (f, original, pseudonym) = self.slots.get(fp as usize % RECENT)?;
-        (*f == fp && original == run).then_some(pseudonym.as_str())
-    }
-
-    fn put(&mut self, fp: u64, run: &str, pseudonym: &str) {
-        if self.slots.is_empty() {
-            self.slots = vec![(0, String::new(), String::new()); RECENT];
-        }
-        let (f, original, p) = &mut self.slots[fp as usize % RECENT];
-        *f = fp;
-        original.clear();
-        original.push_str(run);
-        p.clear();
-        p.push_str(pseudonym);
-    }
 }
 
 thread_local! {
