@@ -106,17 +106,21 @@ fn seen_key(original: &str) -> u64 {
     std::hash::BuildHasher::hash_one(&foldhash::fast::FixedState::with_seed(0x5ced), original)
 }
 
-/// The originals a thread wrote lately: a slot per fingerprint, the newest original wins
-/// it (no probing, no clearing, 512 KB). Values that repeat across a tenant (a department,
-/// a title) keep their slot most of the time and are written again only when a value met
-/// once happens to take it.
-pub struct Recently(Vec<u64>);
+/// The originals a thread wrote lately, by fingerprint: a set of two per fingerprint's
+/// low bits, the newer first (no probing, no clearing). Values that repeat across a tenant
+/// (a department, a title) stay most of the time and are written again only when two
+/// newer values push them out of their set; two such values that share a set stay both
+/// (a table of one slot per set made them push each other out at every user, for good).
+/// 64 KB, so that it stays in the core's cache next to the deflate state: at 512 KB the
+/// lookups missed it and cost more than the repeats a larger table saves from the map.
+pub struct Recently(Vec<[u64; 2]>);
 
-const RECENTLY_SLOTS: usize = 1 << 16;
+/// Sets of `Recently` (a power of two).
+const RECENTLY_SETS: usize = 1 << 12;
 
 impl Default for Recently {
     fn default() -> Self {
-        Recently(vec![0; RECENTLY_SLOTS])
+        Recently(vec![[0; 2]; RECENTLY_SETS])
     }
 }
 
@@ -124,14 +128,23 @@ impl Recently {
     /// Whether `original` is new lately (and so to be written); remembers it.
     pub fn fresh(&mut self, original: &str) -> bool {
         let k = seen_key(original) | 1;
-        let slot = &mut self.0[k as usize % RECENTLY_SLOTS];
-        let fresh = *slot != k;
-        *slot = k;
-        fresh
+        let set = &mut self.0[(k >> 1) as usize % RECENTLY_SETS];
+        match set {
+            [a, _] if *a == k => false,
+            [a, b] if *b == k => {
+                std::mem::swap(a, b);
+                false
+            }
+            [a, b] => {
+                *b = *a;
+                *a = k;
+                true
+            }
+        }
     }
 
     pub fn clear(&mut self) {
-        self.0.fill(0);
+        self.0.fill([0; 2]);
     }
 }
 

@@ -193,6 +193,29 @@ fn recently_skips_a_repeat_until_another_value_takes_its_slot() {
     assert!(r.fresh("Sales"));
 }
 
+/// Values that share a set: two stay together whatever their order, a third pushes out
+/// the one met least lately.
+#[test]
+fn recently_keeps_two_values_of_one_set() {
+    let set_of = |v: &str| ((seen_key(v) | 1) >> 1) as usize % RECENTLY_SETS;
+    let first = "title-0".to_string();
+    let same: Vec<String> = (1..)
+        .map(|i| format!("title-{i}"))
+        .filter(|v| set_of(v) == set_of(&first))
+        .take(2)
+        .collect();
+    let (second, third) = (&same[0], &same[1]);
+    let mut r = Recently::default();
+    assert!(r.fresh(&first) && r.fresh(second));
+    for _ in 0..3 {
+        assert!(!r.fresh(&first) && !r.fresh(second));
+    }
+    // `second` was met last: `third` pushes out `first`.
+    assert!(r.fresh(third));
+    assert!(!r.fresh(second) && !r.fresh(third));
+    assert!(r.fresh(&first));
+}
+
 /// A map of the previous keyed format (`/3`, the same key gave other pseudonyms) is named
 /// and not extended.
 #[test]
