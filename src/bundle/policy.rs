@@ -79,6 +79,8 @@ pub struct Policy {
     /// are no kept id are told so from 2 MB that stay in cache, not from the 16 MB set.
     id_bits: Vec<u64>,
     fingerprints: foldhash::quality::RandomState,
+    /// The ids `keep_ids` found personal (pseudonymised, not kept): usually none.
+    personal_ids: FastSet<String>,
 }
 
 impl std::fmt::Debug for Policy {
@@ -102,6 +104,7 @@ impl Policy {
             id_lengths: Lengths::default(),
             id_bits: Vec::new(),
             fingerprints: Default::default(),
+            personal_ids: FastSet::default(),
         }
     }
 
@@ -115,6 +118,19 @@ impl Policy {
         }
         let b = f >> (64 - ID_BITS);
         self.id_bits[(b >> 6) as usize] |= 1 << (b & 63);
+    }
+
+    /// Room for `n` more kept ids, so that the set does not grow step by step.
+    pub(super) fn reserve_ids(&mut self, n: usize) {
+        self.kept_ids.reserve(n);
+    }
+
+    pub(super) fn note_personal_id(&mut self, id: &str) {
+        self.personal_ids.insert(id.to_string());
+    }
+
+    pub(super) fn is_personal_id(&self, id: &str) -> bool {
+        !self.personal_ids.is_empty() && self.personal_ids.contains(id)
     }
 
     fn is_kept_id(&self, value: &str) -> bool {

@@ -94,26 +94,23 @@ fn is_in(list: &[&str], path: &str) -> bool {
     list.iter().any(|p| p.eq_ignore_ascii_case(path))
 }
 
-/// `is_in(STRUCTURAL_PATHS, path)` by one hash lookup of the path's lower case (made on the
-/// stack when short) instead of a comparison with each entry: it runs for every attribute
-/// of every resource a redacted bundle streams.
+/// `is_in(STRUCTURAL_PATHS, path)`, comparing `path` only with the entries of its length
+/// (none for most lengths, at most five): it runs for every attribute of every resource a
+/// redacted bundle streams, and a hash of a lower-cased copy cost more than these few
+/// comparisons, which stop at the first byte that differs.
 fn is_structural(path: &str) -> bool {
-    type Set = std::collections::HashSet<String, foldhash::fast::FixedState>;
-    static LOWER: std::sync::LazyLock<Set> = std::sync::LazyLock::new(|| {
-        STRUCTURAL_PATHS
-            .iter()
-            .map(|p| p.to_ascii_lowercase())
-            .collect()
-    });
-    let mut buf = [0u8; 64];
-    match buf.get_mut(..path.len()) {
-        Some(low) => {
-            low.copy_from_slice(path.as_bytes());
-            low.make_ascii_lowercase();
-            std::str::from_utf8(low).is_ok_and(|l| LOWER.contains(l))
-        }
-        None => is_in(STRUCTURAL_PATHS, path),
-    }
+    static BY_LENGTH: std::sync::LazyLock<Vec<Vec<&'static str>>> =
+        std::sync::LazyLock::new(|| {
+            let longest = STRUCTURAL_PATHS.iter().map(|p| p.len()).max().unwrap_or(0);
+            let mut by = vec![Vec::new(); longest + 1];
+            for p in STRUCTURAL_PATHS {
+                by[p.len()].push(*p);
+            }
+            by
+        });
+    BY_LENGTH
+        .get(path.len())
+        .is_some_and(|same| same.iter().any(|p| p.eq_ignore_ascii_case(path)))
 }
 
 /// The path of `key` under `path`: a core-schema URN key adds nothing, the enterprise
@@ -233,23 +230,33 @@ const HELD_ID_PATHS: &[&str] = &["groups.value", "enterprise:manager.value"];
 
 /// Replaces every personal value of a resource's SCIM JSON in place, telling `rec` each one.
 pub fn walk(p: &Policy, rec: &mut Record, v: &mut Value, path: &str) {
-    walk_at(p, rec, v, &mut path.to_string());
+    walk_at(p, rec, v, &mut path.to_string(), false);
 }
 
-/// `walk` with the path in a buffer that each level extends and gives back.
-fn walk_at(p: &Policy, rec: &mut Record, v: &mut Value, path: &mut String) {
+/// `walk` of a resource whose own `id` is known to be kept (`own_id_kept`): that id is
+/// left as it is without a lookup.
+pub(super) fn walk_resource(p: &Policy, rec: &mut Record, v: &mut Value, id_kept: bool) {
+    walk_at(p, rec, v, &mut String::new(), id_kept);
+}
+
+/// `walk` with the path in a buffer that each level extends and gives back; `skip_id`
+/// leaves this level's `id` as it is.
+fn walk_at(p: &Policy, rec: &mut Record, v: &mut Value, path: &mut String, skip_id: bool) {
     match v {
         Value::Object(o) => {
             let len = path.len();
             let mut saved: Option<String> = None;
             for (k, child) in o.iter_mut() {
+                if skip_id && k == "id" {
+                    continue;
+                }
                 if k.get(..4).is_some_and(|u| u.eq_ignore_ascii_case("urn:")) {
                     // The URN's path replaces this one: keep it for the next keys.
                     saved.get_or_insert_with(|| path[..len].to_string());
                 }
                 child_path(path, k);
                 if !is_structural(path) {
-                    walk_at(p, rec, child, path);
+                    walk_at(p, rec, child, path, false);
                 }
                 match &saved {
                     Some(s) => {
@@ -262,7 +269,7 @@ fn walk_at(p: &Policy, rec: &mut Record, v: &mut Value, path: &mut String) {
         }
         Value::Array(a) => {
             for child in a {
-                walk_at(p, rec, child, path);
+                walk_at(p, rec, child, path, false);
             }
         }
         Value::String(s) if is_in(REF_PATHS, path) => {
@@ -348,6 +355,12 @@ pub fn personal_ids(t: &Tenant) -> std::collections::HashSet<String> {
 /// findings name their subjects. Personal ids (`personal_ids`) are pseudonymised instead.
 pub fn keep_ids(map: &mut PiiMap, t: &Tenant) {
     let personal = personal_ids(t);
+    let members: usize = t.groups.iter().map(|g| g.members.len()).sum();
+    map.policy
+        .reserve_ids(t.users.len() + t.groups.len() + members);
+    for id in &personal {
+        map.policy.note_personal_id(id);
+    }
     let keep = |map: &mut PiiMap, id: &str| {
         if !personal.contains(id) && !email_like(id) {
             map.keep_id(id);
@@ -364,6 +377,14 @@ pub fn keep_ids(map: &mut PiiMap, t: &Tenant) {
     }
     // Ids held by users (their groups, their manager) that the tenant does not list are
     // kept by their path (`HELD_ID_PATHS`).
+}
+
+/// Whether `keep_ids` kept `id`, the id of a resource of a tenant that went through it,
+/// decided from the few personal ids instead of a lookup in the table of every kept id
+/// (a million ids do not stay in a core's cache, and the writer asks for every resource).
+/// False means "look it up": the id may still be kept as a value.
+pub(super) fn own_id_kept(p: &Policy, id: &str) -> bool {
+    !id.trim().is_empty() && !email_like(id) && !p.is_personal_id(id)
 }
 
 /// A copy of `t` with every personal string replaced (through its SCIM JSON, so that every

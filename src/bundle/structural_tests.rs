@@ -189,3 +189,73 @@ fn keep_clear_keeps_only_the_named_attribute() {
         .iter()
         .any(|k| k.reason == "--keep-clear department"));
 }
+
+/// The allow-list lookup by length says what a comparison with every entry says: for each
+/// entry in any letter case, for its prefixes and extensions, and for paths it does not hold.
+#[test]
+fn structural_lookup_matches_the_list() {
+    let mut paths: Vec<String> = vec![
+        String::new(),
+        "id".into(),
+        "userName".into(),
+        "displayName".into(),
+        "name.givenName".into(),
+        "enterprise:department".into(),
+        "ext:urn:x:User:badge.type".into(),
+        "emails.value".into(),
+        "emails.types".into(),
+        "x509Certificates.primary.more".into(),
+    ];
+    for p in STRUCTURAL_PATHS {
+        paths.push(p.to_string());
+        paths.push(p.to_ascii_uppercase());
+        paths.push(p[..p.len() - 1].to_string());
+        paths.push(format!("{p}x"));
+        paths.push(format!("x{}", &p[1..]));
+    }
+    for p in &paths {
+        assert_eq!(is_structural(p), is_in(STRUCTURAL_PATHS, p), "{p}");
+    }
+    assert!(is_structural("EMAILS.Type") && !is_structural("emails.value"));
+}
+
+/// `own_id_kept` (the writer's shortcut) says "kept" only for ids `keep_ids` kept, and says
+/// it for every id that is not personal; a walk that skips such an id gives the same JSON
+/// and the same recorded values as the full walk.
+#[test]
+fn the_writers_id_shortcut_agrees_with_the_kept_ids() {
+    let t = tenant(json!([
+        {"id": "2819c223-7f76-453a-919d-413861904646", "userName": "ann@x.example"},
+        {"id": "bjensen", "userName": "bjensen"},
+        {"id": "carl@x.example", "userName": "carl"},
+        {"id": "E1001", "userName": "erin", "externalId": "E1001"},
+        {"id": "7", "userName": "fred", "displayName": "Fred"}
+    ]));
+    let mut map = PiiMap::new(false);
+    keep_ids(&mut map, &t);
+    assert!(!own_id_kept(&map.policy, "  ") && !own_id_kept(&map.policy, ""));
+    for u in &t.users {
+        let shortcut = own_id_kept(&map.policy, &u.id);
+        if shortcut {
+            assert!(map.is_kept(&u.id), "{}", u.id);
+        }
+        let expected = !["bjensen", "carl@x.example", "E1001"].contains(&u.id.as_str());
+        assert_eq!(shortcut, expected, "{}", u.id);
+        let (mut full, mut quick) = (u.to_scim(), u.to_scim());
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        walk(
+            &map.policy,
+            &mut |f, o, p| a.push((f.to_string(), o.to_string(), p.to_string())),
+            &mut full,
+            "",
+        );
+        walk_resource(
+            &map.policy,
+            &mut |f, o, p| b.push((f.to_string(), o.to_string(), p.to_string())),
+            &mut quick,
+            shortcut,
+        );
+        assert_eq!(full, quick, "{}", u.id);
+        assert_eq!(a, b, "{}", u.id);
+    }
+}

@@ -77,7 +77,12 @@ fn batch<R>(
                     push_entry(&mut map.lines, &e);
                 }
             };
-            structural::walk(p, &mut rec, &mut v, "");
+            // The tenant's ids went through `keep_ids` (`prepare`).
+            let id_kept = v
+                .get("id")
+                .and_then(serde_json::Value::as_str)
+                .is_some_and(|id| structural::own_id_kept(p, id));
+            structural::walk_resource(p, &mut rec, &mut v, id_kept);
             let _ = crate::source::snapshot::write_line(&mut out, &v);
         }
     });
