@@ -54,8 +54,8 @@
 //! the rest. Two 6-letter Cyrillic names: about one chance in 7 x 10^8; a Greek initial and
 //! five ASCII letters against another: one in 3.5 x 10^8.
 
-use super::feistel::{split_radix, Draw, Feed, Feistel, Prf};
-use super::recent::Recent;
+use super::feistel::{split_radix, Draw, Feed, Feistel, Keyed, Prf};
+use super::recent::{Recent, RUN_BYTES};
 use sha2::{Digest, Sha256};
 use std::cell::RefCell;
 use std::hash::Hasher;
@@ -270,15 +270,56 @@ impl Pseudonymiser {
         if let Some(seed) = seed {
             tweak.write_u64(seed);
         }
+        let tweak = tweak.finish();
         let mut base = Prf::new_with_keys(self.fpe.0, self.fpe.1);
-        base.write_u64(tweak.finish());
-        Feistel { base, radix }
+        base.write_u64(tweak);
+        Feistel {
+            base,
+            keyed: Keyed::new(self.fpe, tweak),
+            radix,
+        }
+    }
+
+    /// `network` without a seed, from the thread's `Shapes` when it met the shape lately.
+    fn network_of_shape<'r>(
+        &self,
+        shapes: &mut Shapes,
+        kinds: &[Kind],
+        radix: &'r [u16],
+    ) -> Feistel<'r> {
+        if shapes.key != self.fpe || shapes.slots.is_empty() {
+            *shapes = Shapes {
+                key: self.fpe,
+                slots: vec![None; SHAPES],
+            };
+        }
+        let n = kinds.len();
+        let mut codes = [0u8; 32];
+        for (c, k) in codes.iter_mut().zip(kinds) {
+            *c = k.code();
+        }
+        let h = codes[..n]
+            .iter()
+            .fold(n as u64, |h, &c| h.wrapping_mul(0x9e37_79b9).wrapping_add(u64::from(c)));
+        let slot = &mut shapes.slots[((h ^ (h >> 29)) % SHAPES as u64) as usize];
+        if let Some((sn, sc, base, keyed)) = slot {
+            if usize::from(*sn) == n && *sc == codes {
+                return Feistel {
+                    base: *base,
+                    keyed: *keyed,
+                    radix,
+                };
+            }
+        }
+        let f = self.network(n, kinds, None, radix);
+        *slot = Some((n as u8, codes, f.base, f.keyed));
+        f
     }
 
     /// `run_uncached` for a run of up to 32 ASCII letters and digits (most runs), on the
     /// stack: the same pseudonym as the general path, which a test compares over every
     /// shape.
-    fn run_ascii(&self, run: &[u8], out: &mut String) {
+    fn run_ascii(&self, run: &[u8], out: &mut String, shapes: &mut Shapes) {
         let n = run.len();
         let hex_only = run.iter().all(u8::is_ascii_hexdigit);
         let mut kinds = [Kind::Letter; 32];
@@ -306,7 +347,7 @@ impl Pseudonymiser {
                 // One digit: split in two so that the network has two halves.
                 let (a, b) = split_radix(radix[0]);
                 let r = [a, b];
-                let p = self.network(1, &kinds[..1], None, &r);
+                let p = self.network_of_shape(shapes, &kinds[..1], &r);
                 let mut v = [x[0] / b, x[0] % b];
                 let start = v;
                 loop {
@@ -317,7 +358,7 @@ impl Pseudonymiser {
                 }
                 x[0] = v[0] * b + v[1];
             } else {
-                let p = self.network(n, &kinds[..n], None, &radix[..n]);
+                let p = self.network_of_shape(shapes, &kinds[..n], &radix[..n]);
                 let start = x;
                 loop {
                     p.next(&mut x[..n]);
@@ -339,7 +380,7 @@ impl Pseudonymiser {
 
     fn run_uncached(&self, run: &str, out: &mut String, s: &mut Scratch) {
         if run.len() <= 32 && run.is_ascii() && !force_general() {
-            return self.run_ascii(run.as_bytes(), out);
+            return self.run_ascii(run.as_bytes(), out, &mut s.shapes);
         }
         let Scratch {
             original,
@@ -466,9 +507,9 @@ impl Pseudonymiser {
     }
 
     fn value_with(&self, v: &str, keep_domain: bool, s: &mut Scratch) -> String {
-        let (body, domain) = match v.rfind('@') {
-            Some(i) if keep_domain => (&v[..i], Some(&v[i..])),
-            _ => (v, None),
+        let (body, domain) = match keep_domain.then(|| v.rfind('@')).flatten() {
+            Some(i) => (&v[..i], Some(&v[i..])),
+            None => (v, None),
         };
         let mut out = String::with_capacity(v.len() + 8);
         // Entra soft-delete: `<32 hex><UPN>`: the prefix is a run of its own.
@@ -513,8 +554,24 @@ struct Scratch {
     x: Vec<u16>,
     radix: Vec<u16>,
     start: Vec<u16>,
-    recent: Recent,
+    recent: Recent<RUN_BYTES>,
+    shapes: Shapes,
 }
+
+/// Slots of `Shapes`.
+const SHAPES: usize = 64;
+
+/// The networks (keyed states) of the shapes of ASCII runs a thread met lately, one slot
+/// per shape's hash, for one key: a shape's tweak costs two SipHashes, and a tenant's runs
+/// come in few shapes (a name's length, a number's digits).
+#[derive(Default)]
+struct Shapes {
+    key: (u64, u64),
+    slots: Vec<Option<Shape>>,
+}
+
+/// A shape (its length, and its classes' codes padded with zeros) and its network.
+type Shape = (u8, [u8; 32], Prf, Keyed);
 
 thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());

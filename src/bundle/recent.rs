@@ -6,50 +6,55 @@
 //!
 //! Laid out for a lookup that misses, the common case (most runs of a tenant are new):
 //! the fingerprint tags of a set, in a 64 KB array, decide it without touching the slots.
-//! A slot is one 64-byte cache line that holds the run and its pseudonym themselves (no
-//! pointer to follow); runs longer than `LONGEST` bytes are not kept. About 1 MB per
-//! thread, allocated at its first run and reused without clearing.
+//! A slot holds the text and its pseudonym themselves (no pointer to follow) in one or two
+//! 64-byte cache lines: `Recent<31>` (runs, about 1 MB per thread) or `Recent<63>` (whole
+//! values, for the writer: about 2 MB); longer texts are not kept. Allocated at the first
+//! `put` and reused without clearing.
 
 /// Sets of two slots (a power of two).
 const SETS: usize = 1 << 13;
-/// The longest run, and pseudonym, a slot holds (bytes).
-pub const LONGEST: usize = 31;
+/// The longest run, and pseudonym, the pseudonymiser's cache holds (bytes).
+pub const RUN_BYTES: usize = 31;
 
+/// A text of up to `N` bytes and its pseudonym (`N` = 31 or 63: one or two cache lines).
 #[derive(Clone, Copy)]
 #[repr(C, align(64))]
-struct Slot {
-    run_len: u8,
+struct Slot<const N: usize> {
+    text_len: u8,
     pseudonym_len: u8,
-    run: [u8; LONGEST],
-    pseudonym: [u8; LONGEST],
+    text: [u8; N],
+    pseudonym: [u8; N],
 }
 
-const EMPTY: Slot = Slot {
-    run_len: 0,
-    pseudonym_len: 0,
-    run: [0; LONGEST],
-    pseudonym: [0; LONGEST],
-};
+impl<const N: usize> Slot<N> {
+    const EMPTY: Self = Slot {
+        text_len: 0,
+        pseudonym_len: 0,
+        text: [0; N],
+        pseudonym: [0; N],
+    };
+}
 
-pub struct Recent {
-    /// The key's SipHash key, which the pseudonyms of the slots were made with.
+pub struct Recent<const N: usize> {
+    /// What the slots were made under (for the pseudonymiser, its SipHash key; for the
+    /// writer, the bundle): a cache made under another is not used.
     pub key: (u64, u64),
     hasher: foldhash::fast::FixedState,
     /// A slot's tag: the high half of its run's fingerprint, never 0 (0 marks an empty slot).
     tags: Vec<[u32; 2]>,
-    slots: Vec<[Slot; 2]>,
+    slots: Vec<[Slot<N>; 2]>,
     /// Per set, the slot met less lately (the next to be replaced): replacing it needs no
     /// read of the other slot.
     older: Vec<u8>,
 }
 
-impl Default for Recent {
+impl<const N: usize> Default for Recent<N> {
     fn default() -> Self {
         Recent::new((0, 0))
     }
 }
 
-impl Recent {
+impl<const N: usize> Recent<N> {
     pub fn new(key: (u64, u64)) -> Self {
         Recent {
             key,
@@ -60,38 +65,43 @@ impl Recent {
         }
     }
 
-    /// The run's fingerprint: its low bits pick the set, its high half is the tag.
-    pub fn fingerprint(&self, run: &str) -> u64 {
-        std::hash::BuildHasher::hash_one(&self.hasher, run)
+    /// The text's fingerprint: its low bits pick the set, its high half is the tag.
+    pub fn fingerprint(&self, text: &str) -> u64 {
+        std::hash::BuildHasher::hash_one(&self.hasher, text)
     }
 
     fn place(fp: u64) -> (usize, u32) {
         (fp as usize % SETS, ((fp >> 32) as u32).max(1))
     }
 
-    /// The pseudonym of `run` when its set holds it.
-    pub fn get(&mut self, fp: u64, run: &str) -> Option<&str> {
+    /// The pseudonym of `text` when its set holds it.
+    pub fn get(&mut self, fp: u64, text: &str) -> Option<&str> {
         let (i, tag) = Self::place(fp);
         let tags = self.tags.get(i)?;
         let slots = &self.slots[i];
         let way = (0..2).find(|&w| {
             let s = &slots[w];
-            tags[w] == tag && s.run.get(..usize::from(s.run_len)) == Some(run.as_bytes())
+            tags[w] == tag && s.text.get(..usize::from(s.text_len)) == Some(text.as_bytes())
         })?;
         self.older[i] = 1 - way as u8;
         let s = &slots[way];
         std::str::from_utf8(s.pseudonym.get(..usize::from(s.pseudonym_len))?).ok()
     }
 
-    /// Keeps `run`'s pseudonym in the slot of its set met less lately (unless either is
-    /// longer than `LONGEST`).
-    pub fn put(&mut self, fp: u64, run: &str, pseudonym: &str) {
-        if run.len() > LONGEST || pseudonym.len() > LONGEST {
+    /// Whether a slot holds `text` and `pseudonym` (both of at most `N` bytes).
+    pub fn holds(text: &str, pseudonym: &str) -> bool {
+        text.len() <= N && pseudonym.len() <= N
+    }
+
+    /// Keeps `text`'s pseudonym in the slot of its set met less lately (unless either is
+    /// longer than `N` bytes).
+    pub fn put(&mut self, fp: u64, text: &str, pseudonym: &str) {
+        if !Self::holds(text, pseudonym) {
             return;
         }
         if self.tags.is_empty() {
             self.tags = vec![[0; 2]; SETS];
-            self.slots = vec![[EMPTY; 2]; SETS];
+            self.slots = vec![[Slot::EMPTY; 2]; SETS];
             self.older = vec![0; SETS];
         }
         let (i, tag) = Self::place(fp);
@@ -99,8 +109,8 @@ impl Recent {
         self.older[i] = 1 - way as u8;
         self.tags[i][way] = tag;
         let s = &mut self.slots[i][way];
-        s.run_len = run.len() as u8;
-        s.run[..run.len()].copy_from_slice(run.as_bytes());
+        s.text_len = text.len() as u8;
+        s.text[..text.len()].copy_from_slice(text.as_bytes());
         s.pseudonym_len = pseudonym.len() as u8;
         s.pseudonym[..pseudonym.len()].copy_from_slice(pseudonym.as_bytes());
     }
@@ -111,8 +121,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_slot_is_one_cache_line() {
-        assert_eq!(std::mem::size_of::<Slot>(), 64);
+    fn a_slot_is_one_or_two_cache_lines() {
+        assert_eq!(std::mem::size_of::<Slot<RUN_BYTES>>(), 64);
+        assert_eq!(std::mem::size_of::<Slot<63>>(), 128);
     }
 
     /// A kept run comes back; runs of one set: the two met last stay, a third pushes out
@@ -120,7 +131,7 @@ mod tests {
     /// a run too long is not kept.
     #[test]
     fn keeps_the_two_runs_of_a_set_met_last() {
-        let mut r = Recent::new((1, 2));
+        let mut r = Recent::<RUN_BYTES>::new((1, 2));
         let fp = r.fingerprint("ann");
         assert_eq!(r.get(fp, "ann"), None);
         r.put(fp, "ann", "kqz");
@@ -135,11 +146,11 @@ mod tests {
         assert_eq!(r.get(fp, "ann"), None);
         assert_eq!(r.get(fp, "bob"), Some("wxy"));
         assert_eq!(r.get(fp, "cat"), Some("mno"));
-        let long = "a".repeat(LONGEST + 1);
+        let long = "a".repeat(RUN_BYTES + 1);
         let fl = r.fingerprint(&long);
-        r.put(fl, &long, &"b".repeat(LONGEST + 1));
+        r.put(fl, &long, &"b".repeat(RUN_BYTES + 1));
         assert_eq!(r.get(fl, &long), None);
-        let edge = "c".repeat(LONGEST);
+        let edge = "c".repeat(RUN_BYTES);
         let fe = r.fingerprint(&edge);
         r.put(fe, &edge, "é".repeat(15).as_str());
         assert_eq!(r.get(fe, &edge), Some("é".repeat(15).as_str()));
