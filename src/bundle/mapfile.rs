@@ -164,7 +164,12 @@ pub fn push_entry(out: &mut Vec<u8>, e: &EntryRef) {
 /// A JSON string: as it is between quotes when nothing in it needs escaping (most values),
 /// else as `serde_json` escapes it.
 fn push_json_str(out: &mut Vec<u8>, s: &str) {
-    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+    // Every byte looked at, without stopping at the first to escape: a loop the compiler
+    // runs many bytes at a time.
+    let escape = s
+        .bytes()
+        .fold(false, |e, b| e | (b < 0x20) | (b == b'"') | (b == b'\\'));
+    if !escape {
         out.push(b'"');
         out.extend_from_slice(s.as_bytes());
         out.push(b'"');

@@ -13,6 +13,7 @@ pub mod layout;
 mod mapfile;
 mod named;
 mod naming;
+mod paths;
 mod recent;
 pub mod policy;
 mod writer;

@@ -9,6 +9,18 @@ pub(super) fn keep_key(v: &str) -> String {
     v.trim().to_lowercase()
 }
 
+/// `v.trim()`, read from the first and last bytes when neither is whitespace (most values):
+/// a value that starts and ends with an ASCII character other than whitespace is its own
+/// trim. (`str::trim_ascii` would not do: `trim` also removes the vertical tab.)
+pub(super) fn trimmed(v: &str) -> &str {
+    let plain = |b: &u8| b.is_ascii() && !matches!(b, b'\t'..=b'\r' | b' ');
+    let b = v.as_bytes();
+    match (b.first(), b.last()) {
+        (Some(f), Some(l)) if plain(f) && plain(l) => v,
+        _ => v.trim(),
+    }
+}
+
 type FastSet<T> = HashSet<T, foldhash::fast::RandomState>;
 
 /// Bits of the kept ids' filter (`Policy::id_bits`): 2^24 bits, 2 MB.
@@ -27,7 +39,7 @@ struct Lengths {
 
 impl Lengths {
     fn bit(v: &str) -> (usize, u64) {
-        let n = v.trim().len().min(255);
+        let n = trimmed(v).len().min(255);
         (n / 64, 1 << (n % 64))
     }
 
@@ -49,7 +61,7 @@ impl Lengths {
 /// `v` trimmed and lower-cased, on the stack when it is ASCII and short (most values), for
 /// `use_it`.
 fn with_key<T>(v: &str, use_it: impl FnOnce(&str) -> T) -> T {
-    let t = v.trim();
+    let t = trimmed(v);
     if t.is_ascii() && t.len() <= 128 {
         let mut buf = [0u8; 128];
         let low = &mut buf[..t.len()];
@@ -195,5 +207,23 @@ impl Policy {
                 _ => self.pseudo.value(value, keep_domain),
             },
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::trimmed;
+
+    /// `trimmed` is `trim` for values with and without whitespace of every kind at either end.
+    #[test]
+    fn trimmed_is_trim() {
+        let cases = [
+            "", " ", "a", "ab", " a", "a ", "\ta\n", "\u{b}x\u{b}", "\u{c}x", "x\r",
+            "\u{85}x", "x\u{a0}", "\u{3000}名\u{3000}", "\u{1}x\u{1f}", "é", " é ", "x y",
+            "\u{2028}", "a\u{200a}",
+        ];
+        for c in cases {
+            assert_eq!(trimmed(c), c.trim(), "{c:?}");
+        }
     }
 }

@@ -7,61 +7,14 @@
 //! a pseudonym cannot reproduce travel in the bundle (`scope_verdicts`). Only
 //! `--keep-clear ATTR` leaves an attribute readable.
 
-use super::policy::Policy;
+use super::paths::{child_path, field_name, path_kind, PathKind};
+#[cfg(test)]
+use super::paths::{is_in, is_structural, HELD_ID_PATHS, REF_PATHS, STRUCTURAL_PATHS};
+use super::policy::{trimmed, Policy};
 use super::redact::PiiMap;
 use crate::model::{parse_group, parse_user, Tenant};
 use crate::scope::{AttrValue, IdpUser};
 use serde_json::Value;
-
-/// Core-schema paths kept in the clear (RFC 7643 section 4.1 User, 4.2 Group, 4.3 the
-/// enterprise extension; array levels left out, compared ignoring case): the resource's
-/// schemas and metadata, the `type` and `primary` of multi-valued attributes, flags and
-/// enumerations. They hold only at these paths: a custom extension's `type`, `locale` or
-/// `meta` is personal data like the rest of the extension. Enterprise-extension paths carry
-/// the `enterprise:` prefix.
-pub const STRUCTURAL_PATHS: &[&str] = &[
-    "schemas",
-    "meta.resourceType",
-    "meta.created",
-    "meta.lastModified",
-    "meta.version",
-    "active",
-    "userType",
-    "preferredLanguage",
-    "locale",
-    "timezone",
-    "emails.type",
-    "emails.primary",
-    "phoneNumbers.type",
-    "phoneNumbers.primary",
-    "ims.type",
-    "ims.primary",
-    "photos.type",
-    "photos.primary",
-    "addresses.type",
-    "addresses.primary",
-    "entitlements.type",
-    "entitlements.primary",
-    "roles.type",
-    "roles.primary",
-    "x509Certificates.type",
-    "x509Certificates.primary",
-    "groups.type",
-    "members.type",
-];
-
-/// Paths whose values are URLs of a resource (`.../Users/<id>`): the endpoint part is kept,
-/// the id at the end follows the id rule.
-pub const REF_PATHS: &[&str] = &[
-    "meta.location",
-    "members.$ref",
-    "groups.$ref",
-    "enterprise:manager.$ref",
-];
-
-const CORE_USER: &str = "urn:ietf:params:scim:schemas:core:2.0:user";
-const CORE_GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:group";
-const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:user";
 
 /// IdP export attributes kept in the clear (flags, enumerations and timestamps the
 /// directory sets; folded: lower case, no punctuation).
@@ -84,85 +37,39 @@ pub const IDP_STRUCTURAL: &[&str] = &[
 ];
 
 fn is_boolean_text(v: &str) -> bool {
-    let t = v.trim();
+    let t = trimmed(v);
     ["true", "false", "yes", "no"]
         .iter()
         .any(|b| t.eq_ignore_ascii_case(b))
 }
 
-fn is_in(list: &[&str], path: &str) -> bool {
-    list.iter().any(|p| p.eq_ignore_ascii_case(path))
-}
-
-/// `is_in(STRUCTURAL_PATHS, path)`, comparing `path` only with the entries of its length
-/// (none for most lengths, at most five): it runs for every attribute of every resource a
-/// redacted bundle streams, and a hash of a lower-cased copy cost more than these few
-/// comparisons, which stop at the first byte that differs.
-fn is_structural(path: &str) -> bool {
-    static BY_LENGTH: std::sync::LazyLock<Vec<Vec<&'static str>>> =
-        std::sync::LazyLock::new(|| {
-            let longest = STRUCTURAL_PATHS.iter().map(|p| p.len()).max().unwrap_or(0);
-            let mut by = vec![Vec::new(); longest + 1];
-            for p in STRUCTURAL_PATHS {
-                by[p.len()].push(*p);
-            }
-            by
-        });
-    BY_LENGTH
-        .get(path.len())
-        .is_some_and(|same| same.iter().any(|p| p.eq_ignore_ascii_case(path)))
-}
-
-/// The path of `key` under `path`: a core-schema URN key adds nothing, the enterprise
-/// extension starts the `enterprise:` prefix, any other URN (a custom extension) starts an
-/// `ext:` path that no allow-list entry matches. Appended to `path` in place (the walk
-/// truncates it back), except after a URN key, whose path stands alone.
-fn child_path(path: &mut String, key: &str) {
-    if key.get(..4).is_some_and(|u| u.eq_ignore_ascii_case("urn:")) {
-        let root = path.is_empty();
-        path.clear();
-        if root && (key.eq_ignore_ascii_case(CORE_USER) || key.eq_ignore_ascii_case(CORE_GROUP)) {
-            return;
-        }
-        if root && key.eq_ignore_ascii_case(ENTERPRISE) {
-            path.push_str("enterprise:");
-            return;
-        }
-        path.push_str("ext:");
-        path.push_str(key);
-        path.push(':');
-        return;
-    }
-    if !path.is_empty() && !path.ends_with(':') {
-        path.push('.');
-    }
-    path.push_str(key);
-}
-
-/// The field a value is recorded under in the map (`department`, `emails.value`, the
-/// custom extension's attribute path).
-fn field_name(path: &str) -> &str {
-    let p = path.strip_prefix("enterprise:").unwrap_or(path);
-    match p.strip_prefix("ext:") {
-        // `ext:urn:...:User:badge.type` -> `badge.type` (the URN's own colons come first)
-        Some(rest) => rest.rsplit(':').next().unwrap_or(rest),
-        None => p,
-    }
-}
-
 /// Receives each value a walk replaces: (field, original, pseudonym).
 pub type Record<'a> = dyn FnMut(&str, &str, &str) + 'a;
 
-/// The pseudonym of `v` (recorded), or `None` when the policy keeps `v` as it is.
-fn replace(p: &Policy, rec: &mut Record, field: &str, v: &str) -> Option<String> {
-    let ps = p.pseudonym(v)?;
-    rec(field, v, &ps);
-    Some(ps)
+/// What a walk asks of each value it may replace: its pseudonym, or `None` when the policy
+/// keeps it as it is; the replacer records the replacements. The plain one (`Told`) asks
+/// the policy and tells a `Record`; the writer's also remembers the values it met lately.
+pub(super) trait Replacer {
+    fn replace(&mut self, p: &Policy, field: &str, v: &str) -> Option<String>;
+}
+
+struct Told<'r, 'a>(&'r mut Record<'a>);
+
+impl Replacer for Told<'_, '_> {
+    fn replace(&mut self, p: &Policy, field: &str, v: &str) -> Option<String> {
+        let ps = p.pseudonym(v)?;
+        (self.0)(field, v, &ps);
+        Some(ps)
+    }
+}
+
+fn replace(p: &Policy, rec: &mut dyn Replacer, field: &str, v: &str) -> Option<String> {
+    rec.replace(p, field, v)
 }
 
 /// A resource URL (`https://host/scim/v2/Users/<id>`): the endpoint stays, the id at the
 /// end is replaced when it is not a kept id.
-fn redact_ref(p: &Policy, rec: &mut Record, path: &str, url: &str) -> String {
+fn redact_ref(p: &Policy, rec: &mut dyn Replacer, path: &str, url: &str) -> String {
     let field = field_name(path);
     let body = url.trim_end_matches('/');
     let Some(i) = body.rfind('/') else {
@@ -224,30 +131,35 @@ fn percent_encode(s: &str) -> String {
     out
 }
 
-/// Paths holding the id of a resource the tenant may not list (a user's groups, their
-/// manager): kept like the listed ids unless they look like an email address.
-const HELD_ID_PATHS: &[&str] = &["groups.value", "enterprise:manager.value"];
-
 /// Replaces every personal value of a resource's SCIM JSON in place, telling `rec` each one.
 pub fn walk(p: &Policy, rec: &mut Record, v: &mut Value, path: &str) {
-    walk_at(p, rec, v, &mut path.to_string(), false);
+    let kind = path_kind(path);
+    walk_at(p, &mut Told(rec), v, &mut path.to_string(), kind, false);
 }
 
 /// `walk` of a resource whose own `id` is known to be kept (`own_id_kept`): that id is
 /// left as it is without a lookup.
-pub(super) fn walk_resource(p: &Policy, rec: &mut Record, v: &mut Value, id_kept: bool) {
-    walk_at(p, rec, v, &mut String::new(), id_kept);
+pub(super) fn walk_resource(p: &Policy, rec: &mut dyn Replacer, v: &mut Value, id_kept: bool) {
+    walk_at(p, rec, v, &mut String::new(), PathKind::Personal, id_kept);
 }
 
-/// `walk` with the path in a buffer that each level extends and gives back; `skip_id`
-/// leaves this level's `id` as it is.
-fn walk_at(p: &Policy, rec: &mut Record, v: &mut Value, path: &mut String, skip_id: bool) {
+/// `walk` with the path in a buffer that each level extends and gives back, and its kind;
+/// `skip_id` leaves this level's `id` as it is.
+fn walk_at(
+    p: &Policy,
+    rec: &mut dyn Replacer,
+    v: &mut Value,
+    path: &mut String,
+    kind: PathKind,
+    skip_id: bool,
+) {
     match v {
         Value::Object(o) => {
             let len = path.len();
             let mut saved: Option<String> = None;
             for (k, child) in o.iter_mut() {
-                if skip_id && k == "id" {
+                // Nothing to replace in a flag or a null (and no path to look up).
+                if (skip_id && k == "id") || matches!(child, Value::Bool(_) | Value::Null) {
                     continue;
                 }
                 if k.get(..4).is_some_and(|u| u.eq_ignore_ascii_case("urn:")) {
@@ -255,8 +167,9 @@ fn walk_at(p: &Policy, rec: &mut Record, v: &mut Value, path: &mut String, skip_
                     saved.get_or_insert_with(|| path[..len].to_string());
                 }
                 child_path(path, k);
-                if !is_structural(path) {
-                    walk_at(p, rec, child, path, false);
+                let kind = path_kind(path);
+                if kind != PathKind::Structural {
+                    walk_at(p, rec, child, path, kind, false);
                 }
                 match &saved {
                     Some(s) => {
@@ -269,13 +182,13 @@ fn walk_at(p: &Policy, rec: &mut Record, v: &mut Value, path: &mut String, skip_
         }
         Value::Array(a) => {
             for child in a {
-                walk_at(p, rec, child, path, false);
+                walk_at(p, rec, child, path, kind, false);
             }
         }
-        Value::String(s) if is_in(REF_PATHS, path) => {
+        Value::String(s) if kind == PathKind::Ref => {
             *s = redact_ref(p, rec, path, s);
         }
-        Value::String(s) if is_in(HELD_ID_PATHS, path) && !email_like(s) => {}
+        Value::String(s) if kind == PathKind::HeldId && !email_like(s) => {}
         // An id is kept (keep_ids) unless it looks personal; the policy leaves kept values
         // as they are.
         Value::String(s) if !is_boolean_text(s) => {
@@ -322,7 +235,7 @@ fn email_like(v: &str) -> bool {
 pub fn personal_ids(t: &Tenant) -> std::collections::HashSet<String> {
     let mut out = std::collections::HashSet::new();
     let same =
-        |id: &str, v: Option<&str>| v.is_some_and(|v| v.trim().eq_ignore_ascii_case(id.trim()));
+        |id: &str, v: Option<&str>| v.is_some_and(|v| trimmed(v).eq_ignore_ascii_case(trimmed(id)));
     for u in &t.users {
         let id = u.id.as_str();
         if email_like(id)
@@ -384,7 +297,7 @@ pub fn keep_ids(map: &mut PiiMap, t: &Tenant) {
 /// (a million ids do not stay in a core's cache, and the writer asks for every resource).
 /// False means "look it up": the id may still be kept as a value.
 pub(super) fn own_id_kept(p: &Policy, id: &str) -> bool {
-    !id.trim().is_empty() && !email_like(id) && !p.is_personal_id(id)
+    !trimmed(id).is_empty() && !email_like(id) && !p.is_personal_id(id)
 }
 
 /// A copy of `t` with every personal string replaced (through its SCIM JSON, so that every

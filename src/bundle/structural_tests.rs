@@ -190,10 +190,11 @@ fn keep_clear_keeps_only_the_named_attribute() {
         .any(|k| k.reason == "--keep-clear department"));
 }
 
-/// The allow-list lookup by length says what a comparison with every entry says: for each
-/// entry in any letter case, for its prefixes and extensions, and for paths it does not hold.
+/// The lookup by length says what a comparison with every entry of the three lists says:
+/// for each entry in any letter case, for its prefixes and extensions, and for paths they
+/// do not hold.
 #[test]
-fn structural_lookup_matches_the_list() {
+fn path_kinds_match_the_lists() {
     let mut paths: Vec<String> = vec![
         String::new(),
         "id".into(),
@@ -206,7 +207,7 @@ fn structural_lookup_matches_the_list() {
         "emails.types".into(),
         "x509Certificates.primary.more".into(),
     ];
-    for p in STRUCTURAL_PATHS {
+    for p in STRUCTURAL_PATHS.iter().chain(REF_PATHS).chain(HELD_ID_PATHS) {
         paths.push(p.to_string());
         paths.push(p.to_ascii_uppercase());
         paths.push(p[..p.len() - 1].to_string());
@@ -214,8 +215,19 @@ fn structural_lookup_matches_the_list() {
         paths.push(format!("x{}", &p[1..]));
     }
     for p in &paths {
-        assert_eq!(is_structural(p), is_in(STRUCTURAL_PATHS, p), "{p}");
+        let expected = if is_in(STRUCTURAL_PATHS, p) {
+            PathKind::Structural
+        } else if is_in(REF_PATHS, p) {
+            PathKind::Ref
+        } else if is_in(HELD_ID_PATHS, p) {
+            PathKind::HeldId
+        } else {
+            PathKind::Personal
+        };
+        assert_eq!(path_kind(p), expected, "{p}");
     }
+    assert_eq!(path_kind("Members.$REF"), PathKind::Ref);
+    assert_eq!(path_kind("enterprise:manager.value"), PathKind::HeldId);
     assert!(is_structural("EMAILS.Type") && !is_structural("emails.value"));
 }
 
@@ -251,7 +263,9 @@ fn the_writers_id_shortcut_agrees_with_the_kept_ids() {
         );
         walk_resource(
             &map.policy,
-            &mut |f, o, p| b.push((f.to_string(), o.to_string(), p.to_string())),
+            &mut Told(&mut |f, o, p| {
+                b.push((f.to_string(), o.to_string(), p.to_string()))
+            }),
             &mut quick,
             shortcut,
         );

@@ -6,6 +6,7 @@
 
 use super::mapfile::{push_entry, EntryRef, MapWriter, Recently};
 use super::policy::Policy;
+use super::recent::Recent;
 use super::{structural, BundleWritten, Prepared};
 use crate::archive::{self, ZipOut};
 use std::sync::atomic::AtomicBool;
@@ -32,10 +33,54 @@ struct BatchMap {
     count: usize,
 }
 
+/// Values of a bundle's resources that a thread met lately, for one bundle (`run`).
+#[derive(Default)]
+struct Lately {
+    run: u64,
+    /// Their pseudonyms, so that a value met again (a title, a department, the userName
+    /// again as the email) costs one lookup; every value held here was written to the map
+    /// by this thread when it came in.
+    values: Recent<VALUE_BYTES>,
+    /// The values too long for `values` that this thread wrote to the map lately.
+    written: Recently,
+}
+
+/// The longest value (and pseudonym) `Lately::values` holds, in bytes.
+const VALUE_BYTES: usize = 63;
+
 thread_local! {
-    /// A value repeated across users (a department, a title, a first name) is written to
-    /// the map once, not once per user (for one bundle: its run id).
-    static WRITTEN: std::cell::RefCell<(u64, Recently)> = Default::default();
+    /// A value repeated across users (a department, a title, a first name) is pseudonymised
+    /// and written to the map once, not once per user.
+    static LATELY: std::cell::RefCell<Lately> = Default::default();
+}
+
+/// The writer's `Replacer`: each value's pseudonym from the thread's recent values, else
+/// from the policy, and a map line for each value not met lately.
+struct Recording<'a> {
+    lately: &'a mut Lately,
+    lines: &'a mut Vec<u8>,
+}
+
+impl structural::Replacer for Recording<'_> {
+    fn replace(&mut self, p: &Policy, field: &str, v: &str) -> Option<String> {
+        let values = &mut self.lately.values;
+        let fp = values.fingerprint(v);
+        if let Some(ps) = values.get(fp, v) {
+            return Some(ps.to_string());
+        }
+        let ps = p.pseudonym(v)?;
+        // A value `values` holds is new lately (it missed); a longer one asks `written`.
+        if Recent::<VALUE_BYTES>::holds(v, &ps) || self.lately.written.fresh(v) {
+            let e = EntryRef {
+                field,
+                original: v,
+                pseudonym: &ps,
+            };
+            push_entry(self.lines, &e);
+        }
+        values.put(fp, v, &ps);
+        Some(ps)
+    }
 }
 
 /// One batch of resources as NDJSON lines, pseudonymised by `policy` when given.
@@ -60,23 +105,18 @@ fn batch<R>(
         }
         return (out, map);
     };
-    WRITTEN.with_borrow_mut(|(id, written)| {
-        if *id != run {
-            written.clear();
-            *id = run;
+    LATELY.with_borrow_mut(|lately| {
+        if lately.run != run {
+            lately.written.clear();
+            lately.values = Recent::new((run, 0));
+            lately.run = run;
         }
+        let mut rec = Recording {
+            lately,
+            lines: &mut map.lines,
+        };
         for r in items {
             let mut v = to_json(r);
-            let mut rec = |field: &str, original: &str, pseudonym: &str| {
-                if written.fresh(original) {
-                    let e = EntryRef {
-                        field,
-                        original,
-                        pseudonym,
-                    };
-                    push_entry(&mut map.lines, &e);
-                }
-            };
             // The tenant's ids went through `keep_ids` (`prepare`).
             let id_kept = v
                 .get("id")
