@@ -290,3 +290,45 @@ impl Prepared<'_> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bundle::pseudo::Pseudonymiser;
+    use structural::Replacer;
+
+    fn lines(map: &[u8]) -> Vec<String> {
+        String::from_utf8(map.to_vec())
+            .unwrap()
+            .lines()
+            .map(String::from)
+            .collect()
+    }
+
+    /// A value met again gets the same pseudonym from the thread's recent values and no
+    /// second map line, whatever its field; a value too long for them is written once too
+    /// (`Recently`); a kept value gets neither a pseudonym nor a line.
+    #[test]
+    fn a_value_met_again_is_pseudonymised_and_listed_once() {
+        let mut p = Policy::new(Pseudonymiser::new([9; 32]), false);
+        p.keep_value("Keep Me");
+        let mut lately = Lately::default();
+        lately.values = Recent::new((7, 0));
+        let mut map = Vec::new();
+        let mut rec = Recording {
+            lately: &mut lately,
+            lines: &mut map,
+        };
+        let long = "a-title-longer-than-sixty-three-bytes-".repeat(2);
+        let first = rec.replace(&p, "userName", "ann@x.example").unwrap();
+        assert_eq!(first, p.pseudonym("ann@x.example").unwrap());
+        assert_eq!(rec.replace(&p, "emails.value", "ann@x.example"), Some(first));
+        let l1 = rec.replace(&p, "title", &long).unwrap();
+        assert_eq!(rec.replace(&p, "title", &long), Some(l1));
+        assert_eq!(rec.replace(&p, "department", "Keep Me"), None);
+        let got = lines(&map);
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert!(got[0].contains("\"field\":\"userName\""), "{got:?}");
+        assert!(got[1].contains(&long), "{got:?}");
+    }
+}
