@@ -312,8 +312,10 @@ mod tests {
     fn a_value_met_again_is_pseudonymised_and_listed_once() {
         let mut p = Policy::new(Pseudonymiser::new([9; 32]), false);
         p.keep_value("Keep Me");
-        let mut lately = Lately::default();
-        lately.values = Recent::new((7, 0));
+        let mut lately = Lately {
+            values: Recent::new((7, 0)),
+            ..Default::default()
+        };
         let mut map = Vec::new();
         let mut rec = Recording {
             lately: &mut lately,
