@@ -14,7 +14,7 @@ mod write;
 mod zipfmt;
 
 pub use read::{read_entries, read_file, Entry, ReadLimits, ZipStore};
-pub use stream::{buffer, recycle, Written, ZipOut};
+pub use stream::{buffer, recycle, threads, Written, ZipOut};
 pub use verify::{verify, Verification};
 pub use write::write_zip;
 

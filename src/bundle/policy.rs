@@ -26,6 +26,14 @@ type FastSet<T> = HashSet<T, foldhash::fast::RandomState>;
 /// Bits of the kept ids' filter (`Policy::id_bits`): 2^24 bits, 2 MB.
 const ID_BITS: u32 = 24;
 
+/// Sets the kept ids are spread over, by their fingerprints' top bits (a power of two): a
+/// million ids are kept on every core at once, each thread building its own sets.
+const ID_SHARDS: usize = 16;
+
+fn shard(f: u64) -> usize {
+    (f >> 60) as usize % ID_SHARDS
+}
+
 /// The trimmed byte lengths of a set of values (up to 255; longer ones share the last bit):
 /// a value of another length is not in the set, with no hash and no lookup (ids are mostly
 /// of one length, such as a GUID's 36).
@@ -47,6 +55,13 @@ impl Lengths {
         let (i, bit) = Self::bit(v);
         self.bits[i] |= bit;
         self.beyond_ascii |= !v.is_ascii();
+    }
+
+    fn merge(&mut self, other: &Lengths) {
+        for (a, b) in self.bits.iter_mut().zip(other.bits) {
+            *a |= b;
+        }
+        self.beyond_ascii |= other.beyond_ascii;
     }
 
     fn may_hold(&self, v: &str) -> bool {
@@ -85,7 +100,7 @@ pub struct Policy {
     /// Resource ids kept (every id that does not look personal), as 64-bit fingerprints of
     /// their lower-cased form: a million ids cost 16 MB, not a table of strings. Two
     /// different values share a fingerprint with odds of about one in 2^64 / (ids x values).
-    kept_ids: FastSet<u64>,
+    kept_ids: Vec<FastSet<u64>>,
     id_lengths: Lengths,
     /// One bit per fingerprint's top `ID_BITS` bits, set for the kept ids: most values that
     /// are no kept id are told so from 2 MB that stay in cache, not from the 16 MB set.
@@ -100,7 +115,10 @@ impl std::fmt::Debug for Policy {
         f.debug_struct("Policy")
             .field("keep_domains", &self.keep_domains)
             .field("kept", &self.keep.len())
-            .field("kept_ids", &self.kept_ids.len())
+            .field(
+                "kept_ids",
+                &self.kept_ids.iter().map(|s| s.len()).sum::<usize>(),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -112,7 +130,7 @@ impl Policy {
             keep_domains,
             keep: FastSet::default(),
             keep_lengths: Lengths::default(),
-            kept_ids: FastSet::default(),
+            kept_ids: vec![FastSet::default(); ID_SHARDS],
             id_lengths: Lengths::default(),
             id_bits: Vec::new(),
             fingerprints: Default::default(),
@@ -123,8 +141,12 @@ impl Policy {
     /// Leaves a resource id in the clear (by its fingerprint).
     pub(super) fn keep_id(&mut self, id: &str) {
         let f = self.fingerprint(id);
-        self.kept_ids.insert(f);
+        self.kept_ids[shard(f)].insert(f);
         self.id_lengths.note(id);
+        self.set_id_bit(f);
+    }
+
+    fn set_id_bit(&mut self, f: u64) {
         if self.id_bits.is_empty() {
             self.id_bits = vec![0; 1 << (ID_BITS - 6)];
         }
@@ -132,9 +154,60 @@ impl Policy {
         self.id_bits[(b >> 6) as usize] |= 1 << (b & 63);
     }
 
-    /// Room for `n` more kept ids, so that the set does not grow step by step.
-    pub(super) fn reserve_ids(&mut self, n: usize) {
-        self.kept_ids.reserve(n);
+    /// `keep_id` of every id of `ids`, on every core: their fingerprints by slices of
+    /// `ids`, then the sets by shards (each thread inserts the fingerprints of its own).
+    pub(super) fn keep_ids(&mut self, ids: &[&str]) {
+        let threads = crate::archive::threads().clamp(1, ID_SHARDS);
+        let chunk = ids.len().div_ceil(threads).max(1);
+        let this = &*self;
+        let parts: Vec<(Vec<u64>, Lengths)> = std::thread::scope(|s| {
+            let running: Vec<_> = ids
+                .chunks(chunk)
+                .map(|c| {
+                    s.spawn(move || {
+                        let mut lengths = Lengths::default();
+                        let fps = c
+                            .iter()
+                            .map(|id| {
+                                lengths.note(id);
+                                this.fingerprint(id)
+                            })
+                            .collect();
+                        (fps, lengths)
+                    })
+                })
+                .collect();
+            running
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        });
+        for (fps, lengths) in &parts {
+            self.id_lengths.merge(lengths);
+            for &f in fps {
+                self.set_id_bit(f);
+            }
+        }
+        let per_shard = ids.len() / ID_SHARDS + 1;
+        let group = ID_SHARDS.div_ceil(threads);
+        std::thread::scope(|s| {
+            for (g, sets) in self.kept_ids.chunks_mut(group).enumerate() {
+                let parts = &parts;
+                s.spawn(move || {
+                    for set in sets.iter_mut() {
+                        set.reserve(per_shard);
+                    }
+                    for f in parts.iter().flat_map(|(fps, _)| fps) {
+                        if let Some(set) = shard(*f)
+                            .checked_sub(g * group)
+                            .and_then(|i| sets.get_mut(i))
+                        {
+                            set.insert(*f);
+                        }
+                    }
+                });
+            }
+        });
     }
 
     pub(super) fn note_personal_id(&mut self, id: &str) {
@@ -151,7 +224,8 @@ impl Policy {
         }
         let f = self.fingerprint(value);
         let b = f >> (64 - ID_BITS);
-        self.id_bits[(b >> 6) as usize] & (1 << (b & 63)) != 0 && self.kept_ids.contains(&f)
+        self.id_bits[(b >> 6) as usize] & (1 << (b & 63)) != 0
+            && self.kept_ids[shard(f)].contains(&f)
     }
 
     /// Leaves `value` in the clear (any letter case); false when it was kept already.
@@ -161,7 +235,7 @@ impl Policy {
     }
 
     fn may_be_an_id(&self, v: &str) -> bool {
-        !self.kept_ids.is_empty() && self.id_lengths.may_hold(v)
+        !self.id_bits.is_empty() && self.id_lengths.may_hold(v)
     }
 
     /// The fingerprint of `v` trimmed and lower-cased.
@@ -212,18 +286,62 @@ impl Policy {
 
 #[cfg(test)]
 mod tests {
-    use super::trimmed;
+    use super::*;
+
+    /// `keep_ids` (on every core, by shards) keeps what `keep_id` keeps one by one: every id
+    /// in any letter case and with spaces around, and nothing else; an empty list keeps none.
+    #[test]
+    fn ids_kept_together_are_kept_as_one_by_one() {
+        let ids: Vec<String> = (0..5000)
+            .map(|i| format!("{i:08x}-5c1d-4a2b-9e3f-{:012x}", i * 7919))
+            .chain(["bjensen".to_string(), "G-Ops".to_string(), "Ärzte".to_string()])
+            .collect();
+        let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let mut together = Policy::new(Pseudonymiser::new([1; 32]), false);
+        together.keep_ids(&refs);
+        let mut one_by_one = Policy::new(Pseudonymiser::new([1; 32]), false);
+        for id in &refs {
+            one_by_one.keep_id(id);
+        }
+        for p in [&together, &one_by_one] {
+            for id in &refs {
+                assert!(p.is_kept(id), "{id}");
+                assert!(p.is_kept(&format!(" {} ", id.to_uppercase())), "{id}");
+                assert!(!p.is_kept(&format!("{id}0")), "{id}");
+            }
+            assert!(!p.is_kept("00000000-5c1d-4a2b-9e3f-00000000000x"));
+        }
+        let mut none = Policy::new(Pseudonymiser::new([1; 32]), false);
+        none.keep_ids(&[]);
+        assert!(!none.is_kept("bjensen"));
+    }
 
     /// `trimmed` is `trim` for values with and without whitespace of every kind at either end.
     #[test]
     fn trimmed_is_trim() {
         let cases = [
-            "", " ", "a", "ab", " a", "a ", "\ta\n", "\u{b}x\u{b}", "\u{c}x", "x\r",
-            "\u{85}x", "x\u{a0}", "\u{3000}名\u{3000}", "\u{1}x\u{1f}", "é", " é ", "x y",
-            "\u{2028}", "a\u{200a}",
+            "",
+            " ",
+            "a",
+            "ab",
+            " a",
+            "a ",
+            "\ta\n",
+            "\u{b}x\u{b}",
+            "\u{c}x",
+            "x\r",
+            "\u{85}x",
+            "x\u{a0}",
+            "\u{3000}名\u{3000}",
+            "\u{1}x\u{1f}",
+            "é",
+            " é ",
+            "x y",
+            "\u{2028}",
+            "a\u{200a}",
         ];
         for c in cases {
-            assert_eq!(trimmed(c), c.trim(), "{c:?}");
+            assert_eq!(super::trimmed(c), c.trim(), "{c:?}");
         }
     }
 }

@@ -298,9 +298,9 @@ impl Pseudonymiser {
         for (c, k) in codes.iter_mut().zip(kinds) {
             *c = k.code();
         }
-        let h = codes[..n]
-            .iter()
-            .fold(n as u64, |h, &c| h.wrapping_mul(0x9e37_79b9).wrapping_add(u64::from(c)));
+        let h = codes[..n].iter().fold(n as u64, |h, &c| {
+            h.wrapping_mul(0x9e37_79b9).wrapping_add(u64::from(c))
+        });
         let slot = &mut shapes.slots[((h ^ (h >> 29)) % SHAPES as u64) as usize];
         if let Some((sn, sc, base, keyed)) = slot {
             if usize::from(*sn) == n && *sc == codes {

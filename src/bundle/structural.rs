@@ -268,26 +268,27 @@ pub fn personal_ids(t: &Tenant) -> std::collections::HashSet<String> {
 /// findings name their subjects. Personal ids (`personal_ids`) are pseudonymised instead.
 pub fn keep_ids(map: &mut PiiMap, t: &Tenant) {
     let personal = personal_ids(t);
-    let members: usize = t.groups.iter().map(|g| g.members.len()).sum();
-    map.policy
-        .reserve_ids(t.users.len() + t.groups.len() + members);
     for id in &personal {
         map.policy.note_personal_id(id);
     }
-    let keep = |map: &mut PiiMap, id: &str| {
-        if !personal.contains(id) && !email_like(id) {
-            map.keep_id(id);
-        }
-    };
-    for u in &t.users {
-        keep(map, &u.id);
-    }
-    for g in &t.groups {
-        keep(map, &g.id);
-        for m in &g.members {
-            keep(map, &m.value);
-        }
-    }
+    let members = t
+        .groups
+        .iter()
+        .flat_map(|g| &g.members)
+        .map(|m| m.value.as_str());
+    let ids: Vec<&str> = t
+        .users
+        .iter()
+        .map(|u| u.id.as_str())
+        .chain(t.groups.iter().map(|g| g.id.as_str()))
+        .chain(members)
+        .filter(|id| {
+            !trimmed(id).is_empty()
+                && (personal.is_empty() || !personal.contains(*id))
+                && !email_like(id)
+        })
+        .collect();
+    map.policy.keep_ids(&ids);
     // Ids held by users (their groups, their manager) that the tenant does not list are
     // kept by their path (`HELD_ID_PATHS`).
 }

@@ -207,7 +207,11 @@ fn path_kinds_match_the_lists() {
         "emails.types".into(),
         "x509Certificates.primary.more".into(),
     ];
-    for p in STRUCTURAL_PATHS.iter().chain(REF_PATHS).chain(HELD_ID_PATHS) {
+    for p in STRUCTURAL_PATHS
+        .iter()
+        .chain(REF_PATHS)
+        .chain(HELD_ID_PATHS)
+    {
         paths.push(p.to_string());
         paths.push(p.to_ascii_uppercase());
         paths.push(p[..p.len() - 1].to_string());
@@ -263,9 +267,7 @@ fn the_writers_id_shortcut_agrees_with_the_kept_ids() {
         );
         walk_resource(
             &map.policy,
-            &mut Told(&mut |f, o, p| {
-                b.push((f.to_string(), o.to_string(), p.to_string()))
-            }),
+            &mut Told(&mut |f, o, p| b.push((f.to_string(), o.to_string(), p.to_string()))),
             &mut quick,
             shortcut,
         );

@@ -324,7 +324,10 @@ mod tests {
         let long = "a-title-longer-than-sixty-three-bytes-".repeat(2);
         let first = rec.replace(&p, "userName", "ann@x.example").unwrap();
         assert_eq!(first, p.pseudonym("ann@x.example").unwrap());
-        assert_eq!(rec.replace(&p, "emails.value", "ann@x.example"), Some(first));
+        assert_eq!(
+            rec.replace(&p, "emails.value", "ann@x.example"),
+            Some(first)
+        );
         let l1 = rec.replace(&p, "title", &long).unwrap();
         assert_eq!(rec.replace(&p, "title", &long), Some(l1));
         assert_eq!(rec.replace(&p, "department", "Keep Me"), None);
