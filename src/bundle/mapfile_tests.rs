@@ -175,11 +175,36 @@ fn entry_lines_are_serde_json_lines() {
             original: o,
             pseudonym: p,
         };
-        let mut line = Vec::new();
+        let mut line = String::new();
         push_entry(&mut line, &e);
         let want = format!(",{}\n", serde_json::to_string(&e).unwrap());
-        assert_eq!(String::from_utf8(line).unwrap(), want);
+        assert_eq!(line, want);
     }
+}
+
+/// The word-at-a-time check finds a byte to escape at every place of values around the
+/// word size, and finds none in values that need none (non-ASCII and DEL included).
+#[test]
+fn the_escape_check_finds_every_byte_to_escape() {
+    let naive = |s: &[u8]| s.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\');
+    for len in 0..=25 {
+        let clean: Vec<u8> = (0..len).map(|i| b"aZ9 !#~\x7f"[i % 8]).collect();
+        assert!(!needs_escape(&clean), "{clean:?}");
+        for at in 0..len {
+            for bad in [0u8, 0x01, 0x1f, b'"', b'\\'] {
+                let mut v = clean.clone();
+                v[at] = bad;
+                assert_eq!(needs_escape(&v), naive(&v), "{v:?}");
+                assert!(needs_escape(&v), "{v:?}");
+            }
+            for fine in [0x20u8, 0x21, 0x23, 0x5b, 0x5d, 0x7f, 0x80, 0xa2, 0xdc, 0xff] {
+                let mut v = clean.clone();
+                v[at] = fine;
+                assert!(!needs_escape(&v), "{v:?}");
+            }
+        }
+    }
+    assert!(!needs_escape("Dfnû 侷 José".as_bytes()));
 }
 
 #[test]

@@ -294,7 +294,11 @@ mod tests {
     fn ids_kept_together_are_kept_as_one_by_one() {
         let ids: Vec<String> = (0..5000)
             .map(|i| format!("{i:08x}-5c1d-4a2b-9e3f-{:012x}", i * 7919))
-            .chain(["bjensen".to_string(), "G-Ops".to_string(), "Ärzte".to_string()])
+            .chain([
+                "bjensen".to_string(),
+                "G-Ops".to_string(),
+                "Ärzte".to_string(),
+            ])
             .collect();
         let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
         let mut together = Policy::new(Pseudonymiser::new([1; 32]), false);

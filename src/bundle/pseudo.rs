@@ -55,7 +55,7 @@
 //! five ASCII letters against another: one in 3.5 x 10^8.
 
 use super::feistel::{split_radix, Draw, Feed, Feistel, Keyed, Prf};
-use super::recent::{Recent, RUN_BYTES};
+use super::recent::{Recent, Shapes, RUN_BYTES};
 use sha2::{Digest, Sha256};
 use std::cell::RefCell;
 use std::hash::Hasher;
@@ -287,32 +287,15 @@ impl Pseudonymiser {
         kinds: &[Kind],
         radix: &'r [u16],
     ) -> Feistel<'r> {
-        if shapes.key != self.fpe || shapes.slots.is_empty() {
-            *shapes = Shapes {
-                key: self.fpe,
-                slots: vec![None; SHAPES],
-            };
-        }
-        let n = kinds.len();
         let mut codes = [0u8; 32];
         for (c, k) in codes.iter_mut().zip(kinds) {
             *c = k.code();
         }
-        let h = codes[..n].iter().fold(n as u64, |h, &c| {
-            h.wrapping_mul(0x9e37_79b9).wrapping_add(u64::from(c))
-        });
-        let slot = &mut shapes.slots[((h ^ (h >> 29)) % SHAPES as u64) as usize];
-        if let Some((sn, sc, base, keyed)) = slot {
-            if usize::from(*sn) == n && *sc == codes {
-                return Feistel {
-                    base: *base,
-                    keyed: *keyed,
-                    radix,
-                };
-            }
+        if let Some((base, keyed)) = shapes.get(self.fpe, kinds.len(), &codes) {
+            return Feistel { base, keyed, radix };
         }
-        let f = self.network(n, kinds, None, radix);
-        *slot = Some((n as u8, codes, f.base, f.keyed));
+        let f = self.network(kinds.len(), kinds, None, radix);
+        shapes.put(kinds.len(), codes, f.base, f.keyed);
         f
     }
 
@@ -520,6 +503,23 @@ impl Pseudonymiser {
                 rest = &rest[32..];
             }
         }
+        if rest.is_ascii() {
+            // The loop below, a byte at a time (most values).
+            let b = rest.as_bytes();
+            let mut i = 0;
+            while i < b.len() {
+                let start = i;
+                let alnum = b[i].is_ascii_alphanumeric();
+                while i < b.len() && b[i].is_ascii_alphanumeric() == alnum {
+                    i += 1;
+                }
+                match alnum {
+                    true => self.run(&rest[start..i], &mut out, s),
+                    false => out.push_str(&rest[start..i]),
+                }
+            }
+            rest = "";
+        }
         let mut run_start = None;
         for (i, c) in rest.char_indices() {
             if c.is_alphanumeric() {
@@ -557,21 +557,6 @@ struct Scratch {
     recent: Recent<RUN_BYTES>,
     shapes: Shapes,
 }
-
-/// Slots of `Shapes`.
-const SHAPES: usize = 64;
-
-/// The networks (keyed states) of the shapes of ASCII runs a thread met lately, one slot
-/// per shape's hash, for one key: a shape's tweak costs two SipHashes, and a tenant's runs
-/// come in few shapes (a name's length, a number's digits).
-#[derive(Default)]
-struct Shapes {
-    key: (u64, u64),
-    slots: Vec<Option<Shape>>,
-}
-
-/// A shape (its length, and its classes' codes padded with zeros) and its network.
-type Shape = (u8, [u8; 32], Prf, Keyed);
 
 thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());

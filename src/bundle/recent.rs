@@ -10,6 +10,10 @@
 //! 64-byte cache lines: `Recent<31>` (runs, about 1 MB per thread) or `Recent<63>` (whole
 //! values, for the writer: about 2 MB); longer texts are not kept. Allocated at the first
 //! `put` and reused without clearing.
+//!
+//! `Shapes` keeps, the same way, the keyed network states of the run shapes a thread met.
+
+use super::feistel::{Keyed, Prf};
 
 /// Sets of two slots (a power of two).
 const SETS: usize = 1 << 13;
@@ -113,6 +117,54 @@ impl<const N: usize> Recent<N> {
         s.text[..text.len()].copy_from_slice(text.as_bytes());
         s.pseudonym_len = pseudonym.len() as u8;
         s.pseudonym[..pseudonym.len()].copy_from_slice(pseudonym.as_bytes());
+    }
+}
+
+/// Slots of `Shapes`.
+const SHAPES: usize = 64;
+
+/// The networks (keyed states) of the shapes of ASCII runs a thread met lately (`pseudo`),
+/// one slot per shape's hash, for one key: a shape's tweak costs two SipHashes, and a
+/// tenant's runs come in few shapes (a name's length, a number's digits).
+#[derive(Default)]
+pub struct Shapes {
+    key: (u64, u64),
+    slots: Vec<Option<Shape>>,
+    /// The slot of the last `get`, which `put` fills.
+    last: usize,
+}
+
+/// A shape (its length, and its classes' codes padded with zeros) and its network.
+type Shape = (u8, [u8; 32], Prf, Keyed);
+
+impl Shapes {
+    /// The network of the shape of `n` classes `codes` (zeros after them), made under
+    /// `key`; a shape not met lately leaves its slot for `put`.
+    pub fn get(&mut self, key: (u64, u64), n: usize, codes: &[u8; 32]) -> Option<(Prf, Keyed)> {
+        if self.key != key || self.slots.is_empty() {
+            *self = Shapes {
+                key,
+                slots: vec![None; SHAPES],
+                last: 0,
+            };
+        }
+        let h = codes[..n.min(32)].iter().fold(n as u64, |h, &c| {
+            h.wrapping_mul(0x9e37_79b9).wrapping_add(u64::from(c))
+        });
+        self.last = ((h ^ (h >> 29)) % SHAPES as u64) as usize;
+        match &self.slots[self.last] {
+            Some((sn, sc, base, keyed)) if usize::from(*sn) == n && sc == codes => {
+                Some((*base, *keyed))
+            }
+            _ => None,
+        }
+    }
+
+    /// Keeps the network of the shape the last `get` missed.
+    pub fn put(&mut self, n: usize, codes: [u8; 32], base: Prf, keyed: Keyed) {
+        if let Some(slot) = self.slots.get_mut(self.last) {
+            *slot = Some((n as u8, codes, base, keyed));
+        }
     }
 }
 

@@ -29,7 +29,7 @@ pub fn domain_pseudonym(policy: &Policy, d: &str) -> String {
 /// What a batch hands back besides its lines: the map entries it made (`push_entry`
 /// lines) and how many resources it held.
 struct BatchMap {
-    lines: Vec<u8>,
+    lines: String,
     count: usize,
 }
 
@@ -58,7 +58,7 @@ thread_local! {
 /// from the policy, and a map line for each value not met lately.
 struct Recording<'a> {
     lately: &'a mut Lately,
-    lines: &'a mut Vec<u8>,
+    lines: &'a mut String,
 }
 
 impl structural::Replacer for Recording<'_> {
@@ -93,8 +93,9 @@ fn batch<R>(
     let mut out = archive::buffer(items.len() * 700);
     let mut map = BatchMap {
         lines: match policy {
-            Some(_) => archive::buffer(items.len() * 400),
-            None => Vec::new(),
+            // An empty buffer: valid UTF-8.
+            Some(_) => String::from_utf8(archive::buffer(items.len() * 400)).unwrap_or_default(),
+            None => String::new(),
         },
         count: items.len(),
     };
@@ -126,14 +127,8 @@ fn batch<R>(
             let _ = crate::source::snapshot::write_line(&mut out, &v);
         }
     });
-    if !map.lines.is_empty() {
-        match std::str::from_utf8(&map.lines) {
-            Ok(text) if crate::secret::is_clean(text) => {}
-            _ => {
-                let text = String::from_utf8_lossy(&map.lines);
-                map.lines = crate::secret::scrub(&text).into_bytes();
-            }
-        }
+    if !crate::secret::is_clean(&map.lines) {
+        map.lines = crate::secret::scrub(&map.lines);
     }
     (out, map)
 }
@@ -181,9 +176,9 @@ fn stream<R: Sync>(
         |chunk| batch(chunk, to_json, policy, run),
         |m: BatchMap| {
             if let Some(w) = map.as_mut() {
-                w.lines(&m.lines)?;
+                w.lines(m.lines.as_bytes())?;
             }
-            archive::recycle(m.lines);
+            archive::recycle(m.lines.into_bytes());
             b.inc(m.count as u64);
             Ok(())
         },
@@ -297,12 +292,8 @@ mod tests {
     use crate::bundle::pseudo::Pseudonymiser;
     use structural::Replacer;
 
-    fn lines(map: &[u8]) -> Vec<String> {
-        String::from_utf8(map.to_vec())
-            .unwrap()
-            .lines()
-            .map(String::from)
-            .collect()
+    fn lines(map: &str) -> Vec<String> {
+        map.lines().map(String::from).collect()
     }
 
     /// A value met again gets the same pseudonym from the thread's recent values and no
@@ -316,7 +307,7 @@ mod tests {
             values: Recent::new((7, 0)),
             ..Default::default()
         };
-        let mut map = Vec::new();
+        let mut map = String::new();
         let mut rec = Recording {
             lately: &mut lately,
             lines: &mut map,
