@@ -24,7 +24,9 @@
 # reports, CI does not time).
 #
 # Knobs: BENCH_USERS (default 1000000), BENCH_FORMATS (default "ndjson listresponse"),
-# BENCH_ROUNDS (default 3), BENCH_DIR=DIR reuses (or keeps) the generated files in DIR,
+# BENCH_ROUNDS (default 5: on the 2-core VM this was measured on, a run's system time for
+# zeroing fresh memory pages varies from 0.3 s to 3 s whatever the program, a noise that only
+# ever slows a run, so the best of more rounds is the steadier estimate), BENCH_DIR=DIR reuses (or keeps) the generated files in DIR,
 # BENCH_KEEP=1 keeps a temporary directory (its path is printed),
 # SCIM_DOCTOR_THREADS caps the tool's compression threads (default: every core),
 # BENCH_FLOOR=zip|crate chooses the compression floor (default: zip when it is on PATH,
@@ -34,7 +36,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 USERS="${BENCH_USERS:-1000000}"
 FORMATS="${BENCH_FORMATS:-ndjson listresponse}"
-ROUNDS="${BENCH_ROUNDS:-3}"
+ROUNDS="${BENCH_ROUNDS:-5}"
 # shellcheck source=scripts/bench-common.sh
 . "$ROOT/scripts/bench-common.sh"
 bench_need_time bench-bundle
