@@ -63,17 +63,15 @@ impl Replacer for Told<'_, '_> {
     }
 }
 
-fn replace(p: &Policy, rec: &mut dyn Replacer, field: &str, v: &str) -> Option<String> {
-    rec.replace(p, field, v)
-}
-
 /// A resource URL (`https://host/scim/v2/Users/<id>`): the endpoint stays, the id at the
 /// end is replaced when it is not a kept id.
 fn redact_ref(p: &Policy, rec: &mut dyn Replacer, path: &str, url: &str) -> String {
     let field = field_name(path);
     let body = url.trim_end_matches('/');
     let Some(i) = body.rfind('/') else {
-        return replace(p, rec, field, url).unwrap_or_else(|| url.to_string());
+        return rec
+            .replace(p, field, url)
+            .unwrap_or_else(|| url.to_string());
     };
     let (head, last) = (&body[..=i], &body[i + 1..]);
     let decoded = percent_decode(last);
@@ -84,7 +82,7 @@ fn redact_ref(p: &Policy, rec: &mut dyn Replacer, path: &str, url: &str) -> Stri
     if last.is_empty() || p.is_kept(&decoded) || (held && !email_like(&decoded)) {
         return url.to_string();
     }
-    let Some(ps) = replace(p, rec, field, &decoded) else {
+    let Some(ps) = rec.replace(p, field, &decoded) else {
         return url.to_string();
     };
     let ps = if decoded == last {
@@ -192,7 +190,7 @@ fn walk_at(
         // An id is kept (keep_ids) unless it looks personal; the policy leaves kept values
         // as they are.
         Value::String(s) if !is_boolean_text(s) => {
-            if let Some(ps) = replace(p, rec, field_name(path), s) {
+            if let Some(ps) = rec.replace(p, field_name(path), s) {
                 *s = ps;
             }
         }
@@ -200,7 +198,8 @@ fn walk_at(
         // shape: same digits count, same sign and decimal point.
         Value::Number(n) => {
             let text = n.to_string();
-            if let Some(num) = replace(p, rec, field_name(path), &text)
+            if let Some(num) = rec
+                .replace(p, field_name(path), &text)
                 .and_then(|ps| ps.parse::<serde_json::Number>().ok())
             {
                 *n = num;
@@ -282,11 +281,7 @@ pub fn keep_ids(map: &mut PiiMap, t: &Tenant) {
         .map(|u| u.id.as_str())
         .chain(t.groups.iter().map(|g| g.id.as_str()))
         .chain(members)
-        .filter(|id| {
-            !trimmed(id).is_empty()
-                && (personal.is_empty() || !personal.contains(*id))
-                && !email_like(id)
-        })
+        .filter(|id| kept_as_id(id, |id| !personal.is_empty() && personal.contains(id)))
         .collect();
     map.policy.keep_ids(&ids);
     // Ids held by users (their groups, their manager) that the tenant does not list are
@@ -298,7 +293,13 @@ pub fn keep_ids(map: &mut PiiMap, t: &Tenant) {
 /// (a million ids do not stay in a core's cache, and the writer asks for every resource).
 /// False means "look it up": the id may still be kept as a value.
 pub(super) fn own_id_kept(p: &Policy, id: &str) -> bool {
-    !trimmed(id).is_empty() && !email_like(id) && !p.is_personal_id(id)
+    kept_as_id(id, |id| p.is_personal_id(id))
+}
+
+/// The rule of `keep_ids`: an id is kept unless it is blank, looks like an email address or
+/// is one of the tenant's personal ids.
+fn kept_as_id(id: &str, is_personal: impl Fn(&str) -> bool) -> bool {
+    !trimmed(id).is_empty() && !email_like(id) && !is_personal(id)
 }
 
 /// A copy of `t` with every personal string replaced (through its SCIM JSON, so that every
