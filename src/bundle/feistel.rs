@@ -260,16 +260,22 @@ impl Feistel<'_> {
         let mut r = pack(&x[half..], &self.radix[half..]);
         let add = |v: u64, f: u64, size: u64| if v + f >= size { v + f - size } else { v + f };
         let sub = |v: u64, f: u64, size: u64| if v >= f { v - f } else { v + size - f };
+        // The last forward step (odd: it adds a function of `l` to `r`), kept for the
+        // first backward step, which undoes it from the same `l` unless the +1 carried.
+        const _: () = assert!(ROUNDS.is_multiple_of(2));
+        let mut last = 0;
         for round in 0..ROUNDS {
             if round % 2 == 0 {
                 l = add(l, self.round(round, r, a), a);
             } else {
-                r = add(r, self.round(round, l, b), b);
+                last = self.round(round, l, b);
+                r = add(r, last, b);
             }
         }
         // Plus one, the last digit first: the whole vector's number is l * b + r.
         r += 1;
-        if r == b {
+        let carried = r == b;
+        if carried {
             r = 0;
             l += 1;
             if l == a {
@@ -279,6 +285,8 @@ impl Feistel<'_> {
         for round in (0..ROUNDS).rev() {
             if round % 2 == 0 {
                 l = sub(l, self.round(round, r, a), a);
+            } else if round == ROUNDS - 1 && !carried {
+                r = sub(r, last, b);
             } else {
                 r = sub(r, self.round(round, l, b), b);
             }

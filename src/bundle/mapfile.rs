@@ -165,7 +165,7 @@ pub fn push_entry(out: &mut String, e: &EntryRef) {
 /// bytes at a time, with the word tricks that tell whether any byte of a word is zero, or
 /// below a bound up to 128; both are exact for "any" (the borrows they leave only ever
 /// follow a byte they flag).
-fn needs_escape(s: &[u8]) -> bool {
+pub(super) fn needs_escape(s: &[u8]) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let zero_in = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;

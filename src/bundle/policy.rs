@@ -260,27 +260,33 @@ impl Policy {
     /// digit). The same value gives the same pseudonym in every thread and, with the same
     /// key (`--map-file`), in every run.
     pub fn pseudonym(&self, value: &str) -> Option<String> {
+        let mut out = String::new();
+        self.pseudonym_into(value, &mut out).then_some(out)
+    }
+
+    /// `pseudonym`, pushed onto `out`; false (and `out` as it was) when `value` stays.
+    pub fn pseudonym_into(&self, value: &str, out: &mut String) -> bool {
         let alnum = match value.is_ascii() {
             true => value.bytes().any(|b| b.is_ascii_alphanumeric()),
             false => value.chars().any(char::is_alphanumeric),
         };
         if !alnum || self.is_kept(value) {
-            return None;
+            return false;
         }
         let keep_domain = self.keep_domains && value.contains('@');
-        Some(
-            match value.get(32..).filter(|_| value.is_char_boundary(32)) {
-                // An Entra soft-delete name whose UPN stays in the clear keeps it in the
-                // clear too, so that the leftover still names the live user.
-                Some(rest)
-                    if value.as_bytes()[..32].iter().all(u8::is_ascii_hexdigit)
-                        && self.is_kept(rest) =>
-                {
-                    format!("{}{rest}", self.pseudo.value(&value[..32], false))
-                }
-                _ => self.pseudo.value(value, keep_domain),
-            },
-        )
+        match value.get(32..).filter(|_| value.is_char_boundary(32)) {
+            // An Entra soft-delete name whose UPN stays in the clear keeps it in the
+            // clear too, so that the leftover still names the live user.
+            Some(rest)
+                if value.as_bytes()[..32].iter().all(u8::is_ascii_hexdigit)
+                    && self.is_kept(rest) =>
+            {
+                self.pseudo.value_into(&value[..32], false, out);
+                out.push_str(rest);
+            }
+            _ => self.pseudo.value_into(value, keep_domain, out),
+        }
+        true
     }
 }
 

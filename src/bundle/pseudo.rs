@@ -55,17 +55,11 @@
 //! five ASCII letters against another: one in 3.5 x 10^8.
 
 use super::feistel::{split_radix, Draw, Feed, Feistel, Keyed, Prf};
+use super::kinds::{classify, letters_up_to_f, lower1, push_char, Kind, ALNUM};
 use super::recent::{Recent, Shapes, RUN_BYTES};
 use sha2::{Digest, Sha256};
 use std::cell::RefCell;
 use std::hash::Hasher;
-
-/// Non-ASCII cased letters are drawn from, and permuted within, U+00E0..U+00FE minus `÷`.
-const LATIN1_FIRST: u32 = 0xE0;
-const LATIN1_DIVIDE: u32 = 0xF7;
-const ARABIC_ZERO: u32 = 0x0660;
-const CJK_FIRST: u32 = 0x4E00;
-const CJK_COUNT: u32 = 2000;
 
 /// Keyed, stateless, `Sync`: the same key gives the same pseudonyms in every run and thread.
 #[derive(Clone)]
@@ -88,122 +82,6 @@ impl Default for Pseudonymiser {
     fn default() -> Self {
         Self::random()
     }
-}
-
-/// A position's class: decides the alphabet of its digit (and is part of the tweak).
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Kind {
-    Letter,
-    Digit,
-    /// First digit of a run that is not 0: stays 1..=9.
-    LeadDigit,
-    /// First digit of a run that is 0: stays 0.
-    ZeroLead,
-    /// An ASCII letter of a run whose letters are all `a`..`f`: stays `a`..`f`.
-    HexLetter,
-    Latin,
-    ArabicDigit,
-    Cjk,
-    /// Outside every alphabet: drawn by the keyed hash (not permuted).
-    ForeignCased,
-    ForeignDigit,
-    ForeignUncased,
-}
-
-impl Kind {
-    fn radix(self) -> u16 {
-        match self {
-            Kind::Letter => 26,
-            Kind::Digit | Kind::ArabicDigit | Kind::ForeignDigit => 10,
-            Kind::LeadDigit => 9,
-            Kind::ZeroLead => 1,
-            Kind::HexLetter => 6,
-            Kind::Latin | Kind::ForeignCased => 30,
-            Kind::Cjk | Kind::ForeignUncased => CJK_COUNT as u16,
-        }
-    }
-
-    fn foreign(self) -> bool {
-        matches!(
-            self,
-            Kind::ForeignCased | Kind::ForeignDigit | Kind::ForeignUncased
-        )
-    }
-
-    fn code(self) -> u8 {
-        self as u8
-    }
-
-    /// The character of digit `d` (already lower case).
-    fn char_of(self, d: u16) -> char {
-        let d = u32::from(d);
-        let c = match self {
-            Kind::Letter | Kind::HexLetter => u32::from(b'a') + d,
-            Kind::Digit => u32::from(b'0') + d,
-            Kind::LeadDigit => u32::from(b'1') + d,
-            Kind::ZeroLead => u32::from(b'0'),
-            Kind::Latin | Kind::ForeignCased => {
-                let c = LATIN1_FIRST + d;
-                if c >= LATIN1_DIVIDE {
-                    c + 1
-                } else {
-                    c
-                }
-            }
-            Kind::ArabicDigit | Kind::ForeignDigit => ARABIC_ZERO + d,
-            Kind::Cjk | Kind::ForeignUncased => CJK_FIRST + d,
-        };
-        char::from_u32(c).unwrap_or('?')
-    }
-}
-
-/// The lower case of `c` when it is one character (`İ` lower-cases to two: kept as spelled).
-fn lower1(c: char) -> char {
-    if c.is_ascii() {
-        return c.to_ascii_lowercase();
-    }
-    let mut l = c.to_lowercase();
-    match (l.next(), l.next()) {
-        (Some(x), None) => x,
-        _ => c,
-    }
-}
-
-/// The class and digit of a (lower-cased) character of a run (`hex_only`: every character
-/// of the run is a hexadecimal digit).
-fn classify(c: char, hex_only: bool) -> (Kind, u16) {
-    let u = c as u32;
-    if c.is_ascii_lowercase() {
-        let kind = if hex_only {
-            Kind::HexLetter
-        } else {
-            Kind::Letter
-        };
-        (kind, (u - u32::from(b'a')) as u16)
-    } else if c.is_ascii_digit() {
-        (Kind::Digit, (u - u32::from(b'0')) as u16)
-    } else if (LATIN1_FIRST..=0xFE).contains(&u) && u != LATIN1_DIVIDE {
-        let d = u - LATIN1_FIRST - u32::from(u > LATIN1_DIVIDE);
-        (Kind::Latin, d as u16)
-    } else if (ARABIC_ZERO..ARABIC_ZERO + 10).contains(&u) {
-        (Kind::ArabicDigit, (u - ARABIC_ZERO) as u16)
-    } else if (CJK_FIRST..CJK_FIRST + CJK_COUNT).contains(&u) {
-        (Kind::Cjk, (u - CJK_FIRST) as u16)
-    } else if c.is_lowercase() || c.is_uppercase() {
-        (Kind::ForeignCased, 0)
-    } else if c.is_numeric() {
-        (Kind::ForeignDigit, 0)
-    } else {
-        (Kind::ForeignUncased, 0)
-    }
-}
-
-/// True when every `Letter` position of the vector holds `a`..`f`.
-fn letters_up_to_f(kinds: &[Kind], digits: &[u16]) -> bool {
-    kinds
-        .iter()
-        .zip(digits)
-        .all(|(&k, &d)| k != Kind::Letter || d < 6)
 }
 
 /// SipHash key halves from 16 bytes of a SHA-256 of the key and a label.
@@ -237,18 +115,18 @@ impl Pseudonymiser {
 
     /// The pseudonym of one run of letters and digits, appended to `out`. A thread keeps
     /// the runs it mapped lately (`recent`).
-    fn run(&self, run: &str, out: &mut String, s: &mut Scratch) {
+    fn run(&self, run: &str, out: &mut Vec<u8>, s: &mut Scratch) {
         if s.recent.key != self.fpe {
             s.recent = Recent::new(self.fpe);
         }
         let fp = s.recent.fingerprint(run);
-        if let Some(p) = s.recent.get(fp, run) {
-            out.push_str(p);
+        if let Some(p) = s.recent.get_bytes(fp, run) {
+            out.extend_from_slice(p);
             return;
         }
         let before = out.len();
         self.run_uncached(run, out, s);
-        s.recent.put(fp, run, &out[before..]);
+        s.recent.put_bytes(fp, run, &out[before..]);
     }
 
     /// The keyed tweak of a run's shape (its length and classes) and the Feistel network
@@ -302,7 +180,7 @@ impl Pseudonymiser {
     /// `run_uncached` for a run of up to 32 ASCII letters and digits (most runs), on the
     /// stack: the same pseudonym as the general path, which a test compares over every
     /// shape.
-    fn run_ascii(&self, run: &[u8], out: &mut String, shapes: &mut Shapes) {
+    fn run_ascii(&self, run: &[u8], out: &mut Vec<u8>, shapes: &mut Shapes) {
         let n = run.len();
         let hex_only = run.iter().all(u8::is_ascii_hexdigit);
         let mut kinds = [Kind::Letter; 32];
@@ -351,17 +229,19 @@ impl Pseudonymiser {
                 }
             }
         }
+        let mut text = [0u8; 32];
         for i in 0..n {
             let c = kinds[i].char_of(x[i]) as u8;
-            out.push(char::from(if run[i].is_ascii_uppercase() {
+            text[i] = if run[i].is_ascii_uppercase() {
                 c.to_ascii_uppercase()
             } else {
                 c
-            }));
+            };
         }
+        out.extend_from_slice(&text[..n]);
     }
 
-    fn run_uncached(&self, run: &str, out: &mut String, s: &mut Scratch) {
+    fn run_uncached(&self, run: &str, out: &mut Vec<u8>, s: &mut Scratch) {
         if run.len() <= 32 && run.is_ascii() && !force_general() {
             return self.run_ascii(run.as_bytes(), out, &mut s.shapes);
         }
@@ -476,9 +356,9 @@ impl Pseudonymiser {
         for ((&o, &k), &d) in original.iter().zip(kinds.iter()).zip(digits.iter()) {
             let p = k.char_of(d);
             if o.is_uppercase() {
-                out.extend(p.to_uppercase());
+                p.to_uppercase().for_each(|c| push_char(out, c));
             } else {
-                out.push(p);
+                push_char(out, p);
             }
         }
     }
@@ -486,20 +366,37 @@ impl Pseudonymiser {
     /// The pseudonym of a whole value: every run replaced, everything else kept. With
     /// `keep_domain`, the text after the last `@` stays as it is.
     pub fn value(&self, v: &str, keep_domain: bool) -> String {
-        SCRATCH.with_borrow_mut(|s| self.value_with(v, keep_domain, s))
+        let mut out = String::with_capacity(v.len() + 8);
+        self.value_into(v, keep_domain, &mut out);
+        out
     }
 
-    fn value_with(&self, v: &str, keep_domain: bool, s: &mut Scratch) -> String {
+    /// `value`, pushed onto `out` (no allocation once the thread's buffers are warm).
+    pub fn value_into(&self, v: &str, keep_domain: bool, out: &mut String) {
+        SCRATCH.with_borrow_mut(|s| {
+            let mut bytes = std::mem::take(&mut s.bytes);
+            bytes.clear();
+            self.value_with(v, keep_domain, s, &mut bytes);
+            // Runs are replaced by whole characters and the rest copied: valid UTF-8.
+            match std::str::from_utf8(&bytes) {
+                Ok(text) => out.push_str(text),
+                Err(_) => out.push_str(&String::from_utf8_lossy(&bytes)),
+            }
+            s.bytes = bytes;
+        })
+    }
+
+    fn value_with(&self, v: &str, keep_domain: bool, s: &mut Scratch, out: &mut Vec<u8>) {
         let (body, domain) = match keep_domain.then(|| v.rfind('@')).flatten() {
             Some(i) => (&v[..i], Some(&v[i..])),
             None => (v, None),
         };
-        let mut out = String::with_capacity(v.len() + 8);
+        let out = &mut *out;
         // Entra soft-delete: `<32 hex><UPN>`: the prefix is a run of its own.
         let mut rest = body;
         if let Some(prefix) = rest.get(..32) {
             if prefix.bytes().all(|b| b.is_ascii_hexdigit()) && rest.len() > 32 {
-                self.run(prefix, &mut out, s);
+                self.run(prefix, out, s);
                 rest = &rest[32..];
             }
         }
@@ -509,13 +406,14 @@ impl Pseudonymiser {
             let mut i = 0;
             while i < b.len() {
                 let start = i;
-                let alnum = b[i].is_ascii_alphanumeric();
-                while i < b.len() && b[i].is_ascii_alphanumeric() == alnum {
-                    i += 1;
-                }
+                let alnum = ALNUM[usize::from(b[i])];
+                i += b[i..]
+                    .iter()
+                    .position(|&c| ALNUM[usize::from(c)] != alnum)
+                    .unwrap_or(b.len() - i);
                 match alnum {
-                    true => self.run(&rest[start..i], &mut out, s),
-                    false => out.push_str(&rest[start..i]),
+                    true => self.run(&rest[start..i], out, s),
+                    false => out.extend_from_slice(&b[start..i]),
                 }
             }
             rest = "";
@@ -526,18 +424,17 @@ impl Pseudonymiser {
                 run_start.get_or_insert(i);
             } else {
                 if let Some(start) = run_start.take() {
-                    self.run(&rest[start..i], &mut out, s);
+                    self.run(&rest[start..i], out, s);
                 }
-                out.push(c);
+                push_char(out, c);
             }
         }
         if let Some(start) = run_start {
-            self.run(&rest[start..], &mut out, s);
+            self.run(&rest[start..], out, s);
         }
         if let Some(d) = domain {
-            out.push_str(d);
+            out.extend_from_slice(d.as_bytes());
         }
-        out
     }
 }
 
@@ -556,6 +453,8 @@ struct Scratch {
     start: Vec<u16>,
     recent: Recent<RUN_BYTES>,
     shapes: Shapes,
+    /// The pseudonym being built, as bytes.
+    bytes: Vec<u8>,
 }
 
 thread_local! {

@@ -80,6 +80,11 @@ impl<const N: usize> Recent<N> {
 
     /// The pseudonym of `text` when its set holds it.
     pub fn get(&mut self, fp: u64, text: &str) -> Option<&str> {
+        std::str::from_utf8(self.get_bytes(fp, text)?).ok()
+    }
+
+    /// `get`, as the bytes `put` or `put_bytes` kept.
+    pub fn get_bytes(&mut self, fp: u64, text: &str) -> Option<&[u8]> {
         let (i, tag) = Self::place(fp);
         let tags = self.tags.get(i)?;
         let slots = &self.slots[i];
@@ -89,7 +94,7 @@ impl<const N: usize> Recent<N> {
         })?;
         self.older[i] = 1 - way as u8;
         let s = &slots[way];
-        std::str::from_utf8(s.pseudonym.get(..usize::from(s.pseudonym_len))?).ok()
+        s.pseudonym.get(..usize::from(s.pseudonym_len))
     }
 
     /// Whether a slot holds `text` and `pseudonym` (both of at most `N` bytes).
@@ -100,7 +105,12 @@ impl<const N: usize> Recent<N> {
     /// Keeps `text`'s pseudonym in the slot of its set met less lately (unless either is
     /// longer than `N` bytes).
     pub fn put(&mut self, fp: u64, text: &str, pseudonym: &str) {
-        if !Self::holds(text, pseudonym) {
+        self.put_bytes(fp, text, pseudonym.as_bytes());
+    }
+
+    /// `put` of a pseudonym held as bytes (UTF-8).
+    pub fn put_bytes(&mut self, fp: u64, text: &str, pseudonym: &[u8]) {
+        if text.len() > N || pseudonym.len() > N {
             return;
         }
         if self.tags.is_empty() {
@@ -116,7 +126,7 @@ impl<const N: usize> Recent<N> {
         s.text_len = text.len() as u8;
         s.text[..text.len()].copy_from_slice(text.as_bytes());
         s.pseudonym_len = pseudonym.len() as u8;
-        s.pseudonym[..pseudonym.len()].copy_from_slice(pseudonym.as_bytes());
+        s.pseudonym[..pseudonym.len()].copy_from_slice(pseudonym);
     }
 }
 

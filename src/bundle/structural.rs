@@ -50,22 +50,31 @@ pub type Record<'a> = dyn FnMut(&str, &str, &str) + 'a;
 /// keeps it as it is; the replacer records the replacements. The plain one (`Told`) asks
 /// the policy and tells a `Record`; the writer's also remembers the values it met lately.
 pub(super) trait Replacer {
-    fn replace(&mut self, p: &Policy, field: &str, v: &str) -> Option<String>;
+    /// Pushes the pseudonym of `v` onto `out`; false (and `out` as it was) when `v` stays.
+    fn replace_into(&mut self, p: &Policy, field: &str, v: &str, out: &mut String) -> bool;
+
+    fn replace(&mut self, p: &Policy, field: &str, v: &str) -> Option<String> {
+        let mut out = String::new();
+        self.replace_into(p, field, v, &mut out).then_some(out)
+    }
 }
 
 struct Told<'r, 'a>(&'r mut Record<'a>);
 
 impl Replacer for Told<'_, '_> {
-    fn replace(&mut self, p: &Policy, field: &str, v: &str) -> Option<String> {
-        let ps = p.pseudonym(v)?;
+    fn replace_into(&mut self, p: &Policy, field: &str, v: &str, out: &mut String) -> bool {
+        let Some(ps) = p.pseudonym(v) else {
+            return false;
+        };
         (self.0)(field, v, &ps);
-        Some(ps)
+        out.push_str(&ps);
+        true
     }
 }
 
 /// A resource URL (`https://host/scim/v2/Users/<id>`): the endpoint stays, the id at the
 /// end is replaced when it is not a kept id.
-fn redact_ref(p: &Policy, rec: &mut dyn Replacer, path: &str, url: &str) -> String {
+pub(super) fn redact_ref(p: &Policy, rec: &mut dyn Replacer, path: &str, url: &str) -> String {
     let field = field_name(path);
     let body = url.trim_end_matches('/');
     let Some(i) = body.rfind('/') else {
@@ -136,7 +145,8 @@ pub fn walk(p: &Policy, rec: &mut Record, v: &mut Value, path: &str) {
 }
 
 /// `walk` of a resource whose own `id` is known to be kept (`own_id_kept`): that id is
-/// left as it is without a lookup.
+/// left as it is without a lookup. (The writer walks as it writes: `redacted_line`.)
+#[cfg(test)]
 pub(super) fn walk_resource(p: &Policy, rec: &mut dyn Replacer, v: &mut Value, id_kept: bool) {
     walk_at(p, rec, v, &mut String::new(), PathKind::Personal, id_kept);
 }
@@ -153,28 +163,11 @@ fn walk_at(
 ) {
     match v {
         Value::Object(o) => {
-            let len = path.len();
-            let mut saved: Option<String> = None;
+            let mut keys = Keys::new(path);
             for (k, child) in o.iter_mut() {
-                // Nothing to replace in a flag or a null (and no path to look up).
-                if (skip_id && k == "id") || matches!(child, Value::Bool(_) | Value::Null) {
-                    continue;
-                }
-                if k.get(..4).is_some_and(|u| u.eq_ignore_ascii_case("urn:")) {
-                    // The URN's path replaces this one: keep it for the next keys.
-                    saved.get_or_insert_with(|| path[..len].to_string());
-                }
-                child_path(path, k);
-                let kind = path_kind(path);
-                if kind != PathKind::Structural {
+                if let Some(kind) = keys.enter(path, k, child, skip_id) {
                     walk_at(p, rec, child, path, kind, false);
-                }
-                match &saved {
-                    Some(s) => {
-                        path.clear();
-                        path.push_str(s);
-                    }
-                    None => path.truncate(len),
+                    keys.leave(path);
                 }
             }
         }
@@ -183,30 +176,107 @@ fn walk_at(
                 walk_at(p, rec, child, path, kind, false);
             }
         }
-        Value::String(s) if kind == PathKind::Ref => {
-            *s = redact_ref(p, rec, path, s);
-        }
-        Value::String(s) if kind == PathKind::HeldId && !email_like(s) => {}
-        // An id is kept (keep_ids) unless it looks personal; the policy leaves kept values
-        // as they are.
-        Value::String(s) if !is_boolean_text(s) => {
-            if let Some(ps) = rec.replace(p, field_name(path), s) {
-                *s = ps;
+        Value::String(s) => match string_action(kind, s) {
+            StringAction::Keep => {}
+            StringAction::Ref => *s = redact_ref(p, rec, path, s),
+            StringAction::Replace => {
+                if let Some(ps) = rec.replace(p, field_name(path), s) {
+                    *s = ps;
+                }
             }
-        }
-        // Numbers outside the allow-list (badge numbers, salaries) get a number of the same
-        // shape: same digits count, same sign and decimal point.
+        },
         Value::Number(n) => {
-            let text = n.to_string();
-            if let Some(num) = rec
-                .replace(p, field_name(path), &text)
-                .and_then(|ps| ps.parse::<serde_json::Number>().ok())
-            {
+            if let Some(num) = number_pseudonym(p, rec, path, n) {
                 *n = num;
             }
         }
         _ => {}
     }
+}
+
+/// The keys of one object as a walk meets them: which children it visits, with `path` set
+/// to the child's path for the visit (`enter`, then `leave` to give the path back).
+pub(super) struct Keys {
+    len: usize,
+    /// The path to give back after a URN key, whose path replaced this object's.
+    saved: Option<String>,
+}
+
+impl Keys {
+    pub(super) fn new(path: &str) -> Keys {
+        Keys {
+            len: path.len(),
+            saved: None,
+        }
+    }
+
+    /// The kind of `child`'s path, with `path` extended to it; `None` (and `path` as it
+    /// was) when the walk leaves the child as it is: a flag or a null (nothing to replace,
+    /// no path to look up), a kept own `id` (`skip_id`) or an allow-listed path.
+    pub(super) fn enter(
+        &mut self,
+        path: &mut String,
+        k: &str,
+        child: &Value,
+        skip_id: bool,
+    ) -> Option<PathKind> {
+        if (skip_id && k == "id") || matches!(child, Value::Bool(_) | Value::Null) {
+            return None;
+        }
+        if k.get(..4).is_some_and(|u| u.eq_ignore_ascii_case("urn:")) {
+            // The URN's path replaces this one: keep it for the next keys.
+            let len = self.len;
+            self.saved.get_or_insert_with(|| path[..len].to_string());
+        }
+        child_path(path, k);
+        let kind = path_kind(path);
+        if kind == PathKind::Structural {
+            self.leave(path);
+            return None;
+        }
+        Some(kind)
+    }
+
+    pub(super) fn leave(&self, path: &mut String) {
+        match &self.saved {
+            Some(s) => {
+                path.clear();
+                path.push_str(s);
+            }
+            None => path.truncate(self.len),
+        }
+    }
+}
+
+/// What a walk does with a string at a path of `kind`.
+pub(super) enum StringAction {
+    Keep,
+    /// A resource URL: `redact_ref`.
+    Ref,
+    /// Asks the replacer (the policy leaves kept values as they are).
+    Replace,
+}
+
+pub(super) fn string_action(kind: PathKind, s: &str) -> StringAction {
+    match kind {
+        PathKind::Ref => StringAction::Ref,
+        // An id is kept (keep_ids) unless it looks personal.
+        PathKind::HeldId if !email_like(s) => StringAction::Keep,
+        _ if is_boolean_text(s) => StringAction::Keep,
+        _ => StringAction::Replace,
+    }
+}
+
+/// Numbers outside the allow-list (badge numbers, salaries) get a number of the same
+/// shape: same digits count, same sign and decimal point. `None` keeps `n`.
+pub(super) fn number_pseudonym(
+    p: &Policy,
+    rec: &mut dyn Replacer,
+    path: &str,
+    n: &serde_json::Number,
+) -> Option<serde_json::Number> {
+    rec.replace(p, field_name(path), &n.to_string())
+        .and_then(|ps| ps.parse::<serde_json::Number>().ok())
 }
 
 pub fn walk_recorded(map: &mut PiiMap, v: &mut Value) {

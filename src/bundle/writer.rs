@@ -7,6 +7,7 @@
 use super::mapfile::{push_entry, EntryRef, MapWriter, Recently};
 use super::policy::Policy;
 use super::recent::Recent;
+use super::redacted_line::{push_line, LineScratch};
 use super::{structural, BundleWritten, Prepared};
 use crate::archive::{self, ZipOut};
 use std::sync::atomic::AtomicBool;
@@ -62,24 +63,29 @@ struct Recording<'a> {
 }
 
 impl structural::Replacer for Recording<'_> {
-    fn replace(&mut self, p: &Policy, field: &str, v: &str) -> Option<String> {
+    fn replace_into(&mut self, p: &Policy, field: &str, v: &str, out: &mut String) -> bool {
         let values = &mut self.lately.values;
         let fp = values.fingerprint(v);
         if let Some(ps) = values.get(fp, v) {
-            return Some(ps.to_string());
+            out.push_str(ps);
+            return true;
         }
-        let ps = p.pseudonym(v)?;
+        let before = out.len();
+        if !p.pseudonym_into(v, out) {
+            return false;
+        }
+        let ps = &out[before..];
         // A value `values` holds is new lately (it missed); a longer one asks `written`.
-        if Recent::<VALUE_BYTES>::holds(v, &ps) || self.lately.written.fresh(v) {
+        if Recent::<VALUE_BYTES>::holds(v, ps) || self.lately.written.fresh(v) {
             let e = EntryRef {
                 field,
                 original: v,
-                pseudonym: &ps,
+                pseudonym: ps,
             };
             push_entry(self.lines, &e);
         }
-        values.put(fp, v, &ps);
-        Some(ps)
+        values.put(fp, v, ps);
+        true
     }
 }
 
@@ -116,15 +122,15 @@ fn batch<R>(
             lately,
             lines: &mut map.lines,
         };
+        let mut scratch = LineScratch::default();
         for r in items {
-            let mut v = to_json(r);
+            let v = to_json(r);
             // The tenant's ids went through `keep_ids` (`prepare`).
             let id_kept = v
                 .get("id")
                 .and_then(serde_json::Value::as_str)
                 .is_some_and(|id| structural::own_id_kept(p, id));
-            structural::walk_resource(p, &mut rec, &mut v, id_kept);
-            let _ = crate::source::snapshot::write_line(&mut out, &v);
+            push_line(&mut out, p, &mut rec, &v, id_kept, &mut scratch);
         }
     });
     if !crate::secret::is_clean(&map.lines) {

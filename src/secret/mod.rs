@@ -150,8 +150,13 @@ pub fn scrub_cow(text: &str) -> Cow<'_, str> {
 
 /// True when `text` contains no registered secret.
 pub fn is_clean(text: &str) -> bool {
+    is_clean_bytes(text.as_bytes())
+}
+
+/// `is_clean` of text held as bytes.
+pub fn is_clean_bytes(text: &[u8]) -> bool {
     match registry().read() {
-        Ok(reg) => reg.is_empty() || reg.find(text.as_bytes(), 0).is_none(),
+        Ok(reg) => reg.is_empty() || reg.find(text, 0).is_none(),
         Err(_) => true,
     }
 }
