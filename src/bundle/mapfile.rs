@@ -38,12 +38,12 @@ pub struct MapEntry {
     pub pseudonym: String,
 }
 
-/// An entry as it is written (borrowed: no copy of the three strings).
-#[derive(Serialize)]
+/// An entry as it is written (borrowed: no copy of the three strings); the pseudonym as
+/// the UTF-8 bytes the pseudonymiser built.
 pub struct EntryRef<'a> {
     pub field: &'a str,
     pub original: &'a str,
-    pub pseudonym: &'a str,
+    pub pseudonym: &'a [u8],
 }
 
 /// The map file's first line, which also holds the key.
@@ -151,21 +151,21 @@ impl Recently {
 /// Appends one entry as a line of the map, `,{"field":..,"original":..,"pseudonym":..}`
 /// and a newline: the bytes `serde_json` writes for `EntryRef`, with its escaping, after
 /// the comma that separates entries (the writer drops the first entry's).
-pub fn push_entry(out: &mut String, e: &EntryRef) {
-    out.push_str(",{\"field\":");
-    push_json_str(out, e.field);
-    out.push_str(",\"original\":");
-    push_json_str(out, e.original);
-    out.push_str(",\"pseudonym\":");
+pub fn push_entry(out: &mut Vec<u8>, e: &EntryRef) {
+    out.extend_from_slice(b",{\"field\":");
+    push_json_str(out, e.field.as_bytes());
+    out.extend_from_slice(b",\"original\":");
+    push_json_str(out, e.original.as_bytes());
+    out.extend_from_slice(b",\"pseudonym\":");
     push_json_str(out, e.pseudonym);
-    out.push_str("}\n");
+    out.extend_from_slice(b"}\n");
 }
 
 /// Whether JSON needs an escape in `s`: a control character, a quote or a backslash. Eight
 /// bytes at a time, with the word tricks that tell whether any byte of a word is zero, or
 /// below a bound up to 128; both are exact for "any" (the borrows they leave only ever
 /// follow a byte they flag).
-pub(super) fn needs_escape(s: &[u8]) -> bool {
+fn needs_escape(s: &[u8]) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let zero_in = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
@@ -186,15 +186,15 @@ pub(super) fn needs_escape(s: &[u8]) -> bool {
             .any(|&b| b < 0x20 || b == b'"' || b == b'\\')
 }
 
-/// A JSON string: as it is between quotes when nothing in it needs escaping (most values),
-/// else as `serde_json` escapes it.
-fn push_json_str(out: &mut String, s: &str) {
-    if needs_escape(s.as_bytes()) {
-        out.push_str(&serde_json::to_string(s).unwrap_or_default());
+/// A JSON string of the UTF-8 text `s`: as it is between quotes when nothing in it needs
+/// escaping (most values), else as `serde_json` escapes it.
+pub(super) fn push_json_str(out: &mut Vec<u8>, s: &[u8]) {
+    if needs_escape(s) {
+        let _ = serde_json::to_writer(&mut *out, &String::from_utf8_lossy(s));
     } else {
-        out.push('"');
-        out.push_str(s);
-        out.push('"');
+        out.push(b'"');
+        out.extend_from_slice(s);
+        out.push(b'"');
     }
 }
 
@@ -271,11 +271,14 @@ impl MapWriter {
         let e = EntryRef {
             field,
             original,
-            pseudonym,
+            pseudonym: pseudonym.as_bytes(),
         };
-        let line = serde_json::to_string(&e).map_err(|e| e.to_string())?;
-        let line = crate::secret::scrub(&line);
-        self.line(line.as_bytes())
+        let mut line = Vec::new();
+        push_entry(&mut line, &e);
+        // `push_entry`'s line is `,{...}` and a newline.
+        let json = String::from_utf8_lossy(&line[1..line.len() - 1]);
+        let json = crate::secret::scrub(&json);
+        self.line(json.as_bytes())
     }
 
     fn line(&mut self, json: &[u8]) -> Result<(), String> {

@@ -260,12 +260,14 @@ impl Policy {
     /// digit). The same value gives the same pseudonym in every thread and, with the same
     /// key (`--map-file`), in every run.
     pub fn pseudonym(&self, value: &str) -> Option<String> {
-        let mut out = String::new();
-        self.pseudonym_into(value, &mut out).then_some(out)
+        let mut out = Vec::with_capacity(value.len() + 8);
+        self.pseudonym_bytes(value, &mut out)
+            .then(|| String::from_utf8_lossy(&out).into_owned())
     }
 
-    /// `pseudonym`, pushed onto `out`; false (and `out` as it was) when `value` stays.
-    pub fn pseudonym_into(&self, value: &str, out: &mut String) -> bool {
+    /// `pseudonym` as UTF-8 bytes pushed onto `out`; false (and `out` as it was) when
+    /// `value` stays.
+    pub fn pseudonym_bytes(&self, value: &str, out: &mut Vec<u8>) -> bool {
         let alnum = match value.is_ascii() {
             true => value.bytes().any(|b| b.is_ascii_alphanumeric()),
             false => value.chars().any(char::is_alphanumeric),
@@ -281,10 +283,10 @@ impl Policy {
                 if value.as_bytes()[..32].iter().all(u8::is_ascii_hexdigit)
                     && self.is_kept(rest) =>
             {
-                self.pseudo.value_into(&value[..32], false, out);
-                out.push_str(rest);
+                self.pseudo.value_bytes(&value[..32], false, out);
+                out.extend_from_slice(rest.as_bytes());
             }
-            _ => self.pseudo.value_into(value, keep_domain, out),
+            _ => self.pseudo.value_bytes(value, keep_domain, out),
         }
         true
     }

@@ -120,13 +120,13 @@ impl Pseudonymiser {
             s.recent = Recent::new(self.fpe);
         }
         let fp = s.recent.fingerprint(run);
-        if let Some(p) = s.recent.get_bytes(fp, run) {
+        if let Some(p) = s.recent.get(fp, run) {
             out.extend_from_slice(p);
             return;
         }
         let before = out.len();
         self.run_uncached(run, out, s);
-        s.recent.put_bytes(fp, run, &out[before..]);
+        s.recent.put(fp, run, &out[before..]);
     }
 
     /// The keyed tweak of a run's shape (its length and classes) and the Feistel network
@@ -371,19 +371,18 @@ impl Pseudonymiser {
         out
     }
 
-    /// `value`, pushed onto `out` (no allocation once the thread's buffers are warm).
+    /// `value`, pushed onto `out`.
     pub fn value_into(&self, v: &str, keep_domain: bool, out: &mut String) {
-        SCRATCH.with_borrow_mut(|s| {
-            let mut bytes = std::mem::take(&mut s.bytes);
-            bytes.clear();
-            self.value_with(v, keep_domain, s, &mut bytes);
-            // Runs are replaced by whole characters and the rest copied: valid UTF-8.
-            match std::str::from_utf8(&bytes) {
-                Ok(text) => out.push_str(text),
-                Err(_) => out.push_str(&String::from_utf8_lossy(&bytes)),
-            }
-            s.bytes = bytes;
-        })
+        let mut bytes = Vec::with_capacity(v.len() + 8);
+        self.value_bytes(v, keep_domain, &mut bytes);
+        // Runs are replaced by whole characters and the rest copied: valid UTF-8.
+        out.push_str(&String::from_utf8_lossy(&bytes));
+    }
+
+    /// `value` as UTF-8 bytes pushed onto `out` (no allocation once `out` and the thread's
+    /// buffers are warm).
+    pub fn value_bytes(&self, v: &str, keep_domain: bool, out: &mut Vec<u8>) {
+        SCRATCH.with_borrow_mut(|s| self.value_with(v, keep_domain, s, out))
     }
 
     fn value_with(&self, v: &str, keep_domain: bool, s: &mut Scratch, out: &mut Vec<u8>) {
@@ -453,8 +452,6 @@ struct Scratch {
     start: Vec<u16>,
     recent: Recent<RUN_BYTES>,
     shapes: Shapes,
-    /// The pseudonym being built, as bytes.
-    bytes: Vec<u8>,
 }
 
 thread_local! {

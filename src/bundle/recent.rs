@@ -78,13 +78,8 @@ impl<const N: usize> Recent<N> {
         (fp as usize % SETS, ((fp >> 32) as u32).max(1))
     }
 
-    /// The pseudonym of `text` when its set holds it.
-    pub fn get(&mut self, fp: u64, text: &str) -> Option<&str> {
-        std::str::from_utf8(self.get_bytes(fp, text)?).ok()
-    }
-
-    /// `get`, as the bytes `put` or `put_bytes` kept.
-    pub fn get_bytes(&mut self, fp: u64, text: &str) -> Option<&[u8]> {
+    /// The pseudonym of `text` (UTF-8) when its set holds it.
+    pub fn get(&mut self, fp: u64, text: &str) -> Option<&[u8]> {
         let (i, tag) = Self::place(fp);
         let tags = self.tags.get(i)?;
         let slots = &self.slots[i];
@@ -98,19 +93,16 @@ impl<const N: usize> Recent<N> {
     }
 
     /// Whether a slot holds `text` and `pseudonym` (both of at most `N` bytes).
-    pub fn holds(text: &str, pseudonym: &str) -> bool {
+    pub fn holds(text: &str, pseudonym: &[u8]) -> bool {
         text.len() <= N && pseudonym.len() <= N
     }
 
     /// Keeps `text`'s pseudonym in the slot of its set met less lately (unless either is
     /// longer than `N` bytes).
-    pub fn put(&mut self, fp: u64, text: &str, pseudonym: &str) {
-        self.put_bytes(fp, text, pseudonym.as_bytes());
-    }
-
-    /// `put` of a pseudonym held as bytes (UTF-8).
-    pub fn put_bytes(&mut self, fp: u64, text: &str, pseudonym: &[u8]) {
-        if text.len() > N || pseudonym.len() > N {
+    /// Keeps `text`'s pseudonym (UTF-8) in the slot of its set met less lately (unless
+    /// either is longer than `N` bytes).
+    pub fn put(&mut self, fp: u64, text: &str, pseudonym: &[u8]) {
+        if !Self::holds(text, pseudonym) {
             return;
         }
         if self.tags.is_empty() {
@@ -196,25 +188,25 @@ mod tests {
         let mut r = Recent::<RUN_BYTES>::new((1, 2));
         let fp = r.fingerprint("ann");
         assert_eq!(r.get(fp, "ann"), None);
-        r.put(fp, "ann", "kqz");
-        assert_eq!(r.get(fp, "ann"), Some("kqz"));
+        r.put(fp, "ann", b"kqz");
+        assert_eq!(r.get(fp, "ann"), Some(&b"kqz"[..]));
         // Same fingerprint (forced), other runs: the bytes decide.
         assert_eq!(r.get(fp, "bob"), None);
-        r.put(fp, "bob", "wxy");
-        assert_eq!(r.get(fp, "ann"), Some("kqz"));
-        assert_eq!(r.get(fp, "bob"), Some("wxy"));
+        r.put(fp, "bob", b"wxy");
+        assert_eq!(r.get(fp, "ann"), Some(&b"kqz"[..]));
+        assert_eq!(r.get(fp, "bob"), Some(&b"wxy"[..]));
         // `bob` was met last: `cat` pushes out `ann`.
-        r.put(fp, "cat", "mno");
+        r.put(fp, "cat", b"mno");
         assert_eq!(r.get(fp, "ann"), None);
-        assert_eq!(r.get(fp, "bob"), Some("wxy"));
-        assert_eq!(r.get(fp, "cat"), Some("mno"));
+        assert_eq!(r.get(fp, "bob"), Some(&b"wxy"[..]));
+        assert_eq!(r.get(fp, "cat"), Some(&b"mno"[..]));
         let long = "a".repeat(RUN_BYTES + 1);
         let fl = r.fingerprint(&long);
-        r.put(fl, &long, &"b".repeat(RUN_BYTES + 1));
+        r.put(fl, &long, "b".repeat(RUN_BYTES + 1).as_bytes());
         assert_eq!(r.get(fl, &long), None);
         let edge = "c".repeat(RUN_BYTES);
         let fe = r.fingerprint(&edge);
-        r.put(fe, &edge, "é".repeat(15).as_str());
-        assert_eq!(r.get(fe, &edge), Some("é".repeat(15).as_str()));
+        r.put(fe, &edge, "é".repeat(15).as_bytes());
+        assert_eq!(r.get(fe, &edge), Some("é".repeat(15).as_bytes()));
     }
 }

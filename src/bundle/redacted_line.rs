@@ -4,7 +4,7 @@
 //! again costs no allocation. The bytes are those of `serde_json::to_string` of the walked
 //! value (tested equal).
 
-use super::mapfile::needs_escape;
+use super::mapfile::push_json_str;
 use super::paths::{field_name, PathKind};
 use super::policy::Policy;
 use super::structural::{
@@ -16,7 +16,7 @@ use serde_json::Value;
 #[derive(Default)]
 pub(super) struct LineScratch {
     path: String,
-    pseudonym: String,
+    pseudonym: Vec<u8>,
 }
 
 /// Appends resource `v` pseudonymised as one NDJSON line, scrubbed of any registered secret
@@ -52,7 +52,7 @@ struct Writer<'w, 'r> {
     p: &'w Policy,
     rec: &'w mut (dyn Replacer + 'r),
     path: &'w mut String,
-    pseudonym: &'w mut String,
+    pseudonym: &'w mut Vec<u8>,
 }
 
 impl Writer<'_, '_> {
@@ -97,7 +97,7 @@ impl Writer<'_, '_> {
                     self.pseudonym.clear();
                     let field = field_name(self.path);
                     match self.rec.replace_into(self.p, field, s, self.pseudonym) {
-                        true => push_str(self.out, self.pseudonym),
+                        true => push_json_str(self.out, self.pseudonym),
                         false => push_str(self.out, s),
                     }
                 }
@@ -116,16 +116,8 @@ fn plain(out: &mut Vec<u8>, v: &impl serde::Serialize) {
     let _ = serde_json::to_writer(&mut *out, v);
 }
 
-/// A JSON string: as it is between quotes when nothing in it needs escaping (most values),
-/// else as `serde_json` escapes it.
 fn push_str(out: &mut Vec<u8>, s: &str) {
-    if needs_escape(s.as_bytes()) {
-        plain(out, &s);
-    } else {
-        out.push(b'"');
-        out.extend_from_slice(s.as_bytes());
-        out.push(b'"');
-    }
+    push_json_str(out, s.as_bytes());
 }
 
 #[cfg(test)]
@@ -140,12 +132,12 @@ mod tests {
     struct Logged(Vec<(String, String, String)>);
 
     impl Replacer for Logged {
-        fn replace_into(&mut self, p: &Policy, field: &str, v: &str, out: &mut String) -> bool {
+        fn replace_into(&mut self, p: &Policy, field: &str, v: &str, out: &mut Vec<u8>) -> bool {
             let before = out.len();
-            if !p.pseudonym_into(v, out) {
+            if !p.pseudonym_bytes(v, out) {
                 return false;
             }
-            let ps = out[before..].to_string();
+            let ps = String::from_utf8(out[before..].to_vec()).unwrap();
             self.0.push((field.to_string(), v.to_string(), ps));
             true
         }

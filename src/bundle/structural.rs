@@ -38,9 +38,11 @@ pub const IDP_STRUCTURAL: &[&str] = &[
 
 fn is_boolean_text(v: &str) -> bool {
     let t = trimmed(v);
-    ["true", "false", "yes", "no"]
-        .iter()
-        .any(|b| t.eq_ignore_ascii_case(b))
+    // "no" to "false": the length decides most values at once.
+    (2..=5).contains(&t.len())
+        && ["true", "false", "yes", "no"]
+            .iter()
+            .any(|b| t.eq_ignore_ascii_case(b))
 }
 
 /// Receives each value a walk replaces: (field, original, pseudonym).
@@ -50,24 +52,26 @@ pub type Record<'a> = dyn FnMut(&str, &str, &str) + 'a;
 /// keeps it as it is; the replacer records the replacements. The plain one (`Told`) asks
 /// the policy and tells a `Record`; the writer's also remembers the values it met lately.
 pub(super) trait Replacer {
-    /// Pushes the pseudonym of `v` onto `out`; false (and `out` as it was) when `v` stays.
-    fn replace_into(&mut self, p: &Policy, field: &str, v: &str, out: &mut String) -> bool;
+    /// Pushes the pseudonym of `v` (UTF-8) onto `out`; false (and `out` as it was) when
+    /// `v` stays.
+    fn replace_into(&mut self, p: &Policy, field: &str, v: &str, out: &mut Vec<u8>) -> bool;
 
     fn replace(&mut self, p: &Policy, field: &str, v: &str) -> Option<String> {
-        let mut out = String::new();
-        self.replace_into(p, field, v, &mut out).then_some(out)
+        let mut out = Vec::new();
+        self.replace_into(p, field, v, &mut out)
+            .then(|| String::from_utf8_lossy(&out).into_owned())
     }
 }
 
 struct Told<'r, 'a>(&'r mut Record<'a>);
 
 impl Replacer for Told<'_, '_> {
-    fn replace_into(&mut self, p: &Policy, field: &str, v: &str, out: &mut String) -> bool {
+    fn replace_into(&mut self, p: &Policy, field: &str, v: &str, out: &mut Vec<u8>) -> bool {
         let Some(ps) = p.pseudonym(v) else {
             return false;
         };
         (self.0)(field, v, &ps);
-        out.push_str(&ps);
+        out.extend_from_slice(ps.as_bytes());
         true
     }
 }

@@ -30,7 +30,7 @@ pub fn domain_pseudonym(policy: &Policy, d: &str) -> String {
 /// What a batch hands back besides its lines: the map entries it made (`push_entry`
 /// lines) and how many resources it held.
 struct BatchMap {
-    lines: String,
+    lines: Vec<u8>,
     count: usize,
 }
 
@@ -59,19 +59,19 @@ thread_local! {
 /// from the policy, and a map line for each value not met lately.
 struct Recording<'a> {
     lately: &'a mut Lately,
-    lines: &'a mut String,
+    lines: &'a mut Vec<u8>,
 }
 
 impl structural::Replacer for Recording<'_> {
-    fn replace_into(&mut self, p: &Policy, field: &str, v: &str, out: &mut String) -> bool {
+    fn replace_into(&mut self, p: &Policy, field: &str, v: &str, out: &mut Vec<u8>) -> bool {
         let values = &mut self.lately.values;
         let fp = values.fingerprint(v);
         if let Some(ps) = values.get(fp, v) {
-            out.push_str(ps);
+            out.extend_from_slice(ps);
             return true;
         }
         let before = out.len();
-        if !p.pseudonym_into(v, out) {
+        if !p.pseudonym_bytes(v, out) {
             return false;
         }
         let ps = &out[before..];
@@ -99,9 +99,8 @@ fn batch<R>(
     let mut out = archive::buffer(items.len() * 700);
     let mut map = BatchMap {
         lines: match policy {
-            // An empty buffer: valid UTF-8.
-            Some(_) => String::from_utf8(archive::buffer(items.len() * 400)).unwrap_or_default(),
-            None => String::new(),
+            Some(_) => archive::buffer(items.len() * 400),
+            None => Vec::new(),
         },
         count: items.len(),
     };
@@ -133,8 +132,8 @@ fn batch<R>(
             push_line(&mut out, p, &mut rec, &v, id_kept, &mut scratch);
         }
     });
-    if !crate::secret::is_clean(&map.lines) {
-        map.lines = crate::secret::scrub(&map.lines);
+    if !crate::secret::is_clean_bytes(&map.lines) {
+        map.lines = crate::secret::scrub(&String::from_utf8_lossy(&map.lines)).into_bytes();
     }
     (out, map)
 }
@@ -182,9 +181,9 @@ fn stream<R: Sync>(
         |chunk| batch(chunk, to_json, policy, run),
         |m: BatchMap| {
             if let Some(w) = map.as_mut() {
-                w.lines(m.lines.as_bytes())?;
+                w.lines(&m.lines)?;
             }
-            archive::recycle(m.lines.into_bytes());
+            archive::recycle(m.lines);
             b.inc(m.count as u64);
             Ok(())
         },
@@ -298,8 +297,11 @@ mod tests {
     use crate::bundle::pseudo::Pseudonymiser;
     use structural::Replacer;
 
-    fn lines(map: &str) -> Vec<String> {
-        map.lines().map(String::from).collect()
+    fn lines(map: &[u8]) -> Vec<String> {
+        String::from_utf8_lossy(map)
+            .lines()
+            .map(String::from)
+            .collect()
     }
 
     /// A value met again gets the same pseudonym from the thread's recent values and no
@@ -313,7 +315,7 @@ mod tests {
             values: Recent::new((7, 0)),
             ..Default::default()
         };
-        let mut map = String::new();
+        let mut map = Vec::new();
         let mut rec = Recording {
             lately: &mut lately,
             lines: &mut map,
