@@ -107,7 +107,7 @@ impl Draw {
 /// SipHash-1-3 keyed and fed one 8-byte word (a run's tweak), for the steps of
 /// `next_packed`: `finish` gives what `Prf` fed the same 17 bytes gives (a test compares
 /// them), as five SipRounds on four words, without the general hasher's buffering of a
-/// partial word. A run takes twelve of these.
+/// partial word. A run takes eleven of these (twelve when adding one carries).
 #[derive(Clone, Copy)]
 pub(super) struct Keyed {
     v: [u64; 4],
