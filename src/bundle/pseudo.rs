@@ -366,17 +366,10 @@ impl Pseudonymiser {
     /// The pseudonym of a whole value: every run replaced, everything else kept. With
     /// `keep_domain`, the text after the last `@` stays as it is.
     pub fn value(&self, v: &str, keep_domain: bool) -> String {
-        let mut out = String::with_capacity(v.len() + 8);
-        self.value_into(v, keep_domain, &mut out);
-        out
-    }
-
-    /// `value`, pushed onto `out`.
-    pub fn value_into(&self, v: &str, keep_domain: bool, out: &mut String) {
         let mut bytes = Vec::with_capacity(v.len() + 8);
         self.value_bytes(v, keep_domain, &mut bytes);
         // Runs are replaced by whole characters and the rest copied: valid UTF-8.
-        out.push_str(&String::from_utf8_lossy(&bytes));
+        String::from_utf8_lossy(&bytes).into_owned()
     }
 
     /// `value` as UTF-8 bytes pushed onto `out` (no allocation once `out` and the thread's
