@@ -383,7 +383,6 @@ impl Pseudonymiser {
             Some(i) => (&v[..i], Some(&v[i..])),
             None => (v, None),
         };
-        let out = &mut *out;
         // Entra soft-delete: `<32 hex><UPN>`: the prefix is a run of its own.
         let mut rest = body;
         if let Some(prefix) = rest.get(..32) {
