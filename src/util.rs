@@ -406,3 +406,47 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     }
     prev[b.len()]
 }
+
+/// `f` of each chunk of `items`, in order, on up to `threads` threads (the calling thread
+/// takes the first chunk); chunks hold at least `min_chunk` items, so that a small slice
+/// stays on one thread. A panic in a chunk is carried on, as it would be on one thread.
+pub fn in_chunks<'a, T: Sync, R: Send>(
+    items: &'a [T],
+    threads: usize,
+    min_chunk: usize,
+    f: impl Fn(&'a [T]) -> R + Sync,
+) -> Vec<R> {
+    let chunk = items.len().div_ceil(threads.max(1)).max(min_chunk).max(1);
+    let mut chunks = items.chunks(chunk);
+    let Some(first) = chunks.next() else {
+        return vec![f(items)];
+    };
+    std::thread::scope(|s| {
+        let f = &f;
+        let running: Vec<_> = chunks.map(|c| s.spawn(move || f(c))).collect();
+        let mut out = Vec::with_capacity(running.len() + 1);
+        out.push(f(first));
+        out.extend(running.into_iter().map(|h| match h.join() {
+            Ok(r) => r,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }));
+        out
+    })
+}
+
+#[cfg(test)]
+mod in_chunks_tests {
+    /// Every item is seen once, in order, whatever the split; an empty slice gives one
+    /// empty chunk.
+    #[test]
+    fn chunks_cover_the_items_in_order() {
+        let items: Vec<u32> = (0..1000).collect();
+        for (threads, min) in [(1, 1), (2, 1), (3, 7), (8, 100), (4, 5000)] {
+            let parts = super::in_chunks(&items, threads, min, |c| c.to_vec());
+            assert!(parts.len() <= threads.max(1), "{threads} {min}");
+            assert_eq!(parts.concat(), items, "{threads} {min}");
+        }
+        let none: Vec<Vec<u32>> = super::in_chunks(&[] as &[u32], 4, 1, |c| c.to_vec());
+        assert_eq!(none, vec![Vec::<u32>::new()]);
+    }
+}

@@ -200,14 +200,20 @@ fn walk_at(
 
 /// The keys of one object as a walk meets them: which children it visits, with `path` set
 /// to the child's path for the visit (`enter`, then `leave` to give the path back).
-pub(super) struct Keys {
+/// Whether a walk leaves `child` (under key `k`) as it is whatever its path: a flag or a
+/// null (nothing to replace, no path to look up), or a kept own `id` (`skip_id`).
+pub(super) fn left_as_is(k: &str, child: &Value, skip_id: bool) -> bool {
+    (skip_id && k == "id") || matches!(child, Value::Bool(_) | Value::Null)
+}
+
+struct Keys {
     len: usize,
     /// The path to give back after a URN key, whose path replaced this object's.
     saved: Option<String>,
 }
 
 impl Keys {
-    pub(super) fn new(path: &str) -> Keys {
+    fn new(path: &str) -> Keys {
         Keys {
             len: path.len(),
             saved: None,
@@ -217,14 +223,14 @@ impl Keys {
     /// The kind of `child`'s path, with `path` extended to it; `None` (and `path` as it
     /// was) when the walk leaves the child as it is: a flag or a null (nothing to replace,
     /// no path to look up), a kept own `id` (`skip_id`) or an allow-listed path.
-    pub(super) fn enter(
+    fn enter(
         &mut self,
         path: &mut String,
         k: &str,
         child: &Value,
         skip_id: bool,
     ) -> Option<PathKind> {
-        if (skip_id && k == "id") || matches!(child, Value::Bool(_) | Value::Null) {
+        if left_as_is(k, child, skip_id) {
             return None;
         }
         if k.get(..4).is_some_and(|u| u.eq_ignore_ascii_case("urn:")) {
@@ -241,7 +247,7 @@ impl Keys {
         Some(kind)
     }
 
-    pub(super) fn leave(&self, path: &mut String) {
+    fn leave(&self, path: &mut String) {
         match &self.saved {
             Some(s) => {
                 path.clear();
@@ -301,30 +307,38 @@ fn email_like(v: &str) -> bool {
     v.find('@').is_some_and(|i| i > 0 && i + 1 < v.len())
 }
 
-/// Resource ids that name a person: email-like ids, and ids equal (ignoring case) to the
+/// Users per thread below which a second thread costs more than it saves.
+const MIN_CHUNK: usize = 1 << 14;
+
+/// Whether `v` equals the resource id `id`, ignoring case and surrounding blanks.
+fn same_id(id: &str, v: Option<&str>) -> bool {
+    v.is_some_and(|v| trimmed(v).eq_ignore_ascii_case(trimmed(id)))
+}
+
+/// Resource ids that name a person (found on every core): email-like ids, and ids equal (ignoring case) to the
 /// resource's own userName, email, externalId or displayName (servers that use the
 /// userName or the group name as id). These are pseudonymised like the value they copy,
 /// so the matching userName gets the same pseudonym.
 pub fn personal_ids(t: &Tenant) -> std::collections::HashSet<String> {
-    let mut out = std::collections::HashSet::new();
-    let same =
-        |id: &str, v: Option<&str>| v.is_some_and(|v| trimmed(v).eq_ignore_ascii_case(trimmed(id)));
-    for u in &t.users {
-        let id = u.id.as_str();
-        if email_like(id)
-            || same(id, u.user_name.as_deref())
-            || same(id, u.external_id.as_deref())
-            || same(id, u.display_name.as_deref())
-            || u.emails.iter().any(|e| same(id, Some(&e.value)))
-        {
-            out.insert(id.to_string());
-        }
-    }
+    let users = crate::util::in_chunks(&t.users, crate::archive::threads(), MIN_CHUNK, |us| {
+        us.iter()
+            .filter(|u| {
+                let id = u.id.as_str();
+                email_like(id)
+                    || same_id(id, u.user_name.as_deref())
+                    || same_id(id, u.external_id.as_deref())
+                    || same_id(id, u.display_name.as_deref())
+                    || u.emails.iter().any(|e| same_id(id, Some(&e.value)))
+            })
+            .map(|u| u.id.clone())
+            .collect::<Vec<_>>()
+    });
+    let mut out: std::collections::HashSet<String> = users.into_iter().flatten().collect();
     for g in &t.groups {
         let id = g.id.as_str();
         if email_like(id)
-            || same(id, g.display_name.as_deref())
-            || same(id, g.external_id.as_deref())
+            || same_id(id, g.display_name.as_deref())
+            || same_id(id, g.external_id.as_deref())
         {
             out.insert(id.to_string());
         }
@@ -344,19 +358,23 @@ pub fn keep_ids(map: &mut PiiMap, t: &Tenant) {
     for id in &personal {
         map.policy.note_personal_id(id);
     }
+    let kept = |id: &&str| kept_as_id(id, |id| !personal.is_empty() && personal.contains(id));
+    let users = crate::util::in_chunks(&t.users, crate::archive::threads(), MIN_CHUNK, |us| {
+        us.iter()
+            .map(|u| u.id.as_str())
+            .filter(kept)
+            .collect::<Vec<_>>()
+    });
+    let mut ids: Vec<&str> = Vec::with_capacity(t.users.len() + t.groups.len());
+    for part in users {
+        ids.extend(part);
+    }
     let members = t
         .groups
         .iter()
         .flat_map(|g| &g.members)
         .map(|m| m.value.as_str());
-    let ids: Vec<&str> = t
-        .users
-        .iter()
-        .map(|u| u.id.as_str())
-        .chain(t.groups.iter().map(|g| g.id.as_str()))
-        .chain(members)
-        .filter(|id| kept_as_id(id, |id| !personal.is_empty() && personal.contains(id)))
-        .collect();
+    ids.extend(t.groups.iter().map(|g| g.id.as_str()).chain(members).filter(kept));
     map.policy.keep_ids(&ids);
     // Ids held by users (their groups, their manager) that the tenant does not list are
     // kept by their path (`HELD_ID_PATHS`).
