@@ -147,3 +147,180 @@ pub(super) fn field_name(path: &str) -> &str {
         None => p,
     }
 }
+
+/// Paths and keys longer than this (bytes) are not kept in a `PathMemo`.
+const MEMO_TEXT: usize = 256;
+/// Paths a `PathMemo` keeps at most, and keys under one path.
+const MEMO_NODES: usize = 4096;
+const MEMO_CHILDREN: usize = 64;
+
+/// The paths a writer met, each with its kind and its keys, so that a key met again under
+/// the same path (the same attributes in every resource of a batch) costs a comparison with
+/// the key met there last time, instead of a new path and a look-up in the allow-lists.
+/// The paths are those `child_path` builds and the kinds those `path_kind` gives. Bounded:
+/// longer paths and keys, and paths past the limits, are built for the walk alone
+/// (`At::Path`).
+pub(super) struct PathMemo {
+    nodes: Vec<Node>,
+}
+
+struct Node {
+    path: String,
+    /// Where `field_name(path)` starts in `path`.
+    field: usize,
+    kind: PathKind,
+    children: Vec<(Box<str>, u32)>,
+}
+
+/// Where a walk stands: a path the memo holds, or one built for this value alone.
+pub(super) enum At {
+    Node(u32),
+    Path(String, PathKind),
+}
+
+impl Default for PathMemo {
+    /// The memo of a resource's root: the empty path, personal.
+    fn default() -> Self {
+        PathMemo {
+            nodes: vec![Node {
+                path: String::new(),
+                field: 0,
+                kind: PathKind::Personal,
+                children: Vec::new(),
+            }],
+        }
+    }
+}
+
+impl PathMemo {
+    pub(super) const ROOT: At = At::Node(0);
+
+    pub(super) fn path<'a>(&'a self, at: &'a At) -> &'a str {
+        match at {
+            At::Node(n) => &self.nodes[*n as usize].path,
+            At::Path(p, _) => p,
+        }
+    }
+
+    pub(super) fn kind(&self, at: &At) -> PathKind {
+        match at {
+            At::Node(n) => self.nodes[*n as usize].kind,
+            At::Path(_, kind) => *kind,
+        }
+    }
+
+    /// `field_name` of the path.
+    pub(super) fn field<'a>(&'a self, at: &'a At) -> &'a str {
+        match at {
+            At::Node(n) => {
+                let node = &self.nodes[*n as usize];
+                &node.path[node.field..]
+            }
+            At::Path(p, _) => field_name(p),
+        }
+    }
+
+    /// The path of `key` under `at`. `hint` is the place among `at`'s keys where the next
+    /// key is looked for first (the walk of one object starts it at 0).
+    pub(super) fn child(&mut self, at: &At, key: &str, hint: &mut usize) -> At {
+        let n = match at {
+            At::Node(n) => *n as usize,
+            At::Path(p, _) => {
+                let (path, kind) = built(p, key);
+                return At::Path(path, kind);
+            }
+        };
+        let children = &self.nodes[n].children;
+        let found = match children.get(*hint) {
+            Some((k, c)) if **k == *key => Some((*hint, *c)),
+            _ => children
+                .iter()
+                .enumerate()
+                .find(|(_, (k, _))| **k == *key)
+                .map(|(i, (_, c))| (i, *c)),
+        };
+        if let Some((i, c)) = found {
+            *hint = i + 1;
+            return At::Node(c);
+        }
+        let (path, kind) = built(&self.nodes[n].path, key);
+        if key.len() > MEMO_TEXT
+            || path.len() > MEMO_TEXT
+            || self.nodes.len() >= MEMO_NODES
+            || self.nodes[n].children.len() >= MEMO_CHILDREN
+        {
+            return At::Path(path, kind);
+        }
+        let id = self.nodes.len() as u32;
+        *hint = self.nodes[n].children.len() + 1;
+        self.nodes[n].children.push((key.into(), id));
+        self.nodes.push(Node {
+            field: path.len() - field_name(&path).len(),
+            path,
+            kind,
+            children: Vec::new(),
+        });
+        At::Node(id)
+    }
+}
+
+/// The path of `key` under `parent` and its kind, built.
+fn built(parent: &str, key: &str) -> (String, PathKind) {
+    let mut path = parent.to_string();
+    child_path(&mut path, key);
+    let kind = path_kind(&path);
+    (path, kind)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The memo gives the path, kind and field `child_path`, `path_kind` and `field_name`
+    /// give, kept or not, and never holds more than its limits, whatever it is fed.
+    #[test]
+    fn the_memo_gives_the_built_paths_within_its_bounds() {
+        let mut memo = PathMemo::default();
+        let long = "k".repeat(MEMO_TEXT + 1);
+        let keys: Vec<String> = (0..200)
+            .map(|i| format!("attr{i}"))
+            .chain(["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User".into()])
+            .chain(["emails".into(), "type".into(), "$ref".into(), long.clone()])
+            .collect();
+        for round in 0..3 {
+            let mut hint = 0;
+            for k in keys.iter().rev().skip(round) {
+                let at = memo.child(&PathMemo::ROOT, k, &mut hint);
+                let mut path = String::new();
+                child_path(&mut path, k);
+                assert_eq!(memo.path(&at), path);
+                assert_eq!(memo.kind(&at), path_kind(&path));
+                assert_eq!(memo.field(&at), field_name(&path));
+                for sub in ["type", "value", "manager", "$ref"] {
+                    let mut h = 0;
+                    let below = memo.child(&at, sub, &mut h);
+                    let mut p = path.clone();
+                    child_path(&mut p, sub);
+                    assert_eq!(memo.path(&below), p);
+                    assert_eq!(memo.kind(&below), path_kind(&p));
+                    assert_eq!(memo.field(&below), field_name(&p));
+                }
+            }
+        }
+        assert!(memo.nodes[0].children.len() <= MEMO_CHILDREN);
+        assert!(memo.nodes.iter().all(|n| n.children.len() <= MEMO_CHILDREN));
+        assert!(memo.nodes.iter().all(|n| n.path.len() <= MEMO_TEXT));
+        // Sixty-four keys under sixty-four keys: more paths than the memo keeps.
+        let mut memo = PathMemo::default();
+        for i in 0..MEMO_CHILDREN {
+            let mut h = 0;
+            let at = memo.child(&PathMemo::ROOT, &format!("a{i}"), &mut h);
+            let mut h = 0;
+            for j in 0..MEMO_CHILDREN {
+                let below = memo.child(&at, &format!("b{j}"), &mut h);
+                assert_eq!(memo.path(&below), format!("a{i}.b{j}"));
+            }
+        }
+        assert_eq!(memo.nodes.len(), MEMO_NODES);
+    }
+}

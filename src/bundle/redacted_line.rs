@@ -5,17 +5,17 @@
 //! value (tested equal).
 
 use super::mapfile::push_json_str;
-use super::paths::{field_name, PathKind};
+use super::paths::{At, PathKind, PathMemo};
 use super::policy::Policy;
 use super::structural::{
-    number_pseudonym, redact_ref, string_action, Keys, Replacer, StringAction,
+    left_as_is, number_pseudonym, redact_ref, string_action, Replacer, StringAction,
 };
 use serde_json::Value;
 
-/// A thread's buffers for `push_line`: the path of the value being written and its pseudonym.
+/// A thread's buffers for `push_line`: the paths met in the batch and a value's pseudonym.
 #[derive(Default)]
 pub(super) struct LineScratch {
-    path: String,
+    paths: PathMemo,
     pseudonym: Vec<u8>,
 }
 
@@ -30,15 +30,14 @@ pub(super) fn push_line(
     s: &mut LineScratch,
 ) {
     let start = out.len();
-    s.path.clear();
     let mut w = Writer {
         out,
         p,
         rec,
-        path: &mut s.path,
+        paths: &mut s.paths,
         pseudonym: &mut s.pseudonym,
     };
-    w.value(v, PathKind::Personal, id_kept);
+    w.value(v, &PathMemo::ROOT, id_kept);
     if !crate::secret::is_clean_bytes(&out[start..]) {
         let text = String::from_utf8_lossy(&out[start..]).into_owned();
         out.truncate(start);
@@ -51,29 +50,31 @@ struct Writer<'w, 'r> {
     out: &'w mut Vec<u8>,
     p: &'w Policy,
     rec: &'w mut (dyn Replacer + 'r),
-    path: &'w mut String,
+    paths: &'w mut PathMemo,
     pseudonym: &'w mut Vec<u8>,
 }
 
 impl Writer<'_, '_> {
-    /// `structural::walk_at` of `v` at a path of `kind`, written instead of replaced.
-    fn value(&mut self, v: &Value, kind: PathKind, skip_id: bool) {
+    /// `structural::walk_at` of `v` at path `at`, written instead of replaced.
+    fn value(&mut self, v: &Value, at: &At, skip_id: bool) {
         match v {
             Value::Object(o) => {
                 self.out.push(b'{');
-                let mut keys = Keys::new(self.path);
+                let mut hint = 0;
                 for (i, (k, child)) in o.iter().enumerate() {
                     if i > 0 {
                         self.out.push(b',');
                     }
                     push_str(self.out, k);
                     self.out.push(b':');
-                    match keys.enter(self.path, k, child, skip_id) {
-                        Some(kind) => {
-                            self.value(child, kind, false);
-                            keys.leave(self.path);
-                        }
-                        None => plain(self.out, child),
+                    if left_as_is(k, child, skip_id) {
+                        plain(self.out, child);
+                        continue;
+                    }
+                    let c = self.paths.child(at, k, &mut hint);
+                    match self.paths.kind(&c) {
+                        PathKind::Structural => plain(self.out, child),
+                        _ => self.value(child, &c, false),
                     }
                 }
                 self.out.push(b'}');
@@ -84,28 +85,31 @@ impl Writer<'_, '_> {
                     if i > 0 {
                         self.out.push(b',');
                     }
-                    self.value(child, kind, false);
+                    self.value(child, at, false);
                 }
                 self.out.push(b']');
             }
-            Value::String(s) => match string_action(kind, s) {
+            Value::String(s) => match string_action(self.paths.kind(at), s) {
                 StringAction::Keep => push_str(self.out, s),
                 StringAction::Ref => {
-                    push_str(self.out, &redact_ref(self.p, self.rec, self.path, s))
+                    let path = self.paths.path(at);
+                    push_str(self.out, &redact_ref(self.p, self.rec, path, s))
                 }
                 StringAction::Replace => {
                     self.pseudonym.clear();
-                    let field = field_name(self.path);
+                    let field = self.paths.field(at);
                     match self.rec.replace_into(self.p, field, s, self.pseudonym) {
                         true => push_json_str(self.out, self.pseudonym),
                         false => push_str(self.out, s),
                     }
                 }
             },
-            Value::Number(n) => match number_pseudonym(self.p, self.rec, self.path, n) {
-                Some(ps) => plain(self.out, &ps),
-                None => plain(self.out, n),
-            },
+            Value::Number(n) => {
+                match number_pseudonym(self.p, self.rec, self.paths.path(at), n) {
+                    Some(ps) => plain(self.out, &ps),
+                    None => plain(self.out, n),
+                }
+            }
             _ => plain(self.out, v),
         }
     }
@@ -157,16 +161,14 @@ mod tests {
     /// What the writer gives `v`, and what walking it in place then serialising gives,
     /// with the replacements each made.
     fn both(p: &Policy, v: &Value, id_kept: bool) -> (Made, Made) {
+        both_in(p, v, id_kept, &mut LineScratch::default())
+    }
+
+    /// `both`, the line written with `scratch` (which may hold the paths of earlier lines).
+    fn both_in(p: &Policy, v: &Value, id_kept: bool, scratch: &mut LineScratch) -> (Made, Made) {
         let mut line = Vec::new();
         let mut written = Logged(Vec::new());
-        push_line(
-            &mut line,
-            p,
-            &mut written,
-            v,
-            id_kept,
-            &mut LineScratch::default(),
-        );
+        push_line(&mut line, p, &mut written, v, id_kept, scratch);
         let mut walked = v.clone();
         let mut log = Logged(Vec::new());
         walk_resource(p, &mut log, &mut walked, id_kept);
@@ -313,6 +315,56 @@ mod tests {
             let p = policy();
             let (written, walked) = both(&p, &v, id_kept);
             prop_assert_eq!(written, walked);
+        }
+
+        /// Resources written one after the other with one scratch, as a batch writes them:
+        /// the paths the earlier ones left (other keys, other orders, the same keys at
+        /// other depths) change nothing.
+        #[test]
+        fn resources_of_one_batch_are_written_as_walked(
+            vs in prop::collection::vec(scim_value(), 1..6),
+        ) {
+            let p = policy();
+            let mut scratch = LineScratch::default();
+            for v in &vs {
+                for id_kept in [false, true] {
+                    let (written, walked) = both_in(&p, v, id_kept, &mut scratch);
+                    prop_assert_eq!(written, walked);
+                }
+            }
+        }
+    }
+
+    /// Past the memo's limits (keys and paths too long to keep, more keys under one path
+    /// than it keeps, more paths than it keeps) the line is still the walked value.
+    #[test]
+    fn resources_past_the_path_memo_limits_are_written_as_walked() {
+        let p = policy();
+        let mut scratch = LineScratch::default();
+        let long = "k".repeat(300);
+        let mut wide = serde_json::Map::new();
+        for i in 0..100 {
+            wide.insert(format!("attr{i}"), json!({"value": format!("v{i}"), "type": "work"}));
+        }
+        let many: Vec<Value> = (0..60)
+            .map(|i| {
+                let mut m = serde_json::Map::new();
+                for j in 0..80 {
+                    m.insert(format!("x{i}-{j}"), json!([{"display": "Ann", "meta": "x"}]));
+                }
+                Value::Object(m)
+            })
+            .collect();
+        let resources = [
+            json!({ long.clone(): {"value": "ann@x.example", long.clone(): "Ann"},
+                    "emails": [{"value": "ann@x.example", "type": "work"}]}),
+            Value::Object(wide.clone()),
+            json!({"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": Value::Object(wide)}),
+            json!({"emails": [{"type": "work", "value": "ann@x.example"}], long: 7}),
+        ];
+        for v in resources.iter().chain(&many).chain(&resources) {
+            let (written, walked) = both_in(&p, v, false, &mut scratch);
+            assert_eq!(written, walked);
         }
     }
 }
