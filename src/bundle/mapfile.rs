@@ -71,6 +71,9 @@ pub struct MapWriter {
     kicked: u64,
 }
 
+/// The map writer's buffer (bytes).
+const MAP_BUFFER: usize = 64 << 10;
+
 /// How much of the map is written between two requests to start writing it to disk, so
 /// that the sync at the end waits for the last part only (a million users' map is 400 MB).
 const WRITEBACK_STEP: u64 = 32 << 20;
@@ -220,7 +223,9 @@ impl MapWriter {
         let mut w = MapWriter {
             path: path.to_path_buf(),
             partial,
-            out: Some(std::io::BufWriter::with_capacity(1 << 20, file)),
+            // Entries one by one gather in the buffer; a batch's lines (a megabyte) are
+            // larger than it and go to the file without a copy.
+            out: Some(std::io::BufWriter::with_capacity(MAP_BUFFER, file)),
             first: true,
             seen: HashSet::default(),
             committed: false,
