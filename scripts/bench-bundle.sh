@@ -24,11 +24,17 @@
 # 1024 MiB for all. The last line says whether they held (exit 0 either way: a benchmark
 # reports, CI does not time).
 #
+# Each measured command starts right after scripts/prime-memory.py has touched
+# BENCH_PRIME_MIB (default 1024) MiB in huge pages, untimed: on the 2-core VM this was
+# measured on, memory left free for a few seconds goes back to the host, and the program
+# that touches it next pays up to 3 s of system time (1.5 s of wall time) to get it back,
+# whatever the program; without the primer, which command paid depended on what ran
+# before it.
+#
 # Knobs: BENCH_USERS (default 1000000), BENCH_FORMATS (default "ndjson listresponse"),
-# BENCH_ROUNDS (default 6, three with each bundle first: on the 2-core VM this was
-# measured on, a run's system time for zeroing fresh memory pages varies from 0.3 s to 3 s
-# whatever the program, a noise that only ever slows a run, so the best of more rounds is
-# the steadier estimate), BENCH_DIR=DIR reuses (or keeps) the generated files in DIR,
+# BENCH_ROUNDS (default 6, three with each bundle first: the best of more rounds is the
+# steadier estimate), BENCH_PRIME_MIB (0: no primer), BENCH_DIR=DIR reuses (or keeps) the
+# generated files in DIR,
 # BENCH_KEEP=1 keeps a temporary directory (its path is printed),
 # SCIM_DOCTOR_THREADS caps the tool's compression threads (default: every core),
 # BENCH_FLOOR=zip|crate chooses the compression floor (default: zip when it is on PATH,
@@ -39,6 +45,13 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 USERS="${BENCH_USERS:-1000000}"
 FORMATS="${BENCH_FORMATS:-ndjson listresponse}"
 ROUNDS="${BENCH_ROUNDS:-6}"
+PRIME_MIB="${BENCH_PRIME_MIB:-1024}"
+case "$PRIME_MIB" in
+    '' | *[!0-9]*)
+        echo "bench-bundle: BENCH_PRIME_MIB must be a number of MiB (0: no primer), not '$PRIME_MIB'" >&2
+        exit 2
+        ;;
+esac
 # shellcheck source=scripts/bench-common.sh
 . "$ROOT/scripts/bench-common.sh"
 bench_need_time bench-bundle
@@ -110,9 +123,11 @@ for p in "$ROOT"/playbooks/*.toml; do
     PLAYBOOKS+=(--playbook "$(basename "$p" .toml)")
 done
 
-# Runs a command under GNU time; prints "<wall seconds> <peak RSS KiB>".
+# Runs a command under GNU time, right after the memory primer (untimed); prints
+# "<wall seconds> <peak RSS KiB>".
 measure() {
     local out="$WORK/time"
+    python3 "$ROOT/scripts/prime-memory.py" "$PRIME_MIB"
     set +e
     "$TIME" -f "%e %M" -o "$out" "$@" >/dev/null 2>"$WORK/stderr"
     local code=$?
@@ -151,7 +166,7 @@ mib() { echo $(( ${1:-0} / 1024 )); }
 
 printf 'bundle benchmark: %s users, %s, %s core(s), compression floor: %s\n' "$USERS" "$(date -u +%Y-%m-%dT%H:%MZ)" \
     "$(nproc)" "$(if [ "$FLOOR_KIND" = zip ]; then echo 'Info-ZIP zip -6'; else echo 'the zip crate at level 6, one thread (examples/deflate_floor.rs)'; fi)"
-printf 'best of %s rounds, taken in turn\n' "$ROUNDS"
+printf 'best of %s rounds, taken in turn; memory primed before each command: %s MiB\n' "$ROUNDS" "$PRIME_MIB"
 printf '%-13s %8s %8s %8s %8s %9s %9s %9s %9s\n' input audit "zip -6" bundle redacted "b/(a+z)" "r/b" "b RSS" "r RSS"
 for fmt in $FORMATS; do
     p="$WORK/$fmt"
@@ -171,9 +186,9 @@ for fmt in $FORMATS; do
         a="$(best "$a" "$w")" arss="$(most "$arss" "$m")"
         read -r w m <<<"$(measure bash -c "zip_floor '$p'")"
         z="$(best "$z" "$w")"
-        # The two bundles change places every round: the one that follows `zip` finds
-        # fewer of its memory pages ready (on the benchmark VM, up to 3 s of system time),
-        # the one that follows the other bundle reuses the pages it just freed.
+        # The two bundles change places every round, so that neither always runs right
+        # after `zip` (with BENCH_PRIME_MIB=0, the one that follows `zip` finds fewer of
+        # its memory pages ready; see the primer above).
         if [ $((round % 2)) = 1 ]; then
             plain
             redacted
