@@ -77,8 +77,8 @@ pub fn record(map: &mut PiiMap, t: &Tenant, report: &Report, transcript: &[Trans
     }
     // The users are looked through on every core (a million of them take a tenth of a
     // second on one).
-    let threads = crate::archive::threads();
-    let named = crate::util::in_chunks(&t.users, threads, 1 << 14, |us| {
+    let (threads, chunk) = (crate::archive::threads(), super::structural::MIN_CHUNK);
+    let named = crate::util::in_chunks(&t.users, threads, chunk, |us| {
         us.iter()
             .filter(|u| !ids.is_empty() && ids.contains(&u.id))
             .collect::<Vec<_>>()
@@ -100,7 +100,7 @@ pub fn record(map: &mut PiiMap, t: &Tenant, report: &Report, transcript: &[Trans
         .map(|m| hash(&m.value))
         .collect();
     // The members that are users of the tenant.
-    let user_ids: HashSet<u64> = crate::util::in_chunks(&t.users, threads, 1 << 14, |us| {
+    let user_ids: HashSet<u64> = crate::util::in_chunks(&t.users, threads, chunk, |us| {
         us.iter()
             .map(|u| hash(&u.id))
             .filter(|h| members.contains(h))

@@ -104,12 +104,10 @@ impl Writer<'_, '_> {
                     }
                 }
             },
-            Value::Number(n) => {
-                match number_pseudonym(self.p, self.rec, self.paths.path(at), n) {
-                    Some(ps) => plain(self.out, &ps),
-                    None => plain(self.out, n),
-                }
-            }
+            Value::Number(n) => match number_pseudonym(self.p, self.rec, self.paths.path(at), n) {
+                Some(ps) => plain(self.out, &ps),
+                None => plain(self.out, n),
+            },
             _ => plain(self.out, v),
         }
     }
@@ -344,13 +342,19 @@ mod tests {
         let long = "k".repeat(300);
         let mut wide = serde_json::Map::new();
         for i in 0..100 {
-            wide.insert(format!("attr{i}"), json!({"value": format!("v{i}"), "type": "work"}));
+            wide.insert(
+                format!("attr{i}"),
+                json!({"value": format!("v{i}"), "type": "work"}),
+            );
         }
         let many: Vec<Value> = (0..60)
             .map(|i| {
                 let mut m = serde_json::Map::new();
                 for j in 0..80 {
-                    m.insert(format!("x{i}-{j}"), json!([{"display": "Ann", "meta": "x"}]));
+                    m.insert(
+                        format!("x{i}-{j}"),
+                        json!([{"display": "Ann", "meta": "x"}]),
+                    );
                 }
                 Value::Object(m)
             })

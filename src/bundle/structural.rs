@@ -308,7 +308,7 @@ fn email_like(v: &str) -> bool {
 }
 
 /// Users per thread below which a second thread costs more than it saves.
-const MIN_CHUNK: usize = 1 << 14;
+pub(super) const MIN_CHUNK: usize = 1 << 14;
 
 /// Whether `v` equals the resource id `id`, ignoring case and surrounding blanks.
 fn same_id(id: &str, v: Option<&str>) -> bool {
@@ -374,7 +374,13 @@ pub fn keep_ids(map: &mut PiiMap, t: &Tenant) {
         .iter()
         .flat_map(|g| &g.members)
         .map(|m| m.value.as_str());
-    ids.extend(t.groups.iter().map(|g| g.id.as_str()).chain(members).filter(kept));
+    ids.extend(
+        t.groups
+            .iter()
+            .map(|g| g.id.as_str())
+            .chain(members)
+            .filter(kept),
+    );
     map.policy.keep_ids(&ids);
     // Ids held by users (their groups, their manager) that the tenant does not list are
     // kept by their path (`HELD_ID_PATHS`).
