@@ -158,29 +158,17 @@ impl Policy {
     /// `ids`, then the sets by shards (each thread inserts the fingerprints of its own).
     pub(super) fn keep_ids(&mut self, ids: &[&str]) {
         let threads = crate::archive::threads().clamp(1, ID_SHARDS);
-        let chunk = ids.len().div_ceil(threads).max(1);
         let this = &*self;
-        let parts: Vec<(Vec<u64>, Lengths)> = std::thread::scope(|s| {
-            let running: Vec<_> = ids
-                .chunks(chunk)
-                .map(|c| {
-                    s.spawn(move || {
-                        let mut lengths = Lengths::default();
-                        let fps = c
-                            .iter()
-                            .map(|id| {
-                                lengths.note(id);
-                                this.fingerprint(id)
-                            })
-                            .collect();
-                        (fps, lengths)
-                    })
+        let parts = crate::util::in_chunks(ids, threads, 1, |c| {
+            let mut lengths = Lengths::default();
+            let fps: Vec<u64> = c
+                .iter()
+                .map(|id| {
+                    lengths.note(id);
+                    this.fingerprint(id)
                 })
                 .collect();
-            running
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .collect()
+            (fps, lengths)
         });
         for (fps, lengths) in &parts {
             self.id_lengths.merge(lengths);
